@@ -6,10 +6,11 @@ import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+// @peculiar/x509 is typed against the DOM's Crypto, which this build's lib does not include.
+x509.cryptoProvider.set(webcrypto as never);
 
 /** The `@peculiar/x509` namespace, with node's WebCrypto installed as its provider. */
 export { x509 };
 
-/** node's WebCrypto, typed for `@peculiar/x509` calls. */
-export const subtle = webcrypto.subtle as unknown as SubtleCrypto;
+/** node's WebCrypto SubtleCrypto (the same provider `x509` uses). */
+export const subtle = webcrypto.subtle;

@@ -1,0 +1,105 @@
+/**
+ * The identity a Teleport X.509 certificate carries in its subject, and reading it back from a
+ * certificate (the inverse of `identitySubject`).
+ */
+import { X509Certificate as NodeX509Certificate } from 'node:crypto';
+import { BadParameterError } from '../api/errors.js';
+import { identityFromSubject } from './subject.js';
+import { x509 } from './x509-provider.js';
+
+/** Application routing data carried by app-access certificates (`1.3.9999.1.4/.5/.6/.10`). */
+export interface RouteToApp {
+  sessionId: string;
+  publicAddr: string;
+  clusterName: string;
+  name: string;
+}
+
+/** Database routing data carried by database-access certificates (`1.3.9999.2.1..4`). */
+export interface RouteToDatabase {
+  serviceName: string;
+  protocol: string;
+  username?: string;
+  database?: string;
+}
+
+/**
+ * A user's or host's identity as Teleport encodes it in an X.509 subject. Absent optional fields
+ * and empty lists are not written, so they read back as `undefined`.
+ */
+export interface Identity {
+  /** Subject CN: the Teleport user, or the host (`<hostUUID>.<cluster>`). */
+  username: string;
+  /** Subject O (one multi-valued RDN): Teleport roles; for single-role host certs the system role. */
+  groups: string[];
+  /** Subject OU: usage restrictions such as `usage:kube`. */
+  usage?: string[];
+  /** Subject L: allowed SSH logins. */
+  principals?: string[];
+  /** Subject STREET: the cluster to route to. */
+  routeToCluster?: string;
+  /** Subject POSTALCODE: traits as Go-compatible JSON. */
+  traits?: Record<string, string[]>;
+  kubernetesUsers?: string[];
+  kubernetesGroups?: string[];
+  kubernetesCluster?: string;
+  /** The cluster this identity originated from. */
+  teleportCluster?: string;
+  /** UUID of the MFA device verified right before issuance. */
+  mfaVerified?: string;
+  clientIP?: string;
+  routeToApp?: RouteToApp;
+  routeToDatabase?: RouteToDatabase;
+  databaseNames?: string[];
+  databaseUsers?: string[];
+  impersonator?: string;
+  disallowReissue?: boolean;
+  /** System roles of a multi-role host certificate. */
+  systemRoles?: string[];
+  renewable?: boolean;
+  generation?: number;
+  /** Hard deadline inherited from the certificate this one was derived from (RFC 3339, seconds). */
+  previousIdentityExpires?: Date;
+  /** The certificate's NotAfter. */
+  expires: Date;
+}
+
+/** Throw BadParameterError unless the identity has what Teleport requires (a username and groups). */
+export function checkIdentity(identity: Identity): void {
+  if (!identity.username) throw new BadParameterError('missing identity username');
+  if (!identity.groups || identity.groups.length === 0) {
+    throw new BadParameterError('missing identity groups');
+  }
+  if (!(identity.expires instanceof Date) || Number.isNaN(identity.expires.getTime())) {
+    throw new BadParameterError('identity expires must be a valid Date');
+  }
+  const prev = identity.previousIdentityExpires;
+  if (prev !== undefined && (!(prev instanceof Date) || Number.isNaN(prev.getTime()))) {
+    throw new BadParameterError('identity previousIdentityExpires must be a valid Date');
+  }
+  const gen = identity.generation;
+  if (gen !== undefined && (!Number.isSafeInteger(gen) || gen < 0)) {
+    throw new BadParameterError('identity generation must be a non-negative integer');
+  }
+}
+
+/** Parse a certificate given as PEM text or a node:crypto X509Certificate. BadParameterError if malformed. */
+export function parseCertificate(cert: string | NodeX509Certificate): x509.X509Certificate {
+  try {
+    if (cert instanceof NodeX509Certificate) return new x509.X509Certificate(cert.raw);
+    return new x509.X509Certificate(cert);
+  } catch (err) {
+    throw new BadParameterError('malformed X.509 certificate', { cause: err });
+  }
+}
+
+/**
+ * Read the Teleport identity from a certificate's subject; `expires` is its NotAfter.
+ * Throws BadParameterError when the certificate or the encoded identity is malformed.
+ */
+export function identityFromCertificate(cert: string | NodeX509Certificate): Identity {
+  const parsed = parseCertificate(cert);
+  const identity = identityFromSubject(parsed.subjectName, parsed.notAfter);
+  checkIdentity(identity);
+  return identity;
+}
