@@ -1,0 +1,167 @@
+/** `teleport start` flags applied over a parsed config, with the precedence Teleport gives them. */
+import { join } from 'node:path';
+import { parseDuration } from '../api/duration.js';
+import { BadParameterError } from '../api/errors.js';
+import { parseAddr, type NetAddr } from './address.js';
+import { PORTS } from './defaults.js';
+import type { CommandLabel, EnabledServices, TeleportConfig } from './types.js';
+
+/** The `teleport start` flags that change configuration (all optional; absent means "keep the file's"). */
+export interface StartFlags {
+  /** `--roles=node,proxy,auth,app,db,kube,windowsdesktop,discovery`: exactly these services run. */
+  roles?: string;
+  token?: string;
+  caPin?: string[];
+  authServer?: string[];
+  nodename?: string;
+  /** `--labels=env=prod,team=a`; a value `[1m:uname -r]` makes a command label. */
+  labels?: string;
+  dataDir?: string;
+  pidFile?: string;
+  diagAddr?: string;
+  advertiseIp?: string;
+  insecureNoTls?: boolean;
+  /** `--listen-ip`: host for every default listener, ports kept. */
+  listenIp?: string;
+}
+
+const ROLE_SERVICES: Record<string, keyof EnabledServices> = {
+  node: 'ssh',
+  proxy: 'proxy',
+  auth: 'auth',
+  app: 'app',
+  db: 'db',
+  kube: 'kube',
+  windowsdesktop: 'windowsDesktop',
+  discovery: 'discovery',
+};
+
+/**
+ * Return a copy of `cfg` with `flags` applied (the input is not changed). Throws BadParameterError
+ * naming the flag for an unknown role, a malformed label spec or a bad address.
+ */
+export function applyStartFlags(cfg: TeleportConfig, flags: StartFlags): TeleportConfig {
+  const out = structuredClone(cfg);
+  const g = out.teleport;
+  if (flags.roles !== undefined && flags.roles.trim() !== '') out.services = parseRoles(flags.roles);
+  if (flags.dataDir) {
+    // A storage path that was only the default follows the data dir.
+    if (g.storage.path === join(g.dataDir, 'backend')) g.storage.path = join(flags.dataDir, 'backend');
+    g.dataDir = flags.dataDir;
+  }
+  if (flags.nodename) g.nodename = flags.nodename;
+  if (flags.pidFile) g.pidFile = flags.pidFile;
+  if (flags.token) {
+    g.authToken = flags.token;
+    g.joinParams = { tokenName: flags.token, method: g.joinParams?.method ?? 'token' };
+  }
+  if (flags.caPin && flags.caPin.length > 0) g.caPins = flags.caPin.flatMap(splitList);
+  if (flags.authServer && flags.authServer.length > 0) {
+    const addrs = flags.authServer.flatMap(splitList).map((a) => flagAddr('--auth-server', a, PORTS.auth));
+    if (out.version === 'v3' && addrs.length > 1) {
+      throw new BadParameterError('--auth-server: config version v3 takes one auth server or proxy address');
+    }
+    g.authServers = addrs;
+    g.proxyServer = undefined;
+  }
+  if (flags.diagAddr) g.diagAddr = flagAddr('--diag-addr', flags.diagAddr);
+  if (flags.advertiseIp) {
+    flagAddr('--advertise-ip', flags.advertiseIp, 0);
+    g.advertiseIp = flags.advertiseIp;
+  }
+  if (flags.insecureNoTls) out.proxy.disableTls = true;
+  if (flags.listenIp) applyListenIp(out, flags.listenIp);
+  if (flags.labels !== undefined && flags.labels.trim() !== '') {
+    const { labels, commands } = parseLabelSpec(flags.labels);
+    out.ssh.labels = labels;
+    out.ssh.commands = commands;
+  }
+  return out;
+}
+
+function parseRoles(text: string): EnabledServices {
+  const services: EnabledServices = {
+    auth: false,
+    ssh: false,
+    proxy: false,
+    db: false,
+    kube: false,
+    app: false,
+    windowsDesktop: false,
+    discovery: false,
+  };
+  for (const role of splitList(text)) {
+    const service = ROLE_SERVICES[role.toLowerCase()];
+    if (!service) {
+      throw new BadParameterError(`--roles: unknown role "${role}"; expected some of: ${Object.keys(ROLE_SERVICES).join(', ')}`);
+    }
+    services[service] = true;
+  }
+  return services;
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function flagAddr(flag: string, text: string, defaultPort?: number): NetAddr {
+  try {
+    return parseAddr(text, defaultPort);
+  } catch (err) {
+    throw new BadParameterError(`${flag}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function applyListenIp(cfg: TeleportConfig, text: string): void {
+  const host = flagAddr('--listen-ip', text, 0).host;
+  for (const a of [cfg.auth.listenAddr, cfg.ssh.listenAddr, cfg.proxy.listenAddr, cfg.proxy.webListenAddr, cfg.proxy.tunnelListenAddr]) {
+    a.host = host;
+  }
+}
+
+/**
+ * Parse a `--labels` spec: `k=v` pairs separated by commas; a value `[period:command args]`
+ * is a command label, as Teleport's ParseLabelSpec reads it. Throws BadParameterError.
+ */
+export function parseLabelSpec(spec: string): { labels: Record<string, string>; commands: CommandLabel[] } {
+  const labels: Record<string, string> = {};
+  const commands: CommandLabel[] = [];
+  // Commas inside [...] belong to the command, so split only outside brackets.
+  const parts: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of spec) {
+    if (ch === '[') depth++;
+    if (ch === ']') depth--;
+    if (ch === ',' && depth === 0) {
+      parts.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  parts.push(cur);
+  for (const raw of parts.map((p) => p.trim()).filter((p) => p !== '')) {
+    const eq = raw.indexOf('=');
+    const key = eq > 0 ? raw.slice(0, eq).trim() : '';
+    if (!/^[A-Za-z0-9_./:*-]+$/.test(key)) {
+      throw new BadParameterError(`--labels: invalid label "${raw}"; expected key=value pairs, as in env=prod,team=a`);
+    }
+    const value = raw.slice(eq + 1).trim();
+    const cmd = /^\[([^:\]]+):(.+)\]$/.exec(value);
+    if (cmd) {
+      let period: number;
+      try {
+        period = parseDuration(cmd[1]);
+      } catch (err) {
+        throw new BadParameterError(`--labels: label "${key}": ${(err as Error).message}`, { cause: err });
+      }
+      if (period <= 0) throw new BadParameterError(`--labels: label "${key}": the period must be above zero`);
+      commands.push({ name: key, command: cmd[2].trim().split(/\s+/), period });
+    } else {
+      labels[key] = value;
+    }
+  }
+  return { labels, commands };
+}

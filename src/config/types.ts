@@ -1,0 +1,194 @@
+/**
+ * The typed, validated form of teleport.yaml. Durations are milliseconds, addresses are NetAddr,
+ * names are camelCase; which services run is decided once, in `services`.
+ */
+import type { NetAddr } from './address.js';
+
+/** Config file versions Teleport knows; a file without `version:` is v1. */
+export type ConfigVersion = 'v1' | 'v2' | 'v3';
+
+/** Log severities, canonical spelling (the file may use any case, `err`, `warning`). */
+export type LogSeverity = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+/** Storage types this release runs. */
+export type StorageType = 'sqlite' | 'dir';
+
+/** `auth_service.authentication.type`. */
+export type AuthType = 'local' | 'github' | 'oidc' | 'saml';
+
+/** `auth_service.authentication.second_factor`. */
+export type SecondFactor = 'off' | 'otp' | 'on' | 'optional' | 'webauthn';
+
+/** `auth_service.session_recording`. */
+export type SessionRecordingMode = 'node' | 'node-sync' | 'proxy' | 'proxy-sync' | 'off';
+
+/** A connection rate limit: `average` per `period` (ms) with bursts up to `burst`. */
+export interface ConnectionRate {
+  period: number;
+  average: number;
+  burst: number;
+}
+
+/** The `teleport:` section. */
+export interface GlobalConfig {
+  nodename: string;
+  dataDir: string;
+  pidFile?: string;
+  /** Legacy join token (`auth_token`); `joinParams` is the newer spelling. */
+  authToken?: string;
+  /** v1/v2 `auth_servers` (default port 3025) or v3 `auth_server`, as a list. */
+  authServers: NetAddr[];
+  /** v3 `proxy_server` (default port 3080). */
+  proxyServer?: NetAddr;
+  joinParams?: { tokenName: string; method: string };
+  caPins: string[];
+  advertiseIp?: string;
+  diagAddr?: NetAddr;
+  cache: { enabled: boolean; type: 'in-memory' | 'sqlite'; ttl?: number; maxBackoff: number };
+  connectionLimits: { maxConnections: number; maxUsers: number; rates: ConnectionRate[] };
+  log: {
+    /** `stderr`, `stdout`, `syslog` or a file path. */
+    output: string;
+    severity: LogSeverity;
+    format: { output: 'text' | 'json'; extraFields: string[] };
+  };
+  storage: {
+    type: StorageType;
+    /** Database directory; defaults to `<data_dir>/backend`. */
+    path: string;
+    /** Empty means the default local audit log under `<data_dir>/log`. */
+    auditEventsUri: string[];
+    auditSessionsUri?: string;
+    /** Other sqlite/dir settings (`sync`, `journal`, `poll_stream_period`), as written. */
+    params: Record<string, unknown>;
+  };
+  shutdownDelay?: number;
+  ciphers?: string[];
+  kexAlgorithms?: string[];
+  macAlgorithms?: string[];
+  cipherSuites?: string[];
+}
+
+/** A static provisioning token from `auth_service.tokens` (`"node,proxy:abc123"`). */
+export interface StaticToken {
+  /** Canonical Teleport role names (`Node`, `Proxy`, `Auth`, ...). */
+  roles: string[];
+  token: string;
+}
+
+/** `auth_service.authentication`. */
+export interface AuthenticationConfig {
+  type: AuthType;
+  secondFactor: SecondFactor;
+  webauthn?: { rpId?: string; attestationAllowedCas: string[]; attestationDeniedCas: string[] };
+  connectorName?: string;
+  /** `true`/`false` or a named mode such as `hardware_key_touch`. */
+  requireSessionMfa: boolean | string;
+  localAuth: boolean;
+  disconnectExpiredCert?: boolean;
+  lockingMode: 'best_effort' | 'strict';
+  messageOfTheDay?: string;
+  defaultSessionTtl?: number;
+}
+
+/** The `auth_service:` section (read even when disabled, so mistakes surface early). */
+export interface AuthServiceConfig {
+  listenAddr: NetAddr;
+  publicAddrs: NetAddr[];
+  /** Undefined means the nodename, as Teleport does. */
+  clusterName?: string;
+  tokens: StaticToken[];
+  authentication: AuthenticationConfig;
+  sessionRecording: SessionRecordingMode;
+  proxyChecksHostKeys: boolean;
+  clientIdleTimeout: number;
+  disconnectExpiredCert: boolean;
+  keepAliveInterval: number;
+  keepAliveCountMax: number;
+  licenseFile?: string;
+  messageOfTheDay?: string;
+  proxyListenerMode: 'separate' | 'multiplex';
+}
+
+/** A dynamic label: `command` run every `period` ms, its output the value of label `name`. */
+export interface CommandLabel {
+  name: string;
+  command: string[];
+  period: number;
+}
+
+/** The `ssh_service:` section. */
+export interface SSHServiceConfig {
+  listenAddr: NetAddr;
+  publicAddrs: NetAddr[];
+  labels: Record<string, string>;
+  commands: CommandLabel[];
+  permitUserEnv: boolean;
+  enhancedRecording: { enabled: boolean; settings: Record<string, unknown> };
+  pam: { enabled: boolean; serviceName: string; usePamAuth: boolean; environment: Record<string, string> };
+  x11: { enabled: boolean; displayOffset: number; maxDisplay?: number };
+  disableCreateHostUser: boolean;
+  portForwarding: boolean;
+  sshFileCopy: boolean;
+}
+
+/** The `proxy_service:` section. */
+export interface ProxyServiceConfig {
+  webListenAddr: NetAddr;
+  /** SSH proxy listener (`listen_addr`, 3023). */
+  listenAddr: NetAddr;
+  tunnelListenAddr: NetAddr;
+  kubeListenAddr?: NetAddr;
+  mysqlListenAddr?: NetAddr;
+  postgresListenAddr?: NetAddr;
+  mongoListenAddr?: NetAddr;
+  publicAddrs: NetAddr[];
+  sshPublicAddrs: NetAddr[];
+  tunnelPublicAddrs: NetAddr[];
+  kubePublicAddrs: NetAddr[];
+  mysqlPublicAddrs: NetAddr[];
+  postgresPublicAddrs: NetAddr[];
+  /** `https_keypairs` plus the legacy `https_key_file`/`https_cert_file` pair. */
+  httpsKeypairs: { keyFile: string; certFile: string }[];
+  httpsKeypairsReloadInterval: number;
+  kubernetes: { enabled: boolean; listenAddr?: NetAddr; publicAddrs: NetAddr[] };
+  trustXForwardedFor: boolean;
+  acme: { enabled: boolean; email?: string; uri?: string };
+  proxyProtocol?: 'on' | 'off';
+  /** Serve the web listener without TLS (`teleport start --insecure-no-tls`). */
+  disableTls: boolean;
+}
+
+/** A service section this release reads but does not run yet: its keys, as written. */
+export interface LaterServiceConfig {
+  settings: Record<string, unknown>;
+}
+
+/** Which services this process runs, resolved from `enabled:` flags, defaults and `--roles`. */
+export interface EnabledServices {
+  auth: boolean;
+  ssh: boolean;
+  proxy: boolean;
+  db: boolean;
+  kube: boolean;
+  app: boolean;
+  windowsDesktop: boolean;
+  discovery: boolean;
+}
+
+/** A whole validated teleport.yaml with Teleport's defaults applied. */
+export interface TeleportConfig {
+  version: ConfigVersion;
+  /** The file it came from, when there was one. */
+  path?: string;
+  teleport: GlobalConfig;
+  auth: AuthServiceConfig;
+  ssh: SSHServiceConfig;
+  proxy: ProxyServiceConfig;
+  db: LaterServiceConfig;
+  kube: LaterServiceConfig;
+  app: LaterServiceConfig;
+  windowsDesktop: LaterServiceConfig;
+  discovery: LaterServiceConfig;
+  services: EnabledServices;
+}
