@@ -34,11 +34,15 @@ export type BackendEvent =
 export interface Watcher extends AsyncIterable<BackendEvent> {
   /** Stops the feed; the iterator then finishes. Safe to call twice. */
   close(): void;
-  /** Set when the backend dropped this watcher (e.g. the consumer fell too far behind). */
+  /**
+   * Set when the backend dropped this watcher: LimitExceededError when the consumer fell too far
+   * behind (buffered events are discarded; re-read state and watch again), ConnectionProblemError
+   * when the backend closed. Unset after a plain `close()` or abort.
+   */
   readonly error?: Error;
 }
 
-/** Options for `watch`. An empty `prefixes` list watches every key. */
+/** Options for `watch`. An empty `prefixes` list watches every key; aborting `signal` closes the watcher. */
 export interface WatchOptions {
   prefixes: string[];
   signal?: AbortSignal;
@@ -47,7 +51,9 @@ export interface WatchOptions {
 /**
  * The backend interface. Reads never return expired items (expiry is checked against `clock`
  * on every read, and a sweeper deletes them and emits `delete` events).
- * Errors: NotFoundError, AlreadyExistsError, CompareFailedError, BadParameterError (from ../api/errors).
+ * Keys are non-empty, well-formed Unicode strings ordered by their UTF-8 bytes (code point order).
+ * Errors: NotFoundError, AlreadyExistsError, CompareFailedError, BadParameterError (malformed input),
+ * ConnectionProblemError (after `close()`, or the store is unreachable), from ../api/errors.
  */
 export interface Backend {
   readonly clock: Clock;
@@ -59,7 +65,10 @@ export interface Backend {
   put(item: ItemInput): Promise<Lease>;
   /** Writes only when the key exists; throws NotFoundError otherwise. */
   update(item: ItemInput): Promise<Lease>;
-  /** Writes `replaceWith` only when the key holds exactly `expected.value`; else CompareFailedError (NotFoundError when absent). */
+  /**
+   * Writes `replaceWith` only when the key holds exactly `expected.value`; else CompareFailedError
+   * (NotFoundError when absent). Both items must name the same key (else BadParameterError).
+   */
   compareAndSwap(expected: ItemInput, replaceWith: ItemInput): Promise<Lease>;
   /** Writes only when the key's current revision is `revision`; else CompareFailedError (NotFoundError when absent). */
   conditionalUpdate(item: ItemInput, revision: string): Promise<Lease>;
@@ -69,11 +78,14 @@ export interface Backend {
   conditionalDelete(key: string, revision: string): Promise<void>;
   /** Deletes every key in [startKey, endKey). */
   deleteRange(startKey: string, endKey: string): Promise<void>;
-  /** Items in [startKey, endKey) in ascending key order, at most `limit` (default: all). */
+  /** Items in [startKey, endKey) in ascending key order, at most `limit` (absent or 0: all). */
   getRange(startKey: string, endKey: string, limit?: number): Promise<Item[]>;
-  /** Moves the leased item's expiry to `expires`; NotFoundError when it is gone or was rewritten. */
+  /**
+   * Moves the leased item's expiry to `expires`, keeping its revision (so the lease stays valid);
+   * watchers see a `put` with the new expiry. NotFoundError when it is gone, expired or was rewritten.
+   */
   keepAlive(lease: Lease, expires: number): Promise<void>;
-  /** Opens a watch feed; the first event is `init`. */
+  /** Opens a watch feed; the first event is `init`, then changes committed after it, in commit order. */
   watch(options: WatchOptions): Watcher;
   /** Releases resources; safe to call twice. */
   close(): Promise<void>;
@@ -84,7 +96,10 @@ export function key(...parts: string[]): string {
   return '/' + parts.join('/');
 }
 
-/** The exclusive end of the range of keys that start with `prefix`. */
+/**
+ * The exclusive end of the range of keys that start with `prefix`. Note `rangeEnd('')` is U+FFFF, so
+ * the "whole keyspace" range misses keys that begin with a code point above U+FFFF (ours begin with `/`).
+ */
 export function rangeEnd(prefix: string): string {
   if (prefix === '') return '\uffff';
   const last = prefix.charCodeAt(prefix.length - 1);

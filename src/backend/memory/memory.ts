@@ -1,0 +1,209 @@
+/**
+ * The in-memory backend: a sorted array of items searched by binary search. For tests and single
+ * process demos; nothing survives `close()`.
+ */
+import { systemClock } from '../../api/clock.js';
+import type { Clock } from '../../api/clock.js';
+import { AlreadyExistsError, BadParameterError, CompareFailedError, ConnectionProblemError, NotFoundError } from '../../api/errors.js';
+import type { Backend, Item, ItemInput, Lease, Watcher, WatchOptions } from '../backend.js';
+import { checkItem, checkKey, checkRange, compareKeys, isExpired } from '../key-order.js';
+import { DEFAULT_SWEEP_INTERVAL_MS, startSweeper } from '../sweeper.js';
+import type { Sweeper } from '../sweeper.js';
+import { WatchFanout } from '../watch-fanout.js';
+
+/** Options for MemoryBackend: the clock expiry is checked against, the real sweep interval, the watch buffer. */
+export interface MemoryBackendOptions {
+  clock?: Clock;
+  sweepIntervalMs?: number;
+  watchBufferLimit?: number;
+}
+
+interface Entry {
+  key: string;
+  value: string;
+  expires?: number;
+  revision: string;
+}
+
+function toItem(e: Entry): Item {
+  const item: Item = { key: e.key, value: e.value, revision: e.revision };
+  if (e.expires !== undefined) item.expires = e.expires;
+  return item;
+}
+
+/** A Backend held in process memory. Every operation runs synchronously inside its promise, so each is atomic. */
+export class MemoryBackend implements Backend {
+  readonly clock: Clock;
+  private readonly entries: Entry[] = [];
+  private readonly fanout: WatchFanout;
+  private readonly sweeper: Sweeper;
+  private revision = 0;
+  private closed = false;
+
+  constructor(opts: MemoryBackendOptions = {}) {
+    this.clock = opts.clock ?? systemClock;
+    this.fanout = new WatchFanout({ bufferLimit: opts.watchBufferLimit });
+    this.sweeper = startSweeper(opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS, () => this.sweep());
+  }
+
+  /** Index of `k` if present, else the bitwise complement of its insertion point. */
+  private search(k: string): number {
+    let lo = 0;
+    let hi = this.entries.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = compareKeys(this.entries[mid].key, k);
+      if (c === 0) return mid;
+      if (c < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return ~lo;
+  }
+
+  private lowerBound(k: string): number {
+    const i = this.search(k);
+    return i >= 0 ? i : ~i;
+  }
+
+  /** The live (present and unexpired) entry for `k`. */
+  private live(k: string): Entry | undefined {
+    this.ensureOpen();
+    const i = this.search(k);
+    if (i < 0) return undefined;
+    const e = this.entries[i];
+    return isExpired(e.expires, this.clock.now()) ? undefined : e;
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new ConnectionProblemError('memory backend is closed');
+  }
+
+  private write(input: ItemInput): Lease {
+    const e: Entry = { key: input.key, value: input.value, revision: String(++this.revision) };
+    if (input.expires !== undefined) e.expires = input.expires;
+    const i = this.search(e.key);
+    if (i >= 0) this.entries[i] = e;
+    else this.entries.splice(~i, 0, e);
+    this.fanout.emit({ type: 'put', item: toItem(e) });
+    return { key: e.key, revision: e.revision };
+  }
+
+  private remove(k: string): void {
+    const i = this.search(k);
+    if (i < 0) return;
+    this.entries.splice(i, 1);
+    this.fanout.emit({ type: 'delete', key: k });
+  }
+
+  async get(key: string): Promise<Item> {
+    checkKey(key);
+    const e = this.live(key);
+    if (!e) throw new NotFoundError(`key ${key} is not found`);
+    return toItem(e);
+  }
+
+  async create(item: ItemInput): Promise<Lease> {
+    checkItem(item);
+    if (this.live(item.key)) throw new AlreadyExistsError(`key ${item.key} already exists`);
+    return this.write(item);
+  }
+
+  async put(item: ItemInput): Promise<Lease> {
+    checkItem(item);
+    this.ensureOpen();
+    return this.write(item);
+  }
+
+  async update(item: ItemInput): Promise<Lease> {
+    checkItem(item);
+    if (!this.live(item.key)) throw new NotFoundError(`key ${item.key} is not found`);
+    return this.write(item);
+  }
+
+  async compareAndSwap(expected: ItemInput, replaceWith: ItemInput): Promise<Lease> {
+    checkItem(expected);
+    checkItem(replaceWith);
+    if (expected.key !== replaceWith.key) {
+      throw new BadParameterError(`compareAndSwap keys differ: ${expected.key} and ${replaceWith.key}`);
+    }
+    const e = this.live(expected.key);
+    if (!e) throw new NotFoundError(`key ${expected.key} is not found`);
+    if (e.value !== expected.value) throw new CompareFailedError(`key ${expected.key} does not hold the expected value`);
+    return this.write(replaceWith);
+  }
+
+  async conditionalUpdate(item: ItemInput, revision: string): Promise<Lease> {
+    checkItem(item);
+    const e = this.live(item.key);
+    if (!e) throw new NotFoundError(`key ${item.key} is not found`);
+    if (e.revision !== revision) throw new CompareFailedError(`key ${item.key} is not at revision ${revision}`);
+    return this.write(item);
+  }
+
+  async delete(key: string): Promise<void> {
+    checkKey(key);
+    if (!this.live(key)) throw new NotFoundError(`key ${key} is not found`);
+    this.remove(key);
+  }
+
+  async conditionalDelete(key: string, revision: string): Promise<void> {
+    checkKey(key);
+    const e = this.live(key);
+    if (!e) throw new NotFoundError(`key ${key} is not found`);
+    if (e.revision !== revision) throw new CompareFailedError(`key ${key} is not at revision ${revision}`);
+    this.remove(key);
+  }
+
+  async deleteRange(startKey: string, endKey: string): Promise<void> {
+    checkRange(startKey, endKey);
+    this.ensureOpen();
+    const from = this.lowerBound(startKey);
+    const to = Math.max(from, this.lowerBound(endKey));
+    const gone = this.entries.splice(from, to - from);
+    for (const e of gone) this.fanout.emit({ type: 'delete', key: e.key });
+  }
+
+  async getRange(startKey: string, endKey: string, limit?: number): Promise<Item[]> {
+    checkRange(startKey, endKey, limit);
+    this.ensureOpen();
+    const now = this.clock.now();
+    const max = limit ? limit : Infinity;
+    const out: Item[] = [];
+    for (let i = this.lowerBound(startKey); i < this.entries.length && out.length < max; i++) {
+      const e = this.entries[i];
+      if (compareKeys(e.key, endKey) >= 0) break;
+      if (!isExpired(e.expires, now)) out.push(toItem(e));
+    }
+    return out;
+  }
+
+  async keepAlive(lease: Lease, expires: number): Promise<void> {
+    checkKey(lease?.key);
+    if (!Number.isFinite(expires)) throw new BadParameterError(`keepAlive ${lease.key}: expires must be a finite number`);
+    const e = this.live(lease.key);
+    if (!e || e.revision !== lease.revision) throw new NotFoundError(`lease on key ${lease.key} is not found`);
+    e.expires = expires;
+    this.fanout.emit({ type: 'put', item: toItem(e) });
+  }
+
+  watch(options: WatchOptions): Watcher {
+    this.ensureOpen();
+    return this.fanout.watch(options);
+  }
+
+  /** Deletes expired items and tells watchers. Called by the sweeper; safe to call directly. */
+  sweep(): void {
+    if (this.closed) return;
+    const now = this.clock.now();
+    const expired = this.entries.filter((e) => isExpired(e.expires, now)).map((e) => e.key);
+    for (const k of expired) this.remove(k);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.sweeper.stop();
+    this.fanout.closeAll();
+    this.entries.length = 0;
+  }
+}

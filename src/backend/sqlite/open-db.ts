@@ -1,0 +1,72 @@
+/**
+ * Opening the SQLite file: creates its directory, sets pragmas, creates the schema, and turns
+ * "not a database" and "cannot open" failures into typed errors that name the path.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Database as Db } from 'better-sqlite3';
+import { BadParameterError, ConnectionProblemError } from '../../api/errors.js';
+
+/** How long a writer waits for another process's lock before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+
+/** Schema version stored in `PRAGMA user_version`; bump with a migration when the tables change. */
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS kv (
+  key BLOB PRIMARY KEY,
+  value TEXT NOT NULL,
+  expires INTEGER,
+  revision INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS kv_expires ON kv (expires) WHERE expires IS NOT NULL;
+CREATE TABLE IF NOT EXISTS meta (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 0);
+`;
+
+/** SQLite result codes meaning the file exists but is not a usable database. */
+const NOT_A_DATABASE = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
+
+function isMemoryPath(path: string): boolean {
+  return path === ':memory:' || path === '';
+}
+
+/**
+ * Opens (creating if needed) the database at `path` with WAL, synchronous=NORMAL and a busy timeout.
+ * Throws BadParameterError when the file is not a SQLite database (or has a newer schema),
+ * ConnectionProblemError when it cannot be opened at all; both name the path.
+ */
+export function openDatabase(path: string): Db {
+  if (typeof path !== 'string') throw new BadParameterError('sqlite backend: path must be a string');
+  let db: Db | undefined;
+  try {
+    if (!isMemoryPath(path)) mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new BadParameterError(
+        `sqlite backend: ${path} has schema version ${version}, newer than this build's ${SCHEMA_VERSION}; upgrade teleport`,
+      );
+    }
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    return db;
+  } catch (err) {
+    db?.close();
+    if (err instanceof BadParameterError) throw err;
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && NOT_A_DATABASE.has(code)) {
+      throw new BadParameterError(`sqlite backend: ${path} is not a SQLite database (${code}); move it aside or fix storage.path`, {
+        cause: err,
+      });
+    }
+    throw new ConnectionProblemError(`sqlite backend: cannot open ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
