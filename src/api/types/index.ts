@@ -1,0 +1,20 @@
+/**
+ * Resource types, schemas and the YAML/JSON codec, shared by servers, clients and the web UI.
+ * Imports nothing of ours outside src/api.
+ */
+export * from './metadata.js';
+export * from './go-regex.js';
+export * from './trait-template.js';
+export * from './where-syntax.js';
+export * from './role-schema.js';
+export * from './role-defaults.js';
+export * from './role-checks.js';
+export * from './role.js';
+export * from './user.js';
+export * from './token.js';
+export * from './cert-authority.js';
+export * from './cluster-config.js';
+export * from './github.js';
+export * from './node.js';
+export * from './kinds.js';
+export * from './codec.js';

@@ -1,0 +1,11 @@
+/**
+ * Role evaluation: label matching, trait templates, the where-expression language, rule checks, the
+ * RoleSet and preset roles. Imports only src/api.
+ */
+export * from './label-match.js';
+export * from './traits.js';
+export * from './where.js';
+export * from './rules.js';
+export * from './implicit-role.js';
+export * from './role-set.js';
+export * from './presets.js';
