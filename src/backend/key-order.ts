@@ -32,11 +32,13 @@ export function checkKey(k: unknown): asserts k is string {
   if (LONE_SURROGATE.test(k)) throw new BadParameterError(`backend key ${JSON.stringify(k)} is not well-formed Unicode`);
 }
 
-/** Throws BadParameterError unless `item` has a valid key, a string value and a finite `expires`. */
+/** Throws BadParameterError unless `item` has a valid key, a well-formed string value and a finite `expires`. */
 export function checkItem(item: ItemInput): void {
   if (item === null || typeof item !== 'object') throw new BadParameterError('backend item must be an object');
   checkKey(item.key);
   if (typeof item.value !== 'string') throw new BadParameterError(`backend item ${item.key}: value must be a string`);
+  // Stores keep UTF-8; a lone surrogate would come back as U+FFFD and break compare-and-swap.
+  if (LONE_SURROGATE.test(item.value)) throw new BadParameterError(`backend item ${item.key}: value is not well-formed Unicode`);
   if (item.expires !== undefined && !Number.isFinite(item.expires)) {
     throw new BadParameterError(`backend item ${item.key}: expires must be a finite number of ms since the epoch`);
   }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../api/clock.js';
-import { BadParameterError, ConnectionProblemError, LimitExceededError, NotFoundError } from '../../api/errors.js';
+import { BadParameterError, CompareFailedError, ConnectionProblemError, LimitExceededError, NotFoundError } from '../../api/errors.js';
 import { rangeEnd } from '../backend.js';
 import { runBackendSuite } from '../testing/suite.js';
 import { WatchReader } from '../testing/watch-reader.js';
@@ -39,6 +39,25 @@ describe('sqlite backend specifics', () => {
     clock.advance(60_000);
     await expect(b2.get('/p/a')).rejects.toBeInstanceOf(NotFoundError);
     await b2.close();
+  });
+
+  it('two instances on one file share data, revisions and compare-and-swap', async () => {
+    const path = freshPath();
+    const [a, b] = await Promise.all([SqliteBackend.open({ path }), SqliteBackend.open({ path })]);
+    await a.put({ key: '/shared/n', value: '0' });
+    const revisions = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const via = i % 2 ? a : b;
+      const cur = await via.get('/shared/n');
+      const lease = await via.compareAndSwap(cur, { key: '/shared/n', value: String(i + 1) });
+      revisions.add(lease.revision);
+      // The other instance sees the write and cannot swap against the old value.
+      const other = via === a ? b : a;
+      await expect(other.compareAndSwap(cur, { key: '/shared/n', value: 'stale' })).rejects.toBeInstanceOf(CompareFailedError);
+    }
+    expect(revisions.size).toBe(20);
+    expect((await b.get('/shared/n')).value).toBe('20');
+    await Promise.all([a.close(), b.close()]);
   });
 
   it('a file that is not a SQLite database gives BadParameterError naming the path, and is left untouched', async () => {

@@ -3,6 +3,7 @@
  * byte order; revisions come from a counter persisted in the database; watchers are fed in process
  * after each committed write, so they see writes made through this instance only.
  */
+import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { systemClock } from '../../api/clock.js';
 import type { Clock } from '../../api/clock.js';
@@ -95,11 +96,23 @@ export class SqliteBackend implements Backend {
    * Events are emitted only after COMMIT so a rolled-back write is never seen.
    */
   private tx<T>(fn: (changes: Change[]) => T): T {
-    this.ensureOpen();
     const changes: Change[] = [];
-    const result = this.db.transaction(() => fn(changes)).immediate();
+    const result = this.guard(() => this.db.transaction(() => fn(changes)).immediate());
     for (const c of changes) this.fanout.emit(c);
     return result;
+  }
+
+  /** Runs `fn` on the open database; SQLite failures (busy, I/O, full disk) become ConnectionProblemError. */
+  private guard<T>(fn: () => T): T {
+    this.ensureOpen();
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof Database.SqliteError) {
+        throw new ConnectionProblemError(`sqlite backend ${this.path}: ${err.code}: ${err.message}`, { cause: err });
+      }
+      throw err;
+    }
   }
 
   private live(k: string): Item | undefined {
@@ -122,8 +135,7 @@ export class SqliteBackend implements Backend {
 
   async get(key: string): Promise<Item> {
     checkKey(key);
-    this.ensureOpen();
-    const item = this.live(key);
+    const item = this.guard(() => this.live(key));
     if (!item) throw new NotFoundError(`key ${key} is not found`);
     return item;
   }
@@ -203,13 +215,8 @@ export class SqliteBackend implements Backend {
 
   async getRange(startKey: string, endKey: string, limit?: number): Promise<Item[]> {
     checkRange(startKey, endKey, limit);
-    this.ensureOpen();
-    const rows = this.st.range.all({
-      start: enc(startKey),
-      end: enc(endKey),
-      now: this.clock.now(),
-      limit: limit ? limit : -1,
-    }) as Row[];
+    const bind = { start: enc(startKey), end: enc(endKey), now: this.clock.now(), limit: limit ? limit : -1 };
+    const rows = this.guard(() => this.st.range.all(bind) as Row[]);
     return rows.map(toItem);
   }
 

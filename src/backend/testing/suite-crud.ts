@@ -162,6 +162,7 @@ export function crudCases(ctx: SuiteContext): void {
       ['an empty key', { key: '', value: 'v' }],
       ['a lone surrogate in the key', { key: '/bad\ud800', value: 'v' }],
       ['a non-string value', { key: '/k', value: 42 as unknown as string }],
+      ['a lone surrogate in the value', { key: '/k', value: 'half \udc00 pair' }],
       ['a non-finite expires', { key: '/k', value: 'v', expires: Number.NaN }],
     ])('rejects %s with BadParameterError and writes nothing', async (_label, item) => {
       const b = ctx.backend;
