@@ -51,17 +51,19 @@ function decodeJSON(text: string): unknown[] {
 
 function decodeYAML(text: string): unknown[] {
   const out: unknown[] = [];
-  const docs = YAML.parseAllDocuments(text, { prettyErrors: false });
+  const docs = YAML.parseAllDocuments(text);
   if (!Array.isArray(docs)) return out; // an empty stream
   docs.forEach((doc, i) => {
     const e = doc.errors[0];
     if (e) {
       const pos = e.linePos?.[0];
       const at = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
-      throw new BadParameterError(`document ${i + 1}: YAML syntax error${at}: ${e.message.split('\n')[0]}`, { cause: e });
+      const msg = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+      throw new BadParameterError(`document ${i + 1}: YAML syntax error${at}: ${msg}`, { cause: e });
     }
-    if (doc.contents === null) return;
-    out.push(doc.toJS({ maxAliasCount: 50 }));
+    const value: unknown = doc.toJS({ maxAliasCount: 50 });
+    if (value === null || value === undefined) return; // an empty document (only `---` or comments)
+    out.push(value);
   });
   return out;
 }

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { BadParameterError } from '../errors.js';
+import { parseResources, toJSON, toYAML } from './codec.js';
+import type { AnyResource, Kind } from './kinds.js';
+import { KINDS, kindInfo, parseKindRef } from './kinds.js';
+
+/** One valid sample document per registry kind; a new kind without a sample fails the test below. */
+const SAMPLES: Record<Kind, unknown> = {
+  role: { kind: 'role', version: 'v7', metadata: { name: 'dev' }, spec: { allow: { logins: ['dev'], node_labels: { env: 'dev' } } } },
+  user: {
+    kind: 'user',
+    version: 'v2',
+    metadata: { name: 'alice' },
+    spec: { roles: ['access'], traits: { logins: ['alice', 'root'] }, github_identities: [{ connector_id: 'github', username: 'alice' }] },
+  },
+  token: { kind: 'token', version: 'v2', metadata: { name: 'abc123', expires: '2026-01-01T00:30:00Z' }, spec: { roles: ['node'] } },
+  cert_authority: {
+    kind: 'cert_authority',
+    version: 'v2',
+    metadata: { name: 'example.com' },
+    spec: {
+      cluster_name: 'example.com',
+      type: 'host',
+      active_keys: { ssh: [{ public_key: 'c3NoLWVkMjU1MTk=', private_key: 'AAAA', private_key_type: 'RAW' }], tls: [{ cert: 'LS0t', key: 'LS0t' }] },
+      rotation: { state: 'standby', phase: 'standby', grace_period: '30h', last_rotated: '2026-01-01T00:00:00Z' },
+    },
+  },
+  cluster_name: { kind: 'cluster_name', version: 'v2', metadata: { name: 'cluster-name' }, spec: { cluster_name: 'example.com', cluster_id: 'id-1' } },
+  cluster_auth_preference: { kind: 'cluster_auth_preference', version: 'v2', metadata: { name: 'cluster-auth-preference' }, spec: {} },
+  github: {
+    kind: 'github',
+    version: 'v3',
+    metadata: { name: 'github' },
+    spec: {
+      client_id: 'id',
+      client_secret: 'secret',
+      redirect_url: 'https://proxy.example.com:3080/v1/webapi/github/callback',
+      teams_to_roles: [{ organization: 'octocats', team: 'admins', roles: ['access', 'editor'] }],
+    },
+  },
+  node: {
+    kind: 'node',
+    version: 'v2',
+    metadata: { name: '5b4b4c1e-0000-4000-8000-000000000001', labels: { env: 'dev' } },
+    spec: { addr: '10.0.0.1:3022', hostname: 'web-1', cmd_labels: { arch: { command: ['uname', '-m'], period: '1h', result: 'x86_64' } } },
+  },
+};
+
+describe('kind registry', () => {
+  it.each(KINDS.map((k) => [k.kind, k] as const))('%s has a sample that validates and round-trips', (kind, info) => {
+    const sample = SAMPLES[kind];
+    expect(sample, `add a sample for ${kind}`).toBeDefined();
+    const r = info.validate(sample);
+    expect(r.kind).toBe(kind);
+    expect(info.versions).toContain(r.version);
+    expect(parseResources(toYAML([r]))).toEqual([r]);
+    expect(parseResources(toJSON([r]))).toEqual([r]);
+    expect(kindInfo(kind)).toBe(info);
+  });
+
+  it('aliases are unique across kinds', () => {
+    const all = KINDS.flatMap((k) => k.aliases);
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it.each([
+    ['role/access', { kind: 'role', name: 'access' }],
+    ['roles', { kind: 'role' }],
+    ['users/alice', { kind: 'user', name: 'alice' }],
+    ['tokens/abc', { kind: 'token', name: 'abc' }],
+    ['cas/host/example.com', { kind: 'cert_authority', name: 'host/example.com' }],
+    ['ca', { kind: 'cert_authority' }],
+    ['cert_authorities', { kind: 'cert_authority' }],
+    ['cap', { kind: 'cluster_auth_preference' }],
+    ['cluster_name', { kind: 'cluster_name' }],
+    ['connectors', { kind: 'github' }],
+    ['github/github', { kind: 'github', name: 'github' }],
+    ['nodes', { kind: 'node' }],
+    ['Role/x', { kind: 'role', name: 'x' }],
+  ])('parseKindRef(%j)', (ref, want) => {
+    expect(parseKindRef(ref)).toEqual(want);
+  });
+
+  it.each(['widget/x', '', '/x', 'role/'])('parseKindRef(%j) is refused', (ref) => {
+    expect(() => parseKindRef(ref)).toThrow(BadParameterError);
+  });
+
+  it('unknown kind error lists supported kinds', () => {
+    expect(() => parseKindRef('widget')).toThrow(/unsupported resource kind "widget" \(supported: .*role.*node/);
+  });
+
+  it('singletons have fixed names', () => {
+    for (const k of KINDS.filter((k) => k.singleton)) {
+      const r = k.validate(SAMPLES[k.kind]) as AnyResource;
+      expect(r.metadata.name).toBe(k.singletonName);
+    }
+  });
+});
