@@ -22,13 +22,15 @@ export const PORTS = {
   https: 443,
 } as const;
 
-/** `connection_limits` defaults. */
+/** Default `connection_limits.max_connections`. */
 export const MAX_CONNECTIONS = 15000;
+/** Default `connection_limits.max_users`. */
 export const MAX_USERS = 250;
 /** `cache.max_backoff` default (`defaults.MaxWatcherBackoff`). */
 export const CACHE_MAX_BACKOFF = 90 * SECOND;
-/** SSH keep-alive defaults (cluster networking config). */
+/** Default `auth_service.keep_alive_interval` (cluster networking config). */
 export const KEEP_ALIVE_INTERVAL = 5 * MINUTE;
+/** Default `auth_service.keep_alive_count_max`. */
 export const KEEP_ALIVE_COUNT_MAX = 3;
 /** PAM service name used when `pam.service_name` is not set. */
 export const PAM_SERVICE_NAME = 'sshd';

@@ -93,7 +93,8 @@ function parseRoles(text: string): EnabledServices {
   for (const role of splitList(text)) {
     const service = ROLE_SERVICES[role.toLowerCase()];
     if (!service) {
-      throw new BadParameterError(`--roles: unknown role "${role}"; expected some of: ${Object.keys(ROLE_SERVICES).join(', ')}`);
+      const known = Object.keys(ROLE_SERVICES).join(', ');
+      throw new BadParameterError(`--roles: unknown role "${role}"; expected some of: ${known}`);
     }
     services[service] = true;
   }
@@ -117,7 +118,8 @@ function flagAddr(flag: string, text: string, defaultPort?: number): NetAddr {
 
 function applyListenIp(cfg: TeleportConfig, text: string): void {
   const host = flagAddr('--listen-ip', text, 0).host;
-  for (const a of [cfg.auth.listenAddr, cfg.ssh.listenAddr, cfg.proxy.listenAddr, cfg.proxy.webListenAddr, cfg.proxy.tunnelListenAddr]) {
+  const { auth, ssh, proxy } = cfg;
+  for (const a of [auth.listenAddr, ssh.listenAddr, proxy.listenAddr, proxy.webListenAddr, proxy.tunnelListenAddr]) {
     a.host = host;
   }
 }

@@ -195,7 +195,7 @@ export function addr(defaultPort?: number): Reader<NetAddr> {
 /** One of `values`; `fold` compares case-insensitively and returns the canonical spelling. */
 export function oneOf<T extends string>(values: readonly T[], fold = false): Reader<T> {
   return (node, path, ctx) => {
-    const text = isScalar(node) && node.value !== null && !isMap(node) ? str(node, path, ctx) : undefined;
+    const text = isScalar(node) ? str(node, path, ctx) : undefined;
     const found = values.find((v) => (fold ? v.toLowerCase() === text?.toLowerCase() : v === text));
     if (found === undefined) {
       const got = isScalar(node) ? `"${text}"` : describe(node);

@@ -1,7 +1,19 @@
 /** The `proxy_service:` section: web, SSH, tunnel and protocol listeners, public addresses, TLS. */
 import type { Node } from 'yaml';
 import type { NetAddr } from './address.js';
-import { addr, bool, duration, fields, list, oneOf, oneOrMany, str, type Fields, type Reader, type SourceContext } from './read.js';
+import {
+  addr,
+  bool,
+  duration,
+  fields,
+  list,
+  oneOf,
+  oneOrMany,
+  str,
+  type Fields,
+  type Reader,
+  type SourceContext,
+} from './read.js';
 import { BIND_IP, PORTS } from './defaults.js';
 import type { ProxyServiceConfig } from './types.js';
 

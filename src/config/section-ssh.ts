@@ -1,6 +1,19 @@
 /** The `ssh_service:` section: the node's listener, labels, PAM, X11 and recording options. */
 import type { Node } from 'yaml';
-import { addr, bool, duration, fields, int, list, oneOrMany, str, strMap, type Fields, type Reader, type SourceContext } from './read.js';
+import {
+  addr,
+  bool,
+  duration,
+  fields,
+  int,
+  list,
+  oneOrMany,
+  str,
+  strMap,
+  type Fields,
+  type Reader,
+  type SourceContext,
+} from './read.js';
 import { BIND_IP, PAM_SERVICE_NAME, PORTS, X11_DISPLAY_OFFSET } from './defaults.js';
 import type { CommandLabel, SSHServiceConfig } from './types.js';
 

@@ -1,8 +1,7 @@
 /** The `teleport:` section: identity, joining, logging, limits, cache and storage. */
 import { isMap, isSeq, type Node } from 'yaml';
 import { join } from 'node:path';
-import type { NetAddr } from './address.js';
-import { parseAddr } from './address.js';
+import { parseAddr, type NetAddr } from './address.js';
 import {
   addr,
   bool,
@@ -121,8 +120,9 @@ function readServers(f: Fields, version: ConfigVersion): Pick<GlobalConfig, 'aut
   const authServer = f.get('auth_server', optionalAddr(PORTS.auth));
   const proxyServer = f.get('proxy_server', optionalAddr(PORTS.proxyWeb));
   if (version !== 'v3') {
-    if (authServer) f.fail('auth_server', 'auth_server is supported from config version v3 onwards; use auth_servers or add "version: v3"');
-    if (proxyServer) f.fail('proxy_server', 'proxy_server is supported from config version v3 onwards; add "version: v3" at the top of the file');
+    const hint = 'add "version: v3" at the top of the file';
+    if (authServer) f.fail('auth_server', `auth_server is supported from config version v3 onwards; use auth_servers or ${hint}`);
+    if (proxyServer) f.fail('proxy_server', `proxy_server is supported from config version v3 onwards; ${hint}`);
     return { authServers: authServers ?? [] };
   }
   if (authServers && authServers.length > 0) {
