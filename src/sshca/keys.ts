@@ -2,7 +2,7 @@
  * OpenSSH public keys on node:crypto: generation, wire blobs, fingerprints and the
  * `authorized_keys` line form.
  */
-import { createHash, createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { BadParameterError } from '../api/errors.js';
 import { padStart, SSHReader, SSHWriter } from './wire.js';
 

@@ -26,6 +26,8 @@ export function sshKeygen(args: string[], cwd: string, input?: Buffer | string):
     child.on('close', (code) =>
       resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
     );
+    // ssh-keygen may exit without reading stdin; the exit code, not EPIPE, is the result.
+    child.stdin.on('error', () => {});
     child.stdin.end(input ?? '');
   });
 }
