@@ -1,0 +1,118 @@
+/**
+ * Request and response bodies of the auth API (HTTPS + mutual TLS on port 3025, JSON bodies).
+ * Our own versioned protocol (`/v1/...`); field names follow Teleport's snake_case.
+ * Errors come back as `{ error: { code, message } }` with the HTTP status of errors.ts.
+ */
+
+/** GET /v1/ping (no client certificate needed). */
+export interface PingResponse {
+  cluster_name: string;
+  server_version: string;
+  /** Auth server's TLS CA certificates for the host CA, PEM: joiners check them against --ca-pin. */
+  host_ca_certs: string[];
+}
+
+/** One row of `tctl status`. */
+export interface CAStatus {
+  type: string;
+  cluster_name: string;
+  /** `never updated`, `rotated <time>`, or the phase text while rotating. */
+  rotation: string;
+  /** `sha256:<hex>` pins of the CA's TLS certificates (host CA only in `tctl status`). */
+  pins: string[];
+}
+
+/** GET /v1/status. */
+export interface StatusResponse {
+  cluster_name: string;
+  server_version: string;
+  cas: CAStatus[];
+}
+
+/** POST /v1/tokens: `tctl tokens add` / `tctl nodes add`. */
+export interface GenerateTokenRequest {
+  roles: string[];
+  /** Milliseconds; default 30 minutes. */
+  ttl_ms?: number;
+  /** A token value chosen by the caller (`--value`); random 32 hex when absent. */
+  token?: string;
+  labels?: Record<string, string>;
+}
+
+/** POST /v1/users/:name/token: invite (`tctl users add`) or reset (`tctl users reset`). */
+export interface CreateUserTokenRequest {
+  type: 'invite' | 'reset';
+  /** Milliseconds; invite default 1h (max 48h), reset default 8h (max 24h). */
+  ttl_ms?: number;
+}
+
+/** The created invite/reset token and the URL to share with the user. */
+export interface UserTokenResponse {
+  token: string;
+  user: string;
+  url: string;
+  expires: string;
+}
+
+/** POST /v1/certs/user: sign certificates for a user's public key. */
+export interface UserCertsRequest {
+  username: string;
+  /** SPKI PEM of the key both certificates are issued for. */
+  public_key: string;
+  ttl_ms?: number;
+  route_to_cluster?: string;
+  /** `standard` or `oldssh`. */
+  cert_format?: string;
+}
+
+/** Credentials returned with a login or cert request. */
+export interface UserCertsResponse {
+  ssh: string;
+  tls: string;
+  /** TLS CA certificates to trust (host CA of the cluster), PEM. */
+  tls_ca_certs: string[];
+  /** Host CA public keys, authorized_keys form, for known_hosts `@cert-authority` lines. */
+  ssh_ca_keys: string[];
+  cluster_name: string;
+  expires: string;
+}
+
+/** POST /v1/certs/host (admin) and the result of joining. */
+export interface HostCertsRequest {
+  host_id: string;
+  node_name: string;
+  role: string;
+  public_key: string;
+  additional_principals?: string[];
+  dns_names?: string[];
+}
+
+/** POST /v1/register: join with a token (no client certificate). */
+export interface RegisterRequest extends HostCertsRequest {
+  token: string;
+}
+
+/** Host credentials. */
+export interface HostCertsResponse {
+  ssh: string;
+  tls: string;
+  tls_ca_certs: string[];
+  ssh_ca_keys: string[];
+  cluster_name: string;
+}
+
+/** A row of `tctl tokens ls`. Static tokens have no expiry. */
+export interface TokenInfo {
+  token: string;
+  roles: string[];
+  labels: Record<string, string>;
+  expires?: string;
+  static?: boolean;
+}
+
+/** Query parameters of the generic resource routes `/v1/resources/:kind[/:name]`. */
+export interface ResourceQuery {
+  with_secrets?: boolean;
+  /** For POST: overwrite an existing resource (`tctl create -f`). */
+  force?: boolean;
+}

@@ -1,0 +1,140 @@
+/**
+ * The typed client of the auth API, shared by tctl, tsh, the service processes and the web UI's
+ * server side. Construct with credentials for authenticated calls; `AuthClient.join` for hosts
+ * joining with a token (verifies the CA pin before trusting the server).
+ */
+import { X509Certificate } from 'node:crypto';
+import type {
+  CreateUserTokenRequest,
+  GenerateTokenRequest,
+  HostCertsRequest,
+  HostCertsResponse,
+  PingResponse,
+  RegisterRequest,
+  StatusResponse,
+  TokenInfo,
+  UserCertsRequest,
+  UserCertsResponse,
+  UserTokenResponse,
+} from '../auth-wire.js';
+import { AccessDeniedError } from '../errors.js';
+import { matchPins } from './ca-pin.js';
+import { call, type ClientCredentials, type TransportOptions } from './transport.js';
+
+/** The SNI name for a cluster: hex of its name under `.teleport.cluster.local`. */
+export function clusterServerName(clusterName: string | undefined): string {
+  return clusterName ? `${Buffer.from(clusterName, 'utf8').toString('hex')}.teleport.cluster.local` : 'teleport.cluster.local';
+}
+
+/** Options for an authenticated client. */
+export interface AuthClientOptions {
+  addr: string;
+  credentials: ClientCredentials;
+  clusterName?: string;
+  timeoutMs?: number;
+}
+
+/** Who the server says we are. */
+export interface WhoAmI {
+  username: string;
+  roles: string[];
+  system_role: string;
+  traits: Record<string, string[]>;
+}
+
+/** An authenticated auth API client. Every method throws the server's typed errors or ConnectionProblemError. */
+export class AuthClient {
+  private readonly t: TransportOptions;
+
+  constructor(opts: AuthClientOptions) {
+    this.t = {
+      addr: opts.addr,
+      serverName: clusterServerName(opts.clusterName),
+      credentials: opts.credentials,
+      ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }),
+    };
+  }
+
+  /** The address this client talks to. */
+  get addr(): string {
+    return this.t.addr;
+  }
+
+  private async req<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return (await call<T>(this.t, method, path, body)).body;
+  }
+
+  ping(): Promise<PingResponse> {
+    return this.req('GET', '/v1/ping');
+  }
+  whoami(): Promise<WhoAmI> {
+    return this.req('GET', '/v1/whoami');
+  }
+  status(): Promise<StatusResponse> {
+    return this.req('GET', '/v1/status');
+  }
+
+  /** Resources of a kind (`role`, `users`, `cap`, ...). */
+  async listResources<T = unknown>(kind: string, opts: { withSecrets?: boolean } = {}): Promise<T[]> {
+    const q = opts.withSecrets ? '?with_secrets=1' : '';
+    return (await this.req<{ items: T[] }>('GET', `/v1/resources/${encodeURIComponent(kind)}${q}`)).items;
+  }
+  getResource<T = unknown>(kind: string, name: string, opts: { withSecrets?: boolean } = {}): Promise<T> {
+    const q = opts.withSecrets ? '?with_secrets=1' : '';
+    const path = name.split('/').map(encodeURIComponent).join('/');
+    return this.req('GET', `/v1/resources/${encodeURIComponent(kind)}/${path}${q}`);
+  }
+  /** Creates a resource; `force` overwrites an existing one. */
+  createResource<T = unknown>(resource: unknown, opts: { force?: boolean } = {}): Promise<T> {
+    return this.req('POST', `/v1/resources${opts.force ? '?force=1' : ''}`, resource);
+  }
+  async deleteResource(kind: string, name: string): Promise<void> {
+    const path = name.split('/').map(encodeURIComponent).join('/');
+    await this.req('DELETE', `/v1/resources/${encodeURIComponent(kind)}/${path}`);
+  }
+
+  async listTokens(): Promise<TokenInfo[]> {
+    return (await this.req<{ items: TokenInfo[] }>('GET', '/v1/tokens')).items;
+  }
+  generateToken(req: GenerateTokenRequest): Promise<TokenInfo> {
+    return this.req('POST', '/v1/tokens', req);
+  }
+  async deleteToken(token: string): Promise<void> {
+    await this.req('DELETE', `/v1/tokens/${encodeURIComponent(token)}`);
+  }
+
+  generateUserCerts(req: UserCertsRequest): Promise<UserCertsResponse> {
+    return this.req('POST', '/v1/certs/user', req);
+  }
+  generateHostCerts(req: HostCertsRequest): Promise<HostCertsResponse> {
+    return this.req('POST', '/v1/certs/host', req);
+  }
+  createUserToken(user: string, req: CreateUserTokenRequest): Promise<UserTokenResponse> {
+    return this.req('POST', `/v1/users/${encodeURIComponent(user)}/token`, req);
+  }
+
+  /**
+   * Joins the cluster with a token. With `caPins`, first fetches the server's host CA without
+   * trusting it, checks it against the pins and that the server's certificate chains to it, then
+   * registers over a connection verified against that CA. Without pins (Teleport's insecure
+   * default), trusts the CA the server offers on first use.
+   */
+  static async join(opts: { addr: string; caPins: string[]; timeoutMs?: number }, req: RegisterRequest): Promise<HostCertsResponse> {
+    const first = await call<PingResponse>({ addr: opts.addr, serverName: 'teleport.cluster.local', insecure: true, ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }) }, 'GET', '/v1/ping');
+    const offered = first.body.host_ca_certs ?? [];
+    const trusted = opts.caPins.length > 0 ? matchPins(offered, opts.caPins) : offered;
+    const peerDer = first.peer?.raw;
+    if (!peerDer) throw new AccessDeniedError('the auth server presented no certificate');
+    const peer = new X509Certificate(peerDer);
+    if (!trusted.some((pem) => peer.verify(new X509Certificate(pem).publicKey))) {
+      throw new AccessDeniedError("the auth server's certificate is not signed by the pinned CA");
+    }
+    const res = await call<HostCertsResponse>(
+      { addr: opts.addr, serverName: clusterServerName(first.body.cluster_name), caPems: trusted, ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }) },
+      'POST',
+      '/v1/register',
+      req,
+    );
+    return res.body;
+  }
+}

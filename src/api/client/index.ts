@@ -1,0 +1,6 @@
+/** The auth API client and its transport. */
+export { AuthClient, clusterServerName } from './auth-client.js';
+export type { AuthClientOptions, WhoAmI } from './auth-client.js';
+export { pinOf, matchPins, checkPinSyntax } from './ca-pin.js';
+export { splitHostPort } from './transport.js';
+export type { ClientCredentials } from './transport.js';

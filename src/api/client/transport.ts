@@ -1,0 +1,115 @@
+/**
+ * JSON over HTTPS with mutual TLS to the auth server. Maps transport failures to
+ * ConnectionProblemError and `{ error: { code, message } }` bodies to typed errors.
+ */
+import { request } from 'node:https';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
+import { ConnectionProblemError, errorFromWire } from '../errors.js';
+
+/** The client certificate a caller presents, and the CAs it trusts for the server. */
+export interface ClientCredentials {
+  keyPem: string;
+  certPem: string;
+  /** Host CA certificates (PEM) the auth server's certificate must chain to. */
+  caPems: string[];
+}
+
+/** Where and how to connect. */
+export interface TransportOptions {
+  /** `host:port` of the auth server. */
+  addr: string;
+  /** Sent as SNI (`<hex>.teleport.cluster.local`) once the cluster name is known. */
+  serverName: string;
+  credentials?: ClientCredentials;
+  /** CAs to trust for the server when calling without a client certificate. */
+  caPems?: string[];
+  /** Skip server verification: only for the first contact of a joiner, which then checks CA pins itself. */
+  insecure?: boolean;
+  timeoutMs?: number;
+}
+
+/** Splits `host:port` (IPv6 in brackets). ConnectionProblemError when malformed. */
+export function splitHostPort(addr: string): { host: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(addr) ?? /^([^:]+):(\d+)$/.exec(addr);
+  if (!m) throw new ConnectionProblemError(`invalid address "${addr}": expected host:port`);
+  return { host: m[1], port: Number(m[2]) };
+}
+
+/** Result of a call: the parsed body and the server's certificate (for pin checks). */
+export interface CallResult<T> {
+  body: T;
+  peer?: PeerCertificate;
+}
+
+/** One JSON request. Throws the typed error the server sent, or ConnectionProblemError. */
+export function call<T>(opts: TransportOptions, method: string, path: string, body?: unknown): Promise<CallResult<T>> {
+  const { host, port } = splitHostPort(opts.addr);
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host,
+        port,
+        method,
+        path,
+        servername: opts.serverName,
+        ...(opts.credentials && { key: opts.credentials.keyPem, cert: opts.credentials.certPem }),
+        ...((opts.caPems ?? opts.credentials?.caPems) && { ca: opts.caPems ?? opts.credentials?.caPems }),
+        rejectUnauthorized: !opts.insecure,
+        agent: false,
+        timeout: opts.timeoutMs ?? 30_000,
+        headers: {
+          accept: 'application/json',
+          ...(payload !== undefined && { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+        },
+      },
+      (res) => {
+        const peer = (res.socket as TLSSocket).getPeerCertificate?.(true);
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => reject(new ConnectionProblemError(`reading the response from ${opts.addr} failed: ${err.message}`, { cause: err })));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown;
+          try {
+            parsed = text === '' ? {} : JSON.parse(text);
+          } catch (err) {
+            reject(new ConnectionProblemError(`${opts.addr} answered with something other than the auth API (HTTP ${res.statusCode})`, { cause: err }));
+            return;
+          }
+          const e = (parsed as { error?: { code?: string; message?: string } }).error;
+          if ((res.statusCode ?? 500) >= 400 || e) {
+            reject(errorFromWire(e?.code ?? 'internal', e?.message ?? `HTTP ${res.statusCode}`));
+            return;
+          }
+          resolve({ body: parsed as T, ...(peer && { peer }) });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new ConnectionProblemError(`timed out talking to the auth server at ${opts.addr}`)));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (err instanceof ConnectionProblemError) return reject(err);
+      reject(new ConnectionProblemError(describeNetError(opts.addr, err), { cause: err }));
+    });
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+function describeNetError(addr: string, err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return `cannot connect to the auth server at ${addr}: connection refused (is teleport running there?)`;
+    case 'ENOTFOUND':
+      return `cannot resolve the auth server address ${addr}`;
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'CERT_SIGNATURE_FAILURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      return `the server at ${addr} presented a certificate not signed by this cluster's host CA (${err.code})`;
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `the server at ${addr} presented a certificate for another name: ${err.message}`;
+    default:
+      return `request to the auth server at ${addr} failed: ${err.message}`;
+  }
+}

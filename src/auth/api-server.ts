@@ -1,0 +1,164 @@
+/**
+ * The auth API on `auth_service.listen_addr` (3025): HTTPS with mutual TLS. The caller's identity is
+ * the verified client certificate (host CA: a system role; user CA: a user). `ping` and `register`
+ * work without a client certificate, so that hosts can join. JSON in and out; errors as
+ * `{ error: { code, message } }` with the status from errors.ts.
+ */
+import { X509Certificate } from 'node:crypto';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import { AccessDeniedError, BadParameterError, LimitExceededError, NotFoundError, TeleportError, errorCode, httpStatus } from '../api/errors.js';
+import type { Logger } from '../log/index.js';
+import type { Services } from '../services/index.js';
+import { identityFromCertificate } from '../tlsca/index.js';
+import { caTLSCerts } from './authorities.js';
+import type { AuthService } from './auth-service.js';
+import type { Caller } from './caller.js';
+import { callerFromIdentity } from './caller.js';
+import { ROUTES, type Route } from './routes.js';
+
+const MAX_BODY = 4 * 1024 * 1024;
+
+/** Options of the API server. */
+export interface AuthAPIServerOptions {
+  auth: AuthService;
+  services: Services;
+  host: string;
+  port: number;
+  /** The auth server's own host certificate and key (PEM), signed by the host CA. */
+  certPem: string;
+  keyPem: string;
+  logger: Logger;
+}
+
+/** The listener. start() returns the bound address; close() is safe to call twice. */
+export class AuthAPIServer {
+  private server?: Server;
+  private hostCAs: X509Certificate[] = [];
+  private userCAs: X509Certificate[] = [];
+
+  constructor(private readonly opts: AuthAPIServerOptions) {}
+
+  async start(): Promise<{ host: string; port: number }> {
+    const { services, auth } = this.opts;
+    const host = caTLSCerts(await services.authorities('host').get(auth.clusterName));
+    const user = caTLSCerts(await services.authorities('user').get(auth.clusterName));
+    this.hostCAs = host.map((p) => new X509Certificate(p));
+    this.userCAs = user.map((p) => new X509Certificate(p));
+    const server = createServer(
+      {
+        cert: this.opts.certPem,
+        key: this.opts.keyPem,
+        ca: [...host, ...user],
+        requestCert: true,
+        // Unauthenticated routes (ping, register) must be reachable; authenticated ones check `authorized`.
+        rejectUnauthorized: false,
+        minVersion: 'TLSv1.2',
+      },
+      (req, res) => {
+        this.handle(req, res).catch((err: unknown) => this.opts.logger.error({ err }, 'unhandled request failure'));
+      },
+    );
+    server.on('tlsClientError', (err) => this.opts.logger.debug({ err: err.message }, 'TLS handshake failed'));
+    server.headersTimeout = 30_000;
+    server.requestTimeout = 120_000;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port, this.opts.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = server.address() as AddressInfo;
+    return { host: addr.address, port: addr.port };
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'https://auth');
+      const match = matchRoute(req.method ?? 'GET', url.pathname);
+      if (!match) throw new NotFoundError(`no such API route: ${req.method} ${url.pathname}`);
+      const { route, params } = match;
+      const body = route.body ? await readJSON(req) : undefined;
+      const caller = route.public ? undefined : await this.authenticate(req);
+      const result = await route.run({ auth: this.opts.auth, caller: caller as Caller, params, query: url.searchParams, body });
+      send(res, route.status ?? 200, result ?? {});
+    } catch (err) {
+      const code = errorCode(err);
+      if (code === 'internal') this.opts.logger.error({ err, path: req.url }, 'auth API request failed');
+      const message = err instanceof TeleportError ? err.message : 'internal server error';
+      send(res, httpStatus(code), { error: { code, message } });
+    }
+  }
+
+  private async authenticate(req: IncomingMessage): Promise<Caller> {
+    const socket = req.socket as TLSSocket;
+    const peer = socket.getPeerX509Certificate?.();
+    if (!peer) throw new AccessDeniedError('this API needs a client certificate: log in with "tsh login" or use an identity file');
+    if (!socket.authorized) {
+      throw new AccessDeniedError(`client certificate was not issued by this cluster's certificate authority (${String(socket.authorizationError)})`);
+    }
+    const issuer = this.hostCAs.some((ca) => peer.checkIssued(ca) && peer.verify(ca.publicKey))
+      ? 'host'
+      : this.userCAs.some((ca) => peer.checkIssued(ca) && peer.verify(ca.publicKey))
+        ? 'user'
+        : undefined;
+    if (!issuer) throw new AccessDeniedError("client certificate was not issued by this cluster's certificate authority");
+    return callerFromIdentity(this.opts.services, identityFromCertificate(peer), issuer);
+  }
+}
+
+function matchRoute(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  for (const route of ROUTES) {
+    if (route.method !== method) continue;
+    const pat = route.path.split('/').filter(Boolean);
+    const params: Record<string, string> = {};
+    let ok = true;
+    for (let i = 0; i < pat.length && ok; i++) {
+      if (pat[i].endsWith('*')) {
+        params[pat[i].slice(1, -1)] = parts.slice(i).join('/');
+        if (parts.length <= i) ok = false;
+        return ok ? { route, params } : undefined;
+      }
+      if (pat[i].startsWith(':')) params[pat[i].slice(1)] = parts[i];
+      else if (pat[i] !== parts[i]) ok = false;
+    }
+    if (ok && pat.length === parts.length) return { route, params };
+  }
+  return undefined;
+}
+
+async function readJSON(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new LimitExceededError(`request body over ${MAX_BODY} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new BadParameterError('request body is not valid JSON', { cause: err });
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

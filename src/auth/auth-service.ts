@@ -1,0 +1,246 @@
+/**
+ * The auth server's operations, each authorized against the caller: status, tokens, joining,
+ * certificate issuance and user invites. Transport-free: api-server.ts maps HTTP to these calls.
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import type {
+  CAStatus,
+  CreateUserTokenRequest,
+  GenerateTokenRequest,
+  HostCertsRequest,
+  HostCertsResponse,
+  PingResponse,
+  RegisterRequest,
+  StatusResponse,
+  TokenInfo,
+  UserCertsRequest,
+  UserCertsResponse,
+  UserTokenResponse,
+} from '../api/auth-wire.js';
+import { HOUR, formatDuration } from '../api/duration.js';
+import { AccessDeniedError, BadParameterError, isCode } from '../api/errors.js';
+import type { AuthPreference } from '../api/types/index.js';
+import type { UserToken } from '../api/user-token.js';
+import { VERSION } from '../api/version.js';
+import { RoleSet, applyRoleTraits } from '../rbac/index.js';
+import type { Services } from '../services/index.js';
+import { caPin } from '../tlsca/index.js';
+import { CA_TYPES, caSSHPublicKeys, caTLSCerts } from './authorities.js';
+import type { Caller } from './caller.js';
+import { authorize, isAdmin, loadRoles } from './caller.js';
+import { DEFAULT_USER_CERT_TTL, MAX_CERT_TTL, issueHostCerts, issueUserCerts } from './certs.js';
+import { ResourceAPI } from './resources.js';
+import type { StaticToken } from './tokens.js';
+import { canonicalSystemRole, checkJoinToken, listTokens, newProvisionToken, randomToken } from './tokens.js';
+
+/** What the auth service needs from its surroundings. */
+export interface AuthServiceOptions {
+  services: Services;
+  clusterName: string;
+  staticTokens?: StaticToken[];
+  /** The public address of a proxy (`host:port`) for invite links; looked up per call. */
+  proxyAddr: () => Promise<string>;
+}
+
+const INVITE_TTL = { def: 1 * HOUR, max: 48 * HOUR };
+const RESET_TTL = { def: 8 * HOUR, max: 24 * HOUR };
+
+/** The operations. Every method taking a Caller throws AccessDeniedError when RBAC says no. */
+export class AuthService {
+  readonly resources: ResourceAPI;
+  private readonly services: Services;
+  private readonly staticTokens: StaticToken[];
+
+  constructor(private readonly opts: AuthServiceOptions) {
+    this.services = opts.services;
+    this.staticTokens = opts.staticTokens ?? [];
+    this.resources = new ResourceAPI(opts.services, opts.clusterName);
+  }
+
+  get clusterName(): string {
+    return this.opts.clusterName;
+  }
+
+  /** Public facts for joiners and clients: no authentication needed. */
+  async ping(): Promise<PingResponse> {
+    const hostCA = await this.services.authorities('host').get(this.clusterName);
+    return { cluster_name: this.clusterName, server_version: VERSION, host_ca_certs: caTLSCerts(hostCA) };
+  }
+
+  /** The cluster auth preference (login settings); no authorization: they are public via the proxy's ping. */
+  authPreference(): Promise<AuthPreference> {
+    return this.services.authPreference.get('cluster-auth-preference');
+  }
+
+  /** `tctl status`. */
+  async status(caller: Caller): Promise<StatusResponse> {
+    authorize(caller, 'cluster_name', 'read');
+    const cas: CAStatus[] = [];
+    for (const type of CA_TYPES) {
+      const ca = await this.services.authorities(type).get(this.clusterName);
+      const rot = ca.spec.rotation;
+      const rotation =
+        rot?.state === 'in_progress'
+          ? `${rot.phase ?? 'rotating'} (mode: ${rot.mode ?? 'manual'}, started: ${rot.started ?? ''})`
+          : rot?.last_rotated
+            ? `rotated ${rot.last_rotated}`
+            : 'never updated';
+      cas.push({ type, cluster_name: this.clusterName, rotation, pins: type === 'host' ? caTLSCerts(ca).map(caPin) : [] });
+    }
+    return { cluster_name: this.clusterName, server_version: VERSION, cas };
+  }
+
+  async generateToken(caller: Caller, req: GenerateTokenRequest): Promise<TokenInfo> {
+    const token = newProvisionToken(req, this.services.clock);
+    authorize(caller, 'token', 'create', token);
+    const t = await this.services.tokens.create(token);
+    return { token: t.metadata.name, roles: t.spec.roles, labels: t.metadata.labels ?? {}, ...(t.metadata.expires && { expires: t.metadata.expires }) };
+  }
+
+  async listTokens(caller: Caller): Promise<TokenInfo[]> {
+    authorize(caller, 'token', 'list');
+    authorize(caller, 'token', 'read');
+    return listTokens(this.services, this.staticTokens);
+  }
+
+  async deleteToken(caller: Caller, token: string): Promise<void> {
+    authorize(caller, 'token', 'delete');
+    if (this.staticTokens.some((t) => t.token === token)) {
+      throw new BadParameterError('static tokens come from auth_service.tokens in teleport.yaml: remove them there');
+    }
+    await this.services.tokens.delete(token);
+  }
+
+  /** Joining: a host proves a valid token and receives host certificates for its public key. */
+  async register(req: RegisterRequest): Promise<HostCertsResponse> {
+    if (typeof req?.token !== 'string' || req.token === '') throw new BadParameterError('missing join token');
+    await checkJoinToken(this.services, this.staticTokens, req.token, req.role);
+    return this.issueHostCerts({ ...req, role: canonicalSystemRole(req.role) });
+  }
+
+  /** Host certificates for an arbitrary host: the cluster administrator only. */
+  async generateHostCerts(caller: Caller, req: HostCertsRequest): Promise<HostCertsResponse> {
+    if (!isAdmin(caller)) {
+      // A host may renew its own certificates, with the role it already has.
+      const own = caller.systemRole && caller.identity.username === `${req.host_id}.${this.clusterName}` && canonicalSystemRole(req.role) === caller.systemRole;
+      if (!own) throw new AccessDeniedError('only the cluster administrator may issue host certificates for other hosts');
+    }
+    return this.issueHostCerts(req);
+  }
+
+  /** Signs host certificates without any authorization: for this auth process itself, and after a token check. */
+  async issueHostCerts(req: HostCertsRequest): Promise<HostCertsResponse> {
+    if (typeof req.host_id !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(req.host_id)) throw new BadParameterError('invalid host_id');
+    const role = canonicalSystemRole(req.role, true);
+    const publicKey = parsePublicKey(req.public_key);
+    const hostCA = await this.services.authorities('host').get(this.clusterName);
+    const certs = await issueHostCerts(
+      hostCA,
+      publicKey,
+      {
+        hostId: req.host_id,
+        nodeName: req.node_name ?? '',
+        clusterName: this.clusterName,
+        role,
+        additionalPrincipals: req.additional_principals ?? [],
+        dnsNames: req.dns_names ?? [],
+      },
+      this.services.clock,
+    );
+    return { ...certs, ...(await this.trustBundle()), cluster_name: this.clusterName };
+  }
+
+  /** CA material a client or host needs to trust this cluster's servers (and, for hosts, its users). */
+  async trustBundle(): Promise<{ tls_ca_certs: string[]; ssh_ca_keys: string[] }> {
+    const hostCA = await this.services.authorities('host').get(this.clusterName);
+    return { tls_ca_certs: caTLSCerts(hostCA), ssh_ca_keys: caSSHPublicKeys(hostCA) };
+  }
+
+  /**
+   * User certificates. Users may request their own; the administrator (and roles with `update` on
+   * `user`, like editor, through `tctl auth sign`) may request them for anyone.
+   */
+  async generateUserCerts(caller: Caller, req: UserCertsRequest): Promise<UserCertsResponse> {
+    if (typeof req?.username !== 'string') throw new BadParameterError('missing username');
+    if (req.username !== caller.username && !isAdmin(caller)) {
+      authorize(caller, 'user', 'update');
+      authorize(caller, 'user', 'read');
+    }
+    const user = await this.services.users.get(req.username);
+    if (user.spec.status?.is_locked) throw new AccessDeniedError(`user "${req.username}" is locked`);
+    const traits = user.spec.traits ?? {};
+    const roles = (await loadRoles(this.services, user.spec.roles)).map((r) => applyRoleTraits(r, { traits }));
+    const checker = new RoleSet(roles);
+    const requested = req.ttl_ms ?? DEFAULT_USER_CERT_TTL;
+    if (!(requested > 0)) throw new BadParameterError(`invalid certificate TTL ${formatDuration(requested)}`);
+    const ttlMs = Math.min(checker.adjustSessionTTL(requested), MAX_CERT_TTL);
+    const userCA = await this.services.authorities('user').get(this.clusterName);
+    const certs = await issueUserCerts(
+      userCA,
+      parsePublicKey(req.public_key),
+      {
+        username: user.metadata.name,
+        roles: user.spec.roles,
+        traits,
+        logins: checker.logins(),
+        ttlMs,
+        clusterName: this.clusterName,
+        routeToCluster: req.route_to_cluster ?? this.clusterName,
+        permitPortForwarding: checker.canPortForward(),
+        permitAgentForwarding: checker.canForwardAgents(),
+        certFormat: req.cert_format ?? checker.certificateFormat(),
+      },
+      this.services.clock,
+    );
+    return { ssh: certs.ssh, tls: certs.tls, ...(await this.trustBundle()), cluster_name: this.clusterName, expires: certs.expires.toISOString() };
+  }
+
+  /** An invite (`tctl users add`) or reset (`tctl users reset`) link for a local user. */
+  async createUserToken(caller: Caller, username: string, req: CreateUserTokenRequest): Promise<UserTokenResponse> {
+    authorize(caller, 'user', 'update');
+    const user = await this.services.users.get(username);
+    const limits = req.type === 'invite' ? INVITE_TTL : req.type === 'reset' ? RESET_TTL : undefined;
+    if (!limits) throw new BadParameterError(`unknown user token type "${String(req.type)}"`);
+    const ttl = req.ttl_ms ?? limits.def;
+    if (!(ttl > 0) || ttl > limits.max) {
+      throw new BadParameterError(`the ${req.type} link TTL must be between 0 and ${formatDuration(limits.max)}, got ${formatDuration(ttl)}`);
+    }
+    // Earlier links for the same user stop working.
+    for (const t of await this.services.userTokens.list()) {
+      if (t.spec.user === username) await this.services.userTokens.delete(t.metadata.name).catch(() => undefined);
+    }
+    if (req.type === 'reset') await this.services.passwords.delete(username);
+    const token = randomToken();
+    const proxy = await this.opts.proxyAddr();
+    const path = req.type === 'invite' ? 'invite' : 'reset';
+    const now = this.services.clock.now();
+    const resource: UserToken = {
+      kind: 'user_token',
+      version: 'v3',
+      sub_kind: req.type,
+      metadata: { name: token, expires: new Date(now + ttl).toISOString() },
+      spec: { user: user.metadata.name, url: `https://${proxy}/web/${path}/${token}`, created: new Date(now).toISOString() },
+    };
+    await this.services.userTokens.create(resource);
+    return { token, user: username, url: resource.spec.url, expires: resource.metadata.expires };
+  }
+
+  /** Reads a user token by its secret (for the invite page); NotFoundError when unknown or expired. */
+  async getUserToken(token: string): Promise<UserToken> {
+    try {
+      return await this.services.userTokens.get(token);
+    } catch (err) {
+      if (isCode(err, 'not_found') || isCode(err, 'bad_parameter')) throw new AccessDeniedError('the link is invalid or has expired');
+      throw err;
+    }
+  }
+}
+
+function parsePublicKey(pem: unknown): KeyObject {
+  if (typeof pem !== 'string') throw new BadParameterError('missing public_key');
+  try {
+    return createPublicKey(pem);
+  } catch (err) {
+    throw new BadParameterError('public_key is not a PEM public key', { cause: err });
+  }
+}

@@ -1,0 +1,6 @@
+/** The auth service: cluster state, certificate authorities, the mutual-TLS API. */
+export { AuthServer, ADMIN_IDENTITY_FILE, AUTH_ADDR_FILE } from './auth-server.js';
+export type { AuthServerOptions } from './auth-server.js';
+export { AuthService } from './auth-service.js';
+export type { StaticToken } from './tokens.js';
+export { CA_TYPES } from './authorities.js';

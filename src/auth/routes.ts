@@ -1,0 +1,83 @@
+/** The auth API's route table: method, path, who may call, and the AuthService call behind it. */
+import type { CreateUserTokenRequest, GenerateTokenRequest, HostCertsRequest, RegisterRequest, UserCertsRequest } from '../api/auth-wire.js';
+import type { AuthService } from './auth-service.js';
+import type { Caller } from './caller.js';
+
+/** What a handler receives. `caller` is undefined only on public routes. */
+export interface RouteContext {
+  auth: AuthService;
+  caller: Caller;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: unknown;
+}
+
+/** One route. `:name` matches a segment, `:name*` the rest of the path. */
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  public?: boolean;
+  body?: boolean;
+  status?: number;
+  run(ctx: RouteContext): Promise<unknown>;
+}
+
+const flag = (q: URLSearchParams, name: string): boolean => ['1', 'true', 'yes'].includes(q.get(name) ?? '');
+
+/** Every route of the auth API, version 1. */
+export const ROUTES: Route[] = [
+  { method: 'GET', path: '/v1/ping', public: true, run: ({ auth }) => auth.ping() },
+  { method: 'POST', path: '/v1/register', public: true, body: true, run: ({ auth, body }) => auth.register(body as RegisterRequest) },
+  {
+    method: 'GET',
+    path: '/v1/whoami',
+    run: async ({ caller }) => ({ username: caller.username, roles: caller.roles, system_role: caller.systemRole ?? '', traits: caller.traits }),
+  },
+  { method: 'GET', path: '/v1/status', run: ({ auth, caller }) => auth.status(caller) },
+  {
+    method: 'GET',
+    path: '/v1/resources/:kind',
+    run: async ({ auth, caller, params, query }) => ({
+      items: await auth.resources.list(caller, params.kind, { withSecrets: flag(query, 'with_secrets') }),
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/resources/:kind/:name*',
+    run: ({ auth, caller, params, query }) => auth.resources.get(caller, params.kind, params.name, { withSecrets: flag(query, 'with_secrets') }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/resources',
+    body: true,
+    status: 201,
+    run: ({ auth, caller, body, query }) => auth.resources.create(caller, body, flag(query, 'force')),
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/resources/:kind/:name*',
+    run: async ({ auth, caller, params }) => {
+      await auth.resources.delete(caller, params.kind, params.name);
+      return {};
+    },
+  },
+  { method: 'GET', path: '/v1/tokens', run: async ({ auth, caller }) => ({ items: await auth.listTokens(caller) }) },
+  { method: 'POST', path: '/v1/tokens', body: true, status: 201, run: ({ auth, caller, body }) => auth.generateToken(caller, body as GenerateTokenRequest) },
+  {
+    method: 'DELETE',
+    path: '/v1/tokens/:token',
+    run: async ({ auth, caller, params }) => {
+      await auth.deleteToken(caller, params.token);
+      return {};
+    },
+  },
+  { method: 'POST', path: '/v1/certs/user', body: true, run: ({ auth, caller, body }) => auth.generateUserCerts(caller, body as UserCertsRequest) },
+  { method: 'POST', path: '/v1/certs/host', body: true, run: ({ auth, caller, body }) => auth.generateHostCerts(caller, body as HostCertsRequest) },
+  {
+    method: 'POST',
+    path: '/v1/users/:name/token',
+    body: true,
+    status: 201,
+    run: ({ auth, caller, params, body }) => auth.createUserToken(caller, params.name, body as CreateUserTokenRequest),
+  },
+];

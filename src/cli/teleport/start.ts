@@ -1,0 +1,148 @@
+/**
+ * `teleport start`: loads teleport.yaml (or defaults when the default path has none), applies the
+ * flags, starts the process, prints what is running and how to go on, and then runs until SIGTERM
+ * or SIGINT (graceful stop) while SIGHUP reloads the config (a bad new config keeps the old one).
+ */
+import { access } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { NotFoundError } from '../../api/errors.js';
+import { VERSION } from '../../api/version.js';
+import { DEFAULT_CONFIG_PATH, applyStartFlags, defaultConfig, formatAddr, loadConfigFile, type TeleportConfig } from '../../config/index.js';
+import type { CliIO, CommandSpec, Invocation } from '../framework/index.js';
+import { createLogger } from '../../log/index.js';
+import { TeleportProcess } from '../../service/index.js';
+import type { TeleportCtx } from './context.js';
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Reads the config the flags point at, with the flags applied. */
+export async function resolveConfig(inv: Invocation): Promise<TeleportConfig> {
+  const f = inv.flags;
+  const given = f.config as string | undefined;
+  let cfg: TeleportConfig;
+  if (given) {
+    cfg = await loadConfigFile(resolve(inv.io.cwd, given));
+  } else if (await exists(DEFAULT_CONFIG_PATH)) {
+    cfg = await loadConfigFile(DEFAULT_CONFIG_PATH);
+  } else {
+    cfg = defaultConfig();
+  }
+  return applyStartFlags(cfg, {
+    roles: f.roles as string | undefined,
+    token: f.token as string | undefined,
+    caPin: f['ca-pin'] as string[] | undefined,
+    authServer: f['auth-server'] as string[] | undefined,
+    nodename: f.nodename as string | undefined,
+    labels: f.labels as string | undefined,
+    dataDir: f['data-dir'] as string | undefined,
+    pidFile: f['pid-file'] as string | undefined,
+    diagAddr: f['diag-addr'] as string | undefined,
+    advertiseIp: f['advertise-ip'] as string | undefined,
+    insecureNoTls: f['insecure-no-tls'] as boolean | undefined,
+    listenIp: f['listen-ip'] as string | undefined,
+  });
+}
+
+function banner(io: CliIO, proc: TeleportProcess, cfg: TeleportConfig, configPath: string | undefined): void {
+  const a = proc.addresses;
+  const lines: string[] = [];
+  if (a.auth) lines.push(`[AUTH]    Auth service ${VERSION} is starting on ${formatAddr(a.auth)}.`);
+  if (a.proxyWeb) lines.push(`[PROXY]   Web proxy service ${VERSION} is starting on ${formatAddr(a.proxyWeb)}.`);
+  if (a.diag) lines.push(`[DIAG]    Diagnostics service is listening on ${formatAddr(a.diag)}.`);
+  io.stdout.write(lines.join('\n') + '\n');
+  if (a.auth) {
+    const tctl = configPath ? `tctl -c ${configPath}` : 'tctl';
+    const web = a.proxyWeb ? `${cfg.proxy.disableTls ? 'http' : 'https'}://${proc.proxyPublicAddr()}` : undefined;
+    io.stdout.write(
+      [
+        '',
+        `Cluster "${proc.clusterName}" is running with its state in ${cfg.teleport.dataDir}.`,
+        ...(web ? [`Web address: ${web}`] : []),
+        'Create the first user (it prints an invite link) with:',
+        `  ${tctl} users add alice --roles=access,editor --logins=root`,
+        '',
+      ].join('\n'),
+    );
+  }
+}
+
+/** Runs the process until a stop signal. Returns the exit code. */
+async function run(inv: Invocation, ctx: TeleportCtx): Promise<number> {
+  const configPath = inv.flags.config ? resolve(inv.io.cwd, inv.flags.config as string) : undefined;
+  let cfg = await resolveConfig(inv);
+  const debug = Boolean(inv.flags.debug);
+  const logger = createLogger({ output: cfg.teleport.log.output, severity: debug ? 'DEBUG' : cfg.teleport.log.severity, format: cfg.teleport.log.format.output });
+  let proc = new TeleportProcess({ config: cfg, logger });
+  await proc.start();
+  banner(inv.io, proc, cfg, configPath);
+
+  return new Promise<number>((resolveExit) => {
+    let busy = Promise.resolve();
+    const stop = (signal: string) => {
+      busy = busy.then(async () => {
+        logger.info({ component: 'process', signal }, 'shutting down');
+        ctx.signals.off('SIGTERM', onTerm);
+        ctx.signals.off('SIGINT', onInt);
+        ctx.signals.off('SIGHUP', onHup);
+        await proc.close();
+        resolveExit(0);
+      });
+    };
+    const reload = () => {
+      busy = busy.then(async () => {
+        let next: TeleportConfig;
+        try {
+          next = await resolveConfig(inv);
+        } catch (err) {
+          logger.error({ component: 'process', error: (err as Error).message }, 'reload refused: the new configuration is invalid; keeping the running one');
+          return;
+        }
+        logger.info({ component: 'process' }, 'reloading configuration');
+        await proc.close();
+        const candidate = new TeleportProcess({ config: next, logger });
+        try {
+          await candidate.start();
+          proc = candidate;
+          cfg = next;
+        } catch (err) {
+          logger.error({ component: 'process', error: (err as Error).message }, 'reload failed; restarting with the previous configuration');
+          proc = new TeleportProcess({ config: cfg, logger });
+          await proc.start();
+        }
+      });
+    };
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    const onHup = () => reload();
+    ctx.signals.on('SIGTERM', onTerm);
+    ctx.signals.on('SIGINT', onInt);
+    ctx.signals.on('SIGHUP', onHup);
+  });
+}
+
+/** The command spec. */
+export const startCommand: CommandSpec<TeleportCtx> = {
+  name: 'start',
+  help: 'Starts the Teleport service.',
+  flags: [
+    { name: 'config', short: 'c', type: 'string', help: `Path to a configuration file [${DEFAULT_CONFIG_PATH}]`, env: 'TELEPORT_CONFIG_FILE' },
+    { name: 'roles', short: 'r', type: 'string', help: 'Comma-separated list of roles to start with [proxy,node,auth]' },
+    { name: 'token', type: 'string', help: 'Invitation token or path to file with token value to register with an auth server [none]' },
+    { name: 'ca-pin', type: 'repeated', help: 'CA pin to validate the auth server (can be repeated for multiple pins)' },
+    { name: 'auth-server', type: 'repeated', help: 'Address of the auth server [127.0.0.1:3025]' },
+    { name: 'nodename', type: 'string', help: 'Name of this node, defaults to hostname' },
+    { name: 'labels', type: 'string', help: 'Comma-separated list of labels for this node, for example env=dev,app=web' },
+    { name: 'data-dir', type: 'string', help: 'Path to a directory where Teleport keeps its data' },
+    { name: 'pid-file', type: 'string', help: 'Full path to the PID file. By default no PID file will be created' },
+    { name: 'diag-addr', type: 'string', help: 'Start diagnostic prometheus and healthz endpoint.' },
+    { name: 'advertise-ip', type: 'string', help: 'IP to advertise to clients if running behind NAT' },
+    { name: 'listen-ip', short: 'l', type: 'string', help: 'IP address to bind to [0.0.0.0]' },
+    { name: 'insecure-no-tls', type: 'bool', help: 'Disable TLS for the web socket' },
+  ],
+  run,
+};

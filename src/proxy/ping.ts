@@ -1,0 +1,46 @@
+/** The bodies of `/webapi/ping` and `/webapi/find`, in Teleport's PingResponse shape. */
+import { VERSION } from '../api/version.js';
+import type { AuthService } from '../auth/index.js';
+
+/** Proxy facts shared by ping and find. */
+function proxySettings(publicAddr: string): Record<string, unknown> {
+  const host = publicAddr.replace(/:\d+$/, '');
+  return {
+    kube: { enabled: false },
+    ssh: {
+      listen_addr: '0.0.0.0:3023',
+      tunnel_listen_addr: '0.0.0.0:3024',
+      web_listen_addr: publicAddr,
+      public_addr: publicAddr,
+      ssh_public_addr: `${host}:3023`,
+      ssh_tunnel_public_addr: `${host}:3024`,
+    },
+    db: {},
+    tls_routing_enabled: false,
+  };
+}
+
+/** `GET /webapi/ping`: the cluster's login settings and the proxy's addresses. */
+export async function pingResponse(auth: AuthService, publicAddr: string): Promise<Record<string, unknown>> {
+  const cap = await auth.authPreference();
+  return {
+    auth: {
+      type: cap.spec.type ?? 'local',
+      second_factor: cap.spec.second_factor ?? 'otp',
+      preferred_local_mfa: cap.spec.second_factor === 'webauthn' ? 'webauthn' : 'otp',
+      allow_passwordless: Boolean(cap.spec.allow_passwordless),
+      local: { name: '' },
+      has_motd: Boolean(cap.spec.message_of_the_day),
+    },
+    proxy: proxySettings(publicAddr),
+    server_version: VERSION,
+    min_client_version: VERSION,
+    cluster_name: auth.clusterName,
+    automatic_upgrades: false,
+  };
+}
+
+/** `GET /webapi/find`: the cheaper ping for agents, without login settings. */
+export function findResponse(auth: AuthService, publicAddr: string): Record<string, unknown> {
+  return { proxy: proxySettings(publicAddr), server_version: VERSION, min_client_version: VERSION, cluster_name: auth.clusterName };
+}

@@ -1,0 +1,99 @@
+/**
+ * The proxy's web listener (`proxy_service.web_listen_addr`, 3080): HTTPS serving the web API that
+ * clients and agents discover the cluster with. Routes answer both under `/webapi/...` and
+ * `/v1/webapi/...`, as Teleport's do. Uses the configured `https_keypairs`, else a certificate from
+ * the cluster's host CA (browsers will ask the user to trust it), or plain HTTP with
+ * `--insecure-no-tls` behind a TLS-terminating load balancer.
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { BadParameterError, NotFoundError, TeleportError, errorCode, httpStatus } from '../api/errors.js';
+import { VERSION } from '../api/version.js';
+import type { AuthService } from '../auth/index.js';
+import type { Logger } from '../log/index.js';
+import { findResponse, pingResponse } from './ping.js';
+
+/** Options of the web listener. */
+export interface ProxyWebServerOptions {
+  host: string;
+  port: number;
+  auth: AuthService;
+  /** Certificate from the host CA; undefined serves plain HTTP (`--insecure-no-tls`). */
+  tls?: { certPem: string; keyPem: string };
+  httpsKeypairs?: { keyFile: string; certFile: string }[];
+  publicAddr: () => string;
+  logger: Logger;
+}
+
+/** The listener; start() returns the bound address; close() is safe twice. */
+export class ProxyWebServer {
+  private server?: Server;
+
+  constructor(private readonly opts: ProxyWebServerOptions) {}
+
+  async start(): Promise<{ host: string; port: number }> {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
+      this.handle(req, res).catch((err: unknown) => this.opts.logger.error({ err }, 'web request failed'));
+    };
+    let server: Server;
+    if (!this.opts.tls) {
+      server = createHttpServer(handler);
+    } else {
+      const pair = await this.keyPair();
+      server = createHttpsServer({ cert: pair.certPem, key: pair.keyPem, minVersion: 'TLSv1.2' }, handler) as unknown as Server;
+    }
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port, this.opts.host, () => resolve());
+    });
+    const a = server.address() as AddressInfo;
+    this.opts.logger.info({ addr: `${a.address}:${a.port}`, tls: Boolean(this.opts.tls) }, 'proxy web listener is up');
+    return { host: a.address, port: a.port };
+  }
+
+  async close(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+
+  private async keyPair(): Promise<{ certPem: string; keyPem: string }> {
+    const first = this.opts.httpsKeypairs?.[0];
+    if (!first) return this.opts.tls!;
+    try {
+      return { certPem: await readFile(first.certFile, 'utf8'), keyPem: await readFile(first.keyFile, 'utf8') };
+    } catch (err) {
+      throw new BadParameterError(`proxy_service.https_keypairs: cannot read ${first.certFile} / ${first.keyFile}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'https://proxy');
+      const path = url.pathname.replace(/^\/v1(?=\/webapi\/)/, '');
+      if (req.method === 'GET' && (path === '/webapi/ping' || path.startsWith('/webapi/ping/'))) {
+        return json(res, 200, await pingResponse(this.opts.auth, this.opts.publicAddr()));
+      }
+      if (req.method === 'GET' && path === '/webapi/find') {
+        return json(res, 200, findResponse(this.opts.auth, this.opts.publicAddr()));
+      }
+      if (req.method === 'GET' && path === '/webapi/version') return json(res, 200, { version: VERSION });
+      throw new NotFoundError(`not found: ${url.pathname}`);
+    } catch (err) {
+      const code = errorCode(err);
+      if (code === 'internal') this.opts.logger.error({ err }, 'web API request failed');
+      json(res, httpStatus(code), { error: { message: err instanceof TeleportError ? err.message : 'internal server error' } });
+    }
+  }
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

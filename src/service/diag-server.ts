@@ -1,0 +1,67 @@
+/**
+ * The diagnostics listener (`--diag-addr`): `/healthz` (process alive), `/readyz` (every service
+ * started), `/metrics` (Prometheus text format). Plain HTTP, meant for loopback or a private network.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+
+/** Options: where to listen and how to tell readiness. */
+export interface DiagServerOptions {
+  host: string;
+  port: number;
+  ready: () => boolean;
+  registry?: Registry;
+}
+
+/** The diag listener; start() returns the bound address, close() is safe twice. */
+export class DiagServer {
+  private server?: Server;
+  readonly registry: Registry;
+
+  constructor(private readonly opts: DiagServerOptions) {
+    this.registry = opts.registry ?? new Registry();
+    collectDefaultMetrics({ register: this.registry, prefix: 'teleport_' });
+  }
+
+  async start(): Promise<{ host: string; port: number }> {
+    const server = createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://diag').pathname;
+      if (path === '/healthz') return json(res, 200, { status: 'ok' });
+      if (path === '/readyz') {
+        return this.opts.ready() ? json(res, 200, { status: 'ok' }) : json(res, 503, { status: 'starting' });
+      }
+      if (path === '/metrics') {
+        this.registry.metrics().then(
+          (text) => {
+            res.writeHead(200, { 'content-type': this.registry.contentType });
+            res.end(text);
+          },
+          () => json(res, 500, { status: 'error' }),
+        );
+        return;
+      }
+      json(res, 404, { error: 'not found' });
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port, this.opts.host, () => resolve());
+    });
+    const a = server.address() as AddressInfo;
+    return { host: a.address, port: a.port };
+  }
+
+  async close(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+}
+
+function json(res: import('node:http').ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,80 @@
+/**
+ * A host's identity in the cluster: joined once with a token (checking the auth server against
+ * the CA pins), then kept in `<data_dir>/identity/<role>.pem` so restarts need no token.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AuthClient } from '../api/client/index.js';
+import { BadParameterError, ConnectionProblemError, isCode } from '../api/errors.js';
+import { formatIdentityFile, knownHostsLine, parseIdentityFile, type IdentityBundle } from '../api/identity-file.js';
+import type { Logger } from '../log/index.js';
+
+/** What joining needs. */
+export interface JoinOptions {
+  dataDir: string;
+  hostId: string;
+  nodeName: string;
+  /** System role: Node, Proxy, ... */
+  role: string;
+  /** `host:port` of auth servers, tried in order. */
+  authServers: string[];
+  token?: string;
+  caPins: string[];
+  additionalPrincipals?: string[];
+  logger: Logger;
+}
+
+/** The file holding a role's identity. */
+export function identityPath(dataDir: string, role: string): string {
+  return join(dataDir, 'identity', `${role.toLowerCase()}.pem`);
+}
+
+/** Loads the stored identity, or joins with the token and stores it. */
+export async function ensureHostIdentity(opts: JoinOptions): Promise<IdentityBundle> {
+  const path = identityPath(opts.dataDir, opts.role);
+  try {
+    return parseIdentityFile(await readFile(path, 'utf8'), path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (!opts.token) {
+    throw new BadParameterError(
+      `this host has not joined the cluster yet: start it with --token=<token> (from "tctl tokens add --type=${opts.role.toLowerCase()}") and --ca-pin`,
+    );
+  }
+  if (opts.authServers.length === 0) throw new BadParameterError('no auth server to join: set teleport.auth_servers or pass --auth-server');
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  let lastErr: unknown;
+  for (const addr of opts.authServers) {
+    try {
+      const res = await AuthClient.join(
+        { addr, caPins: opts.caPins },
+        {
+          token: opts.token,
+          host_id: opts.hostId,
+          node_name: opts.nodeName,
+          role: opts.role,
+          public_key: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+          additional_principals: opts.additionalPrincipals ?? [],
+        },
+      );
+      const bundle: IdentityBundle = {
+        keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        sshCert: res.ssh,
+        tlsCert: res.tls,
+        tlsCAs: res.tls_ca_certs,
+        knownHosts: res.ssh_ca_keys.map((k) => knownHostsLine(res.cluster_name, k)),
+      };
+      await mkdir(join(opts.dataDir, 'identity'), { recursive: true, mode: 0o700 });
+      await writeFile(path, formatIdentityFile(bundle), { mode: 0o600 });
+      opts.logger.info({ component: 'join', auth_server: addr, role: opts.role }, 'joined the cluster');
+      return bundle;
+    } catch (err) {
+      // Only an unreachable server is worth trying the next one; a refusal is final.
+      if (!isCode(err, 'connection_problem')) throw err;
+      lastErr = err;
+    }
+  }
+  throw new ConnectionProblemError(`could not reach any auth server (${opts.authServers.join(', ')})`, { cause: lastErr });
+}

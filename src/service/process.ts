@@ -1,0 +1,165 @@
+/**
+ * The composition root: starts the services a config asks for in one process, in order (auth,
+ * then proxy), plus the diag listener and pid file; stops them in reverse. The CLI wires signals
+ * to `close()` and `reload()`.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { systemClock, type Clock } from '../api/clock.js';
+import { NotImplementedError } from '../api/errors.js';
+import { AuthServer } from '../auth/index.js';
+import { openBackend, type Backend } from '../backend/index.js';
+import { formatAddr, type NetAddr, type TeleportConfig } from '../config/index.js';
+import type { Logger } from '../log/index.js';
+import { ProxyWebServer } from '../proxy/index.js';
+import { createServices } from '../services/index.js';
+import { DiagServer } from './diag-server.js';
+import { ensureHostId } from './host-id.js';
+
+/** Addresses the process bound, for printing and for tests (which listen on port 0). */
+export interface ProcessAddresses {
+  auth?: NetAddr;
+  proxyWeb?: NetAddr;
+  diag?: NetAddr;
+}
+
+/** Options of a process. */
+export interface ProcessOptions {
+  config: TeleportConfig;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/** One running teleport process. */
+export class TeleportProcess {
+  private backend?: Backend;
+  private authServer?: AuthServer;
+  private proxy?: ProxyWebServer;
+  private diag?: DiagServer;
+  private ready = false;
+  private closed = false;
+  readonly addresses: ProcessAddresses = {};
+  hostId = '';
+  clusterName = '';
+
+  constructor(private readonly opts: ProcessOptions) {}
+
+  /** Starts every enabled service. On failure, stops what had started and rethrows. */
+  async start(): Promise<ProcessAddresses> {
+    const { config, logger } = this.opts;
+    const clock = this.opts.clock ?? systemClock;
+    refuseLaterServices(config);
+    try {
+      const dataDir = config.teleport.dataDir;
+      await mkdir(dataDir, { recursive: true, mode: 0o700 });
+      this.hostId = await ensureHostId(dataDir);
+      if (config.teleport.diagAddr) {
+        this.diag = new DiagServer({ host: config.teleport.diagAddr.host, port: config.teleport.diagAddr.port, ready: () => this.ready });
+        this.addresses.diag = await this.diag.start();
+      }
+      if (config.teleport.pidFile) {
+        await mkdir(dirname(config.teleport.pidFile), { recursive: true });
+        await writeFile(config.teleport.pidFile, `${process.pid}\n`);
+      }
+      if (config.services.auth) await this.startAuth(clock);
+      if (config.services.proxy) await this.startProxy();
+      if (config.services.ssh) {
+        logger.warn({ component: 'node' }, 'ssh_service is enabled but the SSH node service is not part of this build yet; skipping it');
+      }
+      this.ready = true;
+      return this.addresses;
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  private async startAuth(clock: Clock): Promise<void> {
+    const { config, logger } = this.opts;
+    const t = config.teleport;
+    const path = join(t.storage.path, 'sqlite.db');
+    this.backend = await openBackend({ type: 'sqlite', path }, clock);
+    const services = createServices(this.backend);
+    this.authServer = await AuthServer.create({
+      services,
+      logger,
+      dataDir: t.dataDir,
+      hostId: this.hostId,
+      nodeName: t.nodename,
+      cluster: {
+        clusterName: config.auth.clusterName ?? t.nodename,
+        authPreference: authPreferenceFromConfig(config),
+      },
+      staticTokens: config.auth.tokens,
+      listen: { host: config.auth.listenAddr.host, port: config.auth.listenAddr.port },
+      publicAddrs: config.auth.publicAddrs.map(formatAddr),
+      proxyAddr: async () => this.proxyPublicAddr(),
+    });
+    this.clusterName = this.authServer.clusterName;
+    this.addresses.auth = await this.authServer.start();
+  }
+
+  private async startProxy(): Promise<void> {
+    const { config, logger } = this.opts;
+    if (!this.authServer) {
+      throw new NotImplementedError('a proxy without an auth server in the same process is not part of this build yet; enable auth_service too');
+    }
+    const creds = await this.authServer.hostCredentials('Proxy', config.proxy.publicAddrs.map((a) => a.host));
+    this.proxy = new ProxyWebServer({
+      host: config.proxy.webListenAddr.host,
+      port: config.proxy.webListenAddr.port,
+      auth: this.authServer.auth,
+      tls: config.proxy.disableTls ? undefined : { certPem: creds.tls, keyPem: creds.keyPem },
+      httpsKeypairs: config.proxy.httpsKeypairs,
+      publicAddr: () => this.proxyPublicAddr(),
+      logger: logger.child({ component: 'proxy' }),
+    });
+    this.addresses.proxyWeb = await this.proxy.start();
+  }
+
+  /** `host:port` users reach the proxy at: the first public_addr, else the bound web address. */
+  proxyPublicAddr(): string {
+    const { config } = this.opts;
+    const pub = config.proxy.publicAddrs[0];
+    if (pub) return formatAddr(pub);
+    const bound = this.addresses.proxyWeb ?? config.proxy.webListenAddr;
+    const host = bound.host === '0.0.0.0' || bound.host === '::' ? config.teleport.nodename : bound.host;
+    return formatAddr({ host, port: bound.port });
+  }
+
+  /** Stops everything in reverse order. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.ready = false;
+    await this.proxy?.close();
+    await this.authServer?.close();
+    await this.backend?.close();
+    await this.diag?.close();
+    const pid = this.opts.config.teleport.pidFile;
+    if (pid) await rm(pid, { force: true });
+  }
+}
+
+function refuseLaterServices(config: TeleportConfig): void {
+  const later = (['db', 'kube', 'app', 'windowsDesktop', 'discovery'] as const).filter((s) => config.services[s]);
+  if (later.length > 0) {
+    const names: Record<string, string> = { db: 'db_service', kube: 'kubernetes_service', app: 'app_service', windowsDesktop: 'windows_desktop_service', discovery: 'discovery_service' };
+    throw new NotImplementedError(`${later.map((s) => names[s]).join(', ')}: not available in this release yet; disable it (enabled: no) to start`);
+  }
+}
+
+function authPreferenceFromConfig(config: TeleportConfig): Record<string, unknown> | undefined {
+  const a = config.auth.authentication;
+  return {
+    type: a.type,
+    second_factor: a.secondFactor,
+    ...(a.connectorName && { connector_name: a.connectorName }),
+    ...(a.webauthn && { webauthn: { rp_id: a.webauthn.rpId, attestation_allowed_cas: a.webauthn.attestationAllowedCas, attestation_denied_cas: a.webauthn.attestationDeniedCas } }),
+    allow_local_auth: a.localAuth,
+    require_session_mfa: a.requireSessionMfa,
+    ...(a.disconnectExpiredCert !== undefined && { disconnect_expired_cert: a.disconnectExpiredCert }),
+    locking_mode: a.lockingMode,
+    ...(a.messageOfTheDay && { message_of_the_day: a.messageOfTheDay }),
+  };
+}

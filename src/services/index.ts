@@ -1,0 +1,6 @@
+/** Domain stores on a Backend: the only code that knows the cluster-state key layout. */
+export { ResourceStore } from './resource-store.js';
+export type { StoredResource, ResourceStoreOptions } from './resource-store.js';
+export { SecretStore } from './secret-store.js';
+export { createServices } from './stores.js';
+export type { Services } from './stores.js';
