@@ -14,7 +14,10 @@ export interface VerifyCertificateOptions {
   trustedCAs: Buffer[];
   now: Date | number;
   type: 'user' | 'host';
-  /** The login (user certs) or host name (host certs) that must be among the principals. */
+  /**
+   * The login (user certs) or host name (host certs) that must be among the principals. When
+   * omitted only a non-empty list is required: callers authorizing a login must pass it.
+   */
   principal?: string;
   /** The peer's IP; required when the certificate carries a source-address option. */
   sourceAddress?: string;
