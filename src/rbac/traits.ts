@@ -110,12 +110,13 @@ const LIST_FIELDS = [
   'desktop_groups',
 ] as const;
 
-function applyConditions(c: RoleConditions, traits: Traits): RoleConditions {
+function applyConditions(c: RoleConditions, traits: Traits, side: 'allow' | 'deny'): RoleConditions {
   const out: RoleConditions = { ...c };
   for (const f of LIST_FIELDS) {
     if (c[f] === undefined) continue;
     let vals = applyTraitsToList(c[f], traits);
-    if (f === 'logins') vals = vals.filter(isValidUnixLogin);
+    // Only allow-side logins are filtered: dropping a deny entry (like `*`) would widen access.
+    if (f === 'logins' && side === 'allow') vals = vals.filter(isValidUnixLogin);
     out[f] = vals;
   }
   for (const f of ROLE_LABEL_FIELDS) {
@@ -142,8 +143,8 @@ export function applyRoleTraits(role: Role, user: Pick<User, 'spec'> | { traits:
     ...role,
     spec: {
       options: role.spec.options,
-      allow: applyConditions(role.spec.allow, traits),
-      deny: applyConditions(role.spec.deny, traits),
+      allow: applyConditions(role.spec.allow, traits, 'allow'),
+      deny: applyConditions(role.spec.deny, traits, 'deny'),
     },
   };
 }

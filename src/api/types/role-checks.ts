@@ -58,7 +58,6 @@ const ROLE_NAME = /^[^\s/,\\{}]+$/;
  * commas or braces (they break `kind/name` references and `--roles=a,b` lists).
  */
 export function checkRoleName(name: string): void {
-  // eslint-disable-next-line no-control-regex
   if (!name || name.length > 255 || !ROLE_NAME.test(name) || /[\x00-\x1f\x7f]/.test(name)) {
     throw new BadParameterError(
       `metadata.name: invalid role name ${JSON.stringify(name)}: use letters, digits and - _ . : @ (no spaces, "/", "," or braces)`,

@@ -27,13 +27,20 @@ export function validateRole(input: unknown): Role {
   return setRoleDefaults(role);
 }
 
+/** Role conditions as authors write them: label selector values may be a single string. */
+export type RoleConditionsInput = {
+  [K in keyof RoleConditions]?: NonNullable<RoleConditions[K]> extends Record<string, string[]>
+    ? Record<string, string | string[]>
+    : RoleConditions[K];
+};
+
 /** Alias of validateRole, named after Teleport's method. */
 export const checkAndSetRoleDefaults = validateRole;
 
 /** Build and validate a role from parts (defaults version v7). */
 export function newRole(
   name: string,
-  spec: { options?: RoleOptions; allow?: RoleConditions; deny?: RoleConditions },
+  spec: { options?: RoleOptions; allow?: RoleConditionsInput; deny?: RoleConditionsInput },
   opts: { version?: string; labels?: Record<string, string>; description?: string } = {},
 ): Role {
   const metadata: Record<string, unknown> = { name };

@@ -90,7 +90,6 @@ export const userSchema = z.strictObject({
 
 /** Check a user name: non-empty, no whitespace or control characters, no "/" (it breaks `user/<name>` refs). */
 export function checkUserName(name: string): void {
-  // eslint-disable-next-line no-control-regex
   if (!name || name.length > 512 || /[\s/\x00-\x1f\x7f]/.test(name)) {
     throw new BadParameterError(`metadata.name: invalid user name ${JSON.stringify(name)}`);
   }
