@@ -70,9 +70,26 @@ describe('auth API', () => {
   });
 
   it('refuses a client certificate issued by another cluster', async () => {
-    const foreign = await b.admin();
-    const impostor = new AuthClient({ addr: a.authAddr, clusterName: 'alpha.test', credentials: { ...(foreign as unknown as { t: { credentials: never } }).t.credentials, caPems: (await admin.ping()).host_ca_certs } });
+    const foreign = await b.adminCredentials();
+    const caPems = (await admin.ping()).host_ca_certs;
+    const impostor = new AuthClient({ addr: a.authAddr, clusterName: 'alpha.test', credentials: { ...foreign, caPems } });
     await expect(impostor.status()).rejects.toThrow(/certificate authority/);
+  });
+
+  it('refuses authenticated calls without a client certificate', async () => {
+    const { request } = await import('node:https');
+    const caPems = (await admin.ping()).host_ca_certs;
+    const body = await new Promise<string>((resolve, reject) => {
+      const [host, port] = a.authAddr.split(':');
+      const req = request({ host, port: Number(port), path: '/v1/status', ca: caPems, servername: 'teleport.cluster.local' }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve(`${res.statusCode} ${text}`));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(body).toMatch(/^403 .*needs a client certificate/);
   });
 
   it('keeps serving after garbage bytes on the auth port', async () => {

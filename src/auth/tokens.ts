@@ -42,7 +42,7 @@ export function randomToken(): string {
 /** Builds the token resource for a generate request. */
 export function newProvisionToken(req: GenerateTokenRequest, clock: Clock): ProvisionToken {
   if (!Array.isArray(req.roles) || req.roles.length === 0) throw new BadParameterError('a token needs at least one role (--type)');
-  const roles = req.roles.map(canonicalSystemRole);
+  const roles = req.roles.map((r) => canonicalSystemRole(r));
   const ttl = req.ttl_ms ?? DEFAULT_TOKEN_TTL;
   if (!(ttl > 0)) throw new BadParameterError('token TTL must be positive');
   const name = req.token ?? randomToken();

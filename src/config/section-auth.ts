@@ -159,6 +159,7 @@ function readAuthentication(f: Fields): AuthenticationConfig {
     };
   }
   return {
+    fromFile: f.has('authentication'),
     type: a.get('type', oneOf(['local', 'github', 'oidc', 'saml'] as const)) ?? 'local',
     secondFactor: a.get('second_factor', oneOf(['off', 'otp', 'on', 'optional', 'webauthn'] as const)) ?? 'otp',
     webauthn,

@@ -78,6 +78,8 @@ export interface StaticToken {
 
 /** `auth_service.authentication`. */
 export interface AuthenticationConfig {
+  /** True when teleport.yaml has an `authentication` section: then it wins over the stored cluster_auth_preference. */
+  fromFile: boolean;
   type: AuthType;
   secondFactor: SecondFactor;
   webauthn?: { rpId?: string; attestationAllowedCas: string[]; attestationDeniedCas: string[] };

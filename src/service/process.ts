@@ -151,6 +151,8 @@ function refuseLaterServices(config: TeleportConfig): void {
 
 function authPreferenceFromConfig(config: TeleportConfig): Record<string, unknown> | undefined {
   const a = config.auth.authentication;
+  // Without an `authentication` section the stored settings (e.g. from `tctl edit cap`) stay.
+  if (!a.fromFile) return undefined;
   return {
     type: a.type,
     second_factor: a.secondFactor,

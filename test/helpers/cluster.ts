@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthClient } from '../../src/api/client/index.js';
+import { AuthClient, type ClientCredentials } from '../../src/api/client/index.js';
 import { parseIdentityFile } from '../../src/api/identity-file.js';
 import { ADMIN_IDENTITY_FILE } from '../../src/auth/index.js';
 import { loadConfigFile } from '../../src/config/index.js';
@@ -21,6 +21,8 @@ export interface TestCluster {
   authAddr: string;
   webAddr: string;
   process: TeleportProcess;
+  /** The local admin identity's credentials. */
+  adminCredentials(): Promise<ClientCredentials>;
   /** A client with the local admin identity. */
   admin(): Promise<AuthClient>;
   close(): Promise<void>;
@@ -63,6 +65,10 @@ export async function startCluster(opts: TestClusterOptions = {}): Promise<TestC
   const process = new TeleportProcess({ config, logger: silentLogger });
   const addrs = await process.start();
   const authAddr = `127.0.0.1:${addrs.auth!.port}`;
+  const adminCredentials = async (): Promise<ClientCredentials> => {
+    const id = parseIdentityFile(await readFile(join(dataDir, ADMIN_IDENTITY_FILE), 'utf8'));
+    return { keyPem: id.keyPem, certPem: id.tlsCert!, caPems: id.tlsCAs };
+  };
   return {
     dir,
     dataDir,
@@ -71,9 +77,9 @@ export async function startCluster(opts: TestClusterOptions = {}): Promise<TestC
     authAddr,
     webAddr: `127.0.0.1:${addrs.proxyWeb!.port}`,
     process,
+    adminCredentials,
     async admin() {
-      const id = parseIdentityFile(await readFile(join(dataDir, ADMIN_IDENTITY_FILE), 'utf8'));
-      return new AuthClient({ addr: authAddr, clusterName, credentials: { keyPem: id.keyPem, certPem: id.tlsCert!, caPems: id.tlsCAs } });
+      return new AuthClient({ addr: authAddr, clusterName, credentials: await adminCredentials() });
     },
     async close() {
       await process.close();
