@@ -1,0 +1,43 @@
+/**
+ * `tctl auth sign --user=<u> --out=<path> [--format=file|openssh|tls] [--ttl=12h] [--overwrite]`:
+ * a fresh ed25519 key, user certificates for it, written as the format asks.
+ */
+import { BadParameterError, NotImplementedError } from '../../api/errors.js';
+import { SIGN_FORMATS, generateUserKey, writeCredentials } from '../../client/index.js';
+import type { SignFormat } from '../../client/index.js';
+import type { CommandSpec } from '../framework/index.js';
+import type { TctlCtx } from './context.js';
+
+/** The auth sign command. */
+export const authSignCommand: CommandSpec<TctlCtx> = {
+  name: 'auth sign',
+  help: 'Create an identity file(s) for a given user.',
+  flags: [
+    { name: 'user', type: 'string', help: 'Teleport user name' },
+    { name: 'host', type: 'string', help: 'Teleport host name (host certificates are not supported yet)' },
+    { name: 'out', short: 'o', type: 'string', required: true, help: 'Identity output' },
+    { name: 'format', type: 'string', default: 'file', enum: [...SIGN_FORMATS], help: 'Identity format: file, openssh or tls' },
+    { name: 'ttl', type: 'duration', default: '12h', help: 'TTL (time to live) for the generated certificate' },
+    { name: 'overwrite', type: 'bool', help: 'Whether to overwrite existing destination files. When not set, user will be prompted before overwriting any existing file.' },
+  ],
+  async run(inv, ctx) {
+    const f = inv.flags;
+    if (typeof f.host === 'string' && f.host !== '') throw new NotImplementedError('host certificates (--host) are not supported by tctl auth sign yet');
+    const user = f.user as string | undefined;
+    if (!user) throw new BadParameterError('need either --user or --host');
+    const ttl = f.ttl as number;
+    if (!(ttl > 0)) throw new BadParameterError('--ttl must be positive');
+    const { client } = await ctx.connect();
+    const key = generateUserKey();
+    const certs = await client.generateUserCerts({ username: user, public_key: key.publicKeyPem, ttl_ms: ttl });
+    const written = await writeCredentials({
+      out: f.out as string,
+      format: f.format as SignFormat,
+      key,
+      certs,
+      overwrite: f.overwrite === true,
+      cwd: inv.io.cwd,
+    });
+    inv.io.stdout.write(`\nThe credentials have been written to ${written.join(', ')}\n`);
+  },
+};

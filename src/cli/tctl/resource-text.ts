@@ -1,0 +1,23 @@
+/** Shared by `get`, `create`, `rm`, `edit`: fetching by reference and naming resources in messages. */
+import type { AuthClient } from '../../api/client/index.js';
+import type { AnyResource, KindRef } from '../../api/types/index.js';
+import { kindInfo } from '../../api/types/index.js';
+
+/** Resources a `kind[/name]` reference names (a singleton kind without a name reads its one resource). */
+export async function fetchRef(client: AuthClient, ref: KindRef, withSecrets: boolean): Promise<AnyResource[]> {
+  if (ref.name !== undefined) return [await client.getResource<AnyResource>(ref.kind, ref.name, { withSecrets })];
+  return client.listResources<AnyResource>(ref.kind, { withSecrets });
+}
+
+/** The name `rm`/`get` take for a resource (`cert_authority` is addressed as `<type>/<cluster>`). */
+export function refName(r: AnyResource): string {
+  if (r.kind === 'cert_authority') return `${r.spec.type}/${r.metadata.name}`;
+  return r.metadata.name;
+}
+
+/** `role "dev"` / `cluster auth preference` as messages print them. */
+export function describe(r: { kind: string; metadata: { name: string } }): string {
+  const info = kindInfo(r.kind);
+  if (info?.singleton) return r.kind.replace(/_/g, ' ');
+  return `${r.kind} "${r.metadata.name}"`;
+}
