@@ -2,7 +2,7 @@
  * The diagnostics listener (`--diag-addr`): `/healthz` (process alive), `/readyz` (every service
  * started), `/metrics` (Prometheus text format). Plain HTTP, meant for loopback or a private network.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
@@ -61,7 +61,7 @@ export class DiagServer {
   }
 }
 
-function json(res: import('node:http').ServerResponse, status: number, body: unknown): void {
+function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }

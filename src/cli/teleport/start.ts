@@ -5,7 +5,6 @@
  */
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { NotFoundError } from '../../api/errors.js';
 import { VERSION } from '../../api/version.js';
 import { DEFAULT_CONFIG_PATH, applyStartFlags, defaultConfig, formatAddr, loadConfigFile, type TeleportConfig } from '../../config/index.js';
 import type { CliIO, CommandSpec, Invocation } from '../framework/index.js';
