@@ -116,3 +116,32 @@ export interface ResourceQuery {
   /** For POST: overwrite an existing resource (`tctl create -f`). */
   force?: boolean;
 }
+
+/** GET /v1/usertokens/:token: what an invite or reset link is for. */
+export interface UserTokenInfo {
+  user: string;
+  type: 'invite' | 'reset';
+  expires: string;
+}
+
+/** POST /v1/usertokens/:token/totp: a TOTP secret to register, as text and as an otpauth URI. */
+export interface TOTPRegistration {
+  secret: string;
+  uri: string;
+  account: string;
+}
+
+/** POST /v1/usertokens/:token/complete. `otp_code` is required when the cluster's second factor asks for TOTP. */
+export interface CompleteUserTokenRequest {
+  token: string;
+  password: string;
+  otp_code?: string;
+  device_name?: string;
+}
+
+/** POST /v1/login/ssh: local login returning certificates for `public_key`. */
+export interface SSHLoginRequest extends Omit<UserCertsRequest, 'username'> {
+  user: string;
+  password: string;
+  otp_token?: string;
+}

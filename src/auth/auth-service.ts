@@ -5,6 +5,10 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type {
   CAStatus,
+  CompleteUserTokenRequest,
+  SSHLoginRequest,
+  TOTPRegistration,
+  UserTokenInfo,
   CreateUserTokenRequest,
   GenerateTokenRequest,
   HostCertsRequest,
@@ -19,7 +23,7 @@ import type {
 } from '../api/auth-wire.js';
 import { HOUR, formatDuration } from '../api/duration.js';
 import { AccessDeniedError, BadParameterError, isCode } from '../api/errors.js';
-import type { AuthPreference } from '../api/types/index.js';
+import type { AuthPreference, User } from '../api/types/index.js';
 import type { UserToken } from '../api/user-token.js';
 import { VERSION } from '../api/version.js';
 import { RoleSet, applyRoleTraits } from '../rbac/index.js';
@@ -29,7 +33,9 @@ import { CA_TYPES, caSSHPublicKeys, caTLSCerts } from './authorities.js';
 import type { Caller } from './caller.js';
 import { authorize, isAdmin, loadRoles } from './caller.js';
 import { DEFAULT_USER_CERT_TTL, MAX_CERT_TTL, issueHostCerts, issueUserCerts } from './certs.js';
+import type { SecondFactorMode } from './local-login.js';
 import { ResourceAPI } from './resources.js';
+import { completeUserToken, loginLocal, totpRegistration, userTokenInfo } from './user-setup.js';
 import type { StaticToken } from './tokens.js';
 import { canonicalSystemRole, checkJoinToken, listTokens, newProvisionToken, randomToken } from './tokens.js';
 
@@ -166,8 +172,15 @@ export class AuthService {
       authorize(caller, 'user', 'update');
       authorize(caller, 'user', 'read');
     }
-    const user = await this.services.users.get(req.username);
-    if (user.spec.status?.is_locked) throw new AccessDeniedError(`user "${req.username}" is locked`);
+    return this.certsForUser(await this.services.users.get(req.username), req);
+  }
+
+  /** Issues certificates to `user` per their current roles (the caller has been authorized or authenticated). */
+  private async certsForUser(user: User, req: UserCertsRequest): Promise<UserCertsResponse> {
+    const status = user.spec.status;
+    if (status?.is_locked && (!status.lock_expires || Date.parse(status.lock_expires) > this.services.clock.now())) {
+      throw new AccessDeniedError(`user "${user.metadata.name}" is locked`);
+    }
     const traits = user.spec.traits ?? {};
     const roles = (await loadRoles(this.services, user.spec.roles)).map((r) => applyRoleTraits(r, { traits }));
     const checker = new RoleSet(roles);
@@ -223,6 +236,34 @@ export class AuthService {
     };
     await this.services.userTokens.create(resource);
     return { token, user: username, url: resource.spec.url, expires: resource.metadata.expires };
+  }
+
+  /** The cluster's second factor setting for local logins. */
+  private async secondFactor(): Promise<SecondFactorMode> {
+    const cap = await this.authPreference();
+    return (cap.spec.second_factor ?? 'otp') as SecondFactorMode;
+  }
+
+  /** Public: what an invite/reset link is for. */
+  userTokenInfo(token: string): Promise<UserTokenInfo> {
+    return userTokenInfo(this.services, token);
+  }
+
+  /** Public: the TOTP secret to register while completing a link. */
+  totpRegistration(token: string): Promise<TOTPRegistration> {
+    return totpRegistration(this.services, token, this.clusterName);
+  }
+
+  /** Public: completes an invite or reset link (password, and TOTP when required). */
+  async completeUserToken(req: CompleteUserTokenRequest): Promise<{ user: string }> {
+    const user = await completeUserToken(this.services, req, await this.secondFactor());
+    return { user: user.metadata.name };
+  }
+
+  /** Public: local login with password (+ TOTP) returning certificates for the given public key. */
+  async loginSSH(req: SSHLoginRequest): Promise<UserCertsResponse> {
+    const user = await loginLocal(this.services, req, await this.secondFactor());
+    return this.certsForUser(user, { ...req, username: user.metadata.name });
   }
 
   /** Reads a user token by its secret (for the invite page); NotFoundError when unknown or expired. */

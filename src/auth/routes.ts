@@ -1,5 +1,5 @@
 /** The auth API's route table: method, path, who may call, and the AuthService call behind it. */
-import type { CreateUserTokenRequest, GenerateTokenRequest, HostCertsRequest, RegisterRequest, UserCertsRequest } from '../api/auth-wire.js';
+import type { CompleteUserTokenRequest, CreateUserTokenRequest, GenerateTokenRequest, SSHLoginRequest, HostCertsRequest, RegisterRequest, UserCertsRequest } from '../api/auth-wire.js';
 import type { AuthService } from './auth-service.js';
 import type { Caller } from './caller.js';
 
@@ -28,6 +28,16 @@ const flag = (q: URLSearchParams, name: string): boolean => ['1', 'true', 'yes']
 export const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/ping', public: true, run: ({ auth }) => auth.ping() },
   { method: 'POST', path: '/v1/register', public: true, body: true, run: ({ auth, body }) => auth.register(body as RegisterRequest) },
+  { method: 'GET', path: '/v1/usertokens/:token', public: true, run: ({ auth, params }) => auth.userTokenInfo(params.token) },
+  { method: 'POST', path: '/v1/usertokens/:token/totp', public: true, run: ({ auth, params }) => auth.totpRegistration(params.token) },
+  {
+    method: 'POST',
+    path: '/v1/usertokens/:token/complete',
+    public: true,
+    body: true,
+    run: ({ auth, params, body }) => auth.completeUserToken({ ...(body as CompleteUserTokenRequest), token: params.token }),
+  },
+  { method: 'POST', path: '/v1/login/ssh', public: true, body: true, run: ({ auth, body }) => auth.loginSSH(body as SSHLoginRequest) },
   {
     method: 'GET',
     path: '/v1/whoami',

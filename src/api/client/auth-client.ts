@@ -5,8 +5,12 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type {
+  CompleteUserTokenRequest,
   CreateUserTokenRequest,
   GenerateTokenRequest,
+  SSHLoginRequest,
+  TOTPRegistration,
+  UserTokenInfo,
   HostCertsRequest,
   HostCertsResponse,
   PingResponse,
@@ -29,7 +33,10 @@ export function clusterServerName(clusterName: string | undefined): string {
 /** Options for an authenticated client. */
 export interface AuthClientOptions {
   addr: string;
-  credentials: ClientCredentials;
+  /** Client certificate; without it only the public calls (ping, user setup, login) work. */
+  credentials?: ClientCredentials;
+  /** CAs to verify the server with when there are no credentials. */
+  caPems?: string[];
   clusterName?: string;
   timeoutMs?: number;
 }
@@ -50,7 +57,8 @@ export class AuthClient {
     this.t = {
       addr: opts.addr,
       serverName: clusterServerName(opts.clusterName),
-      credentials: opts.credentials,
+      ...(opts.credentials && { credentials: opts.credentials }),
+      ...(opts.caPems && { caPems: opts.caPems }),
       ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }),
     };
   }
@@ -111,6 +119,23 @@ export class AuthClient {
   }
   createUserToken(user: string, req: CreateUserTokenRequest): Promise<UserTokenResponse> {
     return this.req('POST', `/v1/users/${encodeURIComponent(user)}/token`, req);
+  }
+
+  /** Public: what an invite/reset link is for. */
+  userTokenInfo(token: string): Promise<UserTokenInfo> {
+    return this.req('GET', `/v1/usertokens/${encodeURIComponent(token)}`);
+  }
+  /** Public: the TOTP secret to register while completing a link. */
+  totpRegistration(token: string): Promise<TOTPRegistration> {
+    return this.req('POST', `/v1/usertokens/${encodeURIComponent(token)}/totp`);
+  }
+  /** Public: completes an invite or reset link. */
+  completeUserToken(req: CompleteUserTokenRequest): Promise<{ user: string }> {
+    return this.req('POST', `/v1/usertokens/${encodeURIComponent(req.token)}/complete`, req);
+  }
+  /** Public: local login (password + TOTP) returning certificates for `public_key`. */
+  loginSSH(req: SSHLoginRequest): Promise<UserCertsResponse> {
+    return this.req('POST', '/v1/login/ssh', req);
   }
 
   /**

@@ -56,6 +56,7 @@ function banner(io: CliIO, proc: TeleportProcess, cfg: TeleportConfig, configPat
   io.stdout.write(lines.join('\n') + '\n');
   if (a.auth) {
     const tctl = configPath ? `tctl -c ${configPath}` : 'tctl';
+    // configPath is shown as the user typed it, so the hint can be pasted from the same directory.
     const web = a.proxyWeb ? `${cfg.proxy.disableTls ? 'http' : 'https'}://${proc.proxyPublicAddr()}` : undefined;
     io.stdout.write(
       [
@@ -72,7 +73,7 @@ function banner(io: CliIO, proc: TeleportProcess, cfg: TeleportConfig, configPat
 
 /** Runs the process until a stop signal. Returns the exit code. */
 async function run(inv: Invocation, ctx: TeleportCtx): Promise<number> {
-  const configPath = inv.flags.config ? resolve(inv.io.cwd, inv.flags.config as string) : undefined;
+  const configPath = inv.flags.config as string | undefined;
   let cfg = await resolveConfig(inv);
   const debug = Boolean(inv.flags.debug);
   const logger = createLogger({ output: cfg.teleport.log.output, severity: debug ? 'DEBUG' : cfg.teleport.log.severity, format: cfg.teleport.log.format.output });
