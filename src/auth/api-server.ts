@@ -9,7 +9,8 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { AccessDeniedError, BadParameterError, LimitExceededError, NotFoundError, TeleportError, errorCode, httpStatus } from '../api/errors.js';
+import { AccessDeniedError, NotFoundError, TeleportError, errorCode, httpStatus } from '../api/errors.js';
+import { readJSONBody, sendJSON } from '../httpjson/index.js';
 import type { Logger } from '../log/index.js';
 import type { Services } from '../services/index.js';
 import { identityFromCertificate } from '../tlsca/index.js';
@@ -90,15 +91,15 @@ export class AuthAPIServer {
       const match = matchRoute(req.method ?? 'GET', url.pathname);
       if (!match) throw new NotFoundError(`no such API route: ${req.method} ${url.pathname}`);
       const { route, params } = match;
-      const body = route.body ? await readJSON(req) : undefined;
+      const body = route.body ? await readJSONBody(req, MAX_BODY) : undefined;
       const caller = route.public ? undefined : await this.authenticate(req);
       const result = await route.run({ auth: this.opts.auth, caller: caller as Caller, params, query: url.searchParams, body });
-      send(res, route.status ?? 200, result ?? {});
+      sendJSON(res, route.status ?? 200, result ?? {});
     } catch (err) {
       const code = errorCode(err);
       if (code === 'internal') this.opts.logger.error({ err, path: req.url }, 'auth API request failed');
       const message = err instanceof TeleportError ? err.message : 'internal server error';
-      send(res, httpStatus(code), { error: { code, message } });
+      sendJSON(res, httpStatus(code), { error: { code, message } });
     }
   }
 
@@ -138,27 +139,4 @@ function matchRoute(method: string, path: string): { route: Route; params: Recor
     if (ok && pat.length === parts.length) return { route, params };
   }
   return undefined;
-}
-
-async function readJSON(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new LimitExceededError(`request body over ${MAX_BODY} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new BadParameterError('request body is not valid JSON', { cause: err });
-  }
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }

@@ -12,8 +12,12 @@ import type { AddressInfo } from 'node:net';
 import { BadParameterError, NotFoundError, TeleportError, errorCode, httpStatus } from '../api/errors.js';
 import { VERSION } from '../api/version.js';
 import type { AuthService } from '../auth/index.js';
+import { readJSONBody, sendJSON } from '../httpjson/index.js';
 import type { Logger } from '../log/index.js';
+
+const MAX_BODY = 1024 * 1024;
 import { findResponse, pingResponse } from './ping.js';
+import { changePasswordWithToken, registerChallenge, sshCerts, tokenInfo } from './web-login.js';
 
 /** Options of the web listener. */
 export interface ProxyWebServerOptions {
@@ -77,23 +81,24 @@ export class ProxyWebServer {
       const url = new URL(req.url ?? '/', 'https://proxy');
       const path = url.pathname.replace(/^\/v1(?=\/webapi\/)/, '');
       if (req.method === 'GET' && (path === '/webapi/ping' || path.startsWith('/webapi/ping/'))) {
-        return json(res, 200, await pingResponse(this.opts.auth, this.opts.publicAddr()));
+        return sendJSON(res, 200, await pingResponse(this.opts.auth, this.opts.publicAddr()));
       }
       if (req.method === 'GET' && path === '/webapi/find') {
-        return json(res, 200, findResponse(this.opts.auth, this.opts.publicAddr()));
+        return sendJSON(res, 200, findResponse(this.opts.auth, this.opts.publicAddr()));
       }
-      if (req.method === 'GET' && path === '/webapi/version') return json(res, 200, { version: VERSION });
+      if (req.method === 'GET' && path === '/webapi/version') return sendJSON(res, 200, { version: VERSION });
+      const auth = this.opts.auth;
+      if (req.method === 'POST' && path === '/webapi/ssh/certs') return sendJSON(res, 200, await sshCerts(auth, await readJSONBody(req, MAX_BODY)));
+      let m = /^\/webapi\/users\/password\/token\/([^/]+)$/.exec(path);
+      if (req.method === 'GET' && m) return sendJSON(res, 200, await tokenInfo(auth, decodeURIComponent(m[1])));
+      m = /^\/webapi\/mfa\/token\/([^/]+)\/registerchallenge$/.exec(path);
+      if (req.method === 'POST' && m) return sendJSON(res, 200, await registerChallenge(auth, decodeURIComponent(m[1]), await readJSONBody(req, MAX_BODY)));
+      if (req.method === 'PUT' && path === '/webapi/users/password/token') return sendJSON(res, 200, await changePasswordWithToken(auth, await readJSONBody(req, MAX_BODY)));
       throw new NotFoundError(`not found: ${url.pathname}`);
     } catch (err) {
       const code = errorCode(err);
       if (code === 'internal') this.opts.logger.error({ err }, 'web API request failed');
-      json(res, httpStatus(code), { error: { message: err instanceof TeleportError ? err.message : 'internal server error' } });
+      sendJSON(res, httpStatus(code), { error: { message: err instanceof TeleportError ? err.message : 'internal server error' } });
     }
   }
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }

@@ -2,7 +2,8 @@
  * The diagnostics listener (`--diag-addr`): `/healthz` (process alive), `/readyz` (every service
  * started), `/metrics` (Prometheus text format). Plain HTTP, meant for loopback or a private network.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { sendJSON } from '../httpjson/index.js';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
@@ -27,9 +28,9 @@ export class DiagServer {
   async start(): Promise<{ host: string; port: number }> {
     const server = createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://diag').pathname;
-      if (path === '/healthz') return json(res, 200, { status: 'ok' });
+      if (path === '/healthz') return sendJSON(res, 200, { status: 'ok' });
       if (path === '/readyz') {
-        return this.opts.ready() ? json(res, 200, { status: 'ok' }) : json(res, 503, { status: 'starting' });
+        return this.opts.ready() ? sendJSON(res, 200, { status: 'ok' }) : sendJSON(res, 503, { status: 'starting' });
       }
       if (path === '/metrics') {
         this.registry.metrics().then(
@@ -37,11 +38,11 @@ export class DiagServer {
             res.writeHead(200, { 'content-type': this.registry.contentType });
             res.end(text);
           },
-          () => json(res, 500, { status: 'error' }),
+          () => sendJSON(res, 500, { status: 'error' }),
         );
         return;
       }
-      json(res, 404, { error: 'not found' });
+      sendJSON(res, 404, { error: 'not found' });
     });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -59,9 +60,4 @@ export class DiagServer {
     s.closeAllConnections();
     await new Promise<void>((resolve) => s.close(() => resolve()));
   }
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
 }
