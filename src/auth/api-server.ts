@@ -8,9 +8,8 @@ import { X509Certificate } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { AddressInfo } from 'node:net';
 import { AccessDeniedError, NotFoundError, TeleportError, errorCode, httpStatus } from '../api/errors.js';
-import { readJSONBody, sendJSON } from '../httpjson/index.js';
+import { closeServer, listen, readJSONBody, sendJSON } from '../httpserver/index.js';
 import type { Logger } from '../log/index.js';
 import type { Services } from '../services/index.js';
 import { identityFromCertificate } from '../tlsca/index.js';
@@ -66,23 +65,14 @@ export class AuthAPIServer {
     server.headersTimeout = 30_000;
     server.requestTimeout = 120_000;
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port, this.opts.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const addr = server.address() as AddressInfo;
-    return { host: addr.address, port: addr.port };
+    const bound = await listen(server, this.opts.port, this.opts.host);
+    return bound;
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

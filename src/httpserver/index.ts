@@ -1,8 +1,9 @@
 /**
- * JSON over node:http for our servers (auth API, proxy web API, diag): reading a bounded request
- * body and writing a response. Bad or oversized bodies become typed errors.
+ * What our HTTP servers (auth API, proxy web API, diag) share: reading a bounded JSON request body,
+ * writing a JSON response, and listening/closing. Bad or oversized bodies become typed errors.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { BadParameterError, LimitExceededError } from '../api/errors.js';
 
 /** Reads and parses a JSON body of at most `maxBytes`; `{}` for an empty body. */
@@ -28,4 +29,23 @@ export function sendJSON(res: ServerResponse, status: number, body: unknown): vo
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** Starts `server` listening on host:port (0 picks a port); resolves with the bound address. */
+export function listen(server: Server, port: number, host: string): Promise<{ host: string; port: number }> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const a = server.address() as AddressInfo;
+      resolve({ host: a.address, port: a.port });
+    });
+  });
+}
+
+/** Closes `server` and every open connection; resolves when it has stopped. */
+export async function closeServer(server: Server | undefined): Promise<void> {
+  if (!server) return;
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }

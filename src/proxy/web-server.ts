@@ -8,11 +8,10 @@
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { BadParameterError, NotFoundError, TeleportError, errorCode, httpStatus } from '../api/errors.js';
 import { VERSION } from '../api/version.js';
 import type { AuthService } from '../auth/index.js';
-import { readJSONBody, sendJSON } from '../httpjson/index.js';
+import { closeServer, listen, readJSONBody, sendJSON } from '../httpserver/index.js';
 import type { Logger } from '../log/index.js';
 
 const MAX_BODY = 1024 * 1024;
@@ -49,21 +48,15 @@ export class ProxyWebServer {
       server = createHttpsServer({ cert: pair.certPem, key: pair.keyPem, minVersion: 'TLSv1.2' }, handler) as unknown as Server;
     }
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port, this.opts.host, () => resolve());
-    });
-    const a = server.address() as AddressInfo;
-    this.opts.logger.info({ addr: `${a.address}:${a.port}`, tls: Boolean(this.opts.tls) }, 'proxy web listener is up');
-    return { host: a.address, port: a.port };
+    const bound = await listen(server, this.opts.port, this.opts.host);
+    this.opts.logger.info({ addr: `${bound.host}:${bound.port}`, tls: Boolean(this.opts.tls) }, 'proxy web listener is up');
+    return bound;
   }
 
   async close(): Promise<void> {
-    const s = this.server;
+    const server = this.server;
     this.server = undefined;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    await closeServer(server);
   }
 
   private async keyPair(): Promise<{ certPem: string; keyPem: string }> {

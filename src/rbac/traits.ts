@@ -4,7 +4,7 @@
  * yields one output value; a missing trait yields none; a malformed template throws BadParameterError.
  */
 import type { LabelSelector, Role, RoleConditions, TemplateExpr, User } from '../api/types/index.js';
-import { ROLE_LABEL_FIELDS, compileGoRegex, goReplacement, parseTraitTemplate } from '../api/types/index.js';
+import { ROLE_LABEL_FIELDS, TEMPLATED_LISTS, compileGoRegex, goReplacement, parseTraitTemplate } from '../api/types/index.js';
 
 /** User traits: trait name to values. */
 export type Traits = Readonly<Record<string, readonly string[]>>;
@@ -94,21 +94,7 @@ function applyToSelector(sel: LabelSelector | undefined, traits: Traits): LabelS
   return out;
 }
 
-const LIST_FIELDS = [
-  'logins',
-  'windows_desktop_logins',
-  'kubernetes_groups',
-  'kubernetes_users',
-  'db_names',
-  'db_users',
-  'db_roles',
-  'aws_role_arns',
-  'azure_identities',
-  'gcp_service_accounts',
-  'host_groups',
-  'host_sudoers',
-  'desktop_groups',
-] as const;
+const LIST_FIELDS = TEMPLATED_LISTS;
 
 function applyConditions(c: RoleConditions, traits: Traits, side: 'allow' | 'deny'): RoleConditions {
   const out: RoleConditions = { ...c };

@@ -3,8 +3,7 @@
  * started), `/metrics` (Prometheus text format). Plain HTTP, meant for loopback or a private network.
  */
 import { createServer, type Server } from 'node:http';
-import { sendJSON } from '../httpjson/index.js';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen, sendJSON } from '../httpserver/index.js';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 /** Options: where to listen and how to tell readiness. */
@@ -45,19 +44,13 @@ export class DiagServer {
       sendJSON(res, 404, { error: 'not found' });
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port, this.opts.host, () => resolve());
-    });
-    const a = server.address() as AddressInfo;
-    return { host: a.address, port: a.port };
+    const bound = await listen(server, this.opts.port, this.opts.host);
+    return bound;
   }
 
   async close(): Promise<void> {
-    const s = this.server;
+    const server = this.server;
     this.server = undefined;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    await closeServer(server);
   }
 }

@@ -34,8 +34,8 @@ export const VERBS_READ_NO_SECRETS: readonly string[] = ['list', 'read_no_secret
 /** Allow-side lists in which `*` is refused (it would grant every principal). */
 const NO_WILDCARD_FIELDS = ['logins', 'aws_role_arns', 'azure_identities', 'gcp_service_accounts', 'db_roles'] as const;
 
-/** Fields whose values may hold trait templates. */
-const TEMPLATED_LISTS = [
+/** Allow/deny list fields whose values may hold trait templates (shared with rbac's interpolation). */
+export const TEMPLATED_LISTS = [
   'logins',
   'windows_desktop_logins',
   'kubernetes_groups',
