@@ -1,0 +1,181 @@
+/**
+ * An SSH client on ssh2 with promise and stream results: publickey (or certificate) login, host
+ * keys and host certificates checked by the caller, exec/shell/subsystem and direct-tcpip.
+ */
+import type { KeyObject } from 'node:crypto';
+import type { Duplex, Readable, Writable } from 'node:stream';
+import ssh2 from 'ssh2';
+import type { ClientChannel, PseudoTtyOptions } from 'ssh2';
+import { AccessDeniedError, ConnectionProblemError } from '../api/errors.js';
+import { CERT_SUFFIX, parseCertificate, sshKeyType } from '../sshca/index.js';
+import type { SSHCertificate } from '../sshca/index.js';
+import type { ExitStatus, TerminalModes } from './session.js';
+import { toSSH2Key } from './ssh2-key.js';
+
+/** The server's host key as presented: its plain key blob, and the certificate if it sent one. */
+export interface HostKeyInfo {
+  /** Plain public key blob (the certified key for a certificate). */
+  blob: Buffer;
+  cert?: SSHCertificate;
+}
+
+/** Options of `connectSSH`; give `sock` (an established stream) or `host`/`port`. */
+export interface ConnectSSHOptions {
+  sock?: Duplex;
+  host?: string;
+  port?: number;
+  username: string;
+  privateKey: KeyObject;
+  /** An OpenSSH user certificate line or blob for `privateKey`; when given only it is offered. */
+  cert?: string | Buffer;
+  /** Trust decision for the host key or host certificate; false aborts the handshake. */
+  verifyHostKey(key: HostKeyInfo): boolean;
+  /** Ask the server to forward `agent` (an ssh-agent socket path) on sessions. */
+  agentForward?: boolean;
+  agent?: string;
+  /** Handshake timeout in ms (default 20000). */
+  timeoutMs?: number;
+}
+
+/** A pty for exec/shell. */
+export interface PtyOptions {
+  term?: string;
+  cols?: number;
+  rows?: number;
+  modes?: TerminalModes;
+}
+
+/** A remote command or shell: its streams and how it ended. */
+export interface SSHProcess {
+  stdin: Writable;
+  stdout: Readable;
+  stderr: Readable;
+  /** Resolves when the channel closes; `code` -1 when the server sent no exit status. */
+  exit: Promise<ExitStatus>;
+  /** window-change. */
+  resize(cols: number, rows: number): void;
+  /** Send a signal by name without SIG (`TERM`, `INT`). */
+  signal(name: string): void;
+}
+
+/** A connected, authenticated client. `close` is safe to call twice. */
+export interface SSHClient {
+  exec(command: string, opts?: { pty?: PtyOptions; env?: Record<string, string> }): Promise<SSHProcess>;
+  shell(opts?: { pty?: PtyOptions; env?: Record<string, string> }): Promise<SSHProcess>;
+  subsystem(name: string): Promise<Duplex>;
+  /** Open a direct-tcpip channel to `destHost:destPort` as seen from the server. */
+  forwardOut(destHost: string, destPort: number, originHost?: string, originPort?: number): Promise<Duplex>;
+  close(): void;
+}
+
+/** Host key algorithms we offer: certificates first, no SHA-1 RSA. */
+const HOST_KEY_ALGOS = [
+  'ssh-ed25519-cert-v01@openssh.com',
+  'ecdsa-sha2-nistp256-cert-v01@openssh.com',
+  'ecdsa-sha2-nistp384-cert-v01@openssh.com',
+  'ecdsa-sha2-nistp521-cert-v01@openssh.com',
+  'rsa-sha2-512-cert-v01@openssh.com',
+  'rsa-sha2-256-cert-v01@openssh.com',
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+];
+
+/**
+ * Connect and authenticate. Rejects with AccessDeniedError when the host key is refused or the
+ * login fails, ConnectionProblemError for network and protocol failures.
+ */
+export function connectSSH(opts: ConnectSSHOptions): Promise<SSHClient> {
+  const { key } = toSSH2Key(opts.privateKey, opts.cert);
+  const client = new ssh2.Client();
+  let hostRefused = false;
+  return new Promise<SSHClient>((resolve, reject) => {
+    client.once('ready', () => {
+      client.removeAllListeners('error');
+      client.on('error', () => {});
+      resolve(wrapClient(client));
+    });
+    client.once('error', (err: Error & { level?: string }) => {
+      client.end();
+      if (hostRefused) reject(new AccessDeniedError('ssh: host key was not trusted', { cause: err }));
+      else if (err.level === 'client-authentication') reject(new AccessDeniedError(`ssh: login as "${opts.username}" was refused`, { cause: err }));
+      else reject(new ConnectionProblemError(`ssh: ${err.message}`, { cause: err }));
+    });
+    client.once('close', () => reject(new ConnectionProblemError('ssh: connection closed during handshake')));
+    client.connect({
+      sock: opts.sock as never,
+      host: opts.host,
+      port: opts.port,
+      username: opts.username,
+      readyTimeout: opts.timeoutMs ?? 20_000,
+      agent: opts.agent,
+      agentForward: opts.agentForward === true && opts.agent !== undefined,
+      algorithms: { serverHostKey: HOST_KEY_ALGOS as never },
+      authHandler: [{ type: 'publickey', username: opts.username, key: key as never }] as never,
+      hostVerifier: (blob: Buffer) => {
+        const ok = verifyHost(blob, opts.verifyHostKey);
+        hostRefused = !ok;
+        return ok;
+      },
+    });
+  });
+}
+
+function verifyHost(blob: Buffer, verify: ConnectSSHOptions['verifyHostKey']): boolean {
+  try {
+    if (!sshKeyType(blob).endsWith(CERT_SUFFIX)) return verify({ blob: Buffer.from(blob) }) === true;
+    const cert = parseCertificate(blob);
+    return verify({ blob: cert.publicKey, cert }) === true;
+  } catch {
+    return false;
+  }
+}
+
+function wrapClient(client: ssh2.Client): SSHClient {
+  const channel = <T>(open: (cb: (err: Error | undefined, ch: T) => void) => void): Promise<T> =>
+    new Promise<T>((resolve, reject) =>
+      open((err, ch) => (err ? reject(new ConnectionProblemError(`ssh: ${err.message}`, { cause: err })) : resolve(ch))),
+    );
+  return {
+    exec: (command, o = {}) =>
+      channel<ClientChannel>((cb) => client.exec(command, { pty: ptyOpts(o.pty), env: o.env }, cb)).then(wrapProcess),
+    shell: (o = {}) =>
+      channel<ClientChannel>((cb) =>
+        o.pty === undefined ? client.shell(false, { env: o.env }, cb) : client.shell(ptyOpts(o.pty) as PseudoTtyOptions, { env: o.env }, cb),
+      ).then(wrapProcess),
+    subsystem: (name) => channel<ClientChannel>((cb) => client.subsys(name, cb)).then(quiet),
+    forwardOut: (destHost, destPort, originHost = '127.0.0.1', originPort = 0) =>
+      channel<ClientChannel>((cb) => client.forwardOut(originHost, originPort, destHost, destPort, cb)).then(quiet),
+    close: () => client.end(),
+  };
+}
+
+function ptyOpts(p: PtyOptions | undefined): PseudoTtyOptions | undefined {
+  if (!p) return undefined;
+  return { term: p.term ?? 'xterm', cols: p.cols ?? 80, rows: p.rows ?? 24, modes: p.modes as never };
+}
+
+function quiet(ch: ClientChannel): ClientChannel {
+  ch.on('error', () => {});
+  return ch;
+}
+
+function wrapProcess(ch: ClientChannel): SSHProcess {
+  quiet(ch);
+  let status: ExitStatus = { code: -1 };
+  ch.on('exit', (code: number | null, signal?: string, dump?: boolean, desc?: string) => {
+    status = code !== null && code !== undefined ? { code } : { signal: signal ?? 'UNKNOWN', coreDumped: dump === true, message: desc };
+  });
+  const exit = new Promise<ExitStatus>((resolve) => ch.once('close', () => resolve(status)));
+  return {
+    stdin: ch,
+    stdout: ch,
+    stderr: ch.stderr,
+    exit,
+    resize: (cols, rows) => void ch.setWindow(rows, cols, 0, 0),
+    signal: (name) => void ch.signal(name),
+  };
+}

@@ -1,0 +1,9 @@
+/**
+ * The SSH adapter: the only folder that imports ssh2. Servers, sessions and clients as promises,
+ * async iterables and Duplex streams, with OpenSSH certificates as our own `SSHCertificate` type.
+ */
+export { startSSHServer } from './server.js';
+export type { AuthContext, AuthResult, SSHServer, SSHServerOptions, DirectTcpipRequest, SSHConnection } from './server.js';
+export type { SSHSession, SessionRequest, SSHChannel, PtyRequest, ExitStatus, TerminalModes } from './session.js';
+export { connectSSH } from './client.js';
+export type { ConnectSSHOptions, SSHClient, SSHProcess, HostKeyInfo } from './client.js';
