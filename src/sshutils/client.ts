@@ -167,7 +167,7 @@ function wrapProcess(ch: ClientChannel): SSHProcess {
   quiet(ch);
   let status: ExitStatus = { code: -1 };
   ch.on('exit', (code: number | null, signal?: string, dump?: boolean, desc?: string) => {
-    status = code !== null && code !== undefined ? { code } : { signal: signal ?? 'UNKNOWN', coreDumped: dump === true, message: desc };
+    status = code !== null && code !== undefined ? { code } : { signal: (signal ?? 'UNKNOWN').replace(/^SIG/, ''), coreDumped: dump === true, message: desc };
   });
   const exit = new Promise<ExitStatus>((resolve) => ch.once('close', () => resolve(status)));
   return {
