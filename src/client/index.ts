@@ -7,3 +7,5 @@ export { clusterOfCA, loadClient } from './load-client.js';
 export type { LoadClientOptions, LoadedClient } from './load-client.js';
 export { SIGN_FORMATS, credentialPaths, generateUserKey, writeCredentials } from './credentials.js';
 export type { SignFormat, UserKey } from './credentials.js';
+export { currentProfileName, loadProfile, profileName, removeAllProfiles, saveLogin, tshHome } from './profile.js';
+export type { Profile, ProfileCredentials } from './profile.js';

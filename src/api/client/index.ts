@@ -4,3 +4,5 @@ export type { AuthClientOptions, WhoAmI } from './auth-client.js';
 export { pinOf, matchPins, checkPinSyntax } from './ca-pin.js';
 export { splitHostPort } from './transport.js';
 export type { ClientCredentials } from './transport.js';
+export { WebClient } from './web-client.js';
+export type { CreateSSHCertReq, SSHLoginResponse, WebClientOptions, WebPing } from './web-client.js';

@@ -1,0 +1,113 @@
+/**
+ * tsh's key store and profiles, in Teleport's `~/.tsh` layout (or `$TELEPORT_HOME`):
+ * `current-profile`, `<proxy>.yaml`, `known_hosts` (`@cert-authority` lines), and under
+ * `keys/<proxy>/`: `<user>` (private key), `<user>.pub`, `<user>-x509.pem`,
+ * `<user>-ssh/<cluster>-cert.pub` and `certs.pem` (the cluster's TLS CAs).
+ */
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { NotFoundError } from '../api/errors.js';
+import { knownHostsLine } from '../api/identity-file.js';
+import { formatAuthorizedKey, parseCertificate, type SSHCertificate } from '../sshca/index.js';
+import { identityFromCertificate, type Identity } from '../tlsca/index.js';
+
+/** What `<proxy>.yaml` holds. */
+export interface Profile {
+  web_proxy_addr: string;
+  ssh_proxy_addr?: string;
+  user: string;
+  cluster: string;
+  insecure?: boolean;
+}
+
+/** The credentials of a logged-in profile. */
+export interface ProfileCredentials {
+  profile: Profile;
+  privateKey: KeyObject;
+  sshCert: SSHCertificate;
+  sshCertLine: string;
+  tlsCertPem: string;
+  identity: Identity;
+  tlsCAs: string[];
+}
+
+/** The directory tsh keeps its state in. */
+export function tshHome(env: Record<string, string | undefined>, homeDir: string): string {
+  return env.TELEPORT_HOME || join(homeDir, '.tsh');
+}
+
+/** A profile's name: the proxy's host without the port, as Teleport names them. */
+export function profileName(webProxyAddr: string): string {
+  return webProxyAddr.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+}
+
+const PEM_CERTS = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/** Saves a login: keys, certificates, CAs, known_hosts and the profile; makes it current. */
+export async function saveLogin(
+  home: string,
+  profile: Profile,
+  creds: { privateKeyPem: string; publicKey: KeyObject; sshCert: string; tlsCert: string; tlsCAs: string[]; sshCAKeys: string[] },
+): Promise<void> {
+  const name = profileName(profile.web_proxy_addr);
+  const dir = join(home, 'keys', name);
+  await mkdir(join(dir, `${profile.user}-ssh`), { recursive: true, mode: 0o700 });
+  await writeFile(join(dir, profile.user), creds.privateKeyPem, { mode: 0o600 });
+  await writeFile(join(dir, `${profile.user}.pub`), formatAuthorizedKey(creds.publicKey) + '\n', { mode: 0o644 });
+  await writeFile(join(dir, `${profile.user}-x509.pem`), creds.tlsCert.trim() + '\n', { mode: 0o600 });
+  await writeFile(join(dir, `${profile.user}-ssh`, `${profile.cluster}-cert.pub`), creds.sshCert.trim() + '\n', { mode: 0o600 });
+  await writeFile(join(dir, 'certs.pem'), creds.tlsCAs.map((c) => c.trim()).join('\n') + '\n', { mode: 0o644 });
+  await writeKnownHosts(home, profile.cluster, creds.sshCAKeys);
+  await writeFile(join(home, `${name}.yaml`), YAML.stringify(profile), { mode: 0o600 });
+  await writeFile(join(home, 'current-profile'), name + '\n', { mode: 0o600 });
+}
+
+/** Replaces the cluster's lines in `known_hosts`, keeping other clusters'. */
+async function writeKnownHosts(home: string, cluster: string, caKeys: string[]): Promise<void> {
+  const path = join(home, 'known_hosts');
+  const old = await readFile(path, 'utf8').catch(() => '');
+  const mine = (l: string) => l.startsWith(`@cert-authority ${cluster},`);
+  const kept = old.split('\n').filter((l) => l.trim() !== '' && !mine(l));
+  await writeFile(path, [...kept, ...caKeys.map((k) => knownHostsLine(cluster, k))].join('\n') + '\n', { mode: 0o600 });
+}
+
+/** The current profile's name, or undefined when nobody is logged in. */
+export async function currentProfileName(home: string): Promise<string | undefined> {
+  const name = (await readFile(join(home, 'current-profile'), 'utf8').catch(() => '')).trim();
+  return name || undefined;
+}
+
+/** Loads the current (or named) profile with its credentials; NotFoundError when not logged in. */
+export async function loadProfile(home: string, name?: string): Promise<ProfileCredentials> {
+  const n = name ?? (await currentProfileName(home));
+  if (!n) throw new NotFoundError('not logged in: run "tsh login --proxy=<host:port>"');
+  let profile: Profile;
+  try {
+    profile = YAML.parse(await readFile(join(home, `${n}.yaml`), 'utf8')) as Profile;
+  } catch (err) {
+    throw new NotFoundError(`profile ${n} is missing or unreadable; log in again with "tsh login"`, { cause: err });
+  }
+  const dir = join(home, 'keys', n);
+  try {
+    const privateKey = createPrivateKey(await readFile(join(dir, profile.user), 'utf8'));
+    const sshCertLine = (await readFile(join(dir, `${profile.user}-ssh`, `${profile.cluster}-cert.pub`), 'utf8')).trim();
+    const tlsCertPem = await readFile(join(dir, `${profile.user}-x509.pem`), 'utf8');
+    const tlsCAs = [...(await readFile(join(dir, 'certs.pem'), 'utf8')).matchAll(PEM_CERTS)].map((m) => m[0]);
+    return { profile, privateKey, sshCert: parseCertificate(sshCertLine), sshCertLine, tlsCertPem, identity: identityFromCertificate(tlsCertPem), tlsCAs };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`not logged in to ${n}: run "tsh login"`, { cause: err });
+    throw err;
+  }
+}
+
+/** Removes every profile's keys and the profiles themselves (`tsh logout`). Returns how many there were. */
+export async function removeAllProfiles(home: string): Promise<number> {
+  const entries = await readdir(home).catch(() => [] as string[]);
+  const profiles = entries.filter((e) => e.endsWith('.yaml'));
+  for (const p of profiles) await rm(join(home, p), { force: true });
+  await rm(join(home, 'keys'), { recursive: true, force: true });
+  await rm(join(home, 'current-profile'), { force: true });
+  return profiles.length;
+}
