@@ -1,6 +1,7 @@
 /**
- * JSON over HTTPS with mutual TLS to the auth server. Maps transport failures to
- * ConnectionProblemError and `{ error: { code, message } }` bodies to typed errors.
+ * JSON over HTTPS (with mutual TLS for the auth server, server-verified only for the proxy's web
+ * API). Maps transport failures to ConnectionProblemError and `{ error: { code?, message } }`
+ * bodies to typed errors (from the HTTP status when the server sends no code, as Teleport's web API).
  */
 import { request } from 'node:https';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
@@ -16,16 +17,20 @@ export interface ClientCredentials {
 
 /** Where and how to connect. */
 export interface TransportOptions {
-  /** `host:port` of the auth server. */
+  /** `host:port` of the server. */
   addr: string;
-  /** Sent as SNI (`<hex>.teleport.cluster.local`) once the cluster name is known. */
-  serverName: string;
+  /** What the server is, for messages: `auth server` (default) or `proxy`. */
+  peerName?: string;
+  /** Sent as SNI (`<hex>.teleport.cluster.local` for auth); default the host of `addr`. */
+  serverName?: string;
   credentials?: ClientCredentials;
   /** CAs to trust for the server when calling without a client certificate. */
   caPems?: string[];
   /** Skip server verification: only for the first contact of a joiner, which then checks CA pins itself. */
   insecure?: boolean;
   timeoutMs?: number;
+  /** Message when the server's certificate is not trusted (default: not signed by the cluster's host CA). */
+  untrustedHint?: string;
 }
 
 /** Splits `host:port` (IPv6 in brackets). ConnectionProblemError when malformed. */
@@ -52,7 +57,7 @@ export function call<T>(opts: TransportOptions, method: string, path: string, bo
         port,
         method,
         path,
-        servername: opts.serverName,
+        servername: opts.serverName ?? host,
         ...(opts.credentials && { key: opts.credentials.keyPem, cert: opts.credentials.certPem }),
         ...((opts.caPems ?? opts.credentials?.caPems) && { ca: opts.caPems ?? opts.credentials?.caPems }),
         rejectUnauthorized: !opts.insecure,
@@ -74,42 +79,56 @@ export function call<T>(opts: TransportOptions, method: string, path: string, bo
           try {
             parsed = text === '' ? {} : JSON.parse(text);
           } catch (err) {
-            reject(new ConnectionProblemError(`${opts.addr} answered with something other than the auth API (HTTP ${res.statusCode})`, { cause: err }));
+            reject(new ConnectionProblemError(`${opts.addr} did not answer like a Teleport ${peer_(opts)} (HTTP ${res.statusCode})`, { cause: err }));
             return;
           }
           const e = (parsed as { error?: { code?: string; message?: string } }).error;
           if ((res.statusCode ?? 500) >= 400 || e) {
-            reject(errorFromWire(e?.code ?? 'internal', e?.message ?? `HTTP ${res.statusCode}`));
+            reject(errorFromWire(e?.code ?? codeOfStatus(res.statusCode ?? 500), e?.message ?? `HTTP ${res.statusCode}`));
             return;
           }
           resolve({ body: parsed as T, ...(peer && { peer }) });
         });
       },
     );
-    req.on('timeout', () => req.destroy(new ConnectionProblemError(`timed out talking to the auth server at ${opts.addr}`)));
+    req.on('timeout', () => req.destroy(new ConnectionProblemError(`timed out talking to the ${peer_(opts)} at ${opts.addr}`)));
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (err instanceof ConnectionProblemError) return reject(err);
-      reject(new ConnectionProblemError(describeNetError(opts.addr, err), { cause: err }));
+      reject(new ConnectionProblemError(describeNetError(opts, err), { cause: err }));
     });
     if (payload !== undefined) req.write(payload);
     req.end();
   });
 }
 
-function describeNetError(addr: string, err: NodeJS.ErrnoException): string {
+const peer_ = (opts: TransportOptions): string => opts.peerName ?? 'auth server';
+
+/** The error kind for a status when the body carries no code. */
+function codeOfStatus(status: number): string {
+  if (status === 401 || status === 403) return 'access_denied';
+  if (status === 404) return 'not_found';
+  if (status === 400) return 'bad_parameter';
+  if (status === 409) return 'already_exists';
+  if (status === 429) return 'limit_exceeded';
+  return 'internal';
+}
+
+function describeNetError(opts: TransportOptions, err: NodeJS.ErrnoException): string {
+  const addr = opts.addr;
   switch (err.code) {
     case 'ECONNREFUSED':
-      return `cannot connect to the auth server at ${addr}: connection refused (is teleport running there?)`;
+      return `cannot connect to the ${peer_(opts)} at ${addr}: connection refused (is teleport running there?)`;
     case 'ENOTFOUND':
-      return `cannot resolve the auth server address ${addr}`;
+      return `cannot resolve the ${peer_(opts)} address ${addr}`;
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'CERT_SIGNATURE_FAILURE':
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
-      return `the server at ${addr} presented a certificate not signed by this cluster's host CA (${err.code})`;
+      return opts.untrustedHint ?? `the server at ${addr} presented a certificate not signed by this cluster's host CA (${err.code})`;
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
       return `the server at ${addr} presented a certificate for another name: ${err.message}`;
     default:
-      return `request to the auth server at ${addr} failed: ${err.message}`;
+      return `request to the ${peer_(opts)} at ${addr} failed: ${err.message}`;
   }
 }
