@@ -23,7 +23,7 @@ import type {
 } from '../api/auth-wire.js';
 import { HOUR, formatDuration } from '../api/duration.js';
 import { AccessDeniedError, BadParameterError, isCode } from '../api/errors.js';
-import type { AuthPreference, User } from '../api/types/index.js';
+import type { AuthPreference, Node, User } from '../api/types/index.js';
 import type { UserToken } from '../api/user-token.js';
 import { VERSION } from '../api/version.js';
 import { RoleSet, applyRoleTraits } from '../rbac/index.js';
@@ -34,6 +34,7 @@ import type { Caller } from './caller.js';
 import { authorize, isAdmin, loadRoles } from './caller.js';
 import { DEFAULT_USER_CERT_TTL, MAX_CERT_TTL, issueHostCerts, issueUserCerts } from './certs.js';
 import type { SecondFactorMode } from './local-login.js';
+import { listNodes, upsertNodeHeartbeat } from './presence.js';
 import { ResourceAPI } from './resources.js';
 import { completeUserToken, loginLocal, totpRegistration, userTokenInfo } from './user-setup.js';
 import type { StaticToken } from './tokens.js';
@@ -264,6 +265,16 @@ export class AuthService {
   async loginSSH(req: SSHLoginRequest): Promise<UserCertsResponse> {
     const user = await loginLocal(this.services, req, await this.secondFactor());
     return this.certsForUser(user, { ...req, username: user.metadata.name });
+  }
+
+  /** A host's heartbeat (see presence.ts). */
+  upsertNode(caller: Caller, node: unknown, ttlMs?: number): Promise<Node> {
+    return upsertNodeHeartbeat(this.services, this.services.clock, caller, this.clusterName, node, ttlMs);
+  }
+
+  /** Nodes the caller may see (`tsh ls`, `tctl nodes ls`, the proxy's routing). */
+  listNodes(caller: Caller): Promise<Node[]> {
+    return listNodes(this.services, caller);
   }
 
   /** Reads a user token by its secret (for the invite page); NotFoundError when unknown or expired. */

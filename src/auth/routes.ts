@@ -81,6 +81,16 @@ export const ROUTES: Route[] = [
       return {};
     },
   },
+  { method: 'GET', path: '/v1/nodes', run: async ({ auth, caller }) => ({ items: await auth.listNodes(caller) }) },
+  {
+    method: 'PUT',
+    path: '/v1/nodes/heartbeat',
+    body: true,
+    run: ({ auth, caller, body }) => {
+      const b = body as { node?: unknown; ttl_ms?: unknown };
+      return auth.upsertNode(caller, b?.node, typeof b?.ttl_ms === 'number' ? b.ttl_ms : undefined);
+    },
+  },
   { method: 'POST', path: '/v1/certs/user', body: true, run: ({ auth, caller, body }) => auth.generateUserCerts(caller, body as UserCertsRequest) },
   { method: 'POST', path: '/v1/certs/host', body: true, run: ({ auth, caller, body }) => auth.generateHostCerts(caller, body as HostCertsRequest) },
   {

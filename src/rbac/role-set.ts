@@ -111,6 +111,18 @@ export class RoleSet {
     }
   }
 
+  /**
+   * Whether the node is visible at all (listings): some role's node_labels match it and no role's
+   * deny node_labels do. Logins are not considered, as in Teleport's resource listing.
+   */
+  canSeeNode(node: { labels: Readonly<Record<string, string>>; namespace?: string }): boolean {
+    const ns = node.namespace ?? DEFAULT_NAMESPACE;
+    for (const role of this.roles) {
+      if (matchNamespace(role.spec.deny.namespaces, ns) && matchLabels(role.spec.deny.node_labels, node.labels).matched) return false;
+    }
+    return this.roles.some((r) => matchNamespace(r.spec.allow.namespaces, ns) && matchLabels(r.spec.allow.node_labels, node.labels).matched);
+  }
+
   /** Certificate TTL: the minimum of `requestedMs` and every role's non-zero max_session_ttl. */
   adjustSessionTTL(requestedMs: number): number {
     let ttl = requestedMs;

@@ -4,6 +4,7 @@
  * joining with a token (verifies the CA pin before trusting the server).
  */
 import { X509Certificate } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type {
   CompleteUserTokenRequest,
   CreateUserTokenRequest,
@@ -39,6 +40,8 @@ export interface AuthClientOptions {
   caPems?: string[];
   clusterName?: string;
   timeoutMs?: number;
+  /** Reach the server over this stream instead of dialing `addr` (tsh: through the proxy). */
+  dial?: () => Promise<Duplex>;
 }
 
 /** Who the server says we are. */
@@ -60,6 +63,7 @@ export class AuthClient {
       ...(opts.credentials && { credentials: opts.credentials }),
       ...(opts.caPems && { caPems: opts.caPems }),
       ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }),
+      ...(opts.dial && { dial: opts.dial }),
     };
   }
 
@@ -109,6 +113,15 @@ export class AuthClient {
   }
   async deleteToken(token: string): Promise<void> {
     await this.req('DELETE', `/v1/tokens/${encodeURIComponent(token)}`);
+  }
+
+  /** Nodes the caller may see. */
+  async listNodes<T = unknown>(): Promise<T[]> {
+    return (await this.req<{ items: T[] }>('GET', '/v1/nodes')).items;
+  }
+  /** A host's heartbeat: the node resource, kept listed for `ttlMs`. */
+  heartbeatNode<T = unknown>(node: unknown, ttlMs: number): Promise<T> {
+    return this.req('PUT', '/v1/nodes/heartbeat', { node, ttl_ms: ttlMs });
   }
 
   generateUserCerts(req: UserCertsRequest): Promise<UserCertsResponse> {

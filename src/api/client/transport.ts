@@ -4,7 +4,8 @@
  * bodies to typed errors (from the HTTP status when the server sends no code, as Teleport's web API).
  */
 import { request } from 'node:https';
-import type { PeerCertificate, TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { ConnectionProblemError, errorFromWire } from '../errors.js';
 
 /** The client certificate a caller presents, and the CAs it trusts for the server. */
@@ -31,6 +32,11 @@ export interface TransportOptions {
   timeoutMs?: number;
   /** Message when the server's certificate is not trusted (default: not signed by the cluster's host CA). */
   untrustedHint?: string;
+  /**
+   * Open the byte stream to the server instead of dialing `addr` (e.g. an SSH channel through the
+   * proxy); TLS and verification run over it unchanged. Called once per request.
+   */
+  dial?: () => Promise<Duplex>;
 }
 
 /** Splits `host:port` (IPv6 in brackets). ConnectionProblemError when malformed. */
@@ -47,9 +53,25 @@ export interface CallResult<T> {
 }
 
 /** One JSON request. Throws the typed error the server sent, or ConnectionProblemError. */
-export function call<T>(opts: TransportOptions, method: string, path: string, body?: unknown): Promise<CallResult<T>> {
+export async function call<T>(opts: TransportOptions, method: string, path: string, body?: unknown): Promise<CallResult<T>> {
   const { host, port } = splitHostPort(opts.addr);
   const payload = body === undefined ? undefined : JSON.stringify(body);
+  const tlsOpts = {
+    servername: opts.serverName ?? host,
+    ...(opts.credentials && { key: opts.credentials.keyPem, cert: opts.credentials.certPem }),
+    ...((opts.caPems ?? opts.credentials?.caPems) && { ca: opts.caPems ?? opts.credentials?.caPems }),
+    rejectUnauthorized: !opts.insecure,
+  };
+  let socket: TLSSocket | undefined;
+  if (opts.dial) {
+    let raw: Duplex;
+    try {
+      raw = await opts.dial();
+    } catch (err) {
+      throw err instanceof ConnectionProblemError ? err : new ConnectionProblemError(`cannot reach the ${peer_(opts)}: ${(err as Error).message}`, { cause: err });
+    }
+    socket = tlsConnect({ socket: raw, ...tlsOpts });
+  }
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -57,10 +79,8 @@ export function call<T>(opts: TransportOptions, method: string, path: string, bo
         port,
         method,
         path,
-        servername: opts.serverName ?? host,
-        ...(opts.credentials && { key: opts.credentials.keyPem, cert: opts.credentials.certPem }),
-        ...((opts.caPems ?? opts.credentials?.caPems) && { ca: opts.caPems ?? opts.credentials?.caPems }),
-        rejectUnauthorized: !opts.insecure,
+        ...tlsOpts,
+        ...(socket && { createConnection: () => socket }),
         agent: false,
         timeout: opts.timeoutMs ?? 30_000,
         headers: {

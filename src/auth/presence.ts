@@ -1,0 +1,40 @@
+/**
+ * Presence: the heartbeats hosts send about themselves (stored with an expiry, so a host that stops
+ * heartbeating disappears), and the listing users see, filtered by what their roles let them reach.
+ */
+import { AccessDeniedError, BadParameterError } from '../api/errors.js';
+import type { Clock } from '../api/clock.js';
+import type { Node } from '../api/types/index.js';
+import { nodeLabels, validateNode } from '../api/types/index.js';
+import type { Services } from '../services/index.js';
+import type { Caller } from './caller.js';
+import { authorize, isAdmin } from './caller.js';
+
+/** How long a heartbeat keeps a node listed when none is given (Teleport's server announce TTL). */
+export const DEFAULT_NODE_TTL_MS = 10 * 60_000;
+/** The longest a heartbeat may ask for. */
+const MAX_NODE_TTL_MS = 60 * 60_000;
+
+/**
+ * Stores a node's heartbeat with an expiry `ttlMs` from now. A host may only announce itself
+ * (its certificate's host UUID); the administrator may announce any node.
+ */
+export async function upsertNodeHeartbeat(services: Services, clock: Clock, caller: Caller, clusterName: string, input: unknown, ttlMs = DEFAULT_NODE_TTL_MS): Promise<Node> {
+  const node = validateNode(input);
+  authorize(caller, 'node', 'create', node);
+  authorize(caller, 'node', 'update', node);
+  if (!isAdmin(caller) && caller.identity.username !== `${node.metadata.name}.${clusterName}`) {
+    throw new AccessDeniedError(`host "${caller.identity.username}" may not announce node "${node.metadata.name}"`);
+  }
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0 || ttlMs > MAX_NODE_TTL_MS) throw new BadParameterError(`heartbeat ttl must be between 1ms and ${MAX_NODE_TTL_MS}ms`);
+  node.metadata.expires = new Date(clock.now() + ttlMs).toISOString();
+  return services.nodes.upsert(node);
+}
+
+/** Nodes the caller may see: all for hosts and the administrator, label-filtered for users. */
+export async function listNodes(services: Services, caller: Caller): Promise<Node[]> {
+  authorize(caller, 'node', 'list');
+  const nodes = await services.nodes.list();
+  if (caller.systemRole) return nodes;
+  return nodes.filter((n) => caller.checker.canSeeNode({ labels: nodeLabels(n) }));
+}
