@@ -69,6 +69,15 @@ describe('auth API', () => {
     await expect(AuthClient.join({ addr: a.authAddr, caPins: [pin] }, joinReq(proxyOnly.token))).rejects.toThrow(/does not allow joining as "Node"/);
   });
 
+  it('binds a dynamic token to the first host that joins with it; static tokens stay shared', async () => {
+    const t = await admin.generateToken({ roles: ['node', 'proxy'] });
+    await AuthClient.join({ addr: a.authAddr, caPins: [pin] }, joinReq(t.token));
+    // The same host again (a retry, or its other role) is fine.
+    await AuthClient.join({ addr: a.authAddr, caPins: [pin] }, { ...joinReq(t.token), role: 'proxy' });
+    const other = { ...joinReq(t.token), host_id: 'host-2', node_name: 'node-2' };
+    await expect(AuthClient.join({ addr: a.authAddr, caPins: [pin] }, other)).rejects.toThrow(/already been used by another host/);
+  });
+
   it('refuses a client certificate issued by another cluster', async () => {
     const foreign = await b.adminCredentials();
     const caPems = (await admin.ping()).host_ca_certs;

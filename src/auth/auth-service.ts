@@ -121,7 +121,8 @@ export class AuthService {
   /** Joining: a host proves a valid token and receives host certificates for its public key. */
   async register(req: RegisterRequest): Promise<HostCertsResponse> {
     if (typeof req?.token !== 'string' || req.token === '') throw new BadParameterError('missing join token');
-    await checkJoinToken(this.services, this.staticTokens, req.token, req.role);
+    if (typeof req.host_id !== 'string' || req.host_id === '') throw new BadParameterError('missing host_id');
+    await checkJoinToken(this.services, this.staticTokens, req.token, req.role, req.host_id);
     return this.issueHostCerts({ ...req, role: canonicalSystemRole(req.role) });
   }
 

@@ -79,16 +79,17 @@ function sameSecret(a: string, b: string): boolean {
  * Checks a join attempt. Throws AccessDeniedError for an unknown or expired token, or one that
  * does not allow `role`; the message does not reveal which tokens exist.
  */
-export async function checkJoinToken(services: Services, staticTokens: StaticToken[], token: string, role: string): Promise<void> {
+export async function checkJoinToken(services: Services, staticTokens: StaticToken[], token: string, role: string, hostId?: string): Promise<void> {
   const wanted = canonicalSystemRole(role);
   const st = staticTokens.find((t) => sameSecret(t.token, token));
   let roles: string[];
+  let dynamic: ProvisionToken | undefined;
   if (st) {
     roles = st.roles;
   } else {
     try {
-      const t = await services.tokens.get(token);
-      roles = t.spec.roles;
+      dynamic = await services.tokens.get(token);
+      roles = dynamic.spec.roles;
     } catch (err) {
       if (isCode(err, 'not_found') || isCode(err, 'bad_parameter')) {
         throw new AccessDeniedError('the join token is not valid: it does not exist or has expired; create a new one with "tctl tokens add"');
@@ -98,5 +99,29 @@ export async function checkJoinToken(services: Services, staticTokens: StaticTok
   }
   if (!roles.map((r) => r.toLowerCase()).includes(wanted.toLowerCase())) {
     throw new AccessDeniedError(`the join token does not allow joining as "${wanted}" (it allows: ${roles.join(', ')})`);
+  }
+  if (dynamic && hostId !== undefined) await bindTokenToHost(services, dynamic, hostId);
+}
+
+/**
+ * A dynamic token joins one host: the first host to use it owns it until it expires (that host may
+ * use it again, for its other roles or a retried join); any other host is refused. Static tokens
+ * from teleport.yaml are shared by design and never bound.
+ */
+async function bindTokenToHost(services: Services, token: ProvisionToken, hostId: string): Promise<void> {
+  const key = `/tokenbindings/${token.metadata.name}`;
+  const expires = token.metadata.expires ? Date.parse(token.metadata.expires) : undefined;
+  try {
+    await services.backend.create({ key, value: hostId, ...(expires !== undefined && !Number.isNaN(expires) && { expires }) });
+    return;
+  } catch (err) {
+    if (!isCode(err, 'already_exists')) throw err;
+  }
+  const bound = await services.backend.get(key).catch((err: unknown) => {
+    if (isCode(err, 'not_found')) return undefined;
+    throw err;
+  });
+  if (bound && bound.value !== hostId) {
+    throw new AccessDeniedError('the join token has already been used by another host; create a new one with "tctl tokens add" for each host');
   }
 }
