@@ -3,4 +3,4 @@ export { AuthServer, ADMIN_IDENTITY_FILE, AUTH_ADDR_FILE } from './auth-server.j
 export type { AuthServerOptions } from './auth-server.js';
 export { AuthService } from './auth-service.js';
 export type { StaticToken } from './tokens.js';
-export { CA_TYPES } from './authorities.js';
+export { CA_TYPES, caSSHPublicBlobs } from './authorities.js';

@@ -7,6 +7,7 @@ import { createCommand } from './create.js';
 import { editCommand } from './edit.js';
 import { getCommand } from './get.js';
 import { nodesAddCommand } from './nodes-add.js';
+import { nodesLsCommand } from './nodes-ls.js';
 import { rmCommand } from './rm.js';
 import { statusCommand } from './status.js';
 import { tokensAddCommand } from './tokens-add.js';
@@ -29,7 +30,7 @@ export const tctlApp: AppSpec<TctlCtx> = {
   ],
   groups: [
     { name: 'users', help: 'Manage user accounts.' },
-    { name: 'nodes', help: 'Issue invites for other nodes to join the cluster.' },
+    { name: 'nodes', help: 'Issue invites for other nodes to join the cluster, list them.' },
     { name: 'tokens', help: 'List or revoke invitation tokens' },
     { name: 'auth', help: 'Operations with user and host certificate authorities (CAs).' },
   ],
@@ -40,6 +41,7 @@ export const tctlApp: AppSpec<TctlCtx> = {
     usersRmCommand,
     usersResetCommand,
     nodesAddCommand,
+    nodesLsCommand,
     tokensAddCommand,
     tokensRmCommand,
     tokensLsCommand,
