@@ -3,8 +3,8 @@
  * read, write and delete it, and every call is authorized the same way (rule verbs on the kind).
  */
 import { AccessDeniedError, BadParameterError, NotFoundError, isCode } from '../api/errors.js';
-import type { AnyResource, CertAuthority, Role, User } from '../api/types/index.js';
-import { resolveKind, validateDocument } from '../api/types/index.js';
+import type { AnyResource, CertAuthority, Node, Role, User } from '../api/types/index.js';
+import { nodeLabels, resolveKind, validateDocument } from '../api/types/index.js';
 import type { Services } from '../services/index.js';
 import { CA_TYPES, withoutSecrets } from './authorities.js';
 import type { Caller } from './caller.js';
@@ -40,7 +40,10 @@ export class ResourceAPI {
     const { k, h } = this.handler(kind);
     authorize(caller, k, 'list');
     authorize(caller, k, h.readVerb?.(opts) ?? 'read');
-    return h.list(opts);
+    const items = await h.list(opts);
+    // Users see only the nodes their roles reach, as in every other listing.
+    if (k === 'node' && !caller.systemRole) return items.filter((n) => caller.checker.canSeeNode({ labels: nodeLabels(n as Node) }));
+    return items;
   }
 
   async get(caller: Caller, kind: string, name: string, opts: ReadOptions = {}): Promise<AnyResource> {
