@@ -2,8 +2,13 @@
 import { VERSION } from '../api/version.js';
 import type { AuthService } from '../auth/index.js';
 
-/** Proxy facts shared by ping and find. */
-function proxySettings(publicAddr: string): Record<string, unknown> {
+/** The SSH address a proxy advertised before it knew its own: the web host on Teleport's port 3023. */
+export function defaultSSHPublicAddr(webPublicAddr: string): string {
+  return `${webPublicAddr.replace(/:\d+$/, '')}:3023`;
+}
+
+/** Proxy facts shared by ping and find; `sshPublicAddr` is where clients reach the SSH listener. */
+function proxySettings(publicAddr: string, sshPublicAddr: string): Record<string, unknown> {
   const host = publicAddr.replace(/:\d+$/, '');
   return {
     kube: { enabled: false },
@@ -12,7 +17,7 @@ function proxySettings(publicAddr: string): Record<string, unknown> {
       tunnel_listen_addr: '0.0.0.0:3024',
       web_listen_addr: publicAddr,
       public_addr: publicAddr,
-      ssh_public_addr: `${host}:3023`,
+      ssh_public_addr: sshPublicAddr,
       ssh_tunnel_public_addr: `${host}:3024`,
     },
     db: {},
@@ -21,7 +26,7 @@ function proxySettings(publicAddr: string): Record<string, unknown> {
 }
 
 /** `GET /webapi/ping`: the cluster's login settings and the proxy's addresses. */
-export async function pingResponse(auth: AuthService, publicAddr: string): Promise<Record<string, unknown>> {
+export async function pingResponse(auth: AuthService, publicAddr: string, sshPublicAddr: string): Promise<Record<string, unknown>> {
   const cap = await auth.authPreference();
   return {
     auth: {
@@ -32,7 +37,7 @@ export async function pingResponse(auth: AuthService, publicAddr: string): Promi
       local: { name: '' },
       has_motd: Boolean(cap.spec.message_of_the_day),
     },
-    proxy: proxySettings(publicAddr),
+    proxy: proxySettings(publicAddr, sshPublicAddr),
     server_version: VERSION,
     min_client_version: VERSION,
     cluster_name: auth.clusterName,
@@ -41,6 +46,6 @@ export async function pingResponse(auth: AuthService, publicAddr: string): Promi
 }
 
 /** `GET /webapi/find`: the cheaper ping for agents, without login settings. */
-export function findResponse(auth: AuthService, publicAddr: string): Record<string, unknown> {
-  return { proxy: proxySettings(publicAddr), server_version: VERSION, min_client_version: VERSION, cluster_name: auth.clusterName };
+export function findResponse(auth: AuthService, publicAddr: string, sshPublicAddr: string): Record<string, unknown> {
+  return { proxy: proxySettings(publicAddr, sshPublicAddr), server_version: VERSION, min_client_version: VERSION, cluster_name: auth.clusterName };
 }

@@ -15,7 +15,7 @@ import { closeServer, listen, readJSONBody, sendJSON } from '../httpserver/index
 import type { Logger } from '../log/index.js';
 
 const MAX_BODY = 1024 * 1024;
-import { findResponse, pingResponse } from './ping.js';
+import { defaultSSHPublicAddr, findResponse, pingResponse } from './ping.js';
 import { changePasswordWithToken, registerChallenge, sshCerts, tokenInfo } from './web-login.js';
 
 /** Options of the web listener. */
@@ -27,6 +27,8 @@ export interface ProxyWebServerOptions {
   tls?: { certPem: string; keyPem: string };
   httpsKeypairs?: { keyFile: string; certFile: string }[];
   publicAddr: () => string;
+  /** Where clients reach the proxy's SSH listener; default: the web host on port 3023. */
+  sshPublicAddr?: () => string;
   logger: Logger;
 }
 
@@ -59,6 +61,10 @@ export class ProxyWebServer {
     await closeServer(server);
   }
 
+  private sshPublicAddr(): string {
+    return this.opts.sshPublicAddr?.() ?? defaultSSHPublicAddr(this.opts.publicAddr());
+  }
+
   private async keyPair(): Promise<{ certPem: string; keyPem: string }> {
     const first = this.opts.httpsKeypairs?.[0];
     if (!first) return this.opts.tls!;
@@ -74,10 +80,10 @@ export class ProxyWebServer {
       const url = new URL(req.url ?? '/', 'https://proxy');
       const path = url.pathname.replace(/^\/v1(?=\/webapi\/)/, '');
       if (req.method === 'GET' && (path === '/webapi/ping' || path.startsWith('/webapi/ping/'))) {
-        return sendJSON(res, 200, await pingResponse(this.opts.auth, this.opts.publicAddr()));
+        return sendJSON(res, 200, await pingResponse(this.opts.auth, this.opts.publicAddr(), this.sshPublicAddr()));
       }
       if (req.method === 'GET' && path === '/webapi/find') {
-        return sendJSON(res, 200, findResponse(this.opts.auth, this.opts.publicAddr()));
+        return sendJSON(res, 200, findResponse(this.opts.auth, this.opts.publicAddr(), this.sshPublicAddr()));
       }
       if (req.method === 'GET' && path === '/webapi/version') return sendJSON(res, 200, { version: VERSION });
       const auth = this.opts.auth;
