@@ -13,15 +13,39 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
   echo "$lock_sum" > "$stamp"
 fi
 
-# Debian packages: only the test suite needs them (the daemon itself needs none).
+# Debian packages: the test suite and the benchmarks need them. The daemon needs only sftp-server
+# (the node's sftp subsystem runs /usr/lib/openssh/sftp-server); bench/ssh.mjs runs sshd as baseline.
 if [ "${ENSURE_APT:-auto}" != "no" ]; then
   need=()
   command -v ssh-keygen >/dev/null || need+=(openssh-client)
   command -v openssl >/dev/null || need+=(openssl)
+  [ -x /usr/sbin/sshd ] || need+=(openssh-server)
+  [ -x /usr/lib/openssh/sftp-server ] || need+=(openssh-sftp-server)
   if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
       echo "ensure: apt-get install ${need[*]}" >&2
-      apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
+      if [[ " ${need[*]} " == *" openssh-server "* ]]; then
+        # We only run our own sshd instances (temp configs, loopback, random ports). Keep the
+        # package's system sshd from starting now (policy-rc.d) or ever (Debian's init script and
+        # systemd unit both honour sshd_not_to_be_run).
+        mkdir -p /etc/ssh && touch /etc/ssh/sshd_not_to_be_run
+        if [ ! -e /usr/sbin/policy-rc.d ]; then
+          printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
+          trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+        fi
+      fi
+      # Another apt run (a parallel ensure.sh) holds the lock for a while: wait for it.
+      wait_lock=(-o DPkg::Lock::Timeout=300)
+      apt-get "${wait_lock[@]}" update -qq >&2
+      # No recommends: openssh-sftp-server would otherwise pull in openssh-server unguarded.
+      DEBIAN_FRONTEND=noninteractive apt-get "${wait_lock[@]}" install -y -qq --no-install-recommends \
+        "${need[@]}" >&2
+      if [[ " ${need[*]} " == *" openssh-server "* ]] && command -v systemctl >/dev/null; then
+        for unit in ssh.service ssh.socket; do
+          systemctl disable "$unit" >/dev/null 2>&1 || true
+          systemctl stop "$unit" >/dev/null 2>&1 || true
+        done
+      fi
     else
       echo "ensure: missing ${need[*]}; install them with apt-get (tests that need them will fail)" >&2
     fi
