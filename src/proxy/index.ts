@@ -1,3 +1,6 @@
-/** The proxy service: the web listener (more listeners arrive with SSH access). */
+/** The proxy service: the web listener (3080) and the SSH listener (3023). */
 export { ProxyWebServer } from './web-server.js';
 export type { ProxyWebServerOptions } from './web-server.js';
+export { ProxySSHServer } from './ssh-server.js';
+export type { ProxySSHAccess, ProxySSHServerOptions } from './ssh-server.js';
+export type { ProxyIdentity } from './ssh-auth.js';

@@ -1,0 +1,171 @@
+/**
+ * The proxy's SSH listener (Teleport's port 3023). Users log in with their user certificate and
+ * ask for `proxy:host:port@cluster` (a session subsystem, as tsh and `ssh -s` do) or open a
+ * `direct-tcpip` channel (OpenSSH's `ssh -J`); the proxy resolves the node, dials it and relays
+ * bytes. The client runs its own SSH session with the node over that pipe: the proxy never holds
+ * its keys or sees its plaintext. `proxy:@cluster` relays to the auth API the same way.
+ */
+import type { KeyObject } from 'node:crypto';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Clock } from '../api/clock.js';
+import { ConnectionProblemError, TeleportError } from '../api/errors.js';
+import type { Node } from '../api/types/index.js';
+import type { Logger } from '../log/index.js';
+import { startSSHServer } from '../sshutils/index.js';
+import type { DirectTcpipRequest, SSHServer, SSHSession, SessionRequest } from '../sshutils/index.js';
+import { authenticateProxyUser, type ProxyIdentity } from './ssh-auth.js';
+import { relay, type RelayResult } from './ssh-relay.js';
+import { parseProxySubsystem } from './ssh-subsystem.js';
+import { dialTarget, type DialedTarget } from './ssh-target.js';
+
+/** What the SSH listener reads from the cluster (the lead wires it to the local auth server). */
+export interface ProxySSHAccess {
+  clusterName: string;
+  /** Plain SSH public key blobs of the user CA(s). */
+  userCAKeys(): Promise<Buffer[]>;
+  /** Every node currently registered (heartbeats), unfiltered. */
+  nodes(): Promise<Node[]>;
+  /** host:port of the auth API, for `proxy:@cluster`. */
+  authAddr(): string;
+}
+
+/** Options of the SSH listener; `hostCert` is the proxy's OpenSSH host certificate line. */
+export interface ProxySSHServerOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  hostKey: KeyObject;
+  hostCert: string;
+  access: ProxySSHAccess;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Towards a node the client must speak SSH; the auth relay carries TLS. */
+const SSH_PREFIX = Buffer.from('SSH-2.0-');
+
+type SubsystemRequest = Extract<SessionRequest, { type: 'subsystem' }>;
+
+/** The listener; start() returns the bound address; close() drops connections and relays, safe twice. */
+export class ProxySSHServer {
+  private server?: SSHServer;
+  private closing?: Promise<void>;
+  private readonly targets = new Set<Socket>();
+
+  constructor(private readonly o: ProxySSHServerOptions) {}
+
+  /** Listen; throws BadParameterError for an unusable host key or certificate. */
+  async start(): Promise<AddressInfo> {
+    const { access, clock } = this.o;
+    this.server = await startSSHServer({
+      host: this.o.host,
+      port: this.o.port,
+      hostKey: this.o.hostKey,
+      hostCert: this.o.hostCert,
+      authenticate: (ctx) => authenticateProxyUser(ctx, { userCAKeys: () => access.userCAKeys(), clock }),
+      onSession: (session) => void this.serveSession(session),
+      onDirectTcpip: (req) => void this.serveDirectTcpip(req),
+      logger: this.o.logger,
+    });
+    this.o.logger.info({ addr: `${this.server.address.address}:${this.server.address.port}` }, 'proxy ssh listener is up');
+    return this.server.address;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const s of this.targets) s.destroy();
+      await this.server?.close();
+    })();
+    return this.closing;
+  }
+
+  private async serveSession(session: SSHSession): Promise<void> {
+    for await (const req of session.requests) {
+      switch (req.type) {
+        // Teleport's proxy takes these and does nothing with them (no environment, no agent use).
+        case 'env':
+        case 'auth-agent':
+          req.accept();
+          break;
+        case 'subsystem':
+          await this.serveSubsystem(req, session);
+          break;
+        case 'pty':
+        case 'shell':
+        case 'exec':
+          req.reject();
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private async serveSubsystem(req: SubsystemRequest, session: SSHSession): Promise<void> {
+    const who = describe(session.identity, session.remoteAddress);
+    let target: DialedTarget;
+    try {
+      const p = parseProxySubsystem(req.name);
+      target = await this.dial(p);
+    } catch (err) {
+      this.o.logger.info({ ...who, subsystem: req.name.slice(0, 256), err: errText(err) }, 'proxy subsystem refused');
+      // Teleport writes the error to the session's stderr and fails the request; our SSH adapter
+      // hands out stderr only on an accepted channel, so: accept, say why, exit 1.
+      const ch = req.accept();
+      ch.stderr.write(`${userMessage(err)}\n`);
+      ch.exit({ code: 1 });
+      return;
+    }
+    const ch = req.accept();
+    this.pipe(ch.stream, target, () => ch.close(), who);
+  }
+
+  private async serveDirectTcpip(req: DirectTcpipRequest): Promise<void> {
+    const who = describe(req.conn.identity, req.conn.remoteAddress);
+    let target: DialedTarget;
+    try {
+      target = await this.dial({ host: req.destHost, port: String(req.destPort), cluster: '' });
+    } catch (err) {
+      // A refused channel open carries no text through our SSH adapter: the reason is logged.
+      this.o.logger.info({ ...who, dest: `${req.destHost}:${req.destPort}`, err: errText(err) }, 'proxy direct-tcpip refused');
+      req.reject();
+      return;
+    }
+    const ch = req.accept();
+    this.pipe(ch, target, () => ch.destroy(), who);
+  }
+
+  private async dial(t: { host: string; port: string; cluster: string }): Promise<DialedTarget> {
+    const target = await dialTarget(this.o.access, t);
+    if (this.closing) {
+      target.socket.destroy();
+      throw new ConnectionProblemError('the proxy is shutting down');
+    }
+    this.targets.add(target.socket);
+    target.socket.once('close', () => this.targets.delete(target.socket));
+    return target;
+  }
+
+  private pipe(channel: Parameters<typeof relay>[0], target: DialedTarget, closeChannel: () => void, who: Record<string, string>): void {
+    const fields = { ...who, target: target.name };
+    this.o.logger.info(fields, 'proxy relay started');
+    const requirePrefix = target.node === undefined ? undefined : SSH_PREFIX;
+    void relay(channel, target.socket, { closeChannel, requirePrefix }).then((r: RelayResult) =>
+      this.o.logger.info({ ...fields, sent: r.sent, received: r.received, err: r.error?.message }, 'proxy relay ended'),
+    );
+  }
+}
+
+function describe(identity: unknown, remoteAddress: string): Record<string, string> {
+  const id = identity as ProxyIdentity | undefined;
+  return { user: id?.user ?? '', login: id?.login ?? '', remote_addr: remoteAddress };
+}
+
+/** Our typed errors are written for users; anything else is a bug and stays in the log. */
+function userMessage(err: unknown): string {
+  return err instanceof TeleportError ? err.message : 'internal error while connecting (see the proxy log)';
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
