@@ -7,3 +7,4 @@ export type { AuthContext, AuthResult, SSHServer, SSHServerOptions, DirectTcpipR
 export type { SSHSession, SessionRequest, SSHChannel, PtyRequest, ExitStatus, TerminalModes } from './session.js';
 export { connectSSH } from './client.js';
 export type { ConnectSSHOptions, SSHClient, SSHProcess, HostKeyInfo } from './client.js';
+export type { TcpipForwardRequest, ForwardedTcpipInfo } from './forwarding.js';

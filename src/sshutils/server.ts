@@ -6,13 +6,14 @@ import type { KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
-import type { AuthContext as SSH2AuthContext, Connection, ServerChannel } from 'ssh2';
+import type { Connection } from 'ssh2';
 import { BadParameterError } from '../api/errors.js';
 import type { Logger } from '../log/index.js';
 import type { SSHCertificate } from '../sshca/index.js';
-import { wrapSession, type SSHSession } from './session.js';
+import { handleConnection } from './connection.js';
+import type { ForwardedTcpipInfo, TcpipForwardRequest } from './forwarding.js';
+import type { SSHSession } from './session.js';
 import { toSSH2Key } from './ssh2-key.js';
-import { inspectPublicKey } from './user-auth.js';
 
 /** Everything `authenticate` needs to decide a publickey login. */
 export interface AuthContext {
@@ -41,7 +42,19 @@ export interface AuthResult {
 export interface SSHConnection {
   username: string;
   remoteAddress: string;
+  remotePort: number;
+  /** Our end of the TCP connection (for SSH_CONNECTION and audit). */
+  localAddress: string;
+  localPort: number;
   identity: unknown;
+  /** Bytes received from the client so far: a cheap activity signal for idle timeouts. */
+  bytesReceived(): number;
+  /** Open a `forwarded-tcpip` channel to the client (see forwarding.ts). */
+  openForwardedTcpip(info: ForwardedTcpipInfo): Promise<Duplex>;
+  /** Disconnect the client. Safe to call twice. */
+  close(): void;
+  /** Run `cb` once when the connection is gone (at once if it already is). */
+  onClose(cb: () => void): void;
 }
 
 /** A `direct-tcpip` channel request (the client's `-L` or `-W`/ProxyJump). */
@@ -70,6 +83,10 @@ export interface SSHServerOptions {
   onSession(session: SSHSession): void;
   /** direct-tcpip channels; refused when absent. */
   onDirectTcpip?(req: DirectTcpipRequest): void;
+  /** Called once per authenticated connection, before any of its channels or requests. */
+  onConnection?(conn: SSHConnection): void;
+  /** `tcpip-forward` / `cancel-tcpip-forward` global requests; refused when absent. */
+  onTcpipForward?(req: TcpipForwardRequest): void;
   /** Server identification suffix (after `SSH-2.0-`). */
   ident?: string;
   logger: Logger;
@@ -124,67 +141,4 @@ export async function startSSHServer(opts: SSHServerOptions): Promise<SSHServer>
       return closed;
     },
   };
-}
-
-function handleConnection(client: Connection, opts: SSHServerOptions, log: Logger): void {
-  // ssh2 sets the remote address on the raw socket; a client gone mid-handshake has none.
-  const sock = (client as unknown as { _sock?: { remoteAddress?: string; remotePort?: number } })._sock;
-  const remoteAddress = sock?.remoteAddress ?? '';
-  const remotePort = sock?.remotePort ?? 0;
-  let conn: SSHConnection | undefined;
-  client.on('error', (err: Error) => log.debug({ err: err.message, remote_addr: remoteAddress }, 'ssh connection error'));
-  client.on('authentication', (ctx) => void authenticate(ctx));
-  async function authenticate(ctx: SSH2AuthContext): Promise<void> {
-    try {
-      if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
-      const offered = inspectPublicKey(ctx);
-      if (!offered) return ctx.reject(['publickey']);
-      // The unsigned "would you accept this key" query: say yes, decide on the signed attempt.
-      if (!ctx.signature) return ctx.accept();
-      const result = await opts.authenticate({ username: ctx.username, ...offered, remoteAddress, remotePort });
-      if (!result.allow) {
-        log.info({ user: ctx.username, remote_addr: remoteAddress, reason: result.reason }, 'ssh login refused');
-        return ctx.reject(['publickey']);
-      }
-      conn = { username: ctx.username, remoteAddress, identity: result.identity };
-      ctx.accept();
-    } catch (err) {
-      log.warn({ err: (err as Error).message, remote_addr: remoteAddress }, 'ssh authentication failed');
-      try {
-        ctx.reject(['publickey']);
-      } catch {
-        // The connection is gone.
-      }
-    }
-  }
-  client.on('ready', () => {
-    const c = conn!;
-    const openAgent = () =>
-      new Promise<Duplex>((resolve, reject) => {
-        const open = (client as unknown as { openssh_authAgent(cb: (err?: Error, ch?: ServerChannel) => void): void })
-          .openssh_authAgent;
-        open.call(client, (err, ch) => (err || !ch ? reject(err ?? new Error('agent channel refused')) : resolve(ch)));
-      });
-    client.on('session', (accept) => {
-      const s = accept();
-      opts.onSession(wrapSession(s, { ...c, openAgent }));
-    });
-    client.on('tcpip', (accept, reject, info) => {
-      if (!opts.onDirectTcpip) return reject();
-      opts.onDirectTcpip({
-        conn: c,
-        destHost: info.destIP,
-        destPort: info.destPort,
-        originHost: info.srcIP,
-        originPort: info.srcPort,
-        accept: () => {
-          const ch = accept();
-          ch.on('error', () => {});
-          return ch;
-        },
-        reject: () => reject(),
-      });
-    });
-    client.on('request', (accept, reject) => reject?.());
-  });
 }

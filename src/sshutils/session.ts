@@ -5,6 +5,7 @@
 import type { Duplex } from 'node:stream';
 import type { ServerChannel, Session as SSH2Session } from 'ssh2';
 import { RequestQueue } from './request-queue.js';
+import type { SSHConnection } from './server.js';
 
 /** Terminal modes by RFC 4254 name (`VINTR`, `ECHO`, `TTY_OP_ISPEED`...); unknown opcodes are dropped. */
 export type TerminalModes = Record<string, number>;
@@ -62,6 +63,8 @@ export interface SSHSession {
   readonly remoteAddress: string;
   /** What `authenticate` returned as `identity` for this connection. */
   readonly identity: unknown;
+  /** The connection this session belongs to. */
+  readonly conn: SSHConnection;
   /** Requests in arrival order; ends when the session channel closes. */
   readonly requests: AsyncIterable<SessionRequest>;
   /**
@@ -72,10 +75,7 @@ export interface SSHSession {
 }
 
 /** Wrap an accepted ssh2 session (internal to this folder). */
-export function wrapSession(
-  s: SSH2Session,
-  conn: { username: string; remoteAddress: string; identity: unknown; openAgent(): Promise<Duplex> },
-): SSHSession {
+export function wrapSession(s: SSH2Session, conn: SSHConnection, openAgent: () => Promise<Duplex>): SSHSession {
   const q = new RequestQueue<SessionRequest>();
   const reply = (accept?: () => void, reject?: () => void): Reply => ({
     accept: () => accept?.(),
@@ -105,7 +105,7 @@ export function wrapSession(
   // Requests we never serve are refused at once.
   s.on('x11', (_accept, reject) => reject?.());
   s.on('close', () => q.end());
-  return { username: conn.username, remoteAddress: conn.remoteAddress, identity: conn.identity, requests: q, openAgent: conn.openAgent };
+  return { username: conn.username, remoteAddress: conn.remoteAddress, identity: conn.identity, conn, requests: q, openAgent };
 }
 
 function wrapChannel(ch: ServerChannel): SSHChannel {
