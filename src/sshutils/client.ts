@@ -1,15 +1,17 @@
 /**
  * An SSH client on ssh2 with promise and stream results: publickey (or certificate) login, host
- * keys and host certificates checked by the caller, exec/shell/subsystem and direct-tcpip.
+ * keys and host certificates checked by the caller, exec/shell/subsystem, direct-tcpip, remote
+ * forwarding (`tcpip-forward`) and SFTP.
  */
 import type { KeyObject } from 'node:crypto';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import ssh2 from 'ssh2';
-import type { ClientChannel, PseudoTtyOptions } from 'ssh2';
+import type { ClientChannel, PseudoTtyOptions, SFTPWrapper, TcpConnectionDetails } from 'ssh2';
 import { AccessDeniedError, ConnectionProblemError } from '../api/errors.js';
 import { CERT_SUFFIX, parseCertificate, sshKeyType } from '../sshca/index.js';
 import type { SSHCertificate } from '../sshca/index.js';
 import type { ExitStatus, TerminalModes } from './session.js';
+import { wrapSFTP, type SFTPSession } from './sftp-client.js';
 import { toSSH2Key } from './ssh2-key.js';
 
 /** The server's host key as presented: its plain key blob, and the certificate if it sent one. */
@@ -50,7 +52,10 @@ export interface SSHProcess {
   stdin: Writable;
   stdout: Readable;
   stderr: Readable;
-  /** Resolves when the channel closes; `code` -1 when the server sent no exit status. */
+  /**
+   * Resolves when the channel closes, which needs stdout and stderr read to their end;
+   * `code` -1 when the server sent no exit status.
+   */
   exit: Promise<ExitStatus>;
   /** window-change. */
   resize(cols: number, rows: number): void;
@@ -58,13 +63,42 @@ export interface SSHProcess {
   signal(name: string): void;
 }
 
+/** Where a connection the server forwarded to us (`forwarded-tcpip`) came from and arrived. */
+export interface ForwardedConnection {
+  /** The address and port the server listens on, as the server reports them. */
+  bindHost: string;
+  bindPort: number;
+  originHost: string;
+  originPort: number;
+}
+
+/** A listener the server runs for us (`tcpip-forward`); `close` cancels it, safe to call twice. */
+export interface RemoteListener {
+  /** The port the server bound (the allocated one when 0 was asked for). */
+  port: number;
+  close(): Promise<void>;
+}
+
+/** A subsystem channel: the byte stream, plus its stderr (where servers write why they gave up). */
+export type SubsystemChannel = Duplex & { stderr: Readable };
+
 /** A connected, authenticated client. `close` is safe to call twice. */
 export interface SSHClient {
   exec(command: string, opts?: { pty?: PtyOptions; env?: Record<string, string> }): Promise<SSHProcess>;
   shell(opts?: { pty?: PtyOptions; env?: Record<string, string> }): Promise<SSHProcess>;
-  subsystem(name: string): Promise<Duplex>;
+  /** Rejects with ConnectionProblemError when the server refuses the subsystem. */
+  subsystem(name: string): Promise<SubsystemChannel>;
   /** Open a direct-tcpip channel to `destHost:destPort` as seen from the server. */
   forwardOut(destHost: string, destPort: number, originHost?: string, originPort?: number): Promise<Duplex>;
+  /**
+   * Ask the server to listen on `bindHost:bindPort` (0: any free port) and hand each connection
+   * to `onConnection`. Rejects with AccessDeniedError when the server refuses.
+   */
+  forwardIn(bindHost: string, bindPort: number, onConnection: (stream: Duplex, info: ForwardedConnection) => void): Promise<RemoteListener>;
+  /** Start the SFTP subsystem. Rejects with ConnectionProblemError when the server has none. */
+  sftp(): Promise<SFTPSession>;
+  /** Resolves when the connection is gone (closed by either side). */
+  readonly closed: Promise<void>;
   close(): void;
 }
 
@@ -136,9 +170,22 @@ function verifyHost(blob: Buffer, verify: ConnectSSHOptions['verifyHostKey']): b
 
 function wrapClient(client: ssh2.Client): SSHClient {
   const channel = <T>(open: (cb: (err: Error | undefined, ch: T) => void) => void): Promise<T> =>
-    new Promise<T>((resolve, reject) =>
-      open((err, ch) => (err ? reject(new ConnectionProblemError(`ssh: ${err.message}`, { cause: err })) : resolve(ch))),
-    );
+    new Promise<T>((resolve, reject) => {
+      try {
+        open((err, ch) => (err ? reject(new ConnectionProblemError(`ssh: ${err.message}`, { cause: err })) : resolve(ch)));
+      } catch (err) {
+        // ssh2 throws synchronously once the connection is gone.
+        reject(new ConnectionProblemError(`ssh: ${(err as Error).message}`, { cause: err }));
+      }
+    });
+  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  // forwarded-tcpip connections by the `host:port` ssh2 keys its forwarding table with.
+  const forwards = new Map<string, (stream: Duplex, info: ForwardedConnection) => void>();
+  client.on('tcp connection', (info: TcpConnectionDetails, accept: () => ClientChannel, reject: () => void) => {
+    const handler = forwards.get(`${info.destIP}:${info.destPort}`);
+    if (!handler) return reject();
+    handler(quiet(accept()), { bindHost: info.destIP, bindPort: info.destPort, originHost: info.srcIP, originPort: info.srcPort });
+  });
   return {
     exec: (command, o = {}) =>
       channel<ClientChannel>((cb) => client.exec(command, { pty: ptyOpts(o.pty), env: o.env }, cb)).then(wrapProcess),
@@ -146,9 +193,35 @@ function wrapClient(client: ssh2.Client): SSHClient {
       channel<ClientChannel>((cb) =>
         o.pty === undefined ? client.shell(false, { env: o.env }, cb) : client.shell(ptyOpts(o.pty) as PseudoTtyOptions, { env: o.env }, cb),
       ).then(wrapProcess),
-    subsystem: (name) => channel<ClientChannel>((cb) => client.subsys(name, cb)).then(quiet),
+    subsystem: (name) => channel<ClientChannel>((cb) => client.subsys(name, cb)).then((ch) => quiet(ch) as SubsystemChannel),
     forwardOut: (destHost, destPort, originHost = '127.0.0.1', originPort = 0) =>
       channel<ClientChannel>((cb) => client.forwardOut(originHost, originPort, destHost, destPort, cb)).then(quiet),
+    forwardIn: async (bindHost, bindPort, onConnection) => {
+      let port: number;
+      try {
+        port = await channel<number>((cb) => client.forwardIn(bindHost, bindPort, cb));
+      } catch (err) {
+        throw new AccessDeniedError(`ssh: the server refused to listen on ${bindHost}:${bindPort} for a remote forward`, { cause: err });
+      }
+      // ssh2 files the forward under the port the server allocated when 0 was asked for.
+      const key = `${bindHost}:${port}`;
+      forwards.set(key, onConnection);
+      let done: Promise<void> | undefined;
+      return {
+        port,
+        close: () =>
+          (done ??= new Promise<void>((resolve) => {
+            forwards.delete(key);
+            try {
+              client.unforwardIn(bindHost, port, () => resolve());
+            } catch {
+              resolve();
+            }
+          })),
+      };
+    },
+    sftp: () => channel<SFTPWrapper>((cb) => client.sftp(cb)).then(wrapSFTP),
+    closed,
     close: () => client.end(),
   };
 }
