@@ -9,7 +9,7 @@ import type { AuthContext as SSH2AuthContext, Connection, ServerChannel } from '
 import type { Logger } from '../log/index.js';
 import { openForwardedTcpip, wrapForwardRequest } from './forwarding.js';
 import type { SSHConnection, SSHServerOptions } from './server.js';
-import { wrapSession } from './session.js';
+import { wrapSession, type SSH2Protocol } from './session.js';
 import { inspectPublicKey } from './user-auth.js';
 
 /** Serve one accepted ssh2 connection until it closes (internal to this folder). */
@@ -91,9 +91,10 @@ export function handleConnection(client: Connection, opts: SSHServerOptions, log
           .openssh_authAgent;
         open.call(client, (err, ch) => (err || !ch ? reject(err ?? new Error('agent channel refused')) : resolve(ch)));
       });
+    const protocol = (client as unknown as { _protocol?: SSH2Protocol })._protocol;
     client.on('session', (accept) => {
       const s = accept();
-      opts.onSession(wrapSession(s, c, openAgent));
+      opts.onSession(wrapSession(s, c, openAgent, protocol));
     });
     client.on('tcpip', (accept, reject, info) => {
       if (!opts.onDirectTcpip) return reject();

@@ -54,7 +54,16 @@ export type SessionRequest =
   | ({ type: 'auth-agent' } & Reply)
   | { type: 'shell'; accept(): SSHChannel; reject(): void }
   | { type: 'exec'; command: string; accept(): SSHChannel; reject(): void }
-  | { type: 'subsystem'; name: string; accept(): SSHChannel; reject(): void };
+  | {
+      type: 'subsystem';
+      name: string;
+      accept(): SSHChannel;
+      /**
+       * Refuse; with `stderr` the text first goes to the client as extended data (how Teleport's
+       * proxy reports a failed `proxy:` subsystem: OpenSSH prints it, tsh appends it to its error).
+       */
+      reject(stderr?: string): void;
+    };
 
 /** A server-side session: who it belongs to, its requests, and agent forwarding. */
 export interface SSHSession {
@@ -75,7 +84,12 @@ export interface SSHSession {
 }
 
 /** Wrap an accepted ssh2 session (internal to this folder). */
-export function wrapSession(s: SSH2Session, conn: SSHConnection, openAgent: () => Promise<Duplex>): SSHSession {
+export function wrapSession(
+  s: SSH2Session,
+  conn: SSHConnection,
+  openAgent: () => Promise<Duplex>,
+  protocol?: SSH2Protocol,
+): SSHSession {
   const q = new RequestQueue<SessionRequest>();
   const reply = (accept?: () => void, reject?: () => void): Reply => ({
     accept: () => accept?.(),
@@ -100,12 +114,43 @@ export function wrapSession(s: SSH2Session, conn: SSHConnection, openAgent: () =
     q.push({ type: 'exec', command: info.command, accept: () => wrapChannel(accept()), reject: () => reject?.() }),
   );
   s.on('subsystem', (accept, reject, info) =>
-    q.push({ type: 'subsystem', name: info.name, accept: () => wrapChannel(accept()), reject: () => reject?.() }),
+    q.push({
+      type: 'subsystem',
+      name: info.name,
+      accept: () => wrapChannel(accept()),
+      reject: (stderr) => {
+        if (stderr !== undefined && protocol) stderrBeforeReply(s, protocol, stderr);
+        reject?.();
+      },
+    }),
   );
   // Requests we never serve are refused at once.
   s.on('x11', (_accept, reject) => reject?.());
   s.on('close', () => q.end());
   return { username: conn.username, remoteAddress: conn.remoteAddress, identity: conn.identity, conn, requests: q, openAgent };
+}
+
+/** The part of ssh2's protocol object that sends extended data (internal to this folder). */
+export interface SSH2Protocol {
+  channelExtData(chan: number, data: Buffer, type: number): void;
+}
+
+/**
+ * ssh2 has no stream before a request is accepted: send SSH_EXTENDED_DATA_STDERR on the session
+ * directly, within the client's window and packet size (longer text is cut).
+ */
+function stderrBeforeReply(s: SSH2Session, protocol: SSH2Protocol, text: string): void {
+  const out = (s as unknown as { _chanInfo?: { outgoing: { id: number; window: number; packetSize: number; state: string } } })._chanInfo
+    ?.outgoing;
+  if (!out || out.state !== 'open') return;
+  const data = Buffer.from(text).subarray(0, Math.max(0, Math.min(out.window, out.packetSize - 64)));
+  if (data.length === 0) return;
+  out.window -= data.length;
+  try {
+    protocol.channelExtData(out.id, data, 1);
+  } catch {
+    // The connection is gone: nothing left to tell the client.
+  }
 }
 
 function wrapChannel(ch: ServerChannel): SSHChannel {
