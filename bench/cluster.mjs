@@ -1,9 +1,10 @@
 // Our side of the benchmark: a one-process cluster (auth + proxy + node) started with
 // `./bin/teleport start -c <temp config>` on random 127.0.0.1 ports with a temp data dir and the
-// cipher pinned in `teleport.ciphers`, a user `bench` with login root, and an identity file from
-// `tctl auth sign`. Rows: `tsh ssh` and OpenSSH through `tsh config`.
+// cipher pinned in `teleport.ciphers`, a user `bench` with login root who logs in with `tsh login`
+// (password set through the invite link). Rows: `tsh ssh` and OpenSSH through `tsh config`.
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { request } from 'node:https';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,7 +13,10 @@ import { freePort, run, startServer, stopServer, waitForPort } from './run.mjs';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(ROOT, 'bin', name);
 const NODENAME = 'bench-node';
+const CLUSTER = 'bench.localhost';
 const USER = 'bench';
+/** The bench user's password (Teleport's policy: 12 characters or more). */
+const PASSWORD = 'bench-password-0123';
 
 /** Builds dist/ (a no-op when it is newer than the sources): bin/* run the bundles. */
 export async function buildDist() {
@@ -30,7 +34,7 @@ function teleportYaml({ dataDir, ports, cipher, kex }) {
     ...(kex ? [`  kex_algos: [${kex}]`] : []),
     'auth_service:',
     '  enabled: yes',
-    '  cluster_name: bench.localhost',
+    `  cluster_name: ${CLUSTER}`,
     `  listen_addr: 127.0.0.1:${ports.auth}`,
     '  authentication: {type: local, second_factor: off}',
     'proxy_service:',
@@ -61,8 +65,31 @@ async function retry(fn, timeoutMs = 30_000) {
 }
 
 /**
- * Starts the cluster pinned to `cipher` (and `kex` when given) in `dir`. With `profile`, teleport runs under
- * `node --cpu-prof` and `close()` resolves to the profile's path. Returns {rows, pid, close()}.
+ * Completes `tctl users add`'s invite (printed in `tctlOutput`) with `PASSWORD` through the proxy's
+ * web API, as the invite page does. The proxy's certificate is from the cluster's own CA: loopback
+ * only, so this one request skips verification (as `tsh --insecure` does).
+ */
+async function acceptInvite(webPort, tctlOutput) {
+  const url = /https:\/\/\S+\/web\/invite\/(\S+)/.exec(tctlOutput);
+  if (!url) throw new Error(`no invite link in tctl users add output:\n${tctlOutput}`);
+  const body = JSON.stringify({ token: url[1], password: Buffer.from(PASSWORD).toString('base64'), second_factor_token: '' });
+  const status = await new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port: webPort, method: 'PUT', path: '/webapi/users/password/token', rejectUnauthorized: false },
+      (res) => res.resume().on('end', () => resolve(res.statusCode)),
+    );
+    req.setHeader('content-type', 'application/json');
+    req.on('error', reject);
+    req.end(body);
+  });
+  if (status !== 200) throw new Error(`setting the password through the invite link: HTTP ${status}`);
+}
+
+/**
+ * Starts the cluster pinned to `cipher` (and `kex` when given) in `dir`, with user `bench` (role
+ * access, login root) logged in with `tsh login` into a profile under `dir/tsh-home`. With
+ * `profile`, teleport runs under `node --cpu-prof` and `close()` resolves to the profile's path.
+ * Returns {rows, pid, close()}.
  */
 export async function startOurCluster({ dir, cipher, kex, profile = false }) {
   await mkdir(dir, { recursive: true });
@@ -79,34 +106,33 @@ export async function startOurCluster({ dir, cipher, kex, profile = false }) {
   });
   const close = async () => {
     await stopServer(child, 15_000);
-    if (!profile) return undefined;
-    const { readdir } = await import('node:fs/promises');
-    const files = existsSync(profileDir) ? await readdir(profileDir) : [];
+    const files = profile && existsSync(profileDir) ? await readdir(profileDir) : [];
     return files.length ? join(profileDir, files[0]) : undefined;
   };
   try {
     for (const k of ['auth', 'web', 'proxySsh', 'node']) await waitForPort(ports[k], { child });
     const tctl = (...args) => run(bin('tctl'), ['-c', config, ...args]);
     await retry(() => tctl('status'));
-    await tctl('users', 'add', USER, '--roles=access', '--logins=root');
-    const identity = join(dir, 'bench-identity.pem');
-    await tctl('auth', 'sign', `--user=${USER}`, `--out=${identity}`, '--overwrite');
+    const invite = await tctl('users', 'add', USER, '--roles=access', '--logins=root');
+    await acceptInvite(ports.web, invite.stdout);
 
+    const env = { ...process.env, TELEPORT_HOME: join(dir, 'tsh-home') };
     const proxy = `127.0.0.1:${ports.web}`;
-    const tsh = (...args) => [bin('tsh'), '-i', identity, `--proxy=${proxy}`, '--insecure', ...args];
+    await run(bin('tsh'), ['login', `--proxy=${proxy}`, `--user=${USER}`, '--insecure'], { env, input: `${PASSWORD}\n` });
     const tshRow = {
       side: 'ours',
       name: 'tsh ssh (proxy -> node)',
-      args: (command) => tsh('ssh', `root@${NODENAME}`, command),
+      env,
+      args: (command) => [bin('tsh'), '--insecure', 'ssh', `root@${NODENAME}`, command],
       serverPids: () => [child.pid],
     };
     // The node heartbeats itself into the inventory shortly after start.
     await retry(async () => {
       const [cmd, ...args] = tshRow.args('true');
-      await run(cmd, args);
+      await run(cmd, args, { env });
     });
     const rows = [tshRow];
-    const opensshRow = await opensshViaTshConfig({ dir, tsh, serverPid: child.pid });
+    const opensshRow = await opensshViaTshConfig({ dir, env, serverPid: child.pid });
     if (opensshRow) rows.push(opensshRow);
     return { rows, pid: child.pid, close };
   } catch (err) {
@@ -116,14 +142,14 @@ export async function startOurCluster({ dir, cipher, kex, profile = false }) {
 }
 
 /**
- * The OpenSSH row: `ssh -F <file written by tsh config>` to the node, through the proxy. Returns
- * undefined (the row is skipped, with a note) while `tsh config` is not there.
+ * The OpenSSH row: `ssh -F <file written by tsh config>` to the node, through the proxy (its
+ * ProxyCommand is `tsh proxy ssh`). Returns undefined (the row is skipped, with a note) while
+ * `tsh config` is not there.
  */
-async function opensshViaTshConfig({ dir, tsh, serverPid }) {
-  const [cmd, ...args] = tsh('config');
-  const out = await run(cmd, args, { allowFailure: true });
+async function opensshViaTshConfig({ dir, env, serverPid }) {
+  const out = await run(bin('tsh'), ['--insecure', 'config'], { env, allowFailure: true });
   if (out.code !== 0) {
-    process.stderr.write(`bench: skipping OpenSSH via tsh config: ${out.stderr.trim().split('\n')[0]}\n`);
+    process.stderr.write(`bench: skipping OpenSSH via tsh config: ${out.stderr.trim().split('\n').at(-1)}\n`);
     return undefined;
   }
   const sshConfig = join(dir, 'ssh_config');
@@ -131,7 +157,8 @@ async function opensshViaTshConfig({ dir, tsh, serverPid }) {
   return {
     side: 'ours',
     name: 'OpenSSH via tsh config',
-    args: (command) => ['ssh', '-F', sshConfig, `root@${NODENAME}.bench.localhost`, command],
+    env,
+    args: (command) => ['ssh', '-F', sshConfig, `root@${NODENAME}.${CLUSTER}`, command],
     serverPids: () => [serverPid],
   };
 }

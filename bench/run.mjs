@@ -11,13 +11,16 @@ const servers = new Set();
 /**
  * Runs `cmd args` to completion; resolves {code, ms, stdout, stderr}. With `discardStdout` the
  * child writes straight to /dev/null (as `> /dev/null` does), so no byte passes through us.
+ * `input` is written to its stdin (otherwise stdin is /dev/null).
  * Rejects on a non-zero exit unless `allowFailure`.
  */
-export async function run(cmd, args, { discardStdout = false, env, timeoutMs = 600_000, allowFailure = false } = {}) {
+export async function run(cmd, args, { discardStdout = false, env, input, timeoutMs = 600_000, allowFailure = false } = {}) {
   const devNull = discardStdout ? openSync('/dev/null', 'w') : undefined;
   const started = process.hrtime.bigint();
-  const child = spawn(cmd, args, { stdio: ['ignore', devNull ?? 'pipe', 'pipe'], env });
+  const stdin = input === undefined ? 'ignore' : 'pipe';
+  const child = spawn(cmd, args, { stdio: [stdin, devNull ?? 'pipe', 'pipe'], env });
   if (devNull !== undefined) closeSync(devNull);
+  child.stdin?.end(input);
   const out = [];
   const err = [];
   child.stdout?.on('data', (b) => out.push(b));

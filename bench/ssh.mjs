@@ -65,7 +65,7 @@ const clientCpu = () => cpuSeconds(process.pid, { children: true });
 /** Checks that `row` reaches the target and returns the output whole (1 MiB through a pipe). */
 async function verify(row) {
   const [cmd, ...args] = row.args('head -c 1048576 /dev/zero');
-  const { stdout, stderr } = await run(cmd, args);
+  const { stdout, stderr } = await run(cmd, args, { env: row.env });
   if (stdout.length !== 1048576) {
     throw new Error(`${row.name}: expected 1 MiB of output, got ${stdout.length} bytes\n${stderr}`);
   }
@@ -78,7 +78,7 @@ async function throughputSample(row) {
     row.serverPids().reduce((sum, pid) => sum + cpuSeconds(pid) + cpuSeconds(pid, { children: true }), 0);
   const [c0, s0] = [clientCpu(), serverCpu()];
   const [cmd, ...args] = row.args(`head -c ${bytes} /dev/zero`);
-  const { ms } = await run(cmd, args, { discardStdout: true });
+  const { ms } = await run(cmd, args, { env: row.env, discardStdout: true });
   // sshd reaps its session processes just after the client sees the exit status.
   await sleep(200);
   return {
@@ -89,7 +89,8 @@ async function throughputSample(row) {
 }
 
 /**
- * Measures the rows of one cipher, taking turns (A B C A B C ...) so that load from elsewhere on
+ * Measures the rows of one cipher (each row: `name`, `args(command)` the client's argv, `env`,
+ * `serverPids()`), taking turns (A B C A B C ...) so that load from elsewhere on
  * the machine falls on every row alike. Returns per row the medians: MiB/s, ms to run `true`,
  * CPU s/GiB for client and server.
  */
@@ -105,7 +106,7 @@ async function measure(rows) {
   for (let i = 0; i < latencyRuns; i++) {
     for (const [j, row] of rows.entries()) {
       const [cmd, ...args] = row.args('true');
-      samples[j].ms.push((await run(cmd, args)).ms);
+      samples[j].ms.push((await run(cmd, args, { env: row.env })).ms);
     }
   }
   return samples.map((s) => Object.fromEntries(Object.entries(s).map(([k, xs]) => [k, median(xs)])));
@@ -196,6 +197,7 @@ try {
   for (const cipher of ciphers) {
     const { rows, closers } = await startRows(work, cipher, keys, problems);
     try {
+      if (rows.length === 0) continue;
       log(`${cipher}: ${rows.map((r) => r.name).join(', ')}`);
       const figures = await measure(rows);
       rows.forEach((row, i) => results.push({ cipher, side: row.side, name: row.name, ...figures[i] }));
