@@ -58,6 +58,21 @@ describe('our server with the OpenSSH client', () => {
     expect(r.stderr).toContain('oops');
   });
 
+  it('keeps stdin that ssh sends before exec is accepted (patch: early channel data)', async () => {
+    const server = await serverWithHostCert();
+    const id = await userIdentity('id-stdin');
+    // ssh sends stdin right behind the exec request; without the fix some of it is dropped.
+    for (let i = 0; i < 10; i++) {
+      const child = spawn('ssh', ['-F', 'none', '-o', 'BatchMode=yes', ...sshArgs(server, knownHosts, id), 'wc -c'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stdin.end('hello world');
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(code).toBe(0);
+      expect(out.trim()).toBe('11');
+    }
+  });
+
   it('hands authenticate the certificate, and the node refuses a principal not in it', async () => {
     const seen: AuthContext[] = [];
     const server = await serverWithHostCert('ed25519', seen);
