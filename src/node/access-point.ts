@@ -1,0 +1,19 @@
+/**
+ * What the node needs from the cluster (Teleport's "access point"): the user CA keys it trusts,
+ * role definitions, the auth preference, and a way to announce itself. The composition root
+ * implements it over the auth API; tests implement it in memory.
+ */
+import type { AuthPreference, Node, Role } from '../api/types/index.js';
+
+/** The node's narrow view of the cluster. */
+export interface NodeAccessPoint {
+  clusterName: string;
+  /** Plain SSH public key blobs of the cluster's user CA(s) trusted for user certificates. */
+  userCAKeys(): Promise<Buffer[]>;
+  /** Role definitions by name; unknown names are skipped. */
+  roles(names: string[]): Promise<Role[]>;
+  /** The cluster auth preference (disconnect_expired_cert etc.). */
+  authPreference(): Promise<AuthPreference>;
+  /** Announce this node (heartbeat) so it stays listed for ttlMs. */
+  heartbeat(node: Node, ttlMs: number): Promise<void>;
+}

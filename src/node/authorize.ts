@@ -1,0 +1,132 @@
+/**
+ * Who may log in to this node as whom: the user certificate checked completely (trusted user CA,
+ * user type, validity on the injected clock, the login among the principals, critical options,
+ * the client's signature), then the certificate's Teleport roles, with its traits applied, asked
+ * whether they allow this login on a node with these labels. Every refusal is an AccessDeniedError.
+ */
+import type { Clock } from '../api/clock.js';
+import { AccessDeniedError } from '../api/errors.js';
+import type { Role } from '../api/types/index.js';
+import { RoleSet, applyRoleTraits } from '../rbac/index.js';
+import type { Traits } from '../rbac/index.js';
+import { CERT_FOREVER, verifyCertificate } from '../sshca/index.js';
+import type { SSHCertificate } from '../sshca/index.js';
+import type { AuthContext } from '../sshutils/index.js';
+import type { NodeAccessPoint } from './access-point.js';
+
+/** Certificate extensions Teleport puts in user certificates (facts §2.2). */
+export const EXT_PERMIT_PTY = 'permit-pty';
+export const EXT_PERMIT_PORT_FORWARDING = 'permit-port-forwarding';
+export const EXT_PERMIT_AGENT_FORWARDING = 'permit-agent-forwarding';
+export const EXT_TELEPORT_ROLES = 'teleport-roles';
+export const EXT_TELEPORT_TRAITS = 'teleport-traits';
+
+/** An authorized login: the identity every session, channel and request of a connection carries. */
+export interface NodeIdentity {
+  /** The Teleport user (the certificate's key ID). */
+  teleportUser: string;
+  /** The OS login requested. */
+  login: string;
+  roles: RoleSet;
+  traits: Traits;
+  cert: SSHCertificate;
+  permitPty: boolean;
+  permitPortForwarding: boolean;
+  permitAgentForwarding: boolean;
+  /** When the certificate expires (epoch ms), undefined for a certificate without expiry. */
+  certExpiresAt?: number;
+  /** Close the connection at certExpiresAt (role option or cluster auth preference). */
+  disconnectExpiredCert: boolean;
+  /** Close the connection after this much inactivity; 0 = never. */
+  idleTimeoutMs: number;
+}
+
+/** What authorization reads besides the login attempt. */
+export interface AuthorizeDeps {
+  access: NodeAccessPoint;
+  clock: Clock;
+  /** The node's labels now: static plus command label values. */
+  labels(): Record<string, string>;
+}
+
+/** Decide a signed publickey login. Throws AccessDeniedError with the reason (for the log). */
+export async function authorizeLogin(ctx: AuthContext, deps: AuthorizeDeps): Promise<NodeIdentity> {
+  if (!ctx.signatureOk) throw new AccessDeniedError('the client signature does not verify');
+  const cert = ctx.cert;
+  if (!cert) throw new AccessDeniedError('a Teleport user certificate is required, plain keys are not accepted');
+  verifyCertificate(cert, {
+    trustedCAs: await deps.access.userCAKeys(),
+    now: deps.clock.now(),
+    type: 'user',
+    principal: ctx.username,
+    sourceAddress: plainIP(ctx.remoteAddress),
+  });
+  const roleNames = certRoles(cert);
+  const traits = certTraits(cert);
+  const defs = await deps.access.roles(roleNames);
+  if (defs.length === 0) throw new AccessDeniedError(`none of the certificate's roles (${roleNames.join(', ')}) exist`);
+  const roles = new RoleSet(defs.map((r: Role) => applyRoleTraits(r, { traits })));
+  roles.checkAccessToNode({ labels: deps.labels() }, ctx.username);
+
+  const pref = await deps.access.authPreference();
+  const ext = cert.extensions;
+  return {
+    teleportUser: cert.keyId,
+    login: ctx.username,
+    roles,
+    traits,
+    cert,
+    permitPty: EXT_PERMIT_PTY in ext,
+    permitPortForwarding: EXT_PERMIT_PORT_FORWARDING in ext,
+    permitAgentForwarding: EXT_PERMIT_AGENT_FORWARDING in ext,
+    certExpiresAt: cert.validBefore === CERT_FOREVER ? undefined : Number(cert.validBefore) * 1000,
+    disconnectExpiredCert: roles.disconnectExpiredCert(pref.spec.disconnect_expired_cert === true),
+    idleTimeoutMs: roles.clientIdleTimeoutMs(),
+  };
+}
+
+/** Role names from the `teleport-roles` extension (`{"version":"v1","roles":[...]}`). */
+export function certRoles(cert: SSHCertificate): string[] {
+  const raw = cert.extensions[EXT_TELEPORT_ROLES];
+  if (raw === undefined) throw new AccessDeniedError('the certificate has no teleport-roles extension');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new AccessDeniedError('the certificate teleport-roles extension is not JSON');
+  }
+  const roles = (parsed as { roles?: unknown } | null)?.roles;
+  if (!Array.isArray(roles) || roles.length === 0 || !roles.every((r) => typeof r === 'string' && r !== '')) {
+    throw new AccessDeniedError('the certificate teleport-roles extension lists no roles');
+  }
+  return roles as string[];
+}
+
+/** Traits from the `teleport-traits` extension; none when absent. */
+export function certTraits(cert: SSHCertificate): Traits {
+  const raw = cert.extensions[EXT_TELEPORT_TRAITS];
+  if (raw === undefined || raw === '' || raw === 'null') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new AccessDeniedError('the certificate teleport-traits extension is not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new AccessDeniedError('the certificate teleport-traits extension is not an object');
+  }
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    if (v === null) continue;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
+      throw new AccessDeniedError(`the certificate trait "${k}" is not a list of strings`);
+    }
+    out[k] = v as string[];
+  }
+  return out;
+}
+
+/** `::ffff:10.0.0.1` (a v4 peer on a dual-stack listener) as `10.0.0.1`. */
+function plainIP(addr: string): string {
+  return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
+}

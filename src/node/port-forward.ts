@@ -1,0 +1,127 @@
+/**
+ * Port forwarding on the node: `direct-tcpip` (ssh -L) dials from the node and pipes the channel;
+ * `tcpip-forward` (ssh -R) listens on the node and opens a `forwarded-tcpip` channel to the client
+ * for each connection. Both need the certificate's permit-port-forwarding, a role that allows it
+ * and `port_forwarding` on in the node's config.
+ */
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../log/index.js';
+import type { DirectTcpipRequest, SSHConnection, TcpipForwardRequest } from '../sshutils/index.js';
+import type { NodeIdentity } from './authorize.js';
+
+/** How long a direct-tcpip dial may take. */
+export const DIAL_TIMEOUT_MS = 30_000;
+
+/** Why port forwarding is refused for this identity, or undefined when it is allowed. */
+export function portForwardRefusal(id: NodeIdentity, nodeAllows: boolean): string | undefined {
+  if (!nodeAllows) return 'port forwarding is disabled on this node';
+  if (!id.permitPortForwarding) return 'the certificate does not permit port forwarding';
+  if (!id.roles.canPortForward()) return `port forwarding not allowed by role set: ${id.roles.roleNames().join(',')}`;
+  return undefined;
+}
+
+/** Serve one direct-tcpip request that was already authorized. */
+export function serveDirectTcpip(req: DirectTcpipRequest, logger: Logger): void {
+  const sock = connect({ host: req.destHost, port: req.destPort });
+  const timer = setTimeout(() => sock.destroy(new Error('dial timed out')), DIAL_TIMEOUT_MS);
+  sock.once('error', (err) => {
+    clearTimeout(timer);
+    logger.info({ dest: `${req.destHost}:${req.destPort}`, err: err.message }, 'port forward dial failed');
+    req.reject();
+  });
+  sock.once('connect', () => {
+    clearTimeout(timer);
+    sock.removeAllListeners('error');
+    sock.on('error', () => {});
+    let ch: Duplex;
+    try {
+      ch = req.accept();
+    } catch {
+      sock.destroy();
+      return;
+    }
+    pipeBoth(sock, ch);
+  });
+}
+
+/** Join a socket and a channel both ways; either side closing closes the other. */
+function pipeBoth(sock: Socket, ch: Duplex): void {
+  sock.pipe(ch).pipe(sock);
+  ch.on('close', () => sock.destroy());
+  sock.on('close', () => ch.destroy());
+}
+
+/** The remote forwards (`ssh -R`) of one connection. */
+export class RemoteForwards {
+  private readonly listeners = new Map<string, Server>();
+
+  constructor(
+    private readonly conn: SSHConnection,
+    private readonly logger: Logger,
+  ) {
+    conn.onClose(() => this.closeAll());
+  }
+
+  /** Handle an authorized tcpip-forward or cancel-tcpip-forward request. */
+  async handle(req: TcpipForwardRequest): Promise<void> {
+    // Keyed by the port actually bound: a cancel of a port-0 forward names the allocated port.
+    const key = `${req.bindAddr}:${req.bindPort}`;
+    if (req.kind === 'cancel') {
+      const server = this.listeners.get(key);
+      if (!server) return req.reject();
+      this.listeners.delete(key);
+      server.close();
+      return req.accept();
+    }
+    if (this.listeners.has(key)) return req.reject();
+    const server = createServer((sock) => this.forward(sock, req.bindAddr, server));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(req.bindPort, bindHost(req.bindAddr), () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      this.logger.info({ bind: key, err: (err as Error).message }, 'remote port forward listen failed');
+      return req.reject();
+    }
+    server.on('error', (err) => this.logger.warn({ bind: key, err: err.message }, 'remote port forward listener error'));
+    const bound = (server.address() as AddressInfo).port;
+    this.listeners.set(`${req.bindAddr}:${bound}`, server);
+    req.accept(bound);
+  }
+
+  private forward(sock: Socket, bindAddr: string, server: Server): void {
+    sock.on('error', () => {});
+    sock.pause();
+    const boundPort = (server.address() as AddressInfo | null)?.port ?? 0;
+    this.conn
+      .openForwardedTcpip({ boundAddr: bindAddr, boundPort, originAddr: sock.remoteAddress ?? '', originPort: sock.remotePort ?? 0 })
+      .then(
+        (ch) => {
+          pipeBoth(sock, ch);
+          sock.resume();
+        },
+        (err: Error) => {
+          this.logger.debug({ err: err.message }, 'forwarded-tcpip channel refused');
+          sock.destroy();
+        },
+      );
+  }
+
+  private closeAll(): void {
+    for (const s of this.listeners.values()) s.close();
+    this.listeners.clear();
+  }
+}
+
+/** The address to listen on for a client's bind address (OpenSSH's GatewayPorts=clientspecified). */
+function bindHost(addr: string): string {
+  if (addr === '' || addr === '*') return '0.0.0.0';
+  if (addr === 'localhost') return '127.0.0.1';
+  return addr;
+}

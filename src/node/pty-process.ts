@@ -1,0 +1,78 @@
+/**
+ * A session process on a pseudo-terminal (node-pty): sized and typed from the client's pty-req,
+ * resized on window-change, output relayed with backpressure, SSH_TTY set to the terminal's name.
+ */
+import type { EventEmitter } from 'node:events';
+import * as pty from 'node-pty';
+import type { SSHChannel } from '../sshutils/index.js';
+import type { SpawnOptions } from './pipe-process.js';
+import { osSignal, sshSignalName, type RunningProcess } from './running-process.js';
+
+/** The terminal as the client asked for it. */
+export interface TerminalSize {
+  term: string;
+  cols: number;
+  rows: number;
+}
+
+// The terminal's name is known only once it exists: a tiny sh prologue (running as the user)
+// exports SSH_TTY and then becomes the real program.
+const SSH_TTY_PROLOGUE = 'SSH_TTY=$(tty) && export SSH_TTY; exec "$@"';
+
+/** The argv that runs `argv` with SSH_TTY set, for `startPtyProcess`. */
+export function withSSHTTY(argv: string[]): string[] {
+  return ['/bin/sh', '-c', SSH_TTY_PROLOGUE, 'sh', ...argv];
+}
+
+/** Start `file args` on a new terminal bound to `ch`. */
+export function startPtyProcess(file: string, args: string[], opts: SpawnOptions & TerminalSize, ch: SSHChannel, onError: (err: Error) => void): RunningProcess {
+  const p = pty.spawn(file, args, {
+    name: opts.term || 'xterm',
+    cols: clampSize(opts.cols, 80),
+    rows: clampSize(opts.rows, 24),
+    cwd: opts.cwd,
+    env: opts.env,
+    // Buffers, not strings: terminal output is bytes and must not be re-encoded.
+    encoding: null,
+  });
+  // node-pty rethrows unexpected terminal errors unless two 'error' listeners exist.
+  const emitter = p as unknown as EventEmitter;
+  // EIO is how a terminal reports that its last process exited: not an error.
+  emitter.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EIO') onError(err);
+  });
+  emitter.on('error', () => {});
+
+  p.onData((data) => {
+    if (!ch.stream.write(data as unknown as Buffer)) {
+      p.pause();
+      ch.stream.once('drain', () => p.resume());
+    }
+  });
+  ch.stream.on('data', (d: Buffer) => p.write(d));
+  const done = new Promise<{ code: number } | { signal: string }>((resolve) => {
+    p.onExit(({ exitCode, signal }) => resolve(signal ? { signal: sshSignalName(signal) } : { code: exitCode }));
+  });
+  return {
+    pid: p.pid,
+    resize(cols, rows) {
+      try {
+        p.resize(clampSize(cols, p.cols), clampSize(rows, p.rows));
+      } catch {
+        // The terminal is already gone.
+      }
+    },
+    signal(name) {
+      const sig = osSignal(name);
+      if (!sig) return false;
+      p.kill(sig);
+      return true;
+    },
+    done,
+  };
+}
+
+/** A terminal dimension the kernel accepts; `fallback` for 0 or nonsense. */
+function clampSize(n: number, fallback: number): number {
+  return Number.isInteger(n) && n > 0 ? Math.min(n, 10_000) : fallback;
+}

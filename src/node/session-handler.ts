@@ -1,0 +1,246 @@
+/**
+ * One SSH session channel on the node: pty, env, agent and window-change requests, then one shell,
+ * exec or sftp subsystem run as the login's OS user, with signals relayed and the exit status or
+ * signal reported. Every session gets a uuid v4 and a start/end event.
+ */
+import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import type { Clock } from '../api/clock.js';
+import { isCode } from '../api/errors.js';
+import type { Logger } from '../log/index.js';
+import type { ExitStatus, PtyRequest, SSHChannel, SSHConnection, SSHSession, SessionRequest } from '../sshutils/index.js';
+import { startAgentSocket, type AgentSocket } from './agent-forward.js';
+import type { NodeIdentity } from './authorize.js';
+import { acceptsClientVariable, buildEnvironment, loginDefsPath, readUserEnvironmentFile } from './environment.js';
+import { SFTP_MISSING_MESSAGE, fileCopyRefusal, findSftpServer, isScpCommand } from './file-copy.js';
+import { asUser, lookupOSUser, type OSUser } from './os-user.js';
+import { startPipeProcess } from './pipe-process.js';
+import { startPtyProcess, withSSHTTY } from './pty-process.js';
+import type { RunningProcess } from './running-process.js';
+import type { SessionEvent, SessionEventBase, SessionKind } from './session-events.js';
+
+/** What a session needs from the node. */
+export interface SessionDeps {
+  hostId: string;
+  clusterName: string;
+  permitUserEnv: boolean;
+  sshFileCopy: boolean;
+  clock: Clock;
+  logger: Logger;
+  onEvent(e: SessionEvent): void;
+  /** Register a writer for connection-level messages (idle/expiry); returns the unregister. */
+  track(conn: SSHConnection, notify: (message: string) => void): () => void;
+}
+
+type RunRequest = Extract<SessionRequest, { type: 'shell' | 'exec' | 'subsystem' }>;
+
+/** Serve `session` until its channel closes. Never rejects. */
+export async function serveSession(session: SSHSession, deps: SessionDeps): Promise<void> {
+  const id = session.identity as NodeIdentity;
+  const sessionId = randomUUID();
+  const log = deps.logger.child({ session_id: sessionId, login: id.login, user: id.teleportUser });
+  let pty: PtyRequest | undefined;
+  const clientEnv: Record<string, string> = {};
+  let agentRequested = false;
+  let proc: RunningProcess | undefined;
+  let started = false;
+  let exited = false;
+  let finished: Promise<void> | undefined;
+  try {
+    for await (const req of session.requests) {
+      switch (req.type) {
+        case 'pty':
+          if (started || !id.permitPty) req.reject();
+          else {
+            pty = { term: req.term, cols: req.cols, rows: req.rows, width: req.width, height: req.height, modes: req.modes };
+            req.accept();
+          }
+          break;
+        case 'env':
+          if (acceptsClientVariable(req.name, deps.permitUserEnv)) {
+            clientEnv[req.name] = req.value;
+            req.accept();
+          } else {
+            log.debug({ name: req.name }, 'env request refused');
+            req.reject();
+          }
+          break;
+        case 'window-change':
+          if (proc) proc.resize(req.cols, req.rows);
+          else if (pty) pty = { ...pty, cols: req.cols, rows: req.rows };
+          break;
+        case 'signal':
+          if (proc && !proc.signal(req.name)) log.debug({ signal: req.name }, 'unknown signal ignored');
+          break;
+        case 'auth-agent':
+          if (!started && id.permitAgentForwarding && id.roles.canForwardAgents()) {
+            agentRequested = true;
+            req.accept();
+          } else {
+            log.info('agent forwarding refused');
+            req.reject();
+          }
+          break;
+        default: {
+          if (started) {
+            req.reject();
+            break;
+          }
+          started = true;
+          const run = await startRun(req, { session, id, sessionId, pty, clientEnv, agentRequested, deps, log });
+          if (run) {
+            proc = run.proc;
+            finished = run.finished.finally(() => (exited = true));
+          }
+        }
+      }
+    }
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'session failed');
+  }
+  // The channel is gone: a process still running has lost its client.
+  if (proc && !exited) proc.signal('HUP');
+  await finished;
+}
+
+interface RunContext {
+  session: SSHSession;
+  id: NodeIdentity;
+  sessionId: string;
+  pty?: PtyRequest;
+  clientEnv: Record<string, string>;
+  agentRequested: boolean;
+  deps: SessionDeps;
+  log: Logger;
+}
+
+/** Refuse on the channel: a message on stderr and an exit status, as Teleport's launcher does. */
+function refuse(ch: SSHChannel, message: string, code: number): void {
+  ch.stderr.write(`${message}\r\n`);
+  ch.exit({ code });
+}
+
+type Run = { proc: RunningProcess; finished: Promise<void> };
+
+async function startRun(req: RunRequest, c: RunContext): Promise<Run | undefined> {
+  if (req.type === 'subsystem' && req.name !== 'sftp') {
+    c.log.info({ subsystem: req.name }, 'unknown subsystem refused');
+    req.reject();
+    return undefined;
+  }
+  const ch = req.accept();
+  try {
+    return await launch(req, ch, c);
+  } catch (err) {
+    c.log.warn({ err: (err as Error).message }, 'session launch failed');
+    refuse(ch, `Failed to launch: ${(err as Error).message}.`, 255);
+    return undefined;
+  }
+}
+
+async function launch(req: RunRequest, ch: SSHChannel, c: RunContext): Promise<Run | undefined> {
+  const { id, deps, log } = c;
+  const kind: SessionKind = req.type;
+  const command = req.type === 'exec' ? req.command : req.type === 'subsystem' ? req.name : undefined;
+  const copying = req.type === 'subsystem' || (req.type === 'exec' && isScpCommand(req.command));
+  const copyRefusal = copying ? fileCopyRefusal(id, deps.sshFileCopy) : undefined;
+  if (copyRefusal) {
+    log.info({ reason: copyRefusal }, 'file copy refused');
+    refuse(ch, copyRefusal, 1);
+    return undefined;
+  }
+  let user: OSUser;
+  try {
+    user = await lookupOSUser(id.login);
+  } catch (err) {
+    if (!isCode(err, 'not_found')) log.warn({ err: (err as Error).message }, 'user lookup failed');
+    refuse(ch, `Failed to launch: ${(err as Error).message}.`, 255);
+    return undefined;
+  }
+  let argv: string[];
+  if (req.type === 'subsystem') {
+    const sftp = findSftpServer();
+    if (!sftp) {
+      refuse(ch, SFTP_MISSING_MESSAGE, 1);
+      return undefined;
+    }
+    argv = [sftp];
+  } else {
+    argv = req.type === 'exec' ? [user.shell, '-c', req.command] : [user.shell, '-l'];
+  }
+  const tty = c.pty !== undefined && req.type !== 'subsystem';
+  const cmd = asUser(user, tty ? withSSHTTY(argv) : argv);
+  if (!cmd) {
+    refuse(ch, `Failed to launch: the node cannot start processes as ${user.name}.`, 255);
+    return undefined;
+  }
+  let agent: AgentSocket | undefined;
+  if (c.agentRequested) {
+    try {
+      agent = await startAgentSocket(user, () => c.session.openAgent(), log);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'cannot create the agent socket');
+    }
+  }
+  const env = buildEnvironment({
+    user,
+    path: await loginDefsPath(user.uid),
+    remoteAddress: c.session.conn.remoteAddress,
+    remotePort: c.session.conn.remotePort,
+    localAddress: c.session.conn.localAddress,
+    localPort: c.session.conn.localPort,
+    sessionId: c.sessionId,
+    teleportUser: id.teleportUser,
+    hostId: deps.hostId,
+    clusterName: deps.clusterName,
+    term: tty ? c.pty?.term : undefined,
+    client: c.clientEnv,
+    userFile: deps.permitUserEnv ? await readUserEnvironmentFile(user) : {},
+    agentSocket: agent?.path,
+  });
+  const cwd = (await isDirectory(user.home)) ? user.home : '/';
+  const proc = tty
+    ? startPtyProcess(cmd.file, cmd.args, { cwd, env, term: c.pty!.term, cols: c.pty!.cols, rows: c.pty!.rows }, ch, (err) =>
+        log.warn({ err: err.message }, 'terminal error'),
+      )
+    : startPipeProcess(cmd, { cwd, env }, ch);
+  const conn = c.session.conn;
+  const base: Omit<SessionEventBase, 'time'> = {
+    sessionId: c.sessionId,
+    kind,
+    command,
+    user: id.teleportUser,
+    login: id.login,
+    serverId: deps.hostId,
+    remoteAddr: `${conn.remoteAddress}:${conn.remotePort}`,
+    localAddr: `${conn.localAddress}:${conn.localPort}`,
+    tty,
+  };
+  emit(deps, log, { type: 'session.start', ...base, time: deps.clock.now() });
+  log.info({ kind, pid: proc.pid }, 'session started');
+  const untrack = deps.track(conn, (message) => ch.stderr.write(`\r\n${message}\r\n`));
+  const finished = proc.done.then(async (exit: ExitStatus) => {
+    untrack();
+    ch.exit(exit);
+    await agent?.close();
+    emit(deps, log, { type: 'session.end', ...base, exit, time: deps.clock.now() });
+    log.info({ exit }, 'session ended');
+  });
+  return { proc, finished };
+}
+
+function emit(deps: SessionDeps, log: Logger, e: SessionEvent): void {
+  try {
+    deps.onEvent(e);
+  } catch (err) {
+    log.warn({ err: (err as Error).message, event: e.type }, 'session event handler failed');
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
