@@ -109,11 +109,8 @@ export class ProxySSHServer {
       target = await this.dial(p);
     } catch (err) {
       this.o.logger.info({ ...who, subsystem: req.name.slice(0, 256), err: errText(err) }, 'proxy subsystem refused');
-      // Teleport writes the error to the session's stderr and fails the request; our SSH adapter
-      // hands out stderr only on an accepted channel, so: accept, say why, exit 1.
-      const ch = req.accept();
-      ch.stderr.write(`${userMessage(err)}\n`);
-      ch.exit({ code: 1 });
+      // As Teleport: the reason on the session's stderr, then the request fails.
+      req.reject(`${userMessage(err)}\n`);
       return;
     }
     const ch = req.accept();
