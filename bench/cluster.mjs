@@ -1,9 +1,10 @@
 // Our side of the benchmark: a one-process cluster (auth + proxy + node) started with
 // `./bin/teleport start -c <temp config>` on random 127.0.0.1 ports with a temp data dir and the
 // cipher pinned in `teleport.ciphers`, a user `bench` with login root who logs in with `tsh login`
-// (password set through the invite link). Rows: `tsh ssh` and OpenSSH through `tsh config`.
+// (password set through the invite link). Rows: OpenSSH `ssh -J` through our proxy to our node,
+// `tsh ssh`, and OpenSSH through `tsh config`.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,10 +87,52 @@ async function acceptInvite(webPort, tctlOutput) {
 }
 
 /**
+ * The row closest to the baseline: the same `ssh -J`, with our proxy's SSH listener as the jump
+ * host and our node as the target, authenticated with the key and certificate `tsh login` stored.
+ */
+async function opensshJumpRow({ dir, ports, cipher, kex, serverPid }) {
+  const home = join(dir, 'tsh-home');
+  const keys = join(home, 'keys', '127.0.0.1');
+  // known_hosts trusts the host CA for *.cluster; the jump host is reached as 127.0.0.1.
+  const [, , ...ca] = (await readFile(join(home, 'known_hosts'), 'utf8')).split('\n')[0].split(' ');
+  await writeFile(join(dir, 'jump_known_hosts'), `@cert-authority * ${ca.slice(0, 2).join(' ')}\n`);
+  const config = join(dir, 'jump_ssh_config');
+  await writeFile(
+    config,
+    [
+      'Host proxy',
+      '  HostName 127.0.0.1',
+      `  Port ${ports.proxySsh}`,
+      `Host ${NODENAME}`,
+      `  Port ${ports.node}`,
+      '  ProxyJump proxy',
+      'Host *',
+      '  User root',
+      `  IdentityFile ${join(keys, USER)}`,
+      `  CertificateFile ${join(keys, `${USER}-ssh`, `${CLUSTER}-cert.pub`)}`,
+      '  IdentitiesOnly yes',
+      `  UserKnownHostsFile ${join(dir, 'jump_known_hosts')}`,
+      '  GlobalKnownHostsFile /dev/null',
+      '  StrictHostKeyChecking yes',
+      '  BatchMode yes',
+      `  Ciphers ${cipher}`,
+      ...(kex ? [`  KexAlgorithms ${kex}`] : []),
+      '',
+    ].join('\n'),
+  );
+  return {
+    side: 'ours',
+    name: 'ssh -J (our proxy -> our node)',
+    args: (command) => ['ssh', '-F', config, NODENAME, command],
+    serverPids: () => [serverPid],
+  };
+}
+
+/**
  * Starts the cluster pinned to `cipher` (and `kex` when given) in `dir`, with user `bench` (role
  * access, login root) logged in with `tsh login` into a profile under `dir/tsh-home`. With
  * `profile`, teleport runs under `node --cpu-prof` and `close()` resolves to the profile's path.
- * Returns {rows, pid, close()}.
+ * Returns {rows, missing (the rows that cannot run yet, and why), pid, close()}.
  */
 export async function startOurCluster({ dir, cipher, kex, profile = false }) {
   await mkdir(dir, { recursive: true });
@@ -119,46 +162,63 @@ export async function startOurCluster({ dir, cipher, kex, profile = false }) {
     const env = { ...process.env, TELEPORT_HOME: join(dir, 'tsh-home') };
     const proxy = `127.0.0.1:${ports.web}`;
     await run(bin('tsh'), ['login', `--proxy=${proxy}`, `--user=${USER}`, '--insecure'], { env, input: `${PASSWORD}\n` });
-    const tshRow = {
-      side: 'ours',
-      name: 'tsh ssh (proxy -> node)',
-      env,
-      args: (command) => [bin('tsh'), '--insecure', 'ssh', `root@${NODENAME}`, command],
-      serverPids: () => [child.pid],
-    };
+
+    const jumpRow = await opensshJumpRow({ dir, ports, cipher, kex, serverPid: child.pid });
     // The node heartbeats itself into the inventory shortly after start.
-    await retry(async () => {
-      const [cmd, ...args] = tshRow.args('true');
-      await run(cmd, args, { env });
-    });
-    const rows = [tshRow];
-    const opensshRow = await opensshViaTshConfig({ dir, env, serverPid: child.pid });
-    if (opensshRow) rows.push(opensshRow);
-    return { rows, pid: child.pid, close };
+    await retry(() => run(...splitArgv(jumpRow.args('true'))));
+    const rows = [jumpRow];
+    const missing = [];
+    for (const make of [tshSshRow, opensshViaTshConfig]) {
+      const row = await make({ dir, env, cipher, kex, serverPid: child.pid });
+      if (row.missing) missing.push(row.missing);
+      else rows.push(row);
+    }
+    return { rows, missing, pid: child.pid, close };
   } catch (err) {
     await close();
     throw new Error(`our cluster (log: ${join(dir, 'teleport.log')}): ${err.message}`, { cause: err });
   }
 }
 
-/**
- * The OpenSSH row: `ssh -F <file written by tsh config>` to the node, through the proxy (its
- * ProxyCommand is `tsh proxy ssh`). Returns undefined (the row is skipped, with a note) while
- * `tsh config` is not there.
- */
-async function opensshViaTshConfig({ dir, env, serverPid }) {
-  const out = await run(bin('tsh'), ['--insecure', 'config'], { env, allowFailure: true });
-  if (out.code !== 0) {
-    process.stderr.write(`bench: skipping OpenSSH via tsh config: ${out.stderr.trim().split('\n').at(-1)}\n`);
-    return undefined;
-  }
-  const sshConfig = join(dir, 'ssh_config');
-  await writeFile(sshConfig, out.stdout);
-  return {
+/** `[cmd, ...args]` as run()'s first two arguments. */
+const splitArgv = ([cmd, ...args]) => [cmd, args];
+
+/** A row that cannot run yet: what failed, in one line. */
+function missingRow(name, result) {
+  return { missing: `${name}: ${result.stderr.trim().split('\n').at(-1) || `exit ${result.code}`}` };
+}
+
+/** The `tsh ssh` row (tsh's own SSH client through the proxy), or why it cannot run. */
+async function tshSshRow({ env, serverPid }) {
+  const row = {
     side: 'ours',
-    name: 'OpenSSH via tsh config',
+    name: 'tsh ssh (proxy -> node)',
     env,
-    args: (command) => ['ssh', '-F', sshConfig, `root@${NODENAME}.${CLUSTER}`, command],
+    args: (command) => [bin('tsh'), '--insecure', 'ssh', `root@${NODENAME}`, command],
     serverPids: () => [serverPid],
   };
+  const check = await run(...splitArgv(row.args('true')), { env, allowFailure: true });
+  return check.code === 0 ? row : missingRow(row.name, check);
+}
+
+/**
+ * The `tsh config` row: `ssh -F <file tsh config wrote>` to the node through the proxy (its
+ * ProxyCommand is `tsh proxy ssh`), the cipher pinned on the command line; or why it cannot run.
+ */
+async function opensshViaTshConfig({ dir, env, cipher, kex, serverPid }) {
+  const name = 'OpenSSH via tsh config';
+  const out = await run(bin('tsh'), ['--insecure', 'config'], { env, allowFailure: true });
+  if (out.code !== 0) return missingRow(name, out);
+  const sshConfig = join(dir, 'tsh_ssh_config');
+  await writeFile(sshConfig, out.stdout);
+  const pin = ['-o', `Ciphers=${cipher}`, ...(kex ? ['-o', `KexAlgorithms=${kex}`] : [])];
+  const row = {
+    side: 'ours',
+    name,
+    env,
+    args: (command) => ['ssh', '-F', sshConfig, ...pin, `root@${NODENAME}.${CLUSTER}`, command],
+    serverPids: () => [serverPid],
+  };
+  const check = await run(...splitArgv(row.args('true')), { env, allowFailure: true });
+  return check.code === 0 ? row : missingRow(name, check);
 }

@@ -1,6 +1,8 @@
 // Reading a V8 CPU profile (`node --cpu-prof`): where the sampled time went, by function and by
 // package, as text for the benchmark's report.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run } from './run.mjs';
 
 /** Which package or part of our code a script URL belongs to. */
 function moduleOf(url) {
@@ -15,19 +17,26 @@ function moduleOf(url) {
   return url.replace(/^file:\/\//, '');
 }
 
+/** Monotonic clock in microseconds, the time base of V8's profile timestamps on Linux. */
+export const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
 /**
  * Summarizes the profile at `file`: total sampled time, then the top `top` functions by self time
- * and the time per package. Idle time ("(idle)") is counted apart.
+ * and the time per package. Idle time ("(idle)") is counted apart. With `windows` ([startUs, endUs]
+ * pairs from `monotonicUs`, taken in any process of this machine), only samples inside them count.
  */
-export async function summarizeCpuProfile(file, { top = 20 } = {}) {
+export async function summarizeCpuProfile(file, { top = 20, windows, title = `CPU profile ${file}` } = {}) {
   const profile = JSON.parse(await readFile(file, 'utf8'));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  // Sample i lasted timeDeltas[i + 1] microseconds (the last one: a typical interval).
+  const inWindow = (t) => !windows || windows.some(([a, b]) => t >= a && t <= b);
+  // Sample i was taken at startTime + timeDeltas[0..i] and lasted until the next one.
   const selfUs = new Map();
   const deltas = profile.timeDeltas;
+  let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
+    t += deltas[i];
     const us = deltas[i + 1] ?? deltas[i] ?? 0;
-    selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) ?? 0) + us);
+    if (inWindow(t)) selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) ?? 0) + us);
   }
   const fns = new Map();
   const mods = new Map();
@@ -49,10 +58,23 @@ export async function summarizeCpuProfile(file, { top = 20 } = {}) {
   const pct = (us) => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
   const rank = (m) => [...m].sort((a, b) => b[1] - a[1]);
   return [
-    `CPU profile ${file}: ${(total / 1e6).toFixed(2)} s busy, ${(idle / 1e6).toFixed(2)} s idle`,
+    `${title}: ${(total / 1e6).toFixed(2)} s busy, ${(idle / 1e6).toFixed(2)} s idle`,
     'self time by function:',
     ...rank(fns).slice(0, top).map(([k, us]) => `  ${pct(us)}  ${k}`),
     'self time by package:',
     ...rank(mods).slice(0, 12).map(([k, us]) => `  ${pct(us)}  ${k}`),
   ].join('\n');
+}
+
+/**
+ * Runs `argv` once with every Node program it starts (tsh, also as an OpenSSH ProxyCommand) under
+ * `--cpu-prof` into `dir`, stdout to /dev/null; returns the summaries of the profiles written.
+ */
+export async function profileClients(argv, env, dir, title) {
+  await mkdir(dir, { recursive: true });
+  const [cmd, ...args] = argv;
+  const nodeOptions = `${env?.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${dir}`.trim();
+  await run(cmd, args, { env: { ...(env ?? process.env), NODE_OPTIONS: nodeOptions }, discardStdout: true });
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+  return Promise.all(files.map((f) => summarizeCpuProfile(join(dir, f), { title: `${title} (${f})` })));
 }

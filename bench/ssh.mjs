@@ -20,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { makeOpenSshKeys, openSshVersion, startOpenSshPair } from './openssh.mjs';
 import { buildDist, startOurCluster } from './cluster.mjs';
-import { summarizeCpuProfile } from './cpu-profile.mjs';
+import { monotonicUs, profileClients, summarizeCpuProfile } from './cpu-profile.mjs';
 import { cpuSeconds, median, run, stopAll } from './run.mjs';
 
 const { values: opts } = parseArgs({
@@ -78,7 +78,10 @@ async function throughputSample(row) {
     row.serverPids().reduce((sum, pid) => sum + cpuSeconds(pid) + cpuSeconds(pid, { children: true }), 0);
   const [c0, s0] = [clientCpu(), serverCpu()];
   const [cmd, ...args] = row.args(`head -c ${bytes} /dev/zero`);
+  const started = monotonicUs();
   const { ms } = await run(cmd, args, { env: row.env, discardStdout: true });
+  // When the server is profiled, its samples in these windows are this row's.
+  (row.windows ??= []).push([started, monotonicUs()]);
   // sshd reaps its session processes just after the client sees the exit status.
   await sleep(200);
   return {
@@ -176,6 +179,7 @@ async function startRows(work, cipher, keys, problems) {
       const cluster = await startOurCluster({ dir: join(work, `ours-${slug}`), cipher, kex, profile: opts.profile });
       closers.push(cluster.close);
       rows.push(...cluster.rows);
+      problems.push(...cluster.missing.map((m) => `${cipher}: ${m}`));
     } catch (err) {
       log(`our cluster failed (${cipher}): ${err.message}`);
       // The first line says what failed, the last what the program said (a usage text is long).
@@ -186,9 +190,29 @@ async function startRows(work, cipher, keys, problems) {
   return { rows, closers };
 }
 
+/** With --profile: one more throughput run of each of our rows with tsh under --cpu-prof. */
+async function profileOurClients(rows, cipher, dir) {
+  const out = [];
+  for (const [i, row] of rows.filter((r) => r.side === 'ours').entries()) {
+    const argv = row.args(`head -c ${bytes} /dev/zero`);
+    out.push(...(await profileClients(argv, row.env, join(dir, `client-${i}`), `client of ${row.name}, ${cipher}`)));
+  }
+  return out;
+}
+
+/** With --profile: the teleport process's samples inside each of our rows' throughput runs. */
+async function profileOurServer(rows, serverProfile, cipher) {
+  const out = [];
+  for (const row of rows.filter((r) => r.side === 'ours')) {
+    const title = `teleport process, ${row.name}, ${cipher}, during the throughput runs`;
+    out.push(await summarizeCpuProfile(serverProfile, { windows: row.windows, title }));
+  }
+  return out;
+}
+
 const work = await mkdtemp(join(tmpdir(), 'bench-ssh-'));
 const results = [];
-const profiles = [];
+const reports = [];
 const problems = [];
 try {
   log(`working in ${work}`);
@@ -196,20 +220,24 @@ try {
   const keys = sides.includes('openssh') ? await makeOpenSshKeys(join(work, 'openssh-keys')) : undefined;
   for (const cipher of ciphers) {
     const { rows, closers } = await startRows(work, cipher, keys, problems);
+    let serverProfile;
     try {
       if (rows.length === 0) continue;
       log(`${cipher}: ${rows.map((r) => r.name).join(', ')}`);
       const figures = await measure(rows);
       rows.forEach((row, i) => results.push({ cipher, side: row.side, name: row.name, ...figures[i] }));
+      if (opts.profile) reports.push(...(await profileOurClients(rows, cipher, join(work, `profiles-${cipher}`))));
     } finally {
       for (const close of closers.reverse()) {
-        const profile = await close();
-        if (typeof profile === 'string') profiles.push(profile);
+        const file = await close();
+        if (typeof file === 'string') serverProfile = file;
       }
     }
+    if (serverProfile) reports.push(...(await profileOurServer(rows, serverProfile, cipher)));
   }
   process.stdout.write(`${await machineFacts()}\n\n${formatTable(results)}\n`);
-  for (const file of profiles) process.stdout.write(`\n${await summarizeCpuProfile(file)}\n`);
+  if (opts.profile) process.stdout.write('(teleport ran under --cpu-prof: its figures are somewhat lower than without)\n');
+  for (const report of reports) process.stdout.write(`\n${report}\n`);
   if (problems.length) {
     process.stdout.write(`\nrows missing:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
     process.exitCode = 1;
