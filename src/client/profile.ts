@@ -4,13 +4,13 @@
  * `keys/<proxy>/`: `<user>` (private key), `<user>.pub`, `<user>-x509.pem`,
  * `<user>-ssh/<cluster>-cert.pub` and `certs.pem` (the cluster's TLS CAs).
  */
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { NotFoundError } from '../api/errors.js';
 import { knownHostsLine } from '../api/identity-file.js';
-import { formatAuthorizedKey, parseCertificate, type SSHCertificate } from '../sshca/index.js';
+import { encodeOpenSSHPrivateKey, formatAuthorizedKey, parseCertificate, parsePrivateKey, type SSHCertificate } from '../sshca/index.js';
 import { identityFromCertificate, type Identity } from '../tlsca/index.js';
 
 /** What `<proxy>.yaml` holds. */
@@ -31,6 +31,29 @@ export interface ProfileCredentials {
   tlsCertPem: string;
   identity: Identity;
   tlsCAs: string[];
+  paths: ProfilePaths;
+}
+
+/** Where a profile's files live (what `tsh config` points OpenSSH at). */
+export interface ProfilePaths {
+  knownHosts: string;
+  /** The private key, in OpenSSH's format so that `ssh -i` reads it. */
+  key: string;
+  sshCert: string;
+  tlsCert: string;
+  tlsCAs: string;
+}
+
+/** The paths of `profile`'s files under `home`. */
+export function profilePaths(home: string, profile: Pick<Profile, 'web_proxy_addr' | 'user' | 'cluster'>): ProfilePaths {
+  const dir = join(home, 'keys', profileName(profile.web_proxy_addr));
+  return {
+    knownHosts: join(home, 'known_hosts'),
+    key: join(dir, profile.user),
+    sshCert: join(dir, `${profile.user}-ssh`, `${profile.cluster}-cert.pub`),
+    tlsCert: join(dir, `${profile.user}-x509.pem`),
+    tlsCAs: join(dir, 'certs.pem'),
+  };
 }
 
 /** The directory tsh keeps its state in. */
@@ -45,20 +68,25 @@ export function profileName(webProxyAddr: string): string {
 
 const PEM_CERTS = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
-/** Saves a login: keys, certificates, CAs, known_hosts and the profile; makes it current. */
+/**
+ * Saves a login: keys, certificates, CAs, known_hosts and the profile; makes it current. The
+ * private key is written in OpenSSH's format (OpenSSH cannot read PKCS#8 ed25519 keys), so the
+ * files work as `IdentityFile`/`CertificateFile` for the stock `ssh` (`tsh config`).
+ */
 export async function saveLogin(
   home: string,
   profile: Profile,
-  creds: { privateKeyPem: string; publicKey: KeyObject; sshCert: string; tlsCert: string; tlsCAs: string[]; sshCAKeys: string[] },
+  creds: { privateKey: KeyObject; sshCert: string; tlsCert: string; tlsCAs: string[]; sshCAKeys: string[] },
 ): Promise<void> {
   const name = profileName(profile.web_proxy_addr);
+  const paths = profilePaths(home, profile);
   const dir = join(home, 'keys', name);
   await mkdir(join(dir, `${profile.user}-ssh`), { recursive: true, mode: 0o700 });
-  await writeFile(join(dir, profile.user), creds.privateKeyPem, { mode: 0o600 });
-  await writeFile(join(dir, `${profile.user}.pub`), formatAuthorizedKey(creds.publicKey) + '\n', { mode: 0o644 });
-  await writeFile(join(dir, `${profile.user}-x509.pem`), creds.tlsCert.trim() + '\n', { mode: 0o600 });
-  await writeFile(join(dir, `${profile.user}-ssh`, `${profile.cluster}-cert.pub`), creds.sshCert.trim() + '\n', { mode: 0o600 });
-  await writeFile(join(dir, 'certs.pem'), creds.tlsCAs.map((c) => c.trim()).join('\n') + '\n', { mode: 0o644 });
+  await writeFile(paths.key, encodeOpenSSHPrivateKey(creds.privateKey), { mode: 0o600 });
+  await writeFile(`${paths.key}.pub`, formatAuthorizedKey(creds.privateKey) + '\n', { mode: 0o644 });
+  await writeFile(paths.tlsCert, creds.tlsCert.trim() + '\n', { mode: 0o600 });
+  await writeFile(paths.sshCert, creds.sshCert.trim() + '\n', { mode: 0o600 });
+  await writeFile(paths.tlsCAs, creds.tlsCAs.map((c) => c.trim()).join('\n') + '\n', { mode: 0o644 });
   await writeKnownHosts(home, profile.cluster, creds.sshCAKeys);
   await writeFile(join(home, `${name}.yaml`), YAML.stringify(profile), { mode: 0o600 });
   await writeFile(join(home, 'current-profile'), name + '\n', { mode: 0o600 });
@@ -89,13 +117,13 @@ export async function loadProfile(home: string, name?: string): Promise<ProfileC
   } catch (err) {
     throw new NotFoundError(`profile ${n} is missing or unreadable; log in again with "tsh login"`, { cause: err });
   }
-  const dir = join(home, 'keys', n);
+  const paths = profilePaths(home, profile);
   try {
-    const privateKey = createPrivateKey(await readFile(join(dir, profile.user), 'utf8'));
-    const sshCertLine = (await readFile(join(dir, `${profile.user}-ssh`, `${profile.cluster}-cert.pub`), 'utf8')).trim();
-    const tlsCertPem = await readFile(join(dir, `${profile.user}-x509.pem`), 'utf8');
-    const tlsCAs = [...(await readFile(join(dir, 'certs.pem'), 'utf8')).matchAll(PEM_CERTS)].map((m) => m[0]);
-    return { profile, privateKey, sshCert: parseCertificate(sshCertLine), sshCertLine, tlsCertPem, identity: identityFromCertificate(tlsCertPem), tlsCAs };
+    const privateKey = parsePrivateKey(await readFile(paths.key, 'utf8'));
+    const sshCertLine = (await readFile(paths.sshCert, 'utf8')).trim();
+    const tlsCertPem = await readFile(paths.tlsCert, 'utf8');
+    const tlsCAs = [...(await readFile(paths.tlsCAs, 'utf8')).matchAll(PEM_CERTS)].map((m) => m[0]);
+    return { profile, privateKey, sshCert: parseCertificate(sshCertLine), sshCertLine, tlsCertPem, identity: identityFromCertificate(tlsCertPem), tlsCAs, paths };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`not logged in to ${n}: run "tsh login"`, { cause: err });
     throw err;

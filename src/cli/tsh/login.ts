@@ -6,27 +6,20 @@
 import { userInfo } from 'node:os';
 import { WebClient } from '../../api/client/index.js';
 import { BadParameterError } from '../../api/errors.js';
-import { generateUserKey, loadProfile, saveLogin, tshHome } from '../../client/index.js';
+import { generateUserKey, loadProfile, saveLogin, tshHome, webProxyAddr } from '../../client/index.js';
 import { formatAuthorizedKey } from '../../sshca/index.js';
 import { readPassword, type CommandSpec } from '../framework/index.js';
 import { statusText } from './status-text.js';
+import type { TshCtx } from './tsh-context.js';
 
-/** Normalizes `--proxy`: `host` → `host:3080`, `https://host:443` → `host:443`. */
-export function proxyAddr(raw: string): string {
-  const s = raw.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
-  if (s === '') throw new BadParameterError('--proxy is empty');
-  return /:\d+$/.test(s) ? s : `${s}:3080`;
-}
-
-/** The command spec. */
-export const loginCommand: CommandSpec<object> = {
+/** The command spec (`--insecure` is a global flag, as in Teleport's tsh). */
+export const loginCommand: CommandSpec<TshCtx> = {
   name: 'login',
   help: 'Log in to a cluster and retrieve the session certificate.',
-  flags: [{ name: 'insecure', type: 'bool', help: 'Do not verify server certificate and host name. Use only in test environments.' }],
   async run(inv) {
     const f = inv.flags;
     if (!f.proxy) throw new BadParameterError('--proxy is required for the first login: tsh login --proxy=<host:port> --user=<name>');
-    const addr = proxyAddr(String(f.proxy));
+    const addr = webProxyAddr(String(f.proxy));
     const user = String(f.user ?? inv.io.env.USER ?? userInfo().username);
     const insecure = Boolean(f.insecure);
     const web = new WebClient({ addr, insecure });
@@ -53,8 +46,7 @@ export const loginCommand: CommandSpec<object> = {
       home,
       { web_proxy_addr: addr, ...(sshPublic && { ssh_proxy_addr: sshPublic }), user, cluster: signer?.domain_name ?? ping.cluster_name, ...(insecure && { insecure }) },
       {
-        privateKeyPem: key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-        publicKey: key.privateKey,
+        privateKey: key.privateKey,
         sshCert: decode(res.cert),
         tlsCert: decode(res.tls_cert),
         tlsCAs: (signer?.tls_certs ?? []).map(decode),

@@ -1,9 +1,10 @@
 /** `tsh logout`: deletes the stored certificates and keys of every profile. */
 import { removeAllProfiles, tshHome } from '../../client/index.js';
 import type { CommandSpec } from '../framework/index.js';
+import type { TshCtx } from './tsh-context.js';
 
 /** The command spec. */
-export const logoutCommand: CommandSpec<object> = {
+export const logoutCommand: CommandSpec<TshCtx> = {
   name: 'logout',
   help: 'Delete a cluster certificate.',
   async run(inv) {

@@ -1,14 +1,20 @@
 /**
- * The tsh CLI as a function of argv and stdio (main.ts wires the real process to it): login,
- * status, logout and version today; ls, ssh and scp arrive with the node service.
+ * The tsh CLI as a function of argv, stdio and process hooks (main.ts wires the real process to
+ * it): login, status, logout, ls, ssh, scp, config, proxy ssh and version.
  */
 import { VERSION } from '../../api/version.js';
 import { runApp, type AppSpec, type CliIO, type CommandSpec } from '../framework/index.js';
+import { configCommand } from './config.js';
 import { loginCommand } from './login.js';
 import { logoutCommand } from './logout.js';
+import { lsCommand } from './ls.js';
+import { proxySSHCommand } from './proxy-ssh.js';
+import { scpCommand } from './scp.js';
+import { sshCommand } from './ssh.js';
 import { statusCommand } from './status.js';
+import type { TshCtx, TshSystem } from './tsh-context.js';
 
-const versionCommand: CommandSpec<object> = {
+const versionCommand: CommandSpec<TshCtx> = {
   name: 'version',
   help: 'Print the tsh client and Proxy server versions for the current context.',
   async run(inv) {
@@ -17,21 +23,26 @@ const versionCommand: CommandSpec<object> = {
   },
 };
 
-/** The app: global flags (as Teleport's tsh has them) and commands. */
-export const tshApp: AppSpec<object> = {
+/** The app: global flags (as Teleport's tsh has them, with its environment variables) and commands. */
+export const tshApp: AppSpec<TshCtx> = {
   name: 'tsh',
   help: 'Teleport Command Line Client.',
   version: VERSION,
   globalFlags: [
     { name: 'proxy', type: 'string', help: 'Teleport proxy address', env: 'TELEPORT_PROXY' },
     { name: 'user', type: 'string', help: 'Teleport user, defaults to current local user', env: 'TELEPORT_USER' },
+    { name: 'login', short: 'l', type: 'string', help: 'The login on the node', env: 'TELEPORT_LOGIN' },
+    { name: 'cluster', type: 'string', help: 'The cluster to use', env: 'TELEPORT_CLUSTER' },
+    { name: 'identity', short: 'i', type: 'string', help: 'An identity file (tctl auth sign) to use instead of a login profile', env: 'TELEPORT_IDENTITY_FILE' },
+    { name: 'insecure', type: 'bool', help: 'Do not verify server certificate and host name. Use only in test environments.' },
     { name: 'ttl', type: 'int', help: 'Minutes to live for a session', env: 'TELEPORT_TTL' },
     { name: 'debug', short: 'd', type: 'bool', help: 'Verbose logging to stdout' },
   ],
-  commands: [loginCommand, statusCommand, logoutCommand, versionCommand],
+  commands: [loginCommand, statusCommand, logoutCommand, lsCommand, sshCommand, scpCommand, configCommand, proxySSHCommand, versionCommand],
+  groups: [{ name: 'proxy', help: 'Run local proxies towards the cluster.' }],
 };
 
 /** Runs `tsh <argv>`; resolves with the exit code. */
-export function runTsh(argv: string[], io: CliIO): Promise<number> {
-  return runApp(tshApp, argv, io, () => ({}));
+export function runTsh(argv: string[], io: CliIO, sys: TshSystem = {}): Promise<number> {
+  return runApp(tshApp, argv, io, () => ({ sys }));
 }

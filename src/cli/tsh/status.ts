@@ -2,10 +2,11 @@
 import { isCode } from '../../api/errors.js';
 import { loadProfile, tshHome } from '../../client/index.js';
 import type { CommandSpec } from '../framework/index.js';
+import type { TshCtx } from './tsh-context.js';
 import { statusText } from './status-text.js';
 
 /** The command spec. */
-export const statusCommand: CommandSpec<object> = {
+export const statusCommand: CommandSpec<TshCtx> = {
   name: 'status',
   help: 'Display the list of proxy servers and retrieved certificates.',
   async run(inv) {

@@ -1,0 +1,153 @@
+/**
+ * tsh's connection to the proxy's SSH listener: log in with the user certificate, check the proxy's
+ * host certificate against the cluster's host CA, then reach nodes (`proxy:host:port@cluster`,
+ * with an end-to-end SSH session over it) and the auth API (`proxy:@cluster`, TLS over it).
+ */
+import { AuthClient } from '../api/client/index.js';
+import { splitHostPort } from '../api/client/index.js';
+import { AccessDeniedError, ConnectionProblemError, isCode } from '../api/errors.js';
+import { connectSSH, type SSHClient, type SubsystemChannel } from '../sshutils/index.js';
+import type { ClientIdentity } from './client-identity.js';
+import { hostVerifier } from './known-hosts.js';
+
+/** Options of ProxyClient.connect. */
+export interface ProxyClientOptions {
+  identity: ClientIdentity;
+  /** Epoch ms now (certificate validity checks). */
+  now?: () => number;
+  timeoutMs?: number;
+}
+
+/** Where and as whom to log in on a node. */
+export interface NodeTarget {
+  /** What the proxy resolves: hostname, UUID, `<uuid>.<cluster>`, address or `k=v` labels. */
+  host: string;
+  /** 0: any port (the proxy matches by name). */
+  port: number;
+  login: string;
+  /** The principal the node's host certificate must carry; default `host`. */
+  principal?: string;
+  /** Forward this ssh-agent socket (`-A`). */
+  agent?: string;
+}
+
+/** A connected proxy client; `close` ends the connection and every node session over it. */
+export class ProxyClient {
+  private readonly nodes = new Set<SSHClient>();
+
+  private constructor(
+    private readonly ssh: SSHClient,
+    readonly identity: ClientIdentity,
+    private readonly now: () => number,
+    private readonly timeoutMs: number | undefined,
+  ) {}
+
+  /**
+   * Log in to the proxy as the certificate's first principal (as Teleport's tsh does). Throws
+   * AccessDeniedError when the proxy is not trusted or refuses the certificate,
+   * ConnectionProblemError when it cannot be reached.
+   */
+  static async connect(opts: ProxyClientOptions): Promise<ProxyClient> {
+    const id = opts.identity;
+    const now = opts.now ?? Date.now;
+    const { host, port } = splitHostPort(id.sshProxyAddr);
+    const verifier = hostVerifier({ trustedCAs: id.hostCAs.map((c) => c.key), now }, `the proxy at ${id.sshProxyAddr}`);
+    const login = id.sshCert.principals[0] ?? id.username;
+    try {
+      const ssh = await connectSSH({
+        host,
+        port,
+        username: login,
+        privateKey: id.privateKey,
+        cert: id.sshCert.blob,
+        verifyHostKey: (k) => verifier.verify(k),
+        ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }),
+      });
+      return new ProxyClient(ssh, id, now, opts.timeoutMs);
+    } catch (err) {
+      const refused = verifier.refusal();
+      if (refused) throw refused;
+      if (isCode(err, 'access_denied')) {
+        throw new AccessDeniedError(`the proxy at ${id.sshProxyAddr} refused the certificate of ${id.username}; log in again with "tsh login"`, { cause: err });
+      }
+      throw new ConnectionProblemError(`cannot connect to the proxy at ${id.sshProxyAddr}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** The cluster this proxy serves (the identity's). */
+  get cluster(): string {
+    return this.identity.cluster;
+  }
+
+  /** A raw byte stream to `host:port` in `cluster` (default the identity's), what `tsh proxy ssh` relays. */
+  dial(host: string, port: number, cluster = this.cluster): Promise<SubsystemChannel> {
+    return this.ssh.subsystem(`proxy:${formatHostPort(host, port)}@${cluster}`);
+  }
+
+  /** The auth API through the proxy, with the user's TLS certificate. */
+  authClient(): AuthClient {
+    const id = this.identity;
+    return new AuthClient({
+      // Only named in messages: every request dials through the proxy.
+      addr: `auth.${id.cluster}:3025`,
+      clusterName: id.cluster,
+      credentials: { keyPem: id.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), certPem: id.tlsCertPem, caPems: id.tlsCAs },
+      dial: () => this.ssh.subsystem(`proxy:@${id.cluster}`),
+      ...(this.timeoutMs && { timeoutMs: this.timeoutMs }),
+    });
+  }
+
+  /**
+   * An SSH session with a node, end to end over the proxy. Throws AccessDeniedError when the node
+   * refuses the login (`access denied to <login> connecting to <host>`) or is not trusted, and
+   * ConnectionProblemError with the proxy's own words when it cannot route to the node.
+   */
+  async connectNode(t: NodeTarget): Promise<SSHClient> {
+    const id = this.identity;
+    const channel = await this.dial(t.host, t.port);
+    // The proxy explains a failed route on the channel's stderr, then closes it.
+    let said = '';
+    channel.stderr.on('data', (d: Buffer) => (said += d.toString('utf8')));
+    const verifier = hostVerifier({ trustedCAs: id.hostCAs.map((c) => c.key), now: this.now, principal: t.principal ?? t.host }, `node "${t.host}"`);
+    try {
+      const client = await connectSSH({
+        sock: channel,
+        username: t.login,
+        privateKey: id.privateKey,
+        cert: id.sshCert.blob,
+        verifyHostKey: (k) => verifier.verify(k),
+        ...(t.agent && { agent: t.agent, agentForward: true }),
+        ...(this.timeoutMs && { timeoutMs: this.timeoutMs }),
+      });
+      this.nodes.add(client);
+      void client.closed.then(() => this.nodes.delete(client));
+      return client;
+    } catch (err) {
+      channel.destroy();
+      const refused = verifier.refusal();
+      if (refused) throw refused;
+      if (isCode(err, 'access_denied')) throw new AccessDeniedError(`access denied to ${t.login} connecting to ${t.host}`, { cause: err });
+      // Give stderr a moment: it can trail the close of the channel.
+      if (said === '') await new Promise((r) => setTimeout(r, 50));
+      const reason = said.trim();
+      throw new ConnectionProblemError(reason || `failed connecting to node ${t.host}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Resolves when the proxy connection is gone. */
+  get closed(): Promise<void> {
+    return this.ssh.closed;
+  }
+
+  /** Close node sessions and the proxy connection; safe to call twice. */
+  close(): void {
+    for (const n of this.nodes) n.close();
+    this.nodes.clear();
+    this.ssh.close();
+  }
+}
+
+/** `host:port`, IPv6 hosts in brackets. */
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
