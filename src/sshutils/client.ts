@@ -82,11 +82,20 @@ export interface RemoteListener {
 /** A subsystem channel: the byte stream, plus its stderr (where servers write why they gave up). */
 export type SubsystemChannel = Duplex & { stderr: Readable };
 
+/** The server refused a subsystem; `serverMessage` is what it wrote on stderr first (may be empty). */
+export class SubsystemRefusedError extends ConnectionProblemError {
+  readonly serverMessage: string;
+  constructor(name: string, serverMessage: string, options?: { cause?: unknown }) {
+    super(serverMessage !== '' ? serverMessage : `ssh: the server refused the subsystem "${name}"`, options);
+    this.serverMessage = serverMessage;
+  }
+}
+
 /** A connected, authenticated client. `close` is safe to call twice. */
 export interface SSHClient {
   exec(command: string, opts?: { pty?: PtyOptions; env?: Record<string, string> }): Promise<SSHProcess>;
   shell(opts?: { pty?: PtyOptions; env?: Record<string, string> }): Promise<SSHProcess>;
-  /** Rejects with ConnectionProblemError when the server refuses the subsystem. */
+  /** Rejects with SubsystemRefusedError (with the server's stderr text) when the server refuses. */
   subsystem(name: string): Promise<SubsystemChannel>;
   /** Open a direct-tcpip channel to `destHost:destPort` as seen from the server. */
   forwardOut(destHost: string, destPort: number, originHost?: string, originPort?: number): Promise<Duplex>;
@@ -193,7 +202,18 @@ function wrapClient(client: ssh2.Client): SSHClient {
       channel<ClientChannel>((cb) =>
         o.pty === undefined ? client.shell(false, { env: o.env }, cb) : client.shell(ptyOpts(o.pty) as PseudoTtyOptions, { env: o.env }, cb),
       ).then(wrapProcess),
-    subsystem: (name) => channel<ClientChannel>((cb) => client.subsys(name, cb)).then((ch) => quiet(ch) as SubsystemChannel),
+    subsystem: (name) =>
+      new Promise<SubsystemChannel>((resolve, reject) => {
+        try {
+          client.subsys(name, (err, ch) => {
+            // The patched ssh2 hands over what the server wrote on stderr before refusing.
+            if (err) reject(new SubsystemRefusedError(name, String((err as Error & { stderr?: string }).stderr ?? '').trim(), { cause: err }));
+            else resolve(quiet(ch) as SubsystemChannel);
+          });
+        } catch (err) {
+          reject(new ConnectionProblemError(`ssh: ${(err as Error).message}`, { cause: err }));
+        }
+      }),
     forwardOut: (destHost, destPort, originHost = '127.0.0.1', originPort = 0) =>
       channel<ClientChannel>((cb) => client.forwardOut(originHost, originPort, destHost, destPort, cb)).then(quiet),
     forwardIn: async (bindHost, bindPort, onConnection) => {

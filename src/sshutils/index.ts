@@ -5,7 +5,7 @@
 export { startSSHServer } from './server.js';
 export type { AuthContext, AuthResult, SSHServer, SSHServerOptions, DirectTcpipRequest, SSHConnection } from './server.js';
 export type { SSHSession, SessionRequest, SSHChannel, PtyRequest, ExitStatus, TerminalModes } from './session.js';
-export { connectSSH } from './client.js';
+export { connectSSH, SubsystemRefusedError } from './client.js';
 export type { ConnectSSHOptions, ForwardedConnection, HostKeyInfo, PtyOptions, RemoteListener, SSHClient, SSHProcess, SubsystemChannel } from './client.js';
 export { sftpError } from './sftp-client.js';
 export type { RemoteEntry, RemoteStat, SFTPSession } from './sftp-client.js';
