@@ -80,6 +80,22 @@ describe('relay', () => {
     expect(r.error).toBeInstanceOf(ConnectionProblemError);
     expect(closed).toBe(true);
   });
+
+  it('ends both sides when the signal aborts', async () => {
+    const target = await tcpServer((s) => s.on('end', () => s.end()));
+    cleanups.push(target.close);
+    const { channel } = await channelPair();
+    const [h, p] = target.addr.split(':');
+    const ac = new AbortController();
+    let closed = false;
+    const done = relay(channel, await dialTCP(h, Number(p)), { closeChannel: () => (closed = true), signal: ac.signal });
+    await eventually(() => target.open.size === 1);
+    ac.abort();
+    const r = await done;
+    expect(r.error).toBeInstanceOf(ConnectionProblemError);
+    expect(closed).toBe(true);
+    await eventually(() => target.open.size === 0);
+  });
 });
 
 describe('dialTCP', () => {

@@ -52,6 +52,8 @@ export interface RelayOptions {
    * the proxy cannot be used as a general TCP relay; a mismatch ends the relay with AccessDeniedError.
    */
   requirePrefix?: Buffer;
+  /** Ends the relay (both sides at once), e.g. when the client's SSH connection is gone. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -63,12 +65,14 @@ export function relay(channel: Duplex, target: Socket, opts: RelayOptions): Prom
     const result: RelayResult = { sent: 0, received: 0 };
     let done = false;
     let prefixSeen = 0;
+    const onAbort = () => finish(new ConnectionProblemError('the client connection is gone'));
     const finish = (error?: Error) => {
       if (done) return;
       done = true;
       if (error) result.error = error;
       channel.off('data', onChannelData);
       target.off('data', onTargetData);
+      opts.signal?.removeEventListener('abort', onAbort);
       if (error || target.destroyed || target.writableFinished) {
         target.destroy();
       } else {
@@ -112,5 +116,7 @@ export function relay(channel: Duplex, target: Socket, opts: RelayOptions): Prom
     });
     channel.on('error', (err: Error) => finish(err));
     channel.on('close', () => finish());
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

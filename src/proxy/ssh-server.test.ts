@@ -3,6 +3,7 @@
 // errors users see, certificate refusals, garbage, and bytes relayed intact both ways.
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessDeniedError, ConnectionProblemError } from '../api/errors.js';
@@ -301,6 +302,28 @@ describe('robustness', () => {
     await new Promise((resolve) => junk.once('close', resolve));
     const r = await viaSubsystem('node1', node1.address.port, 'echo still-up');
     expect(r.stdout.toString()).toBe('still-up\n');
+  });
+
+  it('a client gone while its node is being dialed leaves nothing open, and the proxy stays up', async () => {
+    const target = await tcpServer((sock) => sock.on('end', () => sock.end()));
+    state.nodes.push(nodeResource('slow', 'slow', target.addr, {}));
+    const calls = state.nodeCalls;
+    state.nodesDelayMs = 300;
+    try {
+      const child = spawn('ssh', ['-F', cfg, '-p', String(proxyPort), '-s', 'alice@127.0.0.1', `proxy:slow:0@${CLUSTER}`], { stdio: 'pipe' });
+      child.stderr.on('data', () => {});
+      await eventually(() => state.nodeCalls > calls);
+      child.kill('SIGKILL');
+      await new Promise((r) => setTimeout(r, 600));
+      expect(target.accepted()).toBe(1);
+      await eventually(() => target.open.size === 0);
+    } finally {
+      state.nodesDelayMs = 0;
+      state.nodes.pop();
+      await target.close();
+    }
+    const r = await viaSubsystem('node1', node1.address.port, 'echo after');
+    expect(r.stdout.toString()).toBe('after\n');
   });
 
   it('close() drops live relays and is safe twice', async () => {

@@ -7,12 +7,13 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Clock } from '../api/clock.js';
 import { ConnectionProblemError, TeleportError } from '../api/errors.js';
 import type { Node } from '../api/types/index.js';
 import type { Logger } from '../log/index.js';
 import { startSSHServer } from '../sshutils/index.js';
-import type { DirectTcpipRequest, SSHServer, SSHSession, SessionRequest } from '../sshutils/index.js';
+import type { DirectTcpipRequest, SSHChannel, SSHConnection, SSHServer, SSHSession, SessionRequest } from '../sshutils/index.js';
 import { authenticateProxyUser, type ProxyIdentity } from './ssh-auth.js';
 import { relay, type RelayResult } from './ssh-relay.js';
 import { parseProxySubsystem } from './ssh-subsystem.js';
@@ -63,8 +64,8 @@ export class ProxySSHServer {
       hostKey: this.o.hostKey,
       hostCert: this.o.hostCert,
       authenticate: (ctx) => authenticateProxyUser(ctx, { userCAKeys: () => access.userCAKeys(), clock }),
-      onSession: (session) => void this.serveSession(session),
-      onDirectTcpip: (req) => void this.serveDirectTcpip(req),
+      onSession: (session) => void this.serveSession(session).catch((err: unknown) => this.bug(err)),
+      onDirectTcpip: (req) => void this.serveDirectTcpip(req).catch((err: unknown) => this.bug(err)),
       logger: this.o.logger,
     });
     this.o.logger.info({ addr: `${this.server.address.address}:${this.server.address.port}` }, 'proxy ssh listener is up');
@@ -80,6 +81,7 @@ export class ProxySSHServer {
   }
 
   private async serveSession(session: SSHSession): Promise<void> {
+    let started = false;
     for await (const req of session.requests) {
       switch (req.type) {
         // Teleport's proxy takes these and does nothing with them (no environment, no agent use).
@@ -88,7 +90,9 @@ export class ProxySSHServer {
           req.accept();
           break;
         case 'subsystem':
-          await this.serveSubsystem(req, session);
+          // One relay per session, as the channel carries one byte stream.
+          if (started) req.reject();
+          else started = await this.serveSubsystem(req, session);
           break;
         case 'pty':
         case 'shell':
@@ -101,7 +105,8 @@ export class ProxySSHServer {
     }
   }
 
-  private async serveSubsystem(req: SubsystemRequest, session: SSHSession): Promise<void> {
+  /** Resolves true once the relay runs, false when the request was refused. */
+  private async serveSubsystem(req: SubsystemRequest, session: SSHSession): Promise<boolean> {
     const who = describe(session.identity, session.remoteAddress);
     let target: DialedTarget;
     try {
@@ -111,10 +116,24 @@ export class ProxySSHServer {
       this.o.logger.info({ ...who, subsystem: req.name.slice(0, 256), err: errText(err) }, 'proxy subsystem refused');
       // As Teleport: the reason on the session's stderr, then the request fails.
       req.reject(`${userMessage(err)}\n`);
-      return;
+      return false;
     }
-    const ch = req.accept();
-    this.pipe(ch.stream, target, () => ch.close(), who);
+    const gone = connectionGone(session.conn);
+    if (gone.aborted) {
+      target.socket.destroy();
+      return false;
+    }
+    let ch: SSHChannel;
+    try {
+      ch = req.accept();
+    } catch (err) {
+      // The session went away between the request and now.
+      this.o.logger.debug({ ...who, err: errText(err) }, 'proxy subsystem vanished before it started');
+      target.socket.destroy();
+      return false;
+    }
+    this.pipe(ch.stream, target, () => ch.close(), gone, who);
+    return true;
   }
 
   private async serveDirectTcpip(req: DirectTcpipRequest): Promise<void> {
@@ -128,8 +147,21 @@ export class ProxySSHServer {
       req.reject();
       return;
     }
-    const ch = req.accept();
-    this.pipe(ch, target, () => ch.destroy(), who);
+    const gone = connectionGone(req.conn);
+    if (gone.aborted) return void target.socket.destroy();
+    let ch: Duplex;
+    try {
+      ch = req.accept();
+    } catch (err) {
+      this.o.logger.debug({ ...who, err: errText(err) }, 'proxy direct-tcpip vanished before it started');
+      target.socket.destroy();
+      return;
+    }
+    this.pipe(ch, target, () => ch.destroy(), gone, who);
+  }
+
+  private bug(err: unknown): void {
+    this.o.logger.error({ err: errText(err), stack: err instanceof Error ? err.stack : undefined }, 'proxy ssh handler failed');
   }
 
   private async dial(t: { host: string; port: string; cluster: string }): Promise<DialedTarget> {
@@ -143,14 +175,21 @@ export class ProxySSHServer {
     return target;
   }
 
-  private pipe(channel: Parameters<typeof relay>[0], target: DialedTarget, closeChannel: () => void, who: Record<string, string>): void {
+  private pipe(channel: Duplex, target: DialedTarget, closeChannel: () => void, signal: AbortSignal, who: Record<string, string>): void {
     const fields = { ...who, target: target.name };
     this.o.logger.info(fields, 'proxy relay started');
     const requirePrefix = target.node === undefined ? undefined : SSH_PREFIX;
-    void relay(channel, target.socket, { closeChannel, requirePrefix }).then((r: RelayResult) =>
+    void relay(channel, target.socket, { closeChannel, requirePrefix, signal }).then((r: RelayResult) =>
       this.o.logger.info({ ...fields, sent: r.sent, received: r.received, err: r.error?.message }, 'proxy relay ended'),
     );
   }
+}
+
+/** Aborted once the client's SSH connection is gone (at once if it already is). */
+function connectionGone(conn: SSHConnection): AbortSignal {
+  const ac = new AbortController();
+  conn.onClose(() => ac.abort());
+  return ac.signal;
 }
 
 function describe(identity: unknown, remoteAddress: string): Record<string, string> {

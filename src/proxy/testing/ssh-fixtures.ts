@@ -28,13 +28,16 @@ export function memoryAccess(clusterName: string, userCAs: Buffer[]) {
     userCAs,
     authAddr: '127.0.0.1:1',
     nodeCalls: 0,
+    /** Delay answers to `nodes()` by this many ms (a slow auth server). */
+    nodesDelayMs: 0,
   };
   const access: ProxySSHAccess = {
     clusterName,
     userCAKeys: () => Promise.resolve(state.userCAs),
-    nodes: () => {
+    nodes: async () => {
       state.nodeCalls++;
-      return Promise.resolve(structuredClone(state.nodes));
+      if (state.nodesDelayMs > 0) await new Promise((r) => setTimeout(r, state.nodesDelayMs));
+      return structuredClone(state.nodes);
     },
     authAddr: () => state.authAddr,
   };
