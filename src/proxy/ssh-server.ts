@@ -57,6 +57,7 @@ export class ProxySSHServer {
 
   /** Listen; throws BadParameterError for an unusable host key or certificate. */
   async start(): Promise<AddressInfo> {
+    if (this.server) return this.server.address;
     const { access, clock } = this.o;
     this.server = await startSSHServer({
       host: this.o.host,
