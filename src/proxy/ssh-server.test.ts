@@ -183,9 +183,11 @@ describe('errors the user sees', () => {
     expect(r.code).toBe(255);
   });
 
-  it('an ssh2 client (as tsh) sees the subsystem request fail', async () => {
+  it('an ssh2 client (as tsh) sees the request fail with the proxy’s reason', async () => {
     const c = await loginProxy(aliceCert);
-    await expect(c.subsystem(`proxy:twin:0@${CLUSTER}`)).rejects.toThrow(ConnectionProblemError);
+    const refused = c.subsystem(`proxy:twin:0@${CLUSTER}`);
+    await expect(refused).rejects.toThrow(ConnectionProblemError);
+    await expect(refused).rejects.toThrow('ambiguous host could match multiple nodes: twin (dup-a), twin (dup-b)');
   });
 
   it('refuses shell and exec on the proxy', async () => {
