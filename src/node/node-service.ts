@@ -42,6 +42,8 @@ export interface NodeServiceOptions {
   logger: Logger;
   /** Session started/ended hook (audit and recording attach here). */
   onSessionEvent?: SessionEventHandler;
+  /** Connect-to-login time limit (default sshutils' DEFAULT_HANDSHAKE_TIMEOUT_MS). */
+  handshakeTimeoutMs?: number;
   /** Real interval at which clock-driven checks run (default 1 s; tests use less). */
   tickMs?: number;
   /** Replaces the command label runner (tests). */
@@ -88,6 +90,7 @@ export class NodeService {
       port: o.port,
       hostKey: o.hostKey,
       hostCert: o.hostCert,
+      handshakeTimeoutMs: o.handshakeTimeoutMs,
       logger: this.log,
       authenticate: (ctx) => this.authenticate(ctx),
       onConnection: (conn) => this.onConnection(conn),

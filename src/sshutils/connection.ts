@@ -13,7 +13,7 @@ import { wrapSession, type SSH2Protocol } from './session.js';
 import { inspectPublicKey } from './user-auth.js';
 
 /** Serve one accepted ssh2 connection until it closes (internal to this folder). */
-export function handleConnection(client: Connection, opts: SSHServerOptions, log: Logger): void {
+export function handleConnection(client: Connection, opts: SSHServerOptions, log: Logger, loggedIn: (sock: unknown) => void): void {
   // ssh2 keeps the raw socket here; a client gone mid-handshake may have no addresses.
   const sock = (client as unknown as { _sock?: Partial<Socket> })._sock;
   const remoteAddress = sock?.remoteAddress ?? '';
@@ -77,6 +77,7 @@ export function handleConnection(client: Connection, opts: SSHServerOptions, log
   }
 
   client.on('ready', () => {
+    loggedIn(sock);
     const c = conn!;
     try {
       opts.onConnection?.(c);

@@ -2,7 +2,7 @@
  * The SSH adapter: the only folder that imports ssh2. Servers, sessions and clients as promises,
  * async iterables and Duplex streams, with OpenSSH certificates as our own `SSHCertificate` type.
  */
-export { startSSHServer } from './server.js';
+export { DEFAULT_HANDSHAKE_TIMEOUT_MS, startSSHServer } from './server.js';
 export type { AuthContext, AuthResult, SSHServer, SSHServerOptions, DirectTcpipRequest, SSHConnection } from './server.js';
 export type { SSHSession, SessionRequest, SSHChannel, PtyRequest, ExitStatus, TerminalModes } from './session.js';
 export { connectSSH, SubsystemRefusedError } from './client.js';

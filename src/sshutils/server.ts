@@ -3,7 +3,7 @@
  * certificates) decided by `authenticate`, sessions as SSHSession, direct-tcpip as Duplex streams.
  */
 import type { KeyObject } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { Connection } from 'ssh2';
@@ -87,10 +87,18 @@ export interface SSHServerOptions {
   onConnection?(conn: SSHConnection): void;
   /** `tcpip-forward` / `cancel-tcpip-forward` global requests; refused when absent. */
   onTcpipForward?(req: TcpipForwardRequest): void;
+  /**
+   * How long a client may take from TCP connect to a successful login before it is dropped
+   * (garbage, stalled or half-open connections). Default DEFAULT_HANDSHAKE_TIMEOUT_MS.
+   */
+  handshakeTimeoutMs?: number;
   /** Server identification suffix (after `SSH-2.0-`). */
   ident?: string;
   logger: Logger;
 }
+
+/** Default of `handshakeTimeoutMs`: 30 s from TCP connect to a successful login. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
 
 /** A running server; `close` stops listening and drops connections, safe to call twice. */
 export interface SSHServer {
@@ -113,14 +121,35 @@ export async function startSSHServer(opts: SSHServerOptions): Promise<SSHServer>
   }
   hostKeys.push({ key: plain.key });
   const conns = new Set<Connection>();
+  const loggedIn = new WeakSet<object>();
   const server = new ssh2.Server(
     { hostKeys: hostKeys as never, ident: opts.ident ?? 'Teleport' },
     (client) => {
       conns.add(client);
-      handleConnection(client, opts, log);
+      handleConnection(client, opts, log, (sock) => {
+        if (typeof sock === 'object' && sock !== null) loggedIn.add(sock);
+      });
       client.on('close', () => conns.delete(client));
     },
   );
+  // ssh2 hands a connection over only once the client's version line arrived, so the raw
+  // sockets are watched here: until login succeeds a client has a fixed time, and garbage or a
+  // stalled peer is dropped when it runs out.
+  const sockets = new Set<Socket>();
+  const handshakeMs = opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  (server as unknown as { _srv: NetServer })._srv.on('connection', (sock: Socket) => {
+    sockets.add(sock);
+    const timer = setTimeout(() => {
+      if (loggedIn.has(sock)) return;
+      log.info({ remote_addr: sock.remoteAddress }, 'ssh handshake timed out');
+      sock.destroy();
+    }, handshakeMs);
+    timer.unref();
+    sock.once('close', () => {
+      clearTimeout(timer);
+      sockets.delete(sock);
+    });
+  });
   server.on('error', (err: Error) => log.warn({ err: err.message }, 'ssh server error'));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -137,6 +166,8 @@ export async function startSSHServer(opts: SSHServerOptions): Promise<SSHServer>
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const c of conns) c.end();
+        // Clients still before or in the handshake have nothing to be told.
+        for (const sock of sockets) if (!loggedIn.has(sock)) sock.destroy();
       });
       return closed;
     },

@@ -121,6 +121,9 @@ export interface TestNodeOptions {
   tickMs?: number;
   labelRunner?: LabelRunner;
   events?: SessionEvent[];
+  handshakeTimeoutMs?: number;
+  /** Write the node's log as JSON lines to this file. */
+  logFile?: string;
 }
 
 /** A node on 127.0.0.1:0 with its CAs, access point and a temp dir for client files. */
@@ -151,9 +154,12 @@ export async function startTestNode(opts: TestNodeOptions = {}) {
     access,
     clock: opts.clock ?? systemClock,
     // NODE_TEST_LOG=debug shows the node's log while debugging a test.
-    logger: process.env.NODE_TEST_LOG ? createLogger({ severity: process.env.NODE_TEST_LOG }) : silentLogger,
+    logger: opts.logFile
+      ? createLogger({ output: opts.logFile, format: 'json', severity: 'debug' })
+      : process.env.NODE_TEST_LOG ? createLogger({ severity: process.env.NODE_TEST_LOG }) : silentLogger,
     tickMs: opts.tickMs ?? 50,
     labelRunner: opts.labelRunner,
+    handshakeTimeoutMs: opts.handshakeTimeoutMs,
     onSessionEvent: opts.events ? (e) => opts.events!.push(e) : undefined,
   });
   const address = await node.start();
