@@ -11,15 +11,19 @@ import { AuthServer } from '../auth/index.js';
 import { openBackend, type Backend } from '../backend/index.js';
 import { formatAddr, type NetAddr, type TeleportConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import { ProxyWebServer } from '../proxy/index.js';
-import { createServices } from '../services/index.js';
+import type { NodeService } from '../node/index.js';
+import { ProxyWebServer, type ProxySSHServer } from '../proxy/index.js';
+import { createServices, type Services } from '../services/index.js';
 import { DiagServer } from './diag-server.js';
 import { ensureHostId } from './host-id.js';
+import { startNode, startProxySSH } from './ssh-services.js';
 
 /** Addresses the process bound, for printing and for tests (which listen on port 0). */
 export interface ProcessAddresses {
   auth?: NetAddr;
   proxyWeb?: NetAddr;
+  proxySSH?: NetAddr;
+  nodeSSH?: NetAddr;
   diag?: NetAddr;
 }
 
@@ -35,6 +39,9 @@ export class TeleportProcess {
   private backend?: Backend;
   private authServer?: AuthServer;
   private proxy?: ProxyWebServer;
+  private proxySSH?: ProxySSHServer;
+  private node?: NodeService;
+  private services?: Services;
   private diag?: DiagServer;
   private ready = false;
   private closed = false;
@@ -46,7 +53,7 @@ export class TeleportProcess {
 
   /** Starts every enabled service. On failure, stops what had started and rethrows. */
   async start(): Promise<ProcessAddresses> {
-    const { config, logger } = this.opts;
+    const { config } = this.opts;
     const clock = this.opts.clock ?? systemClock;
     refuseLaterServices(config);
     try {
@@ -62,10 +69,8 @@ export class TeleportProcess {
         await writeFile(config.teleport.pidFile, `${process.pid}\n`);
       }
       if (config.services.auth) await this.startAuth(clock);
-      if (config.services.proxy) await this.startProxy();
-      if (config.services.ssh) {
-        logger.warn({ component: 'node' }, 'ssh_service is enabled but the SSH node service is not part of this build yet; skipping it');
-      }
+      if (config.services.proxy) await this.startProxy(clock);
+      if (config.services.ssh) await this.startNode(clock);
       this.ready = true;
       return this.addresses;
     } catch (err) {
@@ -80,6 +85,7 @@ export class TeleportProcess {
     const path = join(t.storage.path, 'sqlite.db');
     this.backend = await openBackend({ type: 'sqlite', path }, clock);
     const services = createServices(this.backend);
+    this.services = services;
     this.authServer = await AuthServer.create({
       services,
       logger,
@@ -99,7 +105,15 @@ export class TeleportProcess {
     this.addresses.auth = await this.authServer.start();
   }
 
-  private async startProxy(): Promise<void> {
+  private async startNode(clock: Clock): Promise<void> {
+    const { config, logger } = this.opts;
+    const local = this.authServer && this.addresses.auth ? { server: this.authServer, addr: this.addresses.auth } : undefined;
+    const { service, address } = await startNode({ config, hostId: this.hostId, clock, logger, local });
+    this.node = service;
+    this.addresses.nodeSSH = { host: address.address, port: address.port };
+  }
+
+  private async startProxy(clock: Clock): Promise<void> {
     const { config, logger } = this.opts;
     if (!this.authServer) {
       throw new NotImplementedError('a proxy without an auth server in the same process is not part of this build yet; enable auth_service too');
@@ -112,9 +126,32 @@ export class TeleportProcess {
       tls: config.proxy.disableTls ? undefined : { certPem: creds.tls, keyPem: creds.keyPem },
       httpsKeypairs: config.proxy.httpsKeypairs,
       publicAddr: () => this.proxyPublicAddr(),
+      sshPublicAddr: () => this.proxySSHPublicAddr(),
       logger: logger.child({ component: 'proxy' }),
     });
     this.addresses.proxyWeb = await this.proxy.start();
+    const ssh = await startProxySSH({
+      config,
+      services: this.services!,
+      clusterName: this.clusterName,
+      authAddr: () => this.addresses.auth!,
+      credentials: { keyPem: creds.keyPem, ssh: creds.ssh },
+      clock,
+      logger,
+    });
+    this.proxySSH = ssh.server;
+    this.addresses.proxySSH = { host: ssh.address.address, port: ssh.address.port };
+  }
+
+  /** `host:port` clients reach the proxy's SSH listener at: ssh_public_addr, else the bound address. */
+  proxySSHPublicAddr(): string {
+    const { config } = this.opts;
+    const pub = config.proxy.sshPublicAddrs[0];
+    if (pub) return formatAddr(pub);
+    const bound = this.addresses.proxySSH ?? config.proxy.listenAddr;
+    const webHost = this.proxyPublicAddr().replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+    const host = bound.host === '0.0.0.0' || bound.host === '::' ? webHost : bound.host;
+    return formatAddr({ host, port: bound.port });
   }
 
   /** `host:port` users reach the proxy at: the first public_addr, else the bound web address. */
@@ -132,6 +169,8 @@ export class TeleportProcess {
     if (this.closed) return;
     this.closed = true;
     this.ready = false;
+    await this.node?.close();
+    await this.proxySSH?.close();
     await this.proxy?.close();
     await this.authServer?.close();
     await this.backend?.close();

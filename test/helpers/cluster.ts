@@ -20,6 +20,10 @@ export interface TestCluster {
   clusterName: string;
   authAddr: string;
   webAddr: string;
+  /** The proxy's SSH listener (3023 in production). */
+  proxySSHAddr: string;
+  /** The in-process node's SSH address, when `ssh` was enabled. */
+  nodeAddr?: string;
   process: TeleportProcess;
   /** The local admin identity's credentials. */
   adminCredentials(): Promise<ClientCredentials>;
@@ -32,6 +36,10 @@ export interface TestCluster {
 export interface TestClusterOptions {
   clusterName?: string;
   authExtra?: string;
+  /** Run an SSH node in the same process; the value is extra YAML under `ssh_service:`. */
+  ssh?: string;
+  /** The process's nodename (default test-auth). */
+  nodename?: string;
 }
 
 /** Starts auth + proxy on 127.0.0.1:0 with a fresh data dir. */
@@ -45,7 +53,7 @@ export async function startCluster(opts: TestClusterOptions = {}): Promise<TestC
     [
       'version: v3',
       'teleport:',
-      '  nodename: test-auth',
+      `  nodename: ${opts.nodename ?? 'test-auth'}`,
       `  data_dir: ${dataDir}`,
       '  log: {output: stderr, severity: ERROR}',
       'auth_service:',
@@ -56,8 +64,11 @@ export async function startCluster(opts: TestClusterOptions = {}): Promise<TestC
       'proxy_service:',
       '  enabled: yes',
       '  web_listen_addr: 127.0.0.1:0',
+      '  listen_addr: 127.0.0.1:0',
       'ssh_service:',
-      '  enabled: no',
+      ...(opts.ssh !== undefined
+        ? ['  enabled: yes', '  listen_addr: 127.0.0.1:0', ...opts.ssh.split('\n').filter((l) => l !== '').map((l) => '  ' + l)]
+        : ['  enabled: no']),
       '',
     ].join('\n'),
   );
@@ -76,11 +87,80 @@ export async function startCluster(opts: TestClusterOptions = {}): Promise<TestC
     clusterName,
     authAddr,
     webAddr: `127.0.0.1:${addrs.proxyWeb!.port}`,
+    proxySSHAddr: `127.0.0.1:${addrs.proxySSH!.port}`,
+    ...(addrs.nodeSSH && { nodeAddr: `127.0.0.1:${addrs.nodeSSH.port}` }),
     process,
     adminCredentials,
     async admin() {
       return new AuthClient({ addr: authAddr, clusterName, credentials: await adminCredentials() });
     },
+    async close() {
+      await process.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A node process that joined a cluster. */
+export interface TestNode {
+  dataDir: string;
+  configPath: string;
+  addr: string;
+  process: TeleportProcess;
+  close(): Promise<void>;
+}
+
+/** Options of a joining node: its nodename, extra YAML under `ssh_service:`, the token (default: a fresh one). */
+export interface TestNodeOptions {
+  nodename: string;
+  ssh?: string;
+  /** The join token; default a fresh one, '' for none. */
+  token?: string;
+  /** The CA pin to check the auth server against (default the cluster's). */
+  caPin?: string;
+  /** Reuse this data dir (a restart); the token is then not needed. */
+  dataDir?: string;
+}
+
+/** Starts a second teleport process with only ssh_service, joining `cluster` with a token and its CA pin. */
+export async function startNode(cluster: TestCluster, opts: TestNodeOptions): Promise<TestNode> {
+  const admin = await cluster.admin();
+  const token = opts.token ?? (opts.dataDir ? undefined : (await admin.generateToken({ roles: ['node'] })).token);
+  const pin = opts.caPin ?? (await admin.status()).cas.find((c) => c.type === 'host')!.pins[0];
+  const dir = await mkdtemp(join(tmpdir(), 'tp-node-'));
+  const dataDir = opts.dataDir ?? join(dir, 'data');
+  const configPath = join(dir, 'teleport.yaml');
+  await writeFile(
+    configPath,
+    [
+      'version: v3',
+      'teleport:',
+      `  nodename: ${opts.nodename}`,
+      `  data_dir: ${dataDir}`,
+      ...(token ? [`  auth_token: ${token}`] : []),
+      `  ca_pin: ${pin}`,
+      `  auth_server: ${cluster.authAddr}`,
+      '  log: {output: stderr, severity: ERROR}',
+      'auth_service: {enabled: no}',
+      'proxy_service: {enabled: no}',
+      'ssh_service:',
+      '  enabled: yes',
+      '  listen_addr: 127.0.0.1:0',
+      ...(opts.ssh ?? '').split('\n').filter((l) => l !== '').map((l) => '  ' + l),
+      '',
+    ].join('\n'),
+  );
+  const config = await loadConfigFile(configPath);
+  const process = new TeleportProcess({ config, logger: silentLogger });
+  const addrs = await process.start().catch(async (err: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
+  return {
+    dataDir,
+    configPath,
+    addr: `127.0.0.1:${addrs.nodeSSH!.port}`,
+    process,
     async close() {
       await process.close();
       await rm(dir, { recursive: true, force: true });

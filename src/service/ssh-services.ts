@@ -1,0 +1,186 @@
+/**
+ * The SSH side of a process: the node service (its identity from the local auth server or from
+ * joining, its access point over the auth API) and the proxy's SSH listener (in-process with auth).
+ */
+import { createPrivateKey } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import type { Clock } from '../api/clock.js';
+import { BadParameterError } from '../api/errors.js';
+import { AuthClient } from '../api/client/index.js';
+import type { IdentityBundle } from '../api/identity-file.js';
+import type { AuthPreference, CertAuthority, Node, Role } from '../api/types/index.js';
+import { caSSHPublicBlobs, type AuthServer } from '../auth/index.js';
+import { formatAddr, type NetAddr, type TeleportConfig } from '../config/index.js';
+import type { Logger } from '../log/index.js';
+import { NodeService, type NodeAccessPoint } from '../node/index.js';
+import { ProxySSHServer } from '../proxy/index.js';
+import type { Services } from '../services/index.js';
+import { identityFromCertificate } from '../tlsca/index.js';
+import { ensureHostIdentity } from './join.js';
+
+/** How long the node trusts a fetched CA set before asking again. */
+const CA_CACHE_MS = 30_000;
+
+/** A node's view of the cluster through the auth API, with its host identity. */
+export class AuthAccessPoint implements NodeAccessPoint {
+  private caCache?: { at: number; keys: Buffer[] };
+
+  constructor(
+    private readonly client: AuthClient,
+    readonly clusterName: string,
+    private readonly clock: Clock,
+  ) {}
+
+  async userCAKeys(): Promise<Buffer[]> {
+    const now = this.clock.now();
+    if (this.caCache && now - this.caCache.at < CA_CACHE_MS) return this.caCache.keys;
+    const ca = await this.client.getResource<CertAuthority>('cert_authority', `user/${this.clusterName}`);
+    const keys = caSSHPublicBlobs(ca);
+    this.caCache = { at: now, keys };
+    return keys;
+  }
+
+  async roles(names: string[]): Promise<Role[]> {
+    const out: Role[] = [];
+    for (const name of names) {
+      try {
+        out.push(await this.client.getResource<Role>('role', name));
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'not_found') throw err;
+      }
+    }
+    return out;
+  }
+
+  authPreference(): Promise<AuthPreference> {
+    return this.client.getResource<AuthPreference>('cluster_auth_preference', 'cluster-auth-preference');
+  }
+
+  async heartbeat(node: Node, ttlMs: number): Promise<void> {
+    await this.client.heartbeatNode(node, ttlMs);
+  }
+}
+
+/** What starting the node needs from the process. */
+export interface StartNodeOptions {
+  config: TeleportConfig;
+  hostId: string;
+  clock: Clock;
+  logger: Logger;
+  /** The auth server of this process, when it runs one. */
+  local?: { server: AuthServer; addr: NetAddr };
+}
+
+/** Obtains the node's identity, connects its access point and starts listening. */
+export async function startNode(opts: StartNodeOptions): Promise<{ service: NodeService; address: AddressInfo }> {
+  const { config, logger } = opts;
+  const t = config.teleport;
+  const extraNames = config.ssh.publicAddrs.map((a) => a.host);
+  let identity: IdentityBundle;
+  let authAddrs: string[];
+  if (opts.local) {
+    const c = await opts.local.server.hostCredentials('Node', extraNames);
+    identity = { keyPem: c.keyPem, sshCert: c.ssh, tlsCert: c.tls, tlsCAs: c.tlsCAs, knownHosts: [] };
+    authAddrs = [formatAddr(loopbackFor(opts.local.addr))];
+  } else {
+    authAddrs = t.authServers.map(formatAddr);
+    identity = await ensureHostIdentity({
+      dataDir: t.dataDir,
+      hostId: opts.hostId,
+      nodeName: t.nodename,
+      role: 'Node',
+      authServers: authAddrs,
+      token: t.authToken,
+      caPins: t.caPins,
+      additionalPrincipals: extraNames,
+      logger,
+    });
+  }
+  const { sshCert, tlsCert } = identity;
+  if (!sshCert || !tlsCert) throw new BadParameterError('the node identity lacks its SSH or TLS certificate; remove data_dir/identity/node.pem and join again');
+  const clusterName = clusterOfIdentity(tlsCert, opts.hostId);
+  const client = new AuthClient({
+    addr: authAddrs[0],
+    clusterName,
+    credentials: { keyPem: identity.keyPem, certPem: tlsCert, caPems: identity.tlsCAs },
+  });
+  const service = new NodeService({
+    host: config.ssh.listenAddr.host,
+    port: config.ssh.listenAddr.port,
+    hostId: opts.hostId,
+    nodeName: t.nodename,
+    hostKey: createPrivateKey(identity.keyPem),
+    hostCert: sshCert,
+    config: config.ssh,
+    access: new AuthAccessPoint(client, clusterName, opts.clock),
+    clock: opts.clock,
+    logger: logger.child({ component: 'node' }),
+    advertiseAddr: (bound: AddressInfo) => nodeAdvertiseAddr(config, bound),
+  });
+  const address = await service.start();
+  return { service, address };
+}
+
+/** The cluster a host identity belongs to: its certificate names it `<host_id>.<cluster>`. */
+function clusterOfIdentity(tlsCert: string, hostId: string): string {
+  const username = identityFromCertificate(tlsCert).username;
+  if (!username.startsWith(`${hostId}.`)) throw new BadParameterError(`the stored host identity belongs to "${username}", not to host ${hostId}`);
+  return username.slice(hostId.length + 1);
+}
+
+/** Dial a wildcard listen address over loopback. */
+function loopbackFor(addr: NetAddr): NetAddr {
+  return addr.host === '0.0.0.0' || addr.host === '::' || addr.host === '' ? { host: '127.0.0.1', port: addr.port } : addr;
+}
+
+/**
+ * The address the proxy dials this node at: the first public_addr, else the bound address, with a
+ * wildcard host replaced by advertise_ip or this host's first non-loopback IPv4 address.
+ */
+export function nodeAdvertiseAddr(config: TeleportConfig, bound: AddressInfo): string {
+  const pub = config.ssh.publicAddrs[0];
+  if (pub) return formatAddr(pub);
+  let host = bound.address;
+  if (host === '0.0.0.0' || host === '::') host = config.teleport.advertiseIp ?? guessHostIP();
+  return formatAddr({ host, port: bound.port });
+}
+
+function guessHostIP(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+/** What the proxy's SSH listener needs from an in-process auth server. */
+export interface StartProxySSHOptions {
+  config: TeleportConfig;
+  services: Services;
+  clusterName: string;
+  authAddr: () => NetAddr;
+  credentials: { keyPem: string; ssh: string };
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Starts the proxy's SSH listener (3023) reading nodes and CAs from the local backend. */
+export async function startProxySSH(opts: StartProxySSHOptions): Promise<{ server: ProxySSHServer; address: AddressInfo }> {
+  const { services, clusterName } = opts;
+  const server = new ProxySSHServer({
+    host: opts.config.proxy.listenAddr.host,
+    port: opts.config.proxy.listenAddr.port,
+    hostKey: createPrivateKey(opts.credentials.keyPem),
+    hostCert: opts.credentials.ssh,
+    access: {
+      clusterName,
+      userCAKeys: async () => caSSHPublicBlobs(await services.authorities('user').get(clusterName)),
+      nodes: () => services.nodes.list(),
+      authAddr: () => formatAddr(loopbackFor(opts.authAddr())),
+    },
+    clock: opts.clock,
+    logger: opts.logger.child({ component: 'proxy:ssh' }),
+  });
+  const address = await server.start();
+  return { server, address };
+}
