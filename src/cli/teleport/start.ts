@@ -52,6 +52,8 @@ function banner(io: CliIO, proc: TeleportProcess, cfg: TeleportConfig, configPat
   const lines: string[] = [];
   if (a.auth) lines.push(`[AUTH]    Auth service ${VERSION} is starting on ${formatAddr(a.auth)}.`);
   if (a.proxyWeb) lines.push(`[PROXY]   Web proxy service ${VERSION} is starting on ${formatAddr(a.proxyWeb)}.`);
+  if (a.proxySSH) lines.push(`[PROXY]   SSH proxy service ${VERSION} is starting on ${formatAddr(a.proxySSH)}.`);
+  if (a.nodeSSH) lines.push(`[NODE]    Service ${VERSION} is starting on ${formatAddr(a.nodeSSH)}.`);
   if (a.diag) lines.push(`[DIAG]    Diagnostics service is listening on ${formatAddr(a.diag)}.`);
   io.stdout.write(lines.join('\n') + '\n');
   if (a.auth) {
@@ -65,6 +67,13 @@ function banner(io: CliIO, proc: TeleportProcess, cfg: TeleportConfig, configPat
         ...(web ? [`Web address: ${web}`] : []),
         'Create the first user (it prints an invite link) with:',
         `  ${tctl} users add alice --roles=access,editor --logins=root`,
+        ...(web
+          ? [
+              'Then, after setting the password at the link:',
+              `  tsh login --proxy=${proc.proxyPublicAddr()} --user=alice${cfg.proxy.httpsKeypairs.length === 0 ? ' --insecure' : ''}`,
+              ...(a.nodeSSH ? [`  tsh ssh root@${cfg.teleport.nodename}`] : []),
+            ]
+          : []),
         '',
       ].join('\n'),
     );
