@@ -169,7 +169,7 @@ export async function startOurCluster({ dir, cipher, kex, profile = false }) {
     const rows = [jumpRow];
     const missing = [];
     for (const make of [tshSshRow, opensshViaTshConfig]) {
-      const row = await make({ dir, env, cipher, kex, serverPid: child.pid });
+      const row = await make({ dir, env, cipher, kex, nodePort: ports.node, serverPid: child.pid });
       if (row.missing) missing.push(row.missing);
       else rows.push(row);
     }
@@ -205,20 +205,30 @@ async function tshSshRow({ env, serverPid }) {
  * The `tsh config` row: `ssh -F <file tsh config wrote>` to the node through the proxy (its
  * ProxyCommand is `tsh proxy ssh`), the cipher pinned on the command line; or why it cannot run.
  */
-async function opensshViaTshConfig({ dir, env, cipher, kex, serverPid }) {
+async function opensshViaTshConfig({ dir, env, cipher, kex, nodePort, serverPid }) {
   const name = 'OpenSSH via tsh config';
   const out = await run(bin('tsh'), ['--insecure', 'config'], { env, allowFailure: true });
   if (out.code !== 0) return missingRow(name, out);
   const sshConfig = join(dir, 'tsh_ssh_config');
   await writeFile(sshConfig, out.stdout);
   const pin = ['-o', `Ciphers=${cipher}`, ...(kex ? ['-o', `KexAlgorithms=${kex}`] : [])];
+  // tsh config says `Port 3022` (Teleport's default); our node listens on a random port, and the
+  // proxy matches the port when one is given.
+  const base = ['ssh', '-F', sshConfig, ...pin, '-p', String(nodePort)];
   const row = {
     side: 'ours',
     name,
     env,
-    args: (command) => ['ssh', '-F', sshConfig, ...pin, `root@${NODENAME}.${CLUSTER}`, command],
+    args: (command) => [...base, `root@${NODENAME}.${CLUSTER}`, command],
     serverPids: () => [serverPid],
   };
-  const check = await run(...splitArgv(row.args('true')), { env, allowFailure: true });
+  let check = await run(...splitArgv(row.args('true')), { env, allowFailure: true });
+  if (check.code !== 0 && /no matching host key type/.test(check.stderr)) {
+    // tsh config's HostKeyAlgorithms names the host CA's key type, not the host key's: accept
+    // OpenSSH's defaults too, and say so under the table.
+    base.push('-o', 'HostKeyAlgorithms=+ecdsa-sha2-nistp256-cert-v01@openssh.com');
+    row.note = `${name}: ran with -o HostKeyAlgorithms=+ecdsa-sha2-nistp256-cert-v01@openssh.com (${check.stderr.trim().split('\n').at(-1)})`;
+    check = await run(...splitArgv(row.args('true')), { env, allowFailure: true });
+  }
   return check.code === 0 ? row : missingRow(name, check);
 }

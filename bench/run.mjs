@@ -1,7 +1,7 @@
 // Running the benchmark's commands: spawn one to completion and time it, start long-lived servers
 // that are killed on exit (also on Ctrl-C or a crash), pick free loopback ports, take medians.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -123,4 +123,39 @@ export function cpuSeconds(pid, { children = false } = {}) {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const at = children ? 13 : 11;
   return (Number(fields[at]) + Number(fields[at + 1])) / 100;
+}
+
+const CPUACCT = '/sys/fs/cgroup/cpuacct';
+
+/**
+ * A cgroup (v1 cpuacct) that counts the CPU of a command and of every process it starts, also
+ * those it does not wait for (OpenSSH does not reap its ProxyCommand or ProxyJump ssh, so their CPU
+ * never reaches our cutime). Undefined where cpuacct is not mounted writable.
+ */
+export function createCpuGroup(name) {
+  const dir = `${CPUACCT}/${name}`;
+  try {
+    mkdirSync(dir);
+    writeFileSync(`${dir}/cpuacct.usage`, '0');
+  } catch {
+    return undefined;
+  }
+  return {
+    /** `[cmd, ...args]` that joins this group before running the command. */
+    wrap: (argv) => ['sh', '-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', dir, ...argv],
+    /** CPU seconds used in the group so far. */
+    seconds: () => Number(readFileSync(`${dir}/cpuacct.usage`, 'utf8')) / 1e9,
+    /** Removes the group once its processes (a ProxyCommand may linger a moment) have exited. */
+    async remove() {
+      for (let i = 0; i < 50; i++) {
+        try {
+          rmdirSync(dir);
+          return;
+        } catch {
+          await sleep(100);
+        }
+      }
+      process.stderr.write(`bench: could not remove cgroup ${dir}: a process is still inside\n`);
+    },
+  };
 }

@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { makeOpenSshKeys, openSshVersion, startOpenSshPair } from './openssh.mjs';
 import { buildDist, startOurCluster } from './cluster.mjs';
 import { monotonicUs, profileClients, summarizeCpuProfile } from './cpu-profile.mjs';
-import { cpuSeconds, median, run, stopAll } from './run.mjs';
+import { cpuSeconds, createCpuGroup, median, run, stopAll } from './run.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -59,8 +59,11 @@ const kex = opts.kex === 'default' ? undefined : opts.kex;
 const sides = opts.only ? [opts.only] : ['openssh', 'ours'];
 const GiB = 1024 ** 3;
 
-/** CPU seconds used so far by this script's reaped children: every client we ran. */
-const clientCpu = () => cpuSeconds(process.pid, { children: true });
+// Client CPU: a cgroup holding the clients of the throughput runs (with their ProxyCommand and
+// ProxyJump processes, which OpenSSH does not reap), else the CPU of the children we reaped.
+const clientGroup = createCpuGroup(`bench-ssh-${process.pid}`);
+const clientCpu = () => clientGroup?.seconds() ?? cpuSeconds(process.pid, { children: true });
+const inClientGroup = (argv) => clientGroup?.wrap(argv) ?? argv;
 
 /** Checks that `row` reaches the target and returns the output whole (1 MiB through a pipe). */
 async function verify(row) {
@@ -77,7 +80,7 @@ async function throughputSample(row) {
   const serverCpu = () =>
     row.serverPids().reduce((sum, pid) => sum + cpuSeconds(pid) + cpuSeconds(pid, { children: true }), 0);
   const [c0, s0] = [clientCpu(), serverCpu()];
-  const [cmd, ...args] = row.args(`head -c ${bytes} /dev/zero`);
+  const [cmd, ...args] = inClientGroup(row.args(`head -c ${bytes} /dev/zero`));
   const started = monotonicUs();
   const { ms } = await run(cmd, args, { env: row.env, discardStdout: true });
   // When the server is profiled, its samples in these windows are this row's.
@@ -120,6 +123,7 @@ async function machineFacts() {
   return [
     `machine: ${availableParallelism()} cores (${cpu}), Node ${process.version}`,
     `OpenSSH: ${await openSshVersion()}`,
+    `client CPU from ${clientGroup ? 'a cpuacct cgroup' : 'reaped children only (ProxyCommand/ProxyJump not counted)'}`,
     `key exchange ${kex ?? "each side's default"}; size ${opts.size} (${bytes} bytes), ${runs} throughput runs and ${latencyRuns} \`true\` runs per row, medians`,
   ].join('\n');
 }
@@ -225,7 +229,7 @@ try {
       if (rows.length === 0) continue;
       log(`${cipher}: ${rows.map((r) => r.name).join(', ')}`);
       const figures = await measure(rows);
-      rows.forEach((row, i) => results.push({ cipher, side: row.side, name: row.name, ...figures[i] }));
+      rows.forEach((row, i) => results.push({ cipher, side: row.side, name: row.name, note: row.note, ...figures[i] }));
       if (opts.profile) reports.push(...(await profileOurClients(rows, cipher, join(work, `profiles-${cipher}`))));
     } finally {
       for (const close of closers.reverse()) {
@@ -238,12 +242,15 @@ try {
   process.stdout.write(`${await machineFacts()}\n\n${formatTable(results)}\n`);
   if (opts.profile) process.stdout.write('(teleport ran under --cpu-prof: its figures are somewhat lower than without)\n');
   for (const report of reports) process.stdout.write(`\n${report}\n`);
+  const notes = results.map((r) => r.note && `${r.cipher}: ${r.note}`).filter(Boolean);
+  if (notes.length) process.stdout.write(`\nnotes:\n${notes.map((n) => `  ${n}`).join('\n')}\n`);
   if (problems.length) {
     process.stdout.write(`\nrows missing:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
     process.exitCode = 1;
   }
 } finally {
   await stopAll();
+  await clientGroup?.remove();
   if (opts.keep) log(`kept ${work}`);
   else await rm(work, { recursive: true, force: true });
 }
