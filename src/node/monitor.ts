@@ -10,6 +10,9 @@ import type { SSHConnection } from '../sshutils/index.js';
 import type { NodeIdentity } from './authorize.js';
 import type { Ticker } from './ticker.js';
 
+/** Real time between telling the client why and closing its connection. */
+export const MESSAGE_GRACE_MS = 200;
+
 /** What the monitor watches and how it tells the client. */
 export interface MonitorOptions {
   conn: SSHConnection;
@@ -35,7 +38,9 @@ export function monitorConnection(opts: MonitorOptions): void {
     stop();
     opts.logger.info({ login: identity.login, user: identity.teleportUser, remote_addr: conn.remoteAddress, reason }, 'disconnecting client');
     opts.notify(message);
-    conn.close();
+    // OpenSSH exits on the disconnect without printing channel data it has not written out yet:
+    // give the message a moment to reach the terminal first.
+    setTimeout(() => conn.close(), MESSAGE_GRACE_MS).unref();
   };
   const stop = opts.ticker.add(() => {
     if (done) return;

@@ -25,7 +25,7 @@ import {
 import type { SSHCertificate } from '../../sshca/index.js';
 import type { NodeAccessPoint } from '../access-point.js';
 import type { LabelRunner } from '../command-labels.js';
-import { NodeService } from '../node-service.js';
+import { NodeService, type NodeServiceOptions } from '../node-service.js';
 import type { SessionEvent } from '../session-events.js';
 
 const HOUR = 3600_000;
@@ -122,6 +122,9 @@ export interface TestNodeOptions {
   labelRunner?: LabelRunner;
   events?: SessionEvent[];
   handshakeTimeoutMs?: number;
+  advertiseAddr?: NodeServiceOptions['advertiseAddr'];
+  /** Adjust the access point before the node starts. */
+  beforeStart?(access: MemoryAccessPoint): void;
   /** Write the node's log as JSON lines to this file. */
   logFile?: string;
 }
@@ -160,8 +163,10 @@ export async function startTestNode(opts: TestNodeOptions = {}) {
     tickMs: opts.tickMs ?? 50,
     labelRunner: opts.labelRunner,
     handshakeTimeoutMs: opts.handshakeTimeoutMs,
+    advertiseAddr: opts.advertiseAddr,
     onSessionEvent: opts.events ? (e) => opts.events!.push(e) : undefined,
   });
+  opts.beforeStart?.(access);
   const address = await node.start();
   const dir = await mkdtemp(join(tmpdir(), 'node-test-'));
   await chmod(dir, 0o755);
@@ -196,6 +201,12 @@ export async function startTestNode(opts: TestNodeOptions = {}) {
         '-p', String(address.port),
         `${login}@127.0.0.1`,
       ];
+    },
+    /** scp/sftp options for `identity` (port as -P); the host is `${login}@127.0.0.1`. */
+    copyArgs(identity: string): string[] {
+      const a = this.args(identity);
+      const i = a.indexOf('-p');
+      return [...a.slice(0, i), '-P', a[i + 1]];
     },
     async cleanup() {
       await node.close();
@@ -290,4 +301,10 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs 
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error('condition not met in time');
+}
+
+/** The uid of a local account (getent), or -1. */
+export function lookupUid(login: string): number {
+  const r = spawnSync('getent', ['passwd', login], { encoding: 'utf8' });
+  return r.status === 0 ? Number(r.stdout.split(':')[2]) : -1;
 }
