@@ -80,8 +80,8 @@ export async function call<T>(opts: TransportOptions, method: string, path: stri
         method,
         path,
         ...tlsOpts,
-        ...(socket && { createConnection: () => socket }),
-        agent: false,
+        // node:https ignores createConnection whenever an agent is set (agent: false included).
+        ...(socket ? { createConnection: () => socket } : { agent: false }),
         timeout: opts.timeoutMs ?? 30_000,
         headers: {
           accept: 'application/json',
