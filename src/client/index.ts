@@ -29,5 +29,5 @@ export { parseScpTarget } from './scp-target.js';
 export type { ScpTarget } from './scp-target.js';
 export { copyFiles, localSide, remoteSide } from './file-transfer.js';
 export type { CopyOptions, FileInfo, FileSide, ProgressFn } from './file-transfer.js';
-export { hostKeyAlgorithms, renderSSHConfig } from './ssh-config.js';
+export { HOST_KEY_ALGORITHMS, renderSSHConfig } from './ssh-config.js';
 export type { SSHConfigParams } from './ssh-config.js';

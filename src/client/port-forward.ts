@@ -20,7 +20,8 @@ export type Dialer = (host: string, port: number) => Promise<Duplex>;
 
 async function listen(host: string, port: number, onConnection: (s: Socket) => void): Promise<LocalListener> {
   const conns = new Set<Socket>();
-  const server: Server = createServer((s) => {
+  // Half-open: a client that is done sending still gets the rest of the answer.
+  const server: Server = createServer({ allowHalfOpen: true }, (s) => {
     conns.add(s);
     s.on('close', () => conns.delete(s));
     onConnection(s);
@@ -69,7 +70,7 @@ export function startDynamicForward(opts: { bindHost: string; bindPort: number }
 
 /** `-R`'s local end: carry one forwarded connection to `destHost:destPort` on this machine. */
 export function connectLocal(stream: Duplex, destHost: string, destPort: number, onError: (err: unknown) => void = () => {}): void {
-  const sock = netConnect(destPort, destHost);
+  const sock = netConnect({ port: destPort, host: destHost, allowHalfOpen: true });
   let connected = false;
   stream.pause();
   sock.once('connect', () => {

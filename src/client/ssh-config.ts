@@ -16,23 +16,19 @@ export interface SSHConfigParams {
   certificateFilePath: string;
   /** Absolute path of the tsh to run as ProxyCommand. */
   tshPath: string;
-  /** Key types of the cluster's host CAs: HostKeyAlgorithms lists their certificate algorithms. */
-  hostCAKeyTypes: string[];
   /** Node SSH port (default 3022). */
   port?: number;
   /** `-l`: a `User` line for both blocks. */
   login?: string;
 }
 
-/** Host certificate algorithms OpenSSH must accept for CAs of these key types (RSA: SHA-2 first). */
-export function hostKeyAlgorithms(caKeyTypes: string[]): string[] {
-  const out: string[] = [];
-  for (const t of caKeyTypes.length > 0 ? caKeyTypes : ['ssh-ed25519']) {
-    if (t === 'ssh-rsa') out.push(`rsa-sha2-512${CERT_SUFFIX}`, `rsa-sha2-256${CERT_SUFFIX}`);
-    else out.push(`${t}${CERT_SUFFIX}`);
-  }
-  return [...new Set(out)];
-}
+/**
+ * HostKeyAlgorithms: host certificates only, of every key type a host may have (our hosts are not
+ * all RSA, as Teleport's template assumes); RSA with SHA-2 only.
+ */
+export const HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256'].map(
+  (a) => a + CERT_SUFFIX,
+);
 
 /** The config text, ending with a newline. */
 export function renderSSHConfig(p: SSHConfigParams): string {
@@ -45,7 +41,7 @@ export function renderSSHConfig(p: SSHConfigParams): string {
     `    UserKnownHostsFile "${p.knownHostsPath}"`,
     `    IdentityFile "${p.identityFilePath}"`,
     `    CertificateFile "${p.certificateFilePath}"`,
-    `    HostKeyAlgorithms ${hostKeyAlgorithms(p.hostCAKeyTypes).join(',')}`,
+    `    HostKeyAlgorithms ${HOST_KEY_ALGORITHMS.join(',')}`,
     ...user,
     '',
     `# Flags for all ${p.cluster} hosts except the proxy`,

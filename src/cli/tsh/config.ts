@@ -30,7 +30,6 @@ export const configCommand: CommandSpec<TshCtx> = {
         identityFilePath: paths.key,
         certificateFilePath: paths.sshCert,
         tshPath: ctx.sys.executablePath ?? 'tsh',
-        hostCAKeyTypes: id.hostCAs.map((c) => c.keyType),
         ...(typeof inv.flags.port === 'number' && { port: inv.flags.port }),
         ...(login && { login }),
       }),
