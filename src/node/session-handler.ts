@@ -182,28 +182,34 @@ async function launch(req: RunRequest, ch: SSHChannel, c: RunContext): Promise<R
       log.warn({ err: (err as Error).message }, 'cannot create the agent socket');
     }
   }
-  const env = buildEnvironment({
-    user,
-    path: await loginDefsPath(user.uid),
-    remoteAddress: c.session.conn.remoteAddress,
-    remotePort: c.session.conn.remotePort,
-    localAddress: c.session.conn.localAddress,
-    localPort: c.session.conn.localPort,
-    sessionId: c.sessionId,
-    teleportUser: id.teleportUser,
-    hostId: deps.hostId,
-    clusterName: deps.clusterName,
-    term: tty ? c.pty?.term : undefined,
-    client: c.clientEnv,
-    userFile: deps.permitUserEnv ? await readUserEnvironmentFile(user) : {},
-    agentSocket: agent?.path,
-  });
-  const cwd = (await isDirectory(user.home)) ? user.home : '/';
-  const proc = tty
-    ? startPtyProcess(cmd.file, cmd.args, { cwd, env, term: c.pty!.term, cols: c.pty!.cols, rows: c.pty!.rows }, ch, (err) =>
-        log.warn({ err: err.message }, 'terminal error'),
-      )
-    : startPipeProcess(cmd, { cwd, env }, ch);
+  let proc: RunningProcess;
+  try {
+    const env = buildEnvironment({
+      user,
+      path: await loginDefsPath(user.uid),
+      remoteAddress: c.session.conn.remoteAddress,
+      remotePort: c.session.conn.remotePort,
+      localAddress: c.session.conn.localAddress,
+      localPort: c.session.conn.localPort,
+      sessionId: c.sessionId,
+      teleportUser: id.teleportUser,
+      hostId: deps.hostId,
+      clusterName: deps.clusterName,
+      term: tty ? c.pty?.term : undefined,
+      client: c.clientEnv,
+      userFile: deps.permitUserEnv ? await readUserEnvironmentFile(user) : {},
+      agentSocket: agent?.path,
+    });
+    const cwd = (await isDirectory(user.home)) ? user.home : '/';
+    proc = tty
+      ? startPtyProcess(cmd.file, cmd.args, { cwd, env, term: c.pty!.term, cols: c.pty!.cols, rows: c.pty!.rows }, ch, (err) =>
+          log.warn({ err: err.message }, 'terminal error'),
+        )
+      : startPipeProcess(cmd, { cwd, env }, ch);
+  } catch (err) {
+    await agent?.close();
+    throw err;
+  }
   const conn = c.session.conn;
   const base: Omit<SessionEventBase, 'time'> = {
     sessionId: c.sessionId,
