@@ -9,6 +9,7 @@ import { request } from 'node:https';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { serverOffer } from './kexinit.mjs';
 import { freePort, run, startServer, stopServer, waitForPort } from './run.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -173,6 +174,12 @@ export async function startOurCluster({ dir, cipher, kex, profile = false }) {
       if (row.missing) missing.push(row.missing);
       else rows.push(row);
     }
+    // tsh cannot be told a cipher: its legs are pinned only if our servers offer nothing else.
+    const offered = (await serverOffer(ports.proxySsh)).ciphers;
+    if (offered[0] !== cipher) {
+      const unpinned = `tsh's own legs used ${offered[0]} (our proxy offers ${offered.length} ciphers: teleport.ciphers is not applied)`;
+      for (const row of rows.filter((r) => r.env)) row.note = [row.note, unpinned].filter(Boolean).join('; ');
+    }
     return { rows, missing, pid: child.pid, close };
   } catch (err) {
     await close();
@@ -227,7 +234,7 @@ async function opensshViaTshConfig({ dir, env, cipher, kex, nodePort, serverPid 
     // tsh config's HostKeyAlgorithms names the host CA's key type, not the host key's: accept
     // OpenSSH's defaults too, and say so under the table.
     base.push('-o', 'HostKeyAlgorithms=+ecdsa-sha2-nistp256-cert-v01@openssh.com');
-    row.note = `${name}: ran with -o HostKeyAlgorithms=+ecdsa-sha2-nistp256-cert-v01@openssh.com (${check.stderr.trim().split('\n').at(-1)})`;
+    row.note = `ran with -o HostKeyAlgorithms=+ecdsa-sha2-nistp256-cert-v01@openssh.com (${check.stderr.trim().split('\n').at(-1)})`;
     check = await run(...splitArgv(row.args('true')), { env, allowFailure: true });
   }
   return check.code === 0 ? row : missingRow(name, check);

@@ -4,6 +4,7 @@
 // through `ProxyJump jump`, exactly `ssh -J jump node`.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { serverOffer } from './kexinit.mjs';
 import { freePort, run, startServer, stopServer, waitForPort } from './run.mjs';
 
 const SSHD = '/usr/sbin/sshd';
@@ -99,6 +100,8 @@ export async function startOpenSshPair({ dir, keys, cipher, kex }) {
       const child = startServer(SSHD, ['-D', '-e', '-f', config], { logFile: join(dir, `sshd_${name}.log`) });
       daemons.push(child);
       await waitForPort(ports[name], { child });
+      const { ciphers } = await serverOffer(ports[name]);
+      if (ciphers.join() !== cipher) throw new Error(`sshd ${name} offers ${ciphers.join(',')}, not only ${cipher}`);
     }
   } catch (err) {
     await Promise.all(daemons.map((c) => stopServer(c)));

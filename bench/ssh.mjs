@@ -242,7 +242,7 @@ try {
   process.stdout.write(`${await machineFacts()}\n\n${formatTable(results)}\n`);
   if (opts.profile) process.stdout.write('(teleport ran under --cpu-prof: its figures are somewhat lower than without)\n');
   for (const report of reports) process.stdout.write(`\n${report}\n`);
-  const notes = results.map((r) => r.note && `${r.cipher}: ${r.note}`).filter(Boolean);
+  const notes = [...new Set(results.filter((r) => r.note).map((r) => `${r.cipher}, ${r.name}: ${r.note}`))];
   if (notes.length) process.stdout.write(`\nnotes:\n${notes.map((n) => `  ${n}`).join('\n')}\n`);
   if (problems.length) {
     process.stdout.write(`\nrows missing:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
