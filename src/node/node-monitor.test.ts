@@ -33,10 +33,13 @@ describe.skipIf(skip !== undefined)('connection monitor', () => {
     n.access.addRole(newRole('idle', { options: { client_idle_timeout: '1m' }, allow: { logins: [TEST_LOGIN], node_labels: { '*': '*' } } }));
     const s = longSession(n, await n.identity({ roles: ['access', 'idle'] }));
     await waitFor(() => s.out().includes('started'));
+    // Activity is sampled on ticks: let the session's last packets be seen before moving time.
+    await new Promise((r) => setTimeout(r, 300));
     clock.advance(MINUTE - 1000);
     await new Promise((r) => setTimeout(r, 300));
     expect(s.child.exitCode).toBeNull();
-    clock.advance(2000);
+    // A full timeout more, in case late packets were counted as activity after the first jump.
+    clock.advance(MINUTE + 1000);
     expect(await s.exit).toBe(255);
     expect(s.err()).toContain('Client exceeded idle timeout of 1m0s');
   });
