@@ -13,6 +13,8 @@ import { hostVerifier } from './known-hosts.js';
 /** Options of ProxyClient.connect. */
 export interface ProxyClientOptions {
   identity: ClientIdentity;
+  /** The cluster to reach through this proxy (`--cluster`); default the identity's. */
+  cluster?: string;
   /** Epoch ms now (certificate validity checks). */
   now?: () => number;
   timeoutMs?: number;
@@ -38,6 +40,8 @@ export class ProxyClient {
   private constructor(
     private readonly ssh: SSHClient,
     readonly identity: ClientIdentity,
+    /** The cluster nodes and the auth API are asked for (`proxy:...@cluster`). */
+    readonly cluster: string,
     private readonly now: () => number,
     private readonly timeoutMs: number | undefined,
   ) {}
@@ -63,7 +67,7 @@ export class ProxyClient {
         verifyHostKey: (k) => verifier.verify(k),
         ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }),
       });
-      return new ProxyClient(ssh, id, now, opts.timeoutMs);
+      return new ProxyClient(ssh, id, opts.cluster || id.cluster, now, opts.timeoutMs);
     } catch (err) {
       const refused = verifier.refusal();
       if (refused) throw refused;
@@ -74,14 +78,12 @@ export class ProxyClient {
     }
   }
 
-  /** The cluster this proxy serves (the identity's). */
-  get cluster(): string {
-    return this.identity.cluster;
-  }
-
-  /** A raw byte stream to `host:port` in `cluster` (default the identity's), what `tsh proxy ssh` relays. */
-  dial(host: string, port: number, cluster = this.cluster): Promise<SubsystemChannel> {
-    return this.ssh.subsystem(`proxy:${formatHostPort(host, port)}@${cluster}`);
+  /**
+   * A raw byte stream to `host:port` (what `tsh proxy ssh` relays). Rejects with
+   * SubsystemRefusedError carrying the proxy's reason (an unknown node, a bad request).
+   */
+  dial(host: string, port: number): Promise<SubsystemChannel> {
+    return this.ssh.subsystem(`proxy:${formatHostPort(host, port)}@${this.cluster}`);
   }
 
   /** The auth API through the proxy, with the user's TLS certificate. */
@@ -89,10 +91,11 @@ export class ProxyClient {
     const id = this.identity;
     return new AuthClient({
       // Only named in messages: every request dials through the proxy.
-      addr: `auth.${id.cluster}:3025`,
+      addr: `auth.${this.cluster}:3025`,
+      // The certificate and SNI of the cluster that issued the credentials.
       clusterName: id.cluster,
       credentials: { keyPem: id.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), certPem: id.tlsCertPem, caPems: id.tlsCAs },
-      dial: () => this.ssh.subsystem(`proxy:@${id.cluster}`),
+      dial: () => this.ssh.subsystem(`proxy:@${this.cluster}`),
       ...(this.timeoutMs && { timeoutMs: this.timeoutMs }),
     });
   }

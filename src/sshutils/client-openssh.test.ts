@@ -170,3 +170,34 @@ describe.skipIf(skip !== undefined)('our client with OpenSSH sshd', () => {
     await c.closed;
   });
 });
+
+describe.skipIf(skip !== undefined)('agent forwarding refused by OpenSSH sshd', () => {
+  it('runs the session without the agent, and says so', async () => {
+    const sshd = await openSSHServer(['node.test'], ['AllowAgentForwarding no']);
+    const sock = join(sshd.dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 50 && !(await canConnect(sock)); i++) await new Promise((r) => setTimeout(r, 50));
+      const user = generateKeyPair('ed25519');
+      const c = await connectSSH({
+        sock: sshd.connect(),
+        username: sshd.login,
+        privateKey: user.privateKey,
+        cert: sshd.userCA.sign(user.publicKey, 'user', [sshd.login]).blob,
+        verifyHostKey: () => true,
+        agent: sock,
+        agentForward: true,
+      });
+      const p = await c.exec('echo "sock=${SSH_AUTH_SOCK:-none}"');
+      p.stdin.end();
+      const [out] = await Promise.all([collect(p.stdout), collect(p.stderr)]);
+      expect(out).toBe('sock=none\n');
+      expect(p.agentForwardRefused).toBe(true);
+      expect(await p.exit).toEqual({ code: 0 });
+      c.close();
+    } finally {
+      agent.kill();
+      await sshd.cleanup();
+    }
+  });
+});

@@ -32,7 +32,10 @@ export interface ConnectSSHOptions {
   cert?: string | Buffer;
   /** Trust decision for the host key or host certificate; false aborts the handshake. */
   verifyHostKey(key: HostKeyInfo): boolean;
-  /** Ask the server to forward `agent` (an ssh-agent socket path) on sessions. */
+  /**
+   * Ask the server to forward `agent` (an ssh-agent socket path) on sessions. A server that
+   * refuses does not fail the session: it runs without, with `agentForwardRefused` set.
+   */
   agentForward?: boolean;
   agent?: string;
   /** Handshake timeout in ms (default 20000). */
@@ -61,6 +64,8 @@ export interface SSHProcess {
   resize(cols: number, rows: number): void;
   /** Send a signal by name without SIG (`TERM`, `INT`). */
   signal(name: string): void;
+  /** True when agent forwarding was asked for and the server said no. */
+  agentForwardRefused?: boolean;
 }
 
 /** Where a connection the server forwarded to us (`forwarded-tcpip`) came from and arrived. */
@@ -139,7 +144,7 @@ export function connectSSH(opts: ConnectSSHOptions): Promise<SSHClient> {
     client.once('ready', () => {
       client.removeAllListeners('error');
       client.on('error', () => {});
-      resolve(wrapClient(client));
+      resolve(wrapClient(client, opts.agentForward === true && opts.agent !== undefined));
     });
     client.once('error', (err: Error & { level?: string }) => {
       client.end();
@@ -154,8 +159,8 @@ export function connectSSH(opts: ConnectSSHOptions): Promise<SSHClient> {
       port: opts.port,
       username: opts.username,
       readyTimeout: opts.timeoutMs ?? 20_000,
+      // Forwarding is asked for per session (see wrapClient), so that a refusal is not fatal.
       agent: opts.agent,
-      agentForward: opts.agentForward === true && opts.agent !== undefined,
       algorithms: { serverHostKey: HOST_KEY_ALGOS as never },
       authHandler: [{ type: 'publickey', username: opts.username, key: key as never }] as never,
       hostVerifier: (blob: Buffer) => {
@@ -177,7 +182,15 @@ function verifyHost(blob: Buffer, verify: ConnectSSHOptions['verifyHostKey']): b
   }
 }
 
-function wrapClient(client: ssh2.Client): SSHClient {
+/** ssh2's words when the server refuses `auth-agent-req@openssh.com` (it has no error codes). */
+const AGENT_REFUSED = 'Unable to request agent forwarding';
+
+/** ssh2 takes `agentForward` per session; its typings do not list it. */
+function agentOpt(on: boolean): object {
+  return { agentForward: on };
+}
+
+function wrapClient(client: ssh2.Client, forwardAgent: boolean): SSHClient {
   const channel = <T>(open: (cb: (err: Error | undefined, ch: T) => void) => void): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       try {
@@ -195,13 +208,25 @@ function wrapClient(client: ssh2.Client): SSHClient {
     if (!handler) return reject();
     handler(quiet(accept()), { bindHost: info.destIP, bindPort: info.destPort, originHost: info.srcIP, originPort: info.srcPort });
   });
+  // A session with agent forwarding when asked for; when the server refuses it, the same session
+  // again without (as OpenSSH carries on with a warning).
+  const session = async (open: (agentForward: boolean) => (cb: (err: Error | undefined, ch: ClientChannel) => void) => void): Promise<SSHProcess> => {
+    if (!forwardAgent) return wrapProcess(await channel<ClientChannel>(open(false)));
+    try {
+      return wrapProcess(await channel<ClientChannel>(open(true)));
+    } catch (err) {
+      if ((err as Error).cause === undefined || ((err as Error).cause as Error).message !== AGENT_REFUSED) throw err;
+      return { ...wrapProcess(await channel<ClientChannel>(open(false))), agentForwardRefused: true };
+    }
+  };
   return {
-    exec: (command, o = {}) =>
-      channel<ClientChannel>((cb) => client.exec(command, { pty: ptyOpts(o.pty), env: o.env }, cb)).then(wrapProcess),
+    exec: (command, o = {}) => session((agentForward) => (cb) => client.exec(command, { pty: ptyOpts(o.pty), env: o.env, ...agentOpt(agentForward) }, cb)),
     shell: (o = {}) =>
-      channel<ClientChannel>((cb) =>
-        o.pty === undefined ? client.shell(false, { env: o.env }, cb) : client.shell(ptyOpts(o.pty) as PseudoTtyOptions, { env: o.env }, cb),
-      ).then(wrapProcess),
+      session((agentForward) => (cb) =>
+        o.pty === undefined
+          ? client.shell(false, { env: o.env, ...agentOpt(agentForward) }, cb)
+          : client.shell(ptyOpts(o.pty) as PseudoTtyOptions, { env: o.env, ...agentOpt(agentForward) }, cb),
+      ),
     subsystem: (name) =>
       new Promise<SubsystemChannel>((resolve, reject) => {
         try {

@@ -25,9 +25,8 @@ export const proxySSHCommand: CommandSpec<TshCtx> = {
   async run(inv, ctx) {
     const proxy = await connectProxy(inv, ctx);
     try {
-      const cluster = typeof inv.flags.cluster === 'string' && inv.flags.cluster !== '' ? inv.flags.cluster : proxy.cluster;
-      const { host, port } = parseProxyTarget(String(inv.args.target), cluster);
-      const channel = await proxy.dial(host, port, cluster);
+      const { host, port } = parseProxyTarget(String(inv.args.target), proxy.cluster);
+      const channel = await proxy.dial(host, port);
       const sinks = byteSinks(inv.io, ctx.sys);
       let code = 0;
       channel.on('exit', (c: unknown) => {

@@ -30,6 +30,7 @@ export async function runSession(client: SSHClient, o: SessionOptions): Promise<
   const pty = o.pty ? { term: o.io.env.TERM || 'xterm', cols: size.cols, rows: size.rows } : undefined;
   const proc = o.command === undefined ? await client.shell({ ...(pty && { pty }) }) : await client.exec(o.command, { ...(pty && { pty }) });
   const sinks = byteSinks(o.io, o.sys);
+  if (proc.agentForwardRefused) o.io.stderr.write('WARNING: the node refused agent forwarding: the session runs without your agent.\n');
   let unsubscribe = () => {};
   if (term) {
     term.setRawMode(true);

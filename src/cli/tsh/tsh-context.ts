@@ -73,10 +73,11 @@ export function loadIdentity(inv: Invocation, ctx: TshCtx, opts: { allowExpired?
   });
 }
 
-/** Load the identity and log in to the proxy's SSH listener. */
+/** Load the identity and log in to the proxy's SSH listener (for `--cluster` when given). */
 export async function connectProxy(inv: Invocation, ctx: TshCtx): Promise<ProxyClient> {
   const identity = await loadIdentity(inv, ctx);
-  return ProxyClient.connect({ identity, ...(ctx.sys.now && { now: ctx.sys.now }) });
+  const cluster = typeof inv.flags.cluster === 'string' && inv.flags.cluster !== '' ? inv.flags.cluster : undefined;
+  return ProxyClient.connect({ identity, ...(cluster && { cluster }), ...(ctx.sys.now && { now: ctx.sys.now }) });
 }
 
 /**

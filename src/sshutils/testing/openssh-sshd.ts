@@ -27,8 +27,11 @@ export function sshdUnavailable(): string | undefined {
   return undefined;
 }
 
-/** A configured sshd: `connect()` starts one `sshd -i` and returns its stdio as a stream. */
-export async function openSSHServer(hostPrincipals = ['node.test']) {
+/**
+ * A configured sshd: `connect()` starts one `sshd -i` and returns its stdio as a stream.
+ * `extraConfig` lines come first, so they win over the defaults below.
+ */
+export async function openSSHServer(hostPrincipals = ['node.test'], extraConfig: string[] = []) {
   const files = await sshFiles();
   const userCA = makeCA();
   const hostCA = makeCA();
@@ -39,6 +42,7 @@ export async function openSSHServer(hostPrincipals = ['node.test']) {
   await writeFile(
     config,
     [
+      ...extraConfig,
       `HostKey ${hostKey}`,
       `HostCertificate ${hostKey}-cert.pub`,
       `TrustedUserCAKeys ${files.path('user_ca.pub')}`,
