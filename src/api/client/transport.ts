@@ -4,6 +4,7 @@
  * bodies to typed errors (from the HTTP status when the server sends no code, as Teleport's web API).
  */
 import { request } from 'node:https';
+import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { ConnectionProblemError, errorFromWire } from '../errors.js';
@@ -56,8 +57,10 @@ export interface CallResult<T> {
 export async function call<T>(opts: TransportOptions, method: string, path: string, body?: unknown): Promise<CallResult<T>> {
   const { host, port } = splitHostPort(opts.addr);
   const payload = body === undefined ? undefined : JSON.stringify(body);
+  // SNI may not be an IP address (RFC 6066; Node warns about it on every call).
+  const sni = opts.serverName ?? (isIP(host) ? undefined : host);
   const tlsOpts = {
-    servername: opts.serverName ?? host,
+    ...(sni !== undefined && { servername: sni }),
     ...(opts.credentials && { key: opts.credentials.keyPem, cert: opts.credentials.certPem }),
     ...((opts.caPems ?? opts.credentials?.caPems) && { ca: opts.caPems ?? opts.credentials?.caPems }),
     rejectUnauthorized: !opts.insecure,
