@@ -22,6 +22,7 @@ import type {
   UserCertsResponse,
   UserTokenResponse,
 } from '../auth-wire.js';
+import { searchQueryString, type AuditEventInput, type SearchEventsQuery, type SearchEventsResponse } from '../audit-wire.js';
 import { AccessDeniedError } from '../errors.js';
 import { matchPins } from './ca-pin.js';
 import { call, type ClientCredentials, type TransportOptions } from './transport.js';
@@ -132,6 +133,18 @@ export class AuthClient {
   }
   createUserToken(user: string, req: CreateUserTokenRequest): Promise<UserTokenResponse> {
     return this.req('POST', `/v1/users/${encodeURIComponent(user)}/token`, req);
+  }
+
+  /**
+   * Hosts only: records audit events (the auth server stamps cluster_name, refuses events naming
+   * another server_id than the caller's and validates each against the event registry).
+   */
+  async emitAuditEvents(events: AuditEventInput[]): Promise<void> {
+    await this.req('POST', '/v1/events', { events });
+  }
+  /** One page of audit events; needs `list` and `read` on `event` (auditor, access presets). */
+  searchEvents(q: SearchEventsQuery = {}): Promise<SearchEventsResponse> {
+    return this.req('GET', `/v1/events/search${searchQueryString(q)}`);
   }
 
   /** Public: what an invite/reset link is for. */
