@@ -47,6 +47,17 @@ function echoThrough(port: number, text: string): Promise<string> {
   });
 }
 
+/** Send `text`, shut down our sending side, and read everything until the peer closes. */
+function halfCloseThrough(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => s.end(text));
+    let got = '';
+    s.on('data', (d: Buffer) => (got += d.toString()));
+    s.on('error', reject);
+    s.on('close', () => resolve(got));
+  });
+}
+
 describe.skipIf(skip !== undefined)('forwarding through the node', () => {
   let t: TestNode;
   let echo: Server;
@@ -90,6 +101,30 @@ describe.skipIf(skip !== undefined)('forwarding through the node', () => {
     expect(child.exitCode).toBeNull();
     expect(await echoThrough(lport, 'ping-L')).toBe('ping-L');
     child.kill();
+  });
+
+  it('keeps half-closed connections open both ways (-L and -R), so a reply after EOF arrives', async () => {
+    // A server that answers only once its client has finished sending (as `nc -N` clients expect).
+    const replier = createServer({ allowHalfOpen: true }, (sock) => {
+      let buf = '';
+      sock.on('data', (d: Buffer) => (buf += d.toString()));
+      sock.on('end', () => sock.end(`got:${buf}`));
+    });
+    replier.listen(0, '127.0.0.1');
+    await once(replier, 'listening');
+    const rp = (replier.address() as AddressInfo).port;
+    try {
+      const [lport, rport] = [await freePort(), await freePort()];
+      const { child } = await sshN(await t.identity(), ['-L', `${lport}:127.0.0.1:${rp}`, '-R', `${rport}:127.0.0.1:${rp}`], (e) =>
+        e.includes('Entering interactive session'),
+      );
+      children.push(child);
+      expect(await halfCloseThrough(lport, 'via-L')).toBe('got:via-L');
+      expect(await halfCloseThrough(rport, 'via-R')).toBe('got:via-R');
+      child.kill();
+    } finally {
+      replier.close();
+    }
   });
 
   it('forwards ssh -R on a fixed and an allocated port, and stops listening when the client leaves', async () => {

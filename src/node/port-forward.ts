@@ -24,7 +24,8 @@ export function portForwardRefusal(id: NodeIdentity, nodeAllows: boolean): strin
 
 /** Serve one direct-tcpip request that was already authorized. */
 export function serveDirectTcpip(req: DirectTcpipRequest, logger: Logger): void {
-  const sock = connect({ host: req.destHost, port: req.destPort });
+  // Half-open sockets let a peer that shut down its sending side still read the reply.
+  const sock = connect({ host: req.destHost, port: req.destPort, allowHalfOpen: true });
   const timer = setTimeout(() => sock.destroy(new Error('dial timed out')), DIAL_TIMEOUT_MS);
   sock.once('error', (err) => {
     clearTimeout(timer);
@@ -49,7 +50,8 @@ export function serveDirectTcpip(req: DirectTcpipRequest, logger: Logger): void 
 /** Join a socket and a channel both ways; either side closing closes the other. */
 function pipeBoth(sock: Socket, ch: Duplex): void {
   sock.pipe(ch).pipe(sock);
-  ch.on('close', () => sock.destroy());
+  // Let what the channel delivered reach the socket before it goes.
+  ch.on('close', () => (sock.writableLength > 0 ? sock.end() : sock.destroy()));
   sock.on('close', () => ch.destroy());
 }
 
@@ -76,7 +78,7 @@ export class RemoteForwards {
       return req.accept();
     }
     if (this.listeners.has(key)) return req.reject();
-    const server = createServer((sock) => this.forward(sock, req.bindAddr, server));
+    const server = createServer({ allowHalfOpen: true }, (sock) => this.forward(sock, req.bindAddr, server));
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
