@@ -39,6 +39,7 @@ import { ResourceAPI } from './resources.js';
 import { completeUserToken, loginLocal, totpRegistration, userTokenInfo } from './user-setup.js';
 import type { StaticToken } from './tokens.js';
 import { canonicalSystemRole, checkJoinToken, listTokens, newProvisionToken, randomToken } from './tokens.js';
+import { WebSessions } from './web-sessions.js';
 
 /** What the auth service needs from its surroundings. */
 export interface AuthServiceOptions {
@@ -55,6 +56,8 @@ const RESET_TTL = { def: 8 * HOUR, max: 24 * HOUR };
 /** The operations. Every method taking a Caller throws AccessDeniedError when RBAC says no. */
 export class AuthService {
   readonly resources: ResourceAPI;
+  /** Browser sessions (the proxy's web UI): login, renew, logout. */
+  readonly webSessions: WebSessions;
   private readonly services: Services;
   private readonly staticTokens: StaticToken[];
 
@@ -62,6 +65,11 @@ export class AuthService {
     this.services = opts.services;
     this.staticTokens = opts.staticTokens ?? [];
     this.resources = new ResourceAPI(opts.services, opts.clusterName);
+    this.webSessions = new WebSessions({
+      services: opts.services,
+      authenticate: async (req) => loginLocal(this.services, req, await this.secondFactor()),
+      issue: (user, req) => this.certsForUser(user, req),
+    });
   }
 
   get clusterName(): string {

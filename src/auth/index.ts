@@ -4,3 +4,7 @@ export type { AuthServerOptions } from './auth-server.js';
 export { AuthService } from './auth-service.js';
 export type { StaticToken } from './tokens.js';
 export { CA_TYPES, caSSHPublicBlobs } from './authorities.js';
+export { BEARER_TOKEN_TTL, WebSessions } from './web-sessions.js';
+export type { WebSession } from './web-sessions.js';
+export type { Caller } from './caller.js';
+export { ruleContext } from './caller.js';

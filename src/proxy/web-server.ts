@@ -8,6 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
+import { systemClock, type Clock } from '../api/clock.js';
 import { BadParameterError, NotFoundError, TeleportError, errorCode, httpStatus } from '../api/errors.js';
 import { VERSION } from '../api/version.js';
 import type { AuthService } from '../auth/index.js';
@@ -16,7 +18,8 @@ import type { Logger } from '../log/index.js';
 
 const MAX_BODY = 1024 * 1024;
 import { defaultSSHPublicAddr, findResponse, pingResponse } from './ping.js';
-import { changePasswordWithToken, registerChallenge, sshCerts, tokenInfo } from './web-login.js';
+import { registerChallenge, sshCerts, tokenInfo } from './web-login.js';
+import { WebUI } from './web-routes.js';
 
 /** Options of the web listener. */
 export interface ProxyWebServerOptions {
@@ -29,14 +32,29 @@ export interface ProxyWebServerOptions {
   publicAddr: () => string;
   /** Where clients reach the proxy's SSH listener; default: the web host on port 3023. */
   sshPublicAddr?: () => string;
+  /** Where joining nodes reach the auth server (install scripts); default: the web host on port 3025. */
+  authPublicAddr?: () => string;
+  /** The built web UI; default web/dist next to the code. */
+  webDir?: string;
+  clock?: Clock;
   logger: Logger;
 }
 
 /** The listener; start() returns the bound address; close() is safe twice. */
 export class ProxyWebServer {
   private server?: Server;
+  private readonly ui: WebUI;
 
-  constructor(private readonly opts: ProxyWebServerOptions) {}
+  constructor(private readonly opts: ProxyWebServerOptions) {
+    this.ui = new WebUI({
+      auth: opts.auth,
+      logger: opts.logger,
+      clock: opts.clock ?? systemClock,
+      publicAddr: opts.publicAddr,
+      authPublicAddr: opts.authPublicAddr ?? (() => `${opts.publicAddr().replace(/:\d+$/, '')}:3025`),
+      ...(opts.webDir && { webDir: opts.webDir }),
+    });
+  }
 
   async start(): Promise<{ host: string; port: number }> {
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
@@ -49,6 +67,11 @@ export class ProxyWebServer {
       const pair = await this.keyPair();
       server = createHttpsServer({ cert: pair.certPem, key: pair.keyPem, minVersion: 'TLSv1.2' }, handler) as unknown as Server;
     }
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const url = new URL(req.url ?? '/', 'https://proxy');
+      const path = url.pathname.replace(/^\/v1(?=\/webapi\/)/, '');
+      if (!this.ui.handleUpgrade(req, socket, head, path, url.searchParams)) socket.destroy();
+    });
     this.server = server;
     const bound = await listen(server, this.opts.port, this.opts.host);
     this.opts.logger.info({ addr: `${bound.host}:${bound.port}`, tls: Boolean(this.opts.tls) }, 'proxy web listener is up');
@@ -58,6 +81,7 @@ export class ProxyWebServer {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    await this.ui.close();
     await closeServer(server);
   }
 
@@ -86,13 +110,14 @@ export class ProxyWebServer {
         return sendJSON(res, 200, findResponse(this.opts.auth, this.opts.publicAddr(), this.sshPublicAddr()));
       }
       if (req.method === 'GET' && path === '/webapi/version') return sendJSON(res, 200, { version: VERSION });
+      // The web UI: the app at /web, web sessions, cluster, admin and script routes.
+      if (await this.ui.handle(req, res, path, url.searchParams)) return;
       const auth = this.opts.auth;
       if (req.method === 'POST' && path === '/webapi/ssh/certs') return sendJSON(res, 200, await sshCerts(auth, await readJSONBody(req, MAX_BODY)));
       let m = /^\/webapi\/users\/password\/token\/([^/]+)$/.exec(path);
       if (req.method === 'GET' && m) return sendJSON(res, 200, await tokenInfo(auth, decodeURIComponent(m[1])));
       m = /^\/webapi\/mfa\/token\/([^/]+)\/registerchallenge$/.exec(path);
       if (req.method === 'POST' && m) return sendJSON(res, 200, await registerChallenge(auth, decodeURIComponent(m[1]), await readJSONBody(req, MAX_BODY)));
-      if (req.method === 'PUT' && path === '/webapi/users/password/token') return sendJSON(res, 200, await changePasswordWithToken(auth, await readJSONBody(req, MAX_BODY)));
       throw new NotFoundError(`not found: ${url.pathname}`);
     } catch (err) {
       const code = errorCode(err);

@@ -1,0 +1,103 @@
+/**
+ * Cluster-scoped read endpoints of the web UI: `GET /webapi/sites`, `/webapi/sites/:site/context`
+ * (who is logged in, what the UI may offer) and the nodes the user may reach
+ * (`/webapi/sites/:site/nodes` and `/resources?kinds=node`), in Teleport's JSON shapes.
+ */
+import { NotFoundError } from '../api/errors.js';
+import { nodeLabels, type Node } from '../api/types/index.js';
+import { VERSION } from '../api/version.js';
+import type { UserContext, WebAccess, WebCluster, WebNode, WebPage } from '../api/web-wire.js';
+import { ruleContext, type AuthService, type Caller } from '../auth/index.js';
+import { identityFromCertificate } from '../tlsca/index.js';
+import type { WebContext } from './web-auth.js';
+
+/** Teleport's alias for "the cluster this proxy serves". */
+const CURRENT_SITE = '-current-';
+
+/** Throws NotFoundError unless `site` names this cluster (or `-current-`). */
+export function checkSite(auth: AuthService, site: string): void {
+  if (site !== auth.clusterName && site !== CURRENT_SITE) throw new NotFoundError(`cluster "${site}" is not found`);
+}
+
+/** This cluster as `GET /webapi/sites` lists it. */
+export function webCluster(auth: AuthService, publicAddr: string): WebCluster {
+  return {
+    name: auth.clusterName,
+    lastConnected: new Date().toISOString(),
+    status: 'online',
+    publicURL: publicAddr,
+    authVersion: VERSION,
+    proxyVersion: VERSION,
+  };
+}
+
+function access(caller: Caller, kind: string): WebAccess {
+  const ctx = ruleContext(caller);
+  const can = (verb: string) => caller.checker.hasAccessToRule(ctx, kind, verb);
+  return { list: can('list'), read: can('read'), edit: can('update'), create: can('create'), remove: can('delete') };
+}
+
+/** `GET /webapi/sites/:site/context`. */
+export function userContext(auth: AuthService, ctx: WebContext, publicAddr: string): UserContext {
+  const { caller, session } = ctx;
+  const id = identityFromCertificate(session.tls_cert);
+  return {
+    authType: 'local',
+    userName: caller.username,
+    roles: caller.roles,
+    logins: id.principals ?? [],
+    sessionExpires: session.expires,
+    cluster: webCluster(auth, publicAddr),
+    userAcl: {
+      users: access(caller, 'user'),
+      roles: access(caller, 'role'),
+      tokens: access(caller, 'token'),
+      nodes: access(caller, 'node'),
+      events: access(caller, 'event'),
+      recordedSessions: access(caller, 'session'),
+    },
+  };
+}
+
+/** A node as the UI lists it, with the logins `caller` may use on it. */
+export function webNode(node: Node, caller: Caller, clusterName: string): WebNode {
+  const labels = nodeLabels(node);
+  return {
+    kind: 'node',
+    id: node.metadata.name,
+    siteId: clusterName,
+    hostname: node.spec.hostname,
+    addr: node.spec.use_tunnel ? '' : (node.spec.addr ?? ''),
+    tunnel: Boolean(node.spec.use_tunnel),
+    subKind: 'teleport',
+    tags: Object.entries(labels)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, value]) => ({ name, value })),
+    sshLogins: caller.checker.logins().filter((login) => caller.checker.canAccessNode({ labels }, login)),
+  };
+}
+
+/**
+ * The nodes `caller` may see, filtered by `search` (words matched against hostname, address, id
+ * and labels) and sorted by `sort` (`hostname:asc` default), paged by `limit`/`startKey`.
+ */
+export async function listWebNodes(auth: AuthService, caller: Caller, query: URLSearchParams): Promise<WebPage<WebNode>> {
+  const kinds = query.get('kinds');
+  if (kinds && !kinds.split(',').includes('node')) return { items: [], startKey: '', totalCount: 0 };
+  let items = (await auth.listNodes(caller)).map((n) => webNode(n, caller, auth.clusterName));
+  const words = (query.get('search') ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length > 0) {
+    items = items.filter((n) => {
+      const text = [n.hostname, n.addr, n.id, ...n.tags.map((t) => `${t.name}: ${t.value} ${t.name}=${t.value}`)].join(' ').toLowerCase();
+      return words.every((w) => text.includes(w));
+    });
+  }
+  const [field, dir] = (query.get('sort') ?? 'hostname:asc').split(':');
+  const key = (n: WebNode) => (field === 'addr' ? n.addr : field === 'id' ? n.id : n.hostname);
+  items.sort((a, b) => key(a).localeCompare(key(b)) * (dir === 'desc' ? -1 : 1));
+  const total = items.length;
+  const start = Math.max(0, Number(query.get('startKey') ?? 0) || 0);
+  const limit = Math.min(1000, Math.max(1, Number(query.get('limit') ?? 1000) || 1000));
+  const page = items.slice(start, start + limit);
+  return { items: page, startKey: start + limit < total ? String(start + limit) : '', totalCount: total };
+}
