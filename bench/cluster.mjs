@@ -132,10 +132,11 @@ async function opensshJumpRow({ dir, ports, cipher, kex, serverPid }) {
 /**
  * Starts the cluster pinned to `cipher` (and `kex` when given) in `dir`, with user `bench` (role
  * access, login root) logged in with `tsh login` into a profile under `dir/tsh-home`. With
- * `profile`, teleport runs under `node --cpu-prof` and `close()` resolves to the profile's path.
+ * `profile`, teleport runs under `node --cpu-prof` and `close()` resolves to the profile's path;
+ * `nodeFlags` are more flags for the node running teleport (experiments: GC settings).
  * Returns {rows, missing (the rows that cannot run yet, and why), pid, close()}.
  */
-export async function startOurCluster({ dir, cipher, kex, profile = false }) {
+export async function startOurCluster({ dir, cipher, kex, nodeFlags = [], profile = false }) {
   await mkdir(dir, { recursive: true });
   const ports = {};
   for (const k of ['auth', 'web', 'proxySsh', 'tunnel', 'node']) ports[k] = await freePort();
@@ -144,8 +145,8 @@ export async function startOurCluster({ dir, cipher, kex, profile = false }) {
   await writeFile(config, teleportYaml({ dataDir, ports, cipher, kex }));
 
   const profileDir = join(dir, 'cpu-profile');
-  const nodeFlags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = startServer(process.execPath, [...nodeFlags, bin('teleport'), 'start', '-c', config], {
+  const profFlags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = startServer(process.execPath, [...nodeFlags, ...profFlags, bin('teleport'), 'start', '-c', config], {
     logFile: join(dir, 'teleport.log'),
   });
   const close = async () => {
@@ -201,7 +202,8 @@ async function tshSshRow({ env, serverPid }) {
     side: 'ours',
     name: 'tsh ssh (proxy -> node)',
     env,
-    args: (command) => [bin('tsh'), '--insecure', 'ssh', `root@${NODENAME}`, command],
+    args: (command) => row.argsWithTsh(command, bin('tsh')),
+    argsWithTsh: (command, tsh) => [tsh, '--insecure', 'ssh', `root@${NODENAME}`, command],
     serverPids: () => [serverPid],
   };
   const check = await run(...splitArgv(row.args('true')), { env, allowFailure: true });
@@ -227,6 +229,11 @@ async function opensshViaTshConfig({ dir, env, cipher, kex, nodePort, serverPid 
     name,
     env,
     args: (command) => [...base, `root@${NODENAME}.${CLUSTER}`, command],
+    // The ProxyCommand with another tsh (a profiling wrapper) in place of ours.
+    argsWithTsh: (command, tsh) => {
+      const proxyCommand = /ProxyCommand (.*)/.exec(out.stdout)[1].replace(`"${bin('tsh')}"`, tsh);
+      return [...base, '-o', `ProxyCommand=${proxyCommand}`, `root@${NODENAME}.${CLUSTER}`, command];
+    },
     serverPids: () => [serverPid],
   };
   let check = await run(...splitArgv(row.args('true')), { env, allowFailure: true });

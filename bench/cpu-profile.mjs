@@ -1,7 +1,8 @@
 // Reading a V8 CPU profile (`node --cpu-prof`): where the sampled time went, by function and by
 // package, as text for the benchmark's report.
-import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { run } from './run.mjs';
 
 /** Which package or part of our code a script URL belongs to. */
@@ -67,14 +68,19 @@ export async function summarizeCpuProfile(file, { top = 20, windows, title = `CP
 }
 
 /**
- * Runs `argv` once with every Node program it starts (tsh, also as an OpenSSH ProxyCommand) under
- * `--cpu-prof` into `dir`, stdout to /dev/null; returns the summaries of the profiles written.
+ * Runs `row`'s command once with tsh (as the client itself or as OpenSSH's ProxyCommand, through
+ * `row.argsWithTsh`) under `node --cpu-prof` writing into `dir`, stdout to /dev/null; returns the
+ * summaries of the profiles written. (Node 20 refuses --cpu-prof in NODE_OPTIONS: hence a wrapper.)
  */
-export async function profileClients(argv, env, dir, title) {
+export async function profileClients(row, command, dir, title) {
   await mkdir(dir, { recursive: true });
-  const [cmd, ...args] = argv;
-  const nodeOptions = `${env?.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${dir}`.trim();
-  await run(cmd, args, { env: { ...(env ?? process.env), NODE_OPTIONS: nodeOptions }, discardStdout: true });
+  const wrapper = join(dir, 'tsh-profiled');
+  const tsh = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'tsh');
+  await writeFile(wrapper, `#!/bin/sh\nexec "${process.execPath}" --cpu-prof --cpu-prof-dir="${dir}" "${tsh}" "$@"\n`, { mode: 0o755 });
+  const [cmd, ...args] = row.argsWithTsh(command, wrapper);
+  await run(cmd, args, { env: row.env, discardStdout: true });
   const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+  // A ProxyCommand ended by ssh's SIGHUP exits without writing its profile.
+  if (files.length === 0) return [`${title}: no profile written (tsh did not exit normally)`];
   return Promise.all(files.map((f) => summarizeCpuProfile(join(dir, f), { title: `${title} (${f})` })));
 }

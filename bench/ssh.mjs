@@ -7,7 +7,10 @@
 //   node bench/ssh.mjs [--size=500M] [--runs=3] [--latency-runs=10]
 //                      [--ciphers=aes128-gcm@openssh.com,chacha20-poly1305@openssh.com]
 //                      [--kex=curve25519-sha256|default] [--only=openssh|ours] [--profile] [--keep]
+//                      [--teleport-node-flags='--max-semi-space-size=64']
 //
+// Rows: OpenSSH `ssh -J` through two sshd (the baseline); the same `ssh -J` through our proxy to
+// our node; `tsh ssh`; OpenSSH with the config `tsh config` writes (ProxyCommand `tsh proxy ssh`).
 // Throughput: `head -c SIZE /dev/zero` on the target, the client's stdout going to /dev/null.
 // Time to first command: `true`, from spawning the client until it exits. The key exchange is pinned
 // too (by default to curve25519-sha256, which both sides have; OpenSSH alone would pick sntrup761).
@@ -32,14 +35,20 @@ const { values: opts } = parseArgs({
     kex: { type: 'string', default: 'curve25519-sha256' },
     only: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    'teleport-node-flags': { type: 'string', default: '' },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (opts.help) {
   process.stdout.write(
-    'usage: node bench/ssh.mjs [--size=500M] [--runs=3] [--latency-runs=10] [--ciphers=a,b] ' +
-      '[--only=openssh|ours] [--profile] [--keep]\n',
+    [
+      'usage: node bench/ssh.mjs [--size=500M] [--runs=3] [--latency-runs=10]',
+      '         [--ciphers=aes128-gcm@openssh.com,chacha20-poly1305@openssh.com]',
+      '         [--kex=curve25519-sha256|default] [--only=openssh|ours] [--profile] [--keep]',
+      "         [--teleport-node-flags='--max-semi-space-size=64']",
+      '',
+    ].join('\n'),
   );
   process.exit(0);
 }
@@ -124,6 +133,7 @@ async function machineFacts() {
     `machine: ${availableParallelism()} cores (${cpu}), Node ${process.version}`,
     `OpenSSH: ${await openSshVersion()}`,
     `client CPU from ${clientGroup ? 'a cpuacct cgroup' : 'reaped children only (ProxyCommand/ProxyJump not counted)'}`,
+    ...(opts['teleport-node-flags'] ? [`teleport runs under node ${opts['teleport-node-flags']}`] : []),
     `key exchange ${kex ?? "each side's default"}; size ${opts.size} (${bytes} bytes), ${runs} throughput runs and ${latencyRuns} \`true\` runs per row, medians`,
   ].join('\n');
 }
@@ -180,7 +190,8 @@ async function startRows(work, cipher, keys, problems) {
   }
   if (sides.includes('ours')) {
     try {
-      const cluster = await startOurCluster({ dir: join(work, `ours-${slug}`), cipher, kex, profile: opts.profile });
+      const nodeFlags = opts['teleport-node-flags'].split(' ').filter(Boolean);
+      const cluster = await startOurCluster({ dir: join(work, `ours-${slug}`), cipher, kex, nodeFlags, profile: opts.profile });
       closers.push(cluster.close);
       rows.push(...cluster.rows);
       problems.push(...cluster.missing.map((m) => `${cipher}: ${m}`));
@@ -194,12 +205,12 @@ async function startRows(work, cipher, keys, problems) {
   return { rows, closers };
 }
 
-/** With --profile: one more throughput run of each of our rows with tsh under --cpu-prof. */
+/** With --profile: one more throughput run of each row that runs tsh, with tsh under --cpu-prof. */
 async function profileOurClients(rows, cipher, dir) {
   const out = [];
-  for (const [i, row] of rows.filter((r) => r.side === 'ours').entries()) {
-    const argv = row.args(`head -c ${bytes} /dev/zero`);
-    out.push(...(await profileClients(argv, row.env, join(dir, `client-${i}`), `client of ${row.name}, ${cipher}`)));
+  for (const [i, row] of rows.filter((r) => r.argsWithTsh).entries()) {
+    const command = `head -c ${bytes} /dev/zero`;
+    out.push(...(await profileClients(row, command, join(dir, `client-${i}`), `tsh in ${row.name}, ${cipher}`)));
   }
   return out;
 }
