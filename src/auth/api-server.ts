@@ -83,7 +83,9 @@ export class AuthAPIServer {
       const { route, params } = match;
       const body = route.body ? await readJSONBody(req, MAX_BODY) : undefined;
       const caller = route.public ? undefined : await this.authenticate(req);
-      const result = await route.run({ auth: this.opts.auth, caller: caller as Caller, params, query: url.searchParams, body });
+      const peer = req.socket.remoteAddress?.replace(/^::ffff:(?=\d+\.)/, '');
+      const remoteAddr = peer ? `${peer.includes(':') ? `[${peer}]` : peer}:${req.socket.remotePort}` : undefined;
+      const result = await route.run({ auth: this.opts.auth, caller: caller as Caller, params, query: url.searchParams, body, remoteAddr });
       sendJSON(res, route.status ?? 200, result ?? {});
     } catch (err) {
       const code = errorCode(err);

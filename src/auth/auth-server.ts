@@ -6,6 +6,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatIdentityFile, knownHostsLine } from '../api/identity-file.js';
+import type { AuditLog } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import type { Services } from '../services/index.js';
 import { AuthAPIServer } from './api-server.js';
@@ -32,6 +33,8 @@ export interface AuthServerOptions {
   publicAddrs?: string[];
   /** The proxy's public address for invite links (`host:port`). */
   proxyAddr: () => Promise<string>;
+  /** The audit log (the process opens it from audit_events_uri); in memory when absent. */
+  audit?: AuditLog;
 }
 
 /** Starts and stops the auth service. */
@@ -46,6 +49,7 @@ export class AuthServer {
       clusterName,
       staticTokens: opts.staticTokens ?? [],
       proxyAddr: opts.proxyAddr,
+      audit: opts.audit,
     });
   }
 

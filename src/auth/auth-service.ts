@@ -26,14 +26,17 @@ import { AccessDeniedError, BadParameterError, isCode } from '../api/errors.js';
 import type { AuthPreference, Node, User } from '../api/types/index.js';
 import type { UserToken } from '../api/user-token.js';
 import { VERSION } from '../api/version.js';
+import { AuditLog, MemoryEventStore } from '../events/index.js';
+import { silentLogger } from '../log/index.js';
 import { RoleSet, applyRoleTraits } from '../rbac/index.js';
 import type { Services } from '../services/index.js';
 import { caPin } from '../tlsca/index.js';
+import { AuthAudit, type RequestMeta } from './audit.js';
 import { CA_TYPES, caSSHPublicKeys, caTLSCerts } from './authorities.js';
 import type { Caller } from './caller.js';
 import { authorize, isAdmin, loadRoles } from './caller.js';
 import { DEFAULT_USER_CERT_TTL, MAX_CERT_TTL, issueHostCerts, issueUserCerts } from './certs.js';
-import type { SecondFactorMode } from './local-login.js';
+import { listTOTPDevices, type SecondFactorMode } from './local-login.js';
 import { listNodes, upsertNodeHeartbeat } from './presence.js';
 import { ResourceAPI } from './resources.js';
 import { completeUserToken, loginLocal, totpRegistration, userTokenInfo } from './user-setup.js';
@@ -48,6 +51,8 @@ export interface AuthServiceOptions {
   staticTokens?: StaticToken[];
   /** The public address of a proxy (`host:port`) for invite links; looked up per call. */
   proxyAddr: () => Promise<string>;
+  /** Where audit events go and are searched (default: in memory, for tests). */
+  audit?: AuditLog;
 }
 
 const INVITE_TTL = { def: 1 * HOUR, max: 48 * HOUR };
@@ -56,6 +61,9 @@ const RESET_TTL = { def: 8 * HOUR, max: 24 * HOUR };
 /** The operations. Every method taking a Caller throws AccessDeniedError when RBAC says no. */
 export class AuthService {
   readonly resources: ResourceAPI;
+  /** The audit log: every sink of audit_events_uri, searched from the first. */
+  readonly auditLog: AuditLog;
+  private readonly audit: AuthAudit;
   /** Browser sessions (the proxy's web UI): login, renew, logout. */
   readonly webSessions: WebSessions;
   private readonly services: Services;
@@ -64,7 +72,9 @@ export class AuthService {
   constructor(private readonly opts: AuthServiceOptions) {
     this.services = opts.services;
     this.staticTokens = opts.staticTokens ?? [];
-    this.resources = new ResourceAPI(opts.services, opts.clusterName);
+    this.auditLog = opts.audit ?? new AuditLog({ sinks: [new MemoryEventStore()], clock: opts.services.clock, logger: silentLogger });
+    this.audit = new AuthAudit(this.auditLog, opts.clusterName);
+    this.resources = new ResourceAPI(opts.services, opts.clusterName, this.audit);
     this.webSessions = new WebSessions({
       services: opts.services,
       authenticate: async (req) => loginLocal(this.services, req, await this.secondFactor()),
@@ -109,6 +119,7 @@ export class AuthService {
     const token = newProvisionToken(req, this.services.clock);
     authorize(caller, 'token', 'create', token);
     const t = await this.services.tokens.create(token);
+    this.audit.joinTokenCreated(caller, t.metadata.name, t.spec.roles, t.metadata.expires);
     return { token: t.metadata.name, roles: t.spec.roles, labels: t.metadata.labels ?? {}, ...(t.metadata.expires && { expires: t.metadata.expires }) };
   }
 
@@ -127,11 +138,19 @@ export class AuthService {
   }
 
   /** Joining: a host proves a valid token and receives host certificates for its public key. */
-  async register(req: RegisterRequest): Promise<HostCertsResponse> {
+  async register(req: RegisterRequest, meta: RequestMeta = {}): Promise<HostCertsResponse> {
     if (typeof req?.token !== 'string' || req.token === '') throw new BadParameterError('missing join token');
     if (typeof req.host_id !== 'string' || req.host_id === '') throw new BadParameterError('missing host_id');
-    await checkJoinToken(this.services, this.staticTokens, req.token, req.role, req.host_id);
-    return this.issueHostCerts({ ...req, role: canonicalSystemRole(req.role) });
+    const joining = { hostId: req.host_id, nodeName: req.node_name ?? '', role: String(req.role), token: req.token };
+    try {
+      await checkJoinToken(this.services, this.staticTokens, req.token, req.role, req.host_id);
+      const certs = await this.issueHostCerts({ ...req, role: canonicalSystemRole(req.role) });
+      this.audit.instanceJoin(joining, meta);
+      return certs;
+    } catch (err) {
+      this.audit.instanceJoin(joining, meta, err);
+      throw err;
+    }
   }
 
   /** Host certificates for an arbitrary host: the cluster administrator only. */
@@ -182,11 +201,11 @@ export class AuthService {
       authorize(caller, 'user', 'update');
       authorize(caller, 'user', 'read');
     }
-    return this.certsForUser(await this.services.users.get(req.username), req);
+    return this.certsForUser(await this.services.users.get(req.username), req, caller.username);
   }
 
   /** Issues certificates to `user` per their current roles (the caller has been authorized or authenticated). */
-  private async certsForUser(user: User, req: UserCertsRequest): Promise<UserCertsResponse> {
+  private async certsForUser(user: User, req: UserCertsRequest, issuer = user.metadata.name, meta: RequestMeta = {}): Promise<UserCertsResponse> {
     const status = user.spec.status;
     if (status?.is_locked && (!status.lock_expires || Date.parse(status.lock_expires) > this.services.clock.now())) {
       throw new AccessDeniedError(`user "${user.metadata.name}" is locked`);
@@ -214,6 +233,11 @@ export class AuthService {
         certFormat: req.cert_format ?? checker.certificateFormat(),
       },
       this.services.clock,
+    );
+    this.audit.userCertIssued(
+      issuer,
+      { user: user.metadata.name, roles: user.spec.roles, logins: checker.logins(), traits, expires: certs.expires, routeToCluster: req.route_to_cluster ?? this.clusterName },
+      meta,
     );
     return { ssh: certs.ssh, tls: certs.tls, ...(await this.trustBundle()), cluster_name: this.clusterName, expires: certs.expires.toISOString() };
   }
@@ -245,6 +269,7 @@ export class AuthService {
       spec: { user: user.metadata.name, url: `https://${proxy}/web/${path}/${token}`, created: new Date(now).toISOString() },
     };
     await this.services.userTokens.create(resource);
+    this.audit.userTokenCreated(caller, user.metadata.name, ttl, resource.metadata.expires);
     return { token, user: username, url: resource.spec.url, expires: resource.metadata.expires };
   }
 
@@ -267,13 +292,29 @@ export class AuthService {
   /** Public: completes an invite or reset link (password, and TOTP when required). */
   async completeUserToken(req: CompleteUserTokenRequest): Promise<{ user: string }> {
     const user = await completeUserToken(this.services, req, await this.secondFactor());
-    return { user: user.metadata.name };
+    const name = user.metadata.name;
+    // The device registered just now, if any: the newest one.
+    const device = req.otp_code ? (await listTOTPDevices(this.services, name)).sort((a, b) => a.added_at.localeCompare(b.added_at)).pop() : undefined;
+    this.audit.passwordSet(name, device);
+    return { user: name };
   }
 
   /** Public: local login with password (+ TOTP) returning certificates for the given public key. */
-  async loginSSH(req: SSHLoginRequest): Promise<UserCertsResponse> {
-    const user = await loginLocal(this.services, req, await this.secondFactor());
-    return this.certsForUser(user, { ...req, username: user.metadata.name });
+  async loginSSH(req: SSHLoginRequest, meta: RequestMeta = {}): Promise<UserCertsResponse> {
+    const user = await this.authenticateLocal(req, meta);
+    return this.certsForUser(user, { ...req, username: user.metadata.name }, user.metadata.name, meta);
+  }
+
+  /** Checks a local user's password (+ TOTP) and records `user.login` either way (lockouts included). */
+  async authenticateLocal(req: SSHLoginRequest, meta: RequestMeta = {}): Promise<User> {
+    try {
+      const user = await loginLocal(this.services, req, await this.secondFactor());
+      this.audit.localLogin(user.metadata.name, meta);
+      return user;
+    } catch (err) {
+      this.audit.localLogin(typeof req?.user === 'string' ? req.user : '', meta, err);
+      throw err;
+    }
   }
 
   /** A host's heartbeat (see presence.ts). */

@@ -6,6 +6,7 @@ import { AccessDeniedError, BadParameterError, NotFoundError, isCode } from '../
 import type { AnyResource, CertAuthority, Node, Role, User } from '../api/types/index.js';
 import { nodeLabels, resolveKind, validateDocument } from '../api/types/index.js';
 import type { Services } from '../services/index.js';
+import type { AuthAudit } from './audit.js';
 import { CA_TYPES, withoutSecrets } from './authorities.js';
 import type { Caller } from './caller.js';
 import { authorize } from './caller.js';
@@ -32,6 +33,8 @@ export class ResourceAPI {
   constructor(
     private readonly services: Services,
     private readonly clusterName: string,
+    /** Records role/user/token/connector changes (role.created, user.update, join_token.create, ...). */
+    private readonly audit?: AuthAudit,
   ) {
     this.handlers = this.buildHandlers();
   }
@@ -57,17 +60,24 @@ export class ResourceAPI {
     const r = validateDocument(input);
     const { k, h } = this.handler(r.kind);
     authorize(caller, k, 'create', r);
+    const name = r.metadata.name;
     if (force) {
       authorize(caller, k, 'update', r);
-      return h.upsert(r);
+      const existed = AUDITED_UPDATES.has(k) && (await h.get(name, {}).then(() => true, (err: unknown) => (isCode(err, 'not_found') ? false : Promise.reject(err))));
+      const out = await h.upsert(r);
+      this.audit?.resourceChanged(caller, existed ? 'updated' : 'created', k, name, out);
+      return out;
     }
-    return h.create(r);
+    const out = await h.create(r);
+    this.audit?.resourceChanged(caller, 'created', k, name, out);
+    return out;
   }
 
   async delete(caller: Caller, kind: string, name: string): Promise<void> {
     const { k, h } = this.handler(kind);
     authorize(caller, k, 'delete');
     await h.delete(name);
+    this.audit?.resourceChanged(caller, 'deleted', k, name);
   }
 
   private handler(kind: string): { k: string; h: KindHandler } {
@@ -190,6 +200,9 @@ export class ResourceAPI {
     }
   }
 }
+
+/** Kinds whose overwrite is recorded as an update rather than a creation when they existed. */
+const AUDITED_UPDATES = new Set(['role', 'user', 'github']);
 
 function ignoreNotFound(err: unknown): void {
   if (!isCode(err, 'not_found')) throw err;

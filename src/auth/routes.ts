@@ -1,5 +1,6 @@
 /** The auth API's route table: method, path, who may call, and the AuthService call behind it. */
 import type { CompleteUserTokenRequest, CreateUserTokenRequest, GenerateTokenRequest, SSHLoginRequest, HostCertsRequest, RegisterRequest, UserCertsRequest } from '../api/auth-wire.js';
+import { emitHostEvents, searchEvents } from './audit-api.js';
 import type { AuthService } from './auth-service.js';
 import type { Caller } from './caller.js';
 
@@ -10,6 +11,8 @@ export interface RouteContext {
   params: Record<string, string>;
   query: URLSearchParams;
   body: unknown;
+  /** `ip:port` of the client (for audit events). */
+  remoteAddr?: string;
 }
 
 /** One route. `:name` matches a segment, `:name*` the rest of the path. */
@@ -27,7 +30,7 @@ const flag = (q: URLSearchParams, name: string): boolean => ['1', 'true', 'yes']
 /** Every route of the auth API, version 1. */
 export const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/ping', public: true, run: ({ auth }) => auth.ping() },
-  { method: 'POST', path: '/v1/register', public: true, body: true, run: ({ auth, body }) => auth.register(body as RegisterRequest) },
+  { method: 'POST', path: '/v1/register', public: true, body: true, run: ({ auth, body, remoteAddr }) => auth.register(body as RegisterRequest, { remoteAddr }) },
   { method: 'GET', path: '/v1/usertokens/:token', public: true, run: ({ auth, params }) => auth.userTokenInfo(params.token) },
   { method: 'POST', path: '/v1/usertokens/:token/totp', public: true, run: ({ auth, params }) => auth.totpRegistration(params.token) },
   {
@@ -37,7 +40,13 @@ export const ROUTES: Route[] = [
     body: true,
     run: ({ auth, params, body }) => auth.completeUserToken({ ...(body as CompleteUserTokenRequest), token: params.token }),
   },
-  { method: 'POST', path: '/v1/login/ssh', public: true, body: true, run: ({ auth, body }) => auth.loginSSH(body as SSHLoginRequest) },
+  {
+    method: 'POST',
+    path: '/v1/login/ssh',
+    public: true,
+    body: true,
+    run: ({ auth, body, remoteAddr }) => auth.loginSSH(body as SSHLoginRequest, { remoteAddr }),
+  },
   {
     method: 'GET',
     path: '/v1/whoami',
@@ -100,4 +109,6 @@ export const ROUTES: Route[] = [
     status: 201,
     run: ({ auth, caller, params, body }) => auth.createUserToken(caller, params.name, body as CreateUserTokenRequest),
   },
+  { method: 'POST', path: '/v1/events', body: true, run: ({ auth, caller, body }) => emitHostEvents(auth, caller, body) },
+  { method: 'GET', path: '/v1/events/search', run: ({ auth, caller, query }) => searchEvents(auth, caller, query) },
 ];

@@ -91,7 +91,7 @@ export class RemoteEmitter implements AuditEmitter {
           this.opts.logger.error({ err: (err as Error).message, code, count: events.length, first: events[0]?.event }, 'audit events could not be sent to the auth server: dropped');
           return;
         }
-        await new Promise((r) => setTimeout(r, delays[attempt]));
+        await new Promise((r) => setTimeout(r, delays[attempt]).unref());
       }
     }
   }

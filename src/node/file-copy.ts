@@ -35,3 +35,28 @@ export function isScpCommand(command: string): boolean {
   const prog = command.trim().split(/\s+/)[0] ?? '';
   return prog === 'scp' || prog.endsWith('/scp');
 }
+
+/**
+ * The transfer a remote `scp` command performs: `-t` (to: the client uploads) or `-f` (from: the
+ * client downloads), and the path it names. Undefined when the command is not scp.
+ */
+export function scpTransfer(command: string): { action: 'upload' | 'download'; path: string } | undefined {
+  if (!isScpCommand(command)) return undefined;
+  const words = command.trim().split(/\s+/);
+  let action: 'upload' | 'download' | undefined;
+  const rest: string[] = [];
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i];
+    if (w === '--') {
+      rest.push(...words.slice(i + 1));
+      break;
+    }
+    if (/^-[A-Za-z]+$/.test(w)) {
+      if (w.includes('t')) action = 'upload';
+      if (w.includes('f')) action = 'download';
+      continue;
+    }
+    rest.push(w);
+  }
+  return action ? { action, path: rest.join(' ') } : undefined;
+}

@@ -10,6 +10,7 @@ import type { Clock } from '../api/clock.js';
 import type { Node } from '../api/types/index.js';
 import { VERSION } from '../api/version.js';
 import type { SSHServiceConfig } from '../config/index.js';
+import type { AuditEmitter } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import { startSSHServer } from '../sshutils/index.js';
 import type { AuthContext, AuthResult, DirectTcpipRequest, SSHConnection, SSHServer, SSHSession, TcpipForwardRequest } from '../sshutils/index.js';
@@ -18,6 +19,7 @@ import { authorizeLogin, type NodeIdentity } from './authorize.js';
 import { CommandLabels, type LabelRunner } from './command-labels.js';
 import { Heartbeat } from './heartbeat.js';
 import { monitorConnection } from './monitor.js';
+import { NodeAudit } from './node-audit.js';
 import { RemoteForwards, portForwardRefusal, serveDirectTcpip } from './port-forward.js';
 import type { SessionEventHandler } from './session-events.js';
 import { serveSession } from './session-handler.js';
@@ -42,6 +44,8 @@ export interface NodeServiceOptions {
   logger: Logger;
   /** Session started/ended hook (audit and recording attach here). */
   onSessionEvent?: SessionEventHandler;
+  /** Where the node's audit events go (auth, exec, session.start/end, port, client.disconnect); none when absent. */
+  audit?: AuditEmitter;
   /** Connect-to-login time limit (default sshutils' DEFAULT_HANDSHAKE_TIMEOUT_MS). */
   handshakeTimeoutMs?: number;
   /** Real interval at which clock-driven checks run (default 1 s; tests use less). */
@@ -56,6 +60,7 @@ export class NodeService {
   private readonly ticker: Ticker;
   private readonly labels: CommandLabels;
   private readonly heartbeat: Heartbeat;
+  private readonly audit?: NodeAudit;
   private readonly sessionWriters = new Map<SSHConnection, Set<(message: string) => void>>();
   private readonly remoteForwards = new Map<SSHConnection, RemoteForwards>();
   private server: SSHServer | undefined;
@@ -79,6 +84,17 @@ export class NodeService {
       ticker: this.ticker,
       logger: this.log,
     });
+    if (opts.audit) {
+      this.audit = new NodeAudit({
+        emitter: opts.audit,
+        clusterName: opts.access.clusterName,
+        serverId: opts.hostId,
+        hostname: opts.nodeName,
+        addr: () => this.nodeResource().spec.addr ?? '',
+        labels: () => this.currentLabels(),
+        clock: opts.clock,
+      });
+    }
   }
 
   /** Listen, start the command labels and the heartbeat; resolves with the bound address. */
@@ -144,6 +160,7 @@ export class NodeService {
       this.log.info({ login: ctx.username, user: identity.teleportUser, remote_addr: ctx.remoteAddress }, 'ssh login accepted');
       return { allow: true, identity };
     } catch (err) {
+      this.audit?.authFailed(ctx, (err as Error).message);
       return { allow: false, reason: (err as Error).message };
     }
   }
@@ -159,9 +176,22 @@ export class NodeService {
       clock: this.opts.clock,
       ticker: this.ticker,
       logger: this.log,
-      notify: (message) => writers.forEach((w) => w(message)),
+      // The monitor tells the client why only when it is about to disconnect it.
+      notify: (message) => {
+        this.audit?.clientDisconnected(conn, message);
+        writers.forEach((w) => w(message));
+      },
     });
-    const forwards = new RemoteForwards(conn, this.log);
+    const audit = this.audit;
+    const forwards = new RemoteForwards(
+      conn,
+      this.log,
+      audit && {
+        start: (addr) => audit.remoteForward(conn, addr, 'start'),
+        stop: (addr) => audit.remoteForward(conn, addr, 'stop'),
+        fail: (addr, error) => audit.remoteForward(conn, addr, 'failed', error),
+      },
+    );
     this.remoteForwards.set(conn, forwards);
     conn.onClose(() => this.remoteForwards.delete(conn));
   }
@@ -175,7 +205,10 @@ export class NodeService {
       sshFileCopy: o.config.sshFileCopy,
       clock: o.clock,
       logger: this.log,
-      onEvent: (e) => o.onSessionEvent?.(e),
+      onEvent: (e) => {
+        this.audit?.session(e);
+        o.onSessionEvent?.(e);
+      },
       track: (conn, notify) => {
         const set = this.sessionWriters.get(conn);
         set?.add(notify);
@@ -188,9 +221,19 @@ export class NodeService {
     const refusal = portForwardRefusal(req.conn.identity as NodeIdentity, this.opts.config.portForwarding);
     if (refusal) {
       this.log.info({ dest: `${req.destHost}:${req.destPort}`, reason: refusal }, 'port forwarding refused');
+      this.audit?.forwardRefused(req.conn, `${req.destHost}:${req.destPort}`, refusal);
       return req.reject();
     }
-    serveDirectTcpip(req, this.log);
+    const audit = this.audit;
+    serveDirectTcpip(
+      req,
+      this.log,
+      audit && {
+        start: (addr) => audit.localForward(req.conn, addr, 'start'),
+        stop: (addr) => audit.localForward(req.conn, addr, 'stop'),
+        fail: (addr, error) => audit.localForward(req.conn, addr, 'failed', error),
+      },
+    );
   }
 
   private onTcpipForward(req: TcpipForwardRequest): void {
@@ -202,6 +245,7 @@ export class NodeService {
     }
     if (refusal || !forwards) {
       this.log.info({ bind: `${req.bindAddr}:${req.bindPort}`, reason: refusal }, 'remote port forwarding refused');
+      if (refusal && req.kind === 'forward') this.audit?.forwardRefused(req.conn, `${req.bindAddr}:${req.bindPort}`, refusal);
       return req.reject();
     }
     void forwards.handle(req);

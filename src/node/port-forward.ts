@@ -22,14 +22,23 @@ export function portForwardRefusal(id: NodeIdentity, nodeAllows: boolean): strin
   return undefined;
 }
 
-/** Serve one direct-tcpip request that was already authorized. */
-export function serveDirectTcpip(req: DirectTcpipRequest, logger: Logger): void {
+/** What port forwarding reports for the audit log (`addr` is the destination, or the listening address of a remote forward). */
+export interface ForwardHooks {
+  start(addr: string): void;
+  stop(addr: string): void;
+  fail(addr: string, error: string): void;
+}
+
+/** Serve one direct-tcpip request that was already authorized; `hooks` hear of the dial and the close. */
+export function serveDirectTcpip(req: DirectTcpipRequest, logger: Logger, hooks?: ForwardHooks): void {
+  const dest = `${req.destHost}:${req.destPort}`;
   // Half-open sockets let a peer that shut down its sending side still read the reply.
   const sock = connect({ host: req.destHost, port: req.destPort, allowHalfOpen: true });
   const timer = setTimeout(() => sock.destroy(new Error('dial timed out')), DIAL_TIMEOUT_MS);
   sock.once('error', (err) => {
     clearTimeout(timer);
-    logger.info({ dest: `${req.destHost}:${req.destPort}`, err: err.message }, 'port forward dial failed');
+    logger.info({ dest, err: err.message }, 'port forward dial failed');
+    hooks?.fail(dest, err.message);
     req.reject();
   });
   sock.once('connect', () => {
@@ -43,6 +52,8 @@ export function serveDirectTcpip(req: DirectTcpipRequest, logger: Logger): void 
       sock.destroy();
       return;
     }
+    hooks?.start(dest);
+    sock.once('close', () => hooks?.stop(dest));
     pipeBoth(sock, ch);
   });
 }
@@ -62,6 +73,7 @@ export class RemoteForwards {
   constructor(
     private readonly conn: SSHConnection,
     private readonly logger: Logger,
+    private readonly hooks?: ForwardHooks,
   ) {
     conn.onClose(() => this.closeAll());
   }
@@ -75,6 +87,7 @@ export class RemoteForwards {
       if (!server) return req.reject();
       this.listeners.delete(key);
       server.close();
+      this.hooks?.stop(key);
       return req.accept();
     }
     if (this.listeners.has(key)) return req.reject();
@@ -89,11 +102,13 @@ export class RemoteForwards {
       });
     } catch (err) {
       this.logger.info({ bind: key, err: (err as Error).message }, 'remote port forward listen failed');
+      this.hooks?.fail(key, (err as Error).message);
       return req.reject();
     }
     server.on('error', (err) => this.logger.warn({ bind: key, err: err.message }, 'remote port forward listener error'));
     const bound = (server.address() as AddressInfo).port;
     this.listeners.set(`${req.bindAddr}:${bound}`, server);
+    this.hooks?.start(`${req.bindAddr}:${bound}`);
     req.accept(bound);
   }
 
@@ -116,7 +131,10 @@ export class RemoteForwards {
   }
 
   private closeAll(): void {
-    for (const s of this.listeners.values()) s.close();
+    for (const [key, s] of this.listeners) {
+      s.close();
+      this.hooks?.stop(key);
+    }
     this.listeners.clear();
   }
 }

@@ -2,7 +2,9 @@
  * Who may use the proxy's SSH listener: holders of a user certificate from the cluster's user CA,
  * valid now, naming the requested login, used from an allowed address, with a good signature.
  */
+import type { AuditEventInput } from '../api/audit-wire.js';
 import type { Clock } from '../api/clock.js';
+import { DEFAULT_NAMESPACE, auditEvent } from '../events/index.js';
 import type { AuthContext, AuthResult } from '../sshutils/index.js';
 import { verifyCertificate } from '../sshca/index.js';
 
@@ -42,4 +44,31 @@ export async function authenticateProxyUser(ctx: AuthContext, deps: ProxyAuthDep
   }
   const identity: ProxyIdentity = { user: ctx.cert.keyId, login: ctx.username, serial: String(ctx.cert.serial) };
   return { allow: true, identity };
+}
+
+/** Who the proxy is, for its audit events. */
+export interface ProxyServerMetadata {
+  clusterName: string;
+  serverId: string;
+  hostname: string;
+}
+
+/**
+ * The `auth` (T3007W) event of a refused certificate login at the proxy, or undefined for attempts
+ * without a certificate (plain keys an agent offers along the way are not worth recording).
+ */
+export function proxyAuthFailure(ctx: AuthContext, reason: string, server: ProxyServerMetadata): AuditEventInput | undefined {
+  if (!ctx.cert) return undefined;
+  const host = ctx.remoteAddress.startsWith('::ffff:') && ctx.remoteAddress.includes('.') ? ctx.remoteAddress.slice(7) : ctx.remoteAddress;
+  return auditEvent('auth', 'T3007W', {
+    user: ctx.cert.keyId,
+    login: ctx.username,
+    success: false,
+    error: reason,
+    'addr.remote': host.includes(':') ? `[${host}]:${ctx.remotePort}` : `${host}:${ctx.remotePort}`,
+    cluster_name: server.clusterName,
+    namespace: DEFAULT_NAMESPACE,
+    server_id: server.serverId,
+    server_hostname: server.hostname,
+  });
 }

@@ -11,10 +11,11 @@ import type { Duplex } from 'node:stream';
 import type { Clock } from '../api/clock.js';
 import { ConnectionProblemError, TeleportError } from '../api/errors.js';
 import type { Node } from '../api/types/index.js';
+import type { AuditEmitter } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import { startSSHServer } from '../sshutils/index.js';
 import type { DirectTcpipRequest, SSHChannel, SSHConnection, SSHServer, SSHSession, SessionRequest } from '../sshutils/index.js';
-import { authenticateProxyUser, type ProxyIdentity } from './ssh-auth.js';
+import { authenticateProxyUser, proxyAuthFailure, type ProxyIdentity } from './ssh-auth.js';
 import { relay, type RelayResult } from './ssh-relay.js';
 import { parseProxySubsystem } from './ssh-subsystem.js';
 import { dialTarget, type DialedTarget } from './ssh-target.js';
@@ -40,6 +41,8 @@ export interface ProxySSHServerOptions {
   access: ProxySSHAccess;
   clock: Clock;
   logger: Logger;
+  /** Where refused logins are recorded (`auth` events), with this proxy's host UUID and name. */
+  audit?: { emitter: AuditEmitter; serverId: string; hostname: string };
 }
 
 /** Towards a node the client must speak SSH; the auth relay carries TLS. */
@@ -64,7 +67,13 @@ export class ProxySSHServer {
       port: this.o.port,
       hostKey: this.o.hostKey,
       hostCert: this.o.hostCert,
-      authenticate: (ctx) => authenticateProxyUser(ctx, { userCAKeys: () => access.userCAKeys(), clock }),
+      authenticate: async (ctx) => {
+        const result = await authenticateProxyUser(ctx, { userCAKeys: () => access.userCAKeys(), clock });
+        const audit = this.o.audit;
+        const event = !result.allow && audit ? proxyAuthFailure(ctx, result.reason ?? '', { ...audit, clusterName: access.clusterName }) : undefined;
+        if (event) void audit!.emitter.emit(event);
+        return result;
+      },
       onSession: (session) => void this.serveSession(session).catch((err: unknown) => this.bug(err)),
       onDirectTcpip: (req) => void this.serveDirectTcpip(req).catch((err: unknown) => this.bug(err)),
       logger: this.o.logger,

@@ -13,7 +13,9 @@ import { formatAddr, type NetAddr, type TeleportConfig } from '../config/index.j
 import type { Logger } from '../log/index.js';
 import type { NodeService } from '../node/index.js';
 import { ProxyWebServer, type ProxySSHServer } from '../proxy/index.js';
+import type { AuditLog, RemoteEmitter } from '../events/index.js';
 import { createServices, type Services } from '../services/index.js';
+import { openAuditLog } from './audit-service.js';
 import { DiagServer } from './diag-server.js';
 import { ensureHostId } from './host-id.js';
 import { startNode, startProxySSH } from './ssh-services.js';
@@ -43,6 +45,8 @@ export class TeleportProcess {
   private node?: NodeService;
   private services?: Services;
   private diag?: DiagServer;
+  private auditLog?: AuditLog;
+  private nodeEmitter?: RemoteEmitter;
   private ready = false;
   private closed = false;
   readonly addresses: ProcessAddresses = {};
@@ -86,6 +90,7 @@ export class TeleportProcess {
     this.backend = await openBackend({ type: 'sqlite', path }, clock);
     const services = createServices(this.backend);
     this.services = services;
+    this.auditLog = openAuditLog(config, clock, logger);
     this.authServer = await AuthServer.create({
       services,
       logger,
@@ -100,6 +105,7 @@ export class TeleportProcess {
       listen: { host: config.auth.listenAddr.host, port: config.auth.listenAddr.port },
       publicAddrs: config.auth.publicAddrs.map(formatAddr),
       proxyAddr: async () => this.proxyPublicAddr(),
+      audit: this.auditLog,
     });
     this.clusterName = this.authServer.clusterName;
     this.addresses.auth = await this.authServer.start();
@@ -108,8 +114,9 @@ export class TeleportProcess {
   private async startNode(clock: Clock): Promise<void> {
     const { config, logger } = this.opts;
     const local = this.authServer && this.addresses.auth ? { server: this.authServer, addr: this.addresses.auth } : undefined;
-    const { service, address } = await startNode({ config, hostId: this.hostId, clock, logger, local });
+    const { service, address, emitter } = await startNode({ config, hostId: this.hostId, clock, logger, local });
     this.node = service;
+    this.nodeEmitter = emitter;
     this.addresses.nodeSSH = { host: address.address, port: address.port };
   }
 
@@ -138,6 +145,7 @@ export class TeleportProcess {
       credentials: { keyPem: creds.keyPem, ssh: creds.ssh },
       clock,
       logger,
+      audit: { emitter: this.authServer.auth.auditLog, serverId: this.hostId, hostname: config.teleport.nodename },
     });
     this.proxySSH = ssh.server;
     this.addresses.proxySSH = { host: ssh.address.address, port: ssh.address.port };
@@ -170,9 +178,11 @@ export class TeleportProcess {
     this.closed = true;
     this.ready = false;
     await this.node?.close();
+    await this.nodeEmitter?.close();
     await this.proxySSH?.close();
     await this.proxy?.close();
     await this.authServer?.close();
+    await this.auditLog?.close();
     await this.backend?.close();
     await this.diag?.close();
     const pid = this.opts.config.teleport.pidFile;

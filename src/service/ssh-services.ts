@@ -12,11 +12,13 @@ import type { IdentityBundle } from '../api/identity-file.js';
 import type { AuthPreference, CertAuthority, Node, Role } from '../api/types/index.js';
 import { caSSHPublicBlobs, type AuthServer } from '../auth/index.js';
 import { formatAddr, type NetAddr, type TeleportConfig } from '../config/index.js';
+import type { AuditEmitter, RemoteEmitter } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import { NodeService, type NodeAccessPoint } from '../node/index.js';
 import { ProxySSHServer } from '../proxy/index.js';
 import type { Services } from '../services/index.js';
 import { identityFromCertificate } from '../tlsca/index.js';
+import { remoteAuditEmitter } from './audit-service.js';
 import { ensureHostIdentity } from './join.js';
 
 /** How long the node trusts a fetched CA set before asking again. */
@@ -73,7 +75,7 @@ export interface StartNodeOptions {
 }
 
 /** Obtains the node's identity, connects its access point and starts listening. */
-export async function startNode(opts: StartNodeOptions): Promise<{ service: NodeService; address: AddressInfo }> {
+export async function startNode(opts: StartNodeOptions): Promise<{ service: NodeService; address: AddressInfo; emitter?: RemoteEmitter }> {
   const { config, logger } = opts;
   const t = config.teleport;
   const extraNames = config.ssh.publicAddrs.map((a) => a.host);
@@ -105,6 +107,9 @@ export async function startNode(opts: StartNodeOptions): Promise<{ service: Node
     clusterName,
     credentials: { keyPem: identity.keyPem, certPem: tlsCert, caPems: identity.tlsCAs },
   });
+  // With the auth server in this process, events go straight to its audit log; else over the API.
+  const emitter = opts.local ? undefined : remoteAuditEmitter(client, opts.clock, logger);
+  const audit: AuditEmitter = opts.local ? opts.local.server.auth.auditLog : emitter!;
   const service = new NodeService({
     host: config.ssh.listenAddr.host,
     port: config.ssh.listenAddr.port,
@@ -117,9 +122,10 @@ export async function startNode(opts: StartNodeOptions): Promise<{ service: Node
     clock: opts.clock,
     logger: logger.child({ component: 'node' }),
     advertiseAddr: (bound: AddressInfo) => nodeAdvertiseAddr(config, bound),
+    audit,
   });
   const address = await service.start();
-  return { service, address };
+  return { service, address, ...(emitter && { emitter }) };
 }
 
 /** The cluster a host identity belongs to: its certificate names it `<host_id>.<cluster>`. */
@@ -162,6 +168,8 @@ export interface StartProxySSHOptions {
   credentials: { keyPem: string; ssh: string };
   clock: Clock;
   logger: Logger;
+  /** Where refused logins are recorded, and as which host. */
+  audit?: { emitter: AuditEmitter; serverId: string; hostname: string };
 }
 
 /** Starts the proxy's SSH listener (3023) reading nodes and CAs from the local backend. */
@@ -180,6 +188,7 @@ export async function startProxySSH(opts: StartProxySSHOptions): Promise<{ serve
     },
     clock: opts.clock,
     logger: opts.logger.child({ component: 'proxy:ssh' }),
+    ...(opts.audit && { audit: opts.audit }),
   });
   const address = await server.start();
   return { server, address };
