@@ -21,6 +21,8 @@ if [ "${ENSURE_APT:-auto}" != "no" ]; then
   command -v openssl >/dev/null || need+=(openssl)
   [ -x /usr/sbin/sshd ] || need+=(openssh-server)
   [ -x /usr/lib/openssh/sftp-server ] || need+=(openssh-sftp-server)
+  # etcd backend tests start their own etcd (temp dir, loopback, random ports).
+  [ -x /usr/bin/etcd ] || need+=(etcd-server)
   if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
       echo "ensure: apt-get install ${need[*]}" >&2
@@ -34,6 +36,11 @@ if [ "${ENSURE_APT:-auto}" != "no" ]; then
           trap 'rm -f /usr/sbin/policy-rc.d' EXIT
         fi
       fi
+      if [[ " ${need[*]} " == *" etcd-server "* ]] && [ ! -e /usr/sbin/policy-rc.d ]; then
+        # Keep the package's system etcd (port 2379, /var/lib/etcd) from starting on install.
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+      fi
       # Another apt run (a parallel ensure.sh) holds the lock for a while: wait for it.
       wait_lock=(-o DPkg::Lock::Timeout=300)
       apt-get "${wait_lock[@]}" update -qq >&2
@@ -45,6 +52,14 @@ if [ "${ENSURE_APT:-auto}" != "no" ]; then
           systemctl disable "$unit" >/dev/null 2>&1 || true
           systemctl stop "$unit" >/dev/null 2>&1 || true
         done
+      fi
+      if [[ " ${need[*]} " == *" etcd-server "* ]]; then
+        # ...nor ever after (systemd), and stop one a policy-less install started anyway.
+        if command -v systemctl >/dev/null; then
+          systemctl disable etcd.service >/dev/null 2>&1 || true
+          systemctl stop etcd.service >/dev/null 2>&1 || true
+        fi
+        if [ -x /etc/init.d/etcd ]; then /etc/init.d/etcd stop >/dev/null 2>&1 || true; fi
       fi
     else
       echo "ensure: missing ${need[*]}; install them with apt-get (tests that need them will fail)" >&2
