@@ -57,10 +57,10 @@ export class AuditLog implements AuditEmitter {
    * One page of events from the first searchable sink. Throws BadParameterError for a bad query,
    * NotImplementedError when no configured sink can be searched.
    */
-  search(q: SearchEventsQuery): Promise<SearchEventsResponse> {
+  async search(q: SearchEventsQuery): Promise<SearchEventsResponse> {
     const query = parseQuery(q);
     if (!this.store) {
-      return Promise.reject(new NotImplementedError(`none of the audit_events_uri sinks (${this.uris.join(', ')}) can be searched: add file:// or the cluster database`));
+      throw new NotImplementedError(`none of the audit_events_uri sinks (${this.uris.join(', ')}) can be searched: add file:// or the cluster database`);
     }
     return this.store.search(query);
   }

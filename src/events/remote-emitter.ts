@@ -38,6 +38,9 @@ export class RemoteEmitter implements AuditEmitter {
   private readonly queue: Pending[] = [];
   private sending?: Promise<void>;
   private closed = false;
+  /** Set by close(): retries stop waiting and give up. */
+  private closing = false;
+  private retryTimer?: { timer: NodeJS.Timeout; wake: () => void };
   private dropped = 0;
 
   constructor(private readonly opts: RemoteEmitterOptions) {}
@@ -52,13 +55,31 @@ export class RemoteEmitter implements AuditEmitter {
     }
     return new Promise<void>((done) => {
       this.queue.push({ event, done });
-      this.sending ??= this.drain().finally(() => (this.sending = undefined));
+      this.kick();
     });
+  }
+
+  /** Starts the sender unless it runs; it restarts itself for events queued while it was finishing. */
+  private kick(): void {
+    if (this.sending) return;
+    this.sending = (async () => {
+      try {
+        await this.drain();
+      } finally {
+        this.sending = undefined;
+        if (this.queue.length > 0 && !this.closed) this.kick();
+      }
+    })();
   }
 
   /** Waits up to `timeoutMs` for queued events to go out, then stops accepting more. */
   async close(timeoutMs = 3000): Promise<void> {
     if (this.closed) return;
+    this.closing = true;
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer.timer);
+      this.retryTimer.wake();
+    }
     const pending = this.sending;
     if (pending) {
       let timer: NodeJS.Timeout | undefined;
@@ -87,11 +108,12 @@ export class RemoteEmitter implements AuditEmitter {
         const code = errorCode(err);
         // A refusal will not change on retry: the events are wrong for this host.
         const retryable = code === 'connection_problem' || code === 'internal' || code === 'limit_exceeded';
-        if (!retryable || attempt >= delays.length || this.closed) {
+        if (!retryable || attempt >= delays.length || this.closing) {
           this.opts.logger.error({ err: (err as Error).message, code, count: events.length, first: events[0]?.event }, 'audit events could not be sent to the auth server: dropped');
           return;
         }
-        await new Promise((r) => setTimeout(r, delays[attempt]).unref());
+        await new Promise<void>((wake) => (this.retryTimer = { timer: setTimeout(wake, delays[attempt]), wake }));
+        this.retryTimer = undefined;
       }
     }
   }

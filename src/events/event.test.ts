@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { BadParameterError } from '../api/errors.js';
+import { auditEvent, checkIncomingEvent, maskSecret } from './event.js';
+
+describe('events from other processes', () => {
+  it('accepts a registered event and refuses what is not', () => {
+    const ok = { ...auditEvent('exec', 'T3002I', { command: 'ls', sid: 's', user: 'alice' }), uid: 'u-1', time: '2026-01-01T00:00:00Z', ei: 2 };
+    expect(checkIncomingEvent(ok)).toEqual(ok);
+    const bad: [unknown, RegExp][] = [
+      [null, /JSON object/],
+      [[], /JSON object/],
+      [{ event: 'exec' }, /"event" and "code"/],
+      [{ event: 'exec', code: 'T1000I' }, /unknown audit event "exec" with code "T1000I"/],
+      [{ event: 'made.up', code: 'X0001I' }, /unknown audit event/],
+      [{ event: 'exec', code: 'T3002I', time: 'now' }, /RFC 3339/],
+      [{ event: 'exec', code: 'T3002I', ei: -1 }, /non-negative/],
+      [{ event: 'exec', code: 'T3002I', uid: 'has spaces' }, /invalid uid/],
+      [{ event: 'exec', code: 'T3002I', server_id: 7 }, /"server_id" must be a string/],
+      [{ event: 'exec', code: 'T3002I', command: 'x'.repeat(70_000) }, /larger than/],
+    ];
+    for (const [input, message] of bad) {
+      expect(() => checkIncomingEvent(input)).toThrow(BadParameterError);
+      expect(() => checkIncomingEvent(input)).toThrow(message);
+    }
+  });
+
+  it('masks secrets but for their last quarter', () => {
+    expect(maskSecret('0123456789abcdef0123456789abcdef')).toBe(`${'*'.repeat(24)}89abcdef`);
+    expect(maskSecret('abc')).toBe('***');
+  });
+});
