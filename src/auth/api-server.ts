@@ -18,6 +18,7 @@ import type { AuthService } from './auth-service.js';
 import type { Caller } from './caller.js';
 import { callerFromIdentity } from './caller.js';
 import { ROUTES, type Route } from './routes.js';
+import { StreamBody, readRawBody, sendStream } from './stream-response.js';
 
 const MAX_BODY = 4 * 1024 * 1024;
 
@@ -83,9 +84,17 @@ export class AuthAPIServer {
       const { route, params } = match;
       const body = route.body ? await readJSONBody(req, MAX_BODY) : undefined;
       const caller = route.public ? undefined : await this.authenticate(req);
+      // Raw bodies (recording parts) are read only once the caller is known.
+      const raw = route.rawBody ? await readRawBody(req, route.rawBody) : undefined;
+      const aborted = new AbortController();
+      res.once('close', () => aborted.abort());
       const peer = req.socket.remoteAddress?.replace(/^::ffff:(?=\d+\.)/, '');
       const remoteAddr = peer ? `${peer.includes(':') ? `[${peer}]` : peer}:${req.socket.remotePort}` : undefined;
-      const result = await route.run({ auth: this.opts.auth, caller: caller as Caller, params, query: url.searchParams, body, remoteAddr });
+      const result = await route.run({ auth: this.opts.auth, caller: caller as Caller, params, query: url.searchParams, body: raw ?? body, signal: aborted.signal, remoteAddr });
+      if (result instanceof StreamBody) {
+        await sendStream(res, route.status ?? 200, result, (err) => this.opts.logger.warn({ err: (err as Error).message, path: req.url }, 'auth API stream failed'));
+        return;
+      }
       sendJSON(res, route.status ?? 200, result ?? {});
     } catch (err) {
       const code = errorCode(err);

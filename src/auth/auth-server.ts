@@ -10,7 +10,7 @@ import type { AuditLog } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import type { Services } from '../services/index.js';
 import { AuthAPIServer } from './api-server.js';
-import { AuthService } from './auth-service.js';
+import { AuthService, type AuthServiceOptions } from './auth-service.js';
 import { initCluster, type ClusterInitOptions } from './init.js';
 import type { StaticToken } from './tokens.js';
 
@@ -35,6 +35,8 @@ export interface AuthServerOptions {
   proxyAddr: () => Promise<string>;
   /** The audit log (the process opens it from audit_events_uri); in memory when absent. */
   audit?: AuditLog;
+  /** Session recordings' storage and mode (AuthServiceOptions.recordings). */
+  recordings?: AuthServiceOptions['recordings'];
 }
 
 /** Starts and stops the auth service. */
@@ -50,6 +52,7 @@ export class AuthServer {
       staticTokens: opts.staticTokens ?? [],
       proxyAddr: opts.proxyAddr,
       audit: opts.audit,
+      recordings: opts.recordings,
     });
   }
 

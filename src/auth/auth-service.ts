@@ -24,11 +24,13 @@ import type {
 import { HOUR, formatDuration } from '../api/duration.js';
 import { AccessDeniedError, BadParameterError, isCode } from '../api/errors.js';
 import type { AuthPreference, Node, User } from '../api/types/index.js';
+import type { SessionRecordingMode } from '../api/recording-wire.js';
 import type { UserToken } from '../api/user-token.js';
 import { VERSION } from '../api/version.js';
-import { AuditLog, MemoryEventStore } from '../events/index.js';
-import { silentLogger } from '../log/index.js';
+import { AuditLog, MemoryEventStore, type AuditEmitter } from '../events/index.js';
+import { silentLogger, type Logger } from '../log/index.js';
 import { RoleSet, applyRoleTraits } from '../rbac/index.js';
+import { RecordingIndex, type RecordingStore } from '../recordings/index.js';
 import type { Services } from '../services/index.js';
 import { caPin } from '../tlsca/index.js';
 import { AuthAudit, type RequestMeta } from './audit.js';
@@ -38,6 +40,7 @@ import { authorize, isAdmin, loadRoles } from './caller.js';
 import { DEFAULT_USER_CERT_TTL, MAX_CERT_TTL, issueHostCerts, issueUserCerts } from './certs.js';
 import { listTOTPDevices, type SecondFactorMode } from './local-login.js';
 import { listNodes, upsertNodeHeartbeat } from './presence.js';
+import { RecordingsAPI } from './recordings.js';
 import { ResourceAPI } from './resources.js';
 import { completeUserToken, loginLocal, totpRegistration, userTokenInfo } from './user-setup.js';
 import type { StaticToken } from './tokens.js';
@@ -51,6 +54,8 @@ export interface AuthServiceOptions {
   staticTokens?: StaticToken[];
   /** The public address of a proxy (`host:port`) for invite links; looked up per call. */
   proxyAddr: () => Promise<string>;
+  /** Where session recordings are kept and how nodes record; without it the recordings API answers NotImplemented. */
+  recordings?: { store: RecordingStore; mode: SessionRecordingMode; logger: Logger; emitter?: AuditEmitter };
   /** Where audit events go and are searched (default: in memory, for tests). */
   audit?: AuditLog;
 }
@@ -61,6 +66,8 @@ const RESET_TTL = { def: 8 * HOUR, max: 24 * HOUR };
 /** The operations. Every method taking a Caller throws AccessDeniedError when RBAC says no. */
 export class AuthService {
   readonly resources: ResourceAPI;
+  /** Session recordings: uploads from nodes, the list, playback (absent when not configured). */
+  readonly recordings?: RecordingsAPI;
   /** The audit log: every sink of audit_events_uri, searched from the first. */
   readonly auditLog: AuditLog;
   private readonly audit: AuthAudit;
@@ -74,6 +81,11 @@ export class AuthService {
     this.staticTokens = opts.staticTokens ?? [];
     this.auditLog = opts.audit ?? new AuditLog({ sinks: [new MemoryEventStore()], clock: opts.services.clock, logger: silentLogger });
     this.audit = new AuthAudit(this.auditLog, opts.clusterName);
+    if (opts.recordings) {
+      const index = new RecordingIndex(opts.services.backend);
+      const emitter = opts.recordings.emitter ?? this.auditLog;
+      this.recordings = new RecordingsAPI({ ...opts.recordings, emitter, index, clusterName: opts.clusterName, clock: opts.services.clock });
+    }
     this.resources = new ResourceAPI(opts.services, opts.clusterName, this.audit);
     this.webSessions = new WebSessions({
       services: opts.services,

@@ -2,6 +2,7 @@
 import type { CompleteUserTokenRequest, CreateUserTokenRequest, GenerateTokenRequest, SSHLoginRequest, HostCertsRequest, RegisterRequest, UserCertsRequest } from '../api/auth-wire.js';
 import { emitHostEvents, searchEvents } from './audit-api.js';
 import type { AuthService } from './auth-service.js';
+import { RECORDING_ROUTES } from './recording-routes.js';
 import type { Caller } from './caller.js';
 
 /** What a handler receives. `caller` is undefined only on public routes. */
@@ -11,6 +12,8 @@ export interface RouteContext {
   params: Record<string, string>;
   query: URLSearchParams;
   body: unknown;
+  /** Aborted when the client goes away (streamed responses). */
+  signal?: AbortSignal;
   /** `ip:port` of the client (for audit events). */
   remoteAddr?: string;
 }
@@ -21,6 +24,8 @@ export interface Route {
   path: string;
   public?: boolean;
   body?: boolean;
+  /** Read the body as raw bytes, at most this many, once the caller is authenticated; `body` is then a Buffer. */
+  rawBody?: number;
   status?: number;
   run(ctx: RouteContext): Promise<unknown>;
 }
@@ -111,4 +116,5 @@ export const ROUTES: Route[] = [
   },
   { method: 'POST', path: '/v1/events', body: true, run: ({ auth, caller, body }) => emitHostEvents(auth, caller, body) },
   { method: 'GET', path: '/v1/events/search', run: ({ auth, caller, query }) => searchEvents(auth, caller, query) },
+  ...RECORDING_ROUTES,
 ];

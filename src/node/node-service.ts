@@ -22,6 +22,7 @@ import { monitorConnection } from './monitor.js';
 import { NodeAudit } from './node-audit.js';
 import { RemoteForwards, portForwardRefusal, serveDirectTcpip } from './port-forward.js';
 import type { SessionEventHandler } from './session-events.js';
+import type { SessionRecorder } from './session-recorder.js';
 import { serveSession } from './session-handler.js';
 import { DEFAULT_TICK_MS, Ticker } from './ticker.js';
 
@@ -44,6 +45,8 @@ export interface NodeServiceOptions {
   logger: Logger;
   /** Session started/ended hook (audit and recording attach here). */
   onSessionEvent?: SessionEventHandler;
+  /** Records shell and exec sessions (session_recording); nothing is recorded without it. */
+  recorder?: SessionRecorder;
   /** Where the node's audit events go (auth, exec, session.start/end, port, client.disconnect); none when absent. */
   audit?: AuditEmitter;
   /** Connect-to-login time limit (default sshutils' DEFAULT_HANDSHAKE_TIMEOUT_MS). */
@@ -203,6 +206,7 @@ export class NodeService {
       clusterName: o.access.clusterName,
       permitUserEnv: o.config.permitUserEnv,
       sshFileCopy: o.config.sshFileCopy,
+      recorder: o.recorder,
       clock: o.clock,
       logger: this.log,
       onEvent: (e) => {

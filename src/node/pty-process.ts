@@ -1,12 +1,14 @@
 /**
  * A session process on a pseudo-terminal (node-pty): sized and typed from the client's pty-req,
- * resized on window-change, output relayed with backpressure, SSH_TTY set to the terminal's name.
+ * resized on window-change, output relayed with backpressure (to the channel and to the session's
+ * recording, when there is one), SSH_TTY set to the terminal's name.
  */
 import type { EventEmitter } from 'node:events';
 import * as pty from 'node-pty';
 import type { SSHChannel } from '../sshutils/index.js';
 import type { SpawnOptions } from './pipe-process.js';
 import { osSignal, sshSignalName, type RunningProcess } from './running-process.js';
+import type { OutputTap } from './session-recorder.js';
 
 /** The terminal as the client asked for it. */
 export interface TerminalSize {
@@ -25,7 +27,13 @@ export function withSSHTTY(argv: string[]): string[] {
 }
 
 /** Start `file args` on a new terminal bound to `ch`. */
-export function startPtyProcess(file: string, args: string[], opts: SpawnOptions & TerminalSize, ch: SSHChannel, onError: (err: Error) => void): RunningProcess {
+export function startPtyProcess(
+  file: string,
+  args: string[],
+  opts: SpawnOptions & TerminalSize & { tap?: OutputTap },
+  ch: SSHChannel,
+  onError: (err: Error) => void,
+): RunningProcess {
   const p = pty.spawn(file, args, {
     name: opts.term || 'xterm',
     cols: clampSize(opts.cols, 80),
@@ -43,11 +51,19 @@ export function startPtyProcess(file: string, args: string[], opts: SpawnOptions
   });
   emitter.on('error', () => {});
 
+  // The terminal is read again once the channel and the recording have both caught up.
+  let held = 0;
+  const hold = (until: Promise<void>): void => {
+    if (held++ === 0) p.pause();
+    void until.then(() => {
+      if (--held === 0) p.resume();
+    });
+  };
+  const tap = opts.tap;
   p.onData((data) => {
-    if (!ch.stream.write(data as unknown as Buffer)) {
-      p.pause();
-      ch.stream.once('drain', () => p.resume());
-    }
+    const buf = data as unknown as Buffer;
+    if (tap && !tap.write(buf)) hold(tap.drained());
+    if (!ch.stream.write(buf)) hold(new Promise((resolve) => ch.stream.once('drain', () => resolve())));
   });
   ch.stream.on('data', (d: Buffer) => p.write(d));
   const done = new Promise<{ code: number } | { signal: string }>((resolve) => {

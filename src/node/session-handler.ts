@@ -1,7 +1,8 @@
 /**
  * One SSH session channel on the node: pty, env, agent and window-change requests, then one shell,
  * exec or sftp subsystem run as the login's OS user, with signals relayed and the exit status or
- * signal reported. Every session gets a uuid v4 and a start/end event.
+ * signal reported. Every session gets a uuid v4 and a start/end event; shell and exec sessions are
+ * recorded (output, window changes) when the node has a recorder and the cluster's mode says so.
  */
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import { startPipeProcess } from './pipe-process.js';
 import { startPtyProcess, withSSHTTY } from './pty-process.js';
 import type { RunningProcess } from './running-process.js';
 import type { SessionEvent, SessionEventBase, SessionKind } from './session-events.js';
+import type { SessionRecorder, SessionRecording } from './session-recorder.js';
 
 /** What a session needs from the node. */
 export interface SessionDeps {
@@ -28,6 +30,8 @@ export interface SessionDeps {
   clock: Clock;
   logger: Logger;
   onEvent(e: SessionEvent): void;
+  /** Records shell and exec sessions; none when absent. */
+  recorder?: SessionRecorder;
   /** Register a writer for connection-level messages (idle/expiry); returns the unregister. */
   track(conn: SSHConnection, notify: (message: string) => void): () => void;
 }
@@ -43,6 +47,7 @@ export async function serveSession(session: SSHSession, deps: SessionDeps): Prom
   const clientEnv: Record<string, string> = {};
   let agentRequested = false;
   let proc: RunningProcess | undefined;
+  let recording: SessionRecording | undefined;
   let started = false;
   let exited = false;
   let finished: Promise<void> | undefined;
@@ -66,7 +71,10 @@ export async function serveSession(session: SSHSession, deps: SessionDeps): Prom
           }
           break;
         case 'window-change':
-          if (proc) proc.resize(req.cols, req.rows);
+          if (proc) {
+            proc.resize(req.cols, req.rows);
+            recording?.resize(req.cols, req.rows);
+          }
           else if (pty) pty = { ...pty, cols: req.cols, rows: req.rows };
           break;
         case 'signal':
@@ -90,6 +98,7 @@ export async function serveSession(session: SSHSession, deps: SessionDeps): Prom
           const run = await startRun(req, { session, id, sessionId, pty, clientEnv, agentRequested, deps, log });
           if (run) {
             proc = run.proc;
+            recording = run.recording;
             finished = run.finished.finally(() => (exited = true));
           }
         }
@@ -120,7 +129,7 @@ function refuse(ch: SSHChannel, message: string, code: number): void {
   ch.exit({ code });
 }
 
-type Run = { proc: RunningProcess; finished: Promise<void> };
+type Run = { proc: RunningProcess; finished: Promise<void>; recording?: SessionRecording };
 
 async function startRun(req: RunRequest, c: RunContext): Promise<Run | undefined> {
   if (req.type === 'subsystem' && req.name !== 'sftp') {
@@ -182,6 +191,33 @@ async function launch(req: RunRequest, ch: SSHChannel, c: RunContext): Promise<R
       log.warn({ err: (err as Error).message }, 'cannot create the agent socket');
     }
   }
+  const conn = c.session.conn;
+  const remoteAddr = `${conn.remoteAddress}:${conn.remotePort}`;
+  const localAddr = `${conn.localAddress}:${conn.localPort}`;
+  let recording: SessionRecording | undefined;
+  if (deps.recorder && req.type !== 'subsystem' && !copying) {
+    try {
+      recording = await deps.recorder.begin({
+        sessionId: c.sessionId,
+        kind: req.type === 'exec' ? 'exec' : 'shell',
+        ...(command !== undefined && { command }),
+        user: id.teleportUser,
+        login: id.login,
+        remoteAddr,
+        localAddr,
+        tty,
+        ...(tty && { term: c.pty!.term }),
+        cols: tty ? c.pty!.cols : 80,
+        rows: tty ? c.pty!.rows : 24,
+        strict: id.roles.recordSessionMode() === 'strict',
+      });
+    } catch (err) {
+      await agent?.close();
+      log.warn({ err: (err as Error).message }, 'session refused: it cannot be recorded');
+      refuse(ch, `Failed to launch: ${(err as Error).message}.`, 255);
+      return undefined;
+    }
+  }
   let proc: RunningProcess;
   try {
     const env = buildEnvironment({
@@ -202,15 +238,15 @@ async function launch(req: RunRequest, ch: SSHChannel, c: RunContext): Promise<R
     });
     const cwd = (await isDirectory(user.home)) ? user.home : '/';
     proc = tty
-      ? startPtyProcess(cmd.file, cmd.args, { cwd, env, term: c.pty!.term, cols: c.pty!.cols, rows: c.pty!.rows }, ch, (err) =>
+      ? startPtyProcess(cmd.file, cmd.args, { cwd, env, term: c.pty!.term, cols: c.pty!.cols, rows: c.pty!.rows, tap: recording }, ch, (err) =>
           log.warn({ err: err.message }, 'terminal error'),
         )
-      : startPipeProcess(cmd, { cwd, env }, ch);
+      : startPipeProcess(cmd, { cwd, env, tap: recording }, ch);
   } catch (err) {
     await agent?.close();
+    await recording?.discard();
     throw err;
   }
-  const conn = c.session.conn;
   const base: Omit<SessionEventBase, 'time'> = {
     sessionId: c.sessionId,
     kind,
@@ -218,8 +254,8 @@ async function launch(req: RunRequest, ch: SSHChannel, c: RunContext): Promise<R
     user: id.teleportUser,
     login: id.login,
     serverId: deps.hostId,
-    remoteAddr: `${conn.remoteAddress}:${conn.remotePort}`,
-    localAddr: `${conn.localAddress}:${conn.localPort}`,
+    remoteAddr,
+    localAddr,
     tty,
   };
   emit(deps, log, { type: 'session.start', ...base, time: deps.clock.now() });
@@ -228,11 +264,12 @@ async function launch(req: RunRequest, ch: SSHChannel, c: RunContext): Promise<R
   const finished = proc.done.then(async (exit: ExitStatus) => {
     untrack();
     ch.exit(exit);
+    await recording?.end(exit);
     await agent?.close();
     emit(deps, log, { type: 'session.end', ...base, exit, time: deps.clock.now() });
     log.info({ exit }, 'session ended');
   });
-  return { proc, finished };
+  return { proc, finished, recording };
 }
 
 function emit(deps: SessionDeps, log: Logger, e: SessionEvent): void {

@@ -14,10 +14,12 @@ import type { Logger } from '../log/index.js';
 import type { NodeService } from '../node/index.js';
 import { ProxyWebServer, type ProxySSHServer } from '../proxy/index.js';
 import type { AuditLog, RemoteEmitter } from '../events/index.js';
+import type { NodeRecorder } from '../recordings/index.js';
 import { createServices, type Services } from '../services/index.js';
 import { openAuditLog } from './audit-service.js';
 import { DiagServer } from './diag-server.js';
 import { ensureHostId } from './host-id.js';
+import { authRecordings } from './recordings.js';
 import { startNode, startProxySSH } from './ssh-services.js';
 
 /** Addresses the process bound, for printing and for tests (which listen on port 0). */
@@ -43,6 +45,7 @@ export class TeleportProcess {
   private proxy?: ProxyWebServer;
   private proxySSH?: ProxySSHServer;
   private node?: NodeService;
+  private recorder?: NodeRecorder;
   private services?: Services;
   private diag?: DiagServer;
   private auditLog?: AuditLog;
@@ -105,6 +108,7 @@ export class TeleportProcess {
       listen: { host: config.auth.listenAddr.host, port: config.auth.listenAddr.port },
       publicAddrs: config.auth.publicAddrs.map(formatAddr),
       proxyAddr: async () => this.proxyPublicAddr(),
+      recordings: { ...authRecordings(config, logger), emitter: this.auditLog },
       audit: this.auditLog,
     });
     this.clusterName = this.authServer.clusterName;
@@ -114,8 +118,9 @@ export class TeleportProcess {
   private async startNode(clock: Clock): Promise<void> {
     const { config, logger } = this.opts;
     const local = this.authServer && this.addresses.auth ? { server: this.authServer, addr: this.addresses.auth } : undefined;
-    const { service, address, emitter } = await startNode({ config, hostId: this.hostId, clock, logger, local });
+    const { service, address, recorder, emitter } = await startNode({ config, hostId: this.hostId, clock, logger, local });
     this.node = service;
+    this.recorder = recorder;
     this.nodeEmitter = emitter;
     this.addresses.nodeSSH = { host: address.address, port: address.port };
   }
@@ -178,10 +183,12 @@ export class TeleportProcess {
     this.closed = true;
     this.ready = false;
     await this.node?.close();
+    await this.recorder?.close();
     await this.nodeEmitter?.close();
     await this.proxySSH?.close();
     await this.proxy?.close();
     await this.authServer?.close();
+    await this.authServer?.auth.recordings?.store.close();
     await this.auditLog?.close();
     await this.backend?.close();
     await this.diag?.close();

@@ -16,10 +16,12 @@ import type { AuditEmitter, RemoteEmitter } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import { NodeService, type NodeAccessPoint } from '../node/index.js';
 import { ProxySSHServer } from '../proxy/index.js';
+import type { NodeRecorder } from '../recordings/index.js';
 import type { Services } from '../services/index.js';
 import { identityFromCertificate } from '../tlsca/index.js';
 import { remoteAuditEmitter } from './audit-service.js';
 import { ensureHostIdentity } from './join.js';
+import { startNodeRecorder } from './recordings.js';
 
 /** How long the node trusts a fetched CA set before asking again. */
 const CA_CACHE_MS = 30_000;
@@ -75,7 +77,7 @@ export interface StartNodeOptions {
 }
 
 /** Obtains the node's identity, connects its access point and starts listening. */
-export async function startNode(opts: StartNodeOptions): Promise<{ service: NodeService; address: AddressInfo; emitter?: RemoteEmitter }> {
+export async function startNode(opts: StartNodeOptions): Promise<{ service: NodeService; address: AddressInfo; recorder: NodeRecorder; emitter?: RemoteEmitter }> {
   const { config, logger } = opts;
   const t = config.teleport;
   const extraNames = config.ssh.publicAddrs.map((a) => a.host);
@@ -110,6 +112,7 @@ export async function startNode(opts: StartNodeOptions): Promise<{ service: Node
   // With the auth server in this process, events go straight to its audit log; else over the API.
   const emitter = opts.local ? undefined : remoteAuditEmitter(client, opts.clock, logger);
   const audit: AuditEmitter = opts.local ? opts.local.server.auth.auditLog : emitter!;
+  const recorder = await startNodeRecorder({ config, hostId: opts.hostId, clusterName, client, clock: opts.clock, logger });
   const service = new NodeService({
     host: config.ssh.listenAddr.host,
     port: config.ssh.listenAddr.port,
@@ -122,10 +125,11 @@ export async function startNode(opts: StartNodeOptions): Promise<{ service: Node
     clock: opts.clock,
     logger: logger.child({ component: 'node' }),
     advertiseAddr: (bound: AddressInfo) => nodeAdvertiseAddr(config, bound),
+    recorder,
     audit,
   });
   const address = await service.start();
-  return { service, address, ...(emitter && { emitter }) };
+  return { service, address, recorder, ...(emitter && { emitter }) };
 }
 
 /** The cluster a host identity belongs to: its certificate names it `<host_id>.<cluster>`. */

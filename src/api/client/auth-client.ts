@@ -23,9 +23,10 @@ import type {
   UserTokenResponse,
 } from '../auth-wire.js';
 import { searchQueryString, type AuditEventInput, type SearchEventsQuery, type SearchEventsResponse } from '../audit-wire.js';
-import { AccessDeniedError } from '../errors.js';
+import { AccessDeniedError, ConnectionProblemError, TeleportError, errorFromWire } from '../errors.js';
+import type { CompleteRecordingRequest, ListRecordingsQuery, RecordingConfig, RecordingEvent, RecordingSummary } from '../recording-wire.js';
 import { matchPins } from './ca-pin.js';
-import { call, type ClientCredentials, type TransportOptions } from './transport.js';
+import { call, callStream, type ClientCredentials, type TransportOptions } from './transport.js';
 
 /** The SNI name for a cluster: hex of its name under `.teleport.cluster.local`. */
 export function clusterServerName(clusterName: string | undefined): string {
@@ -147,6 +148,52 @@ export class AuthClient {
     return this.req('GET', `/v1/events/search${searchQueryString(q)}`);
   }
 
+  /** The cluster's session recording mode (nodes ask before recording). */
+  recordingConfig(): Promise<RecordingConfig> {
+    return this.req('GET', '/v1/recordings/config');
+  }
+  /** A node uploads part `part` (1-based) of session `sid`'s recording (gzip bytes). */
+  async uploadRecordingPart(sid: string, part: number, data: Buffer): Promise<void> {
+    const res = await callStream(this.t, 'PUT', `/v1/recordings/${encodeURIComponent(sid)}/parts/${part}`, { data, contentType: 'application/octet-stream' });
+    res.resume();
+  }
+  /** A node completes session `sid`'s recording from parts 1..req.parts. */
+  async completeRecording(sid: string, req: CompleteRecordingRequest): Promise<void> {
+    await this.req('POST', `/v1/recordings/${encodeURIComponent(sid)}/complete`, req);
+  }
+  /** Completed recordings the caller may list (`session` list), newest first. */
+  async listRecordings(q: ListRecordingsQuery = {}): Promise<RecordingSummary[]> {
+    const p = new URLSearchParams();
+    if (q.from) p.set('from', q.from);
+    if (q.to) p.set('to', q.to);
+    if (q.limit !== undefined) p.set('limit', String(q.limit));
+    const qs = p.toString();
+    return (await this.req<{ items: RecordingSummary[] }>('GET', `/v1/recordings${qs ? `?${qs}` : ''}`)).items;
+  }
+  /**
+   * The events of session `sid`'s recording, streamed as the server reads them (constant memory at
+   * both ends; a slow reader slows the server). NotFoundError when there is none, AccessDeniedError
+   * without `session` read. Stop iterating (or abort `signal`) to cancel.
+   */
+  async *streamRecordingEvents(sid: string, opts: { signal?: AbortSignal } = {}): AsyncGenerator<RecordingEvent> {
+    const res = await callStream(this.t, 'GET', `/v1/recordings/${encodeURIComponent(sid)}/events`, undefined, opts.signal);
+    let rest = '';
+    try {
+      res.setEncoding('utf8');
+      for await (const chunk of res as AsyncIterable<string>) {
+        const lines = (rest + chunk).split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) if (line !== '') yield parseEventLine(line);
+      }
+    } catch (err) {
+      if (err instanceof TeleportError) throw err;
+      throw new ConnectionProblemError(`the recording stream of session ${sid} broke: ${(err as Error).message}`, { cause: err });
+    } finally {
+      res.destroy();
+    }
+    if (rest !== '') yield parseEventLine(rest);
+  }
+
   /** Public: what an invite/reset link is for. */
   userTokenInfo(token: string): Promise<UserTokenInfo> {
     return this.req('GET', `/v1/usertokens/${encodeURIComponent(token)}`);
@@ -188,4 +235,17 @@ export class AuthClient {
     );
     return res.body;
   }
+}
+
+/** One line of a recording stream: an event, or the server's error after the stream began. */
+function parseEventLine(line: string): RecordingEvent {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch (err) {
+    throw new ConnectionProblemError('the recording stream carried a malformed line', { cause: err });
+  }
+  const o = v as { event?: unknown; error?: { code?: string; message?: string } };
+  if (o.event === undefined && o.error && typeof o.error === 'object') throw errorFromWire(o.error.code ?? 'internal', o.error.message ?? 'recording stream failed');
+  return o as RecordingEvent;
 }

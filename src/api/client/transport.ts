@@ -3,6 +3,7 @@
  * API). Maps transport failures to ConnectionProblemError and `{ error: { code?, message } }`
  * bodies to typed errors (from the HTTP status when the server sends no code, as Teleport's web API).
  */
+import type { IncomingMessage } from 'node:http';
 import { request } from 'node:https';
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -154,4 +155,82 @@ function describeNetError(opts: TransportOptions, err: NodeJS.ErrnoException): s
     default:
       return `request to the ${peer_(opts)} at ${addr} failed: ${err.message}`;
   }
+}
+
+/** A raw request body. */
+export interface RawBody {
+  data: Buffer;
+  contentType: string;
+}
+
+/**
+ * One request whose body is raw bytes and/or whose response is read as a stream. Resolves once a
+ * 2xx status arrived, with the unread response (iterate it; the idle timeout no longer applies,
+ * so a reader may pause); throws the typed error of an error response, or ConnectionProblemError.
+ * Aborting `signal` destroys the request and the response.
+ */
+export async function callStream(opts: TransportOptions, method: string, path: string, body?: RawBody, signal?: AbortSignal): Promise<IncomingMessage> {
+  const { host, port } = splitHostPort(opts.addr);
+  const tlsOpts = {
+    ...((opts.serverName ?? (isIP(host) ? undefined : host)) !== undefined && { servername: opts.serverName ?? host }),
+    ...(opts.credentials && { key: opts.credentials.keyPem, cert: opts.credentials.certPem }),
+    ...((opts.caPems ?? opts.credentials?.caPems) && { ca: opts.caPems ?? opts.credentials?.caPems }),
+    rejectUnauthorized: !opts.insecure,
+  };
+  let socket: TLSSocket | undefined;
+  if (opts.dial) {
+    let raw: Duplex;
+    try {
+      raw = await opts.dial();
+    } catch (err) {
+      throw err instanceof ConnectionProblemError ? err : new ConnectionProblemError(`cannot reach the ${peer_(opts)}: ${(err as Error).message}`, { cause: err });
+    }
+    socket = tlsConnect({ socket: raw, ...tlsOpts });
+  }
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host,
+        port,
+        method,
+        path,
+        ...tlsOpts,
+        ...(socket ? { createConnection: () => socket } : { agent: false }),
+        timeout: opts.timeoutMs ?? 30_000,
+        ...(signal && { signal }),
+        headers: {
+          accept: '*/*',
+          ...(body && { 'content-type': body.contentType, 'content-length': body.data.length }),
+        },
+      },
+      (res) => {
+        const status = res.statusCode ?? 500;
+        if (status < 400) {
+          // A stream may be read slowly (a paused player): only the connection's end ends it.
+          req.setTimeout(0);
+          resolve(res);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => reject(new ConnectionProblemError(`reading the response from ${opts.addr} failed: ${err.message}`, { cause: err })));
+        res.on('end', () => {
+          let e: { code?: string; message?: string } | undefined;
+          try {
+            e = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error?: { code?: string; message?: string } }).error;
+          } catch {
+            // Not JSON: the status says enough.
+          }
+          reject(errorFromWire(e?.code ?? codeOfStatus(status), e?.message ?? `HTTP ${status}`));
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new ConnectionProblemError(`timed out talking to the ${peer_(opts)} at ${opts.addr}`)));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (err instanceof ConnectionProblemError) return reject(err);
+      if (err.name === 'AbortError') return reject(new ConnectionProblemError('the request was cancelled', { cause: err }));
+      reject(new ConnectionProblemError(describeNetError(opts, err), { cause: err }));
+    });
+    req.end(body?.data);
+  });
 }
