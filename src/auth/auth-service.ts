@@ -89,7 +89,7 @@ export class AuthService {
     this.resources = new ResourceAPI(opts.services, opts.clusterName, this.audit);
     this.webSessions = new WebSessions({
       services: opts.services,
-      authenticate: async (req) => loginLocal(this.services, req, await this.secondFactor()),
+      authenticate: (req) => this.authenticateLocal(req),
       issue: (user, req) => this.certsForUser(user, req),
     });
   }
