@@ -8,7 +8,9 @@ import { configCommand } from './config.js';
 import { loginCommand } from './login.js';
 import { logoutCommand } from './logout.js';
 import { lsCommand } from './ls.js';
+import { playCommand } from './play.js';
 import { proxySSHCommand } from './proxy-ssh.js';
+import { recordingsLsCommand } from './recordings-ls.js';
 import { scpCommand } from './scp.js';
 import { sshCommand } from './ssh.js';
 import { statusCommand } from './status.js';
@@ -38,8 +40,11 @@ export const tshApp: AppSpec<TshCtx> = {
     { name: 'ttl', type: 'int', help: 'Minutes to live for a session', env: 'TELEPORT_TTL' },
     { name: 'debug', short: 'd', type: 'bool', help: 'Verbose logging to stdout' },
   ],
-  commands: [loginCommand, statusCommand, logoutCommand, lsCommand, sshCommand, scpCommand, configCommand, proxySSHCommand, versionCommand],
-  groups: [{ name: 'proxy', help: 'Run local proxies towards the cluster.' }],
+  commands: [loginCommand, statusCommand, logoutCommand, lsCommand, sshCommand, scpCommand, configCommand, proxySSHCommand, playCommand, recordingsLsCommand, versionCommand],
+  groups: [
+    { name: 'proxy', help: 'Run local proxies towards the cluster.' },
+    { name: 'recordings', help: 'View and control session recordings.' },
+  ],
 };
 
 /** Runs `tsh <argv>`; resolves with the exit code. */
