@@ -10,21 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordingEvent } from '../src/api/recording-wire.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
 import { identityUser, type IdentityUser } from './helpers/identity-user.js';
+import { listedSessions, waitForNewRecording, waitForRecording } from './helpers/recordings.js';
 
 const me = userInfo().username;
-
-/** Polls `tsh recordings ls` until `sid` is listed (the upload completes just after the session). */
-export async function waitForRecording(user: IdentityUser, sid: string, timeoutMs = 20_000): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await user.tsh(['recordings', 'ls', '--format=json']);
-    if (r.code !== 0) throw new Error(`tsh recordings ls failed: ${r.err}`);
-    const found = (JSON.parse(r.out) as Record<string, unknown>[]).find((e) => e.sid === sid);
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`recording ${sid} was not listed in time`);
-    await new Promise((res) => setTimeout(res, 200));
-  }
-}
 
 const printed = (events: RecordingEvent[]): string =>
   Buffer.concat(events.filter((e) => e.event === 'print').map((e) => Buffer.from(e.data!, 'base64'))).toString('utf8');
@@ -108,18 +96,12 @@ describe.skipIf(!existsSync(resolve('bin/tsh')))('session recordings', () => {
   });
 
   it('records exec sessions, their stderr and exit status', async () => {
-    const before = new Set((JSON.parse((await alice.tsh(['recordings', 'ls', '-f', 'json'])).out) as { sid: string }[]).map((e) => e.sid));
+    const before = await listedSessions(alice);
     const r = await alice.tsh(['ssh', '-l', me, 'node-1', 'echo exec-out; echo exec-err >&2; exit 3']);
     expect(r.code).toBe(3);
-    let found: { sid: string; initial_command?: string[] } | undefined;
-    const deadline = Date.now() + 20_000;
-    while (!found && Date.now() < deadline) {
-      const all = JSON.parse((await alice.tsh(['recordings', 'ls', '-f', 'json'])).out) as { sid: string; initial_command?: string[] }[];
-      found = all.find((e) => !before.has(e.sid));
-      if (!found) await new Promise((res) => setTimeout(res, 200));
-    }
+    const found = await waitForNewRecording(alice, before);
     expect(found).toMatchObject({ initial_command: ['echo exec-out; echo exec-err >&2; exit 3'], interactive: false });
-    execSid = found!.sid;
+    execSid = String(found.sid);
     const text = await alice.tsh(['play', '-f', 'text', execSid]);
     expect(text.out).toContain('exec-out\n');
     expect(text.out).toContain('exec-err\n');
@@ -151,14 +133,9 @@ describe.skipIf(!existsSync(resolve('bin/tsh')))('session recordings', () => {
     // Bob's own session is his to list and play.
     const own = await bob.tsh(['ssh', '-l', me, 'node-1', 'echo bobs-own']);
     expect(own.code).toBe(0);
-    const deadline = Date.now() + 20_000;
-    let mine: { sid: string }[] = [];
-    while (mine.length === 0 && Date.now() < deadline) {
-      mine = JSON.parse((await bob.tsh(['recordings', 'ls', '-f', 'json'])).out) as { sid: string }[];
-      if (mine.length === 0) await new Promise((res) => setTimeout(res, 200));
-    }
-    expect(mine).toHaveLength(1);
-    expect((await bob.tsh(['play', '-f', 'text', mine[0].sid])).out).toContain('bobs-own');
+    const mine = await waitForNewRecording(bob, new Set());
+    expect(await listedSessions(bob)).toEqual(new Set([mine.sid]));
+    expect((await bob.tsh(['play', '-f', 'text', String(mine.sid)])).out).toContain('bobs-own');
   });
 
   it('explains unknown and malformed session IDs', async () => {
