@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BadParameterError } from '../api/errors.js';
-import { auditEvent, checkIncomingEvent, maskSecret } from './event.js';
+import { FakeClock } from '../api/clock.js';
+import { auditEvent, checkIncomingEvent, completeEvent, maskSecret, newEventUID } from './event.js';
 
 describe('events from other processes', () => {
   it('accepts a registered event and refuses what is not', () => {
@@ -27,5 +28,16 @@ describe('events from other processes', () => {
   it('masks secrets but for their last quarter', () => {
     expect(maskSecret('0123456789abcdef0123456789abcdef')).toBe(`${'*'.repeat(24)}89abcdef`);
     expect(maskSecret('abc')).toBe('***');
+  });
+});
+
+describe('event uids', () => {
+  it('are UUIDv7s that increase in the order they are made, even within one millisecond', () => {
+    const clock = new FakeClock(Date.UTC(2026, 0, 1));
+    const uids = Array.from({ length: 5000 }, () => completeEvent(auditEvent('exec', 'T3002I'), clock).uid);
+    for (const u of uids) expect(u).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...uids].sort()).toEqual(uids);
+    expect(new Set(uids).size).toBe(uids.length);
+    expect(newEventUID(Date.UTC(2030, 0, 1)) > uids[uids.length - 1]).toBe(true);
   });
 });

@@ -1,7 +1,8 @@
 // The node's audit events, driven with the OpenSSH client against a node that records into a
 // memory store: a refused certificate (`auth` T3007W), an exec (session.start, exec, session.end
 // sharing one sid), a failing exec (T3002E), an scp upload (T3005I), a -L forward (port.local start
-// and stop) and a refused one (port T3003E); plus the scp command parsing.
+// and stop), a refused one (port T3003E) and an idle client disconnected (client.disconnect T3006I);
+// plus the scp command parsing.
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
@@ -73,6 +74,7 @@ describe.skipIf(skip)('node audit events', () => {
     const access = new MemoryAccessPoint([userCA.blob]);
     access.addRole(accessRole());
     access.addRole(accessRole('no-forward', { options: { port_forwarding: false } }));
+    access.addRole(accessRole('idle', { options: { client_idle_timeout: '1s' } }));
     const host = generateKeyPair('ed25519');
     const hostCert = signCertificate({
       type: 'host',
@@ -178,5 +180,13 @@ describe.skipIf(skip)('node audit events', () => {
     const refused = await waitForEvent((x) => x.event === 'port' && x.code === 'T3003E');
     expect(refused).toMatchObject({ addr: dest, success: false });
     expect(String(refused.error)).toMatch(/port forwarding not allowed/);
+  });
+
+  it('records the disconnection of an idle client as client.disconnect with the reason', async () => {
+    const id = await identity({ roles: ['idle'] });
+    const r = await ssh(id, [], 'sleep 5');
+    expect(r.stderr).toContain('Client exceeded idle timeout of 1s');
+    const e = await waitForEvent((x) => x.event === 'client.disconnect');
+    expect(e).toMatchObject({ code: 'T3006I', reason: 'Client exceeded idle timeout of 1s', user: 'alice', login: TEST_LOGIN, server_id: 'node-uuid' });
   });
 });
