@@ -22,27 +22,47 @@ function newestMtime(dir) {
 
 const force = process.argv.includes('--force');
 const srcTime = Math.max(newestMtime(join(root, 'src')), statSync(join(root, 'package.json')).mtimeMs);
-if (!force && existsSync(stampFile) && statSync(stampFile).mtimeMs > srcTime) process.exit(0);
+const cliFresh = !force && existsSync(stampFile) && statSync(stampFile).mtimeMs > srcTime;
 
 mkdirSync(join(root, 'dist'), { recursive: true });
-if (Object.keys(entries).length === 0) process.exit(0);
-const started = Date.now();
-await build({
-  absWorkingDir: root,
-  entryPoints: entries,
-  outdir: 'dist',
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  sourcemap: 'linked',
-  logLevel: 'warning',
-  // Native addons and packages that load files relative to themselves stay in node_modules.
-  external: ['better-sqlite3', '@node-rs/argon2', 'ssh2', 'node-pty', 'cpu-features', 'pino', 'thread-stream'],
-  banner: {
-    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-  },
-});
-writeFileSync(stampFile, String(Date.now()));
-process.stderr.write(`build: dist/ bundled in ${Date.now() - started} ms\n`);
+if (!cliFresh && Object.keys(entries).length > 0) await buildCLIs();
+await buildWeb();
+
+async function buildCLIs() {
+  const started = Date.now();
+  await build({
+    absWorkingDir: root,
+    entryPoints: entries,
+    outdir: 'dist',
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    // Native addons and packages that load files relative to themselves stay in node_modules.
+    external: ['better-sqlite3', '@node-rs/argon2', 'ssh2', 'node-pty', 'cpu-features', 'pino', 'thread-stream'],
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+  });
+  writeFileSync(stampFile, String(Date.now()));
+  process.stderr.write(`build: dist/ bundled in ${Date.now() - started} ms\n`);
+}
+
+// The web UI: Vite builds web/ into web/dist (served by the proxy at /web) when its sources, or
+// the wire types it shares from src/api, changed since the last build.
+async function buildWeb() {
+  const web = join(root, 'web');
+  if (!existsSync(join(web, 'index.html'))) return;
+  const webStamp = join(web, 'dist', '.build-stamp');
+  const inputs = [join(web, 'src'), join(web, 'public'), join(web, 'index.html'), join(web, 'vite.config.ts'), join(web, 'package.json'), join(root, 'src', 'api')];
+  const webTime = Math.max(...inputs.filter(existsSync).map((p) => (statSync(p).isDirectory() ? newestMtime(p) : statSync(p).mtimeMs)));
+  if (!force && existsSync(webStamp) && statSync(webStamp).mtimeMs > webTime) return;
+  const started = Date.now();
+  const vite = await import('vite');
+  await vite.build({ root: web, configFile: join(web, 'vite.config.ts'), logLevel: 'warn' });
+  writeFileSync(webStamp, String(Date.now()));
+  process.stderr.write(`build: web/dist built in ${Date.now() - started} ms\n`);
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, and nothing else: npm packages when package-lock.json changed since the
-# last install, and the Debian packages the tests need (OpenSSH tools, openssl, database clients).
+# last install, and the Debian packages the tests need (OpenSSH tools, openssl, database clients,
+# Chromium for the web UI tests).
 # Safe to run on every `npm start` / `npm test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,8 @@ if [ "${ENSURE_APT:-auto}" != "no" ]; then
   command -v openssl >/dev/null || need+=(openssl)
   [ -x /usr/sbin/sshd ] || need+=(openssh-server)
   [ -x /usr/lib/openssh/sftp-server ] || need+=(openssh-sftp-server)
+  # The web UI's browser tests drive Debian's Chromium with playwright-core.
+  [ -x /usr/bin/chromium ] || need+=(chromium)
   # etcd backend tests start their own etcd (temp dir, loopback, random ports).
   [ -x /usr/bin/etcd ] || need+=(etcd-server)
   if [ ${#need[@]} -gt 0 ]; then

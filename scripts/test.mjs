@@ -19,6 +19,7 @@ function step(name, cmd, args) {
 
 if (extra.length === 0) {
   step('typecheck', 'npx', ['tsc', '--noEmit', '-p', '.']);
+  step('typecheck web', 'npx', ['tsc', '--noEmit', '-p', 'web']);
   step('lint', 'npx', ['eslint', '--max-warnings=0', '.']);
 }
 const results = '.test-results.json';

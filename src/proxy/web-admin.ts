@@ -16,6 +16,7 @@ import type {
   WebUser,
 } from '../api/web-wire.js';
 import type { AuthService, Caller } from '../auth/index.js';
+import { parseScriptLabels } from './web-scripts.js';
 import { locateError } from './web-yaml.js';
 
 /** A validation error of resource text, with the field and line it points at (for the editor). */
@@ -155,7 +156,7 @@ export class WebAdmin {
       ...(ttlSec !== undefined && { ttl_ms: ttlSec * 1000 }),
       ...(Object.keys(labels).length > 0 && { labels }),
     });
-    return { id: t.token, expiry: t.expires ?? '', roles: t.roles, command: installCommand(publicAddr, t.token) };
+    return { id: t.token, expiry: t.expires ?? '', roles: t.roles, command: installCommand(publicAddr, t.token, labels) };
   }
 
   async deleteToken(token: string | undefined): Promise<void> {
@@ -164,9 +165,12 @@ export class WebAdmin {
   }
 }
 
-/** The one line that installs and joins a server (run as root on it). */
-export function installCommand(publicAddr: string, token: string): string {
-  return `sudo bash -c "$(curl -fsSL https://${publicAddr}/scripts/${token}/install-node.sh)"`;
+/** The one line that installs and joins a server (run as root on it), with the node's labels. */
+export function installCommand(publicAddr: string, token: string, labels: Record<string, string> = {}): string {
+  const list = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+  for (const l of list) parseScriptLabels(l);
+  const q = list.length > 0 ? `?labels=${encodeURIComponent(list.join(','))}` : '';
+  return `sudo bash -c "$(curl -fsSL 'https://${publicAddr}/scripts/${token}/install-node.sh${q}')"`;
 }
 
 function roleItem(r: Role): ResourceItem {

@@ -19,7 +19,8 @@ export const CSRF_HEADER = 'x-csrf-token';
 /** Cookies of a request by name (the first of duplicates wins, as browsers send the most specific first). */
 export function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
+  for (const raw of (header ?? '').split(';')) {
+    const part = raw.trim();
     const i = part.indexOf('=');
     if (i <= 0) continue;
     const name = part.slice(0, i).trim();

@@ -14,7 +14,7 @@ import type { Logger } from '../log/index.js';
 import { ResourceTextError, WebAdmin } from './web-admin.js';
 import { NeedLoginError, WebAuth, type WebContext } from './web-auth.js';
 import { checkSite, listWebNodes, userContext, webCluster } from './web-nodes.js';
-import { installNodeScript, installScript, sendBundle, type ScriptAddrs } from './web-scripts.js';
+import { installNodeScript, installScript, parseScriptLabels, sendBundle, type ScriptAddrs } from './web-scripts.js';
 import { WebAssets } from './web-static.js';
 import { WebTerminals } from './web-terminal.js';
 
@@ -181,7 +181,7 @@ export class WebUI {
         method: 'GET',
         path: '/scripts/:token/install-node.sh',
         auth: false,
-        run: async ({ res, params }) => text(res, await installNodeScript(auth, this.scriptAddrs(), params.token)),
+        run: async ({ res, params, query }) => text(res, await installNodeScript(auth, this.scriptAddrs(), params.token, parseScriptLabels(query.get('labels')))),
       },
     ];
   }

@@ -23,6 +23,25 @@ export interface ScriptAddrs {
 }
 
 const ADDR_RE = /^[A-Za-z0-9.\-_:[\]]+$/;
+const LABEL_KEY_RE = /^[A-Za-z0-9_./-]{1,63}$/;
+const LABEL_VALUE_RE = /^[A-Za-z0-9_./:-]{0,63}$/;
+
+/**
+ * `k=v,k2=v2` node labels for the install script. Keys and values are limited to characters that
+ * are inert in shell and YAML; BadParameterError names the bad one.
+ */
+export function parseScriptLabels(text: string | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (text ?? '').split(',').filter((p) => p !== '')) {
+    const i = part.indexOf('=');
+    const [k, v] = i < 0 ? [part, ''] : [part.slice(0, i), part.slice(i + 1)];
+    if (!LABEL_KEY_RE.test(k) || !LABEL_VALUE_RE.test(v)) {
+      throw new BadParameterError(`label "${part}": use letters, digits and . _ / - (values may also hold :), up to 63 characters`);
+    }
+    out[k] = v;
+  }
+  return out;
+}
 const TOKEN_RE = /^[A-Za-z0-9_.-]{1,256}$/;
 
 /** The project root this process runs from (holding package.json `teleport-ts`). */
@@ -85,9 +104,10 @@ ${installSteps(a)}`;
 }
 
 /** `GET /scripts/<token>/install-node.sh`: installs, writes /etc/teleport.yaml joining with `token`, starts the node. */
-export async function installNodeScript(auth: AuthService, a: ScriptAddrs, token: string): Promise<string> {
+export async function installNodeScript(auth: AuthService, a: ScriptAddrs, token: string, labels: Record<string, string> = {}): Promise<string> {
   checkAddrs(a);
   if (!TOKEN_RE.test(token)) throw new BadParameterError('invalid join token');
+  const labelLines = Object.entries(labels).map(([k, v]) => `    ${k}: '${v}'`);
   const pins = (await auth.ping()).host_ca_certs.map(caPin);
   return `#!/usr/bin/env bash
 # Installs teleport-ts from the proxy at ${a.proxy} and starts an SSH node that joins cluster
@@ -110,7 +130,7 @@ proxy_service: {enabled: no}
 ssh_service:
   enabled: yes
   listen_addr: 0.0.0.0:3022
-EOF
+${labelLines.length > 0 ? `  labels:\n${labelLines.join('\n')}\n` : ''}EOF
 chmod 600 "$CONFIG"
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
   cat > /etc/systemd/system/teleport.service <<EOF

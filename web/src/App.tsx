@@ -1,0 +1,114 @@
+/**
+ * The route table. Login and invite pages are public; everything else sits behind <Authenticated>,
+ * which loads the user's context and sends them to the login page when the session is missing,
+ * expires or is ended elsewhere.
+ */
+import { Suspense, lazy, useEffect, useState, type ReactNode } from 'react';
+import type { UserContext } from '@api/web-wire';
+import { Layout } from './components/Layout';
+import { SessionCtx } from './components/session-context';
+import { Alert, Spinner } from './components/ui';
+import { Invite } from './features/Invite/Invite';
+import { Login } from './features/Login/Login';
+import { Nodes } from './features/Nodes/Nodes';
+import { Roles } from './features/Roles/Roles';
+import { AddServer } from './features/Tokens/AddServer';
+import { Tokens } from './features/Tokens/Tokens';
+import { Users } from './features/Users/Users';
+import { match, navigate, paths, useLocation } from './router';
+import { fetchClusters, fetchUserContext } from './services/cluster';
+import { setSessionLostHandler } from './services/http';
+import { hasSession, keepAlive, logout } from './services/session';
+import { setToken } from './services/token-store';
+
+// The console (xterm.js) loads only when a terminal is opened.
+const Console = lazy(() => import('./features/Console/Console').then((m) => ({ default: m.Console })));
+
+/** Sends the browser to the login page, remembering where it was. */
+function toLogin(reason?: 'expired'): void {
+  setToken(undefined);
+  const here = location.pathname + location.search;
+  const q = new URLSearchParams();
+  if (reason) q.set('expired', '1');
+  if (!here.startsWith(paths.login)) q.set('redirect_uri', here);
+  navigate(`${paths.login}?${q}`, { replace: true });
+}
+
+function Authenticated({ site: wanted, children }: { site?: string; children: (site: string) => ReactNode }) {
+  const [state, setState] = useState<{ user: UserContext; site: string } | { error: string } | undefined>();
+  useEffect(() => {
+    if (!hasSession()) return toLogin();
+    setSessionLostHandler(() => toLogin('expired'));
+    const stop = keepAlive(() => toLogin('expired'));
+    let live = true;
+    (async () => {
+      const site = wanted ?? (await fetchClusters())[0].name;
+      const user = await fetchUserContext(site);
+      if (live) setState({ user, site });
+    })().catch((err: Error) => live && setState({ error: err.message }));
+    return () => {
+      live = false;
+      stop();
+    };
+  }, [wanted]);
+  if (!state) return <Spinner label="Loading your session" />;
+  if ('error' in state) {
+    return (
+      <div className="center-page">
+        <Alert title="The cluster could not be loaded">{state.error}</Alert>
+      </div>
+    );
+  }
+  const value = {
+    user: state.user,
+    site: state.site,
+    logout: () => {
+      logout().finally(() => navigate(paths.login, { replace: true }));
+    },
+  };
+  return <SessionCtx.Provider value={value}>{children(state.site)}</SessionCtx.Provider>;
+}
+
+function NotFound() {
+  return (
+    <div className="empty">
+      <h1>Page not found</h1>
+      <p>There is nothing at this address.</p>
+    </div>
+  );
+}
+
+/** The app. */
+export function App() {
+  const { path } = useLocation();
+  if (path === paths.login) return <Login />;
+  const invite = match('/web/invite/:token', path) ?? match('/web/reset/:token', path);
+  if (invite) return <Invite token={invite.token} mode={path.startsWith('/web/reset/') ? 'reset' : 'invite'} />;
+  const consoleRoute = match('/web/cluster/:site/console/node/:serverId/:login', path);
+  if (consoleRoute) {
+    return <Authenticated site={consoleRoute.site}>{(site) => (
+          <Suspense fallback={<Spinner label="Opening the terminal" />}>
+            <Console site={site} serverId={consoleRoute.serverId} login={consoleRoute.login} />
+          </Suspense>
+        )}</Authenticated>;
+  }
+  const nodes = match('/web/cluster/:site/nodes', path);
+  const pages: Record<string, () => ReactNode> = {
+    [paths.users]: () => <Users />,
+    [paths.roles]: () => <Roles />,
+    [paths.tokens]: () => <Tokens />,
+    [paths.addServer]: () => <AddServer />,
+  };
+  return (
+    <Authenticated site={nodes?.site}>
+      {(site) => {
+        if (path === '/web' || path === '/' || path === '/web/cluster/' + site) {
+          queueMicrotask(() => navigate(paths.nodes(site), { replace: true }));
+          return null;
+        }
+        const page = nodes ? <Nodes /> : pages[path]?.() ?? <NotFound />;
+        return <Layout>{page}</Layout>;
+      }}
+    </Authenticated>
+  );
+}

@@ -1,0 +1,77 @@
+/**
+ * `/web/cluster/:site/console/node/:serverId/:login`: terminals in tabs. The tab a "Connect" click
+ * opened comes first; "New tab" opens another session to the same server.
+ */
+import { useEffect, type KeyboardEvent } from 'react';
+import { Link, paths } from '../../router';
+import { TerminalView } from './TerminalView';
+import { useConsole, type ConsoleTab } from './useConsole';
+
+function title(t: ConsoleTab): string {
+  return `${t.login}@${t.status.hostname ?? t.serverId}`;
+}
+
+export function Console({ site, serverId, login }: { site: string; serverId: string; login: string }) {
+  const c = useConsole({ serverId, login });
+  useEffect(() => {
+    document.title = c.current ? `${title(c.current)} · Teleport-TS` : 'Console · Teleport-TS';
+  }, [c.current]);
+  const keys = (e: KeyboardEvent<HTMLDivElement>) => {
+    const i = c.tabs.findIndex((t) => t.key === c.active);
+    if (e.key === 'ArrowRight' && c.tabs.length > 0) c.setActive(c.tabs[(i + 1) % c.tabs.length].key);
+    if (e.key === 'ArrowLeft' && c.tabs.length > 0) c.setActive(c.tabs[(i - 1 + c.tabs.length) % c.tabs.length].key);
+  };
+  return (
+    <div className="console">
+      <header className="console-bar">
+        <Link href={paths.nodes(site)} className="console-back">
+          <span aria-hidden="true">←</span> Servers
+        </Link>
+        <div className="tabs" role="tablist" aria-label="Terminal sessions" onKeyDown={keys}>
+          {c.tabs.map((t) => (
+            <div key={t.key} className={`tab ${t.key === c.active ? 'tab-active' : ''}`}>
+              <button
+                type="button"
+                role="tab"
+                id={`tab-${t.key}`}
+                aria-selected={t.key === c.active}
+                aria-controls={`panel-${t.key}`}
+                tabIndex={t.key === c.active ? 0 : -1}
+                className="tab-label"
+                onClick={() => c.setActive(t.key)}
+              >
+                <span className={`status-dot status-${t.status.state}`} aria-hidden="true" />
+                {title(t)}
+                {t.status.state === 'ended' && <span className="sr-only"> (ended)</span>}
+              </button>
+              <button type="button" className="tab-close" aria-label={`Close ${title(t)}`} onClick={() => c.close(t.key)}>
+                ×
+              </button>
+            </div>
+          ))}
+        </div>
+        {c.current && (
+          <button type="button" className="btn btn-ghost btn-sm console-new" onClick={() => c.open({ serverId: c.current!.serverId, login: c.current!.login })}>
+            + New tab
+          </button>
+        )}
+        <span className="console-hint">Copy: Ctrl+Shift+C · Paste: Ctrl+Shift+V</span>
+      </header>
+      <div className="console-panels">
+        {c.tabs.map((t) => (
+          <div key={t.key} role="tabpanel" id={`panel-${t.key}`} aria-labelledby={`tab-${t.key}`} className="console-panel" hidden={t.key !== c.active}>
+            <TerminalView site={site} serverId={t.serverId} login={t.login} active={t.key === c.active} onStatus={(s) => c.setStatus(t.key, s)} />
+          </div>
+        ))}
+        {c.tabs.length === 0 && (
+          <div className="console-empty">
+            <p>All sessions are closed.</p>
+            <Link href={paths.nodes(site)} className="btn btn-primary">
+              Back to servers
+            </Link>
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

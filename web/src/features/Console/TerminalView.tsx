@@ -1,0 +1,101 @@
+/**
+ * One terminal: xterm.js in the browser, the SSH session on the node through the proxy's
+ * websocket. The size follows the element (and so the window); Ctrl+Shift+C / Ctrl+Shift+V copy
+ * and paste (the browser's own paste works too).
+ */
+import { FitAddon } from '@xterm/addon-fit';
+import { Terminal } from '@xterm/xterm';
+import '@xterm/xterm/css/xterm.css';
+import { useEffect, useRef } from 'react';
+import { TerminalSocket } from '../../services/terminal';
+
+/** What a terminal reports to its tab. */
+export interface TerminalStatus {
+  hostname?: string;
+  state: 'connecting' | 'live' | 'ended';
+  reason?: string;
+}
+
+const THEME = {
+  background: '#0d1117',
+  foreground: '#e6edf3',
+  cursor: '#5eead4',
+  selectionBackground: '#2f6f68',
+  black: '#1f2430',
+  brightBlack: '#6e7681',
+  green: '#3fb950',
+  brightGreen: '#56d364',
+  blue: '#58a6ff',
+  brightBlue: '#79c0ff',
+  cyan: '#39c5cf',
+  yellow: '#d29922',
+  red: '#f85149',
+  magenta: '#bc8cff',
+};
+
+export function TerminalView({ site, serverId, login, active, onStatus }: { site: string; serverId: string; login: string; active: boolean; onStatus: (s: TerminalStatus) => void }) {
+  const el = useRef<HTMLDivElement>(null);
+  const api = useRef<{ term: Terminal; fit: FitAddon }>(undefined);
+  const report = useRef(onStatus);
+  report.current = onStatus;
+
+  useEffect(() => {
+    const host = el.current!;
+    const term = new Terminal({
+      cursorBlink: true,
+      fontFamily: 'ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, Consolas, monospace',
+      fontSize: 14,
+      lineHeight: 1.15,
+      scrollback: 5000,
+      theme: THEME,
+    });
+    const fit = new FitAddon();
+    term.loadAddon(fit);
+    term.open(host);
+    fit.fit();
+    api.current = { term, fit };
+    const socket = new TerminalSocket(
+      { site, serverId, login, cols: term.cols, rows: term.rows },
+      {
+        onData: (b) => term.write(b),
+        onSession: (meta) => report.current({ hostname: meta.server_hostname, state: 'live' }),
+        onEnd: (reason) => {
+          term.write(reason ? `\r\n\x1b[31m${reason}\x1b[0m\r\n` : '\r\n\x1b[2m[session ended]\x1b[0m\r\n');
+          report.current({ state: 'ended', reason });
+        },
+      },
+    );
+    const subs = [term.onData((d) => socket.send(d)), term.onResize(({ cols, rows }) => socket.resize(cols, rows))];
+    term.attachCustomKeyEventHandler((e) => {
+      if (e.type !== 'keydown' || !e.ctrlKey || !e.shiftKey) return true;
+      if (e.code === 'KeyC') {
+        if (term.hasSelection()) void navigator.clipboard.writeText(term.getSelection());
+        return false;
+      }
+      if (e.code === 'KeyV') {
+        navigator.clipboard.readText().then((t) => term.paste(t), () => undefined);
+        return false;
+      }
+      return true;
+    });
+    const observer = new ResizeObserver(() => {
+      if (host.offsetParent !== null) fit.fit();
+    });
+    observer.observe(host);
+    return () => {
+      observer.disconnect();
+      for (const s of subs) s.dispose();
+      socket.close();
+      term.dispose();
+      api.current = undefined;
+    };
+  }, [site, serverId, login]);
+
+  useEffect(() => {
+    if (!active || !api.current) return;
+    api.current.fit.fit();
+    api.current.term.focus();
+  }, [active]);
+
+  return <div className="terminal-host" ref={el} data-testid="terminal" />;
+}
