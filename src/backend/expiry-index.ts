@@ -27,6 +27,11 @@ export class ExpiryIndex<T> {
     this.items.delete(key);
   }
 
+  /** Forgets `key` if it is still at version `token` (a sweep lost to a newer write; the feed brings that one). */
+  forget(key: string, token: T): void {
+    if (this.items.get(key)?.token === token) this.items.delete(key);
+  }
+
   /** Keys whose expiry is at or before `now`, in no particular order. */
   due(now: number): DueItem<T>[] {
     const out: DueItem<T>[] = [];

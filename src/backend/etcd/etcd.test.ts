@@ -11,8 +11,8 @@ import { runBackendSuite } from '../testing/suite.js';
 import { WatchReader } from '../testing/watch-reader.js';
 import { EtcdBackend } from './etcd.js';
 import type { EtcdBackendOptions } from './etcd.js';
-import { startEtcd } from './etcd-process.js';
-import type { EtcdProcess } from './etcd-process.js';
+import { startEtcd } from '../testing/etcd-process.js';
+import type { EtcdProcess } from '../testing/etcd-process.js';
 
 // One etcd for the file; each backend gets a prefix of its own, so each starts empty.
 let etcd: EtcdProcess;

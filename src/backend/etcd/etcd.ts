@@ -465,8 +465,9 @@ export class EtcdBackend implements Backend {
           compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: d.token }],
           success: [{ request_delete_range: { key: k } }],
         });
-        // Lost to a newer write: the watch will bring the key's new state.
+        // Lost to a newer write: the watch brings the key's new state; stop trying this version.
         if (res.succeeded) this.expiring.delete(d.key);
+        else this.expiring.forget(d.key, d.token);
       }
     } catch (err) {
       if (!this.closed) this.logger.warn({ component: 'backend:etcd', error: (err as Error).message }, 'expiry sweep failed');
