@@ -38,7 +38,7 @@ export const PAM_SERVICE_NAME = 'sshd';
 export const X11_DISPLAY_OFFSET = 10;
 
 /** Storage types a later release will run; named so the error can say so. */
-export const LATER_STORAGE_TYPES = ['postgresql', 'etcd', 'dynamodb', 'firestore'] as const;
+export const LATER_STORAGE_TYPES = ['firestore'] as const;
 
 /** Join methods Teleport defines (`types.JoinMethod`). */
 export const JOIN_METHODS = [

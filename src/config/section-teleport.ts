@@ -1,6 +1,5 @@
 /** The `teleport:` section: identity, joining, logging, limits, cache and storage. */
 import { isMap, isSeq, type Node } from 'yaml';
-import { join } from 'node:path';
 import { parseAddr, type NetAddr } from './address.js';
 import {
   addr,
@@ -20,11 +19,11 @@ import {
   CACHE_MAX_BACKOFF,
   DEFAULT_DATA_DIR,
   JOIN_METHODS,
-  LATER_STORAGE_TYPES,
   MAX_CONNECTIONS,
   MAX_USERS,
   PORTS,
 } from './defaults.js';
+import { readStorage } from './section-storage.js';
 import type { ConfigVersion, ConnectionRate, GlobalConfig, LogSeverity } from './types.js';
 
 const KEYS = [
@@ -51,18 +50,6 @@ const KEYS = [
   'mac_algorithms',
   'ciphersuites',
   'ca_signature_algo',
-] as const;
-
-const STORAGE_KEYS = [
-  'type',
-  'path',
-  'audit_events_uri',
-  'audit_sessions_uri',
-  'sync',
-  'journal',
-  'poll_stream_period',
-  'buffer_size',
-  'retention_period',
 ] as const;
 
 /** Read `teleport:`; `hostname` is the nodename default. Version decides auth_server(s)/proxy_server. */
@@ -217,32 +204,4 @@ function readLog(f: Fields): GlobalConfig['log'] {
     };
   }
   return { output, severity: l.get('severity', severity) ?? 'INFO', format };
-}
-
-function readStorage(f: Fields, dataDir: string): GlobalConfig['storage'] {
-  const node = f.has('storage') ? f.nodeOf('storage') : null;
-  const path = f.child('storage');
-  // Check the type before the keys, so a later backend's settings give the clearer error.
-  const typeOnly = fields(node, path, f.ctx, null);
-  const type = typeOnly.get('type', oneOf(['sqlite', 'dir', ...LATER_STORAGE_TYPES] as const));
-  if (type && (LATER_STORAGE_TYPES as readonly string[]).includes(type)) {
-    typeOnly.fail('type', `storage type "${type}" is not available in this release yet; use "sqlite" (or "dir"), the embedded default`);
-  }
-  const s = fields(node, path, f.ctx, STORAGE_KEYS);
-  const params: Record<string, unknown> = {};
-  for (const key of ['sync', 'journal', 'buffer_size'] as const) {
-    const v = s.get(key, str);
-    if (v !== undefined) params[key] = v;
-  }
-  for (const key of ['poll_stream_period', 'retention_period'] as const) {
-    const v = s.get(key, duration);
-    if (v !== undefined) params[key] = v;
-  }
-  return {
-    type: (type as 'sqlite' | 'dir' | undefined) ?? 'sqlite',
-    path: s.get('path', str) || join(dataDir, 'backend'),
-    auditEventsUri: (s.get('audit_events_uri', oneOrMany(str)) ?? []).filter((u) => u !== ''),
-    auditSessionsUri: s.get('audit_sessions_uri', str) || undefined,
-    params,
-  };
 }

@@ -10,8 +10,61 @@ export type ConfigVersion = 'v1' | 'v2' | 'v3';
 /** Log severities, canonical spelling (the file may use any case, `err`, `warning`). */
 export type LogSeverity = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
-/** Storage types this release runs. */
-export type StorageType = 'sqlite' | 'dir';
+/** Storage types this release runs (`dir` is SQLite too; `postgres` is read as `postgresql`). */
+export type StorageType = 'sqlite' | 'dir' | 'postgresql' | 'etcd' | 'dynamodb';
+
+/** `storage` of type `postgresql`: Teleport's keys (durations in ms). TLS settings live in the URL. */
+export interface PostgresStorageConfig {
+  connString: string;
+  changeFeedConnString?: string;
+  changeFeedPollInterval?: number;
+  changeFeedBatchSize?: number;
+  disableExpiry: boolean;
+  expiryInterval?: number;
+  expiryBatchSize?: number;
+}
+
+/** `storage` of type `etcd`: Teleport's keys (durations in ms). */
+export interface EtcdStorageConfig {
+  peers: string[];
+  /** With a leading `/` (added when the file leaves it out, as Teleport does). */
+  prefix: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  tlsCaFile?: string;
+  insecure: boolean;
+  username?: string;
+  /** Read when the backend opens. */
+  passwordFile?: string;
+  dialTimeout?: number;
+  bufferSize?: number;
+  maxClientMsgSizeBytes?: number;
+  clientPoolSize?: number;
+}
+
+/** `storage` of type `dynamodb`: Teleport's keys (durations in ms). */
+export interface DynamoStorageConfig {
+  region?: string;
+  tableName: string;
+  accessKey?: string;
+  secretKey?: string;
+  /** An endpoint override (a VPC endpoint, DynamoDB Local, dynalite). */
+  endpoint?: string;
+  billingMode: 'pay_per_request' | 'provisioned';
+  readCapacityUnits?: number;
+  writeCapacityUnits?: number;
+  pollStreamPeriod?: number;
+  retryPeriod?: number;
+  bufferSize?: number;
+  continuousBackups: boolean;
+  autoScaling: boolean;
+  readMinCapacity?: number;
+  readMaxCapacity?: number;
+  readTargetValue?: number;
+  writeMinCapacity?: number;
+  writeMaxCapacity?: number;
+  writeTargetValue?: number;
+}
 
 /** `auth_service.authentication.type`. */
 export type AuthType = 'local' | 'github' | 'oidc' | 'saml';
@@ -61,6 +114,12 @@ export interface GlobalConfig {
     auditSessionsUri?: string;
     /** Other sqlite/dir settings (`sync`, `journal`, `poll_stream_period`), as written. */
     params: Record<string, unknown>;
+    /** Set for type `postgresql`. */
+    postgresql?: PostgresStorageConfig;
+    /** Set for type `etcd`. */
+    etcd?: EtcdStorageConfig;
+    /** Set for type `dynamodb`. */
+    dynamodb?: DynamoStorageConfig;
   };
   shutdownDelay?: number;
   ciphers?: string[];
