@@ -4,11 +4,11 @@
  * to `close()` and `reload()`.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { systemClock, type Clock } from '../api/clock.js';
 import { NotImplementedError } from '../api/errors.js';
 import { AuthServer } from '../auth/index.js';
-import { openBackend, type Backend } from '../backend/index.js';
+import type { Backend } from '../backend/index.js';
 import { formatAddr, type NetAddr, type TeleportConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { NodeService } from '../node/index.js';
@@ -21,6 +21,7 @@ import { DiagServer } from './diag-server.js';
 import { ensureHostId } from './host-id.js';
 import { authRecordings } from './recordings.js';
 import { startNode, startProxySSH } from './ssh-services.js';
+import { openStorage } from './storage.js';
 
 /** Addresses the process bound, for printing and for tests (which listen on port 0). */
 export interface ProcessAddresses {
@@ -89,8 +90,7 @@ export class TeleportProcess {
   private async startAuth(clock: Clock): Promise<void> {
     const { config, logger } = this.opts;
     const t = config.teleport;
-    const path = join(t.storage.path, 'sqlite.db');
-    this.backend = await openBackend({ type: 'sqlite', path }, clock);
+    this.backend = await openStorage(t.storage, clock, logger);
     const services = createServices(this.backend);
     this.services = services;
     this.auditLog = openAuditLog(config, clock, logger);
