@@ -25,7 +25,7 @@ export async function buildDist() {
   await run(process.execPath, [join(ROOT, 'scripts', 'build.mjs')]);
 }
 
-function teleportYaml({ dataDir, ports, cipher, kex }) {
+function teleportYaml({ dataDir, ports, cipher, kex, recording }) {
   return [
     'version: v3',
     'teleport:',
@@ -39,6 +39,7 @@ function teleportYaml({ dataDir, ports, cipher, kex }) {
     `  cluster_name: ${CLUSTER}`,
     `  listen_addr: 127.0.0.1:${ports.auth}`,
     '  authentication: {type: local, second_factor: off}',
+    `  session_recording: ${recording}`,
     'proxy_service:',
     '  enabled: yes',
     `  web_listen_addr: 127.0.0.1:${ports.web}`,
@@ -130,19 +131,20 @@ async function opensshJumpRow({ dir, ports, cipher, kex, serverPid }) {
 }
 
 /**
- * Starts the cluster pinned to `cipher` (and `kex` when given) in `dir`, with user `bench` (role
+ * Starts the cluster pinned to `cipher` (and `kex` when given) in `dir`, recording sessions as
+ * `recording` says (auth_service.session_recording), with user `bench` (role
  * access, login root) logged in with `tsh login` into a profile under `dir/tsh-home`. With
  * `profile`, teleport runs under `node --cpu-prof` and `close()` resolves to the profile's path;
  * `nodeFlags` are more flags for the node running teleport (experiments: GC settings).
  * Returns {rows, missing (the rows that cannot run yet, and why), pid, close()}.
  */
-export async function startOurCluster({ dir, cipher, kex, nodeFlags = [], profile = false }) {
+export async function startOurCluster({ dir, cipher, kex, recording = 'node', nodeFlags = [], profile = false }) {
   await mkdir(dir, { recursive: true });
   const ports = {};
   for (const k of ['auth', 'web', 'proxySsh', 'tunnel', 'node']) ports[k] = await freePort();
   const dataDir = join(dir, 'data');
   const config = join(dir, 'teleport.yaml');
-  await writeFile(config, teleportYaml({ dataDir, ports, cipher, kex }));
+  await writeFile(config, teleportYaml({ dataDir, ports, cipher, kex, recording }));
 
   const profileDir = join(dir, 'cpu-profile');
   const profFlags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];

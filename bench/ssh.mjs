@@ -7,17 +7,19 @@
 //   node bench/ssh.mjs [--size=500M] [--runs=3] [--latency-runs=10]
 //                      [--ciphers=aes128-gcm@openssh.com,chacha20-poly1305@openssh.com]
 //                      [--kex=curve25519-sha256|default] [--only=openssh|ours] [--profile] [--keep]
-//                      [--teleport-node-flags='--max-semi-space-size=64']
+//                      [--recording=node|off] [--teleport-node-flags='--max-semi-space-size=64']
 //
 // Rows: OpenSSH `ssh -J` through two sshd (the baseline); the same `ssh -J` through our proxy to
 // our node; `tsh ssh`; OpenSSH with the config `tsh config` writes (ProxyCommand `tsh proxy ssh`).
 // Throughput: `head -c SIZE /dev/zero` on the target, the client's stdout going to /dev/null.
 // Time to first command: `true`, from spawning the client until it exits. The key exchange is pinned
 // too (by default to curve25519-sha256, which both sides have; OpenSSH alone would pick sntrup761).
+// Our cluster records sessions as configured by --recording (auth_service.session_recording;
+// `node`, Teleport's default, records exec output too). OpenSSH records nothing.
 // CPU columns: seconds of CPU per GiB moved, client side (ssh, its ProxyJump ssh, tsh) and server
 // side (both sshd with their session processes; the teleport process and its children).
 import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -36,6 +38,7 @@ const { values: opts } = parseArgs({
     only: { type: 'string' },
     profile: { type: 'boolean', default: false },
     'teleport-node-flags': { type: 'string', default: '' },
+    recording: { type: 'string', default: 'node' },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -46,7 +49,7 @@ if (opts.help) {
       'usage: node bench/ssh.mjs [--size=500M] [--runs=3] [--latency-runs=10]',
       '         [--ciphers=aes128-gcm@openssh.com,chacha20-poly1305@openssh.com]',
       '         [--kex=curve25519-sha256|default] [--only=openssh|ours] [--profile] [--keep]',
-      "         [--teleport-node-flags='--max-semi-space-size=64']",
+      "         [--recording=node|off] [--teleport-node-flags='--max-semi-space-size=64']",
       '',
     ].join('\n'),
   );
@@ -67,6 +70,7 @@ const ciphers = opts.ciphers.split(',').filter(Boolean);
 const kex = opts.kex === 'default' ? undefined : opts.kex;
 const sides = opts.only ? [opts.only] : ['openssh', 'ours'];
 const GiB = 1024 ** 3;
+const loadAtStart = loadavg()[0];
 
 // Client CPU: a cgroup holding the clients of the throughput runs (with their ProxyCommand and
 // ProxyJump processes, which OpenSSH does not reap), else the CPU of the children we reaped.
@@ -133,7 +137,9 @@ async function machineFacts() {
     `machine: ${availableParallelism()} cores (${cpu}), Node ${process.version}`,
     `OpenSSH: ${await openSshVersion()}`,
     `client CPU from ${clientGroup ? 'a cpuacct cgroup' : 'reaped children only (ProxyCommand/ProxyJump not counted)'}`,
-    ...(opts['teleport-node-flags'] ? [`teleport runs under node ${opts['teleport-node-flags']}`] : []),
+    `our session recording: ${opts.recording}` +
+      (opts['teleport-node-flags'] ? `; teleport runs under node ${opts['teleport-node-flags']}` : ''),
+    `load average (1 min) at start ${loadAtStart.toFixed(1)}, at end ${loadavg()[0].toFixed(1)}`,
     `key exchange ${kex ?? "each side's default"}; size ${opts.size} (${bytes} bytes), ${runs} throughput runs and ${latencyRuns} \`true\` runs per row, medians`,
   ].join('\n');
 }
@@ -191,7 +197,14 @@ async function startRows(work, cipher, keys, problems) {
   if (sides.includes('ours')) {
     try {
       const nodeFlags = opts['teleport-node-flags'].split(' ').filter(Boolean);
-      const cluster = await startOurCluster({ dir: join(work, `ours-${slug}`), cipher, kex, nodeFlags, profile: opts.profile });
+      const cluster = await startOurCluster({
+        dir: join(work, `ours-${slug}`),
+        cipher,
+        kex,
+        recording: opts.recording,
+        nodeFlags,
+        profile: opts.profile,
+      });
       closers.push(cluster.close);
       rows.push(...cluster.rows);
       problems.push(...cluster.missing.map((m) => `${cipher}: ${m}`));
