@@ -30,11 +30,11 @@ class FakeAuth implements RecordingUploadTarget {
     this.check();
     return { mode: this.mode };
   }
-  async uploadRecordingPart(sid: string, part: number, data: Buffer): Promise<void> {
+  async uploadRecordingPart(sid: string, part: number, data: Buffer | Buffer[]): Promise<void> {
     this.check();
     if (this.done.has(sid)) throw new AlreadyExistsError('complete');
     if (!this.parts.has(sid)) this.parts.set(sid, new Map());
-    this.parts.get(sid)!.set(part, data);
+    this.parts.get(sid)!.set(part, Buffer.concat(Array.isArray(data) ? data : [data]));
   }
   async completeRecording(sid: string, req: CompleteRecordingRequest): Promise<void> {
     this.check();
@@ -136,7 +136,8 @@ describe('NodeRecorder', () => {
     expect(events.find((e) => e.event === 'resize')).toMatchObject({ code: 'T2002I', size: '120:40' });
     expect(events.map((e) => e.ei)).toEqual(events.map((_, i) => i));
     expect(printed(events).equals(Buffer.concat(out))).toBe(true);
-    expect(await readdir(spoolRoot(dataDir))).toEqual([]);
+    // The spool goes just after the completion.
+    await until(async () => (await readdir(spoolRoot(dataDir))).length === 0);
     await rec.close();
   });
 
@@ -163,7 +164,7 @@ describe('NodeRecorder', () => {
     const events = await auth.events(s.sessionId);
     expect(events.map((e) => e.event)).toEqual(['session.start', 'print', 'print']);
     expect(printed(events).toString()).toBe('line one\nline two\n');
-    expect(await readdir(spoolRoot(dataDir))).toEqual([]);
+    await until(async () => (await readdir(spoolRoot(dataDir))).length === 0);
     await second.close();
     await first.close();
   });

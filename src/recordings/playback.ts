@@ -1,14 +1,13 @@
 /**
- * Playback on the auth server: a stored recording (a gzip stream of records) decoded into
+ * Playback on the auth server: a stored recording (framed compressed parts of records) decoded into
  * Teleport's JSON events as it is read — `print` events with base64 `data`, `bytes`, `ms`,
  * `offset`, `ci`, and every event with its index `ei` — and written as one JSON object per line.
  * Nothing is held beyond the record being decoded, so a recording of any length streams in
  * constant memory, at the pace the reader takes it.
  */
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { BadParameterError } from '../api/errors.js';
 import type { RecordingEvent } from '../api/recording-wire.js';
+import { decodeParts } from './part-codec.js';
 import { RecordDecoder, type RecordEntry } from './record-format.js';
 
 /** Turns records into events, numbering them and tracking the output offset. */
@@ -48,26 +47,15 @@ export class EventNumberer {
  * yielding everything before the damage). Breaking out of the iteration releases the source.
  */
 export async function* recordingEvents(source: Readable): AsyncGenerator<RecordingEvent> {
-  const gunzip = createGunzip();
-  source.on('error', (err) => gunzip.destroy(err));
-  source.pipe(gunzip);
   const decoder = new RecordDecoder();
   const numberer = new EventNumberer();
   try {
-    for await (const chunk of gunzip) {
-      for (const r of decoder.push(chunk as Buffer)) yield numberer.event(r);
+    for await (const raw of decodeParts(source)) {
+      for (const r of decoder.push(raw)) yield numberer.event(r);
     }
     decoder.finish();
-  } catch (err) {
-    // zlib's errors (Z_DATA_ERROR, Z_BUF_ERROR, ...) mean the stored bytes are damaged.
-    if (String((err as NodeJS.ErrnoException).code ?? '').startsWith('Z_')) {
-      throw new BadParameterError(`the recording is corrupted: ${(err as Error).message}`, { cause: err });
-    }
-    throw err;
   } finally {
-    source.unpipe(gunzip);
     source.destroy();
-    gunzip.destroy();
   }
 }
 

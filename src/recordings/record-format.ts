@@ -1,6 +1,6 @@
 /**
  * The framing of a recording's records, as the node spools them and the auth server stores them
- * (gzip-compressed, one gzip member per uploaded part). Each record is
+ * (compressed part by part, part-codec.ts). Each record is
  * `[u32 LE payload length][u32 LE crc32 of payload][payload]`; the payload's first byte says what
  * it is: 1 = a JSON event (`session.start`, `resize`, `exec`, `session.end`), 2 = terminal output
  * `[f64 LE ms since start][bytes]`. A torn or corrupted tail (a crash mid-write, a power loss) is

@@ -115,13 +115,14 @@ export class SpoolWriter {
   private async flush(): Promise<void> {
     try {
       while (this.queue.length > 0 && !this.failed) {
-        const batch = this.queue.length === 1 ? this.queue[0] : Buffer.concat(this.queue, this.queued);
-        this.inflight = this.queued;
+        const batch = this.queue;
+        const size = this.queued;
+        this.inflight = size;
         this.queue = [];
         this.queued = 0;
-        let at = 0;
-        while (at < batch.length) at += (await this.fh.write(batch, at, batch.length - at)).bytesWritten;
-        this.committed += batch.length;
+        // Gathered writes: no copy of the output into one big buffer (they cost GC time).
+        await writeAll(this.fh, batch);
+        this.committed += size;
         this.inflight = 0;
         this.dirty = true;
         this.opts.onCommit?.(this.committed);
@@ -170,6 +171,23 @@ export class SpoolWriter {
       this.wakeDrained(true);
     }
     if (this.failed) throw this.failed;
+  }
+}
+
+/** Writes every buffer of `bufs`, in order, with as few writev calls as IOV_MAX allows. */
+async function writeAll(fh: FileHandle, bufs: Buffer[]): Promise<void> {
+  for (let i = 0; i < bufs.length; i += 1024) {
+    let group = bufs.slice(i, i + 1024);
+    let want = group.reduce((n, b) => n + b.length, 0);
+    while (want > 0) {
+      const { bytesWritten } = await fh.writev(group);
+      want -= bytesWritten;
+      if (want === 0) break;
+      // A short write: drop what went out and go on with the rest.
+      let skip = bytesWritten;
+      while (skip >= group[0].length) skip -= group.shift()!.length;
+      group = [group[0].subarray(skip), ...group.slice(1)];
+    }
   }
 }
 

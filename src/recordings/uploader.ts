@@ -1,26 +1,23 @@
 /**
  * Uploads one session's spool to the auth server in parts: each part is a record-aligned slice of
- * `events.log`, gzip-compressed (level 1, off the main thread), sent with its part number, and
+ * `events.log`, compressed and framed (part-codec.ts, off the main thread), sent with its part number, and
  * then recorded in the spool's checkpoint. Re-sending a part after a crash is harmless (a part
  * number's last upload wins). `finish` uploads the rest, completes the recording and removes the
  * spool; a torn or damaged tail (a crash mid-write) ends the recording at the last good record.
  */
 import { open, stat } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { gzip as gzipCb, constants as zlibConstants } from 'node:zlib';
 import type { CompleteRecordingRequest, RecordingConfig } from '../api/recording-wire.js';
 import { isCode } from '../api/errors.js';
 import type { Logger } from '../log/index.js';
+import { encodePart } from './part-codec.js';
 import { scanRecords } from './record-format.js';
 import { recordingSummary } from './session-events.js';
 import { readCheckpoint, readMeta, removeSpool, spoolFiles, writeCheckpoint, type UploadCheckpoint } from './spool.js';
 
-const gzip = promisify(gzipCb);
-
 /** Where recordings go: the auth API as the node sees it (AuthClient implements it). */
 export interface RecordingUploadTarget {
-  /** Stores part `part` (1-based) of session `sid`'s recording; AlreadyExistsError once it is complete. */
-  uploadRecordingPart(sid: string, part: number, data: Buffer): Promise<void>;
+  /** Stores part `part` (1-based) of session `sid`'s recording (the buffers in order); AlreadyExistsError once it is complete. */
+  uploadRecordingPart(sid: string, part: number, data: Buffer | Buffer[]): Promise<void>;
   /** Assembles parts 1..parts; AlreadyExistsError when it was already completed. */
   completeRecording(sid: string, req: CompleteRecordingRequest): Promise<void>;
   /** The cluster's recording mode. */
@@ -36,6 +33,8 @@ export type FinishResult = 'completed' | 'already-complete' | 'empty';
 /** The uploader of one spool directory. Calls must not overlap (the recorder serializes them). */
 export class SpoolUploader {
   private cp: UploadCheckpoint | undefined;
+  /** One read buffer for every part (big buffers cost garbage-collection time). */
+  private buf: Buffer | undefined;
 
   constructor(
     private readonly dir: string,
@@ -102,7 +101,7 @@ export class SpoolUploader {
       while (cp.offset < end) {
         const want = Math.min(this.opts.partSize, end - cp.offset);
         if (want < minPart) break;
-        const buf = Buffer.allocUnsafe(want);
+        const buf = (this.buf ??= Buffer.allocUnsafe(this.opts.partSize));
         let got = 0;
         while (got < want) {
           const { bytesRead } = await fh.read(buf, got, want - got, cp.offset + got);
@@ -118,7 +117,7 @@ export class SpoolUploader {
           end = cp.offset + scan.validEnd;
         }
         if (scan.validEnd === 0) break;
-        const data = await gzip(slice.subarray(0, scan.validEnd), { level: zlibConstants.Z_BEST_SPEED });
+        const data = await encodePart(slice.subarray(0, scan.validEnd));
         await this.target.uploadRecordingPart(this.sid, cp.part, data);
         cp = { part: cp.part + 1, offset: cp.offset + scan.validEnd, lastMs: scan.lastMs ?? cp.lastMs };
         await writeCheckpoint(this.dir, cp);

@@ -152,8 +152,8 @@ export class AuthClient {
   recordingConfig(): Promise<RecordingConfig> {
     return this.req('GET', '/v1/recordings/config');
   }
-  /** A node uploads part `part` (1-based) of session `sid`'s recording (gzip bytes). */
-  async uploadRecordingPart(sid: string, part: number, data: Buffer): Promise<void> {
+  /** A node uploads part `part` (1-based) of session `sid`'s recording (its framed, compressed bytes, in order). */
+  async uploadRecordingPart(sid: string, part: number, data: Buffer | Buffer[]): Promise<void> {
     const res = await callStream(this.t, 'PUT', `/v1/recordings/${encodeURIComponent(sid)}/parts/${part}`, { data, contentType: 'application/octet-stream' });
     res.resume();
   }

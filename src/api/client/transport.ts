@@ -157,9 +157,9 @@ function describeNetError(opts: TransportOptions, err: NodeJS.ErrnoException): s
   }
 }
 
-/** A raw request body. */
+/** A raw request body: one buffer, or several sent in order. */
 export interface RawBody {
-  data: Buffer;
+  data: Buffer | Buffer[];
   contentType: string;
 }
 
@@ -200,7 +200,7 @@ export async function callStream(opts: TransportOptions, method: string, path: s
         ...(signal && { signal }),
         headers: {
           accept: '*/*',
-          ...(body && { 'content-type': body.contentType, 'content-length': body.data.length }),
+          ...(body && { 'content-type': body.contentType, 'content-length': bodyParts(body).reduce((n, b) => n + b.length, 0) }),
         },
       },
       (res) => {
@@ -231,6 +231,9 @@ export async function callStream(opts: TransportOptions, method: string, path: s
       if (err.name === 'AbortError') return reject(new ConnectionProblemError('the request was cancelled', { cause: err }));
       reject(new ConnectionProblemError(describeNetError(opts, err), { cause: err }));
     });
-    req.end(body?.data);
+    if (body) for (const b of bodyParts(body)) req.write(b);
+    req.end();
   });
 }
+
+const bodyParts = (body: RawBody): Buffer[] => (Array.isArray(body.data) ? body.data : [body.data]);

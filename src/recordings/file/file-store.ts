@@ -52,7 +52,7 @@ export class FileRecordingStore implements RecordingStore {
     try {
       const out = createWriteStream(tmp, { mode: 0o600 });
       await pipeline(async function* () {
-        for (let n = 1; n <= parts; n++) yield* createReadStream(join(dir, partName(n)));
+        for (let n = 1; n <= parts; n++) yield* createReadStream(join(dir, partName(n)), { highWaterMark: 1024 * 1024 });
       }, out);
       const fh = await open(tmp, 'r+');
       try {
