@@ -42,7 +42,7 @@ async function buildCLIs() {
     sourcemap: 'linked',
     logLevel: 'warning',
     // Native addons and packages that load files relative to themselves stay in node_modules.
-    external: ['better-sqlite3', '@node-rs/argon2', 'ssh2', 'node-pty', 'cpu-features', 'pino', 'thread-stream'],
+    external: ['better-sqlite3', '@node-rs/argon2', 'ssh2', 'node-pty', 'cpu-features', 'pino', 'thread-stream', 'etcd3'],
     banner: {
       js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
     },
