@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Session recording benchmark: the cost of recording and the memory of replaying.
 //
-//   node bench/recording.mjs [--size=256M] [--runs=3] [--data=text,random] [--replay-size=1G] [--keep]
+//   node bench/recording.mjs [--size=256M] [--runs=3] [--data=text,random] [--replay-size=1G]
+//                            [--only=throughput|replay] [--keep]
 //
 // Throughput: the same exec session (`<generator> | head -c SIZE` on the node, stdout to /dev/null
 // on the client) through our proxy to our node with OpenSSH `ssh -J`, once with
@@ -31,12 +32,13 @@ const { values: opts } = parseArgs({
     runs: { type: 'string', default: '3' },
     data: { type: 'string', default: 'text,random' },
     'replay-size': { type: 'string', default: '1G' },
+    only: { type: 'string' },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (opts.help) {
-  process.stdout.write('usage: node bench/recording.mjs [--size=256M] [--runs=3] [--data=text,random] [--replay-size=1G] [--keep]\n');
+  process.stdout.write('usage: node bench/recording.mjs [--size=256M] [--runs=3] [--data=text,random] [--replay-size=1G] [--only=throughput|replay] [--keep]\n');
   process.exit(0);
 }
 
@@ -180,8 +182,8 @@ async function replay() {
 
 try {
   await buildDist();
-  await throughput();
-  await replay();
+  if (opts.only !== 'replay') await throughput();
+  if (opts.only !== 'throughput') await replay();
 } finally {
   await stopAll();
 }

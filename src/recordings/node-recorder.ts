@@ -46,6 +46,17 @@ export interface NodeRecorderOptions {
 
 const SYNC_UPLOAD_MS = 1000;
 const MAX_COMMAND_CHARS = 64 * 1024;
+const MODE_FETCH_TIMEOUT_MS = 3_000;
+
+/** `p`, or a ConnectionProblemError after `ms`. */
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new ConnectionProblemError(`no answer from the auth server in ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Records sessions on this node. `start()` runs the completer; `close()` is safe to call twice. */
 export class NodeRecorder implements SessionRecorder {
@@ -148,7 +159,8 @@ export class NodeRecorder implements SessionRecorder {
     // node-sync promises the auth server has the recording as it happens: check it is there.
     if (fresh && !(strict && cached.mode === 'node-sync')) return cached.mode;
     try {
-      const { mode } = await this.opts.target.recordingConfig();
+      // A session waits for this: an auth server that does not answer must not hold it for long.
+      const { mode } = await withTimeout(this.opts.target.recordingConfig(), MODE_FETCH_TIMEOUT_MS);
       this.modeCache = { at: now, mode };
       return mode;
     } catch (err) {
