@@ -62,6 +62,14 @@ describe.skipIf(!existsSync(resolve('bin/tsh')))('session recordings', () => {
     expect(text.out).not.toContain('\x1b');
   });
 
+  it('plays it on a terminal (bin/tsh in a pseudo-terminal), resized as the session was', async () => {
+    const t = alice.spawn(['play', '--speed=8x', '--skip-idle-time', ptySid], { cols: 100, rows: 30 });
+    expect(await t.exited).toBe(0);
+    expect(t.output()).toContain('\x1b[8;30;100t');
+    expect(t.output()).toContain('\x1b[8;40;120t');
+    expect(t.output()).toMatch(/[\r\n]rec-42\r/);
+  });
+
   it('lists recordings in Teleport\'s table', async () => {
     const r = await alice.tsh(['recordings', 'ls']);
     expect(r.code).toBe(0);
