@@ -65,6 +65,7 @@ export async function startCluster(opts: TestClusterOptions = {}): Promise<TestC
       '  enabled: yes',
       '  web_listen_addr: 127.0.0.1:0',
       '  listen_addr: 127.0.0.1:0',
+      '  tunnel_listen_addr: 127.0.0.1:0',
       'ssh_service:',
       ...(opts.ssh !== undefined
         ? ['  enabled: yes', '  listen_addr: 127.0.0.1:0', ...opts.ssh.split('\n').filter((l) => l !== '').map((l) => '  ' + l)]
