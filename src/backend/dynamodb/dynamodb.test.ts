@@ -1,10 +1,10 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../api/clock.js';
 import { BadParameterError, CompareFailedError, ConnectionProblemError } from '../../api/errors.js';
 import { startDynalite } from '../testing/dynalite.js';
 import type { LocalDynamo } from '../testing/dynalite.js';
 import { runBackendSuite } from '../testing/suite.js';
+import { runSharedBackendSuite } from '../testing/suite-shared.js';
 import { WatchReader } from '../testing/watch-reader.js';
 import { DynamoBackend } from './dynamodb.js';
 import type { DynamoBackendOptions } from './dynamodb.js';
@@ -27,67 +27,13 @@ afterAll(async () => {
 });
 
 runBackendSuite('dynamodb backend', async (clock) => open({ clock }));
+runSharedBackendSuite('dynamodb backend, two instances on one table', async (clock) => {
+  const tableName = freshTable();
+  const a = await open({ tableName, clock }); // the first creates the table
+  return [a, await open({ tableName, clock })];
+});
 
 describe('dynamodb backend specifics', () => {
-  it('two instances on one table share data, compare-and-swap and watch events', async () => {
-    const tableName = freshTable();
-    const clock = new FakeClock();
-    const a = await open({ tableName, clock });
-    const b = await open({ tableName, clock });
-    const wa = new WatchReader(a.watch({ prefixes: ['/shared/'] }));
-    const wb = new WatchReader(b.watch({ prefixes: ['/shared/'] }));
-    expect(await wa.next()).toEqual({ type: 'init' });
-    expect(await wb.next()).toEqual({ type: 'init' });
-
-    const lease = await a.put({ key: '/shared/n', value: '0', expires: clock.now() + 60_000 });
-    expect(await b.get('/shared/n')).toEqual({ key: '/shared/n', value: '0', revision: lease.revision, expires: clock.now() + 60_000 });
-    const cur = await b.get('/shared/n');
-    await b.compareAndSwap(cur, { key: '/shared/n', value: '1' });
-    await expect(a.compareAndSwap(cur, { key: '/shared/n', value: 'stale' })).rejects.toBeInstanceOf(CompareFailedError);
-    const swapped = await a.get('/shared/n');
-    await a.keepAlive(swapped, clock.now() + 120_000);
-    await b.delete('/shared/n');
-    for (const w of [wa, wb]) {
-      expect(await w.next()).toMatchObject({ type: 'put', item: { value: '0', revision: lease.revision } });
-      expect(await w.next()).toMatchObject({ type: 'put', item: { value: '1' } });
-      expect(await w.next()).toMatchObject({ type: 'put', item: { value: '1', revision: swapped.revision, expires: clock.now() + 120_000 } });
-      expect(await w.next()).toEqual({ type: 'delete', key: '/shared/n' });
-    }
-    // Expiry swept by either instance reaches both.
-    await a.put({ key: '/shared/ttl', value: 'v', expires: clock.now() + 1000 });
-    expect(await wb.next()).toMatchObject({ type: 'put', item: { key: '/shared/ttl' } });
-    clock.advance(1000);
-    expect(await wb.next()).toEqual({ type: 'delete', key: '/shared/ttl' });
-    expect(await wa.next()).toMatchObject({ type: 'put', item: { key: '/shared/ttl' } });
-    expect(await wa.next()).toEqual({ type: 'delete', key: '/shared/ttl' });
-    await Promise.all([a.close(), b.close()]);
-  });
-
-  it('concurrent writers on two instances: one order for both watchers, and it matches the table', async () => {
-    const tableName = freshTable();
-    const a = await open({ tableName });
-    const b = await open({ tableName });
-    const wa = new WatchReader(a.watch({ prefixes: ['/o/'] }));
-    const wb = new WatchReader(b.watch({ prefixes: ['/o/'] }));
-    await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).put({ key: `/o/${i % 3}`, value: String(i) })));
-    const seen = async (w: WatchReader): Promise<string[]> => {
-      const out: string[] = [];
-      expect(await w.next()).toEqual({ type: 'init' });
-      for (let i = 0; i < 20; i++) {
-        const ev = await w.next();
-        out.push(ev?.type === 'put' ? `${ev.item.key}=${ev.item.value}@${ev.item.revision}` : String(ev?.type));
-      }
-      return out;
-    };
-    const [fromA, fromB] = await Promise.all([seen(wa), seen(wb)]);
-    expect(fromA).toEqual(fromB);
-    for (const k of ['/o/0', '/o/1', '/o/2']) {
-      const item = await b.get(k);
-      expect(fromA.filter((e) => e.startsWith(`${k}=`)).at(-1)).toBe(`${k}=${item.value}@${item.revision}`);
-    }
-    await Promise.all([a.close(), b.close()]);
-  });
-
   it('values above the 400 KB item limit are chunked: read, swapped, watched and ranged whole', async () => {
     const tableName = freshTable();
     const a = await open({ tableName });

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../api/clock.js';
-import { BadParameterError, CompareFailedError, ConnectionProblemError } from '../../api/errors.js';
+import { BadParameterError, ConnectionProblemError } from '../../api/errors.js';
 import { rangeEnd } from '../backend.js';
 import { runBackendSuite } from '../testing/suite.js';
+import { runSharedBackendSuite } from '../testing/suite-shared.js';
 import { WatchReader } from '../testing/watch-reader.js';
 import { EtcdBackend } from './etcd.js';
 import type { EtcdBackendOptions } from './etcd.js';
@@ -29,40 +29,12 @@ afterAll(async () => {
 });
 
 runBackendSuite('etcd backend', async (clock) => open({ clock }));
+runSharedBackendSuite('etcd backend, two instances on one cluster', async (clock) => {
+  const prefix = freshPrefix();
+  return Promise.all([open({ prefix, clock }), open({ prefix, clock })]);
+});
 
 describe('etcd backend specifics', () => {
-  it('two instances on one cluster share data, compare-and-swap and watch events', async () => {
-    const prefix = freshPrefix();
-    const clock = new FakeClock();
-    const [a, b] = await Promise.all([open({ prefix, clock }), open({ prefix, clock })]);
-    const wa = new WatchReader(a.watch({ prefixes: ['/shared/'] }));
-    const wb = new WatchReader(b.watch({ prefixes: ['/shared/'] }));
-    expect(await wa.next()).toEqual({ type: 'init' });
-    expect(await wb.next()).toEqual({ type: 'init' });
-
-    const lease = await a.put({ key: '/shared/n', value: '0', expires: clock.now() + 60_000 });
-    expect(await b.get('/shared/n')).toEqual({ key: '/shared/n', value: '0', revision: lease.revision, expires: clock.now() + 60_000 });
-    const cur = await b.get('/shared/n');
-    await b.compareAndSwap(cur, { key: '/shared/n', value: '1' });
-    await expect(a.compareAndSwap(cur, { key: '/shared/n', value: 'stale' })).rejects.toBeInstanceOf(CompareFailedError);
-    const swapped = await a.get('/shared/n');
-    await a.keepAlive(swapped, clock.now() + 120_000);
-    expect(await b.get('/shared/n')).toMatchObject({ revision: swapped.revision, expires: clock.now() + 120_000 });
-    await b.delete('/shared/n');
-    for (const w of [wa, wb]) {
-      expect(await w.next()).toMatchObject({ type: 'put', item: { value: '0', revision: lease.revision } });
-      expect(await w.next()).toMatchObject({ type: 'put', item: { value: '1' } });
-      expect(await w.next()).toMatchObject({ type: 'put', item: { value: '1', revision: swapped.revision, expires: clock.now() + 120_000 } });
-      expect(await w.next()).toEqual({ type: 'delete', key: '/shared/n' });
-    }
-    // Expiry on one instance's sweeper reaches the other's watchers.
-    await a.put({ key: '/shared/ttl', value: 'v', expires: clock.now() + 1000 });
-    expect(await wb.next()).toMatchObject({ type: 'put', item: { key: '/shared/ttl' } });
-    clock.advance(1000);
-    expect(await wb.next()).toEqual({ type: 'delete', key: '/shared/ttl' });
-    await Promise.all([a.close(), b.close()]);
-  });
-
   it('stores keys under the prefix with a lease when they expire, and sees nothing of other prefixes', async () => {
     const prefix = freshPrefix();
     const b = await open({ prefix });

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../api/clock.js';
-import { BadParameterError, CompareFailedError, ConnectionProblemError } from '../../api/errors.js';
+import { BadParameterError, ConnectionProblemError } from '../../api/errors.js';
 import { rangeEnd } from '../backend.js';
 import { runBackendSuite } from '../testing/suite.js';
+import { runSharedBackendSuite } from '../testing/suite-shared.js';
 import { WatchReader } from '../testing/watch-reader.js';
 import { PostgresBackend } from './postgres.js';
 import type { PostgresBackendOptions } from './postgres.js';
@@ -34,66 +34,12 @@ afterAll(async () => {
 });
 
 runBackendSuite('postgresql backend', async (clock) => open({ clock }));
+runSharedBackendSuite('postgresql backend, two instances on one database', async (clock) => {
+  const schema = freshSchema();
+  return Promise.all([open({ schema, clock }), open({ schema, clock })]);
+});
 
 describe('postgresql backend specifics', () => {
-  it('two instances on one database share data, compare-and-swap and watch events', async () => {
-    const schema = freshSchema();
-    const clock = new FakeClock();
-    const [a, b] = await Promise.all([
-      PostgresBackend.open({ connString: CONN, schema, clock }),
-      PostgresBackend.open({ connString: CONN, schema, clock }),
-    ]);
-    const wa = new WatchReader(a.watch({ prefixes: ['/shared/'] }));
-    const wb = new WatchReader(b.watch({ prefixes: ['/shared/'] }));
-    expect(await wa.next()).toEqual({ type: 'init' });
-    expect(await wb.next()).toEqual({ type: 'init' });
-
-    const lease = await a.put({ key: '/shared/n', value: '0', expires: clock.now() + 60_000 });
-    expect(await b.get('/shared/n')).toEqual({ key: '/shared/n', value: '0', revision: lease.revision, expires: clock.now() + 60_000 });
-    for (const w of [wa, wb]) expect(await w.next()).toMatchObject({ type: 'put', item: { key: '/shared/n', value: '0' } });
-
-    const cur = await b.get('/shared/n');
-    await b.compareAndSwap(cur, { key: '/shared/n', value: '1' });
-    await expect(a.compareAndSwap(cur, { key: '/shared/n', value: 'stale' })).rejects.toBeInstanceOf(CompareFailedError);
-    await b.keepAlive(await b.get('/shared/n'), clock.now() + 120_000);
-    await a.delete('/shared/n');
-    for (const w of [wa, wb]) {
-      expect(await w.next()).toMatchObject({ type: 'put', item: { value: '1' } });
-      expect(await w.next()).toMatchObject({ type: 'put', item: { value: '1', expires: clock.now() + 120_000 } });
-      expect(await w.next()).toEqual({ type: 'delete', key: '/shared/n' });
-    }
-    await Promise.all([a.close(), b.close()]);
-  });
-
-  it('writes from two instances reach both watchers in one order', async () => {
-    const schema = freshSchema();
-    const [a, b] = await Promise.all([
-      PostgresBackend.open({ connString: CONN, schema }),
-      PostgresBackend.open({ connString: CONN, schema }),
-    ]);
-    const wa = new WatchReader(a.watch({ prefixes: ['/o/'] }));
-    const wb = new WatchReader(b.watch({ prefixes: ['/o/'] }));
-    await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).put({ key: `/o/${i % 3}`, value: String(i) })));
-    const seen = async (w: WatchReader): Promise<string[]> => {
-      const out: string[] = [];
-      expect(await w.next()).toEqual({ type: 'init' });
-      for (let i = 0; i < 20; i++) {
-        const ev = await w.next();
-        out.push(ev?.type === 'put' ? `${ev.item.key}=${ev.item.value}@${ev.item.revision}` : String(ev?.type));
-      }
-      return out;
-    };
-    const [fromA, fromB] = await Promise.all([seen(wa), seen(wb)]);
-    expect(fromA).toEqual(fromB);
-    // The last event of each key is what both instances read.
-    for (const k of ['/o/0', '/o/1', '/o/2']) {
-      const last = fromA.filter((e) => e.startsWith(`${k}=`)).at(-1);
-      const item = await b.get(k);
-      expect(last).toBe(`${k}=${item.value}@${item.revision}`);
-    }
-    await Promise.all([a.close(), b.close()]);
-  });
-
   it('keeps data and revisions across close and reopen', async () => {
     const schema = freshSchema();
     const a = await PostgresBackend.open({ connString: CONN, schema });

@@ -42,6 +42,21 @@ export function watchCases(ctx: SuiteContext): void {
       w.watcher.close();
     });
 
+    it('a watcher opened after a write resolved does not see that write', async () => {
+      // Backends that feed watchers from their store (postgres, etcd, dynamodb) must not let a
+      // write's own event arrive after the write resolved.
+      const b = ctx.backend;
+      await b.put({ key: '/late/a', value: '1' });
+      const lease = await b.put({ key: '/late/b', value: '2', expires: ctx.clock.now() + 60_000 });
+      await b.keepAlive(lease, ctx.clock.now() + 90_000);
+      await b.delete('/late/a');
+      const w = new WatchReader(b.watch({ prefixes: ['/late/'] }));
+      expect(await w.next()).toEqual({ type: 'init' });
+      await b.put({ key: '/late/c', value: '3' });
+      expect(await take(w, 1)).toEqual(['put /late/c=3']);
+      w.watcher.close();
+    });
+
     it('watches several prefixes, or everything with an empty list', async () => {
       const b = ctx.backend;
       const some = new WatchReader(b.watch({ prefixes: ['/x/', '/y/'] }));
