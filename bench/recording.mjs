@@ -6,7 +6,8 @@
 //
 // Throughput: the same exec session (`<generator> | head -c SIZE` on the node, stdout to /dev/null
 // on the client) through our proxy to our node with OpenSSH `ssh -J`, once with
-// `session_recording: off` and once with `node`; medians of `runs`; printed as recorded/off ratios
+// `session_recording: off` and once with `node` (two clusters side by side, sessions alternating);
+// medians of `runs`; printed as recorded/off ratios
 // of throughput and of the teleport process's CPU per GiB. Each recorded run waits until the node's
 // spool is uploaded before the next starts, and that lag is reported. Data: `text` (a repeated line:
 // compresses well) and `random` (base64 of /dev/urandom: compresses to ~75%).
@@ -101,20 +102,24 @@ async function session(c, kind, n) {
 
 async function throughput() {
   const results = {};
-  for (const mode of ['off', 'node']) {
-    const c = await cluster(mode);
-    try {
-      for (const kind of kinds) {
-        await session(c, kind, 1024 * 1024); // warm-up
-        const rs = [];
-        for (let i = 0; i < RUNS; i++) rs.push(await session(c, kind, SIZE));
+  // Both clusters run side by side and their sessions alternate, so that a machine busier in one
+  // minute than in the next weighs on both the same.
+  const clusters = { off: await cluster('off'), node: await cluster('node') };
+  try {
+    for (const kind of kinds) {
+      const rs = { off: [], node: [] };
+      for (const mode of ['off', 'node']) await session(clusters[mode], kind, 1024 * 1024); // warm-up
+      for (let i = 0; i < RUNS; i++) for (const mode of ['off', 'node']) rs[mode].push(await session(clusters[mode], kind, SIZE));
+      for (const mode of ['off', 'node']) {
         results[`${kind}/${mode}`] = {
-          mbps: SIZE / MiB / median(rs.map((r) => r.seconds)),
-          cpuPerGiB: (median(rs.map((r) => r.cpu)) * GiB) / SIZE,
-          lag: median(rs.map((r) => r.lag)),
+          mbps: SIZE / MiB / median(rs[mode].map((r) => r.seconds)),
+          cpuPerGiB: (median(rs[mode].map((r) => r.cpu)) * GiB) / SIZE,
+          lag: median(rs[mode].map((r) => r.lag)),
         };
       }
-    } finally {
+    }
+  } finally {
+    for (const c of Object.values(clusters)) {
       await c.close();
       if (!opts.keep) await rm(c.dir, { recursive: true, force: true });
     }
