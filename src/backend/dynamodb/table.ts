@@ -133,19 +133,20 @@ export async function ensureTable(client: DynamoDBClient, o: TableOptions): Prom
       if (Date.now() > deadline) throw new ConnectionProblemError(`dynamodb backend: table ${o.tableName} did not become ACTIVE`);
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
-    if (o.continuousBackups) {
-      await client.send(
-        new UpdateContinuousBackupsCommand({
-          TableName: o.tableName,
-          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-        }),
-      );
-    }
   }
   const keys = (table?.KeySchema ?? []).map((k) => `${k.AttributeName}:${k.KeyType}`).sort();
   if (keys.join(',') !== `${A.path}:RANGE,${A.hash}:HASH`) {
     throw new BadParameterError(
       `dynamodb backend: table ${o.tableName} has key schema ${keys.join(', ') || '(none)'}, not HashKey and FullPath; use a table of its own`,
+    );
+  }
+  // As Teleport does, on every start: someone may have turned it off.
+  if (o.continuousBackups) {
+    await client.send(
+      new UpdateContinuousBackupsCommand({
+        TableName: o.tableName,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      }),
     );
   }
 }

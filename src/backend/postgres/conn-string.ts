@@ -8,6 +8,8 @@ import { BadParameterError } from '../../api/errors.js';
 
 /** Default pool size when the connection string does not set `pool_max_conns`. */
 export const DEFAULT_POOL_MAX = 10;
+/** How long to wait for a connection when the string sets no `connect_timeout`. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /** The `sslmode` values libpq knows. */
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -40,9 +42,12 @@ export function parseConnString(connString: string): PoolConfig {
       throw new BadParameterError(`postgresql backend: conn_string pool_max_conns "${poolMax}" must be a whole number above zero`);
     }
   }
+  const timeout = url.searchParams.get('connect_timeout');
+  const connectionTimeoutMillis = timeout !== null && Number(timeout) > 0 ? Number(timeout) * 1000 : DEFAULT_CONNECT_TIMEOUT_MS;
   // pgx pool settings mean nothing to pg; leave them out of what it parses.
   for (const k of [...url.searchParams.keys()]) if (k.startsWith('pool_')) url.searchParams.delete(k);
-  return { connectionString: url.toString(), max };
+  // TCP keepalives notice a database host that vanished without closing its connections.
+  return { connectionString: url.toString(), max, connectionTimeoutMillis, keepAlive: true };
 }
 
 /** The connection string with its password masked, for logs and error messages. */

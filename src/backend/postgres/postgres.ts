@@ -122,7 +122,7 @@ export class PostgresBackend implements Backend {
     this.cursor = new FeedCursor(revision);
     const feedConn = parseConnString(opts.changeFeedConnString ?? opts.connString);
     this.feed = new PgChangeFeed({
-      connection: { connectionString: feedConn.connectionString },
+      connection: { connectionString: feedConn.connectionString, connectionTimeoutMillis: feedConn.connectionTimeoutMillis, keepAlive: true },
       names: n,
       cursor: this.cursor,
       onRows: (rows) => this.deliver(rows),
