@@ -139,12 +139,59 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
     await term.keyboard.press('Control+Shift+V');
     await term.keyboard.press('Enter');
     await waitForTerminal(term, /pasted-5/);
+    await run(term, 'exit');
+    await waitForTerminal(term, /session ended/);
     // The first tab's session is still there.
     await term.getByRole('tab').first().click();
     await waitForTerminal(term, /after=/);
     await run(term, 'exit');
     await waitForTerminal(term, /session ended/);
     await term.close();
+  });
+
+  it('lists the recorded session and plays it back, with seek and speed', async () => {
+    await page.getByRole('link', { name: 'Session recordings' }).click();
+    await page.waitForURL(/\/web\/cluster\/ui\.test\/recordings$/);
+    // The node uploads the recording when the session ends.
+    await expect
+      .poll(async () => {
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        return page.getByRole('link', { name: /^Play the session of alice on ui-node/ }).count();
+      }, { timeout: 20_000 })
+      .toBe(2);
+    await shot('recordings');
+    // Newest (last ended) first: the first tab's session, which ran the commands.
+    await page.getByRole('link', { name: /^Play the session of alice on ui-node/ }).first().click();
+    await page.waitForURL(/\/web\/cluster\/ui\.test\/session\/[0-9a-f-]{36}$/);
+    const seek = page.getByRole('slider', { name: 'Position' });
+    await seek.focus();
+    await page.keyboard.press('End');
+    await expect.poll(() => page.getByTestId('player-screen').innerText()).toMatch(/ui-42[\s\S]*after=\d+ \d+/);
+    await shot('player');
+    await page.keyboard.press('Home');
+    await expect.poll(() => page.getByTestId('player-screen').innerText()).not.toMatch(/ui-42/);
+    await page.getByLabel('Speed').selectOption('8');
+    await page.getByRole('button', { name: 'Play' }).click();
+    await expect.poll(() => page.getByTestId('player-screen').innerText(), { timeout: 15_000 }).toMatch(/ui-42/);
+    await page.goBack();
+    await page.waitForURL(/\/recordings$/);
+  });
+
+  it('shows audit events with their JSON', async () => {
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await expect.poll(() => page.getByText(`alice started a session on ui-node as ${me}`).first().isVisible()).toBe(true);
+    await page.getByLabel('Search events').fill('pasted');
+    await expect.poll(() => page.getByText(/started a session/).count()).toBe(0);
+    await page.getByLabel('Search events').fill('');
+    await page.getByLabel('Type').selectOption('session.start');
+    await expect.poll(() => page.getByText(/ended a session/).count()).toBe(0);
+    await page.getByRole('button', { name: /^Details of session\.start/ }).first().click();
+    await expect.poll(() => page.getByLabel('Event JSON').innerText()).toMatch(/"event": "session\.start"/);
+    expect(await page.getByLabel('Event JSON').innerText()).toMatch(/"user": "alice"/);
+    await shot('audit-details');
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+    await page.getByLabel('Type').selectOption('');
+    await shot('audit');
   });
 
   it('shows an invalid role field inline, then saves the fixed role', async () => {

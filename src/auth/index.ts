@@ -8,3 +8,5 @@ export { BEARER_TOKEN_TTL, WebSessions } from './web-sessions.js';
 export type { WebSession } from './web-sessions.js';
 export type { Caller } from './caller.js';
 export { ruleContext } from './caller.js';
+export { searchEvents } from './audit-api.js';
+export { StreamBody, sendStream } from './stream-response.js';

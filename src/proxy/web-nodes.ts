@@ -32,7 +32,8 @@ export function webCluster(auth: AuthService, publicAddr: string): WebCluster {
 }
 
 function access(caller: Caller, kind: string): WebAccess {
-  const ctx = ruleContext(caller);
+  // Session rules usually depend on the session's participants: ask about one the user took part in.
+  const ctx = kind === 'session' ? { ...ruleContext(caller), session: { participants: [caller.username] } } : ruleContext(caller);
   const can = (verb: string) => caller.checker.hasAccessToRule(ctx, kind, verb);
   return { list: can('list'), read: can('read'), edit: can('update'), create: can('create'), remove: can('delete') };
 }

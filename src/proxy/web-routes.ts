@@ -12,6 +12,7 @@ import type { AuthService } from '../auth/index.js';
 import { readJSONBody, sendJSON } from '../httpserver/index.js';
 import type { Logger } from '../log/index.js';
 import { ResourceTextError, WebAdmin } from './web-admin.js';
+import { searchAudit, searchRecordings, streamRecording } from './web-audit.js';
 import { NeedLoginError, WebAuth, type WebContext } from './web-auth.js';
 import { checkSite, listWebNodes, userContext, webCluster } from './web-nodes.js';
 import { installNodeScript, installScript, parseScriptLabels, sendBundle, type ScriptAddrs } from './web-scripts.js';
@@ -154,6 +155,20 @@ export class WebUI {
       },
       { method: 'GET', path: '/webapi/sites/:site/nodes', auth: true, run: ({ ctx, params, query }) => (site(params), listWebNodes(auth, ctx.caller, query)) },
       { method: 'GET', path: '/webapi/sites/:site/resources', auth: true, run: ({ ctx, params, query }) => (site(params), listWebNodes(auth, ctx.caller, query)) },
+      // Audit log and session recordings.
+      { method: 'GET', path: '/webapi/sites/:site/events/search', auth: true, run: ({ ctx, params, query }) => (site(params), searchAudit(auth, ctx.caller, query)) },
+      {
+        method: 'GET',
+        path: '/webapi/sites/:site/events/search/sessions',
+        auth: true,
+        run: ({ ctx, params, query }) => (site(params), searchRecordings(auth, ctx.caller, query)),
+      },
+      {
+        method: 'GET',
+        path: '/webapi/sites/:site/sessions/:sid/events',
+        auth: true,
+        run: async ({ ctx, params, res }) => (site(params), await streamRecording(auth, ctx.caller, params.sid, res, this.opts.logger)),
+      },
       // Users.
       { method: 'GET', path: '/webapi/users', auth: true, run: ({ ctx }) => admin(ctx).listUsers() },
       { method: 'POST', path: '/webapi/users', auth: true, body: true, run: ({ ctx, body }) => admin(ctx).saveUser(body, 'create') },

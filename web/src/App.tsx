@@ -10,7 +10,9 @@ import { SessionCtx } from './components/session-context';
 import { Alert, Spinner } from './components/ui';
 import { Invite } from './features/Invite/Invite';
 import { Login } from './features/Login/Login';
+import { Audit } from './features/Audit/Audit';
 import { Nodes } from './features/Nodes/Nodes';
+import { Recordings } from './features/Recordings/Recordings';
 import { Roles } from './features/Roles/Roles';
 import { AddServer } from './features/Tokens/AddServer';
 import { Tokens } from './features/Tokens/Tokens';
@@ -23,6 +25,7 @@ import { setToken } from './services/token-store';
 
 // The console (xterm.js) loads only when a terminal is opened.
 const Console = lazy(() => import('./features/Console/Console').then((m) => ({ default: m.Console })));
+const Player = lazy(() => import('./features/Recordings/Player').then((m) => ({ default: m.Player })));
 
 /** Sends the browser to the login page, remembering where it was. */
 function toLogin(reason?: 'expired'): void {
@@ -92,7 +95,22 @@ export function App() {
           </Suspense>
         )}</Authenticated>;
   }
+  const player = match('/web/cluster/:site/session/:sid', path);
+  if (player) {
+    return (
+      <Authenticated site={player.site}>
+        {(site) => (
+          <Suspense fallback={<Spinner label="Opening the player" />}>
+            <Player site={site} sid={player.sid} />
+          </Suspense>
+        )}
+      </Authenticated>
+    );
+  }
   const nodes = match('/web/cluster/:site/nodes', path);
+  const recordings = match('/web/cluster/:site/recordings', path);
+  const audit = match('/web/cluster/:site/audit/events', path);
+  const clusterPage = nodes ?? recordings ?? audit;
   const pages: Record<string, () => ReactNode> = {
     [paths.users]: () => <Users />,
     [paths.roles]: () => <Roles />,
@@ -100,13 +118,13 @@ export function App() {
     [paths.addServer]: () => <AddServer />,
   };
   return (
-    <Authenticated site={nodes?.site}>
+    <Authenticated site={clusterPage?.site}>
       {(site) => {
         if (path === '/web' || path === '/' || path === '/web/cluster/' + site) {
           queueMicrotask(() => navigate(paths.nodes(site), { replace: true }));
           return null;
         }
-        const page = nodes ? <Nodes /> : pages[path]?.() ?? <NotFound />;
+        const page = nodes ? <Nodes /> : recordings ? <Recordings /> : audit ? <Audit /> : (pages[path]?.() ?? <NotFound />);
         return <Layout>{page}</Layout>;
       }}
     </Authenticated>

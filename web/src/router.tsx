@@ -61,4 +61,7 @@ export const paths = {
   roles: '/web/roles',
   tokens: '/web/tokens',
   addServer: '/web/discover',
+  recordings: (site: string) => `/web/cluster/${encodeURIComponent(site)}/recordings`,
+  player: (site: string, sid: string) => `/web/cluster/${encodeURIComponent(site)}/session/${encodeURIComponent(sid)}`,
+  audit: (site: string) => `/web/cluster/${encodeURIComponent(site)}/audit/events`,
 };

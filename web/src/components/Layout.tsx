@@ -25,6 +25,8 @@ const ICONS = {
   roles: icon('M12 3l8 3v6c0 4.5-3.4 8.3-8 9-4.6-.7-8-4.5-8-9V6z M9 12l2 2 4-4'),
   tokens: icon('M15 7a4 4 0 1 1-3.9 5H8v3H5v-3H3V9h8.1A4 4 0 0 1 15 7z'),
   add: icon('M12 5v14M5 12h14'),
+  recordings: icon('M4 6h16v12H4zM10 9.5v5l4.5-2.5z'),
+  audit: icon('M8 4h8l4 4v12H4V4h4M9 12h6M9 16h6M9 8h2'),
 };
 
 /** The app frame around `children`. */
@@ -36,6 +38,8 @@ export function Layout({ children }: { children: ReactNode }) {
   const acl = user.userAcl;
   const items: NavItem[] = [
     { href: paths.nodes(site), label: 'Servers', icon: ICONS.servers, show: true },
+    { href: paths.recordings(site), label: 'Session recordings', icon: ICONS.recordings, show: acl.recordedSessions.list },
+    { href: paths.audit(site), label: 'Audit log', icon: ICONS.audit, show: acl.events.list },
     { href: paths.users, label: 'Users', icon: ICONS.users, show: acl.users.list },
     { href: paths.roles, label: 'Roles', icon: ICONS.roles, show: acl.roles.list },
     { href: paths.tokens, label: 'Join tokens', icon: ICONS.tokens, show: acl.tokens.list },

@@ -1,7 +1,7 @@
 /**
  * One terminal: xterm.js in the browser, the SSH session on the node through the proxy's
- * websocket. The size follows the element (and so the window); Ctrl+Shift+C / Ctrl+Shift+V copy
- * and paste (the browser's own paste works too).
+ * websocket. The size follows the element (and so the window); Ctrl+Shift+C copies the selection,
+ * Ctrl+Shift+V (or the browser's paste) pastes.
  */
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
@@ -67,16 +67,15 @@ export function TerminalView({ site, serverId, login, active, onStatus }: { site
     );
     const subs = [term.onData((d) => socket.send(d)), term.onResize(({ cols, rows }) => socket.resize(cols, rows))];
     term.attachCustomKeyEventHandler((e) => {
-      if (e.type !== 'keydown' || !e.ctrlKey || !e.shiftKey) return true;
+      if (!e.ctrlKey || !e.shiftKey) return true;
       if (e.code === 'KeyC') {
-        if (term.hasSelection()) void navigator.clipboard.writeText(term.getSelection());
+        // Copy the selection (and keep the browser from opening its inspector).
+        e.preventDefault();
+        if (e.type === 'keydown' && term.hasSelection()) void navigator.clipboard.writeText(term.getSelection());
         return false;
       }
-      if (e.code === 'KeyV') {
-        navigator.clipboard.readText().then((t) => term.paste(t), () => undefined);
-        return false;
-      }
-      return true;
+      // Ctrl+Shift+V: the browser pastes into the terminal by itself; the key must not reach the shell.
+      return e.code !== 'KeyV';
     });
     const observer = new ResizeObserver(() => {
       if (host.offsetParent !== null) fit.fit();

@@ -1,0 +1,84 @@
+/**
+ * Playback of a recording into an xterm.js terminal: play/pause, seek (replays the output up to the
+ * position; backwards starts from a reset terminal), speed. Time is the recording's `ms`.
+ */
+import type { RecordingEvent } from '@api/recording-wire';
+import type { Terminal } from '@xterm/xterm';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { fetchRecording } from '../../services/audit';
+
+function bytesOf(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function sizeOf(e: RecordingEvent): { cols: number; rows: number } | undefined {
+  const m = typeof e.size === 'string' ? /^(\d+):(\d+)$/.exec(e.size) : null;
+  return m ? { cols: Number(m[1]), rows: Number(m[2]) } : undefined;
+}
+
+export function usePlayer(site: string, sid: string) {
+  const [events, setEvents] = useState<RecordingEvent[]>();
+  const [error, setError] = useState<string>();
+  const [playing, setPlaying] = useState(false);
+  const [pos, setPos] = useState(0);
+  const [speed, setSpeed] = useState(1);
+  const term = useRef<Terminal>(undefined);
+  const next = useRef(0);
+  const at = useRef(0);
+
+  useEffect(() => {
+    fetchRecording(site, sid).then(setEvents, (err: Error) => setError(err.message));
+  }, [site, sid]);
+  const duration = events && events.length > 0 ? events[events.length - 1].ms : 0;
+
+  /** Applies events up to `t` (from the start again when going back). */
+  const seekTo = useCallback(
+    (t: number) => {
+      const tm = term.current;
+      if (!tm || !events) return;
+      if (t < at.current) {
+        tm.reset();
+        next.current = 0;
+      }
+      while (next.current < events.length && events[next.current].ms <= t) {
+        const e = events[next.current++];
+        if (e.event === 'print' && typeof e.data === 'string') tm.write(bytesOf(e.data));
+        else if (e.event === 'session.start' || e.event === 'resize') {
+          const size = sizeOf(e);
+          if (size) tm.resize(size.cols, size.rows);
+        }
+      }
+      at.current = t;
+      setPos(t);
+    },
+    [events],
+  );
+
+  // The clock: advance by real time times the speed while playing.
+  useEffect(() => {
+    if (!playing) return;
+    let last = performance.now();
+    let frame = requestAnimationFrame(function tick(now) {
+      const t = Math.min(duration, at.current + (now - last) * speed);
+      last = now;
+      seekTo(t);
+      if (t >= duration) setPlaying(false);
+      else frame = requestAnimationFrame(tick);
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [playing, speed, duration, seekTo]);
+
+  const attach = useCallback((t: Terminal | undefined) => {
+    term.current = t;
+    next.current = 0;
+    at.current = 0;
+  }, []);
+  const toggle = () => {
+    if (!playing && at.current >= duration) seekTo(0);
+    setPlaying((p) => !p);
+  };
+  return { events, error, playing, pos, duration, speed, setSpeed, seekTo, toggle, attach, pause: () => setPlaying(false) };
+}
