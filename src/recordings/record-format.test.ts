@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeEvent, encodePrint, MAX_PRINT_BYTES, RecordDecoder, scanRecords } from './record-format.js';
+import { encodeEvent, encodePrint, MAX_PRINT_BYTES, RecordDecoder, scanRecords, walkRecords } from './record-format.js';
 
 const log = (): Buffer =>
   Buffer.concat([...encodeEvent({ event: 'session.start', ms: 0 }), ...encodePrint(5, Buffer.from('hello')), ...encodePrint(9.5, Buffer.alloc(MAX_PRINT_BYTES + 10, 1))]);
@@ -21,6 +21,8 @@ describe('recording records', () => {
   it('finds the end of the good records before a torn or damaged one', () => {
     const buf = log();
     expect(scanRecords(buf)).toMatchObject({ records: 4, stop: 'end', validEnd: buf.length, lastMs: 9.5 });
+    expect(walkRecords(buf)).toEqual(scanRecords(buf));
+    expect(walkRecords(buf.subarray(0, buf.length - 3))).toEqual(scanRecords(buf.subarray(0, buf.length - 3)));
     const torn = buf.subarray(0, buf.length - 3);
     const t = scanRecords(torn);
     expect(t).toMatchObject({ records: 3, stop: 'short' });

@@ -142,3 +142,22 @@ export function scanRecords(buf: Buffer): ScanResult {
   }
   return { validEnd: at, records, stop, ...(lastMs !== undefined && { lastMs }) };
 }
+
+/**
+ * scanRecords without checksums or JSON parsing, for slices of a spool this process is writing
+ * (it cannot be damaged): where whole records end, and the `ms` of the last output record.
+ */
+export function walkRecords(buf: Buffer): ScanResult {
+  let at = 0;
+  let records = 0;
+  let lastMs: number | undefined;
+  while (buf.length - at >= HEADER) {
+    const len = buf.readUInt32LE(at);
+    if (len === 0 || len > MAX_PAYLOAD_BYTES) return { validEnd: at, records, stop: 'corrupt', ...(lastMs !== undefined && { lastMs }) };
+    if (buf.length - at - HEADER < len) break;
+    if (buf[at + HEADER] === TYPE_PRINT && len >= 9) lastMs = buf.readDoubleLE(at + HEADER + 1);
+    at += HEADER + len;
+    records++;
+  }
+  return { validEnd: at, records, stop: at === buf.length ? 'end' : 'short', ...(lastMs !== undefined && { lastMs }) };
+}
