@@ -44,6 +44,9 @@ export interface ChangeLogOptions {
 const PAGE = 500;
 /** While a gap is open, poll this often (the missing write is usually milliseconds away). */
 const GAP_POLL_MS = 20;
+/** Events pruned per page, and pages per prune (the rest waits for the next one). */
+const PRUNE_PAGE = 100;
+const PRUNE_PAGES = 50;
 
 function num(v: AttributeValue | undefined): number | undefined {
   return v?.N === undefined ? undefined : Number(v.N);
@@ -202,6 +205,13 @@ export class ChangeLog {
    * first, raising the `pruned` mark before deleting so pollers can tell pruning from a dead writer.
    */
   async prune(retentionMs: number, gc: (events: LogEvent[]) => Promise<void>): Promise<void> {
+    for (let page = 0; page < PRUNE_PAGES && !this.closed; page++) {
+      if (!(await this.prunePage(retentionMs, gc))) return;
+    }
+  }
+
+  /** Prunes up to one page of old events; true when there may be more. */
+  private async prunePage(retentionMs: number, gc: (events: LogEvent[]) => Promise<void>): Promise<boolean> {
     const { client, table } = this.o;
     const res = await client.send(
       new QueryCommand({
@@ -210,7 +220,7 @@ export class ChangeLog {
         ExpressionAttributeNames: { '#h': A.hash },
         ExpressionAttributeValues: { ':h': S(EVENTS) },
         ConsistentRead: true,
-        Limit: 100,
+        Limit: PRUNE_PAGE,
       }),
     );
     const cutoff = Date.now() - retentionMs;
@@ -220,7 +230,7 @@ export class ChangeLog {
       if ((e.created ?? 0) >= cutoff) break;
       old.push(e);
     }
-    if (old.length === 0) return;
+    if (old.length === 0) return false;
     await gc(old);
     const last = old[old.length - 1].seq;
     await client
@@ -242,6 +252,7 @@ export class ChangeLog {
       table,
       old.map((e) => ({ DeleteRequest: { Key: keyOf(EVENTS, pad(e.seq)) } })),
     );
+    return old.length === PRUNE_PAGE;
   }
 
   /** Stops polling; safe to call twice. */

@@ -67,23 +67,35 @@ async function queryPaths(client: DynamoDBClient, table: string, prefix: string,
   return out;
 }
 
-/** Reads the chunk set of (`key`, `seq`); ConnectionProblemError when it is incomplete. */
+/** A chunk set is gone (pruned after a newer version replaced it): the value cannot be read any more. */
+export class MissingChunksError extends ConnectionProblemError {}
+
+/** Reads the chunk set of (`key`, `seq`); MissingChunksError when it is incomplete. */
 export async function readChunks(client: DynamoDBClient, table: string, key: string, seq: number, count: number): Promise<Buffer> {
   const items = await queryPaths(client, table, setPrefix(key, seq), true);
   if (items.length !== count) {
-    throw new ConnectionProblemError(`dynamodb backend: value of ${key} (version ${seq}) has ${items.length} of ${count} chunks`);
+    throw new MissingChunksError(`dynamodb backend: value of ${key} (version ${seq}) has ${items.length} of ${count} chunks; read it again`);
   }
   return Buffer.concat(items.map((i) => Buffer.from(i[A.data]?.B ?? new Uint8Array())));
 }
 
-/** Deletes the chunk sets of `key` written before `below`, except `keep` (the current version's). */
-export async function deleteChunkSets(client: DynamoDBClient, table: string, key: string, below: number, keep?: number): Promise<void> {
+/**
+ * Deletes the chunk sets of `key` written before `below`, except the one `keep` names (asked for
+ * only when there is something to delete: the current version's set).
+ */
+export async function deleteChunkSets(
+  client: DynamoDBClient,
+  table: string,
+  key: string,
+  below: number,
+  keep: () => Promise<number | undefined>,
+): Promise<void> {
   const prefix = setPrefix(key);
   const items = await queryPaths(client, table, prefix, false);
-  const doomed = items.filter((i) => {
-    const seq = Number((i[A.path]?.S ?? '').slice(prefix.length, prefix.length + 16));
-    return seq < below && seq !== keep;
-  });
+  const seqOf = (i: Record<string, AttributeValue>): number => Number((i[A.path]?.S ?? '').slice(prefix.length, prefix.length + 16));
+  if (!items.some((i) => seqOf(i) < below)) return;
+  const current = await keep();
+  const doomed = items.filter((i) => seqOf(i) < below && seqOf(i) !== current);
   await batchWrite(
     client,
     table,

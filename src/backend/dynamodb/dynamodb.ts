@@ -27,7 +27,7 @@ import type { Sweeper } from '../sweeper.js';
 import { WatchFanout } from '../watch-fanout.js';
 import { ChangeLog } from './change-log.js';
 import type { LogEvent } from './change-log.js';
-import { deleteChunkSet, deleteChunkSets, needsChunks, readChunks, writeChunks } from './chunks.js';
+import { MissingChunksError, deleteChunkSet, deleteChunkSets, needsChunks, readChunks, writeChunks } from './chunks.js';
 import { A, B, ITEMS, N, S, ensureTable, isConditionFailure, keyOf, toBackendError } from './table.js';
 import type { TableOptions } from './table.js';
 
@@ -534,7 +534,17 @@ export class DynamoBackend implements Backend {
       this.fanout.emit({ type: 'delete', key });
       return;
     }
-    const item: Item = { key, value: await this.valueOf(e, key), revision: e.revision ?? String(e.seq) };
+    let value: string;
+    try {
+      value = await this.valueOf(e, key);
+    } catch (err) {
+      if (!(err instanceof MissingChunksError)) throw err; // a read failure: the next poll retries
+      // This instance fell so far behind that the value was pruned: its watchers start over.
+      this.logger.warn({ component: 'backend:dynamodb', key, seq: e.seq }, 'value of a change was pruned before it was read; watchers restart');
+      this.fanout.closeAll();
+      return;
+    }
+    const item: Item = { key, value, revision: e.revision ?? String(e.seq) };
     if (e.expires !== undefined) item.expires = e.expires;
     this.expiring.set(key, e.expires, e.seq);
     this.fanout.emit({ type: 'put', item });
@@ -580,11 +590,15 @@ export class DynamoBackend implements Backend {
 
   /** Before the log forgets `events`: drop tombstones they left and chunk sets no one can read any more. */
   private async collect(events: LogEvent[]): Promise<void> {
+    // Per key, the newest pruned event decides which chunk sets nobody can read any more.
+    const newest = new Map<string, number>();
+    for (const e of events) if (e.key !== undefined && e.kind !== 'noop') newest.set(e.key, Math.max(newest.get(e.key) ?? 0, e.seq));
+    for (const [key, seq] of newest) {
+      await deleteChunkSets(this.client, this.table, key, seq, async () => (await this.readStored(key))?.chunkSeq);
+    }
     for (const e of events) {
-      if (e.kind === 'noop' || e.key === undefined) continue;
-      const cur = await this.readStored(e.key);
-      await deleteChunkSets(this.client, this.table, e.key, e.seq, cur?.chunkSeq);
-      if (e.kind === 'delete' && cur?.deleted && cur.seq === e.seq) {
+      if (e.kind === 'delete' && e.key !== undefined) {
+        // The tombstone, if it is still this delete's: it kept older writes from landing after it.
         await this.client
           .send(
             new DeleteItemCommand({
@@ -595,7 +609,9 @@ export class DynamoBackend implements Backend {
               ExpressionAttributeValues: { ':seq': N(e.seq) },
             }),
           )
-          .catch(() => undefined);
+          .catch((err: unknown) => {
+            if (!isConditionFailure(err)) throw err;
+          });
       }
     }
   }
