@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 import { ENVELOPE, decodeEnvelope, encodeEnvelope, resizePayload } from '../src/api/web-terminal.js';
 import { totpCode } from '../src/auth/totp.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
@@ -116,6 +116,15 @@ describe('web sessions and the web terminal', () => {
     const bad = watch(agent.openTerminal('web.test', { server_id: 'web-node', login: me, term: { w: 80, h: 24 } }, { token: 'f'.repeat(64) }));
     await bad.until('the refusal', () => bad.closed());
     expect(JSON.parse(bad.texts[0])).toEqual({ type: 'create_session_response', status: 'error', message: 'invalid token' });
+
+    const q = new URLSearchParams({ params: JSON.stringify({ server_id: 'web-node', login: me, term: { w: 80, h: 24 } }) });
+    const foreign = new WebSocket(`wss://${c.webAddr}/webapi/sites/web.test/connect/ws?${q}`, {
+      rejectUnauthorized: false,
+      origin: 'https://evil.example',
+      headers: { cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
+    const status = await new Promise<number>((resolve) => foreign.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    expect(status).toBe(403);
 
     const denied = watch(agent.openTerminal('web.test', { server_id: 'web-node', login: 'no-such-login', term: { w: 80, h: 24 } }));
     await denied.until('the refusal', () => denied.closed());

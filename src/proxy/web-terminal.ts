@@ -103,6 +103,7 @@ export class WebTerminals {
   private async accept(req: IncomingMessage, socket: Duplex, head: Buffer, site: string, newFlow: boolean, query: URLSearchParams): Promise<void> {
     const { auth, webAuth } = this.opts;
     checkSite(auth, site);
+    checkOrigin(req);
     const params = parseTerminalRequest(query.get('params'));
     const ctx = await webAuth.authenticate(req, newFlow ? { bearer: false } : { bearer: true, token: query.get('access_token') ?? '' });
     const ws = await new Promise<WebSocket>((resolve) => this.wss.handleUpgrade(req, socket, head, resolve));
@@ -278,6 +279,19 @@ export class WebTerminals {
       throw err;
     }
   }
+}
+
+/** Browsers send Origin with websocket handshakes: one from another site is refused (cross-site websocket hijacking). */
+function checkOrigin(req: IncomingMessage): void {
+  const origin = req.headers.origin;
+  if (origin === undefined) return;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    throw new AccessDeniedError('malformed Origin header');
+  }
+  if (host !== req.headers.host) throw new AccessDeniedError(`websocket from origin ${origin} refused: the web UI must be opened from this proxy`);
 }
 
 function rawBuffer(data: RawData): Buffer {
