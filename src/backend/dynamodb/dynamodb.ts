@@ -28,6 +28,8 @@ import { WatchFanout } from '../watch-fanout.js';
 import { ChangeLog } from './change-log.js';
 import type { LogEvent } from './change-log.js';
 import { MissingChunksError, deleteChunkSet, deleteChunkSets, needsChunks, readChunks, writeChunks } from './chunks.js';
+import { ABSENT, LIVE, NEWER, SKIP, decodeStored, namesOf, valuesOf } from './items.js';
+import type { Stored, Verdict, Write } from './items.js';
 import { A, B, ITEMS, N, S, ensureTable, isConditionFailure, keyOf, toBackendError } from './table.js';
 import type { TableOptions } from './table.js';
 
@@ -59,67 +61,6 @@ const PRUNE_EVERY_MS = 30_000;
 /** A write waits at most this long for its own event to reach local watchers. */
 const WRITE_WAIT_MS = 3000;
 const PAGE = 500;
-
-/** An item as stored (a tombstone has `deleted` and no value). */
-interface Stored {
-  key: string;
-  seq: number;
-  deleted: boolean;
-  value?: Buffer;
-  chunks?: number;
-  chunkSeq?: number;
-  expires?: number;
-  revision?: string;
-}
-
-function decodeStored(item: Record<string, AttributeValue>): Stored {
-  const n = (a: string): number | undefined => (item[a]?.N === undefined ? undefined : Number(item[a].N));
-  const s: Stored = { key: item[A.path]?.S ?? '', seq: n(A.seq) ?? 0, deleted: item[A.deleted]?.BOOL === true };
-  const value = item[A.value]?.B;
-  if (value !== undefined) s.value = Buffer.from(value);
-  s.chunks = n(A.chunks);
-  s.chunkSeq = n(A.chunkSeq);
-  s.expires = n(A.expires);
-  if (item[A.revision]?.S !== undefined) s.revision = item[A.revision].S;
-  return s;
-}
-
-/** Placeholder names used by an expression (DynamoDB refuses unused ones). */
-function namesOf(...exprs: (string | undefined)[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of exprs) for (const m of e?.matchAll(/#(\w+)/g) ?? []) out[`#${m[1]}`] = m[1];
-  return out;
-}
-
-/** The values an expression uses, out of `all`. */
-function valuesOf(all: Record<string, AttributeValue>, ...exprs: (string | undefined)[]): Record<string, AttributeValue> | undefined {
-  const out: Record<string, AttributeValue> = {};
-  for (const e of exprs) for (const m of e?.matchAll(/:(\w+)/g) ?? []) if (all[`:${m[1]}`]) out[`:${m[1]}`] = all[`:${m[1]}`];
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
-// Condition fragments; `:s` is the writer's sequence number, `:now` the clock.
-const NEWER = '(attribute_not_exists(#Seq) OR #Seq < :s)';
-const LIVE = 'attribute_exists(#Seq) AND attribute_not_exists(#Deleted) AND (attribute_not_exists(#ExpiresAt) OR #ExpiresAt > :now)';
-const ABSENT = '(attribute_not_exists(#Seq) OR attribute_exists(#Deleted) OR #ExpiresAt <= :now)';
-
-/** A verdict meaning "the write has nothing to do" (an item already deleted, a sweep that lost). */
-const SKIP = Symbol('skip');
-type Verdict = Error | typeof SKIP | undefined;
-
-/** One conditional write, retried at a newer sequence number when a newer write got there first. */
-interface Write {
-  /**
-   * The write's condition judged here on the stored item (tombstones and expired items included):
-   * an Error to throw, SKIP, or undefined when the write should go ahead. Runs before each attempt
-   * (no sequence number is spent on a write bound to fail) and after a refused one.
-   */
-  verdict(cur: Stored | undefined): Promise<Verdict> | Verdict;
-  /** Sends the write at `seq` over `cur` (what verdict saw); returns the item as written. Throws when DynamoDB refuses it. */
-  send(seq: number, cur: Stored | undefined): Promise<Stored>;
-  /** Cleans up after a write at `seq` that did not apply (chunks it stored). */
-  abandon?(seq: number): Promise<void>;
-}
 
 /** A Backend on one DynamoDB table. */
 export class DynamoBackend implements Backend {
