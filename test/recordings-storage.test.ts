@@ -1,7 +1,7 @@
 // Where recordings go and whether they are made: a cluster whose audit_sessions_uri is an S3
 // bucket (s3rver, started here) records and plays back through S3; a cluster with
 // session_recording: off records nothing.
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { S3Client, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -47,6 +47,33 @@ describe('recordings in S3 (audit_sessions_uri: s3://...)', () => {
     expect(await list(join(c.dataDir, 'log', 'upload', 'sessions', 'default'))).toEqual([]);
     const text = await alice.tsh(['play', '-f', 'text', String(rec.sid)]);
     expect(text).toMatchObject({ code: 0, out: 'kept-in-s3\n' });
+  });
+
+  it('refuses a session it cannot record when a role says record_session: strict, and runs it otherwise', async () => {
+    const admin = await c.admin();
+    await admin.createResource({
+      kind: 'role',
+      version: 'v7',
+      metadata: { name: 'strict-recording' },
+      spec: { options: { record_session: { ssh: 'strict' } }, allow: { logins: [me], node_labels: { '*': '*' } } },
+    });
+    const strict = await identityUser(c, 'sam', ['strict-recording'], [me]);
+    // The node cannot create a spool: a file where its directory should be.
+    const spool = join(c.dataDir, 'log', 'upload', 'streaming', 'default');
+    await rm(spool, { recursive: true, force: true });
+    await writeFile(spool, '');
+    try {
+      const refused = await strict.tsh(['ssh', '-l', me, 'node-1', 'echo should-not-run']);
+      expect(refused.code).toBe(255);
+      expect(refused.out).toBe('');
+      expect(refused.err).toMatch(/Failed to launch: the session cannot be recorded: /);
+      const bestEffort = await alice.tsh(['ssh', '-l', me, 'node-1', 'echo runs-unrecorded']);
+      expect(bestEffort).toMatchObject({ code: 0, out: 'runs-unrecorded\n' });
+    } finally {
+      await rm(spool, { force: true });
+      await mkdir(spool, { recursive: true });
+      await strict.cleanup();
+    }
   });
 });
 

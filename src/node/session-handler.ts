@@ -195,6 +195,9 @@ async function launch(req: RunRequest, ch: SSHChannel, c: RunContext): Promise<R
   const remoteAddr = `${conn.remoteAddress}:${conn.remotePort}`;
   const localAddr = `${conn.localAddress}:${conn.localPort}`;
   let recording: SessionRecording | undefined;
+  // Set once the process runs: what a recording failure does to a session that must be recorded.
+  let onRecordingFailure: ((err: Error) => void) | undefined;
+  const strict = id.roles.recordSessionMode() === 'strict';
   if (deps.recorder && req.type !== 'subsystem' && !copying) {
     try {
       recording = await deps.recorder.begin({
@@ -209,7 +212,8 @@ async function launch(req: RunRequest, ch: SSHChannel, c: RunContext): Promise<R
         ...(tty && { term: c.pty!.term }),
         cols: tty ? c.pty!.cols : 80,
         rows: tty ? c.pty!.rows : 24,
-        strict: id.roles.recordSessionMode() === 'strict',
+        strict,
+        onFailure: (err) => onRecordingFailure?.(err),
       });
     } catch (err) {
       await agent?.close();
@@ -258,6 +262,14 @@ async function launch(req: RunRequest, ch: SSHChannel, c: RunContext): Promise<R
     localAddr,
     tty,
   };
+  if (strict) {
+    const running = proc;
+    onRecordingFailure = (err) => {
+      log.warn({ err: err.message }, 'session ended: it can no longer be recorded and the role requires recording');
+      ch.stderr.write(`\r\nThe session can no longer be recorded (${err.message}) and your role requires recording (record_session: strict): ending it.\r\n`);
+      running.signal('KILL');
+    };
+  }
   emit(deps, log, { type: 'session.start', ...base, time: deps.clock.now() });
   log.info({ kind, pid: proc.pid }, 'session started');
   const untrack = deps.track(conn, (message) => ch.stderr.write(`\r\n${message}\r\n`));

@@ -24,6 +24,8 @@ export interface RecordingStart {
   rows: number;
   /** The user's roles ask for `record_session: strict`: a recording that cannot be made refuses the session. */
   strict: boolean;
+  /** Called once if the recording fails while the session runs (a full or broken disk). */
+  onFailure?(err: Error): void;
 }
 
 /** Where a process's output goes besides the channel. `write` returns false when the consumer wants a pause until `drained()`. */

@@ -2,7 +2,7 @@
 // upload and completion, the upload completer after a "crash" (an abandoned spool with a torn
 // tail), an unreachable auth server, and the modes.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -186,6 +186,27 @@ describe('NodeRecorder', () => {
     await rec.scan();
     expect(printed(await auth.events(s.sessionId)).toString()).toBe('while auth is down\r\n');
     expect(await readdir(spoolRoot(dataDir))).toEqual([]);
+    await rec.close();
+  });
+
+  it('tells the session when its spool fails mid-session (a full disk)', async () => {
+    const auth = new FakeAuth();
+    const { dataDir, make } = await setup(auth);
+    const rec = make();
+    await rec.start();
+    const s = start({ strict: true });
+    // Writes to /dev/full fail with ENOSPC, as on a full disk.
+    await mkdir(join(spoolRoot(dataDir), s.sessionId), { recursive: true });
+    await symlink('/dev/full', join(spoolRoot(dataDir), s.sessionId, 'events.log'));
+    const failures: Error[] = [];
+    const r = (await rec.begin({ ...s, onFailure: (err) => failures.push(err) }))!;
+    r.write(Buffer.from('lost'));
+    await until(() => failures.length > 0);
+    expect((failures[0] as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    r.write(Buffer.from('dropped, not thrown'));
+    await r.end({ signal: 'KILL' });
+    await until(async () => (await readdir(spoolRoot(dataDir))).length === 0);
+    expect(failures).toHaveLength(1);
     await rec.close();
   });
 

@@ -124,7 +124,7 @@ export class NodeRecorder implements SessionRecorder {
       }
       return undefined;
     }
-    const { strict: _strict, ...rest } = start;
+    const { strict: _strict, onFailure, ...rest } = start;
     const meta: RecordingMeta = {
       ...rest,
       // Events must fit a record; a command longer than this is cut in the recording.
@@ -139,7 +139,14 @@ export class NodeRecorder implements SessionRecorder {
     let writer: SpoolWriter;
     const rec = new ActiveRecording(this, meta, dir, this.opts.monotonic ?? (() => performance.now()), this.log);
     try {
-      writer = await SpoolWriter.create(dir, meta, { syncIntervalMs: this.opts.syncIntervalMs, onCommit: (n) => rec.committed(n) });
+      writer = await SpoolWriter.create(dir, meta, {
+        syncIntervalMs: this.opts.syncIntervalMs,
+        onCommit: (n) => rec.committed(n),
+        onError: (err) => {
+          this.log.error({ session_id: start.sessionId, err: err.message }, 'session recording spool failed; the rest of the session is not recorded');
+          onFailure?.(err);
+        },
+      });
     } catch (err) {
       this.log.warn({ session_id: start.sessionId, err: (err as Error).message }, 'cannot spool the session recording');
       if (start.strict) throw new ConnectionProblemError(`the session cannot be recorded: ${(err as Error).message}`, { cause: err });

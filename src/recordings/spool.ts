@@ -35,6 +35,8 @@ export interface SpoolWriterOptions {
   syncIntervalMs?: number;
   /** Called after each write with the offset up to which records are in the file (always at a record boundary). */
   onCommit?(committed: number): void;
+  /** Called once, when a write or sync fails (the spool is then dropped). */
+  onError?(err: Error): void;
 }
 
 /** Appends records to a session's `events.log`. A write failure is kept in `failed`; later appends are dropped. */
@@ -129,7 +131,7 @@ export class SpoolWriter {
         this.wakeDrained();
       }
     } catch (err) {
-      this.failed = err as Error;
+      this.fail(err as Error);
       this.queue = [];
       this.queued = 0;
       this.inflight = 0;
@@ -149,10 +151,16 @@ export class SpoolWriter {
     try {
       await this.fh.datasync();
     } catch (err) {
-      this.failed ??= err as Error;
+      this.fail(err as Error);
     } finally {
       this.syncing = false;
     }
+  }
+
+  private fail(err: Error): void {
+    if (this.failed) return;
+    this.failed = err;
+    this.opts.onError?.(err);
   }
 
   /** Writes what is queued, fdatasyncs and closes. Throws the first write error, if any. Safe to call twice. */
