@@ -134,7 +134,7 @@ export class EtcdBackend implements Backend {
   private constructor(
     private readonly client: Etcd3,
     prefix: string,
-    private readonly opts: EtcdBackendOptions,
+    opts: EtcdBackendOptions,
   ) {
     this.clock = opts.clock ?? systemClock;
     this.logger = opts.logger ?? silentLogger;
