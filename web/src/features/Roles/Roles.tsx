@@ -17,7 +17,7 @@ function summary(r: ResourceItem): string {
 
 /** The message without its `document 1 (kind: role): ` prefix (and without the field, when shown apart). */
 function shortMessage(e: RoleError, withoutField = false): string {
-  const m = e.message.replace(/^document \d+(?: \(kind: [^)]*\))?: /, '');
+  const m = e.message.replace(/^document \d+(?: \(kind: [^)]*\))?: /i, '');
   return withoutField && e.field && m.startsWith(`${e.field}: `) ? m.slice(e.field.length + 2) : m;
 }
 
