@@ -264,6 +264,7 @@ try {
     if (serverProfile) reports.push(...(await profileOurServer(rows, serverProfile, cipher)));
   }
   process.stdout.write(`${await machineFacts()}\n\n${formatTable(results)}\n`);
+  process.stdout.write('x OpenSSH = ours / OpenSSH: above 1 is faster for MiB/s, slower for ms\n');
   if (opts.profile) process.stdout.write('(teleport ran under --cpu-prof: its figures are somewhat lower than without)\n');
   for (const report of reports) process.stdout.write(`\n${report}\n`);
   const notes = [...new Set(results.filter((r) => r.note).map((r) => `${r.cipher}, ${r.name}: ${r.note}`))];
