@@ -75,6 +75,11 @@ export async function startEtcd(opts: { tls?: EtcdTls; timeoutMs?: number } = {}
       if (!child || child.exitCode !== null || child.signalCode !== null) resolve();
       else child.once('exit', () => resolve());
     });
+  // A test process that ends without stop() (a timeout, a crash) must not leave etcd behind.
+  const reap = (): void => {
+    child?.kill('SIGKILL');
+  };
+  process.once('exit', reap);
   const launch = async (): Promise<void> => {
     stderr = '';
     child = spawn(ETCD_BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -118,6 +123,7 @@ export async function startEtcd(opts: { tls?: EtcdTls; timeoutMs?: number } = {}
     await launch();
   } catch (err) {
     await kill();
+    process.removeListener('exit', reap);
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
@@ -130,6 +136,7 @@ export async function startEtcd(opts: { tls?: EtcdTls; timeoutMs?: number } = {}
     kill,
     stop: async () => {
       await kill();
+      process.removeListener('exit', reap);
       rmSync(dir, { recursive: true, force: true });
     },
   };
