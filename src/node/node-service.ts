@@ -6,6 +6,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Clock } from '../api/clock.js';
 import type { Node } from '../api/types/index.js';
 import { VERSION } from '../api/version.js';
@@ -13,7 +14,7 @@ import type { SSHServiceConfig } from '../config/index.js';
 import type { AuditEmitter } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import { startSSHServer } from '../sshutils/index.js';
-import type { AuthContext, AuthResult, DirectTcpipRequest, SSHConnection, SSHServer, SSHSession, TcpipForwardRequest } from '../sshutils/index.js';
+import type { AuthContext, AuthResult, DirectTcpipRequest, PeerAddress, SSHConnection, SSHServer, SSHSession, TcpipForwardRequest } from '../sshutils/index.js';
 import type { NodeAccessPoint } from './access-point.js';
 import { authorizeLogin, type NodeIdentity } from './authorize.js';
 import { CommandLabels, type LabelRunner } from './command-labels.js';
@@ -40,6 +41,11 @@ export interface NodeServiceOptions {
   config: SSHServiceConfig;
   /** host:port put in the heartbeat's spec.addr (default: the bound address); may be computed from it. */
   advertiseAddr?: string | ((bound: AddressInfo) => string);
+  /**
+   * Reached only through a reverse tunnel: no listener (host/port are ignored), connections come in
+   * through `serveConnection`, and the heartbeat says `use_tunnel: true` with no address.
+   */
+  useTunnel?: boolean;
   access: NodeAccessPoint;
   clock: Clock;
   logger: Logger;
@@ -107,6 +113,7 @@ export class NodeService {
     this.server = await startSSHServer({
       host: o.host,
       port: o.port,
+      listen: !o.useTunnel,
       hostKey: o.hostKey,
       hostCert: o.hostCert,
       handshakeTimeoutMs: o.handshakeTimeoutMs,
@@ -117,7 +124,8 @@ export class NodeService {
       onDirectTcpip: (req) => this.onDirectTcpip(req),
       onTcpipForward: (req) => this.onTcpipForward(req),
     });
-    this.log.info({ addr: `${this.server.address.address}:${this.server.address.port}` }, 'ssh node listening');
+    if (o.useTunnel) this.log.info({}, 'ssh node serving through reverse tunnels');
+    else this.log.info({ addr: `${this.server.address.address}:${this.server.address.port}` }, 'ssh node listening');
     // The first announce carries the command labels' first values.
     void this.labels.start().then(
       () => this.heartbeat.start(),
@@ -127,6 +135,19 @@ export class NodeService {
       },
     );
     return this.server.address;
+  }
+
+  /**
+   * Serve a client connection that arrived another way than the listener (a reverse tunnel's
+   * transport channel); `peer` is the client's address as the proxy saw it. Destroys `stream`
+   * when the node is not started or already closed.
+   */
+  serveConnection(stream: Duplex, peer: PeerAddress): void {
+    if (!this.server || this.closed) {
+      stream.destroy();
+      return;
+    }
+    this.server.serveConnection(stream, peer);
   }
 
   /** Stop listening, drop connections, stop labels and heartbeat. */
@@ -150,7 +171,7 @@ export class NodeService {
     const o = this.opts;
     const bound = this.server?.address;
     const addr = typeof o.advertiseAddr === 'function' ? (bound ? o.advertiseAddr(bound) : '') : (o.advertiseAddr ?? (bound ? hostPort(bound) : ''));
-    const spec: Node['spec'] = { addr, hostname: o.nodeName, version: VERSION };
+    const spec: Node['spec'] = o.useTunnel ? { addr: '', hostname: o.nodeName, use_tunnel: true, version: VERSION } : { addr, hostname: o.nodeName, version: VERSION };
     const cmd = this.labels.toResource();
     if (Object.keys(cmd).length > 0) spec.cmd_labels = cmd;
     if (o.config.publicAddrs.length > 0) spec.public_addrs = o.config.publicAddrs.map((a) => hostPort({ address: a.host, port: a.port }));

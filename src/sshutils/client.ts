@@ -146,7 +146,9 @@ export function connectSSH(opts: ConnectSSHOptions): Promise<SSHClient> {
       client.on('error', () => {});
       resolve(wrapClient(client, opts.agentForward === true && opts.agent !== undefined));
     });
-    client.once('error', (err: Error & { level?: string }) => {
+    // `on`, not `once`: a refused handshake can be followed by a second error (EPIPE) that would
+    // otherwise go unhandled.
+    client.on('error', (err: Error & { level?: string }) => {
       client.end();
       if (hostRefused) reject(new AccessDeniedError('ssh: host key was not trusted', { cause: err }));
       else if (err.level === 'client-authentication') reject(new AccessDeniedError(`ssh: login as "${opts.username}" was refused`, { cause: err }));

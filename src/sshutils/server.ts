@@ -73,6 +73,11 @@ export interface SSHServerOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /**
+   * False: open no listener; connections arrive only through `serveConnection` (a node reached
+   * through a reverse tunnel). `host`/`port` are then ignored. Default true.
+   */
+  listen?: boolean;
   /** The host's private key. */
   hostKey: KeyObject;
   /** An OpenSSH host certificate line (or blob) for `hostKey`, offered ahead of the plain key. */
@@ -100,9 +105,24 @@ export interface SSHServerOptions {
 /** Default of `handshakeTimeoutMs`: 30 s from TCP connect to a successful login. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
 
+/** Where a connection handed to `serveConnection` comes from (the client behind a tunnel). */
+export interface PeerAddress {
+  remoteAddress: string;
+  remotePort: number;
+  localAddress?: string;
+  localPort?: number;
+}
+
 /** A running server; `close` stops listening and drops connections, safe to call twice. */
 export interface SSHServer {
+  /** The bound address; address '' and port 0 for a server started with `listen: false`. */
   address: AddressInfo;
+  /**
+   * Serve an already-connected byte stream (e.g. a reverse tunnel channel) as one more client
+   * connection, with the same authentication, handlers and handshake timeout as accepted sockets.
+   * `peer` stands in for the socket addresses the stream lacks. Destroys `stream` once closed.
+   */
+  serveConnection(stream: Duplex, peer: PeerAddress): void;
   close(): Promise<void>;
 }
 
@@ -151,20 +171,40 @@ export async function startSSHServer(opts: SSHServerOptions): Promise<SSHServer>
     });
   });
   server.on('error', (err: Error) => log.warn({ err: err.message }, 'ssh server error'));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
+  const listening = opts.listen !== false;
+  if (listening) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, opts.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
-  const address = server.address() as AddressInfo;
+  }
+  const address: AddressInfo = listening ? (server.address() as AddressInfo) : { address: '', family: '', port: 0 };
   let closed: Promise<void> | undefined;
   return {
     address,
+    serveConnection(stream, peer) {
+      if (closed) {
+        stream.destroy();
+        return;
+      }
+      // ssh2 and the handlers read these from a socket; a channel has none of its own (and a
+      // socket's own are getters, hence defineProperty).
+      const fields = { remoteAddress: peer.remoteAddress, remotePort: peer.remotePort, localAddress: peer.localAddress ?? '', localPort: peer.localPort ?? 0 };
+      for (const [k, v] of Object.entries(fields)) Object.defineProperty(stream, k, { value: v, configurable: true });
+      stream.on('error', () => {});
+      server.injectSocket(stream as Socket);
+      // Counted after ssh2 attached (it pauses the stream first), so no byte is taken from it.
+      let read = 0;
+      stream.on('data', (chunk: Buffer) => (read += chunk.length));
+      Object.defineProperty(stream, 'bytesRead', { get: () => read, configurable: true });
+    },
     close() {
       closed ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        if (listening) server.close(() => resolve());
+        else resolve();
         for (const c of conns) c.end();
         // Clients still before or in the handshake have nothing to be told.
         for (const sock of sockets) if (!loggedIn.has(sock)) sock.destroy();

@@ -123,6 +123,8 @@ export interface TestNodeOptions {
   events?: SessionEvent[];
   handshakeTimeoutMs?: number;
   advertiseAddr?: NodeServiceOptions['advertiseAddr'];
+  /** Serve only through `serveConnection` (reverse tunnel mode): no listener. */
+  useTunnel?: boolean;
   /** Adjust the access point before the node starts. */
   beforeStart?(access: MemoryAccessPoint): void;
   /** Write the node's log as JSON lines to this file. */
@@ -164,6 +166,7 @@ export async function startTestNode(opts: TestNodeOptions = {}) {
     labelRunner: opts.labelRunner,
     handshakeTimeoutMs: opts.handshakeTimeoutMs,
     advertiseAddr: opts.advertiseAddr,
+    useTunnel: opts.useTunnel,
     onSessionEvent: opts.events ? (e) => opts.events!.push(e) : undefined,
   });
   opts.beforeStart?.(access);
