@@ -228,6 +228,11 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
     const cmd = await page.getByLabel('install command', { exact: true }).innerText();
     expect(cmd).toMatch(new RegExp(`^sudo bash -c "\\$\\(curl -fsSL 'https://${c.webAddr}/scripts/[0-9a-f]{32}/install-node\\.sh\\?labels=env%3Dstaging'\\)"$`));
     await shot('add-server');
+    const token = /scripts\/([0-9a-f]{32})\//.exec(cmd)![1];
+    await page.getByRole('link', { name: 'Join tokens' }).click();
+    await expect.poll(() => page.getByRole('cell', { name: token, exact: true }).isVisible()).toBe(true);
+    await page.getByRole('button', { name: `Delete token ${token}` }).click();
+    await expect.poll(() => page.getByRole('cell', { name: token, exact: true }).count()).toBe(0);
   });
 
   it('reads well on a phone-sized screen', async () => {
