@@ -86,6 +86,9 @@ describe('audit log of a cluster', () => {
     expect(bad).toMatchObject({ event: 'user.login', method: 'local', success: false, error: 'invalid username, password or second factor' });
     const good = await find({ types: ['user.login'], user: 'alice' }, (e) => e.code === 'T1000I');
     expect(good).toMatchObject({ method: 'local', success: true, cluster_name: 'audit.test' });
+    // tsh logs in through the proxy's web API: the event names the client's address.
+    expect(bad?.['addr.remote']).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(good?.['addr.remote']).toMatch(/^127\.0\.0\.1:\d+$/);
     const cert = await find({ types: ['cert.create'], user: 'alice' });
     expect(cert).toMatchObject({ code: 'TC000I', cert_type: 'user', identity: { user: 'alice', roles: ['access'], logins: [me], teleport_cluster: 'audit.test' } });
     // What the invite flow recorded on the way.

@@ -47,7 +47,7 @@ function looksBase64(s: string): boolean {
 }
 
 /** `POST /webapi/ssh/certs`: password (+ TOTP) login returning SSHLoginResponse. */
-export async function sshCerts(auth: AuthService, body: unknown): Promise<Record<string, unknown>> {
+export async function sshCerts(auth: AuthService, body: unknown, remoteAddr?: string): Promise<Record<string, unknown>> {
   const req = (body ?? {}) as CreateSSHCertReq;
   const key = publicKeyOf(req);
   const res = await auth.loginSSH({
@@ -58,7 +58,7 @@ export async function sshCerts(auth: AuthService, body: unknown): Promise<Record
     ...(typeof req.ttl === 'number' && req.ttl > 0 && { ttl_ms: Math.floor(req.ttl / 1e6) }),
     ...(req.compatibility && { cert_format: req.compatibility }),
     ...(req.route_to_cluster && { route_to_cluster: req.route_to_cluster }),
-  });
+  }, remoteAddr ? { remoteAddr } : {});
   return {
     username: String(req.user),
     cert: b64(res.ssh + '\n'),

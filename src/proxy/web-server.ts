@@ -113,7 +113,7 @@ export class ProxyWebServer {
       // The web UI: the app at /web, web sessions, cluster, admin and script routes.
       if (await this.ui.handle(req, res, path, url.searchParams)) return;
       const auth = this.opts.auth;
-      if (req.method === 'POST' && path === '/webapi/ssh/certs') return sendJSON(res, 200, await sshCerts(auth, await readJSONBody(req, MAX_BODY)));
+      if (req.method === 'POST' && path === '/webapi/ssh/certs') return sendJSON(res, 200, await sshCerts(auth, await readJSONBody(req, MAX_BODY), peerAddr(req)));
       let m = /^\/webapi\/users\/password\/token\/([^/]+)$/.exec(path);
       if (req.method === 'GET' && m) return sendJSON(res, 200, await tokenInfo(auth, decodeURIComponent(m[1])));
       m = /^\/webapi\/mfa\/token\/([^/]+)\/registerchallenge$/.exec(path);
@@ -125,4 +125,11 @@ export class ProxyWebServer {
       sendJSON(res, httpStatus(code), { error: { message: err instanceof TeleportError ? err.message : 'internal server error' } });
     }
   }
+}
+
+/** `ip:port` of the HTTP client, for audit events. */
+function peerAddr(req: IncomingMessage): string | undefined {
+  const { remoteAddress, remotePort } = req.socket;
+  if (!remoteAddress) return undefined;
+  return remoteAddress.includes(':') ? `[${remoteAddress}]:${remotePort ?? 0}` : `${remoteAddress}:${remotePort ?? 0}`;
 }
