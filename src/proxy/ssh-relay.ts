@@ -57,10 +57,11 @@ export interface RelayOptions {
 }
 
 /**
- * Relay `channel` ⇄ `target` until both are done; resolves (never rejects) with the byte counts.
- * Client EOF half-closes the target; target EOF ends the channel once its data is sent.
+ * Relay `channel` ⇄ `target` (a TCP socket, or a reverse tunnel's transport channel) until both
+ * are done; resolves (never rejects) with the byte counts. Client EOF half-closes the target;
+ * target EOF ends the channel once its data is sent.
  */
-export function relay(channel: Duplex, target: Socket, opts: RelayOptions): Promise<RelayResult> {
+export function relay(channel: Duplex, target: Duplex, opts: RelayOptions): Promise<RelayResult> {
   return new Promise((resolve) => {
     const result: RelayResult = { sent: 0, received: 0 };
     let done = false;

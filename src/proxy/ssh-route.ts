@@ -51,14 +51,15 @@ export function parseLabelSelector(selector: string): Record<string, string> {
 
 /**
  * `host:port` to dial for `node`. Throws ConnectionProblemError for a node that only has a reverse
- * tunnel (not served by this proxy yet) or no usable address.
+ * tunnel (dialed through the tunnel server instead: see dialNode in ssh-target.ts) or no usable
+ * address.
  */
 export function nodeDialAddr(node: Node): { host: string; port: number } {
   const addr = node.spec.addr ? splitHostPort(node.spec.addr) : undefined;
   if (addr && addr.port !== '') return { host: addr.host, port: Number(addr.port) };
   const name = node.spec.hostname || node.metadata.name;
   if (node.spec.use_tunnel) {
-    throw new ConnectionProblemError(`node "${name}" is connected through a reverse tunnel, which this proxy does not serve yet`);
+    throw new ConnectionProblemError(`node "${name}" is only reachable through a reverse tunnel, and this proxy runs no tunnel listener`);
   }
   throw new ConnectionProblemError(`node "${name}" has no usable address (addr ${JSON.stringify(node.spec.addr ?? '')})`);
 }

@@ -6,12 +6,13 @@
  * its keys or sees its plaintext. `proxy:@cluster` relays to the auth API the same way.
  */
 import type { KeyObject } from 'node:crypto';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../api/clock.js';
 import { ConnectionProblemError, TeleportError } from '../api/errors.js';
 import type { Node } from '../api/types/index.js';
 import type { AuditEmitter } from '../events/index.js';
+import type { TunnelDialer } from '../reversetunnel/index.js';
 import type { Logger } from '../log/index.js';
 import { startSSHServer } from '../sshutils/index.js';
 import type { DirectTcpipRequest, SSHChannel, SSHConnection, SSHServer, SSHSession, SessionRequest } from '../sshutils/index.js';
@@ -29,6 +30,8 @@ export interface ProxySSHAccess {
   nodes(): Promise<Node[]>;
   /** host:port of the auth API, for `proxy:@cluster`. */
   authAddr(): string;
+  /** Reaches nodes that heartbeat `use_tunnel` (the proxy's reverse tunnel server); without it they are refused. */
+  tunnels?: TunnelDialer;
 }
 
 /** Options of the SSH listener; `hostCert` is the proxy's OpenSSH host certificate line. */
@@ -54,7 +57,7 @@ type SubsystemRequest = Extract<SessionRequest, { type: 'subsystem' }>;
 export class ProxySSHServer {
   private server?: SSHServer;
   private closing?: Promise<void>;
-  private readonly targets = new Set<Socket>();
+  private readonly targets = new Set<Duplex>();
 
   constructor(private readonly o: ProxySSHServerOptions) {}
 
@@ -121,7 +124,7 @@ export class ProxySSHServer {
     let target: DialedTarget;
     try {
       const p = parseProxySubsystem(req.name);
-      target = await this.dial(p);
+      target = await this.dial(p, clientAddr(session.conn));
     } catch (err) {
       this.o.logger.info({ ...who, subsystem: req.name.slice(0, 256), err: errText(err) }, 'proxy subsystem refused');
       // As Teleport: the reason on the session's stderr, then the request fails.
@@ -150,7 +153,7 @@ export class ProxySSHServer {
     const who = describe(req.conn.identity, req.conn.remoteAddress);
     let target: DialedTarget;
     try {
-      target = await this.dial({ host: req.destHost, port: String(req.destPort), cluster: '' });
+      target = await this.dial({ host: req.destHost, port: String(req.destPort), cluster: '' }, clientAddr(req.conn));
     } catch (err) {
       // A refused channel open carries no text through our SSH adapter: the reason is logged.
       this.o.logger.info({ ...who, dest: `${req.destHost}:${req.destPort}`, err: errText(err) }, 'proxy direct-tcpip refused');
@@ -174,8 +177,8 @@ export class ProxySSHServer {
     this.o.logger.error({ err: errText(err), stack: err instanceof Error ? err.stack : undefined }, 'proxy ssh handler failed');
   }
 
-  private async dial(t: { host: string; port: string; cluster: string }): Promise<DialedTarget> {
-    const target = await dialTarget(this.o.access, t);
+  private async dial(t: { host: string; port: string; cluster: string }, client: string): Promise<DialedTarget> {
+    const target = await dialTarget(this.o.access, t, undefined, client);
     if (this.closing) {
       target.socket.destroy();
       throw new ConnectionProblemError('the proxy is shutting down');
@@ -193,6 +196,11 @@ export class ProxySSHServer {
       this.o.logger.info({ ...fields, sent: r.sent, received: r.received, err: r.error?.message }, 'proxy relay ended'),
     );
   }
+}
+
+/** `ip:port` of the client, for a tunnelled node to see and audit. */
+function clientAddr(conn: SSHConnection): string {
+  return conn.remoteAddress.includes(':') ? `[${conn.remoteAddress}]:${conn.remotePort}` : `${conn.remoteAddress}:${conn.remotePort}`;
 }
 
 /** Aborted once the client's SSH connection is gone (at once if it already is). */
