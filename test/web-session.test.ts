@@ -153,6 +153,15 @@ describe('web sessions and the web terminal', () => {
     expect((await agent.call('GET', '/webapi/sites/web.test/context')).status).toBe(401);
   });
 
+  it('ends the web sessions of a deleted user', async () => {
+    const carolSecret = await inviteUser(c, 'carol', ['access'], [me], PASSWORD);
+    const carol = new WebAgent(c);
+    expect((await carol.login('carol', PASSWORD, totpCode(carolSecret, Date.now() + 30_000))).status).toBe(200);
+    expect((await carol.call('GET', '/webapi/sites/web.test/context')).status).toBe(200);
+    await (await c.admin()).deleteResource('user', 'carol');
+    expect((await carol.call('GET', '/webapi/sites/web.test/context')).status).toBe(401);
+  });
+
   it('explains the lockout after 5 failed logins', async () => {
     const bob = new WebAgent(c);
     const messages: string[] = [];

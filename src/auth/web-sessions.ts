@@ -72,6 +72,14 @@ export class WebSessions {
       throw err;
     }
     if (s.user !== user || Date.parse(s.expires) <= this.now()) throw new AccessDeniedError(NEED_LOGIN);
+    // A deleted user's sessions end with the user, not with their certificates.
+    try {
+      await this.opts.services.users.get(user);
+    } catch (err) {
+      if (!isCode(err, 'not_found')) throw err;
+      await this.delete(id);
+      throw new AccessDeniedError(NEED_LOGIN);
+    }
     return s;
   }
 

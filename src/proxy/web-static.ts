@@ -51,6 +51,7 @@ export function findWebDist(): string | undefined {
 /** Serves the UI from `dir` (default: found with findWebDist at each request until present). */
 export class WebAssets {
   private index?: { text: string; mtimeMs: number };
+  private found?: string;
 
   constructor(private readonly dir?: string) {}
 
@@ -63,7 +64,7 @@ export class WebAssets {
       return true;
     }
     if (path !== '/web' && !path.startsWith('/web/')) return false;
-    const dir = this.dir ?? findWebDist();
+    const dir = this.dir ?? (this.found ??= findWebDist());
     if (!dir) {
       const text = 'The web UI has not been built. Run "npm run build" (scripts/build.mjs runs Vite into web/dist).\n';
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });

@@ -2,7 +2,8 @@
 import { useEffect, useState } from 'react';
 import { navigate, paths } from '../../router';
 import { fetchClusterName, fetchClusters } from '../../services/cluster';
-import { login } from '../../services/session';
+import { hasSession, login } from '../../services/session';
+import { setToken } from '../../services/token-store';
 
 /** Where to go after logging in: only paths of this app. */
 function safeRedirect(raw: string | null): string | undefined {
@@ -17,6 +18,13 @@ export function useLogin() {
   const [failures, setFailures] = useState(0);
   useEffect(() => {
     fetchClusterName().then(setCluster, () => undefined);
+    // Already signed in (another tab): go on, unless the session turns out to be gone.
+    if (hasSession() && params.get('expired') !== '1') {
+      fetchClusters().then(
+        (c) => navigate(safeRedirect(params.get('redirect_uri')) ?? paths.nodes(c[0].name), { replace: true }),
+        () => setToken(undefined),
+      );
+    }
   }, []);
 
   const submit = async (user: string, pass: string, otp: string) => {
