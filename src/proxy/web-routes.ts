@@ -11,6 +11,7 @@ import { BadParameterError, NotFoundError, TeleportError, errorCode, httpStatus 
 import type { AuthService } from '../auth/index.js';
 import { readJSONBody, sendJSON } from '../httpserver/index.js';
 import type { Logger } from '../log/index.js';
+import type { TunnelDialer } from '../reversetunnel/index.js';
 import { ResourceTextError, WebAdmin } from './web-admin.js';
 import { searchAudit, searchRecordings, streamRecording } from './web-audit.js';
 import { NeedLoginError, WebAuth, type WebContext } from './web-auth.js';
@@ -32,6 +33,8 @@ export interface WebUIOptions {
   authPublicAddr: () => string;
   /** The built UI; default web/dist found next to the code. */
   webDir?: string;
+  /** Reaches nodes behind reverse tunnels, for terminals. */
+  tunnels?: () => TunnelDialer | undefined;
 }
 
 /** What a route handler gets. */
@@ -69,7 +72,13 @@ export class WebUI {
   constructor(private readonly opts: WebUIOptions) {
     this.webAuth = new WebAuth(opts.auth);
     this.assets = new WebAssets(opts.webDir);
-    this.terminals = new WebTerminals({ auth: opts.auth, webAuth: this.webAuth, clock: opts.clock, logger: opts.logger.child({ component: 'proxy:web-terminal' }) });
+    this.terminals = new WebTerminals({
+      auth: opts.auth,
+      webAuth: this.webAuth,
+      clock: opts.clock,
+      logger: opts.logger.child({ component: 'proxy:web-terminal' }),
+      ...(opts.tunnels && { tunnels: opts.tunnels }),
+    });
     this.routes = this.table().map((route) => ({ route, re: compile(route.path) }));
   }
 

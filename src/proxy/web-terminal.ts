@@ -27,11 +27,13 @@ import {
 import type { TerminalSessionMetadata } from '../api/web-wire.js';
 import type { AuthService } from '../auth/index.js';
 import type { Logger } from '../log/index.js';
+import type { TunnelDialer } from '../reversetunnel/index.js';
 import { parseAuthorizedKey, verifyCertificate } from '../sshca/index.js';
 import { connectSSH, type SSHClient, type SSHProcess } from '../sshutils/index.js';
 import { NeedLoginError, type WebAuth, type WebContext } from './web-auth.js';
 import { checkSite } from './web-nodes.js';
-import { nodeDialAddr, resolveNode } from './ssh-route.js';
+import { resolveNode } from './ssh-route.js';
+import { dialNode } from './ssh-target.js';
 
 /** How long a new socket has to send its bearer token (Teleport's wsIODeadline). */
 const AUTH_DEADLINE_MS = 4_000;
@@ -48,6 +50,8 @@ export interface WebTerminalsOptions {
   logger: Logger;
   /** SSH handshake timeout with nodes. */
   dialTimeoutMs?: number;
+  /** Reaches nodes behind reverse tunnels (`use_tunnel`); without it they are refused. */
+  tunnels?: () => TunnelDialer | undefined;
 }
 
 const PATH_RE = /^\/webapi\/sites\/([^/]+)\/connect(\/ws)?$/;
@@ -111,7 +115,7 @@ export class WebTerminals {
     ws.on('close', () => this.live.delete(ws));
     ws.on('error', () => {});
     if (newFlow && !(await this.authenticateSocket(ws, ctx))) return;
-    await this.run(ws, ctx, params);
+    await this.run(ws, ctx, params, req);
   }
 
   /** Reads `{token}` as the first frame and answers create_session_response. */
@@ -144,7 +148,7 @@ export class WebTerminals {
     return true;
   }
 
-  private async run(ws: WebSocket, ctx: WebContext, params: TerminalRequest): Promise<void> {
+  private async run(ws: WebSocket, ctx: WebContext, params: TerminalRequest, req: IncomingMessage): Promise<void> {
     const { auth, logger } = this.opts;
     const sid = randomUUID();
     const log = logger.child({ session_id: sid, user: ctx.session.user, login: params.login });
@@ -163,7 +167,7 @@ export class WebTerminals {
     let node: Node;
     try {
       node = await this.findNode(ctx, params);
-      client = await this.dial(ctx, node, params.login);
+      client = await this.dial(ctx, node, params.login, clientAddr(req));
       if (closed) return client.close();
       proc = await client.shell({ pty: { term: 'xterm-256color', cols: params.term.w, rows: params.term.h }, env: { TELEPORT_SESSION: sid } });
     } catch (err) {
@@ -245,20 +249,21 @@ export class WebTerminals {
     return node;
   }
 
-  private async dial(ctx: WebContext, node: Node, login: string): Promise<SSHClient> {
+  private async dial(ctx: WebContext, node: Node, login: string, from: string): Promise<SSHClient> {
     const { auth, clock } = this.opts;
-    const { host, port } = nodeDialAddr(node);
+    const timeoutMs = this.opts.dialTimeoutMs ?? 15_000;
+    const tunnels = this.opts.tunnels?.();
+    const sock = await dialNode({ clusterName: auth.clusterName, ...(tunnels && { tunnels }) }, node, { timeoutMs, clientAddr: from });
     const trustedCAs = (await auth.trustBundle()).ssh_ca_keys.map((k) => parseAuthorizedKey(k).blob);
     const name = node.spec.hostname || node.metadata.name;
     let refused: string | undefined;
     try {
       return await connectSSH({
-        host,
-        port,
+        sock,
         username: login,
         privateKey: createPrivateKey(ctx.session.priv),
         cert: ctx.session.ssh_cert,
-        timeoutMs: this.opts.dialTimeoutMs ?? 15_000,
+        timeoutMs,
         verifyHostKey: (k) => {
           if (!k.cert) {
             refused = `node "${name}" presented a plain host key, not a host certificate of this cluster`;
@@ -274,6 +279,7 @@ export class WebTerminals {
         },
       });
     } catch (err) {
+      sock.destroy();
       if (refused) throw new AccessDeniedError(refused, { cause: err });
       if (err instanceof AccessDeniedError) throw new AccessDeniedError(`access denied to ${login} connecting to ${name}`, { cause: err });
       throw err;
@@ -292,6 +298,12 @@ function checkOrigin(req: IncomingMessage): void {
     throw new AccessDeniedError('malformed Origin header');
   }
   if (host !== req.headers.host) throw new AccessDeniedError(`websocket from origin ${origin} refused: the web UI must be opened from this proxy`);
+}
+
+/** The browser's `ip:port`, which a tunnelled node records as the session's remote address. */
+function clientAddr(req: IncomingMessage): string {
+  const ip = req.socket.remoteAddress ?? '';
+  return ip.includes(':') ? `[${ip}]:${req.socket.remotePort ?? 0}` : `${ip}:${req.socket.remotePort ?? 0}`;
 }
 
 function rawBuffer(data: RawData): Buffer {
