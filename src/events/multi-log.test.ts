@@ -71,18 +71,18 @@ describe('audit_events_uri', () => {
 
   it('refuses what it cannot serve, saying why', () => {
     expect(() => parseAuditURI('file://relative/dir')).toThrow(/absolute directory/);
-    expect(() => parseAuditURI('dynamodb://events_table')).toThrow(NotImplementedError);
+    expect(() => parseAuditURI('firestore://events')).toThrow(NotImplementedError);
     expect(() => parseAuditURI('ftp://x')).toThrow(/unknown scheme "ftp"/);
     expect(() => parseAuditURI('/var/log')).toThrow(BadParameterError);
   });
 
   it('opens the cluster database beside the cluster state when nothing is configured', async () => {
     const storageDir = join(root, 'backend');
-    const sinks = openEventSinks([], { storageDir, clock: new FakeClock() });
+    const sinks = await openEventSinks([], { storageDir, clock: new FakeClock() });
     expect(sinks.map((s) => s.uri)).toEqual([`sqlite://${join(storageDir, EVENTS_DB_FILE)}`]);
     expect(existsSync(join(storageDir, EVENTS_DB_FILE))).toBe(true);
     for (const s of sinks) await s.close();
-    const two = openEventSinks([`file://${join(root, 'f')}`, 'stdout://'], { storageDir, clock: new FakeClock(), stdout: new PassThrough() });
+    const two = await openEventSinks([`file://${join(root, 'f')}`, 'stdout://'], { storageDir, clock: new FakeClock(), stdout: new PassThrough() });
     expect(two.map((s) => s.uri)).toEqual([`file://${join(root, 'f')}`, 'stdout://']);
     for (const s of two) await s.close();
   });

@@ -9,6 +9,11 @@ import { BadParameterError } from '../api/errors.js';
 const TRUE = ['1', 't', 'T', 'TRUE', 'true', 'True'];
 const FALSE = ['0', 'f', 'F', 'FALSE', 'false', 'False'];
 
+/** `uri` with the password of its user info masked (`postgresql://u:****@host/db`), otherwise as written. */
+export function maskPassword(uri: string): string {
+  return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*):[^@/?#]*@/i, '$1:****@');
+}
+
 /** Parameters of one URI with the URI's display form for messages. */
 export class URIParams {
   constructor(

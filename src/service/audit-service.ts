@@ -11,10 +11,29 @@ import type { Logger } from '../log/index.js';
 
 /**
  * Opens every sink of `teleport.storage.audit_events_uri` (`events.db` beside the cluster state when
- * none is given). Throws BadParameterError/NotImplementedError for URIs this build cannot serve.
+ * none is given); a dynamodb:// sink takes the region, credentials and billing of a storage section
+ * of type dynamodb. Throws BadParameterError/NotImplementedError for URIs this build cannot serve,
+ * ConnectionProblemError when a PostgreSQL or DynamoDB store cannot be reached.
  */
-export function openAuditLog(config: TeleportConfig, clock: Clock, logger: Logger): AuditLog {
-  const sinks = openEventSinks(config.teleport.storage.auditEventsUri, { storageDir: config.teleport.storage.path, clock });
+export async function openAuditLog(config: TeleportConfig, clock: Clock, logger: Logger): Promise<AuditLog> {
+  const { storage } = config.teleport;
+  const ddb = storage.dynamodb;
+  const sinks = await openEventSinks(storage.auditEventsUri, {
+    storageDir: storage.path,
+    clock,
+    logger,
+    ...(ddb && {
+      aws: {
+        region: ddb.region,
+        accessKey: ddb.accessKey,
+        secretKey: ddb.secretKey,
+        billingMode: ddb.billingMode,
+        readCapacityUnits: ddb.readCapacityUnits,
+        writeCapacityUnits: ddb.writeCapacityUnits,
+        continuousBackups: ddb.continuousBackups,
+      },
+    }),
+  });
   const log = new AuditLog({ sinks, clock, logger: logger.child({ component: 'audit' }) });
   logger.info({ component: 'audit', sinks: log.uris.join(',') }, 'audit log opened');
   return log;

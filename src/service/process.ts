@@ -93,7 +93,7 @@ export class TeleportProcess {
     this.backend = await openStorage(t.storage, clock, logger);
     const services = createServices(this.backend);
     this.services = services;
-    this.auditLog = openAuditLog(config, clock, logger);
+    this.auditLog = await openAuditLog(config, clock, logger);
     this.authServer = await AuthServer.create({
       services,
       logger,

@@ -13,7 +13,7 @@ import { BadParameterError, ConnectionProblemError, TeleportError } from '../../
 import { silentLogger, type Logger } from '../../log/index.js';
 import type { EventStore } from '../audit-log.js';
 import { pageOf, type EventQuery } from '../query.js';
-import { redactPostgresURI } from './postgres-uri.js';
+import { maskPassword } from '../uri-params.js';
 
 /** Options of PostgresEventStore.open (a parsed postgresql:// URI, see postgres-uri.ts). */
 export interface PostgresEventStoreOptions {
@@ -74,7 +74,7 @@ export class PostgresEventStore implements EventStore {
     private readonly pool: pg.Pool,
     private readonly opts: PostgresEventStoreOptions,
   ) {
-    this.uri = redactPostgresURI(opts.connString);
+    this.uri = maskPassword(opts.connString);
     const q = (name: string) => (opts.schema ? `${quoteIdent(opts.schema)}.${quoteIdent(name)}` : quoteIdent(name));
     this.t = q('audit_events');
     this.meta = q('audit_events_meta');
@@ -124,7 +124,7 @@ export class PostgresEventStore implements EventStore {
     } catch (err) {
       await pool.end().catch(() => undefined);
       if (err instanceof TeleportError) throw err;
-      throw new ConnectionProblemError(`audit events: cannot use ${redactPostgresURI(opts.connString)}: ${(err as Error).message}`, { cause: err });
+      throw new ConnectionProblemError(`audit events: cannot use ${maskPassword(opts.connString)}: ${(err as Error).message}`, { cause: err });
     }
   }
 

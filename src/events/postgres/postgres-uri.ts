@@ -5,7 +5,7 @@
  * options (`disable_cleanup`, `cleanup_interval`, `retention_period`, `auth_mode`). Loads no driver.
  */
 import { BadParameterError, NotImplementedError } from '../../api/errors.js';
-import { URIParams } from '../uri-params.js';
+import { URIParams, maskPassword } from '../uri-params.js';
 
 /** What a postgresql:// audit URI asks for. */
 export interface PostgresSinkSpec {
@@ -27,23 +27,12 @@ export interface PostgresSinkSpec {
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 const FRAGMENT = ['disable_cleanup', 'cleanup_interval', 'retention_period', 'auth_mode', 'azure_client_id'];
 
-/** A URL with its password masked, for logs and messages. */
-export function redactPostgresURI(uri: string): string {
-  try {
-    const url = new URL(uri);
-    if (url.password) url.password = '****';
-    return url.toString();
-  } catch {
-    return uri.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:****@');
-  }
-}
-
 /**
  * Parses a `postgres://` or `postgresql://` audit URI. Throws BadParameterError for a malformed URL
  * or setting, NotImplementedError for cloud authentication modes (Azure AD, GCP) of later releases.
  */
 export function parsePostgresURI(uri: string): PostgresSinkSpec {
-  const shown = redactPostgresURI(uri);
+  const shown = maskPassword(uri);
   let url: URL;
   try {
     url = new URL(uri.trim());
