@@ -40,6 +40,7 @@ import { authorize, isAdmin, loadRoles } from './caller.js';
 import { DEFAULT_USER_CERT_TTL, MAX_CERT_TTL, issueHostCerts, issueUserCerts } from './certs.js';
 import { listTOTPDevices, type SecondFactorMode } from './local-login.js';
 import { listNodes, upsertNodeHeartbeat } from './presence.js';
+import { ProxyPresence } from './proxy-presence.js';
 import { RecordingsAPI } from './recordings.js';
 import { ResourceAPI } from './resources.js';
 import { completeUserToken, loginLocal, totpRegistration, userTokenInfo } from './user-setup.js';
@@ -73,6 +74,8 @@ export class AuthService {
   private readonly audit: AuthAudit;
   /** Browser sessions (the proxy's web UI): login, renew, logout. */
   readonly webSessions: WebSessions;
+  /** Proxy heartbeats, read by reverse tunnel discovery (see proxy-presence.ts). */
+  readonly proxies: ProxyPresence;
   private readonly services: Services;
   private readonly staticTokens: StaticToken[];
 
@@ -87,6 +90,7 @@ export class AuthService {
       this.recordings = new RecordingsAPI({ ...opts.recordings, emitter, index, clusterName: opts.clusterName, clock: opts.services.clock });
     }
     this.resources = new ResourceAPI(opts.services, opts.clusterName, this.audit);
+    this.proxies = new ProxyPresence(opts.services, opts.clusterName);
     this.webSessions = new WebSessions({
       services: opts.services,
       authenticate: (req) => this.authenticateLocal(req),

@@ -10,3 +10,4 @@ export type { Caller } from './caller.js';
 export { ruleContext } from './caller.js';
 export { searchEvents } from './audit-api.js';
 export { StreamBody, sendStream } from './stream-response.js';
+export { DEFAULT_PROXY_TTL_MS, ProxyPresence } from './proxy-presence.js';

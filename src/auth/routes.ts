@@ -105,6 +105,24 @@ export const ROUTES: Route[] = [
       return auth.upsertNode(caller, b?.node, typeof b?.ttl_ms === 'number' ? b.ttl_ms : undefined);
     },
   },
+  {
+    method: 'PUT',
+    path: '/v1/proxies/heartbeat',
+    body: true,
+    run: ({ auth, caller, body }) => {
+      const b = body as { proxy?: unknown; ttl_ms?: unknown };
+      return auth.proxies.heartbeat(caller, b?.proxy, typeof b?.ttl_ms === 'number' ? b.ttl_ms : undefined);
+    },
+  },
+  { method: 'GET', path: '/v1/proxies', run: async ({ auth, caller }) => ({ items: await auth.proxies.list(caller) }) },
+  {
+    method: 'DELETE',
+    path: '/v1/proxies/:name',
+    run: async ({ auth, caller, params }) => {
+      await auth.proxies.remove(caller, params.name);
+      return {};
+    },
+  },
   { method: 'POST', path: '/v1/certs/user', body: true, run: ({ auth, caller, body }) => auth.generateUserCerts(caller, body as UserCertsRequest) },
   { method: 'POST', path: '/v1/certs/host', body: true, run: ({ auth, caller, body }) => auth.generateHostCerts(caller, body as HostCertsRequest) },
   {

@@ -1,7 +1,8 @@
 /**
  * The cluster-state stores, each a ResourceStore on one Backend with Teleport's key layout
  * (lib/services/local): `/roles/<n>/params`, `/web/users/<n>/params`, `/tokens/<t>`,
- * `/authorities/<type>/<cluster>`, `/cluster_configuration/...`, `/nodes/default/<uuid>`.
+ * `/authorities/<type>/<cluster>`, `/cluster_configuration/...`, `/nodes/default/<uuid>`,
+ * `/proxies/<uuid>`.
  */
 import type { Clock } from '../api/clock.js';
 import type {
@@ -12,9 +13,10 @@ import type {
   ProvisionToken,
   Role,
   Node,
+  ProxyServer,
   User,
 } from '../api/types/index.js';
-import { resolveKind } from '../api/types/index.js';
+import { resolveKind, validateProxyServer } from '../api/types/index.js';
 import type { UserToken } from '../api/user-token.js';
 import { validateUserToken } from '../api/user-token.js';
 import type { Backend } from '../backend/index.js';
@@ -34,6 +36,8 @@ export interface Services {
   authPreference: ResourceStore<AuthPreference>;
   github: ResourceStore<GithubConnector>;
   nodes: ResourceStore<Node>;
+  /** Proxy heartbeats (what reverse tunnel discovery lists). */
+  proxies: ResourceStore<ProxyServer>;
   /** Invite and reset tokens, `/usertoken/<id>/params`. */
   userTokens: ResourceStore<UserToken>;
   /** Password hashes, `/web/users/<n>/pwd`. */
@@ -117,6 +121,13 @@ export function createServices(backend: Backend): Services {
       prefix: '/nodes/default/',
       keyOf: (n) => `/nodes/default/${n}`,
       validate: byKind<Node>('node'),
+    }),
+    proxies: new ResourceStore<ProxyServer>({
+      backend,
+      kind: 'proxy',
+      prefix: '/proxies/',
+      keyOf: (n) => `/proxies/${n}`,
+      validate: validateProxyServer,
     }),
     userTokens: new ResourceStore<UserToken>({
       backend,

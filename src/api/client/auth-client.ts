@@ -126,6 +126,19 @@ export class AuthClient {
     return this.req('PUT', '/v1/nodes/heartbeat', { node, ttl_ms: ttlMs });
   }
 
+  /** A proxy's heartbeat: the proxy resource, kept listed (and announced to agents) for `ttlMs`. */
+  heartbeatProxy<T = unknown>(proxy: unknown, ttlMs: number): Promise<T> {
+    return this.req('PUT', '/v1/proxies/heartbeat', { proxy, ttl_ms: ttlMs });
+  }
+  /** Proxies with a live heartbeat. */
+  async listProxies<T = unknown>(): Promise<T[]> {
+    return (await this.req<{ items: T[] }>('GET', '/v1/proxies')).items;
+  }
+  /** Removes a proxy's heartbeat (on clean shutdown). */
+  async deleteProxy(name: string): Promise<void> {
+    await this.req('DELETE', `/v1/proxies/${encodeURIComponent(name)}`);
+  }
+
   generateUserCerts(req: UserCertsRequest): Promise<UserCertsResponse> {
     return this.req('POST', '/v1/certs/user', req);
   }

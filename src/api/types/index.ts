@@ -18,3 +18,4 @@ export * from './github.js';
 export * from './node.js';
 export * from './kinds.js';
 export * from './codec.js';
+export * from './proxy-server.js';
