@@ -7,9 +7,16 @@ export function defaultSSHPublicAddr(webPublicAddr: string): string {
   return `${webPublicAddr.replace(/:\d+$/, '')}:3023`;
 }
 
-/** Proxy facts shared by ping and find; `sshPublicAddr` is where clients reach the SSH listener. */
-function proxySettings(publicAddr: string, sshPublicAddr: string): Record<string, unknown> {
-  const host = publicAddr.replace(/:\d+$/, '');
+/** The tunnel address a proxy advertises without a running tunnel listener: the web host on 3024. */
+export function defaultTunnelPublicAddr(webPublicAddr: string): string {
+  return `${webPublicAddr.replace(/:\d+$/, '')}:3024`;
+}
+
+/**
+ * Proxy facts shared by ping and find; `sshPublicAddr` is where clients reach the SSH listener,
+ * `tunnelPublicAddr` where agents reach the reverse tunnel listener (what agents dial after find).
+ */
+function proxySettings(publicAddr: string, sshPublicAddr: string, tunnelPublicAddr?: string): Record<string, unknown> {
   return {
     kube: { enabled: false },
     ssh: {
@@ -18,7 +25,7 @@ function proxySettings(publicAddr: string, sshPublicAddr: string): Record<string
       web_listen_addr: publicAddr,
       public_addr: publicAddr,
       ssh_public_addr: sshPublicAddr,
-      ssh_tunnel_public_addr: `${host}:3024`,
+      ssh_tunnel_public_addr: tunnelPublicAddr ?? defaultTunnelPublicAddr(publicAddr),
     },
     db: {},
     tls_routing_enabled: false,
@@ -26,7 +33,7 @@ function proxySettings(publicAddr: string, sshPublicAddr: string): Record<string
 }
 
 /** `GET /webapi/ping`: the cluster's login settings and the proxy's addresses. */
-export async function pingResponse(auth: AuthService, publicAddr: string, sshPublicAddr: string): Promise<Record<string, unknown>> {
+export async function pingResponse(auth: AuthService, publicAddr: string, sshPublicAddr: string, tunnelPublicAddr?: string): Promise<Record<string, unknown>> {
   const cap = await auth.authPreference();
   return {
     auth: {
@@ -37,7 +44,7 @@ export async function pingResponse(auth: AuthService, publicAddr: string, sshPub
       local: { name: '' },
       has_motd: Boolean(cap.spec.message_of_the_day),
     },
-    proxy: proxySettings(publicAddr, sshPublicAddr),
+    proxy: proxySettings(publicAddr, sshPublicAddr, tunnelPublicAddr),
     server_version: VERSION,
     min_client_version: VERSION,
     cluster_name: auth.clusterName,
@@ -46,6 +53,6 @@ export async function pingResponse(auth: AuthService, publicAddr: string, sshPub
 }
 
 /** `GET /webapi/find`: the cheaper ping for agents, without login settings. */
-export function findResponse(auth: AuthService, publicAddr: string, sshPublicAddr: string): Record<string, unknown> {
-  return { proxy: proxySettings(publicAddr, sshPublicAddr), server_version: VERSION, min_client_version: VERSION, cluster_name: auth.clusterName };
+export function findResponse(auth: AuthService, publicAddr: string, sshPublicAddr: string, tunnelPublicAddr?: string): Record<string, unknown> {
+  return { proxy: proxySettings(publicAddr, sshPublicAddr, tunnelPublicAddr), server_version: VERSION, min_client_version: VERSION, cluster_name: auth.clusterName };
 }

@@ -19,6 +19,7 @@ import type { TunnelDialer } from '../reversetunnel/index.js';
 
 const MAX_BODY = 1024 * 1024;
 import { defaultSSHPublicAddr, findResponse, pingResponse } from './ping.js';
+import { handleHostJoin } from './web-host-join.js';
 import { registerChallenge, sshCerts, tokenInfo } from './web-login.js';
 import { WebUI } from './web-routes.js';
 
@@ -33,6 +34,8 @@ export interface ProxyWebServerOptions {
   publicAddr: () => string;
   /** Where clients reach the proxy's SSH listener; default: the web host on port 3023. */
   sshPublicAddr?: () => string;
+  /** Where agents reach the reverse tunnel listener (find/ping `ssh_tunnel_public_addr`); default: the web host on 3024. */
+  tunnelPublicAddr?: () => string;
   /** Where joining nodes reach the auth server (install scripts); default: the web host on port 3025. */
   authPublicAddr?: () => string;
   /** The built web UI; default web/dist next to the code. */
@@ -108,12 +111,14 @@ export class ProxyWebServer {
       const url = new URL(req.url ?? '/', 'https://proxy');
       const path = url.pathname.replace(/^\/v1(?=\/webapi\/)/, '');
       if (req.method === 'GET' && (path === '/webapi/ping' || path.startsWith('/webapi/ping/'))) {
-        return sendJSON(res, 200, await pingResponse(this.opts.auth, this.opts.publicAddr(), this.sshPublicAddr()));
+        return sendJSON(res, 200, await pingResponse(this.opts.auth, this.opts.publicAddr(), this.sshPublicAddr(), this.opts.tunnelPublicAddr?.()));
       }
       if (req.method === 'GET' && path === '/webapi/find') {
-        return sendJSON(res, 200, findResponse(this.opts.auth, this.opts.publicAddr(), this.sshPublicAddr()));
+        return sendJSON(res, 200, findResponse(this.opts.auth, this.opts.publicAddr(), this.sshPublicAddr(), this.opts.tunnelPublicAddr?.()));
       }
       if (req.method === 'GET' && path === '/webapi/version') return sendJSON(res, 200, { version: VERSION });
+      // Hosts joining through the proxy (reverse tunnel nodes).
+      if (await handleHostJoin(req, res, path, url.searchParams, this.opts.auth)) return;
       // The web UI: the app at /web, web sessions, cluster, admin and script routes.
       if (await this.ui.handle(req, res, path, url.searchParams)) return;
       const auth = this.opts.auth;

@@ -6,3 +6,5 @@ export { splitHostPort } from './transport.js';
 export type { ClientCredentials } from './transport.js';
 export { WebClient } from './web-client.js';
 export type { CreateSSHCertReq, SSHLoginResponse, WebClientOptions, WebPing } from './web-client.js';
+export { findProxy, isProxy, joinViaProxy } from './proxy-join.js';
+export type { ProxyFind, ProxyJoinOptions } from './proxy-join.js';
