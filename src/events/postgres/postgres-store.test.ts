@@ -97,6 +97,20 @@ describe('postgresql event store specifics', () => {
     expect((err as Error).message).not.toContain('secret');
   });
 
+  it('creates its database on first start, as Teleport does', async () => {
+    const db = `${run}_db`;
+    const url = new URL(CONN);
+    url.pathname = `/${db}`;
+    try {
+      const s = await PostgresEventStore.open({ connString: url.toString() });
+      await s.write(testEvent(1));
+      expect((await s.search(parseQuery({}))).events).toHaveLength(1);
+      await s.close();
+    } finally {
+      await sql(`DROP DATABASE IF EXISTS "${db}"`);
+    }
+  });
+
   it('refuses a table of a newer schema', async () => {
     const schema = freshSchema();
     await (await open({ schema })).close();

@@ -65,7 +65,6 @@ export class PostgresEventStore implements EventStore {
   readonly uri: string;
   private readonly t: string;
   private readonly meta: string;
-  private readonly logger: Logger;
   private cleanupTimer?: NodeJS.Timeout;
   private cleaning?: Promise<number>;
   private closed = false;
@@ -73,12 +72,12 @@ export class PostgresEventStore implements EventStore {
   private constructor(
     private readonly pool: pg.Pool,
     private readonly opts: PostgresEventStoreOptions,
+    private readonly logger: Logger,
   ) {
     this.uri = maskPassword(opts.connString);
     const q = (name: string) => (opts.schema ? `${quoteIdent(opts.schema)}.${quoteIdent(name)}` : quoteIdent(name));
     this.t = q('audit_events');
     this.meta = q('audit_events_meta');
-    this.logger = (opts.logger ?? silentLogger).child({ component: 'audit:postgresql' });
   }
 
   /**
@@ -93,9 +92,14 @@ export class PostgresEventStore implements EventStore {
       connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
       keepAlive: true,
     };
-    let pool = new pg.Pool(config);
-    const store = (): PostgresEventStore => new PostgresEventStore(pool, opts);
-    let s: PostgresEventStore | undefined;
+    const logger = (opts.logger ?? silentLogger).child({ component: 'audit:postgresql' });
+    const newPool = (): pg.Pool => {
+      const p = new pg.Pool(config);
+      // An idle pooled connection that dies emits here; the pool replaces it on next use.
+      p.on('error', (err) => logger.warn({ err: err.message }, 'idle audit database connection failed'));
+      return p;
+    };
+    let pool = newPool();
     try {
       let client: PoolClient;
       try {
@@ -105,19 +109,17 @@ export class PostgresEventStore implements EventStore {
         // Teleport creates the audit database on first start when the user is allowed to.
         await createDatabase(opts.connString, config);
         await pool.end().catch(() => undefined);
-        pool = new pg.Pool(config);
+        pool = newPool();
         client = await pool.connect();
       }
-      s = store();
+      const s = new PostgresEventStore(pool, opts, logger);
       try {
         await s.migrate(client);
       } finally {
         client.release();
       }
-      pool.on('error', (err) => s?.logger.warn({ err: err.message }, 'idle audit database connection failed'));
       if (!opts.disableCleanup) {
-        const every = opts.cleanupIntervalMs ?? DEFAULT_CLEANUP_INTERVAL_MS;
-        s.cleanupTimer = setInterval(() => void s!.cleanup().catch(() => undefined), every);
+        s.cleanupTimer = setInterval(() => void s.cleanup().catch(() => undefined), opts.cleanupIntervalMs ?? DEFAULT_CLEANUP_INTERVAL_MS);
         s.cleanupTimer.unref();
       }
       return s;
