@@ -1,7 +1,8 @@
 /**
  * The audit log: the event registry and typed constructor, emitters (the auth server's AuditLog
  * over its sinks, the RemoteEmitter of other processes), sinks for `audit_events_uri` (file://,
- * stdout://, the cluster database) and search.
+ * stdout://, the cluster database, and the PostgreSQL and DynamoDB stores several auth servers
+ * share, loaded only when a URI names them) and search.
  */
 export type { AuditEmitter, EventSink, EventStore } from './audit-log.js';
 export { isEventStore } from './audit-log.js';
@@ -14,7 +15,9 @@ export type { AuditLogOptions } from './multi-log.js';
 export { RemoteEmitter } from './remote-emitter.js';
 export type { EventSender, RemoteEmitterOptions } from './remote-emitter.js';
 export { EVENTS_DB_FILE, openEventSinks, parseAuditURI } from './uri.js';
-export type { OpenSinksOptions, SinkSpec } from './uri.js';
+export type { AwsDefaults, OpenSinksOptions, SinkSpec } from './uri.js';
+export type { PostgresEventStoreOptions } from './postgres/postgres-store.js';
+export type { DynamoEventStoreOptions } from './dynamodb/dynamodb-store.js';
 export { MemoryEventStore } from './memory/memory-store.js';
 export { SqliteEventStore } from './sqlite/sqlite-store.js';
 export { FileEventLog, dayFileName } from './file/file-log.js';

@@ -1,7 +1,7 @@
 /**
- * The conformance suite every searchable event store passes (memory, SQLite, file): filters by time
- * range, type, user and session, limits, both orders, paging with `startKey` until the end, ties in
- * time broken by uid, and bad cursors refused. Each store's test calls `runEventStoreSuite`.
+ * The conformance suite every searchable event store passes (memory, SQLite, file, PostgreSQL,
+ * DynamoDB): filters by time range, type, user and session, limits, both orders, paging with
+ * `startKey` until the end, ties in time broken by uid, and bad cursors refused. Each store's test calls `runEventStoreSuite`.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEvent, SearchEventsQuery } from '../../api/audit-wire.js';
