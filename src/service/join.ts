@@ -6,6 +6,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AuthClient } from '../api/client/index.js';
+import type { HostCertsResponse, RegisterRequest } from '../api/auth-wire.js';
 import { BadParameterError, ConnectionProblemError, isCode } from '../api/errors.js';
 import { formatIdentityFile, knownHostsLine, parseIdentityFile, type IdentityBundle } from '../api/identity-file.js';
 import type { Logger } from '../log/index.js';
@@ -22,6 +23,8 @@ export interface JoinOptions {
   token?: string;
   caPins: string[];
   additionalPrincipals?: string[];
+  /** How to register at one of `authServers` (default: the auth API; joinViaProxy for a proxy). */
+  register?: (addr: string, caPins: string[], req: RegisterRequest) => Promise<HostCertsResponse>;
   logger: Logger;
 }
 
@@ -48,8 +51,10 @@ export async function ensureHostIdentity(opts: JoinOptions): Promise<IdentityBun
   let lastErr: unknown;
   for (const addr of opts.authServers) {
     try {
-      const res = await AuthClient.join(
-        { addr, caPins: opts.caPins },
+      const register = opts.register ?? ((a: string, caPins: string[], r: RegisterRequest) => AuthClient.join({ addr: a, caPins }, r));
+      const res = await register(
+        addr,
+        opts.caPins,
         {
           token: opts.token,
           host_id: opts.hostId,

@@ -15,6 +15,7 @@ import type { NodeService } from '../node/index.js';
 import { ProxyWebServer, type ProxySSHServer } from '../proxy/index.js';
 import type { AuditLog, RemoteEmitter } from '../events/index.js';
 import type { NodeRecorder } from '../recordings/index.js';
+import type { AgentPool, TunnelServer } from '../reversetunnel/index.js';
 import { createServices, type Services } from '../services/index.js';
 import { openAuditLog } from './audit-service.js';
 import { DiagServer } from './diag-server.js';
@@ -22,13 +23,19 @@ import { ensureHostId } from './host-id.js';
 import { authRecordings } from './recordings.js';
 import { startNode, startProxySSH } from './ssh-services.js';
 import { openStorage } from './storage.js';
+import { ProxyHeartbeat, proxyResource, proxyToJoinThrough, startProxyTunnel, startTunnelNode, tunnelPublicAddr } from './tunnel-services.js';
 
 /** Addresses the process bound, for printing and for tests (which listen on port 0). */
 export interface ProcessAddresses {
   auth?: NetAddr;
   proxyWeb?: NetAddr;
   proxySSH?: NetAddr;
+  /** The proxy's reverse tunnel listener (3024). */
+  proxyTunnel?: NetAddr;
+  /** Unset for a node reached only through reverse tunnels. */
   nodeSSH?: NetAddr;
+  /** The proxy (web address) a node reached through reverse tunnels joined through. */
+  nodeTunnelProxy?: string;
   diag?: NetAddr;
 }
 
@@ -45,6 +52,9 @@ export class TeleportProcess {
   private authServer?: AuthServer;
   private proxy?: ProxyWebServer;
   private proxySSH?: ProxySSHServer;
+  private tunnelServer?: TunnelServer;
+  private proxyHeartbeat?: ProxyHeartbeat;
+  private agentPool?: AgentPool;
   private node?: NodeService;
   private recorder?: NodeRecorder;
   private services?: Services;
@@ -118,6 +128,17 @@ export class TeleportProcess {
   private async startNode(clock: Clock): Promise<void> {
     const { config, logger } = this.opts;
     const local = this.authServer && this.addresses.auth ? { server: this.authServer, addr: this.addresses.auth } : undefined;
+    // A node that reaches the cluster through a proxy joins there and serves through reverse tunnels.
+    const proxyAddr = local ? undefined : await proxyToJoinThrough(config);
+    if (proxyAddr) {
+      const tunnelled = await startTunnelNode({ config, hostId: this.hostId, proxyAddr, clock, logger });
+      this.node = tunnelled.service;
+      this.agentPool = tunnelled.pool;
+      this.recorder = tunnelled.recorder;
+      this.nodeEmitter = tunnelled.emitter;
+      this.addresses.nodeTunnelProxy = proxyAddr;
+      return;
+    }
     const { service, address, recorder, emitter } = await startNode({ config, hostId: this.hostId, clock, logger, local });
     this.node = service;
     this.recorder = recorder;
@@ -139,9 +160,22 @@ export class TeleportProcess {
       httpsKeypairs: config.proxy.httpsKeypairs,
       publicAddr: () => this.proxyPublicAddr(),
       sshPublicAddr: () => this.proxySSHPublicAddr(),
+      tunnelPublicAddr: () => tunnelPublicAddr(config, this.addresses.proxyTunnel, this.proxyPublicAddr()),
+      tunnels: () => this.tunnelServer,
       logger: logger.child({ component: 'proxy' }),
     });
     this.addresses.proxyWeb = await this.proxy.start();
+    const tunnel = await startProxyTunnel({
+      config,
+      services: this.services!,
+      clusterName: this.clusterName,
+      proxyId: this.hostId,
+      credentials: { keyPem: creds.keyPem, ssh: creds.ssh },
+      authAddr: () => this.addresses.auth!,
+      logger,
+    });
+    this.tunnelServer = tunnel.server;
+    this.addresses.proxyTunnel = { host: tunnel.address.address, port: tunnel.address.port };
     const ssh = await startProxySSH({
       config,
       services: this.services!,
@@ -151,9 +185,17 @@ export class TeleportProcess {
       clock,
       logger,
       audit: { emitter: this.authServer.auth.auditLog, serverId: this.hostId, hostname: config.teleport.nodename },
+      tunnels: tunnel.server,
     });
     this.proxySSH = ssh.server;
     this.addresses.proxySSH = { host: ssh.address.address, port: ssh.address.port };
+    // Announced once every listener is up, so agents told of this proxy can reach it.
+    this.proxyHeartbeat = new ProxyHeartbeat({
+      presence: this.authServer.auth.proxies,
+      resource: () => proxyResource(this.hostId, config.teleport.nodename, this.proxySSHPublicAddr(), this.proxyPublicAddr()),
+      logger: logger.child({ component: 'proxy' }),
+    });
+    await this.proxyHeartbeat.start();
   }
 
   /** `host:port` clients reach the proxy's SSH listener at: ssh_public_addr, else the bound address. */
@@ -185,6 +227,9 @@ export class TeleportProcess {
     await this.node?.close();
     await this.recorder?.close();
     await this.nodeEmitter?.close();
+    await this.agentPool?.close();
+    await this.proxyHeartbeat?.close();
+    await this.tunnelServer?.close();
     await this.proxySSH?.close();
     await this.proxy?.close();
     await this.authServer?.close();

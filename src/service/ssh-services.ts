@@ -17,6 +17,7 @@ import type { Logger } from '../log/index.js';
 import { NodeService, type NodeAccessPoint } from '../node/index.js';
 import { ProxySSHServer } from '../proxy/index.js';
 import type { NodeRecorder } from '../recordings/index.js';
+import type { TunnelDialer } from '../reversetunnel/index.js';
 import type { Services } from '../services/index.js';
 import { identityFromCertificate } from '../tlsca/index.js';
 import { remoteAuditEmitter } from './audit-service.js';
@@ -133,14 +134,14 @@ export async function startNode(opts: StartNodeOptions): Promise<{ service: Node
 }
 
 /** The cluster a host identity belongs to: its certificate names it `<host_id>.<cluster>`. */
-function clusterOfIdentity(tlsCert: string, hostId: string): string {
+export function clusterOfIdentity(tlsCert: string, hostId: string): string {
   const username = identityFromCertificate(tlsCert).username;
   if (!username.startsWith(`${hostId}.`)) throw new BadParameterError(`the stored host identity belongs to "${username}", not to host ${hostId}`);
   return username.slice(hostId.length + 1);
 }
 
 /** Dial a wildcard listen address over loopback. */
-function loopbackFor(addr: NetAddr): NetAddr {
+export function loopbackFor(addr: NetAddr): NetAddr {
   return addr.host === '0.0.0.0' || addr.host === '::' || addr.host === '' ? { host: '127.0.0.1', port: addr.port } : addr;
 }
 
@@ -174,6 +175,8 @@ export interface StartProxySSHOptions {
   logger: Logger;
   /** Where refused logins are recorded, and as which host. */
   audit?: { emitter: AuditEmitter; serverId: string; hostname: string };
+  /** The reverse tunnel server, for nodes that heartbeat use_tunnel. */
+  tunnels?: TunnelDialer;
 }
 
 /** Starts the proxy's SSH listener (3023) reading nodes and CAs from the local backend. */
@@ -189,6 +192,7 @@ export async function startProxySSH(opts: StartProxySSHOptions): Promise<{ serve
       userCAKeys: async () => caSSHPublicBlobs(await services.authorities('user').get(clusterName)),
       nodes: () => services.nodes.list(),
       authAddr: () => formatAddr(loopbackFor(opts.authAddr())),
+      ...(opts.tunnels && { tunnels: opts.tunnels }),
     },
     clock: opts.clock,
     logger: opts.logger.child({ component: 'proxy:ssh' }),

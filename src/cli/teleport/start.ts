@@ -53,7 +53,9 @@ function banner(io: CliIO, proc: TeleportProcess, cfg: TeleportConfig, configPat
   if (a.auth) lines.push(`[AUTH]    Auth service ${VERSION} is starting on ${formatAddr(a.auth)}.`);
   if (a.proxyWeb) lines.push(`[PROXY]   Web proxy service ${VERSION} is starting on ${formatAddr(a.proxyWeb)}.`);
   if (a.proxySSH) lines.push(`[PROXY]   SSH proxy service ${VERSION} is starting on ${formatAddr(a.proxySSH)}.`);
+  if (a.proxyTunnel) lines.push(`[PROXY]   Reverse tunnel service ${VERSION} is starting on ${formatAddr(a.proxyTunnel)}.`);
   if (a.nodeSSH) lines.push(`[NODE]    Service ${VERSION} is starting on ${formatAddr(a.nodeSSH)}.`);
+  if (a.nodeTunnelProxy) lines.push(`[NODE]    Service ${VERSION} is starting in reverse tunnel mode through ${a.nodeTunnelProxy}.`);
   if (a.diag) lines.push(`[DIAG]    Diagnostics service is listening on ${formatAddr(a.diag)}.`);
   io.stdout.write(lines.join('\n') + '\n');
   if (a.auth) {
