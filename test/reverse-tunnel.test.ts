@@ -6,6 +6,7 @@
 // proxy announces itself for discovery. (Two proxies sharing one auth server need a proxy without
 // an in-process auth server, which the process cannot run yet: discovery across proxies is tested
 // with two tunnel servers in src/reversetunnel/agent-pool.test.ts.)
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -105,10 +106,10 @@ async function startTunnelCluster(): Promise<TestCluster & { restart(): Promise<
 }
 
 /** A node process joining through the proxy: `proxy_server` (v3) or `auth_servers` (v2). */
-async function startTunnelNode(c: TestCluster, nodename: string, how: 'proxy_server' | 'auth_servers') {
+async function startTunnelNode(c: TestCluster, nodename: string, how: 'proxy_server' | 'auth_servers', caPin?: string) {
   const admin = await c.admin();
   const token = (await admin.generateToken({ roles: ['node'] })).token;
-  const pin = (await admin.status()).cas.find((x) => x.type === 'host')!.pins[0];
+  const pin = caPin ?? (await admin.status()).cas.find((x) => x.type === 'host')!.pins[0];
   const dir = await mkdtemp(join(tmpdir(), 'tp-tunnel-node-'));
   await writeFile(
     join(dir, 'teleport.yaml'),
@@ -131,7 +132,10 @@ async function startTunnelNode(c: TestCluster, nodename: string, how: 'proxy_ser
     ].join('\n'),
   );
   const proc = new TeleportProcess({ config: await loadConfigFile(join(dir, 'teleport.yaml')), logger: silentLogger });
-  const addrs = await proc.start();
+  const addrs = await proc.start().catch(async (err: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
   return {
     proc,
     addrs,
@@ -209,11 +213,34 @@ describe('a node behind a reverse tunnel', () => {
     expect(piped.out).toBe('through the tunnel\n');
   });
 
-  it('announces the proxy for discovery', async () => {
-    const proxies = await (await c.admin()).listProxies<ProxyServer>();
+  it('announces the proxy for discovery; proxies may announce only themselves, nodes not at all', async () => {
+    const admin = await c.admin();
+    const proxies = await admin.listProxies<ProxyServer>();
     expect(proxies.map((p) => p.metadata.name)).toEqual([c.hostId()]);
     expect(proxies[0].spec).toMatchObject({ hostname: 'tunnel-proxy', public_addr: c.webAddr });
     expect(proxies[0].metadata.expires).toBeDefined();
+
+    const hostClient = async (hostId: string, role: string) => {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const certs = await admin.generateHostCerts({ host_id: hostId, node_name: hostId, role, public_key: publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+      const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      return new AuthClient({ addr: c.authAddr, clusterName: CLUSTER, credentials: { keyPem, certPem: certs.tls, caPems: certs.tls_ca_certs } });
+    };
+    const proxy = (name: string) => ({ kind: 'proxy', version: 'v2', metadata: { name }, spec: { hostname: name } });
+    const p2 = await hostClient('proxy-two', 'Proxy');
+    await p2.heartbeatProxy(proxy('proxy-two'), 60_000);
+    expect((await admin.listProxies<ProxyServer>()).map((p) => p.metadata.name).sort()).toEqual([c.hostId(), 'proxy-two'].sort());
+    await expect(p2.heartbeatProxy(proxy('proxy-three'), 60_000)).rejects.toMatchObject({ code: 'access_denied' });
+    const n = await hostClient('some-node', 'Node');
+    await expect(n.heartbeatProxy(proxy('some-node'), 60_000)).rejects.toMatchObject({ code: 'access_denied' });
+    await p2.deleteProxy('proxy-two');
+    expect((await admin.listProxies<ProxyServer>()).map((p) => p.metadata.name)).toEqual([c.hostId()]);
+  });
+
+  it('refuses to join through a proxy whose CA does not match the pin', async () => {
+    const wrong = `sha256:${'0'.repeat(64)}`;
+    await expect(startTunnelNode(c, 'edge-9', 'proxy_server', wrong)).rejects.toThrow(/does not match the pin/);
+    expect((await (await c.admin()).listNodes<Node>()).some((n) => n.spec.hostname === 'edge-9')).toBe(false);
   });
 
   it('reconnects after the auth+proxy process restarts', async () => {
