@@ -30,10 +30,12 @@ const Player = lazy(() => import('./features/Recordings/Player').then((m) => ({ 
 /** Sends the browser to the login page, remembering where it was. */
 function toLogin(reason?: 'expired'): void {
   setToken(undefined);
+  // Already there (a late call from a page that has gone): keep the address and its redirect.
+  if (location.pathname === paths.login) return;
   const here = location.pathname + location.search;
   const q = new URLSearchParams();
   if (reason) q.set('expired', '1');
-  if (!here.startsWith(paths.login)) q.set('redirect_uri', here);
+  q.set('redirect_uri', here);
   navigate(`${paths.login}?${q}`, { replace: true });
 }
 
