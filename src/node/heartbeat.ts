@@ -12,6 +12,18 @@ import type { Ticker } from './ticker.js';
 export const SERVER_ANNOUNCE_TTL_MS = 600_000;
 /** Teleport's HeartbeatCheckPeriod: the retry delay after a failed announce. */
 export const HEARTBEAT_RETRY_MS = 5_000;
+/** The longest wait between failed heartbeats. */
+export const HEARTBEAT_RETRY_MAX_MS = 60_000;
+
+/**
+ * The wait after the `failures`-th failed heartbeat in a row: doubling from HEARTBEAT_RETRY_MS up to
+ * HEARTBEAT_RETRY_MAX_MS, then a random point in its upper half, so the nodes of a cluster do not
+ * retry in step after an auth server restart.
+ */
+export function retryDelayMs(failures: number, random: () => number = Math.random): number {
+  const d = Math.min(HEARTBEAT_RETRY_MAX_MS, HEARTBEAT_RETRY_MS * 2 ** Math.max(0, failures - 1));
+  return Math.floor(d / 2 + random() * (d / 2));
+}
 
 /** The announce period: TTL/2 plus a random share of TTL/10. */
 export function announcePeriodMs(random: () => number = Math.random): number {
@@ -81,7 +93,7 @@ export class Heartbeat {
     } catch (err) {
       this.failures++;
       log.warn({ err: (err as Error).message, failures: this.failures }, 'heartbeat failed, will retry');
-      this.nextAt = this.opts.clock.now() + HEARTBEAT_RETRY_MS;
+      this.nextAt = this.opts.clock.now() + retryDelayMs(this.failures, this.opts.random);
     }
   }
 }

@@ -7,7 +7,7 @@ import { validateNode } from '../api/types/index.js';
 import { VERSION } from '../api/version.js';
 import { silentLogger } from '../log/index.js';
 import { runLabelCommand } from './command-labels.js';
-import { SERVER_ANNOUNCE_TTL_MS, announcePeriodMs } from './heartbeat.js';
+import { SERVER_ANNOUNCE_TTL_MS, announcePeriodMs, retryDelayMs } from './heartbeat.js';
 import { startTestNode, waitFor, type TestNode } from './testing/fixtures.js';
 
 const SECOND = 1000;
@@ -98,9 +98,15 @@ describe('heartbeat', () => {
     expect(n.access.heartbeats.length).toBe(0);
     clock.advance(5 * SECOND);
     await ticks();
-    clock.advance(5 * SECOND);
+    clock.advance(10 * SECOND);
     await waitFor(() => n.access.heartbeats.length === 1);
     expect(n.access.failHeartbeats).toBe(0);
+  });
+
+  it('backs off after failed heartbeats, doubling to a cap, with jitter in the upper half', () => {
+    expect([1, 2, 3, 4, 5, 6, 9].map((f) => retryDelayMs(f, () => 1))).toEqual([5, 10, 20, 40, 60, 60, 60].map((s) => s * SECOND));
+    expect(retryDelayMs(1, () => 0)).toBe(2.5 * SECOND);
+    expect(retryDelayMs(9, () => 0)).toBe(30 * SECOND);
   });
 
   it('announces the advertise address when given, as a string or computed from the bound one', async () => {
