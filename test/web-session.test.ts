@@ -99,6 +99,10 @@ describe('web sessions and the web terminal', () => {
     expect(meta.session).toMatchObject({ login: me, server_hostname: 'web-node', cluster_name: 'web.test' });
     t.send(ENVELOPE.raw, 'echo web-$((6*7))\n');
     await t.until('the echo', () => t.output().includes('web-42'));
+    // The node adopted the session ID the proxy showed the browser (TELEPORT_SESSION): the
+    // recording and the audit events carry it too.
+    t.send(ENVELOPE.raw, 'echo "sid=$SSH_SESSION_ID."\n');
+    await t.until('the session ID', () => t.output().includes(`sid=${meta.session.id}.`));
     t.send(ENVELOPE.resize, resizePayload(101, 33));
     t.send(ENVELOPE.raw, 'stty size\n');
     await t.until('the new size', () => t.output().includes('33 101'));

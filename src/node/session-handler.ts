@@ -1,10 +1,11 @@
 /**
  * One SSH session channel on the node: pty, env, agent and window-change requests, then one shell,
  * exec or sftp subsystem run as the login's OS user, with signals relayed and the exit status or
- * signal reported. Every session gets a uuid v4 and a start/end event; shell and exec sessions are
- * recorded (output, window changes) when the node has a recorder and the cluster's mode says so.
+ * signal reported. Every session gets a UUID (the one a `TELEPORT_SESSION` env request names when it is
+ * well-formed and free, else a fresh v4; see session-id.ts) and a start/end event; shell and exec
+ * sessions are recorded (output, window changes) when the node has a recorder and the cluster's mode
+ * says so.
  */
-import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import type { Clock } from '../api/clock.js';
 import { isCode } from '../api/errors.js';
@@ -19,6 +20,7 @@ import { startPipeProcess } from './pipe-process.js';
 import { startPtyProcess, withSSHTTY } from './pty-process.js';
 import type { RunningProcess } from './running-process.js';
 import type { SessionEvent, SessionEventBase, SessionKind } from './session-events.js';
+import { SESSION_ENV_VAR, parseSessionId, processSessionIds, type LiveSessionIds } from './session-id.js';
 import type { SessionRecorder, SessionRecording } from './session-recorder.js';
 
 /** What a session needs from the node. */
@@ -34,6 +36,8 @@ export interface SessionDeps {
   recorder?: SessionRecorder;
   /** Register a writer for connection-level messages (idle/expiry); returns the unregister. */
   track(conn: SSHConnection, notify: (message: string) => void): () => void;
+  /** The IDs of the node's live sessions (default: one registry per process). */
+  sessionIds?: LiveSessionIds;
 }
 
 type RunRequest = Extract<SessionRequest, { type: 'shell' | 'exec' | 'subsystem' }>;
@@ -41,8 +45,10 @@ type RunRequest = Extract<SessionRequest, { type: 'shell' | 'exec' | 'subsystem'
 /** Serve `session` until its channel closes. Never rejects. */
 export async function serveSession(session: SSHSession, deps: SessionDeps): Promise<void> {
   const id = session.identity as NodeIdentity;
-  const sessionId = randomUUID();
-  const log = deps.logger.child({ session_id: sessionId, login: id.login, user: id.teleportUser });
+  const sessionIds = deps.sessionIds ?? processSessionIds;
+  let requestedId: string | undefined;
+  let sessionId: string | undefined;
+  let log = deps.logger.child({ login: id.login, user: id.teleportUser });
   let pty: PtyRequest | undefined;
   const clientEnv: Record<string, string> = {};
   let agentRequested = false;
@@ -62,7 +68,15 @@ export async function serveSession(session: SSHSession, deps: SessionDeps): Prom
           }
           break;
         case 'env':
-          if (acceptsClientVariable(req.name, deps.permitUserEnv)) {
+          if (req.name === SESSION_ENV_VAR) {
+            // Not passed on to the process: the environment carries the session's own ID.
+            requestedId = started ? undefined : parseSessionId(req.value);
+            if (requestedId) req.accept();
+            else {
+              log.debug({ value: req.value.slice(0, 64) }, 'session ID request refused: not a UUID');
+              req.reject();
+            }
+          } else if (acceptsClientVariable(req.name, deps.permitUserEnv)) {
             clientEnv[req.name] = req.value;
             req.accept();
           } else {
@@ -95,6 +109,9 @@ export async function serveSession(session: SSHSession, deps: SessionDeps): Prom
             break;
           }
           started = true;
+          sessionId = sessionIds.claim(requestedId);
+          if (requestedId && sessionId !== requestedId) log.info({ requested: requestedId }, 'requested session ID is in use; using a fresh one');
+          log = log.child({ session_id: sessionId });
           const run = await startRun(req, { session, id, sessionId, pty, clientEnv, agentRequested, deps, log });
           if (run) {
             proc = run.proc;
@@ -110,6 +127,7 @@ export async function serveSession(session: SSHSession, deps: SessionDeps): Prom
   // The channel is gone: a process still running has lost its client.
   if (proc && !exited) proc.signal('HUP');
   await finished;
+  if (sessionId) sessionIds.release(sessionId);
 }
 
 interface RunContext {
