@@ -3,7 +3,7 @@
 // internals; only src/sshutils imports ssh2.
 import tseslint from 'typescript-eslint';
 
-const serverInternals = ['backend', 'services', 'auth', 'node', 'proxy', 'service', 'db', 'kube', 'app', 'events', 'recordings', 'reversetunnel'];
+const serverInternals = ['backend', 'services', 'auth', 'node', 'proxy', 'service', 'db', 'kube', 'app', 'events', 'recordings', 'reversetunnel', 'limiter'];
 const ourFolders = [...serverInternals, 'rbac', 'config', 'sshca', 'tlsca', 'sshutils', 'client', 'cli'];
 const folderPatterns = (names) => names.map((n) => `**/${n}/**`).concat(names.map((n) => `**/${n}/index.js`));
 

@@ -14,7 +14,7 @@ import type { SSHServiceConfig } from '../config/index.js';
 import type { AuditEmitter } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import { startSSHServer } from '../sshutils/index.js';
-import type { AuthContext, AuthResult, DirectTcpipRequest, PeerAddress, SSHConnection, SSHServer, SSHSession, TcpipForwardRequest } from '../sshutils/index.js';
+import type { AuthContext, AuthResult, DirectTcpipRequest, PeerAddress, SSHConnection, SSHConnectionLimiter, SSHServer, SSHSession, TcpipForwardRequest } from '../sshutils/index.js';
 import type { NodeAccessPoint } from './access-point.js';
 import { authorizeLogin, type NodeIdentity } from './authorize.js';
 import { CommandLabels, type LabelRunner } from './command-labels.js';
@@ -57,6 +57,8 @@ export interface NodeServiceOptions {
   audit?: AuditEmitter;
   /** Connect-to-login time limit (default sshutils' DEFAULT_HANDSHAKE_TIMEOUT_MS). */
   handshakeTimeoutMs?: number;
+  /** `teleport.connection_limits` (src/limiter); none when absent. */
+  limiter?: SSHConnectionLimiter;
   /** Real interval at which clock-driven checks run (default 1 s; tests use less). */
   tickMs?: number;
   /** Replaces the command label runner (tests). */
@@ -117,6 +119,7 @@ export class NodeService {
       hostKey: o.hostKey,
       hostCert: o.hostCert,
       handshakeTimeoutMs: o.handshakeTimeoutMs,
+      ...(o.limiter && { limiter: o.limiter }),
       logger: this.log,
       authenticate: (ctx) => this.authenticate(ctx),
       onConnection: (conn) => this.onConnection(conn),

@@ -7,13 +7,14 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { AuthContext as SSH2AuthContext, Connection, ServerChannel } from 'ssh2';
 import type { Logger } from '../log/index.js';
+import { admitUser, serveRefusal } from './admission.js';
 import { openForwardedTcpip, wrapForwardRequest } from './forwarding.js';
 import type { SSHConnection, SSHServerOptions } from './server.js';
 import { wrapSession, type SSH2Protocol } from './session.js';
 import { inspectPublicKey } from './user-auth.js';
 
 /** Serve one accepted ssh2 connection until it closes (internal to this folder). */
-export function handleConnection(client: Connection, opts: SSHServerOptions, log: Logger, loggedIn: (sock: unknown) => void): void {
+export function handleConnection(client: Connection, opts: SSHServerOptions, log: Logger, loggedIn: (sock: unknown) => void, refusal?: string): void {
   // ssh2 keeps the raw socket here; a client gone mid-handshake may have no addresses.
   const sock = (client as unknown as { _sock?: Partial<Socket> })._sock;
   const remoteAddress = sock?.remoteAddress ?? '';
@@ -34,7 +35,13 @@ export function handleConnection(client: Connection, opts: SSHServerOptions, log
   });
   let conn: SSHConnection | undefined;
   client.on('error', (err: Error) => log.debug({ err: err.message, remote_addr: remoteAddress }, 'ssh connection error'));
-  client.on('authentication', (ctx) => void authenticate(ctx));
+  // A connection over the limits has been shown why in the banner; its login is refused.
+  let userRefusal: string | undefined;
+  client.on('authentication', (ctx) => {
+    if (!refusal) return void authenticate(ctx);
+    ctx.reject([]);
+    client.end();
+  });
 
   async function authenticate(ctx: SSH2AuthContext): Promise<void> {
     try {
@@ -48,6 +55,7 @@ export function handleConnection(client: Connection, opts: SSHServerOptions, log
         log.info({ user: ctx.username, remote_addr: remoteAddress, reason: result.reason }, 'ssh login refused');
         return ctx.reject(['publickey']);
       }
+      userRefusal = admitUser(client, opts.limiter, offered.cert?.keyId ?? ctx.username, log, remoteAddress);
       conn = {
         username: ctx.username,
         remoteAddress,
@@ -78,6 +86,7 @@ export function handleConnection(client: Connection, opts: SSHServerOptions, log
 
   client.on('ready', () => {
     loggedIn(sock);
+    if (userRefusal) return serveRefusal(client, userRefusal);
     const c = conn!;
     try {
       opts.onConnection?.(c);

@@ -3,7 +3,7 @@
  * async iterables and Duplex streams, with OpenSSH certificates as our own `SSHCertificate` type.
  */
 export { DEFAULT_HANDSHAKE_TIMEOUT_MS, startSSHServer } from './server.js';
-export type { AuthContext, AuthResult, PeerAddress, SSHServer, SSHServerOptions, DirectTcpipRequest, SSHConnection } from './server.js';
+export type { AuthContext, AuthResult, PeerAddress, SSHServer, SSHServerOptions, DirectTcpipRequest, SSHConnection, SSHConnectionLimiter } from './server.js';
 export type { SSHSession, SessionRequest, SSHChannel, PtyRequest, ExitStatus, TerminalModes } from './session.js';
 export { connectSSH, SubsystemRefusedError } from './client.js';
 export type { ConnectSSHOptions, ForwardedConnection, HostKeyInfo, PtyOptions, RemoteListener, SSHClient, SSHProcess, SubsystemChannel } from './client.js';

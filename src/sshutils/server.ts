@@ -10,6 +10,7 @@ import type { Connection } from 'ssh2';
 import { BadParameterError } from '../api/errors.js';
 import type { Logger } from '../log/index.js';
 import type { SSHCertificate } from '../sshca/index.js';
+import { admitConnection } from './admission.js';
 import { handleConnection } from './connection.js';
 import type { ForwardedTcpipInfo, TcpipForwardRequest } from './forwarding.js';
 import type { SSHSession } from './session.js';
@@ -99,7 +100,20 @@ export interface SSHServerOptions {
   handshakeTimeoutMs?: number;
   /** Server identification suffix (after `SSH-2.0-`). */
   ident?: string;
+  /** `connection_limits`: per-address and per-user admission; no limits when absent. */
+  limiter?: SSHConnectionLimiter;
   logger: Logger;
+}
+
+/**
+ * Admission of connections (src/limiter's ConnectionLimiter fits). Each acquire throws to refuse,
+ * with the message the client is shown, and returns the release run when the connection closes.
+ */
+export interface SSHConnectionLimiter {
+  /** On connect, by the client's address (the tunnelled client's for `serveConnection`). */
+  acquireConnection(remoteAddress: string): () => void;
+  /** On a successful login, by the certificate's key ID (the Teleport user), else the login. */
+  acquireUser(user: string): () => void;
 }
 
 /** Default of `handshakeTimeoutMs`: 30 s from TCP connect to a successful login. */
@@ -146,9 +160,10 @@ export async function startSSHServer(opts: SSHServerOptions): Promise<SSHServer>
     { hostKeys: hostKeys as never, ident: opts.ident ?? 'Teleport' },
     (client) => {
       conns.add(client);
+      const refusal = admitConnection(client, opts.limiter, log);
       handleConnection(client, opts, log, (sock) => {
         if (typeof sock === 'object' && sock !== null) loggedIn.add(sock);
-      });
+      }, refusal);
       client.on('close', () => conns.delete(client));
     },
   );

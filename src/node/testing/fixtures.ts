@@ -129,6 +129,8 @@ export interface TestNodeOptions {
   beforeStart?(access: MemoryAccessPoint): void;
   /** Write the node's log as JSON lines to this file. */
   logFile?: string;
+  /** Connection limits (src/limiter). */
+  limiter?: NodeServiceOptions['limiter'];
 }
 
 /** A node on 127.0.0.1:0 with its CAs, access point and a temp dir for client files. */
@@ -167,6 +169,7 @@ export async function startTestNode(opts: TestNodeOptions = {}) {
     handshakeTimeoutMs: opts.handshakeTimeoutMs,
     advertiseAddr: opts.advertiseAddr,
     useTunnel: opts.useTunnel,
+    limiter: opts.limiter,
     onSessionEvent: opts.events ? (e) => opts.events!.push(e) : undefined,
   });
   opts.beforeStart?.(access);
@@ -231,6 +234,8 @@ export interface CertOptions {
   criticalOptions?: Record<string, string>;
   validAfter?: Date;
   validBefore?: Date;
+  /** The Teleport user (key ID); default alice. */
+  keyId?: string;
 }
 
 /** A user certificate as the auth server issues it. */
@@ -246,7 +251,7 @@ export function userCert(ca: TestCA, key: KeyObject, o: CertOptions = {}): SSHCe
   return signCertificate({
     type: o.type ?? 'user',
     publicKey: key,
-    keyId: 'alice',
+    keyId: o.keyId ?? 'alice',
     principals,
     validAfter: o.validAfter ?? new Date(Date.now() - HOUR),
     validBefore: o.validBefore ?? new Date(Date.now() + HOUR),
