@@ -21,7 +21,7 @@ export interface LoadClientOptions {
   configPath?: string;
   /** An identity file (`tctl auth sign --format=file`); needs `authServers`. */
   identityFile?: string;
-  /** `--auth-server` values; the first one is used. */
+  /** `--auth-server` values: the first one is used, the others when it cannot be reached. */
   authServers?: string[];
   /** Relative paths are resolved against this directory. */
   cwd?: string;
@@ -140,8 +140,11 @@ export async function loadClient(opts: LoadClientOptions): Promise<LoadedClient>
   }
   if (!identity.tlsCert) throw new BadParameterError('the identity has no TLS certificate');
   const clusterName = clusterOfCA(identity.tlsCAs[0]);
+  // Further --auth-server values are tried in order when the current one cannot be reached.
+  const fallbackAddrs = (opts.authServers ?? []).slice(1).map(addrFromFlag);
   const client = new AuthClient({
     addr: authAddr,
+    ...(fallbackAddrs.length > 0 && { fallbackAddrs }),
     clusterName,
     credentials: { keyPem: identity.keyPem, certPem: identity.tlsCert, caPems: identity.tlsCAs },
     ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }),

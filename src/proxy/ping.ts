@@ -1,6 +1,6 @@
 /** The bodies of `/webapi/ping` and `/webapi/find`, in Teleport's PingResponse shape. */
 import { VERSION } from '../api/version.js';
-import type { AuthService } from '../auth/index.js';
+import type { ProxyAuth } from './proxy-auth.js';
 
 /** The SSH address a proxy advertised before it knew its own: the web host on Teleport's port 3023. */
 export function defaultSSHPublicAddr(webPublicAddr: string): string {
@@ -33,7 +33,7 @@ function proxySettings(publicAddr: string, sshPublicAddr: string, tunnelPublicAd
 }
 
 /** `GET /webapi/ping`: the cluster's login settings and the proxy's addresses. */
-export async function pingResponse(auth: AuthService, publicAddr: string, sshPublicAddr: string, tunnelPublicAddr?: string): Promise<Record<string, unknown>> {
+export async function pingResponse(auth: ProxyAuth, publicAddr: string, sshPublicAddr: string, tunnelPublicAddr?: string): Promise<Record<string, unknown>> {
   const cap = await auth.authPreference();
   return {
     auth: {
@@ -53,6 +53,6 @@ export async function pingResponse(auth: AuthService, publicAddr: string, sshPub
 }
 
 /** `GET /webapi/find`: the cheaper ping for agents, without login settings. */
-export function findResponse(auth: AuthService, publicAddr: string, sshPublicAddr: string, tunnelPublicAddr?: string): Record<string, unknown> {
+export function findResponse(auth: Pick<ProxyAuth, 'clusterName'>, publicAddr: string, sshPublicAddr: string, tunnelPublicAddr?: string): Record<string, unknown> {
   return { proxy: proxySettings(publicAddr, sshPublicAddr, tunnelPublicAddr), server_version: VERSION, min_client_version: VERSION, cluster_name: auth.clusterName };
 }

@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HostCertsResponse, RegisterRequest } from '../api/auth-wire.js';
 import { BadParameterError } from '../api/errors.js';
-import type { AuthService } from '../auth/index.js';
+import type { ProxyAuth } from './proxy-auth.js';
 import { readJSONBody, sendJSON } from '../httpserver/index.js';
 
 const MAX_BODY = 64 * 1024;
@@ -17,7 +17,7 @@ const MAX_BODY = 64 * 1024;
  * Answers the join routes (true), or leaves the request to the caller (false). Throws the auth
  * server's typed errors (AccessDeniedError for a bad token, BadParameterError for a bad body).
  */
-export async function handleHostJoin(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, auth: AuthService): Promise<boolean> {
+export async function handleHostJoin(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, auth: ProxyAuth): Promise<boolean> {
   if (req.method === 'POST' && path === '/webapi/host/credentials') {
     const body = await readJSONBody(req, MAX_BODY);
     const remoteAddr = `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? 0}`;
@@ -39,7 +39,7 @@ export async function handleHostJoin(req: IncomingMessage, res: ServerResponse, 
  * The join request as Teleport's RegisterUsingTokenRequest names it (`public_tls_key` is the host's
  * PEM public key; our own clients send it as `public_key`), handed to auth's token registration.
  */
-async function registerThroughProxy(auth: AuthService, body: unknown, remoteAddr: string): Promise<HostCertsResponse> {
+async function registerThroughProxy(auth: ProxyAuth, body: unknown, remoteAddr: string): Promise<HostCertsResponse> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadParameterError('expected a JSON object');
   const b = body as Record<string, unknown>;
   const str = (k: string): string | undefined => (typeof b[k] === 'string' ? (b[k] as string) : undefined);

@@ -6,7 +6,7 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { BadParameterError } from '../api/errors.js';
-import type { AuthService } from '../auth/index.js';
+import type { ProxyAuth } from './proxy-auth.js';
 import { blobToPublicKey, parseAuthorizedKey } from '../sshca/index.js';
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
@@ -47,7 +47,7 @@ function looksBase64(s: string): boolean {
 }
 
 /** `POST /webapi/ssh/certs`: password (+ TOTP) login returning SSHLoginResponse. */
-export async function sshCerts(auth: AuthService, body: unknown, remoteAddr?: string): Promise<Record<string, unknown>> {
+export async function sshCerts(auth: ProxyAuth, body: unknown, remoteAddr?: string): Promise<Record<string, unknown>> {
   const req = (body ?? {}) as CreateSSHCertReq;
   const key = publicKeyOf(req);
   const res = await auth.loginSSH({
@@ -74,13 +74,13 @@ export async function sshCerts(auth: AuthService, body: unknown, remoteAddr?: st
 }
 
 /** `GET /webapi/users/password/token/:token`. */
-export async function tokenInfo(auth: AuthService, token: string): Promise<Record<string, unknown>> {
+export async function tokenInfo(auth: ProxyAuth, token: string): Promise<Record<string, unknown>> {
   const info = await auth.userTokenInfo(token);
   return { tokenId: token, user: info.user, expiry: info.expires, type: info.type };
 }
 
 /** `POST /webapi/mfa/token/:token/registerchallenge` with `{deviceType: "totp"}`. */
-export async function registerChallenge(auth: AuthService, token: string, body: unknown): Promise<Record<string, unknown>> {
+export async function registerChallenge(auth: ProxyAuth, token: string, body: unknown): Promise<Record<string, unknown>> {
   const type = (body as { deviceType?: string; device_type?: string } | undefined)?.deviceType ?? (body as { device_type?: string })?.device_type ?? 'totp';
   if (type !== 'totp') throw new BadParameterError(`unsupported MFA device type "${type}": this cluster supports totp`);
   const reg = await auth.totpRegistration(token);
@@ -88,7 +88,7 @@ export async function registerChallenge(auth: AuthService, token: string, body: 
 }
 
 /** `PUT /webapi/users/password/token`: `{token, password (base64), second_factor_token}`. */
-export async function changePasswordWithToken(auth: AuthService, body: unknown): Promise<Record<string, unknown>> {
+export async function changePasswordWithToken(auth: ProxyAuth, body: unknown): Promise<Record<string, unknown>> {
   const b = (body ?? {}) as { token?: string; password?: string; second_factor_token?: string; deviceName?: string };
   const password = typeof b.password === 'string' ? Buffer.from(b.password, 'base64').toString('utf8') : '';
   return auth.completeUserToken({

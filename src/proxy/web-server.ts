@@ -10,7 +10,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { systemClock, type Clock } from '../api/clock.js';
-import { BadParameterError, NotFoundError, TeleportError, errorCode, httpStatus } from '../api/errors.js';
+import { BadParameterError, NotFoundError, NotImplementedError, TeleportError, errorCode, httpStatus } from '../api/errors.js';
 import { VERSION } from '../api/version.js';
 import type { AuthService } from '../auth/index.js';
 import { closeServer, listen, readJSONBody, sendJSON } from '../httpserver/index.js';
@@ -19,6 +19,7 @@ import type { TunnelDialer } from '../reversetunnel/index.js';
 
 const MAX_BODY = 1024 * 1024;
 import { defaultSSHPublicAddr, findResponse, pingResponse } from './ping.js';
+import type { ProxyAuth } from './proxy-auth.js';
 import { handleHostJoin } from './web-host-join.js';
 import { registerChallenge, sshCerts, tokenInfo } from './web-login.js';
 import { WebUI } from './web-routes.js';
@@ -27,7 +28,13 @@ import { WebUI } from './web-routes.js';
 export interface ProxyWebServerOptions {
   host: string;
   port: number;
-  auth: AuthService;
+  /** Ping/find, `tsh login`, invite links and host joins: the in-process AuthService or a remote adapter. */
+  auth: ProxyAuth;
+  /**
+   * The in-process auth service the web UI (web sessions, admin pages, terminals) runs on. A proxy
+   * without an auth server in its process leaves it unset, and those routes answer NotImplemented.
+   */
+  webUIAuth?: AuthService;
   /** Certificate from the host CA; undefined serves plain HTTP (`--insecure-no-tls`). */
   tls?: { certPem: string; keyPem: string };
   httpsKeypairs?: { keyFile: string; certFile: string }[];
@@ -49,11 +56,12 @@ export interface ProxyWebServerOptions {
 /** The listener; start() returns the bound address; close() is safe twice. */
 export class ProxyWebServer {
   private server?: Server;
-  private readonly ui: WebUI;
+  private readonly ui?: WebUI;
 
   constructor(private readonly opts: ProxyWebServerOptions) {
+    if (!opts.webUIAuth) return;
     this.ui = new WebUI({
-      auth: opts.auth,
+      auth: opts.webUIAuth,
       logger: opts.logger,
       clock: opts.clock ?? systemClock,
       publicAddr: opts.publicAddr,
@@ -77,7 +85,7 @@ export class ProxyWebServer {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const url = new URL(req.url ?? '/', 'https://proxy');
       const path = url.pathname.replace(/^\/v1(?=\/webapi\/)/, '');
-      if (!this.ui.handleUpgrade(req, socket, head, path, url.searchParams)) socket.destroy();
+      if (!this.ui?.handleUpgrade(req, socket, head, path, url.searchParams)) socket.destroy();
     });
     this.server = server;
     const bound = await listen(server, this.opts.port, this.opts.host);
@@ -88,7 +96,7 @@ export class ProxyWebServer {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    await this.ui.close();
+    await this.ui?.close();
     await closeServer(server);
   }
 
@@ -120,13 +128,16 @@ export class ProxyWebServer {
       // Hosts joining through the proxy (reverse tunnel nodes).
       if (await handleHostJoin(req, res, path, url.searchParams, this.opts.auth)) return;
       // The web UI: the app at /web, web sessions, cluster, admin and script routes.
-      if (await this.ui.handle(req, res, path, url.searchParams)) return;
+      if (this.ui && (await this.ui.handle(req, res, path, url.searchParams))) return;
       const auth = this.opts.auth;
       if (req.method === 'POST' && path === '/webapi/ssh/certs') return sendJSON(res, 200, await sshCerts(auth, await readJSONBody(req, MAX_BODY), peerAddr(req)));
       let m = /^\/webapi\/users\/password\/token\/([^/]+)$/.exec(path);
       if (req.method === 'GET' && m) return sendJSON(res, 200, await tokenInfo(auth, decodeURIComponent(m[1])));
       m = /^\/webapi\/mfa\/token\/([^/]+)\/registerchallenge$/.exec(path);
       if (req.method === 'POST' && m) return sendJSON(res, 200, await registerChallenge(auth, decodeURIComponent(m[1]), await readJSONBody(req, MAX_BODY)));
+      if (!this.ui && (path === '/web' || path.startsWith('/web/') || path.startsWith('/webapi/'))) {
+        throw new NotImplementedError('the web UI on a proxy without an auth server in the same process is not part of this build yet; use tsh, or a proxy that runs auth too');
+      }
       throw new NotFoundError(`not found: ${url.pathname}`);
     } catch (err) {
       const code = errorCode(err);

@@ -6,24 +6,29 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { systemClock, type Clock } from '../api/clock.js';
-import { NotImplementedError } from '../api/errors.js';
-import { AuthServer } from '../auth/index.js';
+import { AuthClient } from '../api/client/index.js';
+import { BadParameterError, NotImplementedError } from '../api/errors.js';
+import { AuthServer, DEFAULT_PROXY_TTL_MS, type AuthService, type ProxyPresence } from '../auth/index.js';
 import type { Backend } from '../backend/index.js';
 import { formatAddr, type NetAddr, type TeleportConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { NodeService } from '../node/index.js';
 import { ProxyWebServer, type ProxySSHServer } from '../proxy/index.js';
-import type { AuditLog, RemoteEmitter } from '../events/index.js';
+import type { AuditEmitter, AuditLog, RemoteEmitter } from '../events/index.js';
+import type { ProxyAuth } from '../proxy/proxy-auth.js';
 import type { NodeRecorder } from '../recordings/index.js';
 import type { AgentPool, TunnelServer } from '../reversetunnel/index.js';
 import { createServices, type Services } from '../services/index.js';
-import { openAuditLog } from './audit-service.js';
+import { openAuditLog, remoteAuditEmitter } from './audit-service.js';
 import { DiagServer } from './diag-server.js';
 import { ensureHostId } from './host-id.js';
 import { authRecordings } from './recordings.js';
-import { startNode, startProxySSH } from './ssh-services.js';
+import { ensureHostIdentity } from './join.js';
+import { localProxyReads, remoteProxyReads, type ProxyReads } from './proxy-reads.js';
+import { RemoteProxyAuth } from './remote-proxy-auth.js';
+import { clusterOfIdentity, loopbackFor, startNode, startProxySSH } from './ssh-services.js';
 import { openStorage } from './storage.js';
-import { ProxyHeartbeat, proxyResource, proxyToJoinThrough, startProxyTunnel, startTunnelNode, tunnelPublicAddr } from './tunnel-services.js';
+import { ProxyHeartbeat, dialTCP, proxyResource, proxyToJoinThrough, startProxyTunnel, startTunnelNode, tunnelPublicAddr } from './tunnel-services.js';
 
 /** Addresses the process bound, for printing and for tests (which listen on port 0). */
 export interface ProcessAddresses {
@@ -37,6 +42,17 @@ export interface ProcessAddresses {
   /** The proxy (web address) a node reached through reverse tunnels joined through. */
   nodeTunnelProxy?: string;
   diag?: NetAddr;
+}
+
+/** What the proxy's listeners use of auth: in-process, or over the auth API. */
+interface ProxyLink {
+  auth: ProxyAuth;
+  /** Only with auth in this process: the web UI runs on the AuthService itself. */
+  webUIAuth?: AuthService;
+  reads: ProxyReads;
+  creds: { keyPem: string; ssh: string; tls: string };
+  presence: Pick<ProxyPresence, 'announce' | 'remove'>;
+  audit: AuditEmitter;
 }
 
 /** Options of a process. */
@@ -61,6 +77,8 @@ export class TeleportProcess {
   private diag?: DiagServer;
   private auditLog?: AuditLog;
   private nodeEmitter?: RemoteEmitter;
+  private proxyEmitter?: RemoteEmitter;
+  private proxyReads?: ProxyReads;
   private ready = false;
   private closed = false;
   readonly addresses: ProcessAddresses = {};
@@ -148,14 +166,14 @@ export class TeleportProcess {
 
   private async startProxy(clock: Clock): Promise<void> {
     const { config, logger } = this.opts;
-    if (!this.authServer) {
-      throw new NotImplementedError('a proxy without an auth server in the same process is not part of this build yet; enable auth_service too');
-    }
-    const creds = await this.authServer.hostCredentials('Proxy', config.proxy.publicAddrs.map((a) => a.host));
+    const link = this.authServer ? await this.localProxyLink() : await this.remoteProxyLink(clock);
+    this.proxyReads = link.reads;
+    const { creds } = link;
     this.proxy = new ProxyWebServer({
       host: config.proxy.webListenAddr.host,
       port: config.proxy.webListenAddr.port,
-      auth: this.authServer.auth,
+      auth: link.auth,
+      ...(link.webUIAuth && { webUIAuth: link.webUIAuth }),
       tls: config.proxy.disableTls ? undefined : { certPem: creds.tls, keyPem: creds.keyPem },
       httpsKeypairs: config.proxy.httpsKeypairs,
       publicAddr: () => this.proxyPublicAddr(),
@@ -167,35 +185,90 @@ export class TeleportProcess {
     this.addresses.proxyWeb = await this.proxy.start();
     const tunnel = await startProxyTunnel({
       config,
-      services: this.services!,
+      reads: link.reads,
       clusterName: this.clusterName,
       proxyId: this.hostId,
       credentials: { keyPem: creds.keyPem, ssh: creds.ssh },
-      authAddr: () => this.addresses.auth!,
       logger,
     });
     this.tunnelServer = tunnel.server;
     this.addresses.proxyTunnel = { host: tunnel.address.address, port: tunnel.address.port };
     const ssh = await startProxySSH({
       config,
-      services: this.services!,
+      reads: link.reads,
       clusterName: this.clusterName,
-      authAddr: () => this.addresses.auth!,
       credentials: { keyPem: creds.keyPem, ssh: creds.ssh },
       clock,
       logger,
-      audit: { emitter: this.authServer.auth.auditLog, serverId: this.hostId, hostname: config.teleport.nodename },
+      audit: { emitter: link.audit, serverId: this.hostId, hostname: config.teleport.nodename },
       tunnels: tunnel.server,
     });
     this.proxySSH = ssh.server;
     this.addresses.proxySSH = { host: ssh.address.address, port: ssh.address.port };
     // Announced once every listener is up, so agents told of this proxy can reach it.
     this.proxyHeartbeat = new ProxyHeartbeat({
-      presence: this.authServer.auth.proxies,
+      presence: link.presence,
       resource: () => proxyResource(this.hostId, config.teleport.nodename, this.proxySSHPublicAddr(), this.proxyPublicAddr()),
       logger: logger.child({ component: 'proxy' }),
     });
     await this.proxyHeartbeat.start();
+  }
+
+  /** The proxy's view of auth when auth runs in this process: the AuthService and the backend. */
+  private async localProxyLink(): Promise<ProxyLink> {
+    const server = this.authServer!;
+    const c = await server.hostCredentials('Proxy', this.opts.config.proxy.publicAddrs.map((a) => a.host));
+    return {
+      auth: server.auth,
+      webUIAuth: server.auth,
+      reads: localProxyReads({ services: this.services!, clusterName: this.clusterName, authAddr: () => loopbackFor(this.addresses.auth!), dial: dialTCP }),
+      creds: { keyPem: c.keyPem, ssh: c.ssh, tls: c.tls },
+      presence: server.auth.proxies,
+      audit: server.auth.auditLog,
+    };
+  }
+
+  /**
+   * The proxy's view of auth in a proxy-only process: joins as Proxy (or loads the stored identity)
+   * and talks to the auth API with that identity, failing over between the `auth_servers` in order.
+   */
+  private async remoteProxyLink(clock: Clock): Promise<ProxyLink> {
+    const { config, logger } = this.opts;
+    const t = config.teleport;
+    const authAddrs = t.authServers.map(formatAddr);
+    if (authAddrs.length === 0) {
+      throw new BadParameterError('a proxy without auth_service needs the auth servers to reach: set teleport.auth_servers or pass --auth-server');
+    }
+    const identity = await ensureHostIdentity({
+      dataDir: t.dataDir,
+      hostId: this.hostId,
+      nodeName: t.nodename,
+      role: 'Proxy',
+      authServers: authAddrs,
+      token: t.authToken,
+      caPins: t.caPins,
+      additionalPrincipals: config.proxy.publicAddrs.map((a) => a.host),
+      logger,
+    });
+    if (!identity.sshCert || !identity.tlsCert) throw new BadParameterError('the proxy identity lacks its SSH or TLS certificate; remove data_dir/identity/proxy.pem and join again');
+    this.clusterName = clusterOfIdentity(identity.tlsCert, this.hostId);
+    const client = new AuthClient({
+      addr: authAddrs[0],
+      fallbackAddrs: authAddrs.slice(1),
+      clusterName: this.clusterName,
+      credentials: { keyPem: identity.keyPem, certPem: identity.tlsCert, caPems: identity.tlsCAs },
+    });
+    this.proxyEmitter = remoteAuditEmitter(client, clock, logger);
+    return {
+      auth: new RemoteProxyAuth(client, this.clusterName, clock),
+      reads: remoteProxyReads({ client, clusterName: this.clusterName, dial: dialTCP, clock, logger: logger.child({ component: 'proxy:cache' }) }),
+      creds: { keyPem: identity.keyPem, ssh: identity.sshCert, tls: identity.tlsCert },
+      presence: {
+        announce: (proxy, ttlMs) => client.heartbeatProxy(proxy, ttlMs ?? DEFAULT_PROXY_TTL_MS),
+        remove: (_caller, name) => client.deleteProxy(name),
+      },
+      audit: this.proxyEmitter,
+    };
   }
 
   /** `host:port` clients reach the proxy's SSH listener at: ssh_public_addr, else the bound address. */
@@ -229,6 +302,8 @@ export class TeleportProcess {
     await this.nodeEmitter?.close();
     await this.agentPool?.close();
     await this.proxyHeartbeat?.close();
+    this.proxyReads?.close();
+    await this.proxyEmitter?.close();
     await this.tunnelServer?.close();
     await this.proxySSH?.close();
     await this.proxy?.close();

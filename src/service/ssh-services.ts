@@ -18,10 +18,10 @@ import { NodeService, type NodeAccessPoint } from '../node/index.js';
 import { ProxySSHServer } from '../proxy/index.js';
 import type { NodeRecorder } from '../recordings/index.js';
 import type { TunnelDialer } from '../reversetunnel/index.js';
-import type { Services } from '../services/index.js';
 import { identityFromCertificate } from '../tlsca/index.js';
 import { remoteAuditEmitter } from './audit-service.js';
 import { ensureHostIdentity } from './join.js';
+import type { ProxyReads } from './proxy-reads.js';
 import { startNodeRecorder } from './recordings.js';
 
 /** How long the node trusts a fetched CA set before asking again. */
@@ -107,6 +107,7 @@ export async function startNode(opts: StartNodeOptions): Promise<{ service: Node
   const clusterName = clusterOfIdentity(tlsCert, opts.hostId);
   const client = new AuthClient({
     addr: authAddrs[0],
+    fallbackAddrs: authAddrs.slice(1),
     clusterName,
     credentials: { keyPem: identity.keyPem, certPem: tlsCert, caPems: identity.tlsCAs },
   });
@@ -164,12 +165,11 @@ function guessHostIP(): string {
   return '127.0.0.1';
 }
 
-/** What the proxy's SSH listener needs from an in-process auth server. */
+/** What the proxy's SSH listener needs: the cluster reads (local backend or cached auth API). */
 export interface StartProxySSHOptions {
   config: TeleportConfig;
-  services: Services;
+  reads: ProxyReads;
   clusterName: string;
-  authAddr: () => NetAddr;
   credentials: { keyPem: string; ssh: string };
   clock: Clock;
   logger: Logger;
@@ -179,9 +179,9 @@ export interface StartProxySSHOptions {
   tunnels?: TunnelDialer;
 }
 
-/** Starts the proxy's SSH listener (3023) reading nodes and CAs from the local backend. */
+/** Starts the proxy's SSH listener (3023) reading nodes and CAs through `reads`. */
 export async function startProxySSH(opts: StartProxySSHOptions): Promise<{ server: ProxySSHServer; address: AddressInfo }> {
-  const { services, clusterName } = opts;
+  const { reads, clusterName } = opts;
   const server = new ProxySSHServer({
     host: opts.config.proxy.listenAddr.host,
     port: opts.config.proxy.listenAddr.port,
@@ -189,9 +189,9 @@ export async function startProxySSH(opts: StartProxySSHOptions): Promise<{ serve
     hostCert: opts.credentials.ssh,
     access: {
       clusterName,
-      userCAKeys: async () => caSSHPublicBlobs(await services.authorities('user').get(clusterName)),
-      nodes: () => services.nodes.list(),
-      authAddr: () => formatAddr(loopbackFor(opts.authAddr())),
+      userCAKeys: () => reads.userCAKeys(),
+      nodes: () => reads.nodes(),
+      authAddr: () => reads.authAddr(),
       ...(opts.tunnels && { tunnels: opts.tunnels }),
     },
     clock: opts.clock,

@@ -14,19 +14,19 @@ import { BadParameterError, ConnectionProblemError, NotImplementedError, isCode 
 import type { IdentityBundle } from '../api/identity-file.js';
 import type { ProxyServer } from '../api/types/index.js';
 import { VERSION } from '../api/version.js';
-import { DEFAULT_PROXY_TTL_MS, caSSHPublicBlobs, type ProxyPresence } from '../auth/index.js';
+import { DEFAULT_PROXY_TTL_MS, type ProxyPresence } from '../auth/index.js';
 import { formatAddr, type NetAddr, type TeleportConfig } from '../config/index.js';
 import type { RemoteEmitter } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import { NodeService } from '../node/index.js';
 import type { NodeRecorder } from '../recordings/index.js';
 import { AgentPool, LOCAL_NODE, TunnelServer, every, realTimers, type DialHandler } from '../reversetunnel/index.js';
-import type { Services } from '../services/index.js';
 import { parseAuthorizedKey } from '../sshca/index.js';
 import { remoteAuditEmitter } from './audit-service.js';
 import { ensureHostIdentity } from './join.js';
+import type { ProxyReads } from './proxy-reads.js';
 import { startNodeRecorder } from './recordings.js';
-import { AuthAccessPoint, clusterOfIdentity, loopbackFor } from './ssh-services.js';
+import { AuthAccessPoint, clusterOfIdentity } from './ssh-services.js';
 
 /** How long a node waits for its first tunnel before starting anyway (heartbeats retry). */
 const FIRST_TUNNEL_WAIT_MS = 15_000;
@@ -36,18 +36,17 @@ const PROXY_ANNOUNCE_MS = 60_000;
 /** What the proxy's tunnel listener needs from a process with auth in it. */
 export interface StartProxyTunnelOptions {
   config: TeleportConfig;
-  services: Services;
+  reads: ProxyReads;
   clusterName: string;
   /** This proxy's host UUID. */
   proxyId: string;
   credentials: { keyPem: string; ssh: string };
-  authAddr: () => NetAddr;
   logger: Logger;
 }
 
 /** Starts the tunnel listener on `proxy_service.tunnel_listen_addr`. */
 export async function startProxyTunnel(opts: StartProxyTunnelOptions): Promise<{ server: TunnelServer; address: AddressInfo }> {
-  const { services, clusterName } = opts;
+  const { reads, clusterName } = opts;
   const listen = opts.config.proxy.tunnelListenAddr;
   const server = new TunnelServer({
     host: listen.host,
@@ -56,9 +55,9 @@ export async function startProxyTunnel(opts: StartProxyTunnelOptions): Promise<{
     hostCert: opts.credentials.ssh,
     clusterName,
     proxyId: opts.proxyId,
-    hostCAKeys: async () => caSSHPublicBlobs(await services.authorities('host').get(clusterName)),
-    proxies: async () => (await services.proxies.list()).map((p) => p.metadata.name),
-    dialAuth: () => dialTCP(loopbackFor(opts.authAddr())),
+    hostCAKeys: () => reads.hostCAKeys(),
+    proxies: () => reads.proxyNames(),
+    dialAuth: () => reads.dialAuth(),
     logger: opts.logger.child({ component: 'proxy:tunnel' }),
   });
   const address = await server.start();
@@ -84,7 +83,7 @@ export class ProxyHeartbeat {
   private closed = false;
 
   constructor(
-    private readonly o: { presence: ProxyPresence; resource: () => ProxyServer; logger: Logger; clock?: Clock; random?: () => number },
+    private readonly o: { presence: Pick<ProxyPresence, 'announce' | 'remove'>; resource: () => ProxyServer; logger: Logger; clock?: Clock; random?: () => number },
   ) {}
 
   /** Announces now, then every minute or so until closed. */
@@ -255,7 +254,7 @@ async function tunnelAddrOf(proxyAddr: string): Promise<string> {
 }
 
 /** A TCP connection to `addr`. ConnectionProblemError when it cannot be made. */
-function dialTCP(addr: NetAddr): Promise<Duplex> {
+export function dialTCP(addr: NetAddr): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     const sock = connect({ host: addr.host, port: addr.port });
     sock.once('connect', () => {

@@ -36,6 +36,11 @@ export function clusterServerName(clusterName: string | undefined): string {
 /** Options for an authenticated client. */
 export interface AuthClientOptions {
   addr: string;
+  /**
+   * Further auth servers to fail over to, in order, when one cannot be reached (connection
+   * refused, reset, timed out). The client remembers the last one that answered and starts there.
+   */
+  fallbackAddrs?: string[];
   /** Client certificate; without it only the public calls (ping, user setup, login) work. */
   credentials?: ClientCredentials;
   /** CAs to verify the server with when there are no credentials. */
@@ -57,8 +62,11 @@ export interface WhoAmI {
 /** An authenticated auth API client. Every method throws the server's typed errors or ConnectionProblemError. */
 export class AuthClient {
   private readonly t: TransportOptions;
+  private readonly addrs: string[];
+  private good = 0;
 
   constructor(opts: AuthClientOptions) {
+    this.addrs = [opts.addr, ...(opts.fallbackAddrs ?? []).filter((a) => a !== opts.addr)];
     this.t = {
       addr: opts.addr,
       serverName: clusterServerName(opts.clusterName),
@@ -69,13 +77,39 @@ export class AuthClient {
     };
   }
 
-  /** The address this client talks to. */
+  /** The address this client talks to now: the last auth server that answered. */
   get addr(): string {
-    return this.t.addr;
+    return this.addrs[this.good];
+  }
+
+  /** Every auth server this client may use, the current one first. */
+  get allAddrs(): string[] {
+    return this.addrs.map((_, i) => this.addrs[(this.good + i) % this.addrs.length]);
   }
 
   private async req<T>(method: string, path: string, body?: unknown): Promise<T> {
-    return (await call<T>(this.t, method, path, body)).body;
+    return this.failover((t) => call<T>(t, method, path, body).then((r) => r.body));
+  }
+
+  /**
+   * Runs `fn` against the current auth server, then each other one in order while the failure is a
+   * ConnectionProblemError (typed errors the server sent are final). A custom `dial` has no fallback.
+   */
+  private async failover<T>(fn: (t: TransportOptions) => Promise<T>): Promise<T> {
+    if (this.t.dial || this.addrs.length === 1) return fn(this.t);
+    let last: unknown;
+    for (let i = 0; i < this.addrs.length; i++) {
+      const idx = (this.good + i) % this.addrs.length;
+      try {
+        const out = await fn({ ...this.t, addr: this.addrs[idx] });
+        this.good = idx;
+        return out;
+      } catch (err) {
+        if (!(err instanceof ConnectionProblemError)) throw err;
+        last = err;
+      }
+    }
+    throw last;
   }
 
   ping(): Promise<PingResponse> {
@@ -167,7 +201,7 @@ export class AuthClient {
   }
   /** A node uploads part `part` (1-based) of session `sid`'s recording (its framed, compressed bytes, in order). */
   async uploadRecordingPart(sid: string, part: number, data: Buffer | Buffer[]): Promise<void> {
-    const res = await callStream(this.t, 'PUT', `/v1/recordings/${encodeURIComponent(sid)}/parts/${part}`, { data, contentType: 'application/octet-stream' });
+    const res = await this.failover((t) => callStream(t, 'PUT', `/v1/recordings/${encodeURIComponent(sid)}/parts/${part}`, { data, contentType: 'application/octet-stream' }));
     res.resume();
   }
   /** A node completes session `sid`'s recording from parts 1..req.parts. */
@@ -189,7 +223,7 @@ export class AuthClient {
    * without `session` read. Stop iterating (or abort `signal`) to cancel.
    */
   async *streamRecordingEvents(sid: string, opts: { signal?: AbortSignal } = {}): AsyncGenerator<RecordingEvent> {
-    const res = await callStream(this.t, 'GET', `/v1/recordings/${encodeURIComponent(sid)}/events`, undefined, opts.signal);
+    const res = await this.failover((t) => callStream(t, 'GET', `/v1/recordings/${encodeURIComponent(sid)}/events`, undefined, opts.signal));
     let rest = '';
     try {
       res.setEncoding('utf8');
@@ -218,6 +252,10 @@ export class AuthClient {
   /** Public: completes an invite or reset link. */
   completeUserToken(req: CompleteUserTokenRequest): Promise<{ user: string }> {
     return this.req('POST', `/v1/usertokens/${encodeURIComponent(req.token)}/complete`, req);
+  }
+  /** Public: registers a host with a join token (the proxy forwards joins it receives; hosts use `join`). */
+  register(req: RegisterRequest): Promise<HostCertsResponse> {
+    return this.req('POST', '/v1/register', req);
   }
   /** Public: local login (password + TOTP) returning certificates for `public_key`. */
   loginSSH(req: SSHLoginRequest): Promise<UserCertsResponse> {
