@@ -1,7 +1,8 @@
-// Auth failover, as in the HA tutorials: two auth servers on one PostgreSQL database, a proxy-only
-// process listing both, and a node listing both, each a real `bin/teleport start` child process.
-// After `kill -9` of the first auth server, a password+TOTP login through the proxy, `tctl nodes ls`
-// with both --auth-server addresses and a new `tsh ssh` through the proxy still work.
+// Auth failover, as in the HA tutorials: two auth servers on one PostgreSQL database, two proxy-only
+// processes listing both, and a node listing both, each a real `bin/teleport start` child process.
+// After `kill -9` of the first auth server, an SSH session opened before keeps working, and a
+// password+TOTP login through a proxy, `tctl nodes ls` with both --auth-server addresses and a new
+// `tsh ssh` through the proxy still work.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -17,10 +18,12 @@ import { ADMIN_IDENTITY_FILE } from '../src/auth/index.js';
 import { totpCode } from '../src/auth/totp.js';
 import { captureIO } from '../src/cli/framework/index.js';
 import { runTctl } from '../src/cli/tctl/run.js';
+import { spawnInPty } from './helpers/identity-user.js';
 import { PASSWORD, runTshIn } from './helpers/tsh-user.js';
 
 const me = userInfo().username;
 const TELEPORT = resolve('bin/teleport');
+const TSH = resolve('bin/tsh');
 const CONN = process.env.TEST_PG_CONN ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const DB = `ha_${process.pid}_${randomBytes(3).toString('hex')}`;
 const TOKEN = randomBytes(16).toString('hex');
@@ -48,7 +51,7 @@ describe.skipIf(!existsSync(TELEPORT))('two auth servers on PostgreSQL, a proxy-
   const children: Child[] = [];
   let auth1: Child;
   let authAddrs: string[] = [];
-  let proxyWeb = '';
+  const proxyWeb: string[] = [];
   let adminIdentity = '';
 
   function start(name: string, yaml: string[]): Promise<Child> {
@@ -107,18 +110,20 @@ describe.skipIf(!existsSync(TELEPORT))('two auth servers on PostgreSQL, a proxy-
     authAddrs = authAddrs.map((a) => a.replace(/^0\.0\.0\.0:/, '127.0.0.1:'));
     adminIdentity = join(dir, 'auth2', 'data', ADMIN_IDENTITY_FILE);
     const list = `[${authAddrs.join(', ')}]`;
-    const proxy = await start('ha-proxy', [
-      `  auth_token: ${TOKEN}`,
-      `  auth_servers: ${list}`,
-      'auth_service: {enabled: no}',
-      'proxy_service:',
-      '  enabled: yes',
-      '  web_listen_addr: 127.0.0.1:0',
-      '  listen_addr: 127.0.0.1:0',
-      '  tunnel_listen_addr: 127.0.0.1:0',
-      'ssh_service: {enabled: no}',
-    ]);
-    proxyWeb = await proxy.addr(/\[PROXY\]\s+Web proxy/);
+    for (const name of ['ha-proxy1', 'ha-proxy2']) {
+      const proxy = await start(name, [
+        `  auth_token: ${TOKEN}`,
+        `  auth_servers: ${list}`,
+        'auth_service: {enabled: no}',
+        'proxy_service:',
+        '  enabled: yes',
+        '  web_listen_addr: 127.0.0.1:0',
+        '  listen_addr: 127.0.0.1:0',
+        '  tunnel_listen_addr: 127.0.0.1:0',
+        'ssh_service: {enabled: no}',
+      ]);
+      proxyWeb.push(await proxy.addr(/\[PROXY\]\s+Web proxy/));
+    }
     const node = await start('ha-node', [
       `  auth_token: ${TOKEN}`,
       `  auth_servers: ${list}`,
@@ -146,7 +151,7 @@ describe.skipIf(!existsSync(TELEPORT))('two auth servers on PostgreSQL, a proxy-
     expect((await a1.ping()).cluster_name).toBe(CLUSTER);
   });
 
-  it('after kill -9 of the first auth server: login through the proxy, tctl nodes ls and tsh ssh still work', async () => {
+  it('after kill -9 of the first auth server: an open session, login through a proxy, tctl nodes ls and tsh ssh still work', async () => {
     const a2 = await admin(authAddrs[1]);
     const invite = await a2.createUserToken('alice', { type: 'invite' });
     const anon = new AuthClient({ addr: authAddrs[1], clusterName: CLUSTER, caPems: (await a2.ping()).host_ca_certs });
@@ -159,13 +164,32 @@ describe.skipIf(!existsSync(TELEPORT))('two auth servers on PostgreSQL, a proxy-
       await new Promise((r) => setTimeout(r, 100));
     }
 
+    const home = await mkdtemp(join(tmpdir(), 'tsh-ha-'));
+    const identity = join(home, 'alice.pem');
+    const signed = captureIO({ env: {}, cwd: dir });
+    const signCode = await runTctl(['auth', 'sign', '--user=alice', `--out=${identity}`, '-i', adminIdentity, `--auth-server=${authAddrs[1]}`], signed.io);
+    expect(signed.err()).toBe('');
+    expect(signCode).toBe(0);
+    // A session through the first proxy, open across the kill.
+    const open = spawnInPty(process.execPath, [TSH, '-i', identity, `--proxy=${proxyWeb[0]}`, '--insecure', 'ssh', `${me}@ha-node`], {
+      cols: 100,
+      rows: 30,
+      env: { ...process.env, TELEPORT_HOME: home, TERM: 'xterm-256color', PS1: 'ha$ ' } as Record<string, string>,
+    });
+    open.p.write('echo before-$((20+3))\r');
+    await open.until(/before-23/, 20_000);
+
     auth1.proc.kill('SIGKILL');
     await new Promise((r) => auth1.proc.once('exit', r));
 
-    const home = await mkdtemp(join(tmpdir(), 'tsh-ha-'));
     try {
+      open.p.write('echo after-$((40+2))\r');
+      await open.until(/after-42/, 10_000);
+      open.p.write('exit\r');
+      expect(await open.exited).toBe(0);
+
       // The next TOTP period's code: the invite's may not be used twice.
-      const login = await runTshIn(home, ['login', `--proxy=${proxyWeb}`, '--user=alice', '--insecure'], {
+      const login = await runTshIn(home, ['login', `--proxy=${proxyWeb[1]}`, '--user=alice', '--insecure'], {
         stdin: `${PASSWORD}\n${totpCode(secret, Date.now() + 30_000)}\n`,
       });
       expect(login.err).not.toMatch(/error|cannot|refused/i);
