@@ -14,6 +14,7 @@ import { BadParameterError, NotFoundError, NotImplementedError, TeleportError, e
 import { VERSION } from '../api/version.js';
 import type { AuthService } from '../auth/index.js';
 import { closeServer, listen, readJSONBody, sendJSON } from '../httpserver/index.js';
+import { admitRequest, admitUpgrade, type ConnectionLimiter } from '../limiter/index.js';
 import type { Logger } from '../log/index.js';
 import type { TunnelDialer } from '../reversetunnel/index.js';
 
@@ -50,6 +51,8 @@ export interface ProxyWebServerOptions {
   /** Reaches nodes behind reverse tunnels from web terminals (the proxy's tunnel server, once started). */
   tunnels?: () => TunnelDialer | undefined;
   clock?: Clock;
+  /** `teleport.connection_limits`: requests in flight and rates per client IP (429 over them). */
+  limiter?: ConnectionLimiter;
   logger: Logger;
 }
 
@@ -83,6 +86,7 @@ export class ProxyWebServer {
       server = createHttpsServer({ cert: pair.certPem, key: pair.keyPem, minVersion: 'TLSv1.2' }, handler) as unknown as Server;
     }
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (this.opts.limiter && !admitUpgrade(this.opts.limiter, req, socket, this.opts.logger)) return;
       const url = new URL(req.url ?? '/', 'https://proxy');
       const path = url.pathname.replace(/^\/v1(?=\/webapi\/)/, '');
       if (!this.ui?.handleUpgrade(req, socket, head, path, url.searchParams)) socket.destroy();
@@ -116,6 +120,7 @@ export class ProxyWebServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      if (this.opts.limiter) admitRequest(this.opts.limiter, req, res, this.opts.logger);
       const url = new URL(req.url ?? '/', 'https://proxy');
       const path = url.pathname.replace(/^\/v1(?=\/webapi\/)/, '');
       if (req.method === 'GET' && (path === '/webapi/ping' || path.startsWith('/webapi/ping/'))) {

@@ -11,6 +11,7 @@ import { BadParameterError, NotImplementedError } from '../api/errors.js';
 import { AuthServer, DEFAULT_PROXY_TTL_MS, type AuthService, type ProxyPresence } from '../auth/index.js';
 import type { Backend } from '../backend/index.js';
 import { formatAddr, type NetAddr, type TeleportConfig } from '../config/index.js';
+import { ConnectionLimiter } from '../limiter/index.js';
 import type { Logger } from '../log/index.js';
 import type { NodeService } from '../node/index.js';
 import { ProxyWebServer, type ProxySSHServer } from '../proxy/index.js';
@@ -180,6 +181,7 @@ export class TeleportProcess {
       sshPublicAddr: () => this.proxySSHPublicAddr(),
       tunnelPublicAddr: () => tunnelPublicAddr(config, this.addresses.proxyTunnel, this.proxyPublicAddr()),
       tunnels: () => this.tunnelServer,
+      limiter: new ConnectionLimiter({ limits: config.teleport.connectionLimits, clock }),
       logger: logger.child({ component: 'proxy' }),
     });
     this.addresses.proxyWeb = await this.proxy.start();

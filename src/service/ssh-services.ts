@@ -13,6 +13,7 @@ import type { AuthPreference, CertAuthority, Node, Role } from '../api/types/ind
 import { caSSHPublicBlobs, type AuthServer } from '../auth/index.js';
 import { formatAddr, type NetAddr, type TeleportConfig } from '../config/index.js';
 import type { AuditEmitter, RemoteEmitter } from '../events/index.js';
+import { ConnectionLimiter } from '../limiter/index.js';
 import type { Logger } from '../log/index.js';
 import { NodeService, type NodeAccessPoint } from '../node/index.js';
 import { ProxySSHServer } from '../proxy/index.js';
@@ -129,6 +130,7 @@ export async function startNode(opts: StartNodeOptions): Promise<{ service: Node
     advertiseAddr: (bound: AddressInfo) => nodeAdvertiseAddr(config, bound),
     recorder,
     audit,
+    limiter: new ConnectionLimiter({ limits: t.connectionLimits, clock: opts.clock }),
   });
   const address = await service.start();
   return { service, address, recorder, ...(emitter && { emitter }) };
@@ -197,6 +199,7 @@ export async function startProxySSH(opts: StartProxySSHOptions): Promise<{ serve
     clock: opts.clock,
     logger: opts.logger.child({ component: 'proxy:ssh' }),
     ...(opts.audit && { audit: opts.audit }),
+    limiter: new ConnectionLimiter({ limits: opts.config.teleport.connectionLimits, clock: opts.clock }),
   });
   const address = await server.start();
   return { server, address };
