@@ -18,7 +18,7 @@ const NODENAME = 'bench-node';
 const CLUSTER = 'bench.localhost';
 const USER = 'bench';
 /** The bench user's password (Teleport's policy: 12 characters or more). */
-const PASSWORD = 'bench-password-0123';
+export const PASSWORD = 'bench-password-0123';
 
 /** Builds dist/ (a no-op when it is newer than the sources): bin/* run the bundles. */
 export async function buildDist() {
@@ -136,7 +136,8 @@ async function opensshJumpRow({ dir, ports, cipher, kex, serverPid }) {
  * access, login root) logged in with `tsh login` into a profile under `dir/tsh-home`. With
  * `profile`, teleport runs under `node --cpu-prof` and `close()` resolves to the profile's path;
  * `nodeFlags` are more flags for the node running teleport (experiments: GC settings).
- * Returns {rows, missing (the rows that cannot run yet, and why), pid, close()}.
+ * Returns {rows, missing (the rows that cannot run yet, and why), pid, close(), and for the web
+ * terminal benchmark: webAddr, cluster, nodename, user, env (tsh's environment)}.
  */
 export async function startOurCluster({ dir, cipher, kex, recording = 'node', nodeFlags = [], profile = false }) {
   await mkdir(dir, { recursive: true });
@@ -183,7 +184,7 @@ export async function startOurCluster({ dir, cipher, kex, recording = 'node', no
       const unpinned = `tsh's own legs used ${offered[0]} (our proxy offers ${offered.length} ciphers: teleport.ciphers is not applied)`;
       for (const row of rows.filter((r) => r.env)) row.note = [row.note, unpinned].filter(Boolean).join('; ');
     }
-    return { rows, missing, pid: child.pid, close };
+    return { rows, missing, pid: child.pid, close, webAddr: proxy, cluster: CLUSTER, nodename: NODENAME, user: USER, env };
   } catch (err) {
     await close();
     throw new Error(`our cluster (log: ${join(dir, 'teleport.log')}): ${err.message}`, { cause: err });
