@@ -183,6 +183,10 @@ describe.skipIf(!existsSync(TELEPORT))('two auth servers on PostgreSQL, a proxy-
     await new Promise((r) => auth1.proc.once('exit', r));
 
     try {
+      // Right after the kill, before the proxy's cache refresh notices: tsh reaches auth through the proxy.
+      const ls = await runTshIn(home, ['-i', identity, `--proxy=${proxyWeb[0]}`, '--insecure', 'ls']);
+      expect(ls.err).toBe('');
+      expect(ls.out).toContain('ha-node');
       open.p.write('echo after-$((40+2))\r');
       await open.until(/after-42/, 10_000);
       open.p.write('exit\r');

@@ -30,6 +30,8 @@ export interface ProxySSHAccess {
   nodes(): Promise<Node[]>;
   /** host:port of the auth API, for `proxy:@cluster`. */
   authAddr(): string;
+  /** Dials the auth API for `proxy:@cluster` instead of `authAddr` (a proxy-only process: the next auth server when one is down). */
+  dialAuth?(): Promise<Duplex>;
   /** Reaches nodes that heartbeat `use_tunnel` (the proxy's reverse tunnel server); without it they are refused. */
   tunnels?: TunnelDialer;
 }

@@ -37,6 +37,7 @@ export async function dialTarget(
     throw new BadParameterError(`invalid format for proxy request: unknown cluster ${goQuote(target.cluster)}`);
   }
   if (target.host === '') {
+    if (access.dialAuth) return { socket: await access.dialAuth(), name: 'auth' };
     const raw = access.authAddr();
     const addr = splitHostPort(raw);
     if (!addr || addr.port === '') throw new ConnectionProblemError(`the auth server address ${goQuote(raw)} is not host:port`);

@@ -9,7 +9,7 @@ import type { Clock } from '../api/clock.js';
 import { BadParameterError } from '../api/errors.js';
 import { AuthClient } from '../api/client/index.js';
 import type { IdentityBundle } from '../api/identity-file.js';
-import type { AuthPreference, CertAuthority, Node, Role } from '../api/types/index.js';
+import type { AuthPreference, CertAuthority, Node, Role, SessionTracker } from '../api/types/index.js';
 import { caSSHPublicBlobs, type AuthServer } from '../auth/index.js';
 import { formatAddr, type NetAddr, type TeleportConfig } from '../config/index.js';
 import type { AuditEmitter, RemoteEmitter } from '../events/index.js';
@@ -65,6 +65,14 @@ export class AuthAccessPoint implements NodeAccessPoint {
 
   async heartbeat(node: Node, ttlMs: number): Promise<void> {
     await this.client.heartbeatNode(node, ttlMs);
+  }
+
+  async upsertSessionTracker(tracker: SessionTracker, ttlMs: number): Promise<void> {
+    await this.client.upsertSessionTracker(tracker, ttlMs);
+  }
+
+  async deleteSessionTracker(sessionId: string): Promise<void> {
+    await this.client.deleteSessionTracker(sessionId);
   }
 }
 
@@ -194,6 +202,7 @@ export async function startProxySSH(opts: StartProxySSHOptions): Promise<{ serve
       userCAKeys: () => reads.userCAKeys(),
       nodes: () => reads.nodes(),
       authAddr: () => reads.authAddr(),
+      dialAuth: () => reads.dialAuth(),
       ...(opts.tunnels && { tunnels: opts.tunnels }),
     },
     clock: opts.clock,
