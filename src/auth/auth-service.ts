@@ -41,6 +41,7 @@ import { DEFAULT_USER_CERT_TTL, MAX_CERT_TTL, issueHostCerts, issueUserCerts } f
 import { listTOTPDevices, type SecondFactorMode } from './local-login.js';
 import { listNodes, upsertNodeHeartbeat } from './presence.js';
 import { ProxyPresence } from './proxy-presence.js';
+import { SessionTrackers } from './session-trackers.js';
 import { RecordingsAPI } from './recordings.js';
 import { ResourceAPI } from './resources.js';
 import { completeUserToken, loginLocal, totpRegistration, userTokenInfo } from './user-setup.js';
@@ -76,6 +77,8 @@ export class AuthService {
   readonly webSessions: WebSessions;
   /** Proxy heartbeats, read by reverse tunnel discovery (see proxy-presence.ts). */
   readonly proxies: ProxyPresence;
+  /** Live sessions the nodes report (see session-trackers.ts). */
+  readonly sessionTrackers: SessionTrackers;
   private readonly services: Services;
   private readonly staticTokens: StaticToken[];
 
@@ -91,6 +94,7 @@ export class AuthService {
     }
     this.resources = new ResourceAPI(opts.services, opts.clusterName, this.audit);
     this.proxies = new ProxyPresence(opts.services, opts.clusterName);
+    this.sessionTrackers = new SessionTrackers(opts.services, opts.clusterName);
     this.webSessions = new WebSessions({
       services: opts.services,
       authenticate: (req) => this.authenticateLocal(req),

@@ -27,6 +27,7 @@ const ROLES: Record<string, Role> = {
     { resources: ['cert_authority'], verbs: NO_SECRETS },
     { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace'], verbs: RO },
     { resources: ['event', 'session'], verbs: ['create', 'update'] },
+    { resources: ['session_tracker'], verbs: ['create', 'update', 'delete', 'read'] },
   ]),
   Proxy: role('Proxy', [
     { resources: ['proxy', 'node'], verbs: ['list', 'read', 'create', 'update'] },

@@ -123,6 +123,24 @@ export const ROUTES: Route[] = [
       return {};
     },
   },
+  { method: 'GET', path: '/v1/sessions/trackers', run: async ({ auth, caller }) => ({ items: await auth.sessionTrackers.list(caller) }) },
+  {
+    method: 'PUT',
+    path: '/v1/sessions/trackers',
+    body: true,
+    run: ({ auth, caller, body }) => {
+      const b = body as { tracker?: unknown; ttl_ms?: unknown };
+      return auth.sessionTrackers.upsert(caller, b?.tracker, typeof b?.ttl_ms === 'number' ? b.ttl_ms : undefined);
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/sessions/trackers/:id',
+    run: async ({ auth, caller, params }) => {
+      await auth.sessionTrackers.remove(caller, params.id);
+      return {};
+    },
+  },
   { method: 'POST', path: '/v1/certs/user', body: true, run: ({ auth, caller, body }) => auth.generateUserCerts(caller, body as UserCertsRequest) },
   { method: 'POST', path: '/v1/certs/host', body: true, run: ({ auth, caller, body }) => auth.generateHostCerts(caller, body as HostCertsRequest) },
   {

@@ -3,7 +3,7 @@
  * role definitions, the auth preference, and a way to announce itself. The composition root
  * implements it over the auth API; tests implement it in memory.
  */
-import type { AuthPreference, Node, Role } from '../api/types/index.js';
+import type { AuthPreference, Node, Role, SessionTracker } from '../api/types/index.js';
 
 /** The node's narrow view of the cluster. */
 export interface NodeAccessPoint {
@@ -16,4 +16,8 @@ export interface NodeAccessPoint {
   authPreference(): Promise<AuthPreference>;
   /** Announce this node (heartbeat) so it stays listed for ttlMs. */
   heartbeat(node: Node, ttlMs: number): Promise<void>;
+  /** Report a live session so it stays listed for ttlMs (absent: sessions are not tracked). */
+  upsertSessionTracker?(tracker: SessionTracker, ttlMs: number): Promise<void>;
+  /** Remove a session's tracker when it ends. */
+  deleteSessionTracker?(sessionId: string): Promise<void>;
 }

@@ -26,6 +26,7 @@ import type { SessionEventHandler } from './session-events.js';
 import type { SessionRecorder } from './session-recorder.js';
 import { serveSession } from './session-handler.js';
 import { DEFAULT_TICK_MS, Ticker } from './ticker.js';
+import { NodeSessionTrackers } from './session-trackers.js';
 
 /** Options of NodeService. */
 export interface NodeServiceOptions {
@@ -72,6 +73,8 @@ export class NodeService {
   private readonly labels: CommandLabels;
   private readonly heartbeat: Heartbeat;
   private readonly audit?: NodeAudit;
+  /** Live sessions reported to auth as session_tracker resources. */
+  readonly sessionTrackers: NodeSessionTrackers;
   private readonly sessionWriters = new Map<SSHConnection, Set<(message: string) => void>>();
   private readonly remoteForwards = new Map<SSHConnection, RemoteForwards>();
   private server: SSHServer | undefined;
@@ -91,6 +94,15 @@ export class NodeService {
     this.heartbeat = new Heartbeat({
       resource: () => this.nodeResource(),
       announce: (node, ttl) => opts.access.heartbeat(node, ttl),
+      clock: opts.clock,
+      ticker: this.ticker,
+      logger: this.log,
+    });
+    this.sessionTrackers = new NodeSessionTrackers({
+      access: opts.access,
+      hostId: opts.hostId,
+      hostname: opts.nodeName,
+      address: () => this.nodeResource().spec.addr ?? '',
       clock: opts.clock,
       ticker: this.ticker,
       logger: this.log,
@@ -235,6 +247,7 @@ export class NodeService {
       logger: this.log,
       onEvent: (e) => {
         this.audit?.session(e);
+        this.sessionTrackers.onEvent(e);
         o.onSessionEvent?.(e);
       },
       track: (conn, notify) => {

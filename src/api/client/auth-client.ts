@@ -173,6 +173,19 @@ export class AuthClient {
     await this.req('DELETE', `/v1/proxies/${encodeURIComponent(name)}`);
   }
 
+  /** A node's report of a live session: the session_tracker resource, kept listed for `ttlMs`. */
+  upsertSessionTracker<T = unknown>(tracker: unknown, ttlMs: number): Promise<T> {
+    return this.req('PUT', '/v1/sessions/trackers', { tracker, ttl_ms: ttlMs });
+  }
+  /** Live sessions the caller may see (session_tracker resources). */
+  async listSessionTrackers<T = unknown>(): Promise<T[]> {
+    return (await this.req<{ items: T[] }>('GET', '/v1/sessions/trackers')).items;
+  }
+  /** Removes a session's tracker (the session ended); a missing one is not an error. */
+  async deleteSessionTracker(sessionId: string): Promise<void> {
+    await this.req('DELETE', `/v1/sessions/trackers/${encodeURIComponent(sessionId)}`);
+  }
+
   generateUserCerts(req: UserCertsRequest): Promise<UserCertsResponse> {
     return this.req('POST', '/v1/certs/user', req);
   }

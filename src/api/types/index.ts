@@ -19,3 +19,4 @@ export * from './node.js';
 export * from './kinds.js';
 export * from './codec.js';
 export * from './proxy-server.js';
+export * from './session-tracker.js';

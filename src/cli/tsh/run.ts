@@ -11,6 +11,7 @@ import { lsCommand } from './ls.js';
 import { playCommand } from './play.js';
 import { proxySSHCommand } from './proxy-ssh.js';
 import { recordingsLsCommand } from './recordings-ls.js';
+import { sessionsLsCommand } from './sessions-ls.js';
 import { scpCommand } from './scp.js';
 import { sshCommand } from './ssh.js';
 import { statusCommand } from './status.js';
@@ -40,10 +41,11 @@ export const tshApp: AppSpec<TshCtx> = {
     { name: 'ttl', type: 'int', help: 'Minutes to live for a session', env: 'TELEPORT_TTL' },
     { name: 'debug', short: 'd', type: 'bool', help: 'Verbose logging to stdout' },
   ],
-  commands: [loginCommand, statusCommand, logoutCommand, lsCommand, sshCommand, scpCommand, configCommand, proxySSHCommand, playCommand, recordingsLsCommand, versionCommand],
+  commands: [loginCommand, statusCommand, logoutCommand, lsCommand, sshCommand, scpCommand, configCommand, proxySSHCommand, playCommand, recordingsLsCommand, sessionsLsCommand, versionCommand],
   groups: [
     { name: 'proxy', help: 'Run local proxies towards the cluster.' },
     { name: 'recordings', help: 'View and control session recordings.' },
+    { name: 'sessions', help: 'Operate on active sessions.' },
   ],
 };
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../api/clock.js';
 import { systemClock } from '../../api/clock.js';
-import type { AuthPreference, Node, Role } from '../../api/types/index.js';
+import type { AuthPreference, Node, Role, SessionTracker } from '../../api/types/index.js';
 import { newRole, validateAuthPreference } from '../../api/types/index.js';
 import type { SSHServiceConfig } from '../../config/index.js';
 import { createLogger, silentLogger } from '../../log/index.js';
@@ -84,6 +84,19 @@ export class MemoryAccessPoint implements NodeAccessPoint {
   }
   addRole(role: Role): void {
     this.roleDefs.set(role.metadata.name, role);
+  }
+  /** Session trackers as reported, by session ID, and every write in order. */
+  readonly trackers = new Map<string, SessionTracker>();
+  readonly trackerWrites: { op: 'upsert' | 'delete'; sessionId: string; ttlMs?: number }[] = [];
+  upsertSessionTracker(tracker: SessionTracker, ttlMs: number): Promise<void> {
+    this.trackers.set(tracker.metadata.name, structuredClone(tracker));
+    this.trackerWrites.push({ op: 'upsert', sessionId: tracker.metadata.name, ttlMs });
+    return Promise.resolve();
+  }
+  deleteSessionTracker(sessionId: string): Promise<void> {
+    this.trackers.delete(sessionId);
+    this.trackerWrites.push({ op: 'delete', sessionId });
+    return Promise.resolve();
   }
 }
 

@@ -1,0 +1,96 @@
+/**
+ * Session trackers: the live sessions nodes report (stored with an expiry the node refreshes, so a
+ * node that dies leaves no ghost for long), and the listing users see. The same pattern as node and
+ * proxy presence (presence.ts, proxy-presence.ts).
+ */
+import { AccessDeniedError, BadParameterError, isCode } from '../api/errors.js';
+import { validateSessionTracker, type SessionTracker } from '../api/types/index.js';
+import { ResourceStore, type Services } from '../services/index.js';
+import type { Caller } from './caller.js';
+import { authorize, isAdmin } from './caller.js';
+
+/** How long a tracker stays listed when the node gives no TTL (three 30 s refreshes). */
+export const DEFAULT_TRACKER_TTL_MS = 90_000;
+/** The longest a tracker write may ask for. */
+const MAX_TRACKER_TTL_MS = 60 * 60_000;
+
+/** Session trackers over the cluster's backend (`/session_tracker/<id>`); every call is authorized. */
+export class SessionTrackers {
+  private readonly store: ResourceStore<SessionTracker>;
+
+  constructor(
+    private readonly services: Services,
+    private readonly clusterName: string,
+  ) {
+    this.store = new ResourceStore<SessionTracker>({
+      backend: services.backend,
+      kind: 'session tracker',
+      prefix: '/session_tracker/',
+      keyOf: (n) => `/session_tracker/${n}`,
+      validate: validateSessionTracker,
+    });
+  }
+
+  /**
+   * Stores a tracker with an expiry `ttlMs` from now. A node may write only trackers naming its own
+   * host UUID (`spec.host_id`), and may not take over another node's session ID; the administrator
+   * may write any. BadParameterError for a malformed tracker or TTL.
+   */
+  async upsert(caller: Caller, input: unknown, ttlMs = DEFAULT_TRACKER_TTL_MS): Promise<SessionTracker> {
+    const tracker = validateSessionTracker(input);
+    authorize(caller, 'session_tracker', 'create');
+    authorize(caller, 'session_tracker', 'update');
+    this.checkHost(caller, tracker.spec.host_id, tracker.metadata.name);
+    const existing = await this.find(tracker.metadata.name);
+    if (existing) this.checkHost(caller, existing.spec.host_id, tracker.metadata.name);
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0 || ttlMs > MAX_TRACKER_TTL_MS) throw new BadParameterError(`session tracker ttl must be between 1ms and ${MAX_TRACKER_TTL_MS}ms`);
+    const expires = new Date(this.services.clock.now() + ttlMs).toISOString();
+    tracker.metadata.expires = expires;
+    tracker.spec.expires = expires;
+    return this.store.upsert(tracker);
+  }
+
+  /**
+   * The live sessions the caller may see: every one for system identities and for roles allowing
+   * `list` and `read` on `session_tracker`; otherwise those the caller takes part in.
+   */
+  async list(caller: Caller): Promise<SessionTracker[]> {
+    const all = await this.store.list();
+    if (caller.systemRole || this.mayListAll(caller)) return all;
+    return all.filter((t) => t.spec.participants.some((p) => p.user === caller.username));
+  }
+
+  /** Removes a tracker (its session ended); same ownership rule as `upsert`; a missing one is fine. */
+  async remove(caller: Caller, sessionId: string): Promise<void> {
+    authorize(caller, 'session_tracker', 'delete');
+    const existing = await this.find(sessionId);
+    if (!existing) return;
+    this.checkHost(caller, existing.spec.host_id, sessionId);
+    await this.store.delete(sessionId);
+  }
+
+  private mayListAll(caller: Caller): boolean {
+    try {
+      authorize(caller, 'session_tracker', 'list');
+      authorize(caller, 'session_tracker', 'read');
+      return true;
+    } catch (err) {
+      if (err instanceof AccessDeniedError) return false;
+      throw err;
+    }
+  }
+
+  private checkHost(caller: Caller, hostId: string, sessionId: string): void {
+    if (isAdmin(caller) || caller.identity.username === `${hostId}.${this.clusterName}`) return;
+    throw new AccessDeniedError(`host "${caller.identity.username}" may not write the tracker of session "${sessionId}"`);
+  }
+
+  private async find(sessionId: string): Promise<SessionTracker | undefined> {
+    try {
+      return await this.store.get(sessionId);
+    } catch (err) {
+      if (isCode(err, 'not_found')) return undefined;
+      throw err;
+    }
+  }
+}
