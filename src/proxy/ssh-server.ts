@@ -28,6 +28,8 @@ export interface ProxySSHAccess {
   userCAKeys(): Promise<Buffer[]>;
   /** Every node currently registered (heartbeats), unfiltered. */
   nodes(): Promise<Node[]>;
+  /** Re-reads the nodes past any cache: asked once when a target is not in `nodes()` (a node that just joined). */
+  freshNodes?(): Promise<Node[]>;
   /** host:port of the auth API, for `proxy:@cluster`. */
   authAddr(): string;
   /** Dials the auth API for `proxy:@cluster` instead of `authAddr` (a proxy-only process: the next auth server when one is down). */

@@ -4,7 +4,7 @@
  * or, for a node that heartbeats `use_tunnel`, through its reverse tunnel as `<uuid>.<cluster>`.
  */
 import type { Duplex } from 'node:stream';
-import { BadParameterError, ConnectionProblemError, TeleportError } from '../api/errors.js';
+import { BadParameterError, ConnectionProblemError, TeleportError, isCode } from '../api/errors.js';
 import type { Node } from '../api/types/index.js';
 import { LOCAL_NODE } from '../reversetunnel/index.js';
 import { dialTCP } from './ssh-relay.js';
@@ -43,7 +43,13 @@ export async function dialTarget(
     if (!addr || addr.port === '') throw new ConnectionProblemError(`the auth server address ${goQuote(raw)} is not host:port`);
     return { socket: await dialTCP(addr.host, Number(addr.port), timeoutMs), name: 'auth' };
   }
-  const node = resolveNode(await access.nodes(), target.host, target.port, access.clusterName);
+  let node: Node;
+  try {
+    node = resolveNode(await access.nodes(), target.host, target.port, access.clusterName);
+  } catch (err) {
+    if (!access.freshNodes || !isCode(err, 'not_found')) throw err;
+    node = resolveNode(await access.freshNodes(), target.host, target.port, access.clusterName);
+  }
   const name = `${node.spec.hostname || '?'} (${node.metadata.name})`;
   return { socket: await dialNode(access, node, { timeoutMs, clientAddr }), name, node: node.metadata.name };
 }

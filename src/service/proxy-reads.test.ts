@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuthClient } from '../api/client/index.js';
+import type { Clock } from '../api/clock.js';
 import { ConnectionProblemError } from '../api/errors.js';
 import { silentLogger } from '../log/index.js';
 import { remoteProxyReads, type ProxyReads } from './proxy-reads.js';
@@ -56,5 +57,20 @@ describe('remoteProxyReads', () => {
     const after = state.calls;
     await sleep(80);
     expect(state.calls).toBe(after);
+  });
+
+  it('freshNodes reads past the cache, at most once a second', async () => {
+    const { state, client } = fakeClient();
+    let t = 0;
+    const clock: Clock = { now: () => t };
+    reads = remoteProxyReads({ client, clusterName: 'c', dial: () => Promise.reject(new Error('unused')), logger: silentLogger, refreshMs: 60_000, clock });
+    await reads.nodes();
+    state.nodes = ['a', 'b'];
+    t = 500;
+    expect((await reads.freshNodes()).map((n) => n.metadata.name)).toEqual(['a']);
+    t = 1_500;
+    expect((await reads.freshNodes()).map((n) => n.metadata.name)).toEqual(['a', 'b']);
+    expect((await reads.nodes()).map((n) => n.metadata.name)).toEqual(['a', 'b']);
+    expect(state.calls).toBe(2);
   });
 });

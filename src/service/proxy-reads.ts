@@ -22,6 +22,8 @@ export interface ProxyReads {
   hostCAKeys(): Promise<Buffer[]>;
   /** Every registered node. */
   nodes(): Promise<Node[]>;
+  /** The nodes read past the cache (at most once a second), for a target that `nodes()` lacks. */
+  freshNodes(): Promise<Node[]>;
   /** Host UUIDs of the proxies with a live heartbeat. */
   proxyNames(): Promise<string[]>;
   /** `host:port` of an auth server to relay `proxy:@cluster` and tunnel agents to. */
@@ -39,6 +41,7 @@ export function localProxyReads(o: { services: Services; clusterName: string; au
     userCAKeys: async () => caSSHPublicBlobs(await services.authorities('user').get(clusterName)),
     hostCAKeys: async () => caSSHPublicBlobs(await services.authorities('host').get(clusterName)),
     nodes: () => services.nodes.list(),
+    freshNodes: () => services.nodes.list(),
     proxyNames: async () => (await services.proxies.list()).map((p) => p.metadata.name),
     authAddr: () => `${o.authAddr().host}:${o.authAddr().port}`,
     dialAuth: () => o.dial(o.authAddr()),
@@ -53,12 +56,20 @@ export const PROXY_CACHE_REFRESH_MS = 5_000;
 class Refreshing<T> {
   private value?: T;
   private pending?: Promise<T>;
+  private fetchedAt = 0;
 
   constructor(
     private readonly name: string,
     private readonly fetch: () => Promise<T>,
     private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  /** A value read no longer than `maxAgeMs` ago: refreshes now when the cached one is older. */
+  async fresh(maxAgeMs: number): Promise<T> {
+    if (this.value !== undefined && this.now() - this.fetchedAt <= maxAgeMs) return this.value;
+    return this.refresh();
+  }
 
   async get(): Promise<T> {
     if (this.value !== undefined) return this.value;
@@ -69,6 +80,7 @@ class Refreshing<T> {
     this.pending ??= this.fetch()
       .then((v) => {
         this.value = v;
+        this.fetchedAt = this.now();
         return v;
       })
       .finally(() => {
@@ -98,11 +110,12 @@ export function remoteProxyReads(o: {
   random?: () => number;
 }): ProxyReads {
   const { client, clusterName, logger } = o;
+  const now = () => (o.clock ?? { now: Date.now }).now();
   const caKeys = async (type: string) => caSSHPublicBlobs(await client.getResource<CertAuthority>('cert_authority', `${type}/${clusterName}`));
   const entries = {
     user: new Refreshing('user_ca', () => caKeys('user'), logger),
     host: new Refreshing('host_ca', () => caKeys('host'), logger),
-    nodes: new Refreshing('nodes', () => client.listNodes<Node>(), logger),
+    nodes: new Refreshing('nodes', () => client.listNodes<Node>(), logger, now),
     proxies: new Refreshing('proxies', async () => (await client.listProxies<ProxyServer>()).map((p) => p.metadata.name), logger),
   };
   const period = o.refreshMs ?? PROXY_CACHE_REFRESH_MS;
@@ -114,6 +127,7 @@ export function remoteProxyReads(o: {
     userCAKeys: () => entries.user.get(),
     hostCAKeys: () => entries.host.get(),
     nodes: () => entries.nodes.get(),
+    freshNodes: () => entries.nodes.fresh(1_000),
     proxyNames: () => entries.proxies.get(),
     authAddr: () => client.addr,
     dialAuth: async () => {

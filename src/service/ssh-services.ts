@@ -201,6 +201,7 @@ export async function startProxySSH(opts: StartProxySSHOptions): Promise<{ serve
       clusterName,
       userCAKeys: () => reads.userCAKeys(),
       nodes: () => reads.nodes(),
+      freshNodes: () => reads.freshNodes(),
       authAddr: () => reads.authAddr(),
       dialAuth: () => reads.dialAuth(),
       ...(opts.tunnels && { tunnels: opts.tunnels }),
