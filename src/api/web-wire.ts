@@ -107,6 +107,32 @@ export interface WebNode {
   sshLogins: string[];
 }
 
+/** One participant of a live session, as Teleport's session.Party. */
+export interface WebSessionParty {
+  id: string;
+  user: string;
+  mode: string;
+  serverId: string;
+  lastActive: string;
+}
+
+/** A live session in `GET /webapi/sites/:site/sessions` (Teleport's session.Session JSON). */
+export interface WebActiveSession {
+  id: string;
+  namespace: string;
+  kind: string;
+  login: string;
+  created: string;
+  last_active: string;
+  server_id: string;
+  server_hostname: string;
+  server_addr: string;
+  cluster_name: string;
+  parties: WebSessionParty[];
+  /** The exec command; empty for an interactive shell. */
+  command: string;
+}
+
 /** A page of resources. */
 export interface WebPage<T> {
   items: T[];

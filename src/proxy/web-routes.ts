@@ -16,6 +16,7 @@ import { ResourceTextError, WebAdmin } from './web-admin.js';
 import { searchAudit, searchRecordings, streamRecording } from './web-audit.js';
 import { NeedLoginError, WebAuth, type WebContext } from './web-auth.js';
 import { checkSite, listWebNodes, userContext, webCluster } from './web-nodes.js';
+import { listActiveSessions } from './web-sessions-active.js';
 import { installNodeScript, installScript, parseScriptLabels, sendBundle, type ScriptAddrs } from './web-scripts.js';
 import { WebAssets } from './web-static.js';
 import { WebTerminals } from './web-terminal.js';
@@ -164,6 +165,7 @@ export class WebUI {
       },
       { method: 'GET', path: '/webapi/sites/:site/nodes', auth: true, run: ({ ctx, params, query }) => (site(params), listWebNodes(auth, ctx.caller, query)) },
       { method: 'GET', path: '/webapi/sites/:site/resources', auth: true, run: ({ ctx, params, query }) => (site(params), listWebNodes(auth, ctx.caller, query)) },
+      { method: 'GET', path: '/webapi/sites/:site/sessions', auth: true, run: ({ ctx, params }) => (site(params), listActiveSessions(auth, ctx.caller)) },
       // Audit log and session recordings.
       { method: 'GET', path: '/webapi/sites/:site/events/search', auth: true, run: ({ ctx, params, query }) => (site(params), searchAudit(auth, ctx.caller, query)) },
       {

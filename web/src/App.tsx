@@ -10,6 +10,7 @@ import { SessionCtx } from './components/session-context';
 import { Alert, Spinner } from './components/ui';
 import { Invite } from './features/Invite/Invite';
 import { Login } from './features/Login/Login';
+import { ActiveSessions } from './features/ActiveSessions/ActiveSessions';
 import { Audit } from './features/Audit/Audit';
 import { Nodes } from './features/Nodes/Nodes';
 import { Recordings } from './features/Recordings/Recordings';
@@ -112,7 +113,8 @@ export function App() {
   const nodes = match('/web/cluster/:site/nodes', path);
   const recordings = match('/web/cluster/:site/recordings', path);
   const audit = match('/web/cluster/:site/audit/events', path);
-  const clusterPage = nodes ?? recordings ?? audit;
+  const active = match('/web/cluster/:site/sessions', path);
+  const clusterPage = nodes ?? recordings ?? audit ?? active;
   const pages: Record<string, () => ReactNode> = {
     [paths.users]: () => <Users />,
     [paths.roles]: () => <Roles />,
@@ -126,7 +128,7 @@ export function App() {
           queueMicrotask(() => navigate(paths.nodes(site), { replace: true }));
           return null;
         }
-        const page = nodes ? <Nodes /> : recordings ? <Recordings /> : audit ? <Audit /> : (pages[path]?.() ?? <NotFound />);
+        const page = nodes ? <Nodes /> : recordings ? <Recordings /> : audit ? <Audit /> : active ? <ActiveSessions /> : (pages[path]?.() ?? <NotFound />);
         return <Layout>{page}</Layout>;
       }}
     </Authenticated>

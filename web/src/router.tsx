@@ -62,6 +62,7 @@ export const paths = {
   tokens: '/web/tokens',
   addServer: '/web/discover',
   recordings: (site: string) => `/web/cluster/${encodeURIComponent(site)}/recordings`,
+  activeSessions: (site: string) => `/web/cluster/${encodeURIComponent(site)}/sessions`,
   player: (site: string, sid: string) => `/web/cluster/${encodeURIComponent(site)}/session/${encodeURIComponent(sid)}`,
   audit: (site: string) => `/web/cluster/${encodeURIComponent(site)}/audit/events`,
 };

@@ -26,6 +26,7 @@ const ICONS = {
   tokens: icon('M15 7a4 4 0 1 1-3.9 5H8v3H5v-3H3V9h8.1A4 4 0 0 1 15 7z'),
   add: icon('M12 5v14M5 12h14'),
   recordings: icon('M4 6h16v12H4zM10 9.5v5l4.5-2.5z'),
+  active: icon('M4 5h16v11H4zM8 20h8M12 16v4M7 9l3 2-3 2M12 13h4'),
   audit: icon('M8 4h8l4 4v12H4V4h4M9 12h6M9 16h6M9 8h2'),
 };
 
@@ -38,6 +39,7 @@ export function Layout({ children }: { children: ReactNode }) {
   const acl = user.userAcl;
   const items: NavItem[] = [
     { href: paths.nodes(site), label: 'Servers', icon: ICONS.servers, show: true },
+    { href: paths.activeSessions(site), label: 'Active sessions', icon: ICONS.active, show: true },
     { href: paths.recordings(site), label: 'Session recordings', icon: ICONS.recordings, show: acl.recordedSessions.list },
     { href: paths.audit(site), label: 'Audit log', icon: ICONS.audit, show: acl.events.list },
     { href: paths.users, label: 'Users', icon: ICONS.users, show: acl.users.list },
