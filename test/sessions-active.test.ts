@@ -1,7 +1,12 @@
 // Active sessions against a real cluster: while `tsh ssh node 'sleep 3'` runs, `tsh sessions ls`
 // and the proxy's `GET /webapi/sites/:site/sessions` list it for its owner and for an auditor
-// (session_tracker list/read), not for another user; once the session ends it is gone.
+// (session_tracker list/read), not for another user; once the session ends it is gone. The web
+// UI's Active sessions page shows it in Chromium (screenshot in test/.screenshots/).
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionTracker } from '../src/api/types/index.js';
 import type { WebActiveSession } from '../src/api/web-wire.js';
@@ -11,6 +16,7 @@ import { PASSWORD, loginUser, waitForNodes, type TshUser } from './helpers/tsh-u
 import { WebAgent, inviteUser } from './helpers/web-http.js';
 
 const me = userInfo().username;
+const CHROMIUM = '/usr/bin/chromium';
 
 async function listed(u: TshUser): Promise<SessionTracker[]> {
   const r = await u.tsh(['sessions', 'ls', '--format=json']);
@@ -25,6 +31,7 @@ describe('tsh sessions ls', () => {
   let bob: TshUser;
   let carol: TshUser;
   let web: WebAgent;
+  let daveSecret = '';
   const webSessions = async (agent: WebAgent): Promise<WebActiveSession[]> => {
     const r = await agent.call('GET', '/v1/webapi/sites/sessions.test/sessions');
     expect(r.status).toBe(200);
@@ -37,9 +44,9 @@ describe('tsh sessions ls', () => {
     alice = await loginUser(c, 'alice', ['access'], [me]);
     bob = await loginUser(c, 'bob', ['access'], [me]);
     carol = await loginUser(c, 'carol', ['auditor'], []);
-    const secret = await inviteUser(c, 'dave', ['auditor'], [], PASSWORD);
+    daveSecret = await inviteUser(c, 'dave', ['auditor'], [], PASSWORD);
     web = new WebAgent(c);
-    expect((await web.login('dave', PASSWORD, totpCode(secret, Date.now()))).status).toBe(200);
+    expect((await web.login('dave', PASSWORD, totpCode(daveSecret, Date.now()))).status).toBe(200);
   }, 120_000);
   afterAll(async () => {
     await alice?.cleanup();
@@ -82,5 +89,32 @@ describe('tsh sessions ls', () => {
     }
     expect(after).toEqual([]);
     expect(await webSessions(web)).toEqual([]);
+  }, 30_000);
+
+  it.skipIf(!existsSync(CHROMIUM))('shows a running session on the Active sessions page, and no session after Refresh once it ended', async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    try {
+      const page = await (await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } })).newPage();
+      await page.goto(`https://${c.webAddr}/web/login`);
+      await page.getByLabel('Username').fill('dave');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByLabel('Authenticator code').fill(totpCode(daveSecret, Date.now() + 30_000));
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('link', { name: 'Active sessions' }).click();
+      await expect.poll(() => page.getByRole('heading', { name: 'Active sessions', exact: true }).isVisible()).toBe(true);
+      const ssh = alice.tsh(['ssh', `${me}@node-1`, 'sleep 3']);
+      await expect.poll(async () => (await listed(carol)).length, { timeout: 5_000 }).toBe(1);
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      const row = page.getByRole('row').filter({ hasText: 'exec: sleep 3' });
+      await expect.poll(() => row.innerText()).toMatch(new RegExp(`alice as ${me}[\\s\\S]*node-1[\\s\\S]*alice \\(peer\\)`));
+      await mkdir(join(import.meta.dirname, '.screenshots'), { recursive: true });
+      await page.screenshot({ path: join(import.meta.dirname, '.screenshots', 'active-sessions.png') });
+      expect((await ssh).code).toBe(0);
+      await expect.poll(async () => (await listed(carol)).length, { timeout: 5_000 }).toBe(0);
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await expect.poll(() => page.getByText('No active sessions').isVisible()).toBe(true);
+    } finally {
+      await browser.close();
+    }
   }, 30_000);
 });
