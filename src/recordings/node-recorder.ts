@@ -138,6 +138,8 @@ export class NodeRecorder implements SessionRecorder {
     const dir = join(this.root, start.sessionId);
     let writer: SpoolWriter;
     const rec = new ActiveRecording(this, meta, dir, this.opts.monotonic ?? (() => performance.now()), this.log);
+    // Claimed before its directory exists: a scan of the completer running now must not take it for abandoned.
+    this.active.add(start.sessionId);
     try {
       writer = await SpoolWriter.create(dir, meta, {
         syncIntervalMs: this.opts.syncIntervalMs,
@@ -148,11 +150,11 @@ export class NodeRecorder implements SessionRecorder {
         },
       });
     } catch (err) {
+      this.active.delete(start.sessionId);
       this.log.warn({ session_id: start.sessionId, err: (err as Error).message }, 'cannot spool the session recording');
       if (start.strict) throw new ConnectionProblemError(`the session cannot be recorded: ${(err as Error).message}`, { cause: err });
       return undefined;
     }
-    this.active.add(start.sessionId);
     rec.attach(writer, mode === 'node-sync');
     writer.append(encodeEvent(sessionStartEvent(meta)));
     return rec;
