@@ -26,7 +26,7 @@ import { searchQueryString, type AuditEventInput, type SearchEventsQuery, type S
 import { AccessDeniedError, ConnectionProblemError, TeleportError, errorFromWire } from '../errors.js';
 import type { CompleteRecordingRequest, ListRecordingsQuery, RecordingConfig, RecordingEvent, RecordingSummary } from '../recording-wire.js';
 import { matchPins } from './ca-pin.js';
-import { call, callStream, type ClientCredentials, type TransportOptions } from './transport.js';
+import { call, callStream, ConnectionPool, type ClientCredentials, type TransportOptions } from './transport.js';
 
 /** The SNI name for a cluster: hex of its name under `.teleport.cluster.local`. */
 export function clusterServerName(clusterName: string | undefined): string {
@@ -75,6 +75,8 @@ export class AuthClient {
       ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }),
       ...(opts.dial && { dial: opts.dial }),
     };
+    // One TLS context and keep-alive connections for the client's life (idle ones do not hold the process).
+    this.t.pool = new ConnectionPool(this.t);
   }
 
   /** The address this client talks to now: the last auth server that answered. */

@@ -4,10 +4,10 @@
  * bodies to typed errors (from the HTTP status when the server sends no code, as Teleport's web API).
  */
 import type { IncomingMessage } from 'node:http';
-import { request } from 'node:https';
+import { Agent, request, type RequestOptions } from 'node:https';
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, type ConnectionOptions, type PeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
 import { ConnectionProblemError, errorFromWire } from '../errors.js';
 
 /** The client certificate a caller presents, and the CAs it trusts for the server. */
@@ -36,9 +36,60 @@ export interface TransportOptions {
   untrustedHint?: string;
   /**
    * Open the byte stream to the server instead of dialing `addr` (e.g. an SSH channel through the
-   * proxy); TLS and verification run over it unchanged. Called once per request.
+   * proxy); TLS and verification run over it unchanged. Called once per connection: per request
+   * without a `pool`, per pooled connection with one.
    */
   dial?: () => Promise<Duplex>;
+  /** Connections to reuse between requests (see ConnectionPool); without it each request has its own. */
+  pool?: ConnectionPool;
+}
+
+/** How long a pooled connection may sit idle (the server's `Keep-Alive: timeout` hint shortens it). */
+const POOL_IDLE_MS = 30_000;
+
+/** Agent whose connections are TLS over `dial()`'s streams; `createConnection` answers through its callback. */
+class DialAgent extends Agent {
+  constructor(
+    private readonly dialer: () => Promise<Duplex>,
+    private readonly describe: (err: unknown) => ConnectionProblemError,
+  ) {
+    super({ keepAlive: true, timeout: POOL_IDLE_MS, maxFreeSockets: 4 });
+  }
+
+  override createConnection(options: ConnectionOptions, cb: (err: Error | null, socket?: Duplex) => void): undefined {
+    this.dialer().then(
+      (raw) => cb(null, tlsConnect({ ...options, socket: raw })),
+      (err: unknown) => cb(err instanceof ConnectionProblemError ? err : this.describe(err)),
+    );
+    return undefined;
+  }
+}
+
+/**
+ * What a client reuses between requests: its TLS context (keys, certificate and CAs parsed once)
+ * and a keep-alive agent, so that a run of requests (a node's recording parts, heartbeats) pays for
+ * one TLS handshake instead of one each. Build it from the same options the requests use. Idle
+ * connections do not keep the process alive; `close()` drops them (safe to call twice).
+ */
+export class ConnectionPool {
+  readonly secureContext: SecureContext;
+  readonly agent: Agent;
+
+  constructor(opts: Pick<TransportOptions, 'credentials' | 'caPems' | 'dial' | 'peerName'>) {
+    const ca = opts.caPems ?? opts.credentials?.caPems;
+    this.secureContext = createSecureContext({
+      ...(opts.credentials && { key: opts.credentials.keyPem, cert: opts.credentials.certPem }),
+      ...(ca && { ca }),
+    });
+    const peer = opts.peerName ?? 'auth server';
+    this.agent = opts.dial
+      ? new DialAgent(opts.dial, (err) => new ConnectionProblemError(`cannot reach the ${peer}: ${(err as Error).message}`, { cause: err }))
+      : new Agent({ keepAlive: true, timeout: POOL_IDLE_MS, maxFreeSockets: 4 });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
 }
 
 /** Splits `host:port` (IPv6 in brackets). ConnectionProblemError when malformed. */
@@ -48,7 +99,10 @@ export function splitHostPort(addr: string): { host: string; port: number } {
   return { host: m[1], port: Number(m[2]) };
 }
 
-/** Result of a call: the parsed body and the server's certificate (for pin checks). */
+/**
+ * Result of a call: the parsed body and, for a call without a client certificate (the first
+ * contact of a joiner), the server's certificate for pin checks.
+ */
 export interface CallResult<T> {
   body: T;
   peer?: PeerCertificate;
@@ -56,73 +110,108 @@ export interface CallResult<T> {
 
 /** One JSON request. Throws the typed error the server sent, or ConnectionProblemError. */
 export async function call<T>(opts: TransportOptions, method: string, path: string, body?: unknown): Promise<CallResult<T>> {
-  const { host, port } = splitHostPort(opts.addr);
   const payload = body === undefined ? undefined : JSON.stringify(body);
-  // SNI may not be an IP address (RFC 6066; Node warns about it on every call).
+  const headers = {
+    accept: 'application/json',
+    ...(payload !== undefined && { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+  };
+  const res = await send(opts, method, path, headers, payload === undefined ? [] : [payload]);
+  // Only pin checks read it, and building it (the whole chain) is not free.
+  const peer = opts.credentials ? undefined : (res.socket as TLSSocket).getPeerCertificate?.(true);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('error', (err) => reject(new ConnectionProblemError(`reading the response from ${opts.addr} failed: ${err.message}`, { cause: err })));
+    res.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let parsed: unknown;
+      try {
+        parsed = text === '' ? {} : JSON.parse(text);
+      } catch (err) {
+        reject(new ConnectionProblemError(`${opts.addr} did not answer like a Teleport ${peer_(opts)} (HTTP ${res.statusCode})`, { cause: err }));
+        return;
+      }
+      const e = (parsed as { error?: { code?: string; message?: string } }).error;
+      if ((res.statusCode ?? 500) >= 400 || e) {
+        reject(errorFromWire(e?.code ?? codeOfStatus(res.statusCode ?? 500), e?.message ?? `HTTP ${res.statusCode}`));
+        return;
+      }
+      resolve({ body: parsed as T, ...(peer && { peer }) });
+    });
+  });
+}
+
+/** The TLS options of a request: the pool's context, or keys and CAs parsed for this one. */
+function tlsOptions(opts: TransportOptions, host: string): ConnectionOptions {
   const sni = opts.serverName ?? (isIP(host) ? undefined : host);
-  const tlsOpts = {
+  const ca = opts.caPems ?? opts.credentials?.caPems;
+  return {
+    // SNI may not be an IP address (RFC 6066; Node warns about it on every call).
     ...(sni !== undefined && { servername: sni }),
-    ...(opts.credentials && { key: opts.credentials.keyPem, cert: opts.credentials.certPem }),
-    ...((opts.caPems ?? opts.credentials?.caPems) && { ca: opts.caPems ?? opts.credentials?.caPems }),
+    ...(opts.pool
+      ? { secureContext: opts.pool.secureContext }
+      : { ...(opts.credentials && { key: opts.credentials.keyPem, cert: opts.credentials.certPem }), ...(ca && { ca }) }),
     rejectUnauthorized: !opts.insecure,
   };
+}
+
+/**
+ * Sends one request and resolves with its response (any status) once the headers arrived; with
+ * `untimed`, a successful response is exempt from the idle timeout. A pooled connection the server
+ * closed while it sat idle (reset before any answer) is replaced once.
+ */
+async function send(
+  opts: TransportOptions,
+  method: string,
+  path: string,
+  headers: Record<string, string | number>,
+  body: (Buffer | string)[],
+  { signal, untimed = false }: { signal?: AbortSignal; untimed?: boolean } = {},
+): Promise<IncomingMessage> {
+  const { host, port } = splitHostPort(opts.addr);
+  const tls = tlsOptions(opts, host);
   let socket: TLSSocket | undefined;
-  if (opts.dial) {
+  if (opts.dial && !opts.pool) {
     let raw: Duplex;
     try {
       raw = await opts.dial();
     } catch (err) {
       throw err instanceof ConnectionProblemError ? err : new ConnectionProblemError(`cannot reach the ${peer_(opts)}: ${(err as Error).message}`, { cause: err });
     }
-    socket = tlsConnect({ socket: raw, ...tlsOpts });
+    socket = tlsConnect({ socket: raw, ...tls });
   }
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host,
-        port,
-        method,
-        path,
-        ...tlsOpts,
-        // node:https ignores createConnection whenever an agent is set (agent: false included).
-        ...(socket ? { createConnection: () => socket } : { agent: false }),
-        timeout: opts.timeoutMs ?? 30_000,
-        headers: {
-          accept: 'application/json',
-          ...(payload !== undefined && { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
-        },
-      },
-      (res) => {
-        const peer = (res.socket as TLSSocket).getPeerCertificate?.(true);
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => reject(new ConnectionProblemError(`reading the response from ${opts.addr} failed: ${err.message}`, { cause: err })));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown;
-          try {
-            parsed = text === '' ? {} : JSON.parse(text);
-          } catch (err) {
-            reject(new ConnectionProblemError(`${opts.addr} did not answer like a Teleport ${peer_(opts)} (HTTP ${res.statusCode})`, { cause: err }));
-            return;
-          }
-          const e = (parsed as { error?: { code?: string; message?: string } }).error;
-          if ((res.statusCode ?? 500) >= 400 || e) {
-            reject(errorFromWire(e?.code ?? codeOfStatus(res.statusCode ?? 500), e?.message ?? `HTTP ${res.statusCode}`));
-            return;
-          }
-          resolve({ body: parsed as T, ...(peer && { peer }) });
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new ConnectionProblemError(`timed out talking to the ${peer_(opts)} at ${opts.addr}`)));
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      if (err instanceof ConnectionProblemError) return reject(err);
-      reject(new ConnectionProblemError(describeNetError(opts, err), { cause: err }));
+  const base: RequestOptions = {
+    host,
+    port,
+    method,
+    path,
+    ...tls,
+    // node:https ignores createConnection whenever an agent is set (agent: false included).
+    ...(opts.pool ? { agent: opts.pool.agent } : socket ? { createConnection: () => socket } : { agent: false }),
+    timeout: opts.timeoutMs ?? 30_000,
+    ...(signal && { signal }),
+    headers,
+  };
+  const attempt = (retry: boolean): Promise<IncomingMessage> =>
+    new Promise((resolve, reject) => {
+      let answered = false;
+      const req = request(base, (res) => {
+        answered = true;
+        // A stream may be read slowly (a paused player): only the connection's end ends it.
+        if (untimed && (res.statusCode ?? 500) < 400) req.setTimeout(0);
+        resolve(res);
+      });
+      req.on('timeout', () => req.destroy(new ConnectionProblemError(`timed out talking to the ${peer_(opts)} at ${opts.addr}`)));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (retry && !answered && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) return resolve(attempt(false));
+        if (err instanceof ConnectionProblemError) return reject(err);
+        if (err.name === 'AbortError') return reject(new ConnectionProblemError('the request was cancelled', { cause: err }));
+        reject(new ConnectionProblemError(describeNetError(opts, err), { cause: err }));
+      });
+      for (const b of body) req.write(b);
+      req.end();
     });
-    if (payload !== undefined) req.write(payload);
-    req.end();
-  });
+  return attempt(opts.pool !== undefined);
 }
 
 const peer_ = (opts: TransportOptions): string => opts.peerName ?? 'auth server';
@@ -170,69 +259,27 @@ export interface RawBody {
  * Aborting `signal` destroys the request and the response.
  */
 export async function callStream(opts: TransportOptions, method: string, path: string, body?: RawBody, signal?: AbortSignal): Promise<IncomingMessage> {
-  const { host, port } = splitHostPort(opts.addr);
-  const tlsOpts = {
-    ...((opts.serverName ?? (isIP(host) ? undefined : host)) !== undefined && { servername: opts.serverName ?? host }),
-    ...(opts.credentials && { key: opts.credentials.keyPem, cert: opts.credentials.certPem }),
-    ...((opts.caPems ?? opts.credentials?.caPems) && { ca: opts.caPems ?? opts.credentials?.caPems }),
-    rejectUnauthorized: !opts.insecure,
+  const parts = body ? bodyParts(body) : [];
+  const headers = {
+    accept: '*/*',
+    ...(body && { 'content-type': body.contentType, 'content-length': parts.reduce((n, b) => n + b.length, 0) }),
   };
-  let socket: TLSSocket | undefined;
-  if (opts.dial) {
-    let raw: Duplex;
-    try {
-      raw = await opts.dial();
-    } catch (err) {
-      throw err instanceof ConnectionProblemError ? err : new ConnectionProblemError(`cannot reach the ${peer_(opts)}: ${(err as Error).message}`, { cause: err });
-    }
-    socket = tlsConnect({ socket: raw, ...tlsOpts });
-  }
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host,
-        port,
-        method,
-        path,
-        ...tlsOpts,
-        ...(socket ? { createConnection: () => socket } : { agent: false }),
-        timeout: opts.timeoutMs ?? 30_000,
-        ...(signal && { signal }),
-        headers: {
-          accept: '*/*',
-          ...(body && { 'content-type': body.contentType, 'content-length': bodyParts(body).reduce((n, b) => n + b.length, 0) }),
-        },
-      },
-      (res) => {
-        const status = res.statusCode ?? 500;
-        if (status < 400) {
-          // A stream may be read slowly (a paused player): only the connection's end ends it.
-          req.setTimeout(0);
-          resolve(res);
-          return;
-        }
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => reject(new ConnectionProblemError(`reading the response from ${opts.addr} failed: ${err.message}`, { cause: err })));
-        res.on('end', () => {
-          let e: { code?: string; message?: string } | undefined;
-          try {
-            e = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error?: { code?: string; message?: string } }).error;
-          } catch {
-            // Not JSON: the status says enough.
-          }
-          reject(errorFromWire(e?.code ?? codeOfStatus(status), e?.message ?? `HTTP ${status}`));
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new ConnectionProblemError(`timed out talking to the ${peer_(opts)} at ${opts.addr}`)));
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      if (err instanceof ConnectionProblemError) return reject(err);
-      if (err.name === 'AbortError') return reject(new ConnectionProblemError('the request was cancelled', { cause: err }));
-      reject(new ConnectionProblemError(describeNetError(opts, err), { cause: err }));
+  const res = await send(opts, method, path, headers, parts, { ...(signal && { signal }), untimed: true });
+  const status = res.statusCode ?? 500;
+  if (status < 400) return res;
+  return new Promise((_, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('error', (err) => reject(new ConnectionProblemError(`reading the response from ${opts.addr} failed: ${err.message}`, { cause: err })));
+    res.on('end', () => {
+      let e: { code?: string; message?: string } | undefined;
+      try {
+        e = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error?: { code?: string; message?: string } }).error;
+      } catch {
+        // Not JSON: the status says enough.
+      }
+      reject(errorFromWire(e?.code ?? codeOfStatus(status), e?.message ?? `HTTP ${status}`));
     });
-    if (body) for (const b of bodyParts(body)) req.write(b);
-    req.end();
   });
 }
 
