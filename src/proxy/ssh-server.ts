@@ -36,6 +36,11 @@ export interface ProxySSHAccess {
   dialAuth?(): Promise<Duplex>;
   /** Reaches nodes that heartbeat `use_tunnel` (the proxy's reverse tunnel server); without it they are refused. */
   tunnels?: TunnelDialer;
+  /**
+   * A node running in this process, by its UUID: a stream already connected to its SSH service (no
+   * loopback TCP); undefined for every other node, which is dialed as usual.
+   */
+  dialLocal?(nodeId: string): Duplex | undefined;
 }
 
 /** Options of the SSH listener; `hostCert` is the proxy's OpenSSH host certificate line. */

@@ -55,11 +55,12 @@ export async function dialTarget(
 }
 
 /**
- * A byte stream to `node`'s SSH service: TCP to its address, or its reverse tunnel when it has
- * `use_tunnel` and `access.tunnels` is set. Throws ConnectionProblemError when it cannot be reached.
+ * A byte stream to `node`'s SSH service: in memory when it runs in this process (`dialLocal`), else
+ * TCP to its address, or its reverse tunnel when it has `use_tunnel` and `access.tunnels` is set.
+ * Throws ConnectionProblemError when it cannot be reached.
  */
 export async function dialNode(
-  access: Pick<ProxySSHAccess, 'clusterName' | 'tunnels'>,
+  access: Pick<ProxySSHAccess, 'clusterName' | 'tunnels' | 'dialLocal'>,
   node: Node,
   opts: { timeoutMs?: number; clientAddr?: string } = {},
 ): Promise<Duplex> {
@@ -67,6 +68,8 @@ export async function dialNode(
     const why = err instanceof TeleportError ? err.message : String(err);
     throw new ConnectionProblemError(`failed connecting to node ${node.spec.hostname || node.metadata.name}: ${why}`, { cause: err });
   };
+  const local = access.dialLocal?.(node.metadata.name);
+  if (local) return local;
   if (node.spec.use_tunnel && access.tunnels) {
     const serverId = `${node.metadata.name}.${access.clusterName}`;
     return access.tunnels.dial({ serverId, type: 'node', address: LOCAL_NODE, ...(opts.clientAddr && { clientAddr: opts.clientAddr }) }).catch(fail);

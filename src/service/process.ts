@@ -5,6 +5,7 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { systemClock, type Clock } from '../api/clock.js';
 import { AuthClient } from '../api/client/index.js';
 import { BadParameterError, NotImplementedError } from '../api/errors.js';
@@ -27,7 +28,7 @@ import { authRecordings } from './recordings.js';
 import { ensureHostIdentity } from './join.js';
 import { localProxyReads, remoteProxyReads, type ProxyReads } from './proxy-reads.js';
 import { RemoteProxyAuth } from './remote-proxy-auth.js';
-import { clusterOfIdentity, loopbackFor, startNode, startProxySSH } from './ssh-services.js';
+import { clusterOfIdentity, localNodeDialer, loopbackFor, startNode, startProxySSH } from './ssh-services.js';
 import { openStorage } from './storage.js';
 import { ProxyHeartbeat, dialTCP, proxyResource, proxyToJoinThrough, startProxyTunnel, startTunnelNode, tunnelPublicAddr } from './tunnel-services.js';
 
@@ -73,6 +74,8 @@ export class TeleportProcess {
   private proxyHeartbeat?: ProxyHeartbeat;
   private agentPool?: AgentPool;
   private node?: NodeService;
+  /** The proxy's in-memory route to `node`, when the node listens in this process. */
+  private dialLocalNode?: (nodeId: string) => Duplex | undefined;
   private recorder?: NodeRecorder;
   private services?: Services;
   private diag?: DiagServer;
@@ -163,6 +166,7 @@ export class TeleportProcess {
     this.recorder = recorder;
     this.nodeEmitter = emitter;
     this.addresses.nodeSSH = { host: address.address, port: address.port };
+    this.dialLocalNode = localNodeDialer(service, this.hostId, config, address);
   }
 
   private async startProxy(clock: Clock): Promise<void> {
@@ -204,6 +208,8 @@ export class TeleportProcess {
       logger,
       audit: { emitter: link.audit, serverId: this.hostId, hostname: config.teleport.nodename },
       tunnels: tunnel.server,
+      // The node starts after the proxy: looked up at each dial.
+      dialLocal: (nodeId) => this.dialLocalNode?.(nodeId),
     });
     this.proxySSH = ssh.server;
     this.addresses.proxySSH = { host: ssh.address.address, port: ssh.address.port };

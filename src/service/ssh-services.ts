@@ -4,10 +4,11 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Clock } from '../api/clock.js';
 import { BadParameterError } from '../api/errors.js';
-import { AuthClient } from '../api/client/index.js';
+import { AuthClient, splitHostPort } from '../api/client/index.js';
 import type { IdentityBundle } from '../api/identity-file.js';
 import type { AuthPreference, CertAuthority, Node, Role, SessionTracker } from '../api/types/index.js';
 import { caSSHPublicBlobs, type AuthServer } from '../auth/index.js';
@@ -22,6 +23,7 @@ import type { TunnelDialer } from '../reversetunnel/index.js';
 import { identityFromCertificate } from '../tlsca/index.js';
 import { remoteAuditEmitter } from './audit-service.js';
 import { ensureHostIdentity } from './join.js';
+import { memoryPipe } from './memory-pipe.js';
 import type { ProxyReads } from './proxy-reads.js';
 import { startNodeRecorder } from './recordings.js';
 
@@ -187,6 +189,27 @@ export interface StartProxySSHOptions {
   audit?: { emitter: AuditEmitter; serverId: string; hostname: string };
   /** The reverse tunnel server, for nodes that heartbeat use_tunnel. */
   tunnels?: TunnelDialer;
+  /** The node of this process, reached in memory (see localNodeDialer). */
+  dialLocal?: (nodeId: string) => Duplex | undefined;
+}
+
+/**
+ * Connects the proxy to `node`, the node service of this process, through an in-memory pipe
+ * instead of loopback TCP (half the socket writes and reads per byte relayed). The node sees the
+ * connection as it would the proxy's TCP connection to its advertised address from this host: from
+ * and to that address (the bound one when the advertised host is a name), source port 0.
+ * Undefined for any other node UUID than `hostId`.
+ */
+export function localNodeDialer(node: NodeService, hostId: string, config: TeleportConfig, bound: AddressInfo): (nodeId: string) => Duplex | undefined {
+  const advertised = splitHostPort(nodeAdvertiseAddr(config, bound));
+  const host = isIP(advertised.host) ? advertised.host : loopbackFor({ host: bound.address, port: bound.port }).host;
+  const port = isIP(advertised.host) ? advertised.port : bound.port;
+  return (nodeId) => {
+    if (nodeId !== hostId) return undefined;
+    const [proxySide, nodeSide] = memoryPipe();
+    node.serveConnection(nodeSide, { remoteAddress: host, remotePort: 0, localAddress: host, localPort: port });
+    return proxySide;
+  };
 }
 
 /** Starts the proxy's SSH listener (3023) reading nodes and CAs through `reads`. */
@@ -205,6 +228,7 @@ export async function startProxySSH(opts: StartProxySSHOptions): Promise<{ serve
       authAddr: () => reads.authAddr(),
       dialAuth: () => reads.dialAuth(),
       ...(opts.tunnels && { tunnels: opts.tunnels }),
+      ...(opts.dialLocal && { dialLocal: opts.dialLocal }),
     },
     clock: opts.clock,
     logger: opts.logger.child({ component: 'proxy:ssh' }),
