@@ -14,7 +14,7 @@ import type { SSHServiceConfig } from '../config/index.js';
 import type { AuditEmitter } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import { startSSHServer } from '../sshutils/index.js';
-import type { AuthContext, AuthResult, DirectTcpipRequest, PeerAddress, SSHConnection, SSHConnectionLimiter, SSHServer, SSHSession, TcpipForwardRequest } from '../sshutils/index.js';
+import type { AuthContext, AuthResult, DirectTcpipRequest, PeerAddress, SSHAlgorithms, SSHConnection, SSHConnectionLimiter, SSHServer, SSHSession, TcpipForwardRequest } from '../sshutils/index.js';
 import type { NodeAccessPoint } from './access-point.js';
 import { authorizeLogin, type NodeIdentity } from './authorize.js';
 import { CommandLabels, type LabelRunner } from './command-labels.js';
@@ -60,6 +60,8 @@ export interface NodeServiceOptions {
   handshakeTimeoutMs?: number;
   /** `teleport.connection_limits` (src/limiter); none when absent. */
   limiter?: SSHConnectionLimiter;
+  /** `teleport.ciphers`, `kex_algos`, `mac_algos`: what the SSH listener offers; ssh2's defaults when absent. */
+  algorithms?: SSHAlgorithms;
   /** Real interval at which clock-driven checks run (default 1 s; tests use less). */
   tickMs?: number;
   /** Replaces the command label runner (tests). */
@@ -132,6 +134,7 @@ export class NodeService {
       hostCert: o.hostCert,
       handshakeTimeoutMs: o.handshakeTimeoutMs,
       ...(o.limiter && { limiter: o.limiter }),
+      ...(o.algorithms && { algorithms: o.algorithms }),
       logger: this.log,
       authenticate: (ctx) => this.authenticate(ctx),
       onConnection: (conn) => this.onConnection(conn),

@@ -15,7 +15,7 @@ import type { AuditEmitter } from '../events/index.js';
 import type { TunnelDialer } from '../reversetunnel/index.js';
 import type { Logger } from '../log/index.js';
 import { startSSHServer } from '../sshutils/index.js';
-import type { DirectTcpipRequest, SSHChannel, SSHConnection, SSHConnectionLimiter, SSHServer, SSHSession, SessionRequest } from '../sshutils/index.js';
+import type { DirectTcpipRequest, SSHAlgorithms, SSHChannel, SSHConnection, SSHConnectionLimiter, SSHServer, SSHSession, SessionRequest } from '../sshutils/index.js';
 import { authenticateProxyUser, proxyAuthFailure, type ProxyIdentity } from './ssh-auth.js';
 import { relay, type RelayResult } from './ssh-relay.js';
 import { parseProxySubsystem } from './ssh-subsystem.js';
@@ -57,6 +57,8 @@ export interface ProxySSHServerOptions {
   audit?: { emitter: AuditEmitter; serverId: string; hostname: string };
   /** `teleport.connection_limits` (src/limiter); none when absent. */
   limiter?: SSHConnectionLimiter;
+  /** `teleport.ciphers`, `kex_algos`, `mac_algos`: what the listener offers; ssh2's defaults when absent. */
+  algorithms?: SSHAlgorithms;
 }
 
 /** Towards a node the client must speak SSH; the auth relay carries TLS. */
@@ -91,6 +93,7 @@ export class ProxySSHServer {
       onSession: (session) => void this.serveSession(session).catch((err: unknown) => this.bug(err)),
       onDirectTcpip: (req) => void this.serveDirectTcpip(req).catch((err: unknown) => this.bug(err)),
       ...(this.o.limiter && { limiter: this.o.limiter }),
+      ...(this.o.algorithms && { algorithms: this.o.algorithms }),
       logger: this.o.logger,
     });
     this.o.logger.info({ addr: `${this.server.address.address}:${this.server.address.port}` }, 'proxy ssh listener is up');

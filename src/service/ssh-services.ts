@@ -20,6 +20,7 @@ import { NodeService, type NodeAccessPoint } from '../node/index.js';
 import { ProxySSHServer } from '../proxy/index.js';
 import type { NodeRecorder } from '../recordings/index.js';
 import type { TunnelDialer } from '../reversetunnel/index.js';
+import type { SSHAlgorithms } from '../sshutils/index.js';
 import { identityFromCertificate } from '../tlsca/index.js';
 import { remoteAuditEmitter } from './audit-service.js';
 import { ensureHostIdentity } from './join.js';
@@ -141,9 +142,16 @@ export async function startNode(opts: StartNodeOptions): Promise<{ service: Node
     recorder,
     audit,
     limiter: new ConnectionLimiter({ limits: t.connectionLimits, clock: opts.clock }),
+    algorithms: sshAlgorithms(config),
   });
   const address = await service.start();
   return { service, address, recorder, ...(emitter && { emitter }) };
+}
+
+/** `teleport.ciphers`, `kex_algos` and `mac_algos`: what this process's SSH servers and clients offer. */
+export function sshAlgorithms(config: TeleportConfig): SSHAlgorithms {
+  const t = config.teleport;
+  return { ...(t.ciphers && { ciphers: t.ciphers }), ...(t.kexAlgorithms && { kex: t.kexAlgorithms }), ...(t.macAlgorithms && { macs: t.macAlgorithms }) };
 }
 
 /** The cluster a host identity belongs to: its certificate names it `<host_id>.<cluster>`. */
@@ -234,6 +242,7 @@ export async function startProxySSH(opts: StartProxySSHOptions): Promise<{ serve
     logger: opts.logger.child({ component: 'proxy:ssh' }),
     ...(opts.audit && { audit: opts.audit }),
     limiter: new ConnectionLimiter({ limits: opts.config.teleport.connectionLimits, clock: opts.clock }),
+    algorithms: sshAlgorithms(opts.config),
   });
   const address = await server.start();
   return { server, address };

@@ -26,7 +26,7 @@ import { remoteAuditEmitter } from './audit-service.js';
 import { ensureHostIdentity } from './join.js';
 import type { ProxyReads } from './proxy-reads.js';
 import { startNodeRecorder } from './recordings.js';
-import { AuthAccessPoint, clusterOfIdentity } from './ssh-services.js';
+import { AuthAccessPoint, clusterOfIdentity, sshAlgorithms } from './ssh-services.js';
 
 /** How long a node waits for its first tunnel before starting anyway (heartbeats retry). */
 const FIRST_TUNNEL_WAIT_MS = 15_000;
@@ -218,6 +218,7 @@ export async function startTunnelNode(opts: StartTunnelNodeOptions): Promise<Tun
       logger: logger.child({ component: 'node' }),
       recorder,
       audit: emitter,
+      algorithms: sshAlgorithms(config),
     });
     await service.start();
     return { service, pool, recorder, emitter };

@@ -12,6 +12,7 @@ import { CERT_SUFFIX, parseCertificate, sshKeyType } from '../sshca/index.js';
 import type { SSHCertificate } from '../sshca/index.js';
 import type { ExitStatus, TerminalModes } from './session.js';
 import { wrapSFTP, type SFTPSession } from './sftp-client.js';
+import { ssh2Algorithms, type SSHAlgorithms } from './algorithms.js';
 import { toSSH2Key } from './ssh2-key.js';
 
 /** The server's host key as presented: its plain key blob, and the certificate if it sent one. */
@@ -40,6 +41,8 @@ export interface ConnectSSHOptions {
   agent?: string;
   /** Handshake timeout in ms (default 20000). */
   timeoutMs?: number;
+  /** Ciphers, key exchanges and MACs to offer (teleport.yaml); ssh2's defaults for those not given. */
+  algorithms?: SSHAlgorithms;
 }
 
 /** A pty for exec/shell. */
@@ -163,7 +166,7 @@ export function connectSSH(opts: ConnectSSHOptions): Promise<SSHClient> {
       readyTimeout: opts.timeoutMs ?? 20_000,
       // Forwarding is asked for per session (see wrapClient), so that a refusal is not fatal.
       agent: opts.agent,
-      algorithms: { serverHostKey: HOST_KEY_ALGOS as never },
+      algorithms: { serverHostKey: HOST_KEY_ALGOS as never, ...ssh2Algorithms(opts.algorithms) },
       authHandler: [{ type: 'publickey', username: opts.username, key: key as never }] as never,
       hostVerifier: (blob: Buffer) => {
         const ok = verifyHost(blob, opts.verifyHostKey);

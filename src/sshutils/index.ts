@@ -10,3 +10,4 @@ export type { ConnectSSHOptions, ForwardedConnection, HostKeyInfo, PtyOptions, R
 export { sftpError } from './sftp-client.js';
 export type { RemoteEntry, RemoteStat, SFTPSession } from './sftp-client.js';
 export type { TcpipForwardRequest, ForwardedTcpipInfo } from './forwarding.js';
+export type { SSHAlgorithms } from './algorithms.js';

@@ -11,6 +11,7 @@ import { BadParameterError } from '../api/errors.js';
 import type { Logger } from '../log/index.js';
 import type { SSHCertificate } from '../sshca/index.js';
 import { admitConnection } from './admission.js';
+import { ssh2Algorithms, type SSHAlgorithms } from './algorithms.js';
 import { handleConnection } from './connection.js';
 import type { ForwardedTcpipInfo, TcpipForwardRequest } from './forwarding.js';
 import type { SSHSession } from './session.js';
@@ -100,6 +101,8 @@ export interface SSHServerOptions {
   handshakeTimeoutMs?: number;
   /** Server identification suffix (after `SSH-2.0-`). */
   ident?: string;
+  /** Ciphers, key exchanges and MACs to offer (teleport.yaml); ssh2's defaults for those not given. */
+  algorithms?: SSHAlgorithms;
   /** `connection_limits`: per-address and per-user admission; no limits when absent. */
   limiter?: SSHConnectionLimiter;
   logger: Logger;
@@ -157,7 +160,7 @@ export async function startSSHServer(opts: SSHServerOptions): Promise<SSHServer>
   const conns = new Set<Connection>();
   const loggedIn = new WeakSet<object>();
   const server = new ssh2.Server(
-    { hostKeys: hostKeys as never, ident: opts.ident ?? 'Teleport' },
+    { hostKeys: hostKeys as never, ident: opts.ident ?? 'Teleport', algorithms: ssh2Algorithms(opts.algorithms) },
     (client) => {
       conns.add(client);
       const refusal = admitConnection(client, opts.limiter, log);

@@ -40,6 +40,8 @@ export interface TestClusterOptions {
   ssh?: string;
   /** The process's nodename (default test-auth). */
   nodename?: string;
+  /** Extra YAML under `teleport:`. */
+  teleportExtra?: string;
 }
 
 /** Starts auth + proxy on 127.0.0.1:0 with a fresh data dir. */
@@ -56,6 +58,7 @@ export async function startCluster(opts: TestClusterOptions = {}): Promise<TestC
       `  nodename: ${opts.nodename ?? 'test-auth'}`,
       `  data_dir: ${dataDir}`,
       '  log: {output: stderr, severity: ERROR}',
+      ...(opts.teleportExtra ? opts.teleportExtra.split('\n').map((l) => '  ' + l) : []),
       'auth_service:',
       '  enabled: yes',
       `  cluster_name: ${clusterName}`,
