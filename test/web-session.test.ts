@@ -104,8 +104,15 @@ describe('web sessions and the web terminal', () => {
     t.send(ENVELOPE.raw, 'echo "sid=$SSH_SESSION_ID."\n');
     await t.until('the session ID', () => t.output().includes(`sid=${meta.session.id}.`));
     t.send(ENVELOPE.resize, resizePayload(101, 33));
+    // The node applies window-change asynchronously to the data that follows it (a known ordering gap,
+    // see the issue notes): ask again until the new size shows, within the same time limit.
     t.send(ENVELOPE.raw, 'stty size\n');
-    await t.until('the new size', () => t.output().includes('33 101'));
+    const asking = setInterval(() => t.send(ENVELOPE.raw, 'stty size\n'), 500);
+    try {
+      await t.until('the new size', () => t.output().includes('33 101'));
+    } finally {
+      clearInterval(asking);
+    }
     t.send(ENVELOPE.raw, 'exit\n');
     await t.until('the end', () => t.closed());
     expect(t.envs.at(-1)?.type).toBe(ENVELOPE.close);
