@@ -1,7 +1,9 @@
-// Bundles the three CLIs into dist/ with esbuild so they start fast (one file each, native
-// modules left external). Skips work when dist/ is newer than every source file.
+// Bundles the three CLIs into dist/ with esbuild so they start fast: dist/<cli>.mjs each (what
+// bin/* import), with the code they share and the code loaded only by some commands (import())
+// in dist/chunks/, so that `tsh ssh` does not load what `tsh login` or `tctl` need. Native modules
+// stay external. Skips work when dist/ is newer than every source file.
 import { build } from 'esbuild';
-import { readdirSync, statSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,8 +32,9 @@ await buildWeb();
 
 async function buildCLIs() {
   const started = Date.now();
-  await build({
+  const result = await build({
     absWorkingDir: root,
+    metafile: true,
     entryPoints: entries,
     outdir: 'dist',
     outExtension: { '.js': '.mjs' },
@@ -39,6 +42,8 @@ async function buildCLIs() {
     platform: 'node',
     target: 'node20',
     format: 'esm',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     sourcemap: 'linked',
     logLevel: 'warning',
     // Native addons and packages that load files relative to themselves stay in node_modules.
@@ -47,8 +52,22 @@ async function buildCLIs() {
       js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
     },
   });
+  pruneChunks(result.metafile);
   writeFileSync(stampFile, String(Date.now()));
   process.stderr.write(`build: dist/ bundled in ${Date.now() - started} ms\n`);
+}
+
+/**
+ * Removes chunks this build did not write once they are a day old. Not at once: a process started
+ * from an earlier build (a teleport daemon, a test's tsh) may still import() one of its chunks.
+ */
+function pruneChunks(metafile) {
+  const dir = join(root, 'dist', 'chunks');
+  const current = new Set(Object.keys(metafile.outputs).map((p) => p.replace(/^dist\/chunks\//, '')));
+  const dayAgo = Date.now() - 24 * 3600 * 1000;
+  for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+    if (!current.has(name) && statSync(join(dir, name)).mtimeMs < dayAgo) rmSync(join(dir, name), { force: true });
+  }
 }
 
 // The web UI: Vite builds web/ into web/dist (served by the proxy at /web) when its sources, or

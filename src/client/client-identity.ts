@@ -10,10 +10,9 @@ import { WebClient } from '../api/client/index.js';
 import { AccessDeniedError, BadParameterError, NotFoundError } from '../api/errors.js';
 import { parseIdentityFile } from '../api/identity-file.js';
 import { parseCertificate, parsePrivateKey, type SSHCertificate } from '../sshca/index.js';
-import { identityFromCertificate } from '../tlsca/index.js';
 import { hostCAsForCluster, parseHostCAs, type HostCAEntry } from './known-hosts.js';
 import { clusterOfCA } from './load-client.js';
-import { loadProfile, profileName, type ProfilePaths } from './profile.js';
+import { loadProfileKeys, profileName, type ProfilePaths } from './profile.js';
 
 /** Everything needed to reach the cluster as the user. */
 export interface ClientIdentity {
@@ -85,11 +84,12 @@ export async function loadClientIdentity(opts: LoadIdentityOptions): Promise<Cli
 
 async function fromProfile(opts: LoadIdentityOptions): Promise<ClientIdentity> {
   const name = opts.proxy ? profileName(webProxyAddr(opts.proxy)) : undefined;
-  const creds = await loadProfile(opts.home, name);
+  const creds = await loadProfileKeys(opts.home, name);
   const p = creds.profile;
   const known = await readFile(creds.paths.knownHosts, 'utf8').catch(() => '');
   return {
-    username: creds.identity.username,
+    // A user certificate's key ID is the Teleport user (as its TLS certificate's subject CN).
+    username: creds.sshCert.keyId,
     cluster: p.cluster,
     privateKey: creds.privateKey,
     sshCert: creds.sshCert,
@@ -127,11 +127,12 @@ async function fromIdentityFile(file: string, opts: LoadIdentityOptions): Promis
   if (all.length === 0) throw new BadParameterError(`${source} has no host certificate authority (@cert-authority lines)`);
   const web = webProxyAddr(opts.proxy);
   const ping = await new WebClient({ addr: web, insecure: opts.insecure === true, caPems: bundle.tlsCAs }).ping();
+  const sshCert = parseCertificate(bundle.sshCert);
   return {
-    username: identityFromCertificate(bundle.tlsCert).username,
+    username: sshCert.keyId,
     cluster,
     privateKey: parsePrivateKey(bundle.keyPem),
-    sshCert: parseCertificate(bundle.sshCert),
+    sshCert,
     sshCertLine: bundle.sshCert,
     tlsCertPem: bundle.tlsCert,
     tlsCAs: bundle.tlsCAs,

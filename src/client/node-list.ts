@@ -3,7 +3,8 @@
  * label text of `tsh ls` in Teleport's order (plain keys, then `a/b` keys, then `teleport.dev/` keys).
  */
 import { BadParameterError } from '../api/errors.js';
-import { nodeLabels, type Node } from '../api/types/node.js';
+import { nodeLabels } from '../api/types/node-labels.js';
+import type { Node } from '../api/types/node.js';
 
 /** True when a host argument is a label selector rather than a name. */
 export function isLabelSelector(host: string): boolean {

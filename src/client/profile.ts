@@ -11,7 +11,7 @@ import YAML from 'yaml';
 import { NotFoundError } from '../api/errors.js';
 import { knownHostsLine } from '../api/identity-file.js';
 import { encodeOpenSSHPrivateKey, formatAuthorizedKey, parseCertificate, parsePrivateKey, type SSHCertificate } from '../sshca/index.js';
-import { identityFromCertificate, type Identity } from '../tlsca/index.js';
+import type { Identity } from '../tlsca/index.js';
 
 /** What `<proxy>.yaml` holds. */
 export interface Profile {
@@ -22,16 +22,20 @@ export interface Profile {
   insecure?: boolean;
 }
 
-/** The credentials of a logged-in profile. */
-export interface ProfileCredentials {
+/** The keys and certificates of a logged-in profile. */
+export interface ProfileKeys {
   profile: Profile;
   privateKey: KeyObject;
   sshCert: SSHCertificate;
   sshCertLine: string;
   tlsCertPem: string;
-  identity: Identity;
   tlsCAs: string[];
   paths: ProfilePaths;
+}
+
+/** The credentials of a logged-in profile, with the identity its TLS certificate encodes. */
+export interface ProfileCredentials extends ProfileKeys {
+  identity: Identity;
 }
 
 /** Where a profile's files live (what `tsh config` points OpenSSH at). */
@@ -107,8 +111,20 @@ export async function currentProfileName(home: string): Promise<string | undefin
   return name || undefined;
 }
 
-/** Loads the current (or named) profile with its credentials; NotFoundError when not logged in. */
+/**
+ * Loads the current (or named) profile with its credentials and the identity of its TLS
+ * certificate (`tsh status`); NotFoundError when not logged in, BadParameterError for a malformed
+ * certificate.
+ */
 export async function loadProfile(home: string, name?: string): Promise<ProfileCredentials> {
+  const keys = await loadProfileKeys(home, name);
+  // The X.509 parser costs a tenth of a second to load: only the commands that show the identity pay for it.
+  const { identityFromCertificate } = await import('../tlsca/index.js');
+  return { ...keys, identity: identityFromCertificate(keys.tlsCertPem) };
+}
+
+/** Loads the current (or named) profile's keys and certificates, as loadProfile without reading the TLS identity. */
+export async function loadProfileKeys(home: string, name?: string): Promise<ProfileKeys> {
   const n = name ?? (await currentProfileName(home));
   if (!n) throw new NotFoundError('not logged in: run "tsh login --proxy=<host:port>"');
   let profile: Profile;
@@ -123,7 +139,7 @@ export async function loadProfile(home: string, name?: string): Promise<ProfileC
     const sshCertLine = (await readFile(paths.sshCert, 'utf8')).trim();
     const tlsCertPem = await readFile(paths.tlsCert, 'utf8');
     const tlsCAs = [...(await readFile(paths.tlsCAs, 'utf8')).matchAll(PEM_CERTS)].map((m) => m[0]);
-    return { profile, privateKey, sshCert: parseCertificate(sshCertLine), sshCertLine, tlsCertPem, identity: identityFromCertificate(tlsCertPem), tlsCAs, paths };
+    return { profile, privateKey, sshCert: parseCertificate(sshCertLine), sshCertLine, tlsCertPem, tlsCAs, paths };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`not logged in to ${n}: run "tsh login"`, { cause: err });
     throw err;

@@ -5,8 +5,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { Duplex, Readable, Writable } from 'node:stream';
-import ssh2 from 'ssh2';
-import type { ClientChannel, PseudoTtyOptions, SFTPWrapper, TcpConnectionDetails } from 'ssh2';
+import type { Client, ClientChannel, PseudoTtyOptions, SFTPWrapper, TcpConnectionDetails } from 'ssh2';
 import { AccessDeniedError, ConnectionProblemError } from '../api/errors.js';
 import { CERT_SUFFIX, parseCertificate, sshKeyType } from '../sshca/index.js';
 import type { SSHCertificate } from '../sshca/index.js';
@@ -14,6 +13,7 @@ import type { ExitStatus, TerminalModes } from './session.js';
 import { wrapSFTP, type SFTPSession } from './sftp-client.js';
 import { ssh2Algorithms, type SSHAlgorithms } from './algorithms.js';
 import { toSSH2Key } from './ssh2-key.js';
+import { ssh2 } from './ssh2-module.js';
 
 /** The server's host key as presented: its plain key blob, and the certificate if it sent one. */
 export interface HostKeyInfo {
@@ -141,7 +141,7 @@ const HOST_KEY_ALGOS = [
  */
 export function connectSSH(opts: ConnectSSHOptions): Promise<SSHClient> {
   const { key } = toSSH2Key(opts.privateKey, opts.cert);
-  const client = new ssh2.Client();
+  const client = new (ssh2().Client)();
   let hostRefused = false;
   return new Promise<SSHClient>((resolve, reject) => {
     client.once('ready', () => {
@@ -195,7 +195,7 @@ function agentOpt(on: boolean): object {
   return { agentForward: on };
 }
 
-function wrapClient(client: ssh2.Client, forwardAgent: boolean): SSHClient {
+function wrapClient(client: Client, forwardAgent: boolean): SSHClient {
   const channel = <T>(open: (cb: (err: Error | undefined, ch: T) => void) => void): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       try {

@@ -5,7 +5,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import ssh2 from 'ssh2';
 import type { Connection } from 'ssh2';
 import { BadParameterError } from '../api/errors.js';
 import type { Logger } from '../log/index.js';
@@ -16,6 +15,7 @@ import { handleConnection } from './connection.js';
 import type { ForwardedTcpipInfo, TcpipForwardRequest } from './forwarding.js';
 import type { SSHSession } from './session.js';
 import { toSSH2Key } from './ssh2-key.js';
+import { ssh2 } from './ssh2-module.js';
 
 /** Everything `authenticate` needs to decide a publickey login. */
 export interface AuthContext {
@@ -159,7 +159,7 @@ export async function startSSHServer(opts: SSHServerOptions): Promise<SSHServer>
   hostKeys.push({ key: plain.key });
   const conns = new Set<Connection>();
   const loggedIn = new WeakSet<object>();
-  const server = new ssh2.Server(
+  const server = new (ssh2().Server)(
     { hostKeys: hostKeys as never, ident: opts.ident ?? 'Teleport', algorithms: ssh2Algorithms(opts.algorithms) },
     (client) => {
       conns.add(client);

@@ -3,11 +3,11 @@
  * A certified key is the private key presenting the certificate blob as its public half.
  */
 import type { KeyObject } from 'node:crypto';
-import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
 import { BadParameterError } from '../api/errors.js';
 import { CERT_SUFFIX, encodeOpenSSHPrivateKey, keyObjectType, parseCertificate, publicKeyToBlob } from '../sshca/index.js';
 import type { SSHCertificate } from '../sshca/index.js';
+import { ssh2 } from './ssh2-module.js';
 
 /**
  * An ssh2 key for `privateKey`; with `cert` (blob or OpenSSH line) the key presents the certificate
@@ -15,7 +15,7 @@ import type { SSHCertificate } from '../sshca/index.js';
  */
 export function toSSH2Key(privateKey: KeyObject, cert?: Buffer | string): { key: ParsedKey; cert?: SSHCertificate } {
   if (privateKey.type !== 'private') throw new BadParameterError('an SSH identity needs a private key');
-  const parsed = ssh2.utils.parseKey(encodeOpenSSHPrivateKey(privateKey));
+  const parsed = ssh2().utils.parseKey(encodeOpenSSHPrivateKey(privateKey));
   if (parsed instanceof Error) throw new BadParameterError(`ssh2 cannot load the key: ${parsed.message}`);
   const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey) : parsed;
   if (cert === undefined) return { key };

@@ -2,10 +2,10 @@
  * Publickey user authentication as the server sees it: which key or certificate was offered, and
  * whether the client's signature over the session data verifies. Trust decisions are the caller's.
  */
-import ssh2 from 'ssh2';
 import type { PublicKeyAuthContext } from 'ssh2';
 import { CERT_SUFFIX, parseCertificate, signatureAlgorithm, verifySSH } from '../sshca/index.js';
 import type { SSHCertificate } from '../sshca/index.js';
+import { ssh2 } from './ssh2-module.js';
 
 /** What an offered key proved: the key blob, the parsed certificate if any, and the signature check. */
 export interface OfferedKey {
@@ -54,7 +54,7 @@ function certSignatureOk(keyAlgo: string, cert: SSHCertificate, ctx: PublicKeyAu
 
 function plainSignatureOk(keyAlgo: string, keyBlob: Buffer, ctx: PublicKeyAuthContext): boolean {
   if (!ctx.signature || !ctx.blob || keyAlgo === 'ssh-rsa') return false;
-  const key = ssh2.utils.parseKey(keyBlob);
+  const key = ssh2().utils.parseKey(keyBlob);
   if (key instanceof Error || Array.isArray(key)) return false;
   try {
     return key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true;

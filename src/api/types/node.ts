@@ -55,9 +55,4 @@ export function validateNode(input: unknown): Node {
   return parseWith<Node>(nodeSchema, structuredClone(input), 'node');
 }
 
-/** All labels of a node: static metadata labels plus each command label's latest result. */
-export function nodeLabels(node: Node): Record<string, string> {
-  const out: Record<string, string> = { ...(node.metadata.labels ?? {}) };
-  for (const [k, v] of Object.entries(node.spec.cmd_labels ?? {})) out[k] = v.result ?? '';
-  return out;
-}
+export { nodeLabels } from './node-labels.js';

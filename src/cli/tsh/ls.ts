@@ -4,7 +4,7 @@
  */
 import { stringify } from 'yaml';
 import type { Node } from '../../api/types/node.js';
-import { nodeLabels } from '../../api/types/node.js';
+import { nodeLabels } from '../../api/types/node-labels.js';
 import { formatLabels, formatLabelsVerbose, matchNodes, nodeAddress, parseLabelSelector, sortNodes } from '../../client/index.js';
 import { makeTable, makeTableWithTruncatedColumn, type CommandSpec } from '../framework/index.js';
 import { connectProxy, type TshCtx } from './tsh-context.js';
