@@ -84,6 +84,11 @@ export class AuthClient {
     return this.addrs[this.good];
   }
 
+  /** Drops the client's kept-alive connections; later calls open new ones. Safe to call twice. */
+  close(): void {
+    this.t.pool?.close();
+  }
+
   /** Every auth server this client may use, the current one first. */
   get allAddrs(): string[] {
     return this.addrs.map((_, i) => this.addrs[(this.good + i) % this.addrs.length]);
