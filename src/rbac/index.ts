@@ -9,3 +9,4 @@ export * from './rules.js';
 export * from './implicit-role.js';
 export * from './role-set.js';
 export * from './presets.js';
+export * from './join-sessions.js';
