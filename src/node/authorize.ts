@@ -7,7 +7,7 @@
 import type { Clock } from '../api/clock.js';
 import { AccessDeniedError } from '../api/errors.js';
 import type { Role } from '../api/types/index.js';
-import { RoleSet, applyRoleTraits } from '../rbac/index.js';
+import { RoleSet, SESSION_JOIN_PRINCIPAL, applyRoleTraits, supportsModeratedSessions } from '../rbac/index.js';
 import type { Traits } from '../rbac/index.js';
 import { CERT_FOREVER, verifyCertificate } from '../sshca/index.js';
 import type { SSHCertificate } from '../sshca/index.js';
@@ -39,6 +39,11 @@ export interface NodeIdentity {
   disconnectExpiredCert: boolean;
   /** Close the connection after this much inactivity; 0 = never. */
   idleTimeoutMs: number;
+  /**
+   * Logged in as the join principal (`-teleport-internal-join`): the connection may only join live
+   * sessions, never start one or forward ports.
+   */
+  joinOnly: boolean;
 }
 
 /** What authorization reads besides the login attempt. */
@@ -54,11 +59,14 @@ export async function authorizeLogin(ctx: AuthContext, deps: AuthorizeDeps): Pro
   if (!ctx.signatureOk) throw new AccessDeniedError('the client signature does not verify');
   const cert = ctx.cert;
   if (!cert) throw new AccessDeniedError('a Teleport user certificate is required, plain keys are not accepted');
+  // Teleport puts the join principal in every user certificate; we hold every user certificate to
+  // carry it implicitly (ours are not issued with it), and check everything else as for any login.
+  const joinOnly = ctx.username === SESSION_JOIN_PRINCIPAL;
   verifyCertificate(cert, {
     trustedCAs: await deps.access.userCAKeys(),
     now: deps.clock.now(),
     type: 'user',
-    principal: ctx.username,
+    ...(!joinOnly && { principal: ctx.username }),
     sourceAddress: plainIP(ctx.remoteAddress),
   });
   const roleNames = certRoles(cert);
@@ -66,7 +74,9 @@ export async function authorizeLogin(ctx: AuthContext, deps: AuthorizeDeps): Pro
   const defs = await deps.access.roles(roleNames);
   if (defs.length === 0) throw new AccessDeniedError(`none of the certificate's roles (${roleNames.join(', ')}) exist`);
   const roles = new RoleSet(defs.map((r: Role) => applyRoleTraits(r, { traits })));
-  roles.checkAccessToNode({ labels: deps.labels() }, ctx.username);
+  // As Teleport: a join-only login needs no access to the node itself when the roles know moderated
+  // sessions (v5+); who may join which session is decided per session (checkJoin).
+  if (!joinOnly || !supportsModeratedSessions(roles.all())) roles.checkAccessToNode({ labels: deps.labels() }, ctx.username);
 
   const pref = await deps.access.authPreference();
   const ext = cert.extensions;
@@ -82,6 +92,7 @@ export async function authorizeLogin(ctx: AuthContext, deps: AuthorizeDeps): Pro
     certExpiresAt: cert.validBefore === CERT_FOREVER ? undefined : Number(cert.validBefore) * 1000,
     disconnectExpiredCert: roles.disconnectExpiredCert(pref.spec.disconnect_expired_cert === true),
     idleTimeoutMs: roles.clientIdleTimeoutMs(),
+    joinOnly,
   };
 }
 

@@ -11,7 +11,7 @@ import { DEFAULT_NAMESPACE, auditEvent, type AuditEmitter } from '../events/inde
 import type { AuthContext, ExitStatus, SSHConnection } from '../sshutils/index.js';
 import type { NodeIdentity } from './authorize.js';
 import { scpTransfer } from './file-copy.js';
-import type { SessionEvent, SessionStartEvent } from './session-events.js';
+import type { SessionEvent, SessionPartyEvent, SessionStartEvent } from './session-events.js';
 
 /** What the node says about itself in events. */
 export interface NodeAuditOptions {
@@ -59,6 +59,10 @@ export class NodeAudit {
       this.emit(auditEvent('session.start', 'T2000I', { ...this.sessionFields(e), ei: 0, time: iso(e.time) }));
       return;
     }
+    if (e.type !== 'session.end') {
+      this.party(e);
+      return;
+    }
     const open = this.sessions.get(e.sessionId) ?? { start: { ...e, type: 'session.start' as const }, index: 0 };
     this.sessions.delete(e.sessionId);
     const base = this.sessionFields(open.start);
@@ -69,13 +73,29 @@ export class NodeAudit {
         ...base,
         ei: ++open.index,
         time: iso(e.time),
-        participants: [e.user],
+        participants: e.participants ?? [e.user],
         interactive: open.start.tty,
         enhanced_recording: false,
         session_start: iso(open.start.time),
         session_stop: iso(e.time),
       }),
     );
+  }
+
+  /** session.join (T2001I) / session.leave (T2003I) with the joiner's user and connection, in the session's event order. */
+  private party(e: SessionPartyEvent): void {
+    const open = this.sessions.get(e.sessionId);
+    const fields = {
+      sid: e.sessionId,
+      user: e.user,
+      login: e.login,
+      'addr.remote': e.remoteAddr,
+      'addr.local': e.localAddr,
+      ...this.server(),
+      ...(open && { ei: ++open.index }),
+      time: iso(e.time),
+    };
+    this.emit(e.type === 'session.join' ? auditEvent('session.join', 'T2001I', fields) : auditEvent('session.leave', 'T2003I', fields));
   }
 
   /** A direct-tcpip (`ssh -L`) connection opened, failed or closed. */

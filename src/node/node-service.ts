@@ -25,6 +25,7 @@ import { RemoteForwards, portForwardRefusal, serveDirectTcpip } from './port-for
 import type { SessionEventHandler } from './session-events.js';
 import type { SessionRecorder } from './session-recorder.js';
 import { serveSession } from './session-handler.js';
+import { LiveSessions } from './live-session.js';
 import { DEFAULT_TICK_MS, Ticker } from './ticker.js';
 import { NodeSessionTrackers } from './session-trackers.js';
 
@@ -78,6 +79,8 @@ export class NodeService {
   /** Live sessions reported to auth as session_tracker resources. */
   readonly sessionTrackers: NodeSessionTrackers;
   private readonly sessionWriters = new Map<SSHConnection, Set<(message: string) => void>>();
+  /** This node's interactive sessions others may join. */
+  private readonly liveSessions = new LiveSessions();
   private readonly remoteForwards = new Map<SSHConnection, RemoteForwards>();
   private server: SSHServer | undefined;
   private closed: Promise<void> | undefined;
@@ -246,6 +249,7 @@ export class NodeService {
       permitUserEnv: o.config.permitUserEnv,
       sshFileCopy: o.config.sshFileCopy,
       recorder: o.recorder,
+      liveSessions: this.liveSessions,
       clock: o.clock,
       logger: this.log,
       onEvent: (e) => {

@@ -16,6 +16,7 @@ export const DIAL_TIMEOUT_MS = 30_000;
 
 /** Why port forwarding is refused for this identity, or undefined when it is allowed. */
 export function portForwardRefusal(id: NodeIdentity, nodeAllows: boolean): string | undefined {
+  if (id.joinOnly) return 'port forwarding attempted in join-only mode (the connection may only join sessions)';
   if (!nodeAllows) return 'port forwarding is disabled on this node';
   if (!id.permitPortForwarding) return 'the certificate does not permit port forwarding';
   if (!id.roles.canPortForward()) return `port forwarding not allowed by role set: ${id.roles.roleNames().join(',')}`;

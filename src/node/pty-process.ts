@@ -78,6 +78,9 @@ export function startPtyProcess(
         // The terminal is already gone.
       }
     },
+    write(data) {
+      p.write(data);
+    },
     signal(name) {
       const sig = osSignal(name);
       if (!sig) return false;

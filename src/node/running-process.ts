@@ -10,6 +10,8 @@ export interface RunningProcess {
   readonly pid: number;
   /** Resize the terminal (no-op without one). */
   resize(cols: number, rows: number): void;
+  /** Input from another party than the channel (a peer who joined the session); absent without a terminal. */
+  write?(data: Buffer): void;
   /** Deliver an SSH signal name (`INT`, `TERM`...); false for a name we do not know. */
   signal(name: string): boolean;
   /** Resolves once the process has exited and its output has been handed to the channel. */

@@ -2,6 +2,7 @@
  * The node's session hook: a typed "session started / ended" notification for every session
  * channel that runs something (shell, exec, subsystem). The audit log and recorder attach here.
  */
+import type { ParticipantMode } from '../rbac/index.js';
 import type { ExitStatus } from '../sshutils/index.js';
 
 /** What ran in the session. */
@@ -31,16 +32,36 @@ export interface SessionEventBase {
 /** A session started (its process is running). */
 export interface SessionStartEvent extends SessionEventBase {
   type: 'session.start';
+  /** The owner's roles (name and version): the tracker's host policies, for join decisions. */
+  hostPolicies?: { name: string; version: string }[];
 }
 
 /** A session ended; `exit` is how its process ended. */
 export interface SessionEndEvent extends SessionEventBase {
   type: 'session.end';
   exit: ExitStatus;
+  /** Everyone who took part: the owner, then the users who joined. Absent: the owner alone. */
+  participants?: string[];
 }
 
-/** Either event. */
-export type SessionEvent = SessionStartEvent | SessionEndEvent;
+/**
+ * Someone joined a live session or left it (a party of its own connection). `user`, `login` and the
+ * addresses are the joiner's; `participantId` names the party in the session tracker.
+ */
+export interface SessionPartyEvent {
+  type: 'session.join' | 'session.leave';
+  sessionId: string;
+  participantId: string;
+  user: string;
+  login: string;
+  mode: ParticipantMode;
+  remoteAddr: string;
+  localAddr: string;
+  time: number;
+}
+
+/** Any session event. */
+export type SessionEvent = SessionStartEvent | SessionEndEvent | SessionPartyEvent;
 
 /** The hook; it must not throw (a throw is logged and ignored). */
 export type SessionEventHandler = (event: SessionEvent) => void;

@@ -22,6 +22,8 @@ import type { RunningProcess } from './running-process.js';
 import type { SessionEvent, SessionEventBase, SessionKind } from './session-events.js';
 import { SESSION_ENV_VAR, parseSessionId, processSessionIds, type LiveSessionIds } from './session-id.js';
 import type { SessionRecorder, SessionRecording } from './session-recorder.js';
+import { LiveSession, LiveSessions } from './live-session.js';
+import { JOIN_MODE_ENV_VAR, joinLiveSession, type JoinedParty } from './session-join.js';
 
 /** What a session needs from the node. */
 export interface SessionDeps {
@@ -38,7 +40,12 @@ export interface SessionDeps {
   track(conn: SSHConnection, notify: (message: string) => void): () => void;
   /** The IDs of the node's live sessions (default: one registry per process). */
   sessionIds?: LiveSessionIds;
+  /** The node's joinable sessions (default: one registry per process). */
+  liveSessions?: LiveSessions;
 }
+
+/** The registry used when a node passes none (SessionDeps.liveSessions). */
+export const processLiveSessions = new LiveSessions();
 
 type RunRequest = Extract<SessionRequest, { type: 'shell' | 'exec' | 'subsystem' }>;
 
@@ -47,6 +54,8 @@ export async function serveSession(session: SSHSession, deps: SessionDeps): Prom
   const id = session.identity as NodeIdentity;
   const sessionIds = deps.sessionIds ?? processSessionIds;
   let requestedId: string | undefined;
+  let joinMode: string | undefined;
+  let joined: JoinedParty | undefined;
   let sessionId: string | undefined;
   let log = deps.logger.child({ login: id.login, user: id.teleportUser });
   let pty: PtyRequest | undefined;
@@ -76,6 +85,9 @@ export async function serveSession(session: SSHSession, deps: SessionDeps): Prom
               log.debug({ value: req.value.slice(0, 64) }, 'session ID request refused: not a UUID');
               req.reject();
             }
+          } else if (req.name === JOIN_MODE_ENV_VAR) {
+            joinMode = started ? undefined : req.value;
+            req.accept();
           } else if (acceptsClientVariable(req.name, deps.permitUserEnv)) {
             clientEnv[req.name] = req.value;
             req.accept();
@@ -109,6 +121,22 @@ export async function serveSession(session: SSHSession, deps: SessionDeps): Prom
             break;
           }
           started = true;
+          const live = req.type === 'shell' && requestedId !== undefined ? (deps.liveSessions ?? processLiveSessions).get(requestedId) : undefined;
+          if (live) {
+            const ch = req.accept();
+            joined = joinLiveSession(ch, { session, id, live, mode: joinMode, now: () => deps.clock.now(), emit: (e) => emit(deps, log, e), log });
+            finished = joined?.finished;
+            break;
+          }
+          if (id.joinOnly) {
+            const why = requestedId
+              ? `session ${requestedId} is not running on this node (it has ended, or it is not an interactive session that can be joined)`
+              : 'join-only mode was used to create this connection but attempted to create a new session.';
+            log.info({ requested: requestedId }, 'join-only connection refused a new session');
+            if (req.type === 'subsystem') req.reject();
+            else refuse(req.accept(), why, 1);
+            break;
+          }
           sessionId = sessionIds.claim(requestedId);
           if (requestedId && sessionId !== requestedId) log.info({ requested: requestedId }, 'requested session ID is in use; using a fresh one');
           log = log.child({ session_id: sessionId });
@@ -126,6 +154,7 @@ export async function serveSession(session: SSHSession, deps: SessionDeps): Prom
   }
   // The channel is gone: a process still running has lost its client.
   if (proc && !exited) proc.signal('HUP');
+  joined?.leave();
   await finished;
   if (sessionId) sessionIds.release(sessionId);
 }
@@ -240,6 +269,13 @@ async function launch(req: RunRequest, ch: SSHChannel, c: RunContext): Promise<R
       return undefined;
     }
   }
+  // An interactive shell can be joined: its output fans out through the live session (to the recording too).
+  const liveSessions = deps.liveSessions ?? processLiveSessions;
+  const live =
+    req.type === 'shell' && tty
+      ? new LiveSession({ id: c.sessionId, owner: id.teleportUser, ownerRoles: id.roles.roleNames(), login: id.login, kind: 'ssh' }, recording)
+      : undefined;
+  const tap = live ?? recording;
   let proc: RunningProcess;
   try {
     const env = buildEnvironment({
@@ -260,7 +296,7 @@ async function launch(req: RunRequest, ch: SSHChannel, c: RunContext): Promise<R
     });
     const cwd = (await isDirectory(user.home)) ? user.home : '/';
     proc = tty
-      ? startPtyProcess(cmd.file, cmd.args, { cwd, env, term: c.pty!.term, cols: c.pty!.cols, rows: c.pty!.rows, tap: recording }, ch, (err) =>
+      ? startPtyProcess(cmd.file, cmd.args, { cwd, env, term: c.pty!.term, cols: c.pty!.cols, rows: c.pty!.rows, tap }, ch, (err) =>
           log.warn({ err: err.message }, 'terminal error'),
         )
       : startPipeProcess(cmd, { cwd, env, tap: recording }, ch);
@@ -288,15 +324,26 @@ async function launch(req: RunRequest, ch: SSHChannel, c: RunContext): Promise<R
       running.signal('KILL');
     };
   }
-  emit(deps, log, { type: 'session.start', ...base, time: deps.clock.now() });
+  if (live) {
+    const running = proc;
+    live.setInput((d) => running.write?.(d));
+    liveSessions.add(live);
+  }
+  const hostPolicies = id.roles.all().filter((r) => id.roles.roleNames().includes(r.metadata.name)).map((r) => ({ name: r.metadata.name, version: r.version }));
+  emit(deps, log, { type: 'session.start', ...base, hostPolicies, time: deps.clock.now() });
   log.info({ kind, pid: proc.pid }, 'session started');
   const untrack = deps.track(conn, (message) => ch.stderr.write(`\r\n${message}\r\n`));
   const finished = proc.done.then(async (exit: ExitStatus) => {
     untrack();
     ch.exit(exit);
+    if (live) {
+      liveSessions.remove(live);
+      live.end(exit);
+    }
     await recording?.end(exit);
     await agent?.close();
-    emit(deps, log, { type: 'session.end', ...base, exit, time: deps.clock.now() });
+    const participants = [id.teleportUser, ...(live?.joinedUsers() ?? []).filter((u) => u !== id.teleportUser)];
+    emit(deps, log, { type: 'session.end', ...base, exit, participants, time: deps.clock.now() });
     log.info({ exit }, 'session ended');
   });
   return { proc, finished, recording };

@@ -4,11 +4,12 @@
  * leaves no ghost for long), and deletes it when the session ends. Failures are logged, never fatal:
  * the session runs whether or not it is listed.
  */
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../api/clock.js';
 import type { SessionTracker } from '../api/types/index.js';
 import type { Logger } from '../log/index.js';
 import type { NodeAccessPoint } from './access-point.js';
-import type { SessionEvent } from './session-events.js';
+import type { SessionEvent, SessionStartEvent } from './session-events.js';
 import type { Ticker } from './ticker.js';
 
 /** How often a live tracker is written again. */
@@ -42,10 +43,21 @@ export class NodeSessionTrackers {
     return [...this.live.values()].map((l) => l.tracker);
   }
 
-  /** Starts tracking on `session.start`, stops on `session.end`. Never throws. */
+  /** Starts tracking on `session.start`, adds and removes joined participants, stops on `session.end`. Never throws. */
   onEvent(e: SessionEvent): void {
     const { access } = this.opts;
     if (!access.upsertSessionTracker) return;
+    if (e.type === 'session.join' || e.type === 'session.leave') {
+      const l = this.live.get(e.sessionId);
+      if (!l) return;
+      const now = new Date(e.time).toISOString();
+      const others = l.tracker.spec.participants.filter((p) => p.id !== e.participantId);
+      l.tracker.spec.participants = e.type === 'session.join' ? [...others, { id: e.participantId, user: e.user, mode: e.mode, last_active: now }] : others;
+      l.writtenAt = e.time;
+      const tracker = structuredClone(l.tracker);
+      this.run('session tracker participant update failed', () => access.upsertSessionTracker!(tracker, TRACKER_TTL_MS), e.sessionId);
+      return;
+    }
     if (e.type === 'session.start') {
       const tracker = this.trackerOf(e);
       this.live.set(e.sessionId, { tracker, writtenAt: this.opts.clock.now() });
@@ -76,7 +88,7 @@ export class NodeSessionTrackers {
     }
   }
 
-  private trackerOf(e: SessionEvent): SessionTracker {
+  private trackerOf(e: SessionStartEvent): SessionTracker {
     const o = this.opts;
     const created = new Date(e.time).toISOString();
     return {
@@ -94,7 +106,8 @@ export class NodeSessionTrackers {
         hostname: o.hostname,
         address: o.address(),
         login: e.login,
-        participants: [{ user: e.user, mode: 'peer', last_active: created }],
+        participants: [{ id: randomUUID(), user: e.user, mode: 'peer', last_active: created }],
+        ...(e.hostPolicies && { host_policies: e.hostPolicies }),
         ...(e.kind !== 'shell' && e.command !== undefined && { command: e.command }),
       },
     };

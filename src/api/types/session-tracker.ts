@@ -10,6 +10,8 @@ import { checkHeader, headerShape, parseWith } from './metadata.js';
 
 /** One participant of a live session; `mode` is `peer` for the session's owner. */
 export interface SessionParticipant {
+  /** The participant's party ID on the node (Teleport's Participant.ID). */
+  id?: string;
   user: string;
   mode: string;
   /** RFC 3339 time of the participant's last activity. */
@@ -32,6 +34,8 @@ export interface SessionTrackerSpec {
   address: string;
   login: string;
   participants: SessionParticipant[];
+  /** The owner's roles, for who may join (Teleport's SessionTrackerPolicySet, without require_session_join). */
+  host_policies?: { name: string; version: string }[];
   /** The exec command, when not a shell. */
   command?: string;
   [other: string]: unknown;
