@@ -47,6 +47,7 @@ import { ResourceAPI } from './resources.js';
 import { completeUserToken, loginLocal, totpRegistration, userTokenInfo } from './user-setup.js';
 import type { StaticToken } from './tokens.js';
 import { canonicalSystemRole, checkJoinToken, listTokens, newProvisionToken, randomToken } from './tokens.js';
+import { ResourceWatches } from './watch-events.js';
 import { WebSessions } from './web-sessions.js';
 
 /** What the auth service needs from its surroundings. */
@@ -79,6 +80,8 @@ export class AuthService {
   readonly proxies: ProxyPresence;
   /** Live sessions the nodes report (see session-trackers.ts). */
   readonly sessionTrackers: SessionTrackers;
+  /** Watch streams of resource events for proxies and agents (see watch-events.ts). */
+  readonly watches: ResourceWatches;
   private readonly services: Services;
   private readonly staticTokens: StaticToken[];
 
@@ -95,6 +98,7 @@ export class AuthService {
     this.resources = new ResourceAPI(opts.services, opts.clusterName, this.audit);
     this.proxies = new ProxyPresence(opts.services, opts.clusterName);
     this.sessionTrackers = new SessionTrackers(opts.services, opts.clusterName);
+    this.watches = new ResourceWatches({ services: opts.services, ...(opts.recordings && { logger: opts.recordings.logger }) });
     this.webSessions = new WebSessions({
       services: opts.services,
       authenticate: (req) => this.authenticateLocal(req),

@@ -4,6 +4,7 @@ import { emitHostEvents, searchEvents } from './audit-api.js';
 import type { AuthService } from './auth-service.js';
 import { RECORDING_ROUTES } from './recording-routes.js';
 import type { Caller } from './caller.js';
+import { WATCH_ROUTES } from './watch-routes.js';
 
 /** What a handler receives. `caller` is undefined only on public routes. */
 export interface RouteContext {
@@ -153,4 +154,5 @@ export const ROUTES: Route[] = [
   { method: 'POST', path: '/v1/events', body: true, run: ({ auth, caller, body }) => emitHostEvents(auth, caller, body) },
   { method: 'GET', path: '/v1/events/search', run: ({ auth, caller, query }) => searchEvents(auth, caller, query) },
   ...RECORDING_ROUTES,
+  ...WATCH_ROUTES,
 ];

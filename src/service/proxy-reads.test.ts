@@ -1,76 +1,128 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuthClient } from '../api/client/index.js';
 import type { Clock } from '../api/clock.js';
 import { ConnectionProblemError } from '../api/errors.js';
 import { silentLogger } from '../log/index.js';
+import { ManualTimers } from '../reversetunnel/testing/manual-timers.js';
 import { remoteProxyReads, type ProxyReads } from './proxy-reads.js';
+import { FakeWatchAuth, node } from './testing/fake-watch-auth.js';
 
-/** An AuthClient stand-in whose node list and reachability the test controls. */
-function fakeClient() {
-  const state = { calls: 0, down: false, nodes: ['a'] };
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
+};
+
+/** An AuthClient stand-in over a FakeWatchAuth, counting the list calls that reach "auth". */
+function fakeClient(auth: FakeWatchAuth) {
+  const calls = { listNodes: 0 };
+  const refuse = () => {
+    if (auth.down) throw new ConnectionProblemError('auth is down');
+  };
   const client = {
     addr: '127.0.0.1:1',
     allAddrs: ['127.0.0.1:1'],
+    watchEvents: (kinds: readonly string[], opts: { signal: AbortSignal }) => auth.watch(kinds, opts),
     listNodes: async () => {
-      state.calls++;
-      if (state.down) throw new ConnectionProblemError('auth is down');
-      return state.nodes.map((name) => ({ kind: 'node', metadata: { name } }));
+      calls.listNodes++;
+      return auth.load('node');
     },
-    listProxies: async () => [{ metadata: { name: 'p1' } }],
+    listProxies: () => auth.load('proxy'),
+    listResources: (kind: string) => auth.load(kind),
+    getResource: async (kind: string, ref: string) => {
+      refuse();
+      const [type, name] = ref.split('/');
+      const r = [...auth.state.values()].find((x) => x.kind === kind && x.sub_kind === type && x.metadata.name === name);
+      if (!r) throw new Error('not found');
+      return r;
+    },
   };
-  return { state, client: client as unknown as AuthClient };
+  return { calls, client: client as unknown as AuthClient };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** An ed25519 key's SSH wire blob. */
+function sshBlob(): Buffer {
+  const raw = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+  const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+  return Buffer.concat([str(Buffer.from('ssh-ed25519')), str(raw)]);
+}
 
-describe('remoteProxyReads', () => {
+const userCA = (blob: Buffer) => ({
+  kind: 'cert_authority',
+  sub_kind: 'user',
+  version: 'v2',
+  metadata: { name: 'c' },
+  spec: { type: 'user', cluster_name: 'c', active_keys: { ssh: [{ public_key: Buffer.from(`ssh-ed25519 ${blob.toString('base64')}`).toString('base64') }] } },
+});
+
+describe('remoteProxyReads (watch-fed)', () => {
   let reads: ProxyReads | undefined;
   afterEach(() => reads?.close());
 
-  it('reads once, serves from the cache, refreshes in the background and keeps the last value while auth is down', async () => {
-    const { state, client } = fakeClient();
-    reads = remoteProxyReads({ client, clusterName: 'c', dial: () => Promise.reject(new Error('unused')), logger: silentLogger, refreshMs: 40, random: () => 0 });
+  it('serves nodes, proxies and CA keys from the watch; changes arrive without a read; auth down keeps the last state', async () => {
+    const auth = new FakeWatchAuth();
+    auth.put(node('a'));
+    auth.put({ kind: 'proxy', metadata: { name: 'p1' } });
+    const blob = sshBlob();
+    auth.put(userCA(blob));
+    const { calls, client } = fakeClient(auth);
+    const timers = new ManualTimers();
+    reads = remoteProxyReads({ client, clusterName: 'c', dial: () => Promise.reject(new Error('unused')), logger: silentLogger, timers });
+    await settle();
+    const listed = calls.listNodes;
     expect((await reads.nodes()).map((n) => n.metadata.name)).toEqual(['a']);
-    await reads.nodes();
-    expect(state.calls).toBe(1);
-
-    state.nodes = ['a', 'b'];
-    await sleep(120);
-    expect((await reads.nodes()).map((n) => n.metadata.name)).toEqual(['a', 'b']);
-
-    state.down = true;
-    const before = state.calls;
-    await sleep(120);
-    expect(state.calls).toBeGreaterThan(before);
-    expect((await reads.nodes()).map((n) => n.metadata.name)).toEqual(['a', 'b']);
     expect(await reads.proxyNames()).toEqual(['p1']);
+
+    auth.put(node('c'));
+    auth.put(node('b'));
+    await settle();
+    expect((await reads.nodes()).map((n) => n.metadata.name)).toEqual(['a', 'b', 'c']);
+    expect(calls.listNodes).toBe(listed);
+
+    auth.down = true;
+    auth.breakAll();
+    await settle();
+    timers.advance(5_000);
+    await settle();
+    expect((await reads.nodes()).map((n) => n.metadata.name)).toEqual(['a', 'b', 'c']);
+    expect(await reads.proxyNames()).toEqual(['p1']);
+    expect(await reads.userCAKeys()).toEqual([blob]);
+    expect(await reads.hostCAKeys()).toEqual([]);
   });
 
-  it('throws when auth cannot be reached before anything was cached, and stops refreshing on close', async () => {
-    const { state, client } = fakeClient();
-    state.down = true;
-    reads = remoteProxyReads({ client, clusterName: 'c', dial: () => Promise.reject(new Error('unused')), logger: silentLogger, refreshMs: 20 });
+  it('reads auth directly until the first sync, and throws ConnectionProblemError when nothing was ever read', async () => {
+    const auth = new FakeWatchAuth();
+    auth.down = true;
+    const { client } = fakeClient(auth);
+    const timers = new ManualTimers();
+    reads = remoteProxyReads({ client, clusterName: 'c', dial: () => Promise.reject(new Error('unused')), logger: silentLogger, timers });
     await expect(reads.nodes()).rejects.toBeInstanceOf(ConnectionProblemError);
-    state.down = false;
-    await reads.nodes();
-    reads.close();
-    const after = state.calls;
-    await sleep(80);
-    expect(state.calls).toBe(after);
+    await expect(reads.userCAKeys()).rejects.toBeInstanceOf(ConnectionProblemError);
+    auth.down = false;
+    auth.putQuietly(node('a'));
+    expect((await reads.nodes()).map((n) => n.metadata.name)).toEqual(['a']);
+    timers.advance(1_000);
+    await settle();
+    auth.put(node('b'));
+    await settle();
+    expect((await reads.nodes()).map((n) => n.metadata.name)).toEqual(['a', 'b']);
   });
 
   it('freshNodes reads past the cache, at most once a second', async () => {
-    const { state, client } = fakeClient();
+    const auth = new FakeWatchAuth();
+    auth.put(node('a'));
+    const { calls, client } = fakeClient(auth);
     let t = 0;
     const clock: Clock = { now: () => t };
-    reads = remoteProxyReads({ client, clusterName: 'c', dial: () => Promise.reject(new Error('unused')), logger: silentLogger, refreshMs: 60_000, clock });
-    await reads.nodes();
-    state.nodes = ['a', 'b'];
-    t = 500;
-    expect((await reads.freshNodes()).map((n) => n.metadata.name)).toEqual(['a']);
-    t = 1_500;
+    reads = remoteProxyReads({ client, clusterName: 'c', dial: () => Promise.reject(new Error('unused')), logger: silentLogger, clock, timers: new ManualTimers() });
+    await settle();
+    const before = calls.listNodes;
+    auth.putQuietly(node('b'));
     expect((await reads.freshNodes()).map((n) => n.metadata.name)).toEqual(['a', 'b']);
-    expect((await reads.nodes()).map((n) => n.metadata.name)).toEqual(['a', 'b']);
-    expect(state.calls).toBe(2);
+    auth.putQuietly(node('c'));
+    t = 500;
+    expect((await reads.freshNodes()).map((n) => n.metadata.name)).toEqual(['a', 'b']);
+    t = 1_500;
+    expect((await reads.freshNodes()).map((n) => n.metadata.name)).toEqual(['a', 'b', 'c']);
+    expect(calls.listNodes).toBe(before + 2);
   });
 });

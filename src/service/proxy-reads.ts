@@ -1,18 +1,20 @@
 /**
  * What a proxy's SSH and tunnel listeners read from the cluster, as one narrow interface with two
- * implementations: straight from the backend when auth runs in the same process, and a periodically
- * refreshed cache over the auth API (with the proxy's host identity and auth failover) when it does not.
+ * implementations: straight from the backend when auth runs in the same process, and a cache fed by
+ * the auth API's watch stream (with the proxy's host identity and auth failover) when it does not.
  */
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../api/clock.js';
 import type { AuthClient } from '../api/client/index.js';
 import { ConnectionProblemError } from '../api/errors.js';
 import type { CertAuthority, Node, ProxyServer } from '../api/types/index.js';
+import type { WatchedResource } from '../api/watch-wire.js';
 import { caSSHPublicBlobs } from '../auth/index.js';
 import type { NetAddr } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import { every, realTimers } from '../reversetunnel/index.js';
+import { realTimers, type BackoffOptions, type Timers } from '../reversetunnel/index.js';
 import type { Services } from '../services/index.js';
+import { ResourceCache } from './resource-cache.js';
 
 /** The proxy's reads. Methods throw ConnectionProblemError only when nothing was ever read. */
 export interface ProxyReads {
@@ -30,7 +32,7 @@ export interface ProxyReads {
   authAddr(): string;
   /** A TCP stream to an auth server (the next one when the current one refuses). */
   dialAuth(): Promise<Duplex>;
-  /** Stops any refreshing. Safe twice. */
+  /** Stops any watching. Safe twice. */
   close(): void;
 }
 
@@ -49,56 +51,17 @@ export function localProxyReads(o: { services: Services; clusterName: string; au
   };
 }
 
-/** How often the remote cache refreshes; each entry jitters by up to a fifth so proxies do not poll in step. */
-export const PROXY_CACHE_REFRESH_MS = 5_000;
+/** How often `freshNodes()` may read past the cache. */
+const FRESH_NODES_MS = 1_000;
 
-/** One cached read: fetched on first use, then refreshed in the background; a failed refresh keeps the last value. */
-class Refreshing<T> {
-  private value?: T;
-  private pending?: Promise<T>;
-  private fetchedAt = 0;
-
-  constructor(
-    private readonly name: string,
-    private readonly fetch: () => Promise<T>,
-    private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** A value read no longer than `maxAgeMs` ago: refreshes now when the cached one is older. */
-  async fresh(maxAgeMs: number): Promise<T> {
-    if (this.value !== undefined && this.now() - this.fetchedAt <= maxAgeMs) return this.value;
-    return this.refresh();
-  }
-
-  async get(): Promise<T> {
-    if (this.value !== undefined) return this.value;
-    return this.refresh();
-  }
-
-  refresh(): Promise<T> {
-    this.pending ??= this.fetch()
-      .then((v) => {
-        this.value = v;
-        this.fetchedAt = this.now();
-        return v;
-      })
-      .finally(() => {
-        this.pending = undefined;
-      });
-    return this.pending;
-  }
-
-  /** Background refresh: failures are logged and the cached value stays. */
-  tick(): void {
-    if (this.value === undefined) return;
-    this.refresh().catch((err: unknown) => this.logger.warn({ err: (err as Error).message, cache: this.name }, 'proxy cache refresh failed; serving the last value'));
-  }
-}
+/** What the proxy keeps in its cache. */
+const PROXY_KINDS = ['cert_authority', 'node', 'proxy'] as const;
 
 /**
- * A proxy-only process's reads over the auth API: a TTL cache refreshed every few seconds (jittered),
- * so requests do not go to auth and an auth outage serves the last known nodes and CAs.
+ * A proxy-only process's reads over the auth API: a cache fed by the auth API's watch stream
+ * (resource-cache.ts), so reads do not go to auth and an auth outage serves the last known nodes,
+ * CAs and proxies. Before the first sync a read goes to auth directly (and throws
+ * ConnectionProblemError when none answers). Options: `timers` and `backoff` for tests.
  */
 export function remoteProxyReads(o: {
   client: AuthClient;
@@ -106,29 +69,65 @@ export function remoteProxyReads(o: {
   dial: (a: NetAddr) => Promise<Duplex>;
   clock?: Clock;
   logger: Logger;
-  refreshMs?: number;
-  random?: () => number;
+  timers?: Timers;
+  backoff?: BackoffOptions;
 }): ProxyReads {
   const { client, clusterName, logger } = o;
   const now = () => (o.clock ?? { now: Date.now }).now();
-  const caKeys = async (type: string) => caSSHPublicBlobs(await client.getResource<CertAuthority>('cert_authority', `${type}/${clusterName}`));
-  const entries = {
-    user: new Refreshing('user_ca', () => caKeys('user'), logger),
-    host: new Refreshing('host_ca', () => caKeys('host'), logger),
-    nodes: new Refreshing('nodes', () => client.listNodes<Node>(), logger, now),
-    proxies: new Refreshing('proxies', async () => (await client.listProxies<ProxyServer>()).map((p) => p.metadata.name), logger),
+  const cache = new ResourceCache({
+    kinds: PROXY_KINDS,
+    watch: (kinds, opts) => client.watchEvents(kinds, opts),
+    load: (kind) => loadKind(client, kind),
+    timers: o.timers ?? realTimers(o.clock, { unref: true }),
+    ...(o.backoff && { backoff: o.backoff }),
+    logger,
+  });
+  cache.start();
+  const memo = <T>(derive: () => T): (() => T) => {
+    let at = -1;
+    let value: T;
+    return () => {
+      if (at !== cache.version) {
+        value = derive();
+        at = cache.version;
+      }
+      return value;
+    };
   };
-  const period = o.refreshMs ?? PROXY_CACHE_REFRESH_MS;
-  const random = o.random ?? Math.random;
-  const stops = Object.values(entries).map((e: Refreshing<unknown>) =>
-    every(realTimers(o.clock, { unref: true }), period + Math.floor(random() * (period / 5)), () => e.tick()),
-  );
+  const caKeys = (type: string) =>
+    memo(() => {
+      const ca = cache.get('cert_authority', clusterName, type);
+      return ca ? caSSHPublicBlobs(ca as unknown as CertAuthority) : [];
+    });
+  const cached = {
+    user: caKeys('user'),
+    host: caKeys('host'),
+    nodes: memo(() => byName(cache.list('node') as unknown as Node[])),
+    proxies: memo(() => byName(cache.list('proxy') ?? []).map((p) => p.metadata.name)),
+  };
+  const direct = {
+    ca: async (type: string) => caSSHPublicBlobs(await client.getResource<CertAuthority>('cert_authority', `${type}/${clusterName}`)),
+    nodes: () => client.listNodes<Node>(),
+    proxies: async () => (await client.listProxies<ProxyServer>()).map((p) => p.metadata.name),
+  };
+  let fresh: { at: number; value: Node[] } | undefined;
+  let freshPending: Promise<Node[]> | undefined;
   return {
-    userCAKeys: () => entries.user.get(),
-    hostCAKeys: () => entries.host.get(),
-    nodes: () => entries.nodes.get(),
-    freshNodes: () => entries.nodes.fresh(1_000),
-    proxyNames: () => entries.proxies.get(),
+    userCAKeys: async () => (cache.synced ? cached.user() : direct.ca('user')),
+    hostCAKeys: async () => (cache.synced ? cached.host() : direct.ca('host')),
+    nodes: async () => (cache.synced ? cached.nodes() : direct.nodes()),
+    freshNodes: async () => {
+      if (fresh && now() - fresh.at < FRESH_NODES_MS) return fresh.value;
+      freshPending ??= direct
+        .nodes()
+        .then((value) => {
+          fresh = { at: now(), value };
+          return value;
+        })
+        .finally(() => (freshPending = undefined));
+      return freshPending;
+    },
+    proxyNames: async () => (cache.synced ? cached.proxies() : direct.proxies()),
     authAddr: () => client.addr,
     dialAuth: async () => {
       let last: unknown;
@@ -143,8 +142,15 @@ export function remoteProxyReads(o: {
       }
       throw last ?? new ConnectionProblemError('no auth server could be reached');
     },
-    close: () => {
-      for (const stop of stops) stop();
-    },
+    close: () => cache.close(),
   };
 }
+
+/** The full state of one kind the proxy caches, through the ordinary list calls. */
+async function loadKind(client: AuthClient, kind: string): Promise<WatchedResource[]> {
+  if (kind === 'node') return client.listNodes<WatchedResource>();
+  if (kind === 'proxy') return client.listProxies<WatchedResource>();
+  return client.listResources<WatchedResource>(kind);
+}
+
+const byName = <T extends { metadata: { name: string } }>(items: T[]): T[] => [...items].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));

@@ -4,3 +4,5 @@ export type { StoredResource, ResourceStoreOptions } from './resource-store.js';
 export { SecretStore } from './secret-store.js';
 export { createServices } from './stores.js';
 export type { Services } from './stores.js';
+export { decodeItem, prefixesOfKind, refOfKey } from './resource-keys.js';
+export type { KeyRef } from './resource-keys.js';

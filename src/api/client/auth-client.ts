@@ -26,6 +26,8 @@ import { searchQueryString, type AuditEventInput, type SearchEventsQuery, type S
 import { AccessDeniedError, ConnectionProblemError, TeleportError, errorFromWire } from '../errors.js';
 import type { CompleteRecordingRequest, ListRecordingsQuery, RecordingConfig, RecordingEvent, RecordingSummary } from '../recording-wire.js';
 import { matchPins } from './ca-pin.js';
+import type { WatchEvent } from '../watch-wire.js';
+import { readWatchStream } from './watch-stream.js';
 import { call, callStream, ConnectionPool, type ClientCredentials, type TransportOptions } from './transport.js';
 
 /** The SNI name for a cluster: hex of its name under `.teleport.cluster.local`. */
@@ -178,6 +180,22 @@ export class AuthClient {
   /** Removes a proxy's heartbeat (on clean shutdown). */
   async deleteProxy(name: string): Promise<void> {
     await this.req('DELETE', `/v1/proxies/${encodeURIComponent(name)}`);
+  }
+
+  /**
+   * Resource events of `kinds` (see api/watch-wire.ts): `init` once the server's watcher is
+   * registered, then puts and deletes in order. Ends when `signal` aborts; throws
+   * ConnectionProblemError when the stream breaks or goes silent (watch again and re-sync),
+   * LimitExceededError when this watcher fell behind, BadParameterError or AccessDeniedError for the kinds.
+   */
+  async *watchEvents(kinds: readonly string[], opts: { signal?: AbortSignal } = {}): AsyncGenerator<WatchEvent> {
+    let addr = this.addr;
+    const path = `/v1/watch?kinds=${kinds.map(encodeURIComponent).join(',')}`;
+    const res = await this.failover((t) => {
+      addr = t.addr;
+      return callStream(t, 'GET', path, undefined, opts.signal);
+    });
+    yield* readWatchStream(res, { addr, ...(opts.signal && { signal: opts.signal }) });
   }
 
   /** A node's report of a live session: the session_tracker resource, kept listed for `ttlMs`. */

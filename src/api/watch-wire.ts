@@ -1,0 +1,37 @@
+/**
+ * The auth API's watch stream (`GET /v1/watch?kinds=node,cert_authority,...`), as Teleport's
+ * WatchEvents: newline-delimited JSON, first `init` once the server's watcher is registered, then
+ * `put` and `delete` of resources of the requested kinds in commit order, and `ping` lines while
+ * nothing changes so that either end notices a dead connection. A stream that ends early ends with
+ * `{"error":{"code","message"}}` (the watcher fell behind, the auth server is shutting down).
+ */
+
+/** Kinds a watch may ask for. Cert authorities are always sent without private keys. */
+export const WATCH_KINDS = ['node', 'proxy', 'cert_authority', 'role', 'cluster_auth_preference', 'cluster_name'] as const;
+
+/** One of WATCH_KINDS. */
+export type WatchKind = (typeof WATCH_KINDS)[number];
+
+/** What a delete names: the kind, the CA type for cert authorities (`sub_kind`), and the name. */
+export interface ResourceHeader {
+  kind: string;
+  sub_kind?: string;
+  metadata: { name: string };
+}
+
+/** A resource as it travels in events: its header fields and the rest of the document. */
+export type WatchedResource = ResourceHeader & Record<string, unknown>;
+
+/** One event a consumer sees (pings are consumed by the client). */
+export type WatchEvent =
+  | { type: 'init' }
+  | { type: 'put'; resource: WatchedResource }
+  | { type: 'delete'; resource: ResourceHeader };
+
+/** One line of the stream on the wire. `ping_interval_ms` on `init` tells the client how often to expect a line. */
+export type WatchLine = WatchEvent | { type: 'ping' } | { type: 'init'; ping_interval_ms: number };
+
+/** The identity of a resource within a watch: `kind/sub_kind/name`. */
+export function watchKey(r: ResourceHeader): string {
+  return `${r.kind}/${r.sub_kind ?? ''}/${r.metadata.name}`;
+}
