@@ -4,7 +4,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../api/clock.js';
 import { AccessDeniedError, BadParameterError } from '../api/errors.js';
-import type { SessionTracker } from '../api/types/index.js';
+import { newRole, type SessionTracker } from '../api/types/index.js';
 import { MemoryBackend } from '../backend/index.js';
 import { presetRoles } from '../rbac/index.js';
 import { createServices, type Services } from '../services/index.js';
@@ -94,6 +94,15 @@ describe('SessionTrackers', () => {
     await trackers.upsert(a, tracker('s2', 'node-a', 'erin'));
     const caller = await user(name, roles);
     expect((await trackers.list(caller)).map((t) => t.metadata.name).sort()).toEqual(sees);
+  });
+
+  it('lists a session to a user whose join_sessions covers the owner’s roles, and no other', async () => {
+    await services.roles.upsert(newRole('observe-access', { allow: { join_sessions: [{ name: 'watch', roles: ['access'], kinds: ['ssh'], modes: ['observer'] }] } }));
+    const a = await host('node-a');
+    await trackers.upsert(a, { ...tracker('s1', 'node-a', 'alice'), spec: { ...tracker('s1', 'node-a', 'alice').spec, host_policies: [{ name: 'access', version: 'v7' }] } });
+    await trackers.upsert(a, { ...tracker('s2', 'node-a', 'erin'), spec: { ...tracker('s2', 'node-a', 'erin').spec, host_policies: [{ name: 'editor', version: 'v7' }] } });
+    const frank = await user('frank', ['observe-access']);
+    expect((await trackers.list(frank)).map((t) => t.metadata.name)).toEqual(['s1']);
   });
 
   it('lists every session to the proxy', async () => {

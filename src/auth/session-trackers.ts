@@ -5,6 +5,7 @@
  */
 import { AccessDeniedError, BadParameterError, isCode } from '../api/errors.js';
 import { validateSessionTracker, type SessionTracker } from '../api/types/index.js';
+import { joinModes, supportsModeratedSessions } from '../rbac/index.js';
 import { ResourceStore, type Services } from '../services/index.js';
 import type { Caller } from './caller.js';
 import { authorize, isAdmin } from './caller.js';
@@ -52,12 +53,13 @@ export class SessionTrackers {
 
   /**
    * The live sessions the caller may see: every one for system identities and for roles allowing
-   * `list` and `read` on `session_tracker`; otherwise those the caller takes part in.
+   * `list` and `read` on `session_tracker`; otherwise those the caller takes part in or may join
+   * (Teleport: a session a user's join_sessions policies allow is visible to them).
    */
   async list(caller: Caller): Promise<SessionTracker[]> {
     const all = await this.store.list();
     if (caller.systemRole || this.mayListAll(caller)) return all;
-    return all.filter((t) => t.spec.participants.some((p) => p.user === caller.username));
+    return all.filter((t) => t.spec.participants.some((p) => p.user === caller.username) || canJoin(caller, t));
   }
 
   /** Removes a tracker (its session ended); same ownership rule as `upsert`; a missing one is fine. */
@@ -93,4 +95,14 @@ export class SessionTrackers {
       throw err;
     }
   }
+}
+
+/** Whether the caller's roles allow joining the tracked session in some mode (its owner is the first participant). */
+function canJoin(caller: Caller, t: SessionTracker): boolean {
+  const owner = t.spec.participants[0]?.user;
+  if (!owner) return false;
+  const ownerRoles = (t.spec.host_policies ?? []).map((p) => p.name);
+  const target = { sessionId: t.spec.session_id, kind: t.spec.kind, owner, ownerRoles };
+  // Only a policy grants visibility: the pre-v5 fallback (peer for anyone) would show every session.
+  return supportsModeratedSessions(caller.checker.all()) && joinModes({ user: caller.username, roles: caller.checker.all() }, target).length > 0;
 }
