@@ -2,10 +2,11 @@
  * Issuing leaf certificates for Teleport identities, as Teleport's `GenerateCertificate` does:
  * NotBefore one minute back, NotAfter the identity's expiry, random 128-bit serial, CA:false.
  */
-import type { KeyObject } from 'node:crypto';
+import type { KeyObject, webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 import { systemClock, type Clock } from '../api/clock.js';
 import { BadParameterError } from '../api/errors.js';
+import { BoundedCache, cachedPromise } from './bounded-cache.js';
 import { checkIdentity, parseCertificate, type Identity } from './identity.js';
 import { importSigningKey, spkiDer, toPem } from './keys.js';
 import { randomSerial } from './serial.js';
@@ -55,6 +56,22 @@ const EKU: Record<CertKeyUsage, string[]> = {
 };
 
 /**
+ * The CA certificates and keys issuance has read, by PEM: a cluster has a few, and every host join
+ * and user login signs with one (parsing and importing them each time cost a fifth of a join).
+ * A rejected promise is dropped so that the next call reports the error again.
+ */
+const issuers = new BoundedCache<Promise<{ ca: x509.X509Certificate; caKeyId: string }>>(16);
+const signers = new BoundedCache<Promise<{ key: webcrypto.CryptoKey; hash: string }>>(16);
+
+async function readIssuer(caCertPem: string): Promise<{ ca: x509.X509Certificate; caKeyId: string }> {
+  const ca = parseCertificate(caCertPem);
+  const caConstraints = ca.getExtension(x509.BasicConstraintsExtension);
+  if (!caConstraints?.ca) throw new BadParameterError('issuer certificate is not a CA');
+  const caKeyId = ca.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId ?? (await x509.SubjectKeyIdentifierExtension.create(ca.publicKey)).keyId;
+  return { ca, caKeyId };
+}
+
+/**
  * Sign a certificate for `identity` with the CA. Returns PEM. Throws BadParameterError for a
  * malformed CA, key, identity or SAN, or an expiry that is not after NotBefore.
  */
@@ -66,13 +83,9 @@ export async function issueCertificate(opts: IssueCertificateOptions): Promise<s
   if (opts.identity.expires.getTime() <= notBefore.getTime()) {
     throw new BadParameterError('identity expires before the certificate would become valid');
   }
-  const ca = parseCertificate(opts.caCertPem);
-  const caConstraints = ca.getExtension(x509.BasicConstraintsExtension);
-  if (!caConstraints?.ca) throw new BadParameterError('issuer certificate is not a CA');
+  const { ca, caKeyId } = await cachedPromise(issuers, opts.caCertPem, () => readIssuer(opts.caCertPem));
   const subjectKey = spkiDer(opts.publicKey);
-  const signer = await importSigningKey(opts.caKeyPem);
-  const caKeyId = ca.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId
-    ?? (await x509.SubjectKeyIdentifierExtension.create(ca.publicKey)).keyId;
+  const signer = await cachedPromise(signers, opts.caKeyPem, () => importSigningKey(opts.caKeyPem));
   const sans = sortSANs(opts.dnsNames ?? [], opts.ipAddresses ?? []);
   const extensions: x509.Extension[] = [
     new x509.KeyUsagesExtension(
