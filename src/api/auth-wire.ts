@@ -145,3 +145,35 @@ export interface SSHLoginRequest extends Omit<UserCertsRequest, 'username'> {
   password: string;
   otp_token?: string;
 }
+
+/**
+ * A web session as auth stores it and hands it to proxies (`/v1/websessions`): the browser's login,
+ * with the key (`priv`, PKCS#8 PEM) and certificates the proxy acts with on the user's behalf, and
+ * the bearer token the UI renews. Secret: only proxies (and the cluster admin) may read it.
+ */
+export interface WebSessionData {
+  id: string;
+  user: string;
+  priv: string;
+  ssh_cert: string;
+  tls_cert: string;
+  bearer_token: string;
+  bearer_expires: string;
+  /** When the certificates, and so the session, expire. */
+  expires: string;
+  created: string;
+  login_time: string;
+}
+
+/** POST /v1/websessions: a local login from the web UI. */
+export interface WebSessionLoginRequest {
+  user: string;
+  password: string;
+  otp?: string;
+}
+
+/** POST /v1/websessions/invite: completes an invite or reset link and logs the browser in. */
+export interface WebSessionInviteResponse {
+  user: string;
+  session: WebSessionData;
+}

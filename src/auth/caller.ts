@@ -30,8 +30,12 @@ export async function callerFromIdentity(services: Services, identity: Identity,
     if (!role) throw new AccessDeniedError(`unsupported system role "${systemRole}"`);
     return { username: identity.username, systemRole, roles: [], traits: {}, checker: new RoleSet([role]), identity };
   }
+  return userCaller(identity, await loadRoles(services, identity.groups));
+}
+
+/** A user caller from a verified user-CA identity and the current definitions of its roles (missing ones grant nothing). */
+export function userCaller(identity: Identity, roles: Role[]): Caller {
   const traits = identity.traits ?? {};
-  const roles = await loadRoles(services, identity.groups);
   const applied = roles.map((r) => applyRoleTraits(r, { traits }));
   return { username: identity.username, roles: identity.groups, traits, checker: new RoleSet(applied), identity };
 }

@@ -5,6 +5,7 @@ import type { AuthService } from './auth-service.js';
 import { RECORDING_ROUTES } from './recording-routes.js';
 import type { Caller } from './caller.js';
 import { WATCH_ROUTES } from './watch-routes.js';
+import { WEB_SESSION_ROUTES } from './web-session-routes.js';
 
 /** What a handler receives. `caller` is undefined only on public routes. */
 export interface RouteContext {
@@ -155,4 +156,5 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/events/search', run: ({ auth, caller, query }) => searchEvents(auth, caller, query) },
   ...RECORDING_ROUTES,
   ...WATCH_ROUTES,
+  ...WEB_SESSION_ROUTES,
 ];

@@ -5,7 +5,7 @@
  * `/web/sessions/<id>`, expiring with the certificates, so every proxy of the cluster sees them.
  */
 import { generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { SSHLoginRequest, UserCertsRequest, UserCertsResponse } from '../api/auth-wire.js';
+import type { SSHLoginRequest, UserCertsRequest, UserCertsResponse, WebSessionData } from '../api/auth-wire.js';
 import { MINUTE } from '../api/duration.js';
 import { AccessDeniedError, BadParameterError, isCode } from '../api/errors.js';
 import type { User } from '../api/types/index.js';
@@ -16,19 +16,15 @@ import { callerFromIdentity, type Caller } from './caller.js';
 /** How long a bearer token lives before the UI must renew it (Teleport's BearerTokenTTL). */
 export const BEARER_TOKEN_TTL = 10 * MINUTE;
 
-/** A stored web session. `priv` is the PKCS#8 PEM of the key both certificates certify. */
-export interface WebSession {
-  id: string;
-  user: string;
-  priv: string;
-  ssh_cert: string;
-  tls_cert: string;
-  bearer_token: string;
-  bearer_expires: string;
-  /** When the certificates, and so the session, expire. */
-  expires: string;
-  created: string;
-  login_time: string;
+/** A stored web session (the wire type: proxies in other processes receive it whole). */
+export type WebSession = WebSessionData;
+
+/** Throws AccessDeniedError unless `token` is the session's bearer token, unexpired at `nowMs`. */
+export function checkBearerToken(s: WebSession, token: string | undefined, nowMs: number): void {
+  const want = Buffer.from(s.bearer_token);
+  const got = Buffer.from(token ?? '');
+  if (got.length !== want.length || !timingSafeEqual(got, want)) throw new AccessDeniedError('bad bearer token');
+  if (Date.parse(s.bearer_expires) <= nowMs) throw new AccessDeniedError(NEED_LOGIN);
 }
 
 /** What the sessions need from the auth service. */
@@ -85,10 +81,7 @@ export class WebSessions {
 
   /** Throws AccessDeniedError unless `token` is the session's unexpired bearer token. */
   checkBearer(s: WebSession, token: string | undefined): void {
-    const want = Buffer.from(s.bearer_token);
-    const got = Buffer.from(token ?? '');
-    if (got.length !== want.length || !timingSafeEqual(got, want)) throw new AccessDeniedError('bad bearer token');
-    if (Date.parse(s.bearer_expires) <= this.now()) throw new AccessDeniedError(NEED_LOGIN);
+    checkBearerToken(s, token, this.now());
   }
 
   /**

@@ -15,8 +15,8 @@ import type {
   WebJoinToken,
   WebUser,
 } from '../api/web-wire.js';
-import type { AuthService, Caller } from '../auth/index.js';
 import { parseScriptLabels } from './web-scripts.js';
+import type { WebUserAPI } from './web-ui-auth.js';
 import { locateError } from './web-yaml.js';
 
 /** A validation error of resource text, with the field and line it points at (for the editor). */
@@ -53,13 +53,10 @@ function stringList(v: unknown, what: string): string[] {
 
 /** Users, roles and tokens for one caller. */
 export class WebAdmin {
-  constructor(
-    private readonly auth: AuthService,
-    private readonly caller: Caller,
-  ) {}
+  constructor(private readonly api: WebUserAPI) {}
 
   async listUsers(): Promise<WebUser[]> {
-    const users = (await this.auth.resources.list(this.caller, 'user')) as User[];
+    const users = (await this.api.listResources('user')) as User[];
     return users.map((u) => webUser(u, Date.now())).sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -75,16 +72,16 @@ export class WebAdmin {
     if (mode === 'create') {
       doc = { kind: 'user', version: 'v2', metadata: { name }, spec: { roles, traits: { logins } } } as User;
     } else {
-      const cur = (await this.auth.resources.get(this.caller, 'user', name)) as User;
+      const cur = (await this.api.getResource('user', name)) as User;
       doc = { ...cur, spec: { ...cur.spec, roles, traits: { ...(cur.spec.traits ?? {}), logins } } };
     }
-    const saved = (await this.auth.resources.create(this.caller, doc, mode === 'update')) as User;
+    const saved = (await this.api.saveResource(doc, mode === 'update')) as User;
     return webUser(saved, Date.now());
   }
 
   async deleteUser(name: string): Promise<void> {
-    if (name === this.caller.username) throw new BadParameterError('you cannot delete the user you are logged in as');
-    await this.auth.resources.delete(this.caller, 'user', name);
+    if (name === this.api.caller.username) throw new BadParameterError('you cannot delete the user you are logged in as');
+    await this.api.deleteResource('user', name);
   }
 
   /** `POST /webapi/users/password/token`: an invite (new user) or reset link. */
@@ -95,12 +92,12 @@ export class WebAdmin {
     const type = kind === 'invite' ? 'invite' : kind === 'password' || kind === 'reset' ? 'reset' : undefined;
     if (!type) throw new BadParameterError('type must be "invite" or "password"');
     const ttl = typeof b.ttl === 'number' ? Math.floor(b.ttl / 1e6) : typeof b.ttl === 'string' && b.ttl !== '' ? parseDuration(b.ttl) : undefined;
-    const t = await this.auth.createUserToken(this.caller, b.name, { type, ...(ttl !== undefined && { ttl_ms: ttl }) });
+    const t = await this.api.createUserToken(b.name, { type, ...(ttl !== undefined && { ttl_ms: ttl }) });
     return { tokenId: t.token, user: t.user, expiry: t.expires, url: t.url, type };
   }
 
   async listRoles(): Promise<ResourceItem[]> {
-    const roles = (await this.auth.resources.list(this.caller, 'role')) as Role[];
+    const roles = (await this.api.listResources('role')) as Role[];
     return roles.map(roleItem).sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -120,18 +117,18 @@ export class WebAdmin {
       throw new ResourceTextError(`metadata.name is "${role.metadata.name}", but this editor saves role "${name}": create a new role to rename`, 'metadata.name', locateError(content, `document 1: metadata.name: x`).line);
     }
     try {
-      return roleItem((await this.auth.resources.create(this.caller, role, name !== undefined)) as Role);
+      return roleItem((await this.api.saveResource(role, name !== undefined)) as Role);
     } catch (err) {
       throw textError(content, err);
     }
   }
 
   async deleteRole(name: string): Promise<void> {
-    await this.auth.resources.delete(this.caller, 'role', name);
+    await this.api.deleteResource('role', name);
   }
 
   async listTokens(): Promise<WebJoinToken[]> {
-    return (await this.auth.listTokens(this.caller)).map((t) => ({
+    return (await this.api.listTokens()).map((t) => ({
       id: t.token,
       safeName: t.static ? maskToken(t.token) : t.token,
       kind: 'token',
@@ -151,7 +148,7 @@ export class WebAdmin {
     if (ttlSec !== undefined && !(typeof ttlSec === 'number' && ttlSec > 0 && ttlSec <= 24 * 3600)) throw new BadParameterError('ttl_seconds must be between 1 and 86400');
     const labels: Record<string, string> = {};
     for (const l of b.suggested_labels ?? []) if (typeof l?.name === 'string' && l.name !== '') labels[l.name] = String(l.value ?? '');
-    const t = await this.auth.generateToken(this.caller, {
+    const t = await this.api.generateToken({
       roles,
       ...(ttlSec !== undefined && { ttl_ms: ttlSec * 1000 }),
       ...(Object.keys(labels).length > 0 && { labels }),
@@ -161,7 +158,7 @@ export class WebAdmin {
 
   async deleteToken(token: string | undefined): Promise<void> {
     if (!token) throw new BadParameterError('missing the X-Teleport-TokenName header');
-    await this.auth.deleteToken(this.caller, token);
+    await this.api.deleteToken(token);
   }
 }
 

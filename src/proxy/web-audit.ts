@@ -6,21 +6,10 @@
  * `GET /webapi/sites/:site/sessions/:sid/events` (the recording's events as JSON lines).
  */
 import type { ServerResponse } from 'node:http';
-import type { SearchEventsResponse } from '../api/audit-wire.js';
-import { NotImplementedError } from '../api/errors.js';
 import type { RecordingSummary } from '../api/recording-wire.js';
-import { searchEvents, sendStream, type AuthService, type Caller } from '../auth/index.js';
+import { sendStream } from '../auth/index.js';
 import type { Logger } from '../log/index.js';
-
-/** Audit events the caller may read. */
-export function searchAudit(auth: AuthService, caller: Caller, query: URLSearchParams): Promise<SearchEventsResponse> {
-  return searchEvents(auth, caller, query);
-}
-
-function recordingsOf(auth: AuthService): NonNullable<AuthService['recordings']> {
-  if (!auth.recordings) throw new NotImplementedError('session recordings are not configured on this cluster');
-  return auth.recordings;
-}
+import type { WebUserAPI } from './web-ui-auth.js';
 
 /** A recording as the `session.end` event Teleport's recordings list is built from. */
 export function sessionEndEvent(s: RecordingSummary): Record<string, unknown> {
@@ -47,9 +36,9 @@ export function sessionEndEvent(s: RecordingSummary): Record<string, unknown> {
 }
 
 /** `GET /webapi/sites/:site/events/search/sessions`: recordings the caller may list, newest first. */
-export async function searchRecordings(auth: AuthService, caller: Caller, query: URLSearchParams): Promise<{ events: Record<string, unknown>[]; startKey: string }> {
+export async function searchRecordings(api: WebUserAPI, query: URLSearchParams): Promise<{ events: Record<string, unknown>[]; startKey: string }> {
   const limit = query.get('limit');
-  const list = await recordingsOf(auth).list(caller, {
+  const list = await api.listRecordings({
     ...(query.get('from') && { from: query.get('from')! }),
     ...(query.get('to') && { to: query.get('to')! }),
     ...(limit && { limit: Number(limit) }),
@@ -58,7 +47,7 @@ export async function searchRecordings(auth: AuthService, caller: Caller, query:
 }
 
 /** Streams the recording's events (JSON lines); errors before the first line are ordinary errors. */
-export async function streamRecording(auth: AuthService, caller: Caller, sid: string, res: ServerResponse, logger: Logger): Promise<void> {
-  const body = await recordingsOf(auth).stream(caller, sid);
+export async function streamRecording(api: WebUserAPI, sid: string, res: ServerResponse, logger: Logger): Promise<void> {
+  const body = await api.recordingStream(sid);
   await sendStream(res, 200, body, (err) => logger.warn({ err, session_id: sid }, 'recording playback ended early'));
 }

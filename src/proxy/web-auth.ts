@@ -6,10 +6,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AccessDeniedError, BadParameterError } from '../api/errors.js';
 import type { CreateWebSessionRequest, CreateWebSessionResponse } from '../api/web-wire.js';
-import type { AuthService, Caller, WebSession } from '../auth/index.js';
+import type { Caller, WebSession } from '../auth/index.js';
 import { sendJSON } from '../httpserver/index.js';
 import { bearerToken, checkCSRF, clearSessionCookie, hasCSRFHeader, requestSession, sessionCookie } from './web-cookies.js';
-import { changePasswordWithToken } from './web-login.js';
+import { passwordTokenRequest } from './web-login.js';
+import type { WebUIAuth, WebUserAPI } from './web-ui-auth.js';
 
 /** The request has no live web session: the UI answers with the login page (HTTP 401). */
 export class NeedLoginError extends AccessDeniedError {}
@@ -18,11 +19,13 @@ export class NeedLoginError extends AccessDeniedError {}
 export interface WebContext {
   session: WebSession;
   caller: Caller;
+  /** The user's calls to auth, made as the user. */
+  api: WebUserAPI;
 }
 
-/** Web session logic over the auth service's session store. */
+/** Web session logic over the auth server's session store. */
 export class WebAuth {
-  constructor(private readonly auth: AuthService) {}
+  constructor(private readonly auth: WebUIAuth) {}
 
   /**
    * The request's session from its cookie, with its bearer token checked unless `bearer` is false
@@ -31,7 +34,7 @@ export class WebAuth {
   async authenticate(req: IncomingMessage, opts: { bearer: boolean; token?: string } = { bearer: true }): Promise<WebContext> {
     const cookie = requestSession(req);
     if (!cookie) throw new NeedLoginError('missing session cookie: log in');
-    const sessions = this.auth.webSessions;
+    const sessions = this.auth.sessions;
     let session: WebSession;
     try {
       session = await sessions.get(cookie.user, cookie.sid);
@@ -40,13 +43,14 @@ export class WebAuth {
       if (err instanceof AccessDeniedError) throw new NeedLoginError(err.message, { cause: err });
       throw err;
     }
-    return { session, caller: await sessions.caller(session) };
+    const api = await this.auth.userAPI(session);
+    return { session, caller: api.caller, api };
   }
 
   /** Throws NeedLoginError unless `token` is the bearer token of `session`. */
   checkBearer(session: WebSession, token: string | undefined): void {
     try {
-      this.auth.webSessions.checkBearer(session, token);
+      this.auth.sessions.checkBearer(session, token);
     } catch (err) {
       if (err instanceof AccessDeniedError) throw new NeedLoginError(err.message, { cause: err });
       throw err;
@@ -60,20 +64,20 @@ export class WebAuth {
     if (typeof b.user !== 'string' || b.user === '') throw new BadParameterError('missing username');
     if (typeof b.pass !== 'string' || b.pass === '') throw new BadParameterError('missing password');
     const otp = typeof b.second_factor_token === 'string' ? b.second_factor_token.trim() : undefined;
-    const s = await this.auth.webSessions.login({ user: b.user, password: b.pass, ...(otp && { otp }) });
+    const s = await this.auth.sessions.login({ user: b.user, password: b.pass, ...(otp && { otp }) });
     this.sendSession(res, s);
   }
 
   /** `DELETE /webapi/sessions/web`: ends the session and clears the cookie. */
   async logout(ctx: WebContext, res: ServerResponse): Promise<void> {
-    await this.auth.webSessions.delete(ctx.session.id);
+    await this.auth.sessions.delete(ctx.session.id);
     res.setHeader('set-cookie', clearSessionCookie());
     sendJSON(res, 200, { message: 'ok' });
   }
 
   /** `POST /webapi/sessions/web/renew`: a new session (and bearer token) replacing the current one. */
   async renew(ctx: WebContext, res: ServerResponse): Promise<void> {
-    this.sendSession(res, await this.auth.webSessions.renew(ctx.session));
+    this.sendSession(res, await this.auth.sessions.renew(ctx.session));
   }
 
   /**
@@ -83,10 +87,10 @@ export class WebAuth {
   async completeInvite(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     const browser = hasCSRFHeader(req);
     if (browser) checkCSRF(req);
-    const done = await changePasswordWithToken(this.auth, body);
-    if (!browser) return sendJSON(res, 200, done);
-    const s = await this.auth.webSessions.createFor(String(done.user));
-    this.sendSession(res, s, { user: done.user });
+    const change = passwordTokenRequest(body);
+    if (!browser) return sendJSON(res, 200, await this.auth.completeUserToken(change));
+    const done = await this.auth.completeUserTokenLogin(change);
+    this.sendSession(res, done.session, { user: done.user });
   }
 
   private sendSession(res: ServerResponse, s: WebSession, extra: Record<string, unknown> = {}): void {

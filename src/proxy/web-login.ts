@@ -5,6 +5,7 @@
  * `[]byte` fields are base64 in JSON, as Go encodes them.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { CompleteUserTokenRequest } from '../api/auth-wire.js';
 import { BadParameterError } from '../api/errors.js';
 import type { ProxyAuth } from './proxy-auth.js';
 import { blobToPublicKey, parseAuthorizedKey } from '../sshca/index.js';
@@ -87,14 +88,14 @@ export async function registerChallenge(auth: ProxyAuth, token: string, body: un
   return { totp: { secret: reg.secret, uri: reg.uri, account: reg.account } };
 }
 
-/** `PUT /webapi/users/password/token`: `{token, password (base64), second_factor_token}`. */
-export async function changePasswordWithToken(auth: ProxyAuth, body: unknown): Promise<Record<string, unknown>> {
+/** The auth request behind `PUT /webapi/users/password/token`'s body `{token, password (base64), second_factor_token}`. */
+export function passwordTokenRequest(body: unknown): CompleteUserTokenRequest {
   const b = (body ?? {}) as { token?: string; password?: string; second_factor_token?: string; deviceName?: string };
   const password = typeof b.password === 'string' ? Buffer.from(b.password, 'base64').toString('utf8') : '';
-  return auth.completeUserToken({
+  return {
     token: String(b.token ?? ''),
     password,
     ...(b.second_factor_token && { otp_code: b.second_factor_token }),
     ...(b.deviceName && { device_name: b.deviceName }),
-  });
+  };
 }

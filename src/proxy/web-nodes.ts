@@ -7,20 +7,21 @@ import { NotFoundError } from '../api/errors.js';
 import { nodeLabels, type Node } from '../api/types/index.js';
 import { VERSION } from '../api/version.js';
 import type { UserContext, WebAccess, WebCluster, WebNode, WebPage } from '../api/web-wire.js';
-import { ruleContext, type AuthService, type Caller } from '../auth/index.js';
+import { ruleContext, type Caller } from '../auth/index.js';
 import { identityFromCertificate } from '../tlsca/index.js';
 import type { WebContext } from './web-auth.js';
+import type { WebUIAuth } from './web-ui-auth.js';
 
 /** Teleport's alias for "the cluster this proxy serves". */
 const CURRENT_SITE = '-current-';
 
 /** Throws NotFoundError unless `site` names this cluster (or `-current-`). */
-export function checkSite(auth: AuthService, site: string): void {
+export function checkSite(auth: Pick<WebUIAuth, 'clusterName'>, site: string): void {
   if (site !== auth.clusterName && site !== CURRENT_SITE) throw new NotFoundError(`cluster "${site}" is not found`);
 }
 
 /** This cluster as `GET /webapi/sites` lists it. */
-export function webCluster(auth: AuthService, publicAddr: string): WebCluster {
+export function webCluster(auth: Pick<WebUIAuth, 'clusterName'>, publicAddr: string): WebCluster {
   return {
     name: auth.clusterName,
     lastConnected: new Date().toISOString(),
@@ -39,7 +40,7 @@ function access(caller: Caller, kind: string): WebAccess {
 }
 
 /** `GET /webapi/sites/:site/context`. */
-export function userContext(auth: AuthService, ctx: WebContext, publicAddr: string): UserContext {
+export function userContext(auth: Pick<WebUIAuth, 'clusterName'>, ctx: WebContext, publicAddr: string): UserContext {
   const { caller, session } = ctx;
   const id = identityFromCertificate(session.tls_cert);
   return {
@@ -82,10 +83,10 @@ export function webNode(node: Node, caller: Caller, clusterName: string): WebNod
  * The nodes `caller` may see, filtered by `search` (words matched against hostname, address, id
  * and labels) and sorted by `sort` (`hostname:asc` default), paged by `limit`/`startKey`.
  */
-export async function listWebNodes(auth: AuthService, caller: Caller, query: URLSearchParams): Promise<WebPage<WebNode>> {
+export async function listWebNodes(auth: Pick<WebUIAuth, 'clusterName'>, ctx: Pick<WebContext, 'caller' | 'api'>, query: URLSearchParams): Promise<WebPage<WebNode>> {
   const kinds = query.get('kinds');
   if (kinds && !kinds.split(',').includes('node')) return { items: [], startKey: '', totalCount: 0 };
-  let items = (await auth.listNodes(caller)).map((n) => webNode(n, caller, auth.clusterName));
+  let items = (await ctx.api.listNodes()).map((n) => webNode(n, ctx.caller, auth.clusterName));
   const words = (query.get('search') ?? '').toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length > 0) {
     items = items.filter((n) => {

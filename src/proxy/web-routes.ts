@@ -8,24 +8,25 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../api/clock.js';
 import { BadParameterError, NotFoundError, TeleportError, errorCode, httpStatus } from '../api/errors.js';
-import type { AuthService } from '../auth/index.js';
 import { readJSONBody, sendJSON } from '../httpserver/index.js';
 import type { Logger } from '../log/index.js';
 import type { TunnelDialer } from '../reversetunnel/index.js';
 import { ResourceTextError, WebAdmin } from './web-admin.js';
-import { searchAudit, searchRecordings, streamRecording } from './web-audit.js';
+import { searchRecordings, streamRecording } from './web-audit.js';
 import { NeedLoginError, WebAuth, type WebContext } from './web-auth.js';
 import { checkSite, listWebNodes, userContext, webCluster } from './web-nodes.js';
 import { listActiveSessions } from './web-sessions-active.js';
 import { installNodeScript, installScript, parseScriptLabels, sendBundle, type ScriptAddrs } from './web-scripts.js';
 import { WebAssets } from './web-static.js';
 import { WebTerminals } from './web-terminal.js';
+import type { WebUIAuth } from './web-ui-auth.js';
 
 const MAX_BODY = 1024 * 1024;
 
 /** Options of the web UI routes. */
 export interface WebUIOptions {
-  auth: AuthService;
+  /** The auth server: in this process, or over the auth API. */
+  auth: WebUIAuth;
   logger: Logger;
   clock: Clock;
   /** `host:port` users reach the proxy at. */
@@ -140,7 +141,7 @@ export class WebUI {
 
   private table(): Route[] {
     const { auth } = this.opts;
-    const admin = (ctx: WebContext) => new WebAdmin(auth, ctx.caller);
+    const admin = (ctx: WebContext) => new WebAdmin(ctx.api);
     const site = (params: Record<string, string>) => checkSite(auth, params.site);
     const text = (res: ServerResponse, body: string) => {
       res.writeHead(200, { 'content-type': 'text/x-shellscript; charset=utf-8', 'cache-control': 'no-store' });
@@ -163,22 +164,22 @@ export class WebUI {
         auth: true,
         run: async ({ ctx, params }) => (site(params), userContext(auth, ctx, this.opts.publicAddr())),
       },
-      { method: 'GET', path: '/webapi/sites/:site/nodes', auth: true, run: ({ ctx, params, query }) => (site(params), listWebNodes(auth, ctx.caller, query)) },
-      { method: 'GET', path: '/webapi/sites/:site/resources', auth: true, run: ({ ctx, params, query }) => (site(params), listWebNodes(auth, ctx.caller, query)) },
-      { method: 'GET', path: '/webapi/sites/:site/sessions', auth: true, run: ({ ctx, params }) => (site(params), listActiveSessions(auth, ctx.caller)) },
+      { method: 'GET', path: '/webapi/sites/:site/nodes', auth: true, run: ({ ctx, params, query }) => (site(params), listWebNodes(auth, ctx, query)) },
+      { method: 'GET', path: '/webapi/sites/:site/resources', auth: true, run: ({ ctx, params, query }) => (site(params), listWebNodes(auth, ctx, query)) },
+      { method: 'GET', path: '/webapi/sites/:site/sessions', auth: true, run: ({ ctx, params }) => (site(params), listActiveSessions(ctx.api)) },
       // Audit log and session recordings.
-      { method: 'GET', path: '/webapi/sites/:site/events/search', auth: true, run: ({ ctx, params, query }) => (site(params), searchAudit(auth, ctx.caller, query)) },
+      { method: 'GET', path: '/webapi/sites/:site/events/search', auth: true, run: ({ ctx, params, query }) => (site(params), ctx.api.searchEvents(query)) },
       {
         method: 'GET',
         path: '/webapi/sites/:site/events/search/sessions',
         auth: true,
-        run: ({ ctx, params, query }) => (site(params), searchRecordings(auth, ctx.caller, query)),
+        run: ({ ctx, params, query }) => (site(params), searchRecordings(ctx.api, query)),
       },
       {
         method: 'GET',
         path: '/webapi/sites/:site/sessions/:sid/events',
         auth: true,
-        run: async ({ ctx, params, res }) => (site(params), await streamRecording(auth, ctx.caller, params.sid, res, this.opts.logger)),
+        run: async ({ ctx, params, res }) => (site(params), await streamRecording(ctx.api, params.sid, res, this.opts.logger)),
       },
       // Users.
       { method: 'GET', path: '/webapi/users', auth: true, run: ({ ctx }) => admin(ctx).listUsers() },

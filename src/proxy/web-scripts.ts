@@ -12,7 +12,7 @@ import type { ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BadParameterError } from '../api/errors.js';
-import type { AuthService } from '../auth/index.js';
+import type { WebUIAuth } from './web-ui-auth.js';
 import type { Logger } from '../log/index.js';
 import { caPin } from '../tlsca/index.js';
 
@@ -104,11 +104,11 @@ ${installSteps(a)}`;
 }
 
 /** `GET /scripts/<token>/install-node.sh`: installs, writes /etc/teleport.yaml joining with `token`, starts the node. */
-export async function installNodeScript(auth: AuthService, a: ScriptAddrs, token: string, labels: Record<string, string> = {}): Promise<string> {
+export async function installNodeScript(auth: Pick<WebUIAuth, 'clusterName' | 'hostCATLSCerts'>, a: ScriptAddrs, token: string, labels: Record<string, string> = {}): Promise<string> {
   checkAddrs(a);
   if (!TOKEN_RE.test(token)) throw new BadParameterError('invalid join token');
   const labelLines = Object.entries(labels).map(([k, v]) => `    ${k}: '${v}'`);
-  const pins = (await auth.ping()).host_ca_certs.map(caPin);
+  const pins = (await auth.hostCATLSCerts()).map(caPin);
   return `#!/usr/bin/env bash
 # Installs teleport-ts from the proxy at ${a.proxy} and starts an SSH node that joins cluster
 # "${auth.clusterName}" with a join token (valid until it expires; ask for a new one in the web UI).

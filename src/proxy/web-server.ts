@@ -12,7 +12,6 @@ import type { Duplex } from 'node:stream';
 import { systemClock, type Clock } from '../api/clock.js';
 import { BadParameterError, NotFoundError, NotImplementedError, TeleportError, errorCode, httpStatus } from '../api/errors.js';
 import { VERSION } from '../api/version.js';
-import type { AuthService } from '../auth/index.js';
 import { closeServer, listen, readJSONBody, sendJSON } from '../httpserver/index.js';
 import { admitRequest, admitUpgrade, type ConnectionLimiter } from '../limiter/index.js';
 import type { Logger } from '../log/index.js';
@@ -21,6 +20,7 @@ import type { TunnelDialer } from '../reversetunnel/index.js';
 const MAX_BODY = 1024 * 1024;
 import { defaultSSHPublicAddr, findResponse, pingResponse } from './ping.js';
 import type { ProxyAuth } from './proxy-auth.js';
+import type { WebUIAuth } from './web-ui-auth.js';
 import { handleHostJoin } from './web-host-join.js';
 import { registerChallenge, sshCerts, tokenInfo } from './web-login.js';
 import { WebUI } from './web-routes.js';
@@ -32,10 +32,10 @@ export interface ProxyWebServerOptions {
   /** Ping/find, `tsh login`, invite links and host joins: the in-process AuthService or a remote adapter. */
   auth: ProxyAuth;
   /**
-   * The in-process auth service the web UI (web sessions, admin pages, terminals) runs on. A proxy
-   * without an auth server in its process leaves it unset, and those routes answer NotImplemented.
+   * What the web UI (web sessions, admin pages, terminals) runs on: the auth service of this
+   * process, or the auth API. Unset, the proxy serves no web UI (those routes answer NotImplemented).
    */
-  webUIAuth?: AuthService;
+  webUIAuth?: WebUIAuth;
   /** Certificate from the host CA; undefined serves plain HTTP (`--insecure-no-tls`). */
   tls?: { certPem: string; keyPem: string };
   httpsKeypairs?: { keyFile: string; certFile: string }[];
@@ -141,7 +141,7 @@ export class ProxyWebServer {
       m = /^\/webapi\/mfa\/token\/([^/]+)\/registerchallenge$/.exec(path);
       if (req.method === 'POST' && m) return sendJSON(res, 200, await registerChallenge(auth, decodeURIComponent(m[1]), await readJSONBody(req, MAX_BODY)));
       if (!this.ui && (path === '/web' || path.startsWith('/web/') || path.startsWith('/webapi/'))) {
-        throw new NotImplementedError('the web UI on a proxy without an auth server in the same process is not part of this build yet; use tsh, or a proxy that runs auth too');
+        throw new NotImplementedError('this proxy serves no web UI: use tsh');
       }
       throw new NotFoundError(`not found: ${url.pathname}`);
     } catch (err) {

@@ -4,7 +4,7 @@
  */
 import type { SessionTracker } from '../api/types/index.js';
 import type { WebActiveSession } from '../api/web-wire.js';
-import type { AuthService, Caller } from '../auth/index.js';
+import type { WebUserAPI } from './web-ui-auth.js';
 
 /** A tracker as the web UI lists it. */
 export function webActiveSession(t: SessionTracker): WebActiveSession {
@@ -26,9 +26,9 @@ export function webActiveSession(t: SessionTracker): WebActiveSession {
   };
 }
 
-/** The live sessions `caller` may see, oldest first. */
-export async function listActiveSessions(auth: AuthService, caller: Caller): Promise<{ sessions: WebActiveSession[] }> {
-  const trackers = await auth.sessionTrackers.list(caller);
+/** The live sessions the user may see, oldest first. */
+export async function listActiveSessions(api: WebUserAPI): Promise<{ sessions: WebActiveSession[] }> {
+  const trackers = await api.listSessionTrackers();
   const sessions = trackers.map(webActiveSession).sort((a, b) => a.created.localeCompare(b.created) || a.id.localeCompare(b.id));
   return { sessions };
 }

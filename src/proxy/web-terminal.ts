@@ -25,15 +25,15 @@ import {
   type WebSocketAuthStatus,
 } from '../api/web-terminal.js';
 import type { TerminalSessionMetadata } from '../api/web-wire.js';
-import type { AuthService } from '../auth/index.js';
 import type { Logger } from '../log/index.js';
 import type { TunnelDialer } from '../reversetunnel/index.js';
-import { parseAuthorizedKey, verifyCertificate } from '../sshca/index.js';
+import { verifyCertificate } from '../sshca/index.js';
 import { connectSSH, type SSHClient, type SSHProcess } from '../sshutils/index.js';
 import { NeedLoginError, type WebAuth, type WebContext } from './web-auth.js';
 import { checkSite } from './web-nodes.js';
 import { resolveNode } from './ssh-route.js';
 import { dialNode } from './ssh-target.js';
+import type { WebUIAuth } from './web-ui-auth.js';
 
 /** How long a new socket has to send its bearer token (Teleport's wsIODeadline). */
 const AUTH_DEADLINE_MS = 4_000;
@@ -44,7 +44,7 @@ const HIGH_WATER = 1 << 20;
 
 /** Options of the terminal endpoint. */
 export interface WebTerminalsOptions {
-  auth: AuthService;
+  auth: WebUIAuth;
   webAuth: WebAuth;
   clock: Clock;
   logger: Logger;
@@ -242,7 +242,7 @@ export class WebTerminals {
     const target = params.server_id;
     const i = target.lastIndexOf(':');
     const [host, port] = i > 0 && /^\d+$/.test(target.slice(i + 1)) ? [target.slice(0, i), target.slice(i + 1)] : [target, ''];
-    const node = resolveNode(await auth.listNodes(ctx.caller), host, port, auth.clusterName);
+    const node = resolveNode(await ctx.api.listNodes(), host, port, auth.clusterName);
     if (!ctx.caller.checker.canAccessNode({ labels: nodeLabels(node) }, params.login)) {
       throw new AccessDeniedError(`access denied to ${params.login} connecting to ${node.spec.hostname || node.metadata.name}`);
     }
@@ -254,7 +254,7 @@ export class WebTerminals {
     const timeoutMs = this.opts.dialTimeoutMs ?? 15_000;
     const tunnels = this.opts.tunnels?.();
     const sock = await dialNode({ clusterName: auth.clusterName, ...(tunnels && { tunnels }) }, node, { timeoutMs, clientAddr: from });
-    const trustedCAs = (await auth.trustBundle()).ssh_ca_keys.map((k) => parseAuthorizedKey(k).blob);
+    const trustedCAs = await auth.hostCAKeys();
     const name = node.spec.hostname || node.metadata.name;
     let refused: string | undefined;
     try {

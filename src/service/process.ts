@@ -9,13 +9,13 @@ import type { Duplex } from 'node:stream';
 import { systemClock, type Clock } from '../api/clock.js';
 import { AuthClient } from '../api/client/index.js';
 import { BadParameterError, NotImplementedError } from '../api/errors.js';
-import { AuthServer, DEFAULT_PROXY_TTL_MS, type AuthService, type ProxyPresence } from '../auth/index.js';
+import { AuthServer, DEFAULT_PROXY_TTL_MS, type ProxyPresence } from '../auth/index.js';
 import type { Backend } from '../backend/index.js';
 import { formatAddr, type NetAddr, type TeleportConfig } from '../config/index.js';
 import { ConnectionLimiter } from '../limiter/index.js';
 import type { Logger } from '../log/index.js';
 import type { NodeService } from '../node/index.js';
-import { ProxyWebServer, type ProxySSHServer } from '../proxy/index.js';
+import { ProxyWebServer, localWebUIAuth, type ProxySSHServer, type WebUIAuth } from '../proxy/index.js';
 import type { AuditEmitter, AuditLog, RemoteEmitter } from '../events/index.js';
 import type { ProxyAuth } from '../proxy/proxy-auth.js';
 import type { NodeRecorder } from '../recordings/index.js';
@@ -28,6 +28,7 @@ import { authRecordings } from './recordings.js';
 import { ensureHostIdentity } from './join.js';
 import { localProxyReads, remoteProxyReads, type ProxyReads } from './proxy-reads.js';
 import { RemoteProxyAuth } from './remote-proxy-auth.js';
+import { RemoteWebUIAuth } from './remote-web-ui-auth.js';
 import { clusterOfIdentity, localNodeDialer, loopbackFor, startNode, startProxySSH } from './ssh-services.js';
 import { openStorage } from './storage.js';
 import { ProxyHeartbeat, dialTCP, proxyResource, proxyToJoinThrough, startProxyTunnel, startTunnelNode, tunnelPublicAddr } from './tunnel-services.js';
@@ -49,8 +50,8 @@ export interface ProcessAddresses {
 /** What the proxy's listeners use of auth: in-process, or over the auth API. */
 interface ProxyLink {
   auth: ProxyAuth;
-  /** Only with auth in this process: the web UI runs on the AuthService itself. */
-  webUIAuth?: AuthService;
+  /** What the web UI runs on: the auth service of this process, or the auth API as each user. */
+  webUIAuth: WebUIAuth;
   reads: ProxyReads;
   creds: { keyPem: string; ssh: string; tls: string };
   presence: Pick<ProxyPresence, 'announce' | 'remove'>;
@@ -83,6 +84,7 @@ export class TeleportProcess {
   private nodeEmitter?: RemoteEmitter;
   private proxyEmitter?: RemoteEmitter;
   private proxyReads?: ProxyReads;
+  private remoteWebUI?: RemoteWebUIAuth;
   private ready = false;
   private closed = false;
   readonly addresses: ProcessAddresses = {};
@@ -178,7 +180,7 @@ export class TeleportProcess {
       host: config.proxy.webListenAddr.host,
       port: config.proxy.webListenAddr.port,
       auth: link.auth,
-      ...(link.webUIAuth && { webUIAuth: link.webUIAuth }),
+      webUIAuth: link.webUIAuth,
       tls: config.proxy.disableTls ? undefined : { certPem: creds.tls, keyPem: creds.keyPem },
       httpsKeypairs: config.proxy.httpsKeypairs,
       publicAddr: () => this.proxyPublicAddr(),
@@ -228,7 +230,7 @@ export class TeleportProcess {
     const c = await server.hostCredentials('Proxy', this.opts.config.proxy.publicAddrs.map((a) => a.host));
     return {
       auth: server.auth,
-      webUIAuth: server.auth,
+      webUIAuth: localWebUIAuth(server.auth),
       reads: localProxyReads({ services: this.services!, clusterName: this.clusterName, authAddr: () => loopbackFor(this.addresses.auth!), dial: dialTCP }),
       creds: { keyPem: c.keyPem, ssh: c.ssh, tls: c.tls },
       presence: server.auth.proxies,
@@ -267,9 +269,19 @@ export class TeleportProcess {
       credentials: { keyPem: identity.keyPem, certPem: identity.tlsCert, caPems: identity.tlsCAs },
     });
     this.proxyEmitter = remoteAuditEmitter(client, clock, logger);
+    const reads = remoteProxyReads({ client, clusterName: this.clusterName, dial: dialTCP, clock, logger: logger.child({ component: 'proxy:cache' }) });
+    this.remoteWebUI = new RemoteWebUIAuth({
+      client,
+      userClient: (credentials) => new AuthClient({ addr: client.addr, fallbackAddrs: client.allAddrs, clusterName: this.clusterName, credentials }),
+      caPems: identity.tlsCAs,
+      clusterName: this.clusterName,
+      hostCAKeys: () => reads.hostCAKeys(),
+      clock,
+    });
     return {
       auth: new RemoteProxyAuth(client, this.clusterName, clock),
-      reads: remoteProxyReads({ client, clusterName: this.clusterName, dial: dialTCP, clock, logger: logger.child({ component: 'proxy:cache' }) }),
+      webUIAuth: this.remoteWebUI,
+      reads,
       creds: { keyPem: identity.keyPem, ssh: identity.sshCert, tls: identity.tlsCert },
       presence: {
         announce: (proxy, ttlMs) => client.heartbeatProxy(proxy, ttlMs ?? DEFAULT_PROXY_TTL_MS),
@@ -315,6 +327,7 @@ export class TeleportProcess {
     await this.tunnelServer?.close();
     await this.proxySSH?.close();
     await this.proxy?.close();
+    this.remoteWebUI?.close();
     await this.authServer?.close();
     await this.authServer?.auth.recordings?.store.close();
     await this.auditLog?.close();

@@ -21,6 +21,9 @@ import type {
   UserCertsRequest,
   UserCertsResponse,
   UserTokenResponse,
+  WebSessionData,
+  WebSessionInviteResponse,
+  WebSessionLoginRequest,
 } from '../auth-wire.js';
 import { searchQueryString, type AuditEventInput, type SearchEventsQuery, type SearchEventsResponse } from '../audit-wire.js';
 import { AccessDeniedError, ConnectionProblemError, TeleportError, errorFromWire } from '../errors.js';
@@ -277,6 +280,32 @@ export class AuthClient {
       res.destroy();
     }
     if (rest !== '') yield parseEventLine(rest);
+  }
+
+  /** Proxies: a web UI login (password + OTP as the cluster requires); the new session, key and certificates included. */
+  webSessionLogin(req: WebSessionLoginRequest): Promise<WebSessionData> {
+    return this.req('POST', '/v1/websessions', req);
+  }
+  /** Proxies: completes an invite or reset link and opens a web session for its user. */
+  webSessionInvite(req: CompleteUserTokenRequest): Promise<WebSessionInviteResponse> {
+    return this.req('POST', '/v1/websessions/invite', req);
+  }
+  /** Proxies: the live web session `id` of `user`. AccessDeniedError when it is gone or expired. */
+  getWebSession(user: string, id: string): Promise<WebSessionData> {
+    return this.req('GET', `/v1/websessions/${encodeURIComponent(id)}?user=${encodeURIComponent(user)}`);
+  }
+  /** Proxies: a new session (id, bearer token, certificates) replacing `id`, expiring no later. */
+  renewWebSession(user: string, id: string): Promise<WebSessionData> {
+    return this.req('POST', `/v1/websessions/${encodeURIComponent(id)}/renew`, { user });
+  }
+  /** Proxies: ends a web session (logout). */
+  async deleteWebSession(id: string): Promise<void> {
+    await this.req('DELETE', `/v1/websessions/${encodeURIComponent(id)}`);
+  }
+  /** Audit events by the web UI's query parameters (`from`, `to`, `include`, `limit`, `startKey`, `order`), passed as they are. */
+  searchEventsByParams(params: URLSearchParams): Promise<SearchEventsResponse> {
+    const qs = params.toString();
+    return this.req('GET', `/v1/events/search${qs ? `?${qs}` : ''}`);
   }
 
   /** Public: what an invite/reset link is for. */
