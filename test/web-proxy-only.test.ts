@@ -17,7 +17,7 @@ import { loadConfigFile } from '../src/config/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { TeleportProcess } from '../src/service/index.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
-import { WebAgent, waitForNode } from './helpers/web-http.js';
+import { WebAgent, inviteUser, waitForNode } from './helpers/web-http.js';
 
 const PASSWORD = 'correct horse battery';
 const me = userInfo().username;
@@ -104,22 +104,8 @@ describe('the web UI on a proxy-only process', () => {
   });
 
   it('signs up from an invite link and lands logged in', async () => {
-    const admin = await c.admin();
-    await admin.createResource({ kind: 'user', version: 'v2', metadata: { name: 'alice' }, spec: { roles: ['access', 'editor'], traits: { logins: [me] } } });
-    const invite = await admin.createUserToken('alice', { type: 'invite' });
     alice = browser();
-    const info = await alice.call('GET', `/webapi/users/password/token/${invite.token}`);
-    expect(info.json).toMatchObject({ user: 'alice', type: 'invite' });
-    const reg = await alice.call('POST', `/webapi/mfa/token/${invite.token}/registerchallenge`, { deviceType: 'totp' });
-    secret = (reg.json.totp as { secret: string }).secret;
-    const done = await alice.formPost('PUT', '/webapi/users/password/token', {
-      token: invite.token,
-      password: Buffer.from(PASSWORD).toString('base64'),
-      second_factor_token: totpCode(secret, Date.now()),
-    });
-    expect(done.status).toBe(200);
-    expect(done.json).toMatchObject({ user: 'alice', type: 'Bearer', token: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    alice.bearer = String(done.json.token);
+    secret = await inviteUser(c, 'alice', ['access', 'editor'], [me], PASSWORD, { agent: alice, browser: true });
     const ctx = await alice.call('GET', '/webapi/sites/split.test/context');
     expect(ctx.status).toBe(200);
     expect(ctx.json).toMatchObject({ userName: 'alice', logins: [me], userAcl: { roles: { create: true }, events: { list: true } } });
@@ -154,18 +140,8 @@ describe('the web UI on a proxy-only process', () => {
   });
 
   it("refuses what the user's roles do not allow: auth decides, with the user's certificate", async () => {
-    const admin = await c.admin();
-    await admin.createResource({ kind: 'user', version: 'v2', metadata: { name: 'bob' }, spec: { roles: ['access'], traits: { logins: [me] } } });
-    const invite = await admin.createUserToken('bob', { type: 'invite' });
     bob = browser();
-    const reg = await bob.call('POST', `/webapi/mfa/token/${invite.token}/registerchallenge`, { deviceType: 'totp' });
-    const bobSecret = (reg.json.totp as { secret: string }).secret;
-    const done = await bob.formPost('PUT', '/webapi/users/password/token', {
-      token: invite.token,
-      password: Buffer.from(PASSWORD).toString('base64'),
-      second_factor_token: totpCode(bobSecret, Date.now()),
-    });
-    bob.bearer = String(done.json.token);
+    await inviteUser(c, 'bob', ['access'], [me], PASSWORD, { agent: bob, browser: true });
     expect((await bob.call('GET', '/webapi/sites/split.test/context')).json).toMatchObject({ userName: 'bob', userAcl: { roles: { create: false } } });
     const roles = await bob.call('POST', '/webapi/roles', { content: 'kind: role\nversion: v7\nmetadata:\n  name: mine\nspec: {}\n' });
     expect(roles.status).toBe(403);

@@ -88,20 +88,35 @@ export class WebAgent {
   }
 }
 
-/** Creates `name` with `roles` and `logins`, completes the invite over the web API; returns the TOTP secret. */
-export async function inviteUser(c: TestCluster, name: string, roles: string[], logins: string[], password: string): Promise<string> {
+/**
+ * Creates `name` with `roles` and `logins` and completes the invite over `agent`'s proxy; returns the
+ * TOTP secret. With `browser`, the completion is a browser's (CSRF pair sent) and logs `agent` in.
+ */
+export async function inviteUser(
+  c: TestCluster,
+  name: string,
+  roles: string[],
+  logins: string[],
+  password: string,
+  opts: { agent?: WebAgent; browser?: boolean } = {},
+): Promise<string> {
   const admin = await c.admin();
   await admin.createResource({ kind: 'user', version: 'v2', metadata: { name }, spec: { roles, traits: { logins } } });
   const invite = await admin.createUserToken(name, { type: 'invite' });
-  const agent = new WebAgent(c);
+  const agent = opts.agent ?? new WebAgent(c);
   const reg = await agent.call('POST', `/webapi/mfa/token/${invite.token}/registerchallenge`, { deviceType: 'totp' });
   const secret = (reg.json.totp as { secret: string }).secret;
-  const done = await agent.call('PUT', '/webapi/users/password/token', {
+  const body = {
     token: invite.token,
     password: Buffer.from(password).toString('base64'),
     second_factor_token: totpCode(secret, Date.now()),
-  });
+  };
+  const done = opts.browser ? await agent.formPost('PUT', '/webapi/users/password/token', body) : await agent.call('PUT', '/webapi/users/password/token', body);
   if (done.status !== 200) throw new Error(`invite failed: ${done.text}`);
+  if (opts.browser) {
+    if (done.json.user !== name || typeof done.json.token !== 'string') throw new Error(`the invite did not log the browser in: ${done.text}`);
+    agent.bearer = done.json.token;
+  }
   return secret;
 }
 
