@@ -5,6 +5,7 @@
 import { VERSION } from '../../api/version.js';
 import { runApp, type AppSpec, type CliIO, type CommandSpec } from '../framework/index.js';
 import { configCommand } from './config.js';
+import { joinCommand } from './join.js';
 import { loginCommand } from './login.js';
 import { logoutCommand } from './logout.js';
 import { lsCommand } from './ls.js';
@@ -41,7 +42,7 @@ export const tshApp: AppSpec<TshCtx> = {
     { name: 'ttl', type: 'int', help: 'Minutes to live for a session', env: 'TELEPORT_TTL' },
     { name: 'debug', short: 'd', type: 'bool', help: 'Verbose logging to stdout' },
   ],
-  commands: [loginCommand, statusCommand, logoutCommand, lsCommand, sshCommand, scpCommand, configCommand, proxySSHCommand, playCommand, recordingsLsCommand, sessionsLsCommand, versionCommand],
+  commands: [loginCommand, statusCommand, logoutCommand, lsCommand, sshCommand, joinCommand, scpCommand, configCommand, proxySSHCommand, playCommand, recordingsLsCommand, sessionsLsCommand, versionCommand],
   groups: [
     { name: 'proxy', help: 'Run local proxies towards the cluster.' },
     { name: 'recordings', help: 'View and control session recordings.' },
