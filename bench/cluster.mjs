@@ -55,7 +55,7 @@ function teleportYaml({ dataDir, ports, cipher, kex, recording }) {
 }
 
 /** Retries `fn` until it resolves or `timeoutMs` passes (then throws its last error). */
-async function retry(fn, timeoutMs = 30_000) {
+export async function retry(fn, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -72,7 +72,7 @@ async function retry(fn, timeoutMs = 30_000) {
  * web API, as the invite page does. The proxy's certificate is from the cluster's own CA: loopback
  * only, so this one request skips verification (as `tsh --insecure` does).
  */
-async function acceptInvite(webPort, tctlOutput) {
+export async function acceptInvite(webPort, tctlOutput) {
   const url = /https:\/\/\S+\/web\/invite\/(\S+)/.exec(tctlOutput);
   if (!url) throw new Error(`no invite link in tctl users add output:\n${tctlOutput}`);
   const body = JSON.stringify({ token: url[1], password: Buffer.from(PASSWORD).toString('base64'), second_factor_token: '' });
@@ -137,7 +137,8 @@ async function opensshJumpRow({ dir, ports, cipher, kex, serverPid }) {
  * `profile`, teleport runs under `node --cpu-prof` and `close()` resolves to the profile's path;
  * `nodeFlags` are more flags for the node running teleport (experiments: GC settings).
  * Returns {rows, missing (the rows that cannot run yet, and why), pid, close(), and for the web
- * terminal benchmark: webAddr, cluster, nodename, user, env (tsh's environment)}.
+ * terminal benchmark: webAddr, cluster, nodename, user, env (tsh's environment); for the sessions
+ * benchmark: ports (proxySsh, node, ...), keyPath and certPath (the user key and SSH certificate tsh stored)}.
  */
 export async function startOurCluster({ dir, cipher, kex, recording = 'node', nodeFlags = [], profile = false }) {
   await mkdir(dir, { recursive: true });
@@ -184,7 +185,11 @@ export async function startOurCluster({ dir, cipher, kex, recording = 'node', no
       const unpinned = `tsh's own legs used ${offered[0]} (our proxy offers ${offered.length} ciphers: teleport.ciphers is not applied)`;
       for (const row of rows.filter((r) => r.env)) row.note = [row.note, unpinned].filter(Boolean).join('; ');
     }
-    return { rows, missing, pid: child.pid, close, webAddr: proxy, cluster: CLUSTER, nodename: NODENAME, user: USER, env };
+    const keys = join(dir, 'tsh-home', 'keys', '127.0.0.1');
+    return {
+      rows, missing, pid: child.pid, close, webAddr: proxy, cluster: CLUSTER, nodename: NODENAME, user: USER, env, ports,
+      keyPath: join(keys, USER), certPath: join(keys, `${USER}-ssh`, `${CLUSTER}-cert.pub`),
+    };
   } catch (err) {
     await close();
     throw new Error(`our cluster (log: ${join(dir, 'teleport.log')}): ${err.message}`, { cause: err });

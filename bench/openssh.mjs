@@ -26,7 +26,7 @@ export async function makeOpenSshKeys(dir) {
   return dir;
 }
 
-function sshdConfig(keys, name, port, cipher, kex) {
+function sshdConfig(keys, name, port, cipher, kex, extra = []) {
   return [
     `ListenAddress 127.0.0.1:${port}`,
     `HostKey ${join(keys, `host_${name}`)}`,
@@ -48,6 +48,7 @@ function sshdConfig(keys, name, port, cipher, kex) {
     'PidFile none',
     'LogLevel INFO',
     'Subsystem sftp /usr/lib/openssh/sftp-server',
+    ...extra,
     '',
   ].join('\n');
 }
@@ -83,10 +84,10 @@ function sshClientConfig(keys, jumpPort, nodePort, cipher, kex) {
 
 /**
  * Starts the jump host and the target sshd pinned to `cipher` (and `kex` when given), in `dir` (keys from
- * `makeOpenSshKeys`). Returns {sshArgs(command), pids, close()}: `ssh ...sshArgs(cmd)` runs `cmd`
+ * `makeOpenSshKeys`); `sshdExtra` are more sshd_config lines (limits for many sessions). Returns {sshArgs(command), pids, close()}: `ssh ...sshArgs(cmd)` runs `cmd`
  * on the target through the jump host; `pids` are the two listening sshd.
  */
-export async function startOpenSshPair({ dir, keys, cipher, kex }) {
+export async function startOpenSshPair({ dir, keys, cipher, kex, sshdExtra = [] }) {
   await mkdir(dir, { recursive: true });
   // sshd's privilege separation needs its empty chroot directory.
   await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
@@ -95,7 +96,7 @@ export async function startOpenSshPair({ dir, keys, cipher, kex }) {
   try {
     for (const name of ['jump', 'node']) {
       const config = join(dir, `sshd_${name}.conf`);
-      await writeFile(config, sshdConfig(keys, name, ports[name], cipher, kex));
+      await writeFile(config, sshdConfig(keys, name, ports[name], cipher, kex, sshdExtra));
       await run(SSHD, ['-t', '-f', config]);
       const child = startServer(SSHD, ['-D', '-e', '-f', config], { logFile: join(dir, `sshd_${name}.log`) });
       daemons.push(child);
