@@ -1,7 +1,7 @@
 /**
  * What the node needs from the cluster (Teleport's "access point"): the user CA keys it trusts,
  * role definitions, the auth preference, and a way to announce itself. The composition root
- * implements it over the auth API; tests implement it in memory.
+ * implements it over the auth API (reads from a watch-fed cache); tests implement it in memory.
  */
 import type { AuthPreference, Node, Role, SessionTracker } from '../api/types/index.js';
 
@@ -20,4 +20,6 @@ export interface NodeAccessPoint {
   upsertSessionTracker?(tracker: SessionTracker, ttlMs: number): Promise<void>;
   /** Remove a session's tracker when it ends. */
   deleteSessionTracker?(sessionId: string): Promise<void>;
+  /** Stops background work (a cache's watch); the node calls it when it closes. Safe twice. */
+  close?(): void;
 }

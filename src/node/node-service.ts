@@ -178,6 +178,7 @@ export class NodeService {
       await this.heartbeat.close();
       this.ticker.close();
       await this.server?.close();
+      this.opts.access.close?.();
     })();
     return this.closed;
   }

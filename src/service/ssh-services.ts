@@ -23,6 +23,7 @@ import type { TunnelDialer } from '../reversetunnel/index.js';
 import type { SSHAlgorithms } from '../sshutils/index.js';
 import { identityFromCertificate } from '../tlsca/index.js';
 import { remoteAuditEmitter } from './audit-service.js';
+import { CachedAccessPoint } from './cached-access-point.js';
 import { ensureHostIdentity } from './join.js';
 import { memoryPipe } from './memory-pipe.js';
 import type { ProxyReads } from './proxy-reads.js';
@@ -135,7 +136,7 @@ export async function startNode(opts: StartNodeOptions): Promise<{ service: Node
     hostKey: createPrivateKey(identity.keyPem),
     hostCert: sshCert,
     config: config.ssh,
-    access: new AuthAccessPoint(client, clusterName, opts.clock),
+    access: new CachedAccessPoint({ direct: new AuthAccessPoint(client, clusterName, opts.clock), client, logger: logger.child({ component: 'node:cache' }) }),
     clock: opts.clock,
     logger: logger.child({ component: 'node' }),
     advertiseAddr: (bound: AddressInfo) => nodeAdvertiseAddr(config, bound),

@@ -26,6 +26,7 @@ import { remoteAuditEmitter } from './audit-service.js';
 import { ensureHostIdentity } from './join.js';
 import type { ProxyReads } from './proxy-reads.js';
 import { startNodeRecorder } from './recordings.js';
+import { CachedAccessPoint } from './cached-access-point.js';
 import { AuthAccessPoint, clusterOfIdentity, sshAlgorithms } from './ssh-services.js';
 
 /** How long a node waits for its first tunnel before starting anyway (heartbeats retry). */
@@ -213,7 +214,7 @@ export async function startTunnelNode(opts: StartTunnelNodeOptions): Promise<Tun
       hostKey,
       hostCert: sshCert,
       config: config.ssh,
-      access: new AuthAccessPoint(client, clusterName, opts.clock),
+      access: new CachedAccessPoint({ direct: new AuthAccessPoint(client, clusterName, opts.clock), client, logger: logger.child({ component: 'node:cache' }) }),
       clock: opts.clock,
       logger: logger.child({ component: 'node' }),
       recorder,
