@@ -37,8 +37,9 @@ export interface TerminalRequest {
   server_id: string;
   login: string;
   term: { w: number; h: number };
-  /** An existing session to join (not supported by this proxy yet). */
+  /** A live session to join (server_id and login are then taken from its tracker). */
   sid?: string;
+  /** Participant mode when joining: observer (default), moderator or peer. */
   mode?: string;
 }
 

@@ -131,6 +131,8 @@ export interface WebActiveSession {
   parties: WebSessionParty[];
   /** The exec command; empty for an interactive shell. */
   command: string;
+  /** The modes the user may join it in (Teleport's participantModes); empty when they may not join. */
+  participantModes: string[];
 }
 
 /** A page of resources. */

@@ -12,7 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Clock } from '../api/clock.js';
-import { AccessDeniedError, BadParameterError, TeleportError, httpStatus } from '../api/errors.js';
+import { AccessDeniedError, BadParameterError, NotFoundError, TeleportError, httpStatus } from '../api/errors.js';
 import { nodeLabels, type Node } from '../api/types/index.js';
 import {
   ENVELOPE,
@@ -55,6 +55,10 @@ export interface WebTerminalsOptions {
 }
 
 const PATH_RE = /^\/webapi\/sites\/([^/]+)\/connect(\/ws)?$/;
+const SID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const JOIN_MODES = ['observer', 'moderator', 'peer'];
+/** The login a joining connection uses (Teleport's SSHSessionJoinPrincipal); the node decides the join. */
+const JOIN_LOGIN = '-teleport-internal-join';
 
 /** Parses and bounds the `params` query value. */
 export function parseTerminalRequest(raw: string | null): TerminalRequest {
@@ -65,14 +69,22 @@ export function parseTerminalRequest(raw: string | null): TerminalRequest {
   } catch (err) {
     throw new BadParameterError('params is not valid JSON', { cause: err });
   }
-  if (typeof v.server_id !== 'string' || v.server_id === '') throw new BadParameterError('params.server_id is missing');
-  if (typeof v.login !== 'string' || !/^[A-Za-z0-9._@+-][A-Za-z0-9._@+$-]{0,63}$/.test(v.login)) throw new BadParameterError('params.login is not a valid login');
+  const joining = v.sid !== undefined && v.sid !== '';
+  if (joining) {
+    if (typeof v.sid !== 'string' || !SID_RE.test(v.sid)) throw new BadParameterError(`params.sid: '${String(v.sid)}' is not a valid session ID (must be GUID)`);
+    if (v.mode !== undefined && v.mode !== '' && !JOIN_MODES.includes(String(v.mode))) {
+      throw new BadParameterError(`params.mode: invalid participant mode "${String(v.mode)}": expected observer, moderator or peer`);
+    }
+  } else {
+    if (typeof v.server_id !== 'string' || v.server_id === '') throw new BadParameterError('params.server_id is missing');
+    if (typeof v.login !== 'string' || !/^[A-Za-z0-9._@+-][A-Za-z0-9._@+$-]{0,63}$/.test(v.login)) throw new BadParameterError('params.login is not a valid login');
+  }
   const w = Number(v.term?.w ?? 80);
   const h = Number(v.term?.h ?? 25);
   const ok = (n: number) => Number.isInteger(n) && n >= TERM_MIN && n <= TERM_MAX;
   if (!ok(w) || !ok(h)) throw new BadParameterError(`params.term: width and height must be between ${TERM_MIN} and ${TERM_MAX}`);
-  if (v.sid) throw new BadParameterError('joining an existing session from the web is not supported yet');
-  return { server_id: v.server_id, login: v.login, term: { w, h } };
+  if (joining) return { server_id: String(v.server_id ?? ''), login: JOIN_LOGIN, term: { w, h }, sid: v.sid!.toLowerCase(), mode: String(v.mode || 'observer') };
+  return { server_id: v.server_id!, login: v.login!, term: { w, h } };
 }
 
 /** Live terminal sockets; `close()` ends them all. */
@@ -150,8 +162,8 @@ export class WebTerminals {
 
   private async run(ws: WebSocket, ctx: WebContext, params: TerminalRequest, req: IncomingMessage): Promise<void> {
     const { auth, logger } = this.opts;
-    const sid = randomUUID();
-    const log = logger.child({ session_id: sid, user: ctx.session.user, login: params.login });
+    const sid = params.sid ?? randomUUID();
+    const log = logger.child({ session_id: sid, user: ctx.session.user, login: params.login, ...(params.sid && { join_mode: params.mode }) });
     const fail = (message: string) => {
       if (ws.readyState === ws.OPEN) ws.send(encodeEnvelope(ENVELOPE.error, message));
       ws.close(1000);
@@ -165,11 +177,17 @@ export class WebTerminals {
       client?.close();
     });
     let node: Node;
+    let sessionLogin = params.login;
     try {
-      node = await this.findNode(ctx, params);
+      if (params.sid) {
+        const found = await this.findSession(ctx, params.sid);
+        node = found.node;
+        sessionLogin = found.login;
+      } else node = await this.findNode(ctx, params);
       client = await this.dial(ctx, node, params.login, clientAddr(req));
       if (closed) return client.close();
-      proc = await client.shell({ pty: { term: 'xterm-256color', cols: params.term.w, rows: params.term.h }, env: { TELEPORT_SESSION: sid } });
+      const env: Record<string, string> = { TELEPORT_SESSION: sid, ...(params.sid && { TELEPORT_SSH_JOIN_MODE: params.mode ?? 'observer' }) };
+      proc = await client.shell({ pty: { term: 'xterm-256color', cols: params.term.w, rows: params.term.h }, env });
     } catch (err) {
       client?.close();
       if (!(err instanceof TeleportError)) log.error({ err }, 'web terminal failed to start');
@@ -183,7 +201,7 @@ export class WebTerminals {
     const meta: TerminalSessionMetadata = {
       session: {
         id: sid,
-        login: params.login,
+        login: sessionLogin,
         server_id: node.metadata.name,
         server_hostname: node.spec.hostname,
         server_addr: addr,
@@ -234,6 +252,25 @@ export class WebTerminals {
       ws.send(encodeEnvelope(ENVELOPE.close, JSON.stringify(status)));
       ws.close(1000);
     }
+  }
+
+  /**
+   * The node running live session `sid` and the session's login, from the session trackers the user
+   * may see. A node the user may not list (an observer needs no node access) is reached by the
+   * tracker's host UUID and address. NotFoundError when the session is not listed.
+   */
+  private async findSession(ctx: WebContext, sid: string): Promise<{ node: Node; login: string }> {
+    const tracker = (await ctx.api.listSessionTrackers()).find((t) => t.spec.session_id === sid && t.spec.kind === 'ssh');
+    if (!tracker) throw new NotFoundError(`session "${sid}" not found or it has ended`);
+    const t = tracker.spec;
+    const listed = (await ctx.api.listNodes()).find((n) => n.metadata.name === t.host_id);
+    const node: Node = listed ?? {
+      kind: 'node',
+      version: 'v2',
+      metadata: { name: t.host_id },
+      spec: { hostname: t.hostname, addr: t.address, ...(t.address === '' && { use_tunnel: true }) },
+    };
+    return { node, login: t.login };
   }
 
   /** The node `params.server_id` names among the nodes the user may see, with the login allowed on it. */

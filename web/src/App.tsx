@@ -86,7 +86,7 @@ function NotFound() {
 
 /** The app. */
 export function App() {
-  const { path } = useLocation();
+  const { path, search } = useLocation();
   if (path === paths.login) return <Login />;
   const invite = match('/web/invite/:token', path) ?? match('/web/reset/:token', path);
   if (invite) return <Invite token={invite.token} mode={path.startsWith('/web/reset/') ? 'reset' : 'invite'} />;
@@ -95,6 +95,14 @@ export function App() {
     return <Authenticated site={consoleRoute.site}>{(site) => (
           <Suspense fallback={<Spinner label="Opening the terminal" />}>
             <Console site={site} serverId={consoleRoute.serverId} login={consoleRoute.login} />
+          </Suspense>
+        )}</Authenticated>;
+  }
+  const joinRoute = match('/web/cluster/:site/console/session/:sid', path);
+  if (joinRoute) {
+    return <Authenticated site={joinRoute.site}>{(site) => (
+          <Suspense fallback={<Spinner label="Joining the session" />}>
+            <Console site={site} serverId="" login="" join={{ sid: joinRoute.sid, mode: search.get('mode') || 'observer' }} />
           </Suspense>
         )}</Authenticated>;
   }

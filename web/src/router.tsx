@@ -57,6 +57,9 @@ export const paths = {
   nodes: (site: string) => `/web/cluster/${encodeURIComponent(site)}/nodes`,
   console: (site: string, serverId: string, login: string) =>
     `/web/cluster/${encodeURIComponent(site)}/console/node/${encodeURIComponent(serverId)}/${encodeURIComponent(login)}`,
+  /** Joins live session `sid` (Teleport's join URL). */
+  joinSession: (site: string, sid: string, mode: string) =>
+    `/web/cluster/${encodeURIComponent(site)}/console/session/${encodeURIComponent(sid)}?mode=${encodeURIComponent(mode)}`,
   users: '/web/users',
   roles: '/web/roles',
   tokens: '/web/tokens',

@@ -22,6 +22,8 @@ export interface TerminalTarget {
   login: string;
   cols: number;
   rows: number;
+  /** Join this live session instead of starting one (server and login then come from it). */
+  join?: { sid: string; mode: string };
 }
 
 const decoder = new TextDecoder();
@@ -33,7 +35,10 @@ export class TerminalSocket {
   private ready = false;
 
   constructor(target: TerminalTarget, private readonly events: TerminalEvents) {
-    const params = JSON.stringify({ server_id: target.serverId, login: target.login, term: { w: target.cols, h: target.rows } });
+    const term = { w: target.cols, h: target.rows };
+    const params = JSON.stringify(
+      target.join ? { server_id: target.serverId, login: target.login, term, sid: target.join.sid, mode: target.join.mode } : { server_id: target.serverId, login: target.login, term },
+    );
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     const url = `${scheme}://${location.host}/v1/webapi/sites/${encodeURIComponent(target.site)}/connect/ws?params=${encodeURIComponent(params)}`;
     this.ws = new WebSocket(url);

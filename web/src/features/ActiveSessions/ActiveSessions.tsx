@@ -1,7 +1,11 @@
-/** Active sessions: who is logged in where right now, and since when. */
+/** Active sessions: who is logged in where right now, and since when; Join buttons for the modes the user's roles allow. */
 import { useSession } from '../../components/session-context';
 import { Alert, Button, EmptyState, PageHeader, Spinner, relativeTime } from '../../components/ui';
+import { Link, paths } from '../../router';
 import { useActiveSessions } from './useActiveSessions';
+
+/** Button text per participant mode, as Teleport's UI words them. */
+const JOIN_LABEL: Record<string, string> = { observer: 'Join as Observer', moderator: 'Join as Moderator', peer: 'Join as Peer' };
 
 export function ActiveSessions() {
   const { site } = useSession();
@@ -25,6 +29,9 @@ export function ActiveSessions() {
               <th scope="col">Server</th>
               <th scope="col">Started</th>
               <th scope="col">Participants</th>
+              <th scope="col">
+                <span className="sr-only">Join</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -46,6 +53,18 @@ export function ActiveSessions() {
                   </time>
                 </td>
                 <td data-label="Participants">{a.parties.map((p) => `${p.user} (${p.mode})`).join(', ')}</td>
+                <td data-label="Join" className="nowrap">
+                  {(a.participantModes ?? []).map((mode) => (
+                    <Link
+                      key={mode}
+                      href={paths.joinSession(site, a.id, mode)}
+                      className="btn btn-primary btn-sm"
+                      aria-label={`Join ${a.parties[0]?.user ?? 'the'} session on ${a.server_hostname} as ${mode}`}
+                    >
+                      {JOIN_LABEL[mode] ?? `Join as ${mode}`}
+                    </Link>
+                  ))}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -8,11 +8,13 @@ import { TerminalView } from './TerminalView';
 import { useConsole, type ConsoleTab } from './useConsole';
 
 function title(t: ConsoleTab): string {
-  return `${t.login}@${t.status.hostname ?? t.serverId}`;
+  const where = `${t.status.login ?? t.login}@${t.status.hostname ?? t.serverId}`;
+  return t.join ? `${where} (${t.join.mode})` : where;
 }
 
-export function Console({ site, serverId, login }: { site: string; serverId: string; login: string }) {
-  const c = useConsole({ serverId, login });
+/** `join`: the tab joins that live session instead of opening one (from the Active sessions page). */
+export function Console({ site, serverId, login, join }: { site: string; serverId: string; login: string; join?: { sid: string; mode: string } }) {
+  const c = useConsole({ serverId, login, ...(join && { join }) });
   useEffect(() => {
     document.title = c.current ? `${title(c.current)} · Teleport-TS` : 'Console · Teleport-TS';
   }, [c.current]);
@@ -24,9 +26,15 @@ export function Console({ site, serverId, login }: { site: string; serverId: str
   return (
     <div className="console">
       <header className="console-bar">
-        <Link href={paths.nodes(site)} className="console-back">
-          <span aria-hidden="true">←</span> Servers
-        </Link>
+        {join ? (
+          <Link href={paths.activeSessions(site)} className="console-back">
+            <span aria-hidden="true">←</span> Active sessions
+          </Link>
+        ) : (
+          <Link href={paths.nodes(site)} className="console-back">
+            <span aria-hidden="true">←</span> Servers
+          </Link>
+        )}
         <div className="tabs" role="tablist" aria-label="Terminal sessions" onKeyDown={keys}>
           {c.tabs.map((t) => (
             <div key={t.key} className={`tab ${t.key === c.active ? 'tab-active' : ''}`}>
@@ -50,7 +58,7 @@ export function Console({ site, serverId, login }: { site: string; serverId: str
             </div>
           ))}
         </div>
-        {c.current && (
+        {c.current && !c.current.join && (
           <button type="button" className="btn btn-ghost btn-sm console-new" onClick={() => c.open({ serverId: c.current!.serverId, login: c.current!.login })}>
             + New tab
           </button>
@@ -60,7 +68,7 @@ export function Console({ site, serverId, login }: { site: string; serverId: str
       <div className="console-panels">
         {c.tabs.map((t) => (
           <div key={t.key} role="tabpanel" id={`panel-${t.key}`} aria-labelledby={`tab-${t.key}`} className="console-panel" hidden={t.key !== c.active}>
-            <TerminalView site={site} serverId={t.serverId} login={t.login} active={t.key === c.active} onStatus={(s) => c.setStatus(t.key, s)} />
+            <TerminalView site={site} serverId={t.serverId} login={t.login} {...(t.join && { join: t.join })} active={t.key === c.active} onStatus={(s) => c.setStatus(t.key, s)} />
           </div>
         ))}
         {c.tabs.length === 0 && (

@@ -12,6 +12,8 @@ import { TerminalSocket } from '../../services/terminal';
 /** What a terminal reports to its tab. */
 export interface TerminalStatus {
   hostname?: string;
+  /** The session's login (known once a joined session's metadata arrives). */
+  login?: string;
   state: 'connecting' | 'live' | 'ended';
   reason?: string;
 }
@@ -33,14 +35,32 @@ const THEME = {
   magenta: '#bc8cff',
 };
 
-export function TerminalView({ site, serverId, login, active, onStatus }: { site: string; serverId: string; login: string; active: boolean; onStatus: (s: TerminalStatus) => void }) {
+export function TerminalView({
+  site,
+  serverId,
+  login,
+  join,
+  active,
+  onStatus,
+}: {
+  site: string;
+  serverId: string;
+  login: string;
+  /** A live session to join, and as what. */
+  join?: { sid: string; mode: string };
+  active: boolean;
+  onStatus: (s: TerminalStatus) => void;
+}) {
   const el = useRef<HTMLDivElement>(null);
   const api = useRef<{ term: Terminal; fit: FitAddon }>(undefined);
   const report = useRef(onStatus);
   report.current = onStatus;
+  const joinSid = join?.sid;
+  const joinMode = join?.mode ?? 'observer';
 
   useEffect(() => {
     const host = el.current!;
+    const joining = joinSid ? { sid: joinSid, mode: joinMode } : undefined;
     const term = new Terminal({
       cursorBlink: true,
       fontFamily: 'ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, Consolas, monospace',
@@ -48,6 +68,8 @@ export function TerminalView({ site, serverId, login, active, onStatus }: { site
       lineHeight: 1.15,
       scrollback: 5000,
       theme: THEME,
+      // Only a peer types into a joined session: the node drops an observer's keys anyway.
+      disableStdin: joining !== undefined && joining.mode !== 'peer',
     });
     const fit = new FitAddon();
     term.loadAddon(fit);
@@ -55,10 +77,10 @@ export function TerminalView({ site, serverId, login, active, onStatus }: { site
     fit.fit();
     api.current = { term, fit };
     const socket = new TerminalSocket(
-      { site, serverId, login, cols: term.cols, rows: term.rows },
+      { site, serverId, login, cols: term.cols, rows: term.rows, ...(joining && { join: joining }) },
       {
         onData: (b) => term.write(b),
-        onSession: (meta) => report.current({ hostname: meta.server_hostname, state: 'live' }),
+        onSession: (meta) => report.current({ hostname: meta.server_hostname, login: meta.login, state: 'live' }),
         onEnd: (reason) => {
           term.write(reason ? `\r\n\x1b[31m${reason}\x1b[0m\r\n` : '\r\n\x1b[2m[session ended]\x1b[0m\r\n');
           report.current({ state: 'ended', reason });
@@ -88,7 +110,7 @@ export function TerminalView({ site, serverId, login, active, onStatus }: { site
       term.dispose();
       api.current = undefined;
     };
-  }, [site, serverId, login]);
+  }, [site, serverId, login, joinSid, joinMode]);
 
   useEffect(() => {
     if (!active || !api.current) return;

@@ -7,12 +7,14 @@ export interface ConsoleTab {
   key: number;
   serverId: string;
   login: string;
+  /** Set for a tab joined to a live session. */
+  join?: { sid: string; mode: string };
   status: TerminalStatus;
 }
 
 let nextKey = 1;
 
-export function useConsole(first: { serverId: string; login: string }) {
+export function useConsole(first: { serverId: string; login: string; join?: { sid: string; mode: string } }) {
   const [tabs, setTabs] = useState<ConsoleTab[]>(() => [{ key: nextKey++, ...first, status: { state: 'connecting' } }]);
   const [active, setActive] = useState(tabs[0].key);
 
