@@ -107,6 +107,22 @@ describe('remoteProxyReads (watch-fed)', () => {
     expect((await reads.nodes()).map((n) => n.metadata.name)).toEqual(['a', 'b']);
   });
 
+  it('does not serve a node whose heartbeat expired while no delete could arrive', async () => {
+    const auth = new FakeWatchAuth();
+    auth.put(node('a'));
+    auth.put({ ...node('b'), metadata: { name: 'b', expires: new Date(10_000).toISOString() } });
+    const { client } = fakeClient(auth);
+    let t = 0;
+    reads = remoteProxyReads({ client, clusterName: 'c', dial: () => Promise.reject(new Error('unused')), logger: silentLogger, clock: { now: () => t }, timers: new ManualTimers() });
+    await settle();
+    auth.down = true;
+    auth.breakAll();
+    await settle();
+    expect((await reads.nodes()).map((n) => n.metadata.name)).toEqual(['a', 'b']);
+    t = 10_000;
+    expect((await reads.nodes()).map((n) => n.metadata.name)).toEqual(['a']);
+  });
+
   it('freshNodes reads past the cache, at most once a second', async () => {
     const auth = new FakeWatchAuth();
     auth.put(node('a'));

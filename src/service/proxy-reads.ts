@@ -102,7 +102,7 @@ export function remoteProxyReads(o: {
   const cached = {
     user: caKeys('user'),
     host: caKeys('host'),
-    nodes: memo(() => byName(cache.list('node') as unknown as Node[])),
+    nodes: memo(() => withExpiry(byName(cache.list('node') as unknown as Node[]))),
     proxies: memo(() => byName(cache.list('proxy') ?? []).map((p) => p.metadata.name)),
   };
   const direct = {
@@ -115,7 +115,8 @@ export function remoteProxyReads(o: {
   return {
     userCAKeys: async () => (cache.synced ? cached.user() : direct.ca('user')),
     hostCAKeys: async () => (cache.synced ? cached.host() : direct.ca('host')),
-    nodes: async () => (cache.synced ? cached.nodes() : direct.nodes()),
+    // A node whose heartbeat expired while the watch was down is not served (auth would not list it).
+    nodes: async () => (cache.synced ? cached.nodes().live(now()) : direct.nodes()),
     freshNodes: async () => {
       if (fresh && now() - fresh.at < FRESH_NODES_MS) return fresh.value;
       freshPending ??= direct
@@ -151,6 +152,13 @@ async function loadKind(client: AuthClient, kind: string): Promise<WatchedResour
   if (kind === 'node') return client.listNodes<WatchedResource>();
   if (kind === 'proxy') return client.listProxies<WatchedResource>();
   return client.listResources<WatchedResource>(kind);
+}
+
+/** Nodes with their expiry; `live(now)` drops the expired ones, filtering only once one may have expired. */
+function withExpiry(nodes: Node[]): { live(now: number): Node[] } {
+  const exp = nodes.map((n) => (n.metadata.expires ? Date.parse(n.metadata.expires) : Infinity));
+  const soonest = exp.reduce((m, e) => (e < m ? e : m), Infinity);
+  return { live: (now) => (now < soonest ? nodes : nodes.filter((_, i) => !(exp[i] <= now))) };
 }
 
 const byName = <T extends { metadata: { name: string } }>(items: T[]): T[] => [...items].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
