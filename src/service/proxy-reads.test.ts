@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AuthClient } from '../api/client/index.js';
 import type { Clock } from '../api/clock.js';
 import { ConnectionProblemError } from '../api/errors.js';
+import type { WatchedResource } from '../api/watch-wire.js';
 import { silentLogger } from '../log/index.js';
 import { ManualTimers } from '../reversetunnel/testing/manual-timers.js';
 import { remoteProxyReads, type ProxyReads } from './proxy-reads.js';
@@ -110,7 +111,7 @@ describe('remoteProxyReads (watch-fed)', () => {
   it('does not serve a node whose heartbeat expired while no delete could arrive', async () => {
     const auth = new FakeWatchAuth();
     auth.put(node('a'));
-    auth.put({ ...node('b'), metadata: { name: 'b', expires: new Date(10_000).toISOString() } });
+    auth.put({ ...node('b'), metadata: { name: 'b', expires: new Date(10_000).toISOString() } as WatchedResource['metadata'] });
     const { client } = fakeClient(auth);
     let t = 0;
     reads = remoteProxyReads({ client, clusterName: 'c', dial: () => Promise.reject(new Error('unused')), logger: silentLogger, clock: { now: () => t }, timers: new ManualTimers() });
