@@ -139,6 +139,22 @@ describe.skipIf(!existsSync(TSH))('tsh join', () => {
     expect(all.find((e) => e.event === 'session.end')).toMatchObject({ participants: ['alice', 'bob'] });
     // Refusals are not joins.
     expect(all.filter((e) => e.event === 'session.join')).toHaveLength(1);
+
+    // The recording holds the join in order with the output (bob left only with the session's end), and
+    // bob among the participants.
+    let recorded: Record<string, unknown>[] = [];
+    await expect
+      .poll(
+        async () => {
+          const r = await alice.tsh(['play', '--format=json', sid]);
+          recorded = r.code === 0 ? (JSON.parse(r.out) as Record<string, unknown>[]) : [];
+          return recorded.map((e) => e.event).filter((e) => e !== 'print');
+        },
+        { timeout: 20_000 },
+      )
+      .toEqual(['session.start', 'session.join', 'session.end']);
+    expect(recorded.find((e) => e.event === 'session.join')).toMatchObject({ code: 'T2001I', user: 'bob', sid });
+    expect(recorded.at(-1)).toMatchObject({ event: 'session.end', participants: ['alice', 'bob'] });
   }, 90_000);
 
   it('lets a peer type into the session, and lets an observer leave with CTRL-C while it goes on', async () => {

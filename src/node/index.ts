@@ -8,4 +8,4 @@ export type { NodeAccessPoint } from './access-point.js';
 export type { NodeIdentity } from './authorize.js';
 export type { SessionEvent, SessionEventHandler, SessionEndEvent, SessionStartEvent, SessionKind } from './session-events.js';
 export { SERVER_ANNOUNCE_TTL_MS } from './heartbeat.js';
-export type { OutputTap, RecordingStart, SessionRecorder, SessionRecording } from './session-recorder.js';
+export type { OutputTap, RecordedParty, RecordingStart, SessionRecorder, SessionRecording } from './session-recorder.js';

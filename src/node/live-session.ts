@@ -7,7 +7,7 @@
  */
 import type { ParticipantMode } from '../rbac/index.js';
 import type { ExitStatus } from '../sshutils/index.js';
-import type { OutputTap } from './session-recorder.js';
+import type { OutputTap, RecordedParty, SessionRecording } from './session-recorder.js';
 
 /** How much recent output a joining party is sent first. */
 export const RECENT_OUTPUT_BYTES = 16 * 1024;
@@ -48,10 +48,10 @@ export class LiveSession implements OutputTap {
   private input: ((data: Buffer) => void) | undefined;
   private exit: ExitStatus | undefined;
 
-  /** `tap` (the recording) sees every byte before the parties do. */
+  /** `tap` (the recording) sees every byte before the parties do, and every join and leave. */
   constructor(
     readonly info: LiveSessionInfo,
-    private readonly tap?: OutputTap,
+    private readonly tap?: OutputTap & Pick<SessionRecording, 'party'>,
     private readonly recentLimit = RECENT_OUTPUT_BYTES,
   ) {}
 
@@ -89,6 +89,11 @@ export class LiveSession implements OutputTap {
     this.parties.set(party.id, party);
     if (!this.joined.includes(party.user)) this.joined.push(party.user);
     return true;
+  }
+
+  /** Tells the recording a party joined or left. */
+  recordParty(p: RecordedParty): void {
+    this.tap?.party?.(p);
   }
 
   /** Removes a party; false when it was not (or no longer) in the session. */

@@ -92,6 +92,8 @@ export function joinLiveSession(ch: SSHChannel, c: JoinContext): JoinedParty | u
     time: c.now(),
   });
   c.emit(partyEvent('session.join'));
+  const recorded = { user: id.teleportUser, login: id.login, remoteAddr: hostPort(conn.remoteAddress, conn.remotePort) };
+  live.recordParty({ type: 'session.join', ...recorded });
   log.info({ session_id: live.info.id, user: id.teleportUser, mode }, 'party joined the session');
 
   let left = false;
@@ -101,6 +103,7 @@ export function joinLiveSession(ch: SSHChannel, c: JoinContext): JoinedParty | u
       left = true;
       live.leave(party.id);
       c.emit(partyEvent('session.leave'));
+      if (!live.ended) live.recordParty({ type: 'session.leave', ...recorded });
       log.info({ session_id: live.info.id, user: id.teleportUser }, 'party left the session');
       resolveLeft();
     },

@@ -34,9 +34,19 @@ export interface OutputTap {
   drained(): Promise<void>;
 }
 
+/** Someone who joined or left a live session, as the recording keeps it. */
+export interface RecordedParty {
+  type: 'session.join' | 'session.leave';
+  user: string;
+  login: string;
+  remoteAddr: string;
+}
+
 /** One session's recording. Every method is safe after a failure (the recording is then best effort). */
 export interface SessionRecording extends OutputTap {
   resize(cols: number, rows: number): void;
+  /** A party joined or left (recorded as `session.join` / `session.leave`, in order with the output). */
+  party?(p: RecordedParty): void;
   /** The process ended: record how, close the spool and hand it to the uploader. Never rejects. */
   end(exit: ExitStatus): Promise<void>;
   /** The process never started: forget the recording. Never rejects. */

@@ -15,10 +15,10 @@ import type { Clock } from '../api/clock.js';
 import { ConnectionProblemError } from '../api/errors.js';
 import type { SessionRecordingMode } from '../api/recording-wire.js';
 import type { Logger } from '../log/index.js';
-import type { RecordingStart, SessionRecorder, SessionRecording } from '../node/index.js';
+import type { RecordedParty, RecordingStart, SessionRecorder, SessionRecording } from '../node/index.js';
 import type { ExitStatus } from '../sshutils/index.js';
 import { encodeEvent, encodePrint, MAX_PAYLOAD_BYTES } from './record-format.js';
-import { execEvent, resizeEvent, sessionEndEvent, sessionStartEvent, type RecordingMeta } from './session-events.js';
+import { execEvent, partyEvent, resizeEvent, sessionEndEvent, sessionStartEvent, type RecordingMeta } from './session-events.js';
 import { markEnded, removeSpool, spoolRoot, SpoolWriter } from './spool.js';
 import { DEFAULT_PART_SIZE, SpoolUploader, type RecordingUploadTarget } from './uploader.js';
 
@@ -236,6 +236,7 @@ class ActiveRecording implements SessionRecording {
   private syncTimer: NodeJS.Timeout | undefined;
   private done = false;
   private readonly t0: number;
+  private readonly joined: string[] = [];
 
   constructor(
     private readonly rec: NodeRecorder,
@@ -269,6 +270,12 @@ class ActiveRecording implements SessionRecording {
     return this.writer?.drained() ?? Promise.resolve();
   }
 
+  party(p: RecordedParty): void {
+    if (this.done) return;
+    if (p.type === 'session.join' && !this.joined.includes(p.user)) this.joined.push(p.user);
+    this.writer?.append(encodeEvent(partyEvent(this.meta, Math.round(this.ms()), p)));
+  }
+
   resize(cols: number, rows: number): void {
     if (this.done) return;
     this.writer?.append(encodeEvent(resizeEvent(this.meta, Math.round(this.ms()), cols, rows)));
@@ -297,7 +304,7 @@ class ActiveRecording implements SessionRecording {
     try {
       const ms = Math.round(this.ms());
       if (this.meta.kind === 'exec') this.writer?.append(encodeEvent(execEvent(this.meta, ms, exit)));
-      this.writer?.append(encodeEvent(sessionEndEvent(this.meta, ms)));
+      this.writer?.append(encodeEvent(sessionEndEvent(this.meta, ms, this.joined)));
       await this.writer?.close();
       await markEnded(this.dir);
     } catch (err) {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RecordingSummary, SessionRecordingMode } from '../api/recording-wire.js';
-import type { RecordingStart } from '../node/index.js';
+import type { RecordedParty, RecordingStart } from '../node/index.js';
 import type { ExitStatus } from '../sshutils/index.js';
 
 /** Everything the node keeps about a recording in its spool (`meta.json`). */
@@ -71,8 +71,21 @@ export function execEvent(m: RecordingMeta, ms: number, exit: ExitStatus): Recor
   };
 }
 
-/** `session.end` (the last record of a session that ended normally). */
-export function sessionEndEvent(m: RecordingMeta, ms: number): Record<string, unknown> {
+/** `session.join` (T2001I) / `session.leave` (T2003I): another user's party joined or left. */
+export function partyEvent(m: RecordingMeta, ms: number, p: RecordedParty): Record<string, unknown> {
+  return {
+    event: p.type,
+    code: p.type === 'session.join' ? 'T2001I' : 'T2003I',
+    ...common(m, ms),
+    user: p.user,
+    login: p.login,
+    server_addr: m.localAddr,
+    'addr.remote': p.remoteAddr,
+  };
+}
+
+/** `session.end` (the last record of a session that ended normally); `joined`: users who joined it. */
+export function sessionEndEvent(m: RecordingMeta, ms: number, joined: string[] = []): Record<string, unknown> {
   return {
     event: 'session.end',
     code: 'T2004I',
@@ -80,7 +93,7 @@ export function sessionEndEvent(m: RecordingMeta, ms: number): Record<string, un
     server_addr: m.localAddr,
     'addr.remote': m.remoteAddr,
     proto: 'ssh',
-    participants: [m.user],
+    participants: [m.user, ...joined.filter((u) => u !== m.user)],
     enhanced_recording: false,
     interactive: m.tty,
     session_start: iso(m.startTime),
