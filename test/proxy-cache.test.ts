@@ -2,8 +2,7 @@
 // a node that joins is in its cache as soon as it heartbeats (no poll period, no read from auth per
 // request); while the auth server is down the cache keeps serving; when auth comes back on the same
 // address the cache reconnects by itself and re-syncs, seeing what changed.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Node } from '../src/api/types/node.js';
@@ -11,9 +10,7 @@ import { loadConfigFile } from '../src/config/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { TeleportProcess } from '../src/service/index.js';
 import type { ProxyReads } from '../src/service/proxy-reads.js';
-import { startCluster, startNode, type TestCluster, type TestNode } from './helpers/cluster.js';
-
-const TOKEN = 'proxy-cache-static-token-0123456789';
+import { startCluster, startNode, startProxy, type TestCluster, type TestNode, type TestProxy } from './helpers/cluster.js';
 
 /** Polls a cheap in-memory condition until it holds (the cache is fed asynchronously). */
 async function until(cond: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
@@ -27,41 +24,17 @@ async function until(cond: () => Promise<boolean>, what: string, timeoutMs = 20_
 describe('proxy-only process: watch-fed cache', () => {
   let c: TestCluster;
   let auth: TeleportProcess;
-  let proxy: TeleportProcess;
+  let proxy: TestProxy;
   let node: TestNode | undefined;
-  let proxyDir: string;
   let reads: ProxyReads;
   const hostnames = async () => (await reads.nodes()).map((n: Node) => n.spec.hostname);
 
   beforeAll(async () => {
-    c = await startCluster({ clusterName: 'cache.test', authExtra: `tokens: ["proxy:${TOKEN}"]` });
+    c = await startCluster({ clusterName: 'cache.test' });
     auth = c.process;
-    proxyDir = await mkdtemp(join(tmpdir(), 'tp-cache-proxy-'));
-    const configPath = join(proxyDir, 'teleport.yaml');
-    await writeFile(
-      configPath,
-      [
-        'version: v2',
-        'teleport:',
-        '  nodename: cache-proxy',
-        `  data_dir: ${join(proxyDir, 'data')}`,
-        '  log: {output: stderr, severity: ERROR}',
-        `  auth_token: ${TOKEN}`,
-        `  auth_servers: [${c.authAddr}]`,
-        'auth_service: {enabled: no}',
-        'proxy_service:',
-        '  enabled: yes',
-        '  web_listen_addr: 127.0.0.1:0',
-        '  listen_addr: 127.0.0.1:0',
-        '  tunnel_listen_addr: 127.0.0.1:0',
-        'ssh_service: {enabled: no}',
-        '',
-      ].join('\n'),
-    );
-    proxy = new TeleportProcess({ config: await loadConfigFile(configPath), logger: silentLogger });
-    await proxy.start();
+    proxy = await startProxy(c, { nodename: 'cache-proxy' });
     // The process's reads, as its SSH and tunnel listeners use them.
-    reads = (proxy as unknown as { proxyReads: ProxyReads }).proxyReads;
+    reads = (proxy.process as unknown as { proxyReads: ProxyReads }).proxyReads;
   }, 60_000);
 
   afterAll(async () => {
@@ -69,11 +42,10 @@ describe('proxy-only process: watch-fed cache', () => {
     await proxy?.close();
     await auth?.close();
     if (c) await rm(c.dir, { recursive: true, force: true });
-    if (proxyDir) await rm(proxyDir, { recursive: true, force: true });
   });
 
   it('sees a node join as soon as it heartbeats, and both proxies through the watch', async () => {
-    await until(async () => (await reads.proxyNames()).includes(proxy.hostId), 'the proxy to list itself');
+    await until(async () => (await reads.proxyNames()).includes(proxy.process.hostId), 'the proxy to list itself');
     expect(await reads.proxyNames()).toContain(auth.hostId);
     expect((await reads.userCAKeys()).length).toBeGreaterThan(0);
     expect(await hostnames()).not.toContain('late-node');

@@ -4,62 +4,18 @@
 // go to auth over the auth API: web sessions with the proxy's host identity, everything else with
 // the user's own certificate. Web sessions live in the cluster's backend, so both proxies accept
 // them. Users and nodes may not touch web sessions through the auth API.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { AuthClient } from '../src/api/client/index.js';
 import { AccessDeniedError } from '../src/api/errors.js';
 import { ENVELOPE, decodeEnvelope, encodeEnvelope } from '../src/api/web-terminal.js';
 import { totpCode } from '../src/auth/totp.js';
-import { loadConfigFile } from '../src/config/index.js';
-import { silentLogger } from '../src/log/index.js';
-import { TeleportProcess } from '../src/service/index.js';
-import { startCluster, type TestCluster } from './helpers/cluster.js';
+import { startCluster, startProxy, type TestCluster, type TestProxy } from './helpers/cluster.js';
 import { WebAgent, inviteUser, waitForNode } from './helpers/web-http.js';
 
 const PASSWORD = 'correct horse battery';
 const me = userInfo().username;
-
-/** Starts a proxy-only process that joins `c` with a Proxy token and its CA pin. */
-async function startProxyOnly(c: TestCluster): Promise<{ webAddr: string; close(): Promise<void> }> {
-  const admin = await c.admin();
-  const token = (await admin.generateToken({ roles: ['proxy'] })).token;
-  const pin = (await admin.status()).cas.find((x) => x.type === 'host')!.pins[0];
-  const dir = await mkdtemp(join(tmpdir(), 'tp-proxy-'));
-  const configPath = join(dir, 'teleport.yaml');
-  await writeFile(
-    configPath,
-    [
-      'version: v3',
-      'teleport:',
-      '  nodename: lonely-proxy',
-      `  data_dir: ${join(dir, 'data')}`,
-      `  auth_server: ${c.authAddr}`,
-      `  auth_token: ${token}`,
-      `  ca_pin: ${pin}`,
-      '  log: {output: stderr, severity: ERROR}',
-      'auth_service: {enabled: no}',
-      'ssh_service: {enabled: no}',
-      'proxy_service:',
-      '  enabled: yes',
-      '  web_listen_addr: 127.0.0.1:0',
-      '  listen_addr: 127.0.0.1:0',
-      '  tunnel_listen_addr: 127.0.0.1:0',
-      '',
-    ].join('\n'),
-  );
-  const proc = new TeleportProcess({ config: await loadConfigFile(configPath), logger: silentLogger });
-  const addrs = await proc.start();
-  return {
-    webAddr: `127.0.0.1:${addrs.proxyWeb!.port}`,
-    async close() {
-      await proc.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Collects a terminal socket's output and text frames. */
 function terminal(ws: WebSocket) {
@@ -86,7 +42,7 @@ function terminal(ws: WebSocket) {
 
 describe('the web UI on a proxy-only process', () => {
   let c: TestCluster;
-  let proxy: { webAddr: string; close(): Promise<void> };
+  let proxy: TestProxy;
   let secret: string;
   /** A browser talking to the proxy-only process. */
   const browser = () => new WebAgent({ ...c, webAddr: proxy.webAddr });
@@ -96,7 +52,7 @@ describe('the web UI on a proxy-only process', () => {
   beforeAll(async () => {
     c = await startCluster({ clusterName: 'split.test', nodename: 'split-node', ssh: 'labels: {env: split}' });
     await waitForNode(c, 'split-node');
-    proxy = await startProxyOnly(c);
+    proxy = await startProxy(c, { nodename: 'lonely-proxy' });
   }, 60_000);
   afterAll(async () => {
     await proxy?.close();

@@ -171,3 +171,54 @@ export async function startNode(cluster: TestCluster, opts: TestNodeOptions): Pr
     },
   };
 }
+
+/** A proxy-only process that joined a cluster. */
+export interface TestProxy {
+  /** `host:port` of its web listener. */
+  webAddr: string;
+  process: TeleportProcess;
+  close(): Promise<void>;
+}
+
+/** Starts a process running only the proxy service, joining `cluster` as Proxy with a fresh token and the cluster's CA pin. */
+export async function startProxy(cluster: TestCluster, opts: { nodename: string }): Promise<TestProxy> {
+  const admin = await cluster.admin();
+  const token = (await admin.generateToken({ roles: ['proxy'] })).token;
+  const pin = (await admin.status()).cas.find((c) => c.type === 'host')!.pins[0];
+  const dir = await mkdtemp(join(tmpdir(), 'tp-proxy-'));
+  const configPath = join(dir, 'teleport.yaml');
+  await writeFile(
+    configPath,
+    [
+      'version: v3',
+      'teleport:',
+      `  nodename: ${opts.nodename}`,
+      `  data_dir: ${join(dir, 'data')}`,
+      `  auth_token: ${token}`,
+      `  ca_pin: ${pin}`,
+      `  auth_server: ${cluster.authAddr}`,
+      '  log: {output: stderr, severity: ERROR}',
+      'auth_service: {enabled: no}',
+      'ssh_service: {enabled: no}',
+      'proxy_service:',
+      '  enabled: yes',
+      '  web_listen_addr: 127.0.0.1:0',
+      '  listen_addr: 127.0.0.1:0',
+      '  tunnel_listen_addr: 127.0.0.1:0',
+      '',
+    ].join('\n'),
+  );
+  const process = new TeleportProcess({ config: await loadConfigFile(configPath), logger: silentLogger });
+  const addrs = await process.start().catch(async (err: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
+  return {
+    webAddr: `127.0.0.1:${addrs.proxyWeb!.port}`,
+    process,
+    async close() {
+      await process.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
