@@ -197,6 +197,8 @@ async function measureSide(side, clientCfg, serverPids) {
       const p = await clients.pump(perSession);
       if (p.errors) log(`${side.name}: ${p.errors} sessions failed to pump (${p.lastError})`);
       rows.push({ side: side.name, n, open, openS, idle, mem, pump: p, expected: perSession * open });
+      // A partial run (interrupted on a loaded machine) still leaves its figures in the log.
+      log(`${side.name} ${n}: open ${open} in ${openS.toFixed(1)} s, RSS ${(mem.rss / MiB).toFixed(0)} MiB, PSS ${(mem.pss / MiB).toFixed(0)} MiB (idle ${(idle.pss / MiB).toFixed(0)}), pump ${(p.bytes / MiB / (p.ms / 1000)).toFixed(1)} MiB/s`);
     }
   } finally {
     await clients.close();
