@@ -23,13 +23,27 @@ const privateKey = keyText.includes('OPENSSH PRIVATE KEY') ? parsePrivateKey(key
 const cert = readFileSync(cfg.certPath, 'utf8').trim();
 const sessions = [];
 
+/** Per phase of opening a session, the ms each session spent in it (for the medians and maxima). */
+const PHASES = ['jump', 'channel', 'target', 'exec'];
+let phaseMs = Object.fromEntries(PHASES.map((p) => [p, []]));
+
 async function openOne() {
   const common = { username: cfg.user, privateKey, cert, verifyHostKey: () => true, timeoutMs: 120_000 };
+  let t = performance.now();
+  const lap = (phase) => {
+    const now = performance.now();
+    phaseMs[phase].push(now - t);
+    t = now;
+  };
   const jump = await connectSSH({ ...common, host: cfg.jump.host, port: cfg.jump.port });
+  lap('jump');
   try {
     const sock = await jump.forwardOut(cfg.target.host, cfg.target.port);
+    lap('channel');
     const target = await connectSSH({ ...common, sock });
+    lap('target');
     const idle = await target.exec('cat');
+    lap('exec');
     idle.stdout.resume();
     idle.stderr.resume();
     sessions.push({ jump, target, idle });
@@ -37,6 +51,17 @@ async function openOne() {
     jump.close();
     throw err;
   }
+}
+
+/** {phase: {median, p90, max, sum}} in ms over the sessions opened by the last `open`. */
+function phaseStats() {
+  const out = {};
+  for (const p of PHASES) {
+    const xs = phaseMs[p].slice().sort((a, b) => a - b);
+    const at = (q) => Math.round(xs[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0);
+    out[p] = { median: at(0.5), p90: at(0.9), max: Math.round(xs.at(-1) ?? 0), sum: Math.round(xs.reduce((a, b) => a + b, 0)) };
+  }
+  return out;
 }
 
 async function open(count) {
@@ -54,8 +79,9 @@ async function open(count) {
       }
     }
   };
+  phaseMs = Object.fromEntries(PHASES.map((p) => [p, []]));
   await Promise.all(Array.from({ length: cfg.concurrency }, worker));
-  return { open: sessions.length, errors, lastError };
+  return { open: sessions.length, errors, lastError, phases: phaseStats() };
 }
 
 async function pump(bytes) {

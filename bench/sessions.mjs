@@ -9,7 +9,7 @@
 //
 //   node bench/sessions.mjs [--sessions=100,500,1000] [--openssh-max=500] [--bytes=256M]
 //                           [--procs=2] [--concurrency=8] [--cipher=aes128-gcm@openssh.com]
-//                           [--recording=node|off] [--keep]
+//                           [--recording=node|off] [--keep] [--profile]
 //
 // Memory: of the server side's process tree (our one teleport process running auth, proxy and
 // node; both sshd with their per-connection processes), without the sessions' own commands (`cat`,
@@ -25,6 +25,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { buildDist, startOurCluster } from './cluster.mjs';
+import { monotonicUs, summarizeCpuProfile } from './cpu-profile.mjs';
 import { makeOpenSshKeys, openSshVersion, startOpenSshPair } from './openssh.mjs';
 import { run, stopAll } from './run.mjs';
 
@@ -38,12 +39,13 @@ const { values: opts } = parseArgs({
     cipher: { type: 'string', default: 'aes128-gcm@openssh.com' },
     recording: { type: 'string', default: 'node' },
     keep: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (opts.help) {
   process.stdout.write('usage: node bench/sessions.mjs [--sessions=100,500,1000] [--openssh-max=500] [--bytes=256M]\n' +
-    '         [--procs=2] [--concurrency=8] [--cipher=aes128-gcm@openssh.com] [--recording=node|off] [--keep]\n');
+    '         [--procs=2] [--concurrency=8] [--cipher=aes128-gcm@openssh.com] [--recording=node|off] [--keep] [--profile]\n');
   process.exit(0);
 }
 const STEPS = opts.sessions.split(',').map(Number).sort((a, b) => a - b);
@@ -123,6 +125,22 @@ async function serverMemory(roots) {
   return { rss, pss, procs: count };
 }
 
+/** CPU seconds (user + system) used so far by the server processes under `roots`, sessions' commands left out. */
+async function serverCpuS(roots) {
+  let ticks = 0;
+  for (const p of await processTree(roots)) {
+    if (['cat', 'head', 'sh', 'bash', 'dash'].includes(p.comm)) continue;
+    try {
+      const stat = await readFile(`/proc/${p.pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return ticks / 100;
+}
+
 /** PROCS forked client processes with a request/answer channel each. */
 async function startClients(cfg) {
   const clients = [];
@@ -150,7 +168,7 @@ async function startClients(cfg) {
     /** Opens `n` more sessions across the processes; {open, errors, lastError}. */
     async open(n) {
       const parts = await Promise.all(clients.map((c, i) => c.ask('open', { count: Math.floor(n / PROCS) + (i < n % PROCS ? 1 : 0) })));
-      return { open: sum(parts, 'open'), errors: sum(parts, 'errors'), lastError: parts.find((p) => p.lastError)?.lastError ?? '' };
+      return { open: sum(parts, 'open'), errors: sum(parts, 'errors'), lastError: parts.find((p) => p.lastError)?.lastError ?? '', phases: parts.map((p) => p.phases) };
     },
     /** Every open session reads `perSession` bytes at once; {bytes, ms, errors}. */
     async pump(perSession) {
@@ -173,6 +191,12 @@ async function startClients(cfg) {
   };
 }
 
+/** "jump 12/40/90 | 10/38/85, channel ..." from each client process's phase statistics. */
+function formatPhases(perProc) {
+  const names = Object.keys(perProc.find(Boolean) ?? {});
+  return names.map((n) => `${n} ${perProc.map((p) => (p?.[n] ? `${p[n].median}/${p[n].p90}/${p[n].max}` : '-')).join(' | ')}`).join(', ');
+}
+
 const sum = (parts, key) => parts.reduce((s, p) => s + (p?.[key] ?? 0), 0);
 
 /** Opens sessions up to each step of `steps`, measuring memory and throughput at each. */
@@ -186,10 +210,17 @@ async function measureSide(side, clientCfg, serverPids) {
     for (const n of side.steps) {
       log(`${side.name}: opening sessions up to ${n}`);
       const started = Date.now();
+      side.openWindows?.push([monotonicUs(), Infinity]);
+      const cpuBefore = await serverCpuS(serverPids());
       const r = await clients.open(n - open);
+      const openCpuS = (await serverCpuS(serverPids())) - cpuBefore;
+      if (side.openWindows) side.openWindows.at(-1)[1] = monotonicUs();
+      const opened = r.open - open;
       open = r.open;
       if (r.errors) log(`${side.name}: ${r.errors} sessions failed to open (${r.lastError})`);
       const openS = (Date.now() - started) / 1000;
+      log(`${side.name}: opening ${opened} sessions took ${openS.toFixed(1)} s and ${openCpuS.toFixed(1)} CPU s of the server (${((openCpuS * 1000) / Math.max(1, opened)).toFixed(0)} ms/session)`);
+      log(`${side.name}: open phases ms (median/p90/max per client process): ${formatPhases(r.phases)}; load ${loadavg()[0].toFixed(2)}`);
       await sleep(3000);
       const mem = await serverMemory(serverPids());
       log(`${side.name}: ${open} sessions open; pumping ${opts.bytes} across them`);
@@ -242,7 +273,9 @@ try {
   const lib = await bundleClientLib();
   const concurrency = Number(opts.concurrency);
 
-  const cluster = await startOurCluster({ dir: join(work, 'ours'), cipher: opts.cipher, recording: opts.recording });
+  const cluster = await startOurCluster({ dir: join(work, 'ours'), cipher: opts.cipher, recording: opts.recording, profile: opts.profile });
+  const side = { name: 'ours', steps: STEPS, openWindows: opts.profile ? [] : undefined };
+  let closed = false;
   try {
     const cfg = {
       lib,
@@ -253,9 +286,13 @@ try {
       user: 'root',
       concurrency,
     };
-    results.push(...(await measureSide({ name: 'ours', steps: STEPS }, cfg, () => [cluster.pid])));
+    results.push(...(await measureSide(side, cfg, () => [cluster.pid])));
+    // With --profile: where our process spent its CPU while the sessions were opening.
+    const profile = await cluster.close();
+    closed = true;
+    if (profile) log(await summarizeCpuProfile(profile, { windows: side.openWindows, top: 30, title: 'our teleport process while sessions opened' }));
   } finally {
-    await cluster.close();
+    if (!closed) await cluster.close();
   }
 
   const opensshSteps = STEPS.filter((n) => n <= OPENSSH_MAX);
