@@ -115,7 +115,8 @@ export class AgentPool {
     this.o.logger.debug({ delay_ms: delay, attempt: this.backoff.attempts, connected: this.agents.size }, 'reverse tunnel: next connection attempt scheduled');
     this.cancelTimer = this.timers.after(delay, () => {
       this.cancelTimer = undefined;
-      void this.attempt();
+      // Discovery may have changed while waiting (a proxy left, or another tunnel covered it).
+      if (this.wanted()) void this.attempt();
     });
   }
 
