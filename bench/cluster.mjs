@@ -140,7 +140,7 @@ async function opensshJumpRow({ dir, ports, cipher, kex, serverPid }) {
  * terminal benchmark: webAddr, cluster, nodename, user, env (tsh's environment); for the sessions
  * benchmark: ports (proxySsh, node, ...), keyPath and certPath (the user key and SSH certificate tsh stored)}.
  */
-export async function startOurCluster({ dir, cipher, kex, recording = 'node', nodeFlags = [], profile = false }) {
+export async function startOurCluster({ dir, cipher, kex, recording = 'node', nodeFlags = [], profile = false, logins = ['root'] }) {
   await mkdir(dir, { recursive: true });
   const ports = {};
   for (const k of ['auth', 'web', 'proxySsh', 'tunnel', 'node']) ports[k] = await freePort();
@@ -162,7 +162,7 @@ export async function startOurCluster({ dir, cipher, kex, recording = 'node', no
     for (const k of ['auth', 'web', 'proxySsh', 'node']) await waitForPort(ports[k], { child });
     const tctl = (...args) => run(bin('tctl'), ['-c', config, ...args]);
     await retry(() => tctl('status'));
-    const invite = await tctl('users', 'add', USER, '--roles=access', '--logins=root');
+    const invite = await tctl('users', 'add', USER, '--roles=access', `--logins=${logins.join(',')}`);
     await acceptInvite(ports.web, invite.stdout);
 
     const env = { ...process.env, TELEPORT_HOME: join(dir, 'tsh-home') };

@@ -9,7 +9,7 @@
 //
 //   node bench/sessions.mjs [--sessions=100,500,1000] [--openssh-max=500] [--bytes=256M]
 //                           [--procs=2] [--concurrency=8] [--cipher=aes128-gcm@openssh.com]
-//                           [--recording=node|off] [--keep] [--profile]
+//                           [--recording=node|off] [--login=tp-bench] [--keep] [--profile]
 //
 // Memory: of the server side's process tree (our one teleport process running auth, proxy and
 // node; both sshd with their per-connection processes), without the sessions' own commands (`cat`,
@@ -38,6 +38,7 @@ const { values: opts } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     cipher: { type: 'string', default: 'aes128-gcm@openssh.com' },
     recording: { type: 'string', default: 'node' },
+    login: { type: 'string', default: 'tp-bench' },
     keep: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -76,6 +77,23 @@ async function bundleClientLib() {
     logLevel: 'error',
   });
   return outdir;
+}
+
+/**
+ * The OS account the sessions log in as, on both sides. A plain account with /bin/sh (created when
+ * missing and we are root), because root's shell here sources ~/.bashrc (bash does for SSH
+ * sessions), whose `pyenv init` rehashes under a lock file: hundreds of sessions starting at once
+ * would measure pyenv's lock, not the SSH servers.
+ */
+async function ensureLogin(login) {
+  try {
+    await run('id', ['-u', login]);
+  } catch {
+    if (process.getuid?.() !== 0) throw new Error(`the login "${login}" does not exist: create it, or pass --login=<an existing account>`);
+    // A password of '*' (none) rather than useradd's locked '!': sshd refuses locked accounts.
+    await run('useradd', ['-m', '-s', '/bin/sh', '-p', '*', login]);
+    log(`created the OS account ${login} (shell /bin/sh) for the sessions`);
+  }
 }
 
 /** The processes under `roots` (and the roots), from /proc: pid -> {ppid, comm}. */
@@ -273,7 +291,8 @@ try {
   const lib = await bundleClientLib();
   const concurrency = Number(opts.concurrency);
 
-  const cluster = await startOurCluster({ dir: join(work, 'ours'), cipher: opts.cipher, recording: opts.recording, profile: opts.profile });
+  await ensureLogin(opts.login);
+  const cluster = await startOurCluster({ dir: join(work, 'ours'), cipher: opts.cipher, recording: opts.recording, profile: opts.profile, logins: ['root', opts.login] });
   const side = { name: 'ours', steps: STEPS, openWindows: opts.profile ? [] : undefined };
   let closed = false;
   try {
@@ -283,7 +302,7 @@ try {
       target: { host: cluster.nodename, port: cluster.ports.node },
       keyPath: cluster.keyPath,
       certPath: cluster.certPath,
-      user: 'root',
+      user: opts.login,
       concurrency,
     };
     results.push(...(await measureSide(side, cfg, () => [cluster.pid])));
@@ -301,7 +320,7 @@ try {
     // Our client reads PEM keys: an ECDSA key of its own, certified by the same user CA.
     const key = join(keys, 'ssh2user');
     await run('ssh-keygen', ['-q', '-t', 'ecdsa', '-b', '256', '-m', 'PEM', '-N', '', '-f', key]);
-    await run('ssh-keygen', ['-q', '-s', join(keys, 'user_ca'), '-I', 'bench', '-n', 'root', '-V', '+1d', `${key}.pub`]);
+    await run('ssh-keygen', ['-q', '-s', join(keys, 'user_ca'), '-I', 'bench', '-n', `root,${opts.login}`, '-V', '+1d', `${key}.pub`]);
     const max = opensshSteps.at(-1);
     const sshdExtra = [`MaxStartups ${max * 2}:30:${max * 4}`, 'MaxSessions 10'];
     const pair = await startOpenSshPair({ dir: join(work, 'openssh'), keys, cipher: opts.cipher, sshdExtra });
@@ -312,7 +331,7 @@ try {
         target: { host: '127.0.0.1', port: pair.ports.node },
         keyPath: key,
         certPath: `${key}-cert.pub`,
-        user: 'root',
+        user: opts.login,
         concurrency,
       };
       results.push(...(await measureSide({ name: 'OpenSSH', steps: opensshSteps }, cfg, () => pair.pids)));
