@@ -193,7 +193,8 @@ describe('NodeRecorder', () => {
     const auth = new FakeAuth();
     const { dataDir, make } = await setup(auth);
     const rec = make();
-    await rec.start();
+    // Not started: the completer's first scan would take the directory planted below, not yet
+    // claimed by a session, for an abandoned spool and remove it.
     const s = start({ strict: true });
     // Writes to /dev/full fail with ENOSPC, as on a full disk.
     await mkdir(join(spoolRoot(dataDir), s.sessionId), { recursive: true });
