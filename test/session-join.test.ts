@@ -8,46 +8,24 @@
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import pty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../src/api/audit-wire.js';
 import type { SessionTracker } from '../src/api/types/index.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
+import { spawnInPty } from './helpers/identity-user.js';
 import { loginUser, waitForNodes, type TshUser } from './helpers/tsh-user.js';
 
 const me = userInfo().username;
 const TSH = resolve('bin/tsh');
 
-/** bin/tsh in a pty as `u`; `until` waits for output matching a pattern. */
+/** bin/tsh in a pty as `u`; `until` waits up to 60 s (a root login shell here can be slow under load). */
 function spawnTsh(u: TshUser, args: string[]) {
-  const p = pty.spawn(process.execPath, [TSH, ...args], {
-    name: 'xterm-256color',
+  const run = spawnInPty(process.execPath, [TSH, ...args], {
     cols: 100,
     rows: 30,
     env: { ...process.env, TELEPORT_HOME: u.home, TERM: 'xterm-256color' } as Record<string, string>,
   });
-  let out = '';
-  const waiters: (() => void)[] = [];
-  p.onData((d) => {
-    out += d;
-    waiters.splice(0).forEach((w) => w());
-  });
-  const exited = new Promise<number>((r) => p.onExit((e) => r(e.exitCode)));
-  return {
-    p,
-    exited,
-    output: () => out,
-    async until(re: RegExp, timeoutMs = 60_000): Promise<void> {
-      const deadline = Date.now() + timeoutMs;
-      while (!re.test(out)) {
-        if (Date.now() > deadline) throw new Error(`no ${re} in output: ${JSON.stringify(out.slice(-800))}`);
-        await new Promise<void>((r) => {
-          waiters.push(r);
-          setTimeout(r, 100);
-        });
-      }
-    },
-  };
+  return { ...run, until: (re: RegExp, timeoutMs = 60_000) => run.until(re, timeoutMs) };
 }
 
 async function sessionsOf(u: TshUser): Promise<SessionTracker[]> {
