@@ -89,26 +89,50 @@ export interface LocalLoginRequest {
   otp?: string;
 }
 
+/** Checks `password` against an argon2 `hash` (injectable so tests can count calls). */
+export type PasswordVerifier = (hash: string, password: string) => Promise<boolean>;
+
+/** Options of authenticateLocal. */
+export interface LocalLoginOptions {
+  /** Default: argon2 verify. */
+  verify?: PasswordVerifier;
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * A hash of a random password with the same parameters as stored ones. A login for an unknown user
+ * (or one without a password) is checked against it, so it costs what a wrong password costs and
+ * its timing does not tell whether the user exists.
+ */
+function dummyPasswordHash(): Promise<string> {
+  dummyHash ??= hash(randomUUID());
+  return dummyHash;
+}
+
 /**
  * Authenticates a local user. Every failure is AccessDeniedError with a message that does not tell
- * which part was wrong; the 5th failure within 30 minutes locks the user for 30 minutes.
+ * which part was wrong, and costs one password hash check whether or not the user exists; the 5th
+ * failure within 30 minutes locks the user for 30 minutes.
  */
-export async function authenticateLocal(services: Services, req: LocalLoginRequest, secondFactor: SecondFactorMode): Promise<User> {
+export async function authenticateLocal(services: Services, req: LocalLoginRequest, secondFactor: SecondFactorMode, opts: LocalLoginOptions = {}): Promise<User> {
   const generic = 'invalid username, password or second factor';
   if (typeof req?.user !== 'string' || req.user === '') throw new BadParameterError('missing username');
+  const check = opts.verify ?? verify;
   let user: User;
   try {
     user = await services.users.get(req.user);
   } catch (err) {
-    if (isCode(err, 'not_found')) throw new AccessDeniedError(generic);
-    throw err;
+    if (!isCode(err, 'not_found') && !isCode(err, 'bad_parameter')) throw err;
+    await check(await dummyPasswordHash(), typeof req.password === 'string' ? req.password : '');
+    throw new AccessDeniedError(generic, { cause: err });
   }
   const now = services.clock.now();
   const status = user.spec.status;
   if (status?.is_locked && status.lock_expires && Date.parse(status.lock_expires) > now) {
     throw new AccessDeniedError(`${req.user} has exceeded a maximum number of failed login attempts and is locked until ${status.lock_expires}`);
   }
-  const ok = await checkCredentials(services, req, secondFactor);
+  const ok = await checkCredentials(services, req, secondFactor, check);
   if (ok) {
     await services.backend.deleteRange(attemptsPrefix(req.user), rangeEnd(attemptsPrefix(req.user)));
     return user;
@@ -127,15 +151,17 @@ export async function authenticateLocal(services: Services, req: LocalLoginReque
   throw new AccessDeniedError(generic);
 }
 
-async function checkCredentials(services: Services, req: LocalLoginRequest, secondFactor: SecondFactorMode): Promise<boolean> {
-  let stored: string;
+async function checkCredentials(services: Services, req: LocalLoginRequest, secondFactor: SecondFactorMode, check: PasswordVerifier): Promise<boolean> {
+  let stored: string | undefined;
   try {
     stored = await services.passwords.get(req.user);
   } catch (err) {
-    if (isCode(err, 'not_found')) return false;
-    throw err;
+    if (!isCode(err, 'not_found')) throw err;
   }
-  if (typeof req.password !== 'string' || !(await verify(stored, req.password))) return false;
+  const password = typeof req.password === 'string' ? req.password : '';
+  // A user without a password costs a hash check too.
+  const matches = await check(stored ?? (await dummyPasswordHash()), password);
+  if (!stored || typeof req.password !== 'string' || !matches) return false;
   const devices = await listTOTPDevices(services, req.user);
   const needed = secondFactor === 'otp' || secondFactor === 'on' || (secondFactor === 'optional' && devices.length > 0);
   if (!needed) return true;
