@@ -1,12 +1,12 @@
 /**
  * Cluster-scoped read endpoints of the web UI: `GET /webapi/sites`, `/webapi/sites/:site/context`
- * (who is logged in, what the UI may offer) and the nodes the user may reach
- * (`/webapi/sites/:site/nodes` and `/resources?kinds=node`), in Teleport's JSON shapes.
+ * (who is logged in, what the UI may offer) and a node as the UI shows it (listed by
+ * web-resources.ts), in Teleport's JSON shapes.
  */
 import { NotFoundError } from '../api/errors.js';
 import { nodeLabels, type Node } from '../api/types/index.js';
 import { VERSION } from '../api/version.js';
-import type { UserContext, WebAccess, WebCluster, WebNode, WebPage } from '../api/web-wire.js';
+import type { UserContext, WebAccess, WebCluster, WebNode } from '../api/web-wire.js';
 import { ruleContext, type Caller } from '../auth/index.js';
 import { identityFromCertificate } from '../tlsca/index.js';
 import type { WebContext } from './web-auth.js';
@@ -77,29 +77,4 @@ export function webNode(node: Node, caller: Caller, clusterName: string): WebNod
       .map(([name, value]) => ({ name, value })),
     sshLogins: caller.checker.logins().filter((login) => caller.checker.canAccessNode({ labels }, login)),
   };
-}
-
-/**
- * The nodes `caller` may see, filtered by `search` (words matched against hostname, address, id
- * and labels) and sorted by `sort` (`hostname:asc` default), paged by `limit`/`startKey`.
- */
-export async function listWebNodes(auth: Pick<WebUIAuth, 'clusterName'>, ctx: Pick<WebContext, 'caller' | 'api'>, query: URLSearchParams): Promise<WebPage<WebNode>> {
-  const kinds = query.get('kinds');
-  if (kinds && !kinds.split(',').includes('node')) return { items: [], startKey: '', totalCount: 0 };
-  let items = (await ctx.api.listNodes()).map((n) => webNode(n, ctx.caller, auth.clusterName));
-  const words = (query.get('search') ?? '').toLowerCase().split(/\s+/).filter(Boolean);
-  if (words.length > 0) {
-    items = items.filter((n) => {
-      const text = [n.hostname, n.addr, n.id, ...n.tags.map((t) => `${t.name}: ${t.value} ${t.name}=${t.value}`)].join(' ').toLowerCase();
-      return words.every((w) => text.includes(w));
-    });
-  }
-  const [field, dir] = (query.get('sort') ?? 'hostname:asc').split(':');
-  const key = (n: WebNode) => (field === 'addr' ? n.addr : field === 'id' ? n.id : n.hostname);
-  items.sort((a, b) => key(a).localeCompare(key(b)) * (dir === 'desc' ? -1 : 1));
-  const total = items.length;
-  const start = Math.max(0, Number(query.get('startKey') ?? 0) || 0);
-  const limit = Math.min(1000, Math.max(1, Number(query.get('limit') ?? 1000) || 1000));
-  const page = items.slice(start, start + limit);
-  return { items: page, startKey: start + limit < total ? String(start + limit) : '', totalCount: total };
 }

@@ -14,7 +14,8 @@ import type { TunnelDialer } from '../reversetunnel/index.js';
 import { ResourceTextError, WebAdmin } from './web-admin.js';
 import { searchRecordings, streamRecording } from './web-audit.js';
 import { NeedLoginError, WebAuth, type WebContext } from './web-auth.js';
-import { checkSite, listWebNodes, userContext, webCluster } from './web-nodes.js';
+import { checkSite, userContext, webCluster } from './web-nodes.js';
+import { getNodes, getUnifiedResources } from './web-resources.js';
 import { listActiveSessions } from './web-sessions-active.js';
 import { installNodeScript, installScript, parseScriptLabels, sendBundle, type ScriptAddrs } from './web-scripts.js';
 import { WebAssets } from './web-static.js';
@@ -164,8 +165,13 @@ export class WebUI {
         auth: true,
         run: async ({ ctx, params }) => (site(params), userContext(auth, ctx, this.opts.publicAddr())),
       },
-      { method: 'GET', path: '/webapi/sites/:site/nodes', auth: true, run: ({ ctx, params, query }) => (site(params), listWebNodes(auth, ctx, query)) },
-      { method: 'GET', path: '/webapi/sites/:site/resources', auth: true, run: ({ ctx, params, query }) => (site(params), listWebNodes(auth, ctx, query)) },
+      { method: 'GET', path: '/webapi/sites/:site/nodes', auth: true, run: ({ ctx, params, query }) => (site(params), getNodes({ ctx, clusterName: auth.clusterName }, query)) },
+      {
+        method: 'GET',
+        path: '/webapi/sites/:site/resources',
+        auth: true,
+        run: ({ ctx, params, query }) => (site(params), getUnifiedResources({ ctx, clusterName: auth.clusterName }, query)),
+      },
       { method: 'GET', path: '/webapi/sites/:site/sessions', auth: true, run: ({ ctx, params }) => (site(params), listActiveSessions(ctx.api)) },
       // Audit log and session recordings.
       { method: 'GET', path: '/webapi/sites/:site/events/search', auth: true, run: ({ ctx, params, query }) => (site(params), ctx.api.searchEvents(query)) },

@@ -1,0 +1,25 @@
+/**
+ * The unified resources list of the web UI (`GET /webapi/sites/:site/resources`, Teleport's
+ * clusterUnifiedResourcesGet): every kind of resource the user may reach, in one page. Shared by
+ * the proxy (src/proxy/web-resources.ts) and web/. Types and constants only.
+ *
+ * Query parameters: `kinds` (repeated or comma-separated; default every kind), `search` (words,
+ * "quoted phrases" kept whole, each matched case-insensitively against the name, address, id and
+ * labels), `query` (a predicate in the where-language: `labels.env == "prod" && !exists(labels.x)`,
+ * `hasPrefix(name, "web")`, over `name`, `kind`, `labels`, `resource.metadata.name`,
+ * `resource.spec.*`), `sort` (`name|kind|<spec field>:asc|desc`, default `name:asc`), `limit`
+ * (1..1000, default 1000) and `startKey` (the page's `startKey`, to read the next one).
+ */
+import type { WebNode, WebPage } from './web-wire.js';
+
+/** One resource of any kind, as the UI lists it; `kind` tells which. Databases, Kubernetes clusters and apps join this union. */
+export type WebUnifiedResource = WebNode;
+
+/** The kinds the endpoint serves, by Teleport's names (`node`; later `db`, `kube_cluster`, `app`). */
+export type WebResourceKind = WebUnifiedResource['kind'];
+
+/** A page of the unified list: `startKey` is empty on the last page; `totalCount` counts every match. */
+export type WebUnifiedPage = WebPage<WebUnifiedResource>;
+
+/** The most items one page holds (Teleport's defaults.MaxIterationLimit). */
+export const MAX_RESOURCE_PAGE = 1000;
