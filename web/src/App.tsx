@@ -17,6 +17,7 @@ import { Recordings } from './features/Recordings/Recordings';
 import { Roles } from './features/Roles/Roles';
 import { AddServer } from './features/Tokens/AddServer';
 import { Tokens } from './features/Tokens/Tokens';
+import { UnifiedResources } from './features/UnifiedResources/UnifiedResources';
 import { Users } from './features/Users/Users';
 import { match, navigate, paths, useLocation } from './router';
 import { fetchClusters, fetchUserContext } from './services/cluster';
@@ -69,7 +70,7 @@ function Authenticated({ site: wanted, children }: { site?: string; children: (s
     user: state.user,
     site: state.site,
     logout: () => {
-      logout().finally(() => navigate(paths.login, { replace: true }));
+      void logout().finally(() => navigate(paths.login, { replace: true }));
     },
   };
   return <SessionCtx.Provider value={value}>{children(state.site)}</SessionCtx.Provider>;
@@ -118,11 +119,12 @@ export function App() {
       </Authenticated>
     );
   }
+  const resources = match('/web/cluster/:site/resources', path);
   const nodes = match('/web/cluster/:site/nodes', path);
   const recordings = match('/web/cluster/:site/recordings', path);
   const audit = match('/web/cluster/:site/audit/events', path);
   const active = match('/web/cluster/:site/sessions', path);
-  const clusterPage = nodes ?? recordings ?? audit ?? active;
+  const clusterPage = resources ?? nodes ?? recordings ?? audit ?? active;
   const pages: Record<string, () => ReactNode> = {
     [paths.users]: () => <Users />,
     [paths.roles]: () => <Roles />,
@@ -133,10 +135,10 @@ export function App() {
     <Authenticated site={clusterPage?.site}>
       {(site) => {
         if (path === '/web' || path === '/' || path === '/web/cluster/' + site) {
-          queueMicrotask(() => navigate(paths.nodes(site), { replace: true }));
+          queueMicrotask(() => navigate(paths.resources(site), { replace: true }));
           return null;
         }
-        const page = nodes ? <Nodes /> : recordings ? <Recordings /> : audit ? <Audit /> : active ? <ActiveSessions /> : (pages[path]?.() ?? <NotFound />);
+        const page = resources ? <UnifiedResources /> : nodes ? <Nodes /> : recordings ? <Recordings /> : audit ? <Audit /> : active ? <ActiveSessions /> : (pages[path]?.() ?? <NotFound />);
         return <Layout>{page}</Layout>;
       }}
     </Authenticated>

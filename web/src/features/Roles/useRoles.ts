@@ -2,7 +2,7 @@
 import type { ResourceItem } from '@api/web-wire';
 import { useCallback, useEffect, useState } from 'react';
 import { deleteRole, fetchRoles, saveRole } from '../../services/admin';
-import { ApiError } from '../../services/http';
+import type { ApiError } from '../../services/http';
 
 export const ROLE_TEMPLATE = `kind: role
 version: v7

@@ -1,0 +1,115 @@
+// The import boundaries of DESIGN.md are ESLint rules (eslint.config.js); this test lints planted
+// violations of each, as files placed in each room, so a rule that stops resolving, a config block
+// that replaces another's setting, or a glob that no longer matches fails here instead of passing
+// silently. The planted files exist only as text given to ESLint: type-aware rules are switched off
+// for them (the layer rules need no type information), everything else is the repository's config.
+import { ESLint } from 'eslint';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import tseslint from 'typescript-eslint';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = join(fileURLToPath(import.meta.url), '..', '..');
+const LAYER_RULES = ['import-x/no-restricted-paths', 'layers/runtime-paths', 'import-x/no-unresolved', 'no-restricted-syntax'];
+
+let eslint: ESLint;
+beforeAll(() => {
+  eslint = new ESLint({ cwd: root, overrideConfig: [tseslint.configs.disableTypeChecked] });
+});
+
+/** The layer-rule findings for `code` placed at `file` (relative to the repository), as `line rule`. */
+async function findings(file: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: join(root, file) });
+  const fatal = result!.messages.filter((m) => m.fatal);
+  expect(fatal.map((m) => m.message), `${file} parses`).toEqual([]);
+  return result!.messages.filter((m) => LAYER_RULES.includes(m.ruleId ?? '')).map((m) => `${m.line} ${m.ruleId} ${m.message}`);
+}
+
+interface Planted {
+  file: string;
+  code: string;
+  /** A fragment of the boundary's message; `null` for imports that must pass. */
+  refused: string | null;
+}
+
+const CLIENT = 'client code reaches servers only through src/api';
+const API = 'src/api imports nothing else of ours';
+const WEB = 'web/ imports only web/ and src/api';
+const SSH2 = 'only src/sshutils imports ssh2';
+
+const cases: Planted[] = [
+  // Client code never imports server rooms: static, folder (index resolved), dynamic, type-only.
+  { file: 'src/client/planted.ts', code: "import '../auth/index.js';\n", refused: CLIENT },
+  { file: 'src/client/planted.ts', code: "import '../auth';\n", refused: CLIENT },
+  { file: 'src/client/planted.ts', code: "export async function f() {\n  return import('../node/node-service.js');\n}\n", refused: CLIENT },
+  { file: 'src/client/planted.ts', code: "import type { Backend } from '../backend/index.js';\nexport type B = Backend;\n", refused: CLIENT },
+  { file: 'src/client/planted.ts', code: "export * from '../services/index.js';\n", refused: CLIENT },
+  { file: 'src/cli/tsh/planted.ts', code: "import '../../proxy/index.js';\n", refused: CLIENT },
+  { file: 'src/cli/tctl/planted.ts', code: "import '../../service';\n", refused: CLIENT },
+  { file: 'src/cli/framework/planted.ts', code: "import '../../events/index.js';\n", refused: CLIENT },
+  { file: 'src/cli/tsh/planted.ts', code: "import '../teleport/main.js';\n", refused: CLIENT },
+  { file: 'src/client/planted.test.ts', code: "import '../recordings/index.js';\n", refused: CLIENT },
+  // ... and may import the API, the certificate rooms, the SSH adapter and the config reader.
+  {
+    file: 'src/client/planted.ts',
+    code: "import '../api/errors.js';\nimport '../tlsca/index.js';\nimport '../sshca/index.js';\nimport '../sshutils/index.js';\nimport '../config/index.js';\n",
+    refused: null,
+  },
+  { file: 'src/cli/tsh/planted.ts', code: "import '../framework/index.js';\nimport '../../client/index.js';\n", refused: null },
+  // src/api imports nothing else of ours; src/api/client is API code, not client code.
+  { file: 'src/api/planted.ts', code: "import '../config/index.js';\n", refused: API },
+  { file: 'src/api/client/planted.ts', code: "import '../../tlsca';\n", refused: API },
+  { file: 'src/api/types/planted.test.ts', code: "import '../../../test/helpers/cluster.js';\n", refused: API },
+  { file: 'src/api/client/planted.ts', code: "import '../errors.js';\nimport '../types/index.js';\n", refused: null },
+  // ssh2 only in src/sshutils, tests included.
+  { file: 'src/client/planted.ts', code: "import 'ssh2';\n", refused: SSH2 },
+  { file: 'src/cli/tsh/planted.ts', code: "export async function f() {\n  return import('ssh2');\n}\n", refused: SSH2 },
+  { file: 'src/cli/tctl/planted.ts', code: "import type { Client } from 'ssh2';\nexport type C = Client;\n", refused: SSH2 },
+  { file: 'src/api/planted.ts', code: "import 'ssh2';\n", refused: SSH2 },
+  { file: 'src/node/planted.test.ts', code: "import 'ssh2';\n", refused: SSH2 },
+  { file: 'test/planted.test.ts', code: "import 'ssh2';\n", refused: SSH2 },
+  { file: 'src/sshutils/planted.ts', code: "import 'ssh2';\n", refused: null },
+  // One adapter per heavy library (production code; tests may drive the library).
+  { file: 'src/auth/planted.ts', code: "import 'node-pty';\n", refused: 'only src/node imports node-pty' },
+  { file: 'src/node/planted.ts', code: "import 'node-pty';\n", refused: null },
+  { file: 'src/sshutils/planted.test.ts', code: "import 'node-pty';\n", refused: null },
+  { file: 'src/auth/planted.ts', code: "import '@peculiar/x509';\n", refused: 'only src/tlsca imports @peculiar/x509' },
+  { file: 'src/proxy/planted.ts', code: "import 'pino';\n", refused: 'only src/log imports pino' },
+  { file: 'src/auth/planted.ts', code: "import 'prom-client';\n", refused: 'only src/service imports prom-client' },
+  { file: 'src/proxy/planted.ts', code: "import '@node-rs/argon2';\n", refused: 'only src/auth imports' },
+  { file: 'src/node/planted.ts', code: "import 'ws';\n", refused: 'only src/proxy imports ws' },
+  { file: 'src/backend/memory/planted.ts', code: "import 'etcd3';\n", refused: 'only src/backend/etcd imports etcd3' },
+  { file: 'src/backend/etcd/planted.ts', code: "import 'etcd3';\n", refused: null },
+  { file: 'src/services/planted.ts', code: "import 'better-sqlite3';\n", refused: 'only src/backend/sqlite and src/events/sqlite' },
+  { file: 'src/events/sqlite/planted.ts', code: "import 'better-sqlite3';\n", refused: null },
+  { file: 'src/backend/planted.ts', code: "import 'pg';\n", refused: 'only src/backend/postgres and src/events/postgres' },
+  { file: 'src/events/file/planted.ts', code: "import '@aws-sdk/client-dynamodb';\n", refused: 'only src/backend/dynamodb and src/events/dynamodb' },
+  { file: 'src/events/dynamodb/planted.ts', code: "import '@aws-sdk/client-dynamodb';\n", refused: null },
+  { file: 'src/recordings/planted.ts', code: "import '@aws-sdk/client-s3';\n", refused: 'only src/recordings/s3' },
+  // web/ imports only web/ and src/api (through @api or a relative path).
+  { file: 'web/src/features/Nodes/planted.tsx', code: "import '../../../../src/node/index.js';\n", refused: WEB },
+  { file: 'web/src/services/planted.ts', code: "import '../../../src/config';\n", refused: WEB },
+  { file: 'web/src/planted.ts', code: "import 'ssh2';\n", refused: SSH2 },
+  { file: 'web/src/services/planted.ts', code: "import type { LoginRequest } from '@api/web-wire';\nexport type L = LoginRequest;\n", refused: null },
+  { file: 'web/src/features/planted.ts', code: "import '../../../src/api/errors.js';\nimport '../services/http';\n", refused: null },
+  // What the path rules cannot see is refused outright: computed import() and unresolved paths.
+  { file: 'src/client/planted.ts', code: "export async function f(m: string) {\n  return import(m);\n}\n", refused: 'import() takes a string literal' },
+  { file: 'src/client/planted.ts', code: "import '../nowhere/index.js';\n", refused: 'Unable to resolve path' },
+];
+
+describe('lint boundaries', () => {
+  it.each(cases)('$file: $code', async ({ file, code, refused }) => {
+    const found = await findings(file, code);
+    if (refused === null) expect(found).toEqual([]);
+    else {
+      expect(found.length, `${file} refuses ${code}`).toBeGreaterThan(0);
+      expect(found.join('\n')).toContain(refused);
+    }
+  });
+
+  it('lints web/ with the React hooks rule', async () => {
+    const code = "import { useState } from 'react';\nexport function f(x: boolean) {\n  if (x) useState(0);\n}\n";
+    const [result] = await eslint.lintText(code, { filePath: join(root, 'web/src/features/planted.tsx') });
+    expect(result!.messages.map((m) => m.ruleId)).toContain('react-hooks/rules-of-hooks');
+  });
+});
