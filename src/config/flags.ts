@@ -43,14 +43,19 @@ const ROLE_SERVICES: Record<string, keyof EnabledServices> = {
 export function applyStartFlags(cfg: TeleportConfig, flags: StartFlags): TeleportConfig {
   const out = structuredClone(cfg);
   const g = out.teleport;
+  const origins = (out.origins ??= {});
   if (flags.roles !== undefined && flags.roles.trim() !== '') out.services = parseRoles(flags.roles);
   if (flags.dataDir) {
     // A storage path that was only the default follows the data dir.
     if (g.storage.path === join(g.dataDir, 'backend')) g.storage.path = join(flags.dataDir, 'backend');
     g.dataDir = flags.dataDir;
+    origins['teleport.data_dir'] = '--data-dir';
   }
   if (flags.nodename) g.nodename = flags.nodename;
-  if (flags.pidFile) g.pidFile = flags.pidFile;
+  if (flags.pidFile) {
+    g.pidFile = flags.pidFile;
+    origins['teleport.pid_file'] = '--pid-file';
+  }
   if (flags.token) {
     g.authToken = flags.token;
     g.joinParams = { tokenName: flags.token, method: g.joinParams?.method ?? 'token' };
@@ -64,13 +69,19 @@ export function applyStartFlags(cfg: TeleportConfig, flags: StartFlags): Telepor
     g.authServers = addrs;
     g.proxyServer = undefined;
   }
-  if (flags.diagAddr) g.diagAddr = flagAddr('--diag-addr', flags.diagAddr);
+  if (flags.diagAddr) {
+    g.diagAddr = flagAddr('--diag-addr', flags.diagAddr);
+    origins['teleport.diag_addr'] = '--diag-addr';
+  }
   if (flags.advertiseIp) {
     flagAddr('--advertise-ip', flags.advertiseIp, 0);
     g.advertiseIp = flags.advertiseIp;
   }
   if (flags.insecureNoTls) out.proxy.disableTls = true;
-  if (flags.listenIp) applyListenIp(out, flags.listenIp);
+  if (flags.listenIp) {
+    applyListenIp(out, flags.listenIp);
+    for (const key of LISTEN_IP_KEYS) origins[key] = '--listen-ip';
+  }
   if (flags.labels !== undefined && flags.labels.trim() !== '') {
     const { labels, commands } = parseLabelSpec(flags.labels);
     out.ssh.labels = labels;
@@ -115,6 +126,15 @@ function flagAddr(flag: string, text: string, defaultPort?: number): NetAddr {
     throw new BadParameterError(`${flag}: ${(err as Error).message}`, { cause: err });
   }
 }
+
+/** The listeners `--listen-ip` moves, by key path. */
+const LISTEN_IP_KEYS = [
+  'auth_service.listen_addr',
+  'ssh_service.listen_addr',
+  'proxy_service.listen_addr',
+  'proxy_service.web_listen_addr',
+  'proxy_service.tunnel_listen_addr',
+];
 
 function applyListenIp(cfg: TeleportConfig, text: string): void {
   const host = flagAddr('--listen-ip', text, 0).host;

@@ -79,6 +79,7 @@ export function parseConfig(text: string, opts: ParseOptions = {}): TeleportConf
   return {
     version,
     ...(opts.path !== undefined ? { path: opts.path } : {}),
+    origins: ctx.origins,
     teleport,
     auth: auth.config,
     ssh: ssh.config,

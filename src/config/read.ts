@@ -9,10 +9,19 @@ import { parseAddr, type NetAddr } from './address.js';
 
 /** Where errors are reported: the file name and the line table of its text. */
 export class SourceContext {
+  /** `file:line` of every value read, by key path (`teleport.data_dir`), for checks after parsing. */
+  readonly origins: Record<string, string> = {};
+
   constructor(
     readonly file: string,
     private readonly lines: LineCounter,
   ) {}
+
+  /** Remember where the value at `path` was written. */
+  note(path: string, node: Node | null | undefined): void {
+    const line = this.lineOf(node);
+    if (line !== undefined) this.origins[path] = `${this.file}:${line}`;
+  }
 
   /** Line (1-based) of a node, or undefined when the node has no position. */
   lineOf(node: Node | null | undefined): number | undefined {
@@ -60,6 +69,7 @@ export class Fields {
   get<T>(key: string, reader: Reader<T>): T | undefined {
     const e = this.entries.get(key);
     if (!e || isEmpty(e.value) || !e.value) return undefined;
+    this.ctx.note(this.child(key), e.value);
     return reader(e.value, this.child(key), this.ctx);
   }
 
@@ -212,6 +222,7 @@ export function list<T>(item: Reader<T>): Reader<T[]> {
     return (node.items as (Node | null)[]).map((n, i) => {
       const p = `${path}[${i}]`;
       if (n === null || isEmpty(n)) return ctx.fail(n ?? node, p, 'empty list item');
+      ctx.note(p, n);
       return item(n, p, ctx);
     });
   };

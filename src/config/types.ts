@@ -242,6 +242,11 @@ export interface TeleportConfig {
   version: ConfigVersion;
   /** The file it came from, when there was one. */
   path?: string;
+  /**
+   * Where each value was set, by key path (`teleport.data_dir`, `proxy_service.https_keypairs[0].key_file`):
+   * `file:line` for the file, the flag's name (`--data-dir`) for a flag. Unlisted keys have their default.
+   */
+  origins?: Record<string, string>;
   teleport: GlobalConfig;
   auth: AuthServiceConfig;
   ssh: SSHServiceConfig;

@@ -1,10 +1,11 @@
 /** The host's UUID, kept in `<data_dir>/host_uuid` as Teleport does: created once, then read. */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BadParameterError } from '../api/errors.js';
+import { makeDirAll } from '../config/index.js';
 
-/** Reads the host UUID, creating it (and data_dir) on first start. */
+/** Reads the host UUID, creating it (and data_dir, with makeDirAll: never Node's recursive mkdir, which spins on /proc paths) on first start. */
 export async function ensureHostId(dataDir: string): Promise<string> {
   const path = join(dataDir, 'host_uuid');
   try {
@@ -14,7 +15,7 @@ export async function ensureHostId(dataDir: string): Promise<string> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await makeDirAll(dataDir, 0o700);
   const id = randomUUID();
   await writeFile(path, id + '\n', { mode: 0o600 });
   return id;

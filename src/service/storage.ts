@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Clock } from '../api/clock.js';
 import { BadParameterError } from '../api/errors.js';
 import { openBackend, type Backend, type BackendSpec } from '../backend/index.js';
-import type { GlobalConfig } from '../config/index.js';
+import { makeDirAll, type GlobalConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 
 /**
@@ -73,5 +73,7 @@ export async function backendSpec(storage: GlobalConfig['storage'], logger?: Log
 
 /** Opens the cluster state backend the storage section names, expiry following `clock`. */
 export async function openStorage(storage: GlobalConfig['storage'], clock: Clock, logger?: Logger): Promise<Backend> {
+  // SQLite would make its directory with Node's recursive mkdir, which spins on paths under /proc.
+  if (storage.type === 'sqlite' || storage.type === 'dir') await makeDirAll(storage.path, 0o700);
   return openBackend(await backendSpec(storage, logger), clock);
 }

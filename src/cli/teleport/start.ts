@@ -6,7 +6,16 @@
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { VERSION } from '../../api/version.js';
-import { DEFAULT_CONFIG_PATH, applyStartFlags, defaultConfig, formatAddr, loadConfigFile, type TeleportConfig } from '../../config/index.js';
+import {
+  DEFAULT_CONFIG_PATH,
+  applyStartFlags,
+  checkConfigOnHost,
+  defaultConfig,
+  explainListenError,
+  formatAddr,
+  loadConfigFile,
+  type TeleportConfig,
+} from '../../config/index.js';
 import type { CliIO, CommandSpec, Invocation } from '../framework/index.js';
 import { createLogger } from '../../log/index.js';
 import { TeleportProcess } from '../../service/index.js';
@@ -19,7 +28,10 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** Reads the config the flags point at, with the flags applied. */
+/**
+ * Reads the config the flags point at, with the flags applied, and checks it against this host
+ * (directories usable, files readable, listen addresses local): BadParameterError naming the key.
+ */
 export async function resolveConfig(inv: Invocation): Promise<TeleportConfig> {
   const f = inv.flags;
   const given = f.config as string | undefined;
@@ -31,7 +43,7 @@ export async function resolveConfig(inv: Invocation): Promise<TeleportConfig> {
   } else {
     cfg = defaultConfig();
   }
-  return applyStartFlags(cfg, {
+  const withFlags = applyStartFlags(cfg, {
     roles: f.roles as string | undefined,
     token: f.token as string | undefined,
     caPin: f['ca-pin'] as string[] | undefined,
@@ -45,6 +57,8 @@ export async function resolveConfig(inv: Invocation): Promise<TeleportConfig> {
     insecureNoTls: f['insecure-no-tls'] as boolean | undefined,
     listenIp: f['listen-ip'] as string | undefined,
   });
+  await checkConfigOnHost(withFlags);
+  return withFlags;
 }
 
 function banner(io: CliIO, proc: TeleportProcess, cfg: TeleportConfig, configPath: string | undefined): void {
@@ -89,7 +103,9 @@ async function run(inv: Invocation, ctx: TeleportCtx): Promise<number> {
   const debug = Boolean(inv.flags.debug);
   const logger = createLogger({ output: cfg.teleport.log.output, severity: debug ? 'DEBUG' : cfg.teleport.log.severity, format: cfg.teleport.log.format.output });
   let proc = new TeleportProcess({ config: cfg, logger });
-  await proc.start();
+  await proc.start().catch((err: unknown) => {
+    throw explainListenError(cfg, err);
+  });
   banner(inv.io, proc, cfg, configPath);
 
   return new Promise<number>((resolveExit) => {
