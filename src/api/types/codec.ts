@@ -8,7 +8,9 @@ import YAML from 'yaml';
 import { BadParameterError, TeleportError } from '../errors.js';
 import type { AnyResource } from './kinds.js';
 import { KINDS, kindInfo } from './kinds.js';
+import { MAX_RESOURCE_TEXT, STRUCTURE_LIMITS, checkStructure, checkTextSize } from './input-limits.js';
 import { ROLE_LABEL_FIELDS } from './role-defaults.js';
+import { MAX_YAML_ALIAS_COUNT, decodeYAMLStream, type YAMLDecodeResult, type YAMLRefusal } from './yaml-stream.js';
 
 function docError(n: number, kind: string | undefined, err: unknown): BadParameterError {
   const where = kind ? `document ${n} (kind: ${kind})` : `document ${n}`;
@@ -46,37 +48,56 @@ function decodeJSON(text: string): unknown[] {
   } catch (err) {
     throw new BadParameterError(`invalid JSON: ${(err as Error).message}`, { cause: err });
   }
+  if (Array.isArray(value) && value.length > STRUCTURE_LIMITS.maxEntries) {
+    throw new BadParameterError(`the text holds ${value.length} resources, more than the limit of ${STRUCTURE_LIMITS.maxEntries}`);
+  }
   return Array.isArray(value) ? value : [value];
 }
 
+/** The BadParameterError of a refused YAML text, in the form parseResources documents. */
+export function yamlRefusalError(r: YAMLRefusal): BadParameterError {
+  const at = r.line !== undefined ? ` at line ${r.line}, column ${r.col ?? 1}` : '';
+  if (r.reason === 'syntax' || r.reason === 'duplicate') return new BadParameterError(`document ${r.doc}: YAML syntax error${at}: ${r.message}`);
+  return new BadParameterError(`document ${r.doc}: ${r.message}${at && ` (${at.trim()})`}`);
+}
+
+/** The documents of a decoded YAML text; throws yamlRefusalError for a refusal. */
+export function yamlValues(result: YAMLDecodeResult): unknown[] {
+  if (!result.ok) throw yamlRefusalError(result);
+  return result.values;
+}
+
 function decodeYAML(text: string): unknown[] {
-  const out: unknown[] = [];
-  const docs = YAML.parseAllDocuments(text);
-  if (!Array.isArray(docs)) return out; // an empty stream
-  docs.forEach((doc, i) => {
-    const e = doc.errors[0];
-    if (e) {
-      const pos = e.linePos?.[0];
-      const at = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
-      const msg = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-      throw new BadParameterError(`document ${i + 1}: YAML syntax error${at}: ${msg}`, { cause: e });
-    }
-    const value: unknown = doc.toJS({ maxAliasCount: 50 });
-    if (value === null || value === undefined) return; // an empty document (only `---` or comments)
-    out.push(value);
+  return yamlValues(decodeYAMLStream(YAML, text, STRUCTURE_LIMITS, MAX_YAML_ALIAS_COUNT));
+}
+
+/**
+ * Validates decoded documents (of YAML or JSON): each within STRUCTURE_LIMITS, then by its kind.
+ * Throws BadParameterError naming the document and field.
+ */
+export function resourcesFromValues(docs: unknown[]): AnyResource[] {
+  return docs.map((d, i) => {
+    checkStructure(d, `document ${i + 1}`);
+    return validateDocument(d, i + 1);
   });
-  return out;
+}
+
+/** True when resource text is JSON (starts with `{` or `[`), else it is read as YAML. */
+export function isJSONText(text: string): boolean {
+  const head = text.trimStart();
+  return head.startsWith('{') || head.startsWith('[');
 }
 
 /**
  * Parse resource text: JSON when it starts with `{` or `[`, YAML otherwise. Every document is validated
  * by its kind. Throws BadParameterError naming the document and field
- * (`document 2 (kind: role): spec.allow.logins: ...`), or the line of a YAML syntax error.
+ * (`document 2 (kind: role): spec.allow.logins: ...`), or the line of a YAML syntax error, also for
+ * text past the bounds of input-limits.ts (depth, entries, aliases); LimitExceededError for text
+ * larger than MAX_RESOURCE_TEXT.
  */
 export function parseResources(text: string): AnyResource[] {
-  const head = text.trimStart();
-  const docs = head.startsWith('{') || head.startsWith('[') ? decodeJSON(text) : decodeYAML(text);
-  return docs.map((d, i) => validateDocument(d, i + 1));
+  checkTextSize(text, MAX_RESOURCE_TEXT, 'the resource text');
+  return resourcesFromValues(isJSONText(text) ? decodeJSON(text) : decodeYAML(text));
 }
 
 function collapseLabels(sel: Record<string, string[]> | undefined): Record<string, string | string[]> | undefined {

@@ -18,5 +18,8 @@ export * from './github.js';
 export * from './node.js';
 export * from './kinds.js';
 export * from './codec.js';
+export * from './input-limits.js';
+export * from './yaml-stream.js';
 export * from './proxy-server.js';
+export * from './agent-server.js';
 export * from './session-tracker.js';
