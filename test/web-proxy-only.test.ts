@@ -93,6 +93,10 @@ describe('the web UI on a proxy-only process', () => {
     expect(token.json).toMatchObject({ roles: ['Node'], command: expect.stringContaining(`https://${proxy.webAddr}/scripts/`) });
     const script = await alice.call('GET', `/scripts/${String(token.json.id)}/install-node.sh`);
     expect(script.text).toMatch(/ca_pin: \[sha256:[0-9a-f]{64}\]/);
+    // The proxy asks auth (with its host identity) whether the token exists before serving a script.
+    const unknown = await alice.call('GET', '/scripts/0123456789abcdef0123456789abcdef/install-node.sh');
+    expect(unknown.text).toContain('the join token is not valid');
+    expect(unknown.text).not.toContain('auth_token');
   });
 
   it("refuses what the user's roles do not allow: auth decides, with the user's certificate", async () => {

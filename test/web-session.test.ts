@@ -192,7 +192,27 @@ describe('web sessions and the web terminal', () => {
     expect(node.text).toContain(`auth_token: ${token}`);
     expect(node.text).toMatch(/ca_pin: \[sha256:[0-9a-f]{64}\]/);
     for (const s of [plain.text, node.text]) expect(spawnSync('bash', ['-n'], { input: s }).status).toBe(0);
-    expect((await a.call('GET', '/scripts/bad;token/install-node.sh')).status).toBe(400);
+  });
+
+  // Issue 17 item 6: a token that does not exist used to get a real install script (HTTP 200) that
+  // installed a node unable to join. As Teleport does, the answer is a script that says why and exits 1.
+  it('answers install-node.sh for an unknown, malformed or non-node token with a script that refuses', async () => {
+    const a = new WebAgent(c);
+    const proxyOnly = (await (await c.admin()).generateToken({ roles: ['proxy'] })).token;
+    const cases: [string, RegExp][] = [
+      ['0123456789abcdef0123456789abcdef', /the join token is not valid: it does not exist or has expired/],
+      ['bad;token', /the join token is not valid/],
+      [proxyOnly, /the join token does not allow joining as a node \(it allows: Proxy\)/],
+    ];
+    for (const [token, reason] of cases) {
+      const res = await a.call('GET', `/scripts/${encodeURIComponent(token)}/install-node.sh`);
+      expect(res.status).toBe(200);
+      expect(res.text).not.toContain('auth_token');
+      expect(res.text).not.toContain(token);
+      const run = spawnSync('bash', [], { input: res.text, encoding: 'utf8' });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(reason);
+    }
   });
 
   it('redirects / to /web and serves the app with a CSRF token', async () => {

@@ -153,6 +153,15 @@ export class AuthService {
     return listTokens(this.services, this.staticTokens);
   }
 
+  /**
+   * The roles join token `token` grants (static or stored), or undefined when there is no such
+   * token: what the proxy checks before serving an install script. Reveals nothing the token's
+   * holder does not know.
+   */
+  async joinTokenRoles(token: string): Promise<string[] | undefined> {
+    return (await listTokens(this.services, this.staticTokens)).find((t) => t.token === token)?.roles;
+  }
+
   async deleteToken(caller: Caller, token: string): Promise<void> {
     authorize(caller, 'token', 'delete');
     if (this.staticTokens.some((t) => t.token === token)) {

@@ -103,10 +103,30 @@ set -euo pipefail
 ${installSteps(a)}`;
 }
 
-/** `GET /scripts/<token>/install-node.sh`: installs, writes /etc/teleport.yaml joining with `token`, starts the node. */
-export async function installNodeScript(auth: Pick<WebUIAuth, 'clusterName' | 'hostCATLSCerts'>, a: ScriptAddrs, token: string, labels: Record<string, string> = {}): Promise<string> {
+/**
+ * What `/scripts/<token>/install-node.sh` serves for a token it refuses, as Teleport does (its
+ * ErrorBashScript, HTTP 200): a script that says why and exits 1, so `bash -c "$(curl -fsSL ...)"`
+ * stops with the reason instead of installing a node that cannot join (a 4xx would make curl -f
+ * print a bare HTTP error and bash run an empty script that succeeds). The token itself is never
+ * echoed back: it is attacker-controlled text.
+ */
+export function refusedScript(reason: string): string {
+  return `#!/bin/sh
+echo "install: ${reason}; create a new join token (Add Server in the web UI, or tctl tokens add --type=node) and use the command shown with it" >&2
+exit 1
+`;
+}
+
+/**
+ * `GET /scripts/<token>/install-node.sh`: installs, writes /etc/teleport.yaml joining with `token`,
+ * starts the node. A token that is malformed, unknown, expired or not for nodes gets `refusedScript`.
+ */
+export async function installNodeScript(auth: Pick<WebUIAuth, 'clusterName' | 'hostCATLSCerts' | 'joinTokenRoles'>, a: ScriptAddrs, token: string, labels: Record<string, string> = {}): Promise<string> {
   checkAddrs(a);
-  if (!TOKEN_RE.test(token)) throw new BadParameterError('invalid join token');
+  // Checked with the auth server before anything is built from it, as Teleport's getJoinScript does.
+  const roles = TOKEN_RE.test(token) ? await auth.joinTokenRoles(token) : undefined;
+  if (!roles) return refusedScript('the join token is not valid: it does not exist or has expired');
+  if (!roles.some((r) => r.toLowerCase() === 'node')) return refusedScript(`the join token does not allow joining as a node (it allows: ${roles.join(', ')})`);
   const labelLines = Object.entries(labels).map(([k, v]) => `    ${k}: '${v}'`);
   const pins = (await auth.hostCATLSCerts()).map(caPin);
   return `#!/usr/bin/env bash

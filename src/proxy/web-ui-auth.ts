@@ -61,6 +61,8 @@ export interface WebUIAuth {
   completeUserTokenLogin(req: CompleteUserTokenRequest): Promise<{ user: string; session: WebSession }>;
   /** The host CA's TLS certificates (the CA pins of install scripts). */
   hostCATLSCerts(): Promise<string[]>;
+  /** The system roles join token `token` grants, or undefined when there is no such token (unknown or expired). */
+  joinTokenRoles(token: string): Promise<string[] | undefined>;
   /** SSH public key blobs of the host CA, to check nodes that terminals connect to. */
   hostCAKeys(): Promise<Buffer[]>;
 }
@@ -84,6 +86,7 @@ export function localWebUIAuth(auth: AuthService): WebUIAuth {
       return { user: done.user, session: await ws.createFor(done.user) };
     },
     hostCATLSCerts: async () => (await auth.ping()).host_ca_certs,
+    joinTokenRoles: (token) => auth.joinTokenRoles(token),
     hostCAKeys: async () => (await auth.trustBundle()).ssh_ca_keys.map((k) => parseAuthorizedKey(k).blob),
   };
 }

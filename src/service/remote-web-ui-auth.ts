@@ -65,6 +65,11 @@ export class RemoteWebUIAuth implements WebUIAuth {
     return (await this.opts.client.ping()).host_ca_certs;
   }
 
+  async joinTokenRoles(token: string): Promise<string[] | undefined> {
+    // The proxy's host identity may list tokens (its builtin role reads them), static ones included.
+    return (await this.opts.client.listTokens()).find((t) => t.token === token)?.roles;
+  }
+
   hostCAKeys(): Promise<Buffer[]> {
     return this.opts.hostCAKeys();
   }
