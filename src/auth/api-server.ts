@@ -117,8 +117,13 @@ export class AuthAPIServer {
         ? 'user'
         : undefined;
     if (!issuer) throw new AccessDeniedError("client certificate was not issued by this cluster's certificate authority");
-    return callerFromIdentity(this.opts.services, identityFromCertificate(peer), issuer);
+    return callerFromIdentity(this.opts.services, identityFromCertificate(peer), issuer, issuer === 'host' ? certificateNames(peer) : []);
   }
+}
+
+/** The DNS names and IP addresses of a certificate's subject alternative names. */
+function certificateNames(cert: X509Certificate): string[] {
+  return (cert.subjectAltName ?? '').split(', ').flatMap((e) => /^(?:DNS|IP Address):(.+)$/.exec(e)?.[1] ?? []);
 }
 
 function matchRoute(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {

@@ -22,21 +22,23 @@ export interface AuditAPIContext {
  * All or nothing: one bad event refuses the batch. Resolves once every sink has the events.
  */
 export async function emitHostEvents(ctx: AuditAPIContext, caller: Caller, body: unknown): Promise<{ count: number }> {
-  authorize(caller, 'event', 'create');
   if (!caller.systemRole) throw new AccessDeniedError('only cluster hosts may record audit events');
   const list = (body as { events?: unknown } | undefined)?.events;
   if (!Array.isArray(list) || list.length === 0) throw new BadParameterError('expected {"events": [...]} with at least one event');
   if (list.length > MAX_EMIT_BATCH) throw new BadParameterError(`at most ${MAX_EMIT_BATCH} events per request, got ${list.length}`);
-  const suffix = `.${ctx.clusterName}`;
-  const name = caller.identity.username;
-  const hostId = name.endsWith(suffix) ? name.slice(0, -suffix.length) : name;
+  const hostId = caller.hostId ?? '';
   const admin = isAdmin(caller);
   const events: AuditEventInput[] = list.map((raw) => {
     const ev = checkIncomingEvent(raw);
-    if (!admin && ev.server_id !== undefined && ev.server_id !== hostId) {
-      throw new AccessDeniedError(`host ${hostId} may not record events for server ${String(ev.server_id)}`);
+    // A host's events are its own: one naming no server is stamped with the caller's host UUID.
+    const stamped = { ...ev, ...(!admin && ev.server_id === undefined && { server_id: hostId }), cluster_name: ctx.clusterName };
+    try {
+      authorize(caller, 'event', 'create', stamped);
+    } catch (err) {
+      if (!(err instanceof AccessDeniedError) || ev.server_id === undefined) throw err;
+      throw new AccessDeniedError(`host ${hostId} may not record events for server ${String(ev.server_id)}`, { cause: err });
     }
-    return { ...ev, ...(!admin && { server_id: hostId }), cluster_name: ctx.clusterName };
+    return stamped;
   });
   await Promise.all(events.map((e) => ctx.auditLog.emit(e)));
   return { count: events.length };

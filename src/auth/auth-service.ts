@@ -38,6 +38,7 @@ import { CA_TYPES, caSSHPublicKeys, caTLSCerts } from './authorities.js';
 import type { Caller } from './caller.js';
 import { authorize, isAdmin, loadRoles } from './caller.js';
 import { DEFAULT_USER_CERT_TTL, MAX_CERT_TTL, issueHostCerts, issueUserCerts } from './certs.js';
+import { checkNamesHeld, checkNamesNotHeld, requestedHostNames } from './host-names.js';
 import { listTOTPDevices, type SecondFactorMode } from './local-login.js';
 import { listNodes, upsertNodeHeartbeat } from './presence.js';
 import { ProxyPresence } from './proxy-presence.js';
@@ -177,6 +178,7 @@ export class AuthService {
     const joining = { hostId: req.host_id, nodeName: req.node_name ?? '', role: String(req.role), token: req.token };
     try {
       await checkJoinToken(this.services, this.staticTokens, req.token, req.role, req.host_id);
+      await checkNamesNotHeld(this.services, this.clusterName, req.host_id, requestedHostNames(req));
       const certs = await this.issueHostCerts({ ...req, role: canonicalSystemRole(req.role) });
       this.audit.instanceJoin(joining, meta);
       return certs;
@@ -186,14 +188,20 @@ export class AuthService {
     }
   }
 
-  /** Host certificates for an arbitrary host: the cluster administrator only. */
+  /**
+   * Host certificates (`host_cert` create): the administrator for any host (`tctl auth sign`); a host
+   * renews its own, with the role and names it joined with, never a name another host holds.
+   */
   async generateHostCerts(caller: Caller, req: HostCertsRequest): Promise<HostCertsResponse> {
+    if (typeof req?.host_id !== 'string') throw new BadParameterError('missing host_id');
+    const role = canonicalSystemRole(req.role, true);
+    const names = requestedHostNames(req);
+    authorize(caller, 'host_cert', 'create', { host_id: req.host_id, role, node_name: req.node_name ?? '', principals: names });
     if (!isAdmin(caller)) {
-      // A host may renew its own certificates, with the role it already has.
-      const own = caller.systemRole && caller.identity.username === `${req.host_id}.${this.clusterName}` && canonicalSystemRole(req.role) === caller.systemRole;
-      if (!own) throw new AccessDeniedError('only the cluster administrator may issue host certificates for other hosts');
+      if (caller.systemRole) checkNamesHeld(req.host_id, names, caller.hostNames ?? []);
+      await checkNamesNotHeld(this.services, this.clusterName, req.host_id, names);
     }
-    return this.issueHostCerts(req);
+    return this.issueHostCerts({ ...req, role });
   }
 
   /** Signs host certificates without any authorization: for this auth process itself, and after a token check. */

@@ -1,14 +1,17 @@
 /**
  * The roles behind system identities (certificates signed by the host CA): what the local admin,
  * nodes and proxies may do through the auth API. Expressed as ordinary roles so one RoleSet
- * evaluates everyone.
+ * evaluates everyone, and built per host: a host's writes carry a `where` clause naming its own
+ * host UUID, so a node may write only its own `node` record and session trackers, a proxy only its
+ * own `proxy` record, on every route alike (Teleport's builtin roles, lib/auth/authz, limited to
+ * the caller's own records as Teleport's presence handlers do).
  */
 import type { Role } from '../api/types/index.js';
 
 const RO = ['list', 'read'];
 const NO_SECRETS = ['list', 'read_no_secrets'];
 
-type Rule = { resources: string[]; verbs: string[] };
+type Rule = { resources: string[]; verbs: string[]; where?: string };
 
 function role(name: string, rules: Rule[]): Role {
   return {
@@ -19,25 +22,55 @@ function role(name: string, rules: Rule[]): Role {
   } as unknown as Role;
 }
 
-const ROLES: Record<string, Role> = {
-  Admin: role('Admin', [{ resources: ['*'], verbs: ['*'] }]),
-  Auth: role('Auth', [{ resources: ['*'], verbs: ['*'] }]),
-  Node: role('Node', [
-    { resources: ['node'], verbs: ['list', 'read', 'create', 'update'] },
-    { resources: ['cert_authority'], verbs: NO_SECRETS },
-    { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace'], verbs: RO },
-    { resources: ['event', 'session'], verbs: ['create', 'update'] },
-    { resources: ['session_tracker'], verbs: ['create', 'update', 'delete', 'read'] },
-  ]),
-  Proxy: role('Proxy', [
-    { resources: ['proxy', 'node'], verbs: ['list', 'read', 'create', 'update'] },
-    { resources: ['cert_authority'], verbs: NO_SECRETS },
-    { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'github', 'token', 'user_token'], verbs: RO },
-    { resources: ['event', 'session'], verbs: ['create', 'update', 'list', 'read'] },
-  ]),
+/** Host IDs are `[A-Za-z0-9._-]` (auth-service.ts checks at issuance), so quoting them needs no escapes. */
+function quoted(hostId: string): string {
+  if (!/^[A-Za-z0-9._-]+$/.test(hostId)) throw new Error(`host ID ${JSON.stringify(hostId)} cannot appear in a rule`);
+  return `"${hostId}"`;
+}
+
+/** The rules of each system role, for the host `hostId`. */
+const RULES: Record<string, (hostId: string) => Rule[]> = {
+  Admin: () => [{ resources: ['*'], verbs: ['*'] }],
+  Auth: () => [{ resources: ['*'], verbs: ['*'] }],
+  Node: (hostId) => {
+    const h = quoted(hostId);
+    return [
+      { resources: ['node'], verbs: RO },
+      // Its own heartbeat only: the record named by its host UUID.
+      { resources: ['node'], verbs: ['create', 'update'], where: `equals(resource.metadata.name, ${h})` },
+      // Renewal of its own host certificate, with the role it has (the names are checked in host-names.ts).
+      { resources: ['host_cert'], verbs: ['create'], where: `equals(resource.host_id, ${h}) && equals(resource.role, "Node")` },
+      { resources: ['session_tracker'], verbs: RO },
+      { resources: ['session_tracker'], verbs: ['create', 'update', 'delete'], where: `equals(resource.spec.host_id, ${h})` },
+      { resources: ['event'], verbs: ['create'], where: `equals(resource.server_id, ${h})` },
+      { resources: ['session'], verbs: ['create', 'update'] },
+      { resources: ['cert_authority'], verbs: NO_SECRETS },
+      { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'proxy'], verbs: RO },
+    ];
+  },
+  Proxy: (hostId) => {
+    const h = quoted(hostId);
+    return [
+      { resources: ['proxy'], verbs: RO },
+      { resources: ['proxy'], verbs: ['create', 'update', 'delete'], where: `equals(resource.metadata.name, ${h})` },
+      { resources: ['host_cert'], verbs: ['create'], where: `equals(resource.host_id, ${h}) && equals(resource.role, "Proxy")` },
+      { resources: ['node', 'session_tracker'], verbs: RO },
+      { resources: ['event'], verbs: ['create'], where: `equals(resource.server_id, ${h})` },
+      { resources: ['event', 'session'], verbs: RO },
+      { resources: ['session'], verbs: ['create', 'update'] },
+      // Browser sessions of the web UI it serves (web-session-routes.ts).
+      { resources: ['web_session'], verbs: ['create', 'read', 'update', 'delete'] },
+      { resources: ['cert_authority'], verbs: NO_SECRETS },
+      { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'github', 'token', 'user_token'], verbs: RO },
+    ];
+  },
 };
 
-/** The role of a system identity, or undefined for roles this cluster does not know. */
-export function builtinRole(systemRole: string): Role | undefined {
-  return ROLES[systemRole];
+/** The system roles this cluster knows. */
+export const BUILTIN_ROLE_NAMES: readonly string[] = Object.keys(RULES);
+
+/** The role of a system identity for host `hostId`, or undefined for roles this cluster does not know. */
+export function builtinRole(systemRole: string, hostId: string): Role | undefined {
+  const rules = Object.hasOwn(RULES, systemRole) ? RULES[systemRole] : undefined;
+  return rules && role(systemRole, rules(hostId));
 }

@@ -16,19 +16,28 @@ export interface Caller {
   username: string;
   /** Set for hosts and the local admin (`Admin`, `Node`, `Proxy`, `Auth`, ...). */
   systemRole?: string;
+  /** A host's UUID (its certificate's CN without `.<cluster>`); set with systemRole. */
+  hostId?: string;
+  /** The DNS and IP names of a host's client certificate: what it joined with (renewals may not ask for more). */
+  hostNames?: string[];
   roles: string[];
   traits: Record<string, string[]>;
   checker: RoleSet;
   identity: Identity;
 }
 
-/** Builds the caller from a verified identity. `issuer` says which CA signed it. */
-export async function callerFromIdentity(services: Services, identity: Identity, issuer: 'host' | 'user'): Promise<Caller> {
+/**
+ * Builds the caller from a verified identity. `issuer` says which CA signed it; `hostNames` are the
+ * certificate's subject alternative names (hosts only).
+ */
+export async function callerFromIdentity(services: Services, identity: Identity, issuer: 'host' | 'user', hostNames: string[] = []): Promise<Caller> {
   if (issuer === 'host') {
     const systemRole = identity.systemRoles?.[0] ?? identity.groups[0];
-    const role = builtinRole(systemRole);
-    if (!role) throw new AccessDeniedError(`unsupported system role "${systemRole}"`);
-    return { username: identity.username, systemRole, roles: [], traits: {}, checker: new RoleSet([role]), identity };
+    const suffix = `.${identity.teleportCluster ?? ''}`;
+    const hostId = identity.username.endsWith(suffix) ? identity.username.slice(0, -suffix.length) : identity.username;
+    const role = /^[A-Za-z0-9._-]{1,128}$/.test(hostId) ? builtinRole(systemRole, hostId) : undefined;
+    if (!role) throw new AccessDeniedError(`unsupported system role "${systemRole}" or host ID "${hostId}"`);
+    return { username: identity.username, systemRole, hostId, hostNames, roles: [], traits: {}, checker: new RoleSet([role]), identity };
   }
   return userCaller(identity, await loadRoles(services, identity.groups));
 }
@@ -61,9 +70,25 @@ export function ruleContext(caller: Caller, resource?: unknown): Record<string, 
   };
 }
 
-/** Throws AccessDeniedError unless the caller's roles allow `verb` on `kind`. */
+/**
+ * The one authorization rule of the auth API: throws AccessDeniedError unless the caller's roles
+ * allow `verb` on `kind` for `resource` (the record written or deleted; a rule's `where` sees it).
+ * Every route goes through this; hosts' roles limit their writes to their own records
+ * (builtin-roles.ts), so no route needs an ownership check of its own.
+ */
 export function authorize(caller: Caller, kind: string, verb: string, resource?: unknown): void {
-  caller.checker.checkAccessToRule(ruleContext(caller, resource), kind, verb);
+  try {
+    caller.checker.checkAccessToRule(ruleContext(caller, resource), kind, verb);
+  } catch (err) {
+    const name = (resource as { metadata?: { name?: unknown } } | undefined)?.metadata?.name;
+    if (!(err instanceof AccessDeniedError) || !caller.systemRole || typeof name !== 'string' || !ownRecordsOnly(caller, kind, verb)) throw err;
+    throw new AccessDeniedError(`${caller.systemRole} host "${caller.hostId}" may not ${verb} ${kind} "${name}": a host may write only its own records`, { cause: err });
+  }
+}
+
+/** True when the caller's roles grant `verb` on `kind` only under a `where` clause (a host's own records). */
+function ownRecordsOnly(caller: Caller, kind: string, verb: string): boolean {
+  return caller.checker.all().some((r) => (r.spec.allow.rules ?? []).some((rule) => rule.where && rule.resources.includes(kind) && rule.verbs.includes(verb)));
 }
 
 /** True when the caller is the cluster's own administrator identity (tctl on the auth host). */

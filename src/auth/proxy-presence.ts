@@ -3,12 +3,12 @@
  * that stops heartbeating disappears), which reverse tunnel discovery reads to tell agents about
  * every proxy. The same pattern as node presence (presence.ts).
  */
-import { AccessDeniedError, BadParameterError } from '../api/errors.js';
+import { BadParameterError } from '../api/errors.js';
 import type { Clock } from '../api/clock.js';
 import { validateProxyServer, type ProxyServer } from '../api/types/index.js';
 import type { Services } from '../services/index.js';
 import type { Caller } from './caller.js';
-import { authorize, isAdmin } from './caller.js';
+import { authorize } from './caller.js';
 
 /**
  * How long a proxy heartbeat keeps a proxy listed when none is given: three announce periods, so
@@ -26,17 +26,14 @@ export class ProxyPresence {
   ) {}
 
   /**
-   * Stores a proxy's heartbeat with an expiry `ttlMs` from now. A proxy may only announce itself
-   * (its certificate's host UUID); the administrator may announce any. BadParameterError for a
+   * Stores a proxy's heartbeat with an expiry `ttlMs` from now. Authorized as any write of a proxy
+   * record: a Proxy host may announce only itself (its host UUID), the administrator any. BadParameterError for a
    * malformed proxy or TTL.
    */
   async heartbeat(caller: Caller, input: unknown, ttlMs = DEFAULT_PROXY_TTL_MS): Promise<ProxyServer> {
     const proxy = validateProxyServer(input);
     authorize(caller, 'proxy', 'create', proxy);
     authorize(caller, 'proxy', 'update', proxy);
-    if (!isAdmin(caller) && caller.identity.username !== `${proxy.metadata.name}.${this.clusterName}`) {
-      throw new AccessDeniedError(`host "${caller.identity.username}" may not announce proxy "${proxy.metadata.name}"`);
-    }
     return this.announce(proxy, ttlMs);
   }
 
@@ -55,14 +52,9 @@ export class ProxyPresence {
     return this.services.proxies.list();
   }
 
-  /** Removes a proxy's heartbeat (a proxy shutting down cleanly); same ownership rule as `heartbeat`. */
+  /** Removes a proxy's heartbeat (a proxy shutting down cleanly): `delete` on that proxy record. */
   async remove(caller: Caller | undefined, name: string): Promise<void> {
-    if (caller) {
-      authorize(caller, 'proxy', 'update');
-      if (!isAdmin(caller) && caller.identity.username !== `${name}.${this.clusterName}`) {
-        throw new AccessDeniedError(`host "${caller.identity.username}" may not remove proxy "${name}"`);
-      }
-    }
+    if (caller) authorize(caller, 'proxy', 'delete', { kind: 'proxy', metadata: { name } });
     await this.services.proxies.delete(name);
   }
 

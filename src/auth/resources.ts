@@ -75,7 +75,7 @@ export class ResourceAPI {
 
   async delete(caller: Caller, kind: string, name: string): Promise<void> {
     const { k, h } = this.handler(kind);
-    authorize(caller, k, 'delete');
+    authorize(caller, k, 'delete', { kind: k, metadata: { name } });
     await h.delete(name);
     this.audit?.resourceChanged(caller, 'deleted', k, name);
   }

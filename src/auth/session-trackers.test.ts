@@ -39,7 +39,7 @@ describe('SessionTrackers', () => {
   let clock: FakeClock;
   let services: Services;
   let trackers: SessionTrackers;
-  const host = (id: string, role = 'Node'): Promise<Caller> => callerFromIdentity(services, { username: `${id}.${CLUSTER}`, groups: [role] } as Identity, 'host');
+  const host = (id: string, role = 'Node'): Promise<Caller> => callerFromIdentity(services, { username: `${id}.${CLUSTER}`, groups: [role], teleportCluster: CLUSTER } as Identity, 'host');
   const user = (name: string, roles: string[]): Promise<Caller> => callerFromIdentity(services, { username: name, groups: roles } as Identity, 'user');
 
   beforeEach(async () => {

@@ -7,7 +7,7 @@ import { builtinRole } from './builtin-roles.js';
 import type { Caller } from './caller.js';
 import { ResourceWatches } from './watch-events.js';
 
-const nodeCaller: Caller = { username: 'h.c', systemRole: 'Node', roles: [], traits: {}, checker: new RoleSet([builtinRole('Node')!]), identity: {} as never };
+const nodeCaller: Caller = { username: 'h.c', systemRole: 'Node', hostId: 'h', roles: [], traits: {}, checker: new RoleSet([builtinRole('Node', 'h')!]), identity: {} as never };
 const node = (name: string) => ({ kind: 'node' as const, version: 'v2' as const, metadata: { name }, spec: { hostname: name, addr: '127.0.0.1:1' } });
 
 /** Timers a test fires by hand. */

@@ -2,21 +2,25 @@
  * Web sessions over the auth API, for proxies that run without an auth server in their process:
  * log a browser in (password + OTP), read a session back by its cookie's id, renew and end it, and
  * complete an invite link with a login. A session holds the user's key and certificates, so only
- * system identities that serve the web UI (Proxy) and the cluster's own admin may call these.
+ * identities with `web_session` rules (the Proxy role, the cluster's own admin) may call these.
  */
 import type { CompleteUserTokenRequest, WebSessionInviteResponse, WebSessionLoginRequest } from '../api/auth-wire.js';
 import { AccessDeniedError, BadParameterError } from '../api/errors.js';
 import type { AuthService } from './auth-service.js';
-import type { Caller } from './caller.js';
+import { authorize, type Caller } from './caller.js';
 import type { Route } from './routes.js';
 import type { WebSession } from './web-sessions.js';
 
-const SESSION_ROLES = new Set(['Proxy', 'Admin', 'Auth']);
-
-/** Throws AccessDeniedError unless the caller is a proxy (or the cluster itself). */
-function requireProxy(caller: Caller): void {
-  if (!caller.systemRole || !SESSION_ROLES.has(caller.systemRole)) {
-    throw new AccessDeniedError('only proxies may create or read web sessions');
+/**
+ * Throws AccessDeniedError unless the caller may `verb` web sessions: `web_session` rules, which
+ * the Proxy role and the cluster's own identities have (builtin-roles.ts) and users' roles lack.
+ */
+function requireProxy(caller: Caller, verb: 'create' | 'read' | 'update' | 'delete'): void {
+  try {
+    authorize(caller, 'web_session', verb);
+  } catch (err) {
+    if (err instanceof AccessDeniedError) throw new AccessDeniedError('only proxies may create or read web sessions', { cause: err });
+    throw err;
   }
 }
 
@@ -46,14 +50,14 @@ export const WEB_SESSION_ROUTES: Route[] = [
     method: 'POST',
     path: '/v1/websessions',
     body: true,
-    run: ({ auth, caller, body }) => (requireProxy(caller), auth.webSessions.login(parseLogin(body))),
+    run: ({ auth, caller, body }) => (requireProxy(caller, 'create'), auth.webSessions.login(parseLogin(body))),
   },
   {
     method: 'POST',
     path: '/v1/websessions/invite',
     body: true,
     run: async ({ auth, caller, body }): Promise<WebSessionInviteResponse> => {
-      requireProxy(caller);
+      requireProxy(caller, 'create');
       const done = await auth.completeUserToken(body as CompleteUserTokenRequest);
       return { user: done.user, session: await auth.webSessions.createFor(done.user) };
     },
@@ -61,14 +65,14 @@ export const WEB_SESSION_ROUTES: Route[] = [
   {
     method: 'GET',
     path: '/v1/websessions/:id',
-    run: ({ auth, caller, params, query }) => (requireProxy(caller), sessionOf(auth, query.get('user'), params.id)),
+    run: ({ auth, caller, params, query }) => (requireProxy(caller, 'read'), sessionOf(auth, query.get('user'), params.id)),
   },
   {
     method: 'POST',
     path: '/v1/websessions/:id/renew',
     body: true,
     run: async ({ auth, caller, params, body }) => {
-      requireProxy(caller);
+      requireProxy(caller, 'update');
       return auth.webSessions.renew(await sessionOf(auth, stringField(body, 'user', true), params.id));
     },
   },
@@ -76,7 +80,7 @@ export const WEB_SESSION_ROUTES: Route[] = [
     method: 'DELETE',
     path: '/v1/websessions/:id',
     run: async ({ auth, caller, params }) => {
-      requireProxy(caller);
+      requireProxy(caller, 'delete');
       await auth.webSessions.delete(params.id);
       return {};
     },
