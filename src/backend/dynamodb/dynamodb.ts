@@ -9,19 +9,15 @@ import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, Quer
 import type { AttributeValue, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { systemClock } from '../../api/clock.js';
 import type { Clock } from '../../api/clock.js';
-import {
-  AlreadyExistsError,
-  BadParameterError,
-  CompareFailedError,
-  ConnectionProblemError,
-  NotFoundError,
-} from '../../api/errors.js';
+import { BadParameterError, ConnectionProblemError } from '../../api/errors.js';
 import { silentLogger } from '../../log/index.js';
 import type { Logger } from '../../log/index.js';
 import type { Backend, Item, ItemInput, Lease, Watcher, WatchOptions } from '../backend.js';
 import { ExpiryIndex } from '../expiry-index.js';
 import { FeedCursor } from '../feed-cursor.js';
 import { checkItem, checkKey, checkRange, compareKeys, isExpired } from '../key-order.js';
+import { notFound, preconditions, violation } from '../preconditions.js';
+import type { Precondition } from '../preconditions.js';
 import { DEFAULT_SWEEP_INTERVAL_MS, startSweeper } from '../sweeper.js';
 import type { Sweeper } from '../sweeper.js';
 import { WatchFanout } from '../watch-fanout.js';
@@ -29,7 +25,7 @@ import { ChangeLog } from './change-log.js';
 import type { LogEvent } from './change-log.js';
 import { MissingChunksError, deleteChunkSet, deleteChunkSets, needsChunks, readChunks, writeChunks } from './chunks.js';
 import { ABSENT, LIVE, NEWER, SKIP, decodeStored, namesOf, valuesOf } from './items.js';
-import type { Stored, Verdict, Write } from './items.js';
+import type { Stored, Write } from './items.js';
 import { A, B, ITEMS, N, S, ensureTable, isConditionFailure, keyOf, toBackendError } from './table.js';
 import type { TableOptions } from './table.js';
 
@@ -321,22 +317,27 @@ export class DynamoBackend implements Backend {
     return written !== undefined;
   }
 
-  /** Verdict helpers: the item must be live, or absent, with errors naming `key`. */
-  private mustLive(key: string, extra?: (cur: Stored) => Promise<Verdict> | Verdict): Write['verdict'] {
-    return (cur) => (this.isLive(cur) ? extra?.(cur) : new NotFoundError(`key ${key} is not found`));
+  /**
+   * The verdict of `pre` on the stored item. The value is read (a chunked one fetched) only for a
+   * value precondition; the others look at the revision alone.
+   */
+  private verdictOf(pre: Precondition): Write['verdict'] {
+    return async (cur) => {
+      if (!this.isLive(cur)) return violation(pre, undefined);
+      const value = pre.require === 'value' ? await this.valueOf(cur, pre.key) : '';
+      return violation(pre, { value, revision: cur.revision ?? String(cur.seq) });
+    };
   }
 
   async get(key: string): Promise<Item> {
     checkKey(key);
     const s = await this.call('get', () => this.readStored(key));
-    if (!this.isLive(s)) throw new NotFoundError(`key ${key} is not found`);
+    if (!this.isLive(s)) throw notFound(key);
     return this.call('get', () => this.toItem(s));
   }
 
   async create(item: ItemInput): Promise<Lease> {
-    checkItem(item);
-    const verdict = (cur: Stored | undefined): Verdict => (this.isLive(cur) ? new AlreadyExistsError(`key ${item.key} already exists`) : undefined);
-    return this.putItem('create', item, verdict, () => [ABSENT, {}]);
+    return this.putItem('create', item, this.verdictOf(preconditions.create(item)), () => [ABSENT, {}]);
   }
 
   async put(item: ItemInput): Promise<Lease> {
@@ -345,42 +346,26 @@ export class DynamoBackend implements Backend {
   }
 
   async update(item: ItemInput): Promise<Lease> {
-    checkItem(item);
-    return this.putItem('update', item, this.mustLive(item.key), () => [LIVE, {}]);
+    return this.putItem('update', item, this.verdictOf(preconditions.update(item)), () => [LIVE, {}]);
   }
 
   async compareAndSwap(expected: ItemInput, replaceWith: ItemInput): Promise<Lease> {
-    checkItem(expected);
-    checkItem(replaceWith);
-    if (expected.key !== replaceWith.key) {
-      throw new BadParameterError(`compareAndSwap keys differ: ${expected.key} and ${replaceWith.key}`);
-    }
-    const k = expected.key;
-    // The value was compared here (chunked values cannot be compared in a condition): require that version.
-    const verdict = this.mustLive(k, async (cur) =>
-      (await this.valueOf(cur, k)) === expected.value ? undefined : new CompareFailedError(`key ${k} does not hold the expected value`),
-    );
+    const verdict = this.verdictOf(preconditions.compareAndSwap(expected, replaceWith));
+    // The value was compared by the verdict (chunked values cannot be compared in a condition): require that version.
     return this.putItem('compareAndSwap', replaceWith, verdict, (cur) => [`${LIVE} AND #Seq = :seen`, { ':seen': N(cur?.seq ?? 0) }]);
   }
 
   async conditionalUpdate(item: ItemInput, revision: string): Promise<Lease> {
-    checkItem(item);
-    const verdict = this.mustLive(item.key, (cur) =>
-      cur.revision === revision ? undefined : new CompareFailedError(`key ${item.key} is not at revision ${revision}`),
-    );
+    const verdict = this.verdictOf(preconditions.conditionalUpdate(item, revision));
     return this.putItem('conditionalUpdate', item, verdict, () => [`${LIVE} AND #Revision = :rev`, { ':rev': S(revision) }]);
   }
 
   async delete(key: string): Promise<void> {
-    checkKey(key);
-    await this.deleteItem('delete', key, this.mustLive(key), () => [LIVE, {}]);
+    await this.deleteItem('delete', key, this.verdictOf(preconditions.delete(key)), () => [LIVE, {}]);
   }
 
   async conditionalDelete(key: string, revision: string): Promise<void> {
-    checkKey(key);
-    const verdict = this.mustLive(key, (cur) =>
-      cur.revision === revision ? undefined : new CompareFailedError(`key ${key} is not at revision ${revision}`),
-    );
+    const verdict = this.verdictOf(preconditions.conditionalDelete(key, revision));
     await this.deleteItem('conditionalDelete', key, verdict, () => [`${LIVE} AND #Revision = :rev`, { ':rev': S(revision) }]);
   }
 
@@ -437,12 +422,10 @@ export class DynamoBackend implements Backend {
   }
 
   async keepAlive(lease: Lease, expires: number): Promise<void> {
-    checkKey(lease?.key);
-    if (!Number.isFinite(expires)) throw new BadParameterError(`keepAlive ${lease.key}: expires must be a finite number`);
+    const verdict = this.verdictOf(preconditions.keepAlive(lease, expires));
     const expr = `${NEWER} AND ${LIVE} AND #Revision = :rev`;
-    const gone = new NotFoundError(`lease on key ${lease.key} is not found`);
     await this.run('keepAlive', lease.key, {
-      verdict: (cur) => (this.isLive(cur) && cur.revision === lease.revision ? undefined : gone),
+      verdict,
       send: async (seq) => {
         const update = 'SET #ExpiresAt = :e, #Seq = :s';
         const all = { ':s': N(seq), ':now': N(this.clock.now()), ':rev': S(lease.revision), ':e': N(expires) };

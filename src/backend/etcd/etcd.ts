@@ -9,14 +9,7 @@ import { Etcd3 } from 'etcd3';
 import type { IKeyValue, IOptions, IRequestOp, IWatchResponse, Watcher as EtcdWatcher } from 'etcd3';
 import { systemClock } from '../../api/clock.js';
 import type { Clock } from '../../api/clock.js';
-import {
-  AlreadyExistsError,
-  BadParameterError,
-  CompareFailedError,
-  ConnectionProblemError,
-  NotFoundError,
-  TeleportError,
-} from '../../api/errors.js';
+import { BadParameterError, ConnectionProblemError, TeleportError } from '../../api/errors.js';
 import { silentLogger } from '../../log/index.js';
 import type { Logger } from '../../log/index.js';
 import { rangeEnd } from '../backend.js';
@@ -24,6 +17,8 @@ import type { Backend, Item, ItemInput, Lease, Watcher, WatchOptions } from '../
 import { ExpiryIndex } from '../expiry-index.js';
 import { FeedCursor } from '../feed-cursor.js';
 import { checkItem, checkKey, checkRange, isExpired } from '../key-order.js';
+import { enforce, notFound, preconditions } from '../preconditions.js';
+import type { Precondition } from '../preconditions.js';
 import { DEFAULT_SWEEP_INTERVAL_MS, startSweeper } from '../sweeper.js';
 import type { Sweeper } from '../sweeper.js';
 import { WatchFanout } from '../watch-fanout.js';
@@ -323,28 +318,34 @@ export class EtcdBackend implements Backend {
     return { request_put: { key: k, value, ...(lease ? { lease } : {}) } };
   }
 
-  private async write(what: string, item: ItemInput, check: (cur: Current | undefined) => void): Promise<Lease> {
+  /** Writes `item` once `pre` holds for the key's current state (committed only if it did not change meanwhile). */
+  private async write(what: string, item: ItemInput, pre: Precondition): Promise<Lease> {
     const k = this.enc(item.key);
     const revision = await this.conditional(what, item.key, async (cur) => {
-      check(cur);
+      enforce(pre, cur?.item);
       return this.putOp(k, item);
     });
     return { key: item.key, revision };
+  }
+
+  /** Deletes the precondition's key once `pre` holds. */
+  private async remove(what: string, pre: Precondition): Promise<void> {
+    await this.conditional(what, pre.key, async (cur) => {
+      enforce(pre, cur?.item);
+      return { request_delete_range: { key: cur!.raw.key } };
+    });
   }
 
   async get(key: string): Promise<Item> {
     checkKey(key);
     const res = await this.call('get', () => this.client.kv.range({ key: this.enc(key) }));
     const cur = this.current(res.kvs[0]);
-    if (!cur?.live) throw new NotFoundError(`key ${key} is not found`);
+    if (!cur?.live) throw notFound(key);
     return cur.item;
   }
 
   async create(item: ItemInput): Promise<Lease> {
-    checkItem(item);
-    return this.write('create', item, (cur) => {
-      if (cur) throw new AlreadyExistsError(`key ${item.key} already exists`);
-    });
+    return this.write('create', item, preconditions.create(item));
   }
 
   async put(item: ItemInput): Promise<Lease> {
@@ -356,47 +357,23 @@ export class EtcdBackend implements Backend {
   }
 
   async update(item: ItemInput): Promise<Lease> {
-    checkItem(item);
-    return this.write('update', item, (cur) => {
-      if (!cur) throw new NotFoundError(`key ${item.key} is not found`);
-    });
+    return this.write('update', item, preconditions.update(item));
   }
 
   async compareAndSwap(expected: ItemInput, replaceWith: ItemInput): Promise<Lease> {
-    checkItem(expected);
-    checkItem(replaceWith);
-    if (expected.key !== replaceWith.key) {
-      throw new BadParameterError(`compareAndSwap keys differ: ${expected.key} and ${replaceWith.key}`);
-    }
-    return this.write('compareAndSwap', replaceWith, (cur) => {
-      if (!cur) throw new NotFoundError(`key ${expected.key} is not found`);
-      if (cur.item.value !== expected.value) throw new CompareFailedError(`key ${expected.key} does not hold the expected value`);
-    });
+    return this.write('compareAndSwap', replaceWith, preconditions.compareAndSwap(expected, replaceWith));
   }
 
   async conditionalUpdate(item: ItemInput, revision: string): Promise<Lease> {
-    checkItem(item);
-    return this.write('conditionalUpdate', item, (cur) => {
-      if (!cur) throw new NotFoundError(`key ${item.key} is not found`);
-      if (cur.item.revision !== revision) throw new CompareFailedError(`key ${item.key} is not at revision ${revision}`);
-    });
+    return this.write('conditionalUpdate', item, preconditions.conditionalUpdate(item, revision));
   }
 
   async delete(key: string): Promise<void> {
-    checkKey(key);
-    await this.conditional('delete', key, async (cur) => {
-      if (!cur) throw new NotFoundError(`key ${key} is not found`);
-      return { request_delete_range: { key: cur.raw.key } };
-    });
+    await this.remove('delete', preconditions.delete(key));
   }
 
   async conditionalDelete(key: string, revision: string): Promise<void> {
-    checkKey(key);
-    await this.conditional('conditionalDelete', key, async (cur) => {
-      if (!cur) throw new NotFoundError(`key ${key} is not found`);
-      if (cur.item.revision !== revision) throw new CompareFailedError(`key ${key} is not at revision ${revision}`);
-      return { request_delete_range: { key: cur.raw.key } };
-    });
+    await this.remove('conditionalDelete', preconditions.conditionalDelete(key, revision));
   }
 
   async deleteRange(startKey: string, endKey: string): Promise<void> {
@@ -434,11 +411,10 @@ export class EtcdBackend implements Backend {
   }
 
   async keepAlive(lease: Lease, expires: number): Promise<void> {
-    checkKey(lease?.key);
-    if (!Number.isFinite(expires)) throw new BadParameterError(`keepAlive ${lease.key}: expires must be a finite number`);
+    const pre = preconditions.keepAlive(lease, expires);
     await this.conditional('keepAlive', lease.key, async (cur) => {
-      if (!cur || cur.item.revision !== lease.revision) throw new NotFoundError(`lease on key ${lease.key} is not found`);
-      return this.putOp(cur.raw.key, { ...cur.item, expires }, cur.item.revision);
+      enforce(pre, cur?.item);
+      return this.putOp(cur!.raw.key, { ...cur!.item, expires }, cur!.item.revision);
     });
   }
 

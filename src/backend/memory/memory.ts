@@ -4,9 +4,11 @@
  */
 import { systemClock } from '../../api/clock.js';
 import type { Clock } from '../../api/clock.js';
-import { AlreadyExistsError, BadParameterError, CompareFailedError, ConnectionProblemError, NotFoundError } from '../../api/errors.js';
+import { ConnectionProblemError } from '../../api/errors.js';
 import type { Backend, Item, ItemInput, Lease, Watcher, WatchOptions } from '../backend.js';
 import { checkItem, checkKey, checkRange, compareKeys, isExpired } from '../key-order.js';
+import { enforce, notFound, preconditions } from '../preconditions.js';
+import type { Precondition } from '../preconditions.js';
 import { DEFAULT_SWEEP_INTERVAL_MS, startSweeper } from '../sweeper.js';
 import type { Sweeper } from '../sweeper.js';
 import { WatchFanout } from '../watch-fanout.js';
@@ -95,17 +97,27 @@ export class MemoryBackend implements Backend {
     this.fanout.emit({ type: 'delete', key: k });
   }
 
+  /** Writes `item` once `pre` holds (else throws its typed error). */
+  private writeIf(pre: Precondition, item: ItemInput): Lease {
+    enforce(pre, this.live(pre.key));
+    return this.write(item);
+  }
+
+  /** Deletes the precondition's key once `pre` holds. */
+  private removeIf(pre: Precondition): void {
+    enforce(pre, this.live(pre.key));
+    this.remove(pre.key);
+  }
+
   async get(key: string): Promise<Item> {
     checkKey(key);
     const e = this.live(key);
-    if (!e) throw new NotFoundError(`key ${key} is not found`);
+    if (!e) throw notFound(key);
     return toItem(e);
   }
 
   async create(item: ItemInput): Promise<Lease> {
-    checkItem(item);
-    if (this.live(item.key)) throw new AlreadyExistsError(`key ${item.key} already exists`);
-    return this.write(item);
+    return this.writeIf(preconditions.create(item), item);
   }
 
   async put(item: ItemInput): Promise<Lease> {
@@ -115,43 +127,23 @@ export class MemoryBackend implements Backend {
   }
 
   async update(item: ItemInput): Promise<Lease> {
-    checkItem(item);
-    if (!this.live(item.key)) throw new NotFoundError(`key ${item.key} is not found`);
-    return this.write(item);
+    return this.writeIf(preconditions.update(item), item);
   }
 
   async compareAndSwap(expected: ItemInput, replaceWith: ItemInput): Promise<Lease> {
-    checkItem(expected);
-    checkItem(replaceWith);
-    if (expected.key !== replaceWith.key) {
-      throw new BadParameterError(`compareAndSwap keys differ: ${expected.key} and ${replaceWith.key}`);
-    }
-    const e = this.live(expected.key);
-    if (!e) throw new NotFoundError(`key ${expected.key} is not found`);
-    if (e.value !== expected.value) throw new CompareFailedError(`key ${expected.key} does not hold the expected value`);
-    return this.write(replaceWith);
+    return this.writeIf(preconditions.compareAndSwap(expected, replaceWith), replaceWith);
   }
 
   async conditionalUpdate(item: ItemInput, revision: string): Promise<Lease> {
-    checkItem(item);
-    const e = this.live(item.key);
-    if (!e) throw new NotFoundError(`key ${item.key} is not found`);
-    if (e.revision !== revision) throw new CompareFailedError(`key ${item.key} is not at revision ${revision}`);
-    return this.write(item);
+    return this.writeIf(preconditions.conditionalUpdate(item, revision), item);
   }
 
   async delete(key: string): Promise<void> {
-    checkKey(key);
-    if (!this.live(key)) throw new NotFoundError(`key ${key} is not found`);
-    this.remove(key);
+    this.removeIf(preconditions.delete(key));
   }
 
   async conditionalDelete(key: string, revision: string): Promise<void> {
-    checkKey(key);
-    const e = this.live(key);
-    if (!e) throw new NotFoundError(`key ${key} is not found`);
-    if (e.revision !== revision) throw new CompareFailedError(`key ${key} is not at revision ${revision}`);
-    this.remove(key);
+    this.removeIf(preconditions.conditionalDelete(key, revision));
   }
 
   async deleteRange(startKey: string, endKey: string): Promise<void> {
@@ -178,12 +170,11 @@ export class MemoryBackend implements Backend {
   }
 
   async keepAlive(lease: Lease, expires: number): Promise<void> {
-    checkKey(lease?.key);
-    if (!Number.isFinite(expires)) throw new BadParameterError(`keepAlive ${lease.key}: expires must be a finite number`);
+    const pre = preconditions.keepAlive(lease, expires);
     const e = this.live(lease.key);
-    if (!e || e.revision !== lease.revision) throw new NotFoundError(`lease on key ${lease.key} is not found`);
-    e.expires = expires;
-    this.fanout.emit({ type: 'put', item: toItem(e) });
+    enforce(pre, e);
+    e!.expires = expires;
+    this.fanout.emit({ type: 'put', item: toItem(e!) });
   }
 
   watch(options: WatchOptions): Watcher {

@@ -8,19 +8,14 @@ import pg from 'pg';
 import type { PoolClient, QueryResult } from 'pg';
 import { systemClock } from '../../api/clock.js';
 import type { Clock } from '../../api/clock.js';
-import {
-  AlreadyExistsError,
-  BadParameterError,
-  CompareFailedError,
-  ConnectionProblemError,
-  NotFoundError,
-  TeleportError,
-} from '../../api/errors.js';
+import { ConnectionProblemError, TeleportError } from '../../api/errors.js';
 import { silentLogger } from '../../log/index.js';
 import type { Logger } from '../../log/index.js';
 import type { Backend, BackendEvent, Item, ItemInput, Lease, Watcher, WatchOptions } from '../backend.js';
 import { FeedCursor } from '../feed-cursor.js';
 import { checkItem, checkKey, checkRange } from '../key-order.js';
+import { enforce, notFound, preconditions } from '../preconditions.js';
+import type { Precondition } from '../preconditions.js';
 import { DEFAULT_SWEEP_INTERVAL_MS, startSweeper } from '../sweeper.js';
 import type { Sweeper } from '../sweeper.js';
 import { WatchFanout } from '../watch-fanout.js';
@@ -276,16 +271,24 @@ export class PostgresBackend implements Backend {
     return { change: { type: 'put', item: stored }, lease: { key: item.key, revision: stored.revision } };
   }
 
-  /** Writes `item` after `check` accepted the current state (inside the lock). */
-  private async write(what: string, item: ItemInput, check?: (cur: Item | undefined) => void): Promise<Lease> {
+  /** Writes `item` once `pre` holds for the current state (checked inside the lock); no `pre`: unconditionally. */
+  private async write(what: string, item: ItemInput, pre?: Precondition): Promise<Lease> {
     let lease: Lease | undefined;
     await this.tx(what, async (c, rev) => {
-      if (check) check(await this.live(c, item.key));
+      if (pre) enforce(pre, await this.live(c, item.key));
       const w = PostgresBackend.put(item, rev);
       lease = w.lease;
       return [w.change];
     });
     return lease!;
+  }
+
+  /** Deletes the precondition's key once `pre` holds (checked inside the lock). */
+  private async remove(what: string, pre: Precondition): Promise<void> {
+    await this.tx(what, async (c) => {
+      enforce(pre, await this.live(c, pre.key));
+      return [{ type: 'delete', key: pre.key }];
+    });
   }
 
   async get(key: string): Promise<Item> {
@@ -294,15 +297,12 @@ export class PostgresBackend implements Backend {
       enc(key),
       this.clock.now(),
     ]);
-    if (!rows[0]) throw new NotFoundError(`key ${key} is not found`);
+    if (!rows[0]) throw notFound(key);
     return toItem(key, rows[0]);
   }
 
   async create(item: ItemInput): Promise<Lease> {
-    checkItem(item);
-    return this.write('create', item, (cur) => {
-      if (cur) throw new AlreadyExistsError(`key ${item.key} already exists`);
-    });
+    return this.write('create', item, preconditions.create(item));
   }
 
   async put(item: ItemInput): Promise<Lease> {
@@ -311,48 +311,23 @@ export class PostgresBackend implements Backend {
   }
 
   async update(item: ItemInput): Promise<Lease> {
-    checkItem(item);
-    return this.write('update', item, (cur) => {
-      if (!cur) throw new NotFoundError(`key ${item.key} is not found`);
-    });
+    return this.write('update', item, preconditions.update(item));
   }
 
   async compareAndSwap(expected: ItemInput, replaceWith: ItemInput): Promise<Lease> {
-    checkItem(expected);
-    checkItem(replaceWith);
-    if (expected.key !== replaceWith.key) {
-      throw new BadParameterError(`compareAndSwap keys differ: ${expected.key} and ${replaceWith.key}`);
-    }
-    return this.write('compareAndSwap', replaceWith, (cur) => {
-      if (!cur) throw new NotFoundError(`key ${expected.key} is not found`);
-      if (cur.value !== expected.value) throw new CompareFailedError(`key ${expected.key} does not hold the expected value`);
-    });
+    return this.write('compareAndSwap', replaceWith, preconditions.compareAndSwap(expected, replaceWith));
   }
 
   async conditionalUpdate(item: ItemInput, revision: string): Promise<Lease> {
-    checkItem(item);
-    return this.write('conditionalUpdate', item, (cur) => {
-      if (!cur) throw new NotFoundError(`key ${item.key} is not found`);
-      if (cur.revision !== revision) throw new CompareFailedError(`key ${item.key} is not at revision ${revision}`);
-    });
+    return this.write('conditionalUpdate', item, preconditions.conditionalUpdate(item, revision));
   }
 
   async delete(key: string): Promise<void> {
-    checkKey(key);
-    await this.tx('delete', async (c) => {
-      if (!(await this.live(c, key))) throw new NotFoundError(`key ${key} is not found`);
-      return [{ type: 'delete', key }];
-    });
+    await this.remove('delete', preconditions.delete(key));
   }
 
   async conditionalDelete(key: string, revision: string): Promise<void> {
-    checkKey(key);
-    await this.tx('conditionalDelete', async (c) => {
-      const cur = await this.live(c, key);
-      if (!cur) throw new NotFoundError(`key ${key} is not found`);
-      if (cur.revision !== revision) throw new CompareFailedError(`key ${key} is not at revision ${revision}`);
-      return [{ type: 'delete', key }];
-    });
+    await this.remove('conditionalDelete', preconditions.conditionalDelete(key, revision));
   }
 
   async deleteRange(startKey: string, endKey: string): Promise<void> {
@@ -378,12 +353,11 @@ export class PostgresBackend implements Backend {
   }
 
   async keepAlive(lease: Lease, expires: number): Promise<void> {
-    checkKey(lease?.key);
-    if (!Number.isFinite(expires)) throw new BadParameterError(`keepAlive ${lease.key}: expires must be a finite number`);
+    const pre = preconditions.keepAlive(lease, expires);
     await this.tx('keepAlive', async (c) => {
       const cur = await this.live(c, lease.key);
-      if (!cur || cur.revision !== lease.revision) throw new NotFoundError(`lease on key ${lease.key} is not found`);
-      return [{ type: 'put', item: { ...cur, expires } }];
+      enforce(pre, cur);
+      return [{ type: 'put', item: { ...cur!, expires } }];
     });
   }
 

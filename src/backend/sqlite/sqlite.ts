@@ -7,9 +7,11 @@ import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { systemClock } from '../../api/clock.js';
 import type { Clock } from '../../api/clock.js';
-import { AlreadyExistsError, BadParameterError, CompareFailedError, ConnectionProblemError, NotFoundError } from '../../api/errors.js';
+import { ConnectionProblemError } from '../../api/errors.js';
 import type { Backend, BackendEvent, Item, ItemInput, Lease, Watcher, WatchOptions } from '../backend.js';
 import { checkItem, checkKey, checkRange } from '../key-order.js';
+import { enforce, notFound, preconditions } from '../preconditions.js';
+import type { Precondition } from '../preconditions.js';
 import { DEFAULT_SWEEP_INTERVAL_MS, startSweeper } from '../sweeper.js';
 import type { Sweeper } from '../sweeper.js';
 import { WatchFanout } from '../watch-fanout.js';
@@ -133,19 +135,31 @@ export class SqliteBackend implements Backend {
     changes.push({ type: 'delete', key: k });
   }
 
+  /** Writes `item` in a transaction once `pre` holds (else throws its typed error). */
+  private writeIf(pre: Precondition, item: ItemInput): Lease {
+    return this.tx((ch) => {
+      enforce(pre, this.live(pre.key));
+      return this.write(item, ch);
+    });
+  }
+
+  /** Deletes the precondition's key in a transaction once `pre` holds. */
+  private removeIf(pre: Precondition): void {
+    this.tx((ch) => {
+      enforce(pre, this.live(pre.key));
+      this.remove(pre.key, ch);
+    });
+  }
+
   async get(key: string): Promise<Item> {
     checkKey(key);
     const item = this.guard(() => this.live(key));
-    if (!item) throw new NotFoundError(`key ${key} is not found`);
+    if (!item) throw notFound(key);
     return item;
   }
 
   async create(item: ItemInput): Promise<Lease> {
-    checkItem(item);
-    return this.tx((ch) => {
-      if (this.live(item.key)) throw new AlreadyExistsError(`key ${item.key} already exists`);
-      return this.write(item, ch);
-    });
+    return this.writeIf(preconditions.create(item), item);
   }
 
   async put(item: ItemInput): Promise<Lease> {
@@ -154,53 +168,23 @@ export class SqliteBackend implements Backend {
   }
 
   async update(item: ItemInput): Promise<Lease> {
-    checkItem(item);
-    return this.tx((ch) => {
-      if (!this.live(item.key)) throw new NotFoundError(`key ${item.key} is not found`);
-      return this.write(item, ch);
-    });
+    return this.writeIf(preconditions.update(item), item);
   }
 
   async compareAndSwap(expected: ItemInput, replaceWith: ItemInput): Promise<Lease> {
-    checkItem(expected);
-    checkItem(replaceWith);
-    if (expected.key !== replaceWith.key) {
-      throw new BadParameterError(`compareAndSwap keys differ: ${expected.key} and ${replaceWith.key}`);
-    }
-    return this.tx((ch) => {
-      const cur = this.live(expected.key);
-      if (!cur) throw new NotFoundError(`key ${expected.key} is not found`);
-      if (cur.value !== expected.value) throw new CompareFailedError(`key ${expected.key} does not hold the expected value`);
-      return this.write(replaceWith, ch);
-    });
+    return this.writeIf(preconditions.compareAndSwap(expected, replaceWith), replaceWith);
   }
 
   async conditionalUpdate(item: ItemInput, revision: string): Promise<Lease> {
-    checkItem(item);
-    return this.tx((ch) => {
-      const cur = this.live(item.key);
-      if (!cur) throw new NotFoundError(`key ${item.key} is not found`);
-      if (cur.revision !== revision) throw new CompareFailedError(`key ${item.key} is not at revision ${revision}`);
-      return this.write(item, ch);
-    });
+    return this.writeIf(preconditions.conditionalUpdate(item, revision), item);
   }
 
   async delete(key: string): Promise<void> {
-    checkKey(key);
-    this.tx((ch) => {
-      if (!this.live(key)) throw new NotFoundError(`key ${key} is not found`);
-      this.remove(key, ch);
-    });
+    this.removeIf(preconditions.delete(key));
   }
 
   async conditionalDelete(key: string, revision: string): Promise<void> {
-    checkKey(key);
-    this.tx((ch) => {
-      const cur = this.live(key);
-      if (!cur) throw new NotFoundError(`key ${key} is not found`);
-      if (cur.revision !== revision) throw new CompareFailedError(`key ${key} is not at revision ${revision}`);
-      this.remove(key, ch);
-    });
+    this.removeIf(preconditions.conditionalDelete(key, revision));
   }
 
   async deleteRange(startKey: string, endKey: string): Promise<void> {
@@ -221,13 +205,12 @@ export class SqliteBackend implements Backend {
   }
 
   async keepAlive(lease: Lease, expires: number): Promise<void> {
-    checkKey(lease?.key);
-    if (!Number.isFinite(expires)) throw new BadParameterError(`keepAlive ${lease.key}: expires must be a finite number`);
+    const pre = preconditions.keepAlive(lease, expires);
     this.tx((ch) => {
       const cur = this.live(lease.key);
-      if (!cur || cur.revision !== lease.revision) throw new NotFoundError(`lease on key ${lease.key} is not found`);
+      enforce(pre, cur);
       this.st.setExpires.run({ key: enc(lease.key), expires });
-      ch.push({ type: 'put', item: { ...cur, expires } });
+      ch.push({ type: 'put', item: { ...cur!, expires } });
     });
   }
 
