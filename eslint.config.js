@@ -55,7 +55,7 @@ const adapters = [
   [['etcd3'], ['backend/etcd']],
   [['better-sqlite3'], ['backend/sqlite', 'events/sqlite']],
   [['pg'], ['backend/postgres', 'events/postgres']],
-  [['@aws-sdk/client-dynamodb'], ['backend/dynamodb', 'events/dynamodb']],
+  [['@aws-sdk/client-dynamodb'], ['dynamodb', 'backend/dynamodb', 'events/dynamodb']],
   [['@aws-sdk/client-s3', '@aws-sdk/lib-storage'], ['recordings/s3']],
 ];
 /** Globs for every file of src/ outside `rooms` (folders of src/, one level of subfolder at most). */
@@ -70,11 +70,13 @@ function outside(rooms) {
   for (const [top, list] of subs) if (list !== null) globs.push(`src/${top}/!(${list.join('|')})/**`, `src/${top}/*.*`);
   return globs;
 }
+/** `a`, `a and b`, `a, b and c`. */
+const listed = (xs) => (xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)}`);
 /** Production code only: tests may drive a library directly (a PTY for OpenSSH, a pg client to inspect a table). */
 const adapterZones = adapters.map(([pkgs, rooms]) => ({
   target: outside(rooms),
   from: nodeModules(pkgs),
-  message: `only ${rooms.map((r) => `src/${r}`).join(' and ')} import${rooms.length === 1 ? 's' : ''} ${pkgs.join(' and ')} (one adapter per heavy library).`,
+  message: `only ${listed(rooms.map((r) => `src/${r}`))} import${rooms.length === 1 ? 's' : ''} ${listed(pkgs)} (one adapter per heavy library).`,
 }));
 
 /** Zones where only `import type` is allowed: the declaration is erased, so no code is loaded. */

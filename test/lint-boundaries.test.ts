@@ -83,7 +83,8 @@ const cases: Planted[] = [
   { file: 'src/services/planted.ts', code: "import 'better-sqlite3';\n", refused: 'only src/backend/sqlite and src/events/sqlite' },
   { file: 'src/events/sqlite/planted.ts', code: "import 'better-sqlite3';\n", refused: null },
   { file: 'src/backend/planted.ts', code: "import 'pg';\n", refused: 'only src/backend/postgres and src/events/postgres' },
-  { file: 'src/events/file/planted.ts', code: "import '@aws-sdk/client-dynamodb';\n", refused: 'only src/backend/dynamodb and src/events/dynamodb' },
+  { file: 'src/events/file/planted.ts', code: "import '@aws-sdk/client-dynamodb';\n", refused: 'only src/dynamodb, src/backend/dynamodb and src/events/dynamodb' },
+  { file: 'src/dynamodb/planted.ts', code: "import '@aws-sdk/client-dynamodb';\n", refused: null },
   { file: 'src/events/dynamodb/planted.ts', code: "import '@aws-sdk/client-dynamodb';\n", refused: null },
   { file: 'src/recordings/planted.ts', code: "import '@aws-sdk/client-s3';\n", refused: 'only src/recordings/s3' },
   // web/ imports only web/ and src/api (through @api or a relative path).

@@ -6,9 +6,11 @@
  * on every read and a sweeper deletes expired items; the watch feed polls the change log.
  */
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { AttributeValue, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { systemClock } from '../../api/clock.js';
 import type { Clock } from '../../api/clock.js';
+import { clientConfig, ensureTable } from '../../dynamodb/index.js';
+import type { ClientSettings, TableSettings } from '../../dynamodb/index.js';
 import { BadParameterError, ConnectionProblemError } from '../../api/errors.js';
 import { silentLogger } from '../../log/index.js';
 import type { Logger } from '../../log/index.js';
@@ -26,17 +28,10 @@ import type { LogEvent } from './change-log.js';
 import { MissingChunksError, deleteChunkSet, deleteChunkSets, needsChunks, readChunks, writeChunks } from './chunks.js';
 import { ABSENT, LIVE, NEWER, SKIP, decodeStored, namesOf, valuesOf } from './items.js';
 import type { Stored, Write } from './items.js';
-import { A, B, ITEMS, N, S, ensureTable, isConditionFailure, keyOf, toBackendError } from './table.js';
-import type { TableOptions } from './table.js';
+import { A, B, ITEMS, LAYOUT, N, S, isConditionFailure, keyOf, toBackendError } from './table.js';
 
 /** Options for DynamoBackend.open, after teleport.yaml's `storage` section was validated. */
-export interface DynamoBackendOptions extends Partial<Omit<TableOptions, 'tableName'>> {
-  tableName: string;
-  region?: string;
-  /** Endpoint override (dynalite, DynamoDB Local, a VPC endpoint). */
-  endpoint?: string;
-  accessKey?: string;
-  secretKey?: string;
+export interface DynamoBackendOptions extends TableSettings, Omit<ClientSettings, 'useFipsEndpoint'> {
   /** `poll_stream_period`: how often the change log is polled for other instances' writes. */
   pollStreamPeriodMs?: number;
   /** How long a taken sequence number may stay unlogged before polling skips it (its writer died). */
@@ -100,22 +95,10 @@ export class DynamoBackend implements Backend {
    */
   static async open(opts: DynamoBackendOptions): Promise<DynamoBackend> {
     if (!opts.tableName) throw new BadParameterError('DynamoDB: table_name is not specified');
-    const config: DynamoDBClientConfig = { maxAttempts: 3 };
-    if (opts.region) config.region = opts.region;
-    if (opts.endpoint) config.endpoint = opts.endpoint;
-    if (opts.accessKey || opts.secretKey) {
-      config.credentials = { accessKeyId: opts.accessKey ?? '', secretAccessKey: opts.secretKey ?? '' };
-    }
-    const client = new DynamoDBClient(config);
+    const client = new DynamoDBClient(clientConfig(opts));
     const b = new DynamoBackend(client, opts);
     try {
-      await ensureTable(client, {
-        tableName: opts.tableName,
-        billingMode: opts.billingMode ?? 'pay_per_request',
-        readCapacityUnits: opts.readCapacityUnits ?? 10,
-        writeCapacityUnits: opts.writeCapacityUnits ?? 10,
-        continuousBackups: opts.continuousBackups ?? false,
-      });
+      await ensureTable(client, { ...opts, layout: LAYOUT, label: 'dynamodb backend', hint: 'use a table of its own' });
       b.cursor.advance(BigInt(await b.log.counter('seq')));
       await b.scanExpiring();
     } catch (err) {

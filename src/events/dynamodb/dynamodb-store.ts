@@ -7,10 +7,12 @@
  * costs reads, never correctness. Needs no Streams, TTL or transactions (dynalite has none).
  */
 import { DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import type { AttributeValue, DynamoDBClientConfig, QueryCommandInput, QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, QueryCommandInput, QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import type { AuditEvent, SearchEventsResponse } from '../../api/audit-wire.js';
 import { systemClock, type Clock } from '../../api/clock.js';
 import { BadParameterError, ConnectionProblemError } from '../../api/errors.js';
+import { clientConfig } from '../../dynamodb/index.js';
+import type { ClientSettings } from '../../dynamodb/index.js';
 import { silentLogger, type Logger } from '../../log/index.js';
 import type { EventStore } from '../audit-log.js';
 import { DEFAULT_NAMESPACE } from '../event.js';
@@ -19,12 +21,7 @@ import { fromAttribute, toAttribute } from './attribute-codec.js';
 import { A, DAYS_PARTITION, TIME_INDEX, ensureEventsTable, timeKey, toStoreError, type EventsTableOptions } from './events-table.js';
 
 /** Options of DynamoEventStore.open: a parsed dynamodb:// URI plus the storage section's AWS settings. */
-export interface DynamoEventStoreOptions extends EventsTableOptions {
-  region?: string;
-  endpoint?: string;
-  accessKey?: string;
-  secretKey?: string;
-  useFipsEndpoint?: boolean;
+export interface DynamoEventStoreOptions extends EventsTableOptions, ClientSettings {
   /** How long events are kept (their `Expires`); default one year, as Teleport. */
   retentionMs?: number;
   clock?: Clock;
@@ -77,12 +74,7 @@ export class DynamoEventStore implements EventStore {
    * layout or a missing region, ConnectionProblemError when DynamoDB cannot be reached.
    */
   static async open(opts: DynamoEventStoreOptions): Promise<DynamoEventStore> {
-    const config: DynamoDBClientConfig = { maxAttempts: 3 };
-    if (opts.region) config.region = opts.region;
-    if (opts.endpoint) config.endpoint = opts.endpoint;
-    if (opts.useFipsEndpoint !== undefined) config.useFipsEndpoint = opts.useFipsEndpoint;
-    if (opts.accessKey || opts.secretKey) config.credentials = { accessKeyId: opts.accessKey ?? '', secretAccessKey: opts.secretKey ?? '' };
-    const client = new DynamoDBClient(config);
+    const client = new DynamoDBClient(clientConfig(opts));
     try {
       await ensureEventsTable(client, opts, (opts.logger ?? silentLogger).child({ component: 'audit:dynamodb' }));
     } catch (err) {

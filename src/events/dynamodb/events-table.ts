@@ -6,17 +6,11 @@
  * orders events exactly as searches do (time, then uid). Created on first start, with TTL on
  * `Expires` where the service has it.
  */
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DescribeTimeToLiveCommand,
-  ResourceInUseException,
-  ResourceNotFoundException,
-  UpdateContinuousBackupsCommand,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
-import type { DynamoDBClient, TableDescription } from '@aws-sdk/client-dynamodb';
+import { DescribeTimeToLiveCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BadParameterError, ConnectionProblemError, TeleportError } from '../../api/errors.js';
+import { ensureTable, isNamed } from '../../dynamodb/index.js';
+import type { TableLayout, TableSettings } from '../../dynamodb/index.js';
 import type { Logger } from '../../log/index.js';
 
 /** Attribute names. Expressions always use `#name` placeholders (several are reserved words). */
@@ -55,18 +49,10 @@ export function timeKey(ms: number, uid: string): string {
 }
 
 /** Table settings (from the storage section when it is type dynamodb). */
-export interface EventsTableOptions {
-  tableName: string;
-  billingMode?: 'pay_per_request' | 'provisioned';
-  readCapacityUnits?: number;
-  writeCapacityUnits?: number;
-  continuousBackups?: boolean;
-}
+export type EventsTableOptions = TableSettings;
 
-const POLL_MS = 200;
-const ACTIVE_TIMEOUT_MS = 5 * 60_000;
-
-const named = (err: unknown, ...names: string[]): boolean => names.includes((err as { name?: string })?.name ?? '');
+/** The table's keys and its time index. */
+const LAYOUT: TableLayout = { hash: A.session, range: A.timeKey, indexes: [{ name: TIME_INDEX, hash: A.date, range: A.timeKey }] };
 
 /** SDK failures as ours: invalid requests are BadParameterError, the rest ConnectionProblemError. */
 export function toStoreError(err: unknown, what: string): unknown {
@@ -81,78 +67,15 @@ export function toStoreError(err: unknown, what: string): unknown {
   return new ConnectionProblemError(`audit events (dynamodb): ${what}: ${name ? `${name}: ` : ''}${msg}`, { cause: err });
 }
 
-async function describe(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
-  try {
-    return (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
-  } catch (err) {
-    if (err instanceof ResourceNotFoundException || named(err, 'ResourceNotFoundException')) return undefined;
-    throw err;
-  }
-}
-
-const keysOf = (ks: { AttributeName?: string; KeyType?: string }[] | undefined): string =>
-  (ks ?? []).map((k) => `${k.AttributeName}:${k.KeyType}`).sort().join(',');
-
 /**
  * Creates the table and its index when missing (auth servers racing is fine), waits until ACTIVE,
  * checks the layout and turns on TTL for `Expires`. Throws BadParameterError for a table of another
  * layout (Teleport's own, or the cluster state's).
  */
 export async function ensureEventsTable(client: DynamoDBClient, o: EventsTableOptions, logger: Logger): Promise<void> {
-  let table = await describe(client, o.tableName);
-  if (!table) {
-    const provisioned = o.billingMode === 'provisioned';
-    const throughput = { ReadCapacityUnits: o.readCapacityUnits ?? 10, WriteCapacityUnits: o.writeCapacityUnits ?? 10 };
-    try {
-      await client.send(
-        new CreateTableCommand({
-          TableName: o.tableName,
-          AttributeDefinitions: [
-            { AttributeName: A.session, AttributeType: 'S' },
-            { AttributeName: A.timeKey, AttributeType: 'S' },
-            { AttributeName: A.date, AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: A.session, KeyType: 'HASH' },
-            { AttributeName: A.timeKey, KeyType: 'RANGE' },
-          ],
-          GlobalSecondaryIndexes: [
-            {
-              IndexName: TIME_INDEX,
-              KeySchema: [
-                { AttributeName: A.date, KeyType: 'HASH' },
-                { AttributeName: A.timeKey, KeyType: 'RANGE' },
-              ],
-              Projection: { ProjectionType: 'ALL' },
-              ...(provisioned && { ProvisionedThroughput: throughput }),
-            },
-          ],
-          ...(provisioned ? { BillingMode: 'PROVISIONED', ProvisionedThroughput: throughput } : { BillingMode: 'PAY_PER_REQUEST' }),
-        }),
-      );
-      logger.info({ table: o.tableName }, 'created the audit events table');
-    } catch (err) {
-      if (!(err instanceof ResourceInUseException || named(err, 'ResourceInUseException'))) throw err;
-    }
-    const deadline = Date.now() + ACTIVE_TIMEOUT_MS;
-    for (;;) {
-      table = await describe(client, o.tableName);
-      const indexReady = table?.GlobalSecondaryIndexes?.every((i) => i.IndexStatus === undefined || i.IndexStatus === 'ACTIVE') ?? true;
-      if (table?.TableStatus === 'ACTIVE' && indexReady) break;
-      if (Date.now() > deadline) throw new ConnectionProblemError(`audit events (dynamodb): table ${o.tableName} did not become ACTIVE`);
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
-  }
-  const index = table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === TIME_INDEX);
-  if (keysOf(table?.KeySchema) !== `${A.session}:HASH,${A.timeKey}:RANGE` || keysOf(index?.KeySchema) !== `${A.date}:HASH,${A.timeKey}:RANGE`) {
-    throw new BadParameterError(
-      `audit events (dynamodb): table ${o.tableName} has another layout (keys ${keysOf(table?.KeySchema) || 'none'}, ${index ? `index ${TIME_INDEX} ${keysOf(index.KeySchema)}` : `no index ${TIME_INDEX}`}); give the audit log a table of its own`,
-    );
-  }
+  const created = await ensureTable(client, { ...o, layout: LAYOUT, label: 'audit events (dynamodb)', hint: 'give the audit log a table of its own' });
+  if (created) logger.info({ table: o.tableName }, 'created the audit events table');
   await enableTTL(client, o.tableName, logger);
-  if (o.continuousBackups) {
-    await client.send(new UpdateContinuousBackupsCommand({ TableName: o.tableName, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
-  }
 }
 
 /** Turns on expiry by `Expires`; a DynamoDB stand-in without TTL (dynalite) only gets a warning. */
@@ -162,7 +85,7 @@ async function enableTTL(client: DynamoDBClient, tableName: string, logger: Logg
     if (status === 'ENABLED' || status === 'ENABLING') return;
     await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: A.expires, Enabled: true } }));
   } catch (err) {
-    if (!named(err, 'UnknownOperationException')) throw err;
+    if (!isNamed(err, 'UnknownOperationException')) throw err;
     logger.warn({ table: tableName }, 'this DynamoDB service has no TTL: audit events will not expire');
   }
 }

@@ -1,0 +1,9 @@
+/**
+ * What the two DynamoDB stores share (the cluster-state backend in src/backend/dynamodb and the
+ * audit events store in src/events/dynamodb): the client settings and a table created on first
+ * start, waited for and checked.
+ */
+export { clientConfig } from './client.js';
+export type { ClientSettings } from './client.js';
+export { ensureTable, isNamed } from './table.js';
+export type { EnsureTableOptions, KeyPair, TableLayout, TableSettings } from './table.js';
