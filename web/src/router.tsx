@@ -54,6 +54,8 @@ export function Link(props: AnchorHTMLAttributes<HTMLAnchorElement> & { href: st
 /** Paths of the app. */
 export const paths = {
   login: '/web/login',
+  /** The landing page: resources of every kind (Teleport's unified resources). */
+  resources: (site: string) => `/web/cluster/${encodeURIComponent(site)}/resources`,
   nodes: (site: string) => `/web/cluster/${encodeURIComponent(site)}/nodes`,
   console: (site: string, serverId: string, login: string) =>
     `/web/cluster/${encodeURIComponent(site)}/console/node/${encodeURIComponent(serverId)}/${encodeURIComponent(login)}`,

@@ -4,10 +4,13 @@
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import { Link, paths, useLocation } from '../router';
+import { ErrorBoundary } from './ErrorBoundary';
 import { useSession } from './session-context';
 
 interface NavItem {
   href: string;
+  /** Other paths the item stands for. */
+  also?: string[];
   label: string;
   icon: ReactNode;
   show: boolean;
@@ -38,7 +41,7 @@ export function Layout({ children }: { children: ReactNode }) {
   useEffect(() => setMenuOpen(false), [path]);
   const acl = user.userAcl;
   const items: NavItem[] = [
-    { href: paths.nodes(site), label: 'Servers', icon: ICONS.servers, show: true },
+    { href: paths.resources(site), also: [paths.nodes(site)], label: 'Resources', icon: ICONS.servers, show: true },
     { href: paths.activeSessions(site), label: 'Active sessions', icon: ICONS.active, show: true },
     { href: paths.recordings(site), label: 'Session recordings', icon: ICONS.recordings, show: acl.recordedSessions.list },
     { href: paths.audit(site), label: 'Audit log', icon: ICONS.audit, show: acl.events.list },
@@ -73,7 +76,7 @@ export function Layout({ children }: { children: ReactNode }) {
             {items
               .filter((i) => i.show)
               .map((i) => {
-                const active = path === i.href || path.startsWith(i.href + '/');
+                const active = [i.href, ...(i.also ?? [])].some((h) => path === h || path.startsWith(h + '/'));
                 return (
                   <li key={i.href}>
                     <Link href={i.href} className={`nav-link ${active ? 'active' : ''}`} aria-current={active ? 'page' : undefined}>
@@ -99,7 +102,9 @@ export function Layout({ children }: { children: ReactNode }) {
         </div>
       </aside>
       <main id="main" className="content" tabIndex={-1}>
-        {children}
+        <ErrorBoundary resetKey={path} homeHref={paths.resources(site)}>
+          {children}
+        </ErrorBoundary>
       </main>
     </div>
   );

@@ -1,5 +1,5 @@
-/** The cluster and what the user may do in it: clusters, the user context, nodes. */
-import type { UserContext, WebCluster, WebNode, WebPage } from '@api/web-wire';
+/** The cluster and what the user may do in it: clusters, the user context. */
+import type { UserContext, WebCluster } from '@api/web-wire';
 import { api } from './http';
 
 /** `GET /webapi/sites`. */
@@ -10,12 +10,6 @@ export function fetchClusters(): Promise<WebCluster[]> {
 /** `GET /webapi/sites/:site/context`. */
 export function fetchUserContext(site: string): Promise<UserContext> {
   return api<UserContext>('GET', `/v1/webapi/sites/${encodeURIComponent(site)}/context`);
-}
-
-/** `GET /webapi/sites/:site/resources?kinds=node`: every node the user may reach. */
-export async function fetchNodes(site: string, signal?: AbortSignal): Promise<WebNode[]> {
-  const page = await api<WebPage<WebNode>>('GET', `/v1/webapi/sites/${encodeURIComponent(site)}/resources?kinds=node&limit=1000&sort=hostname:asc`, undefined, { signal });
-  return page.items;
 }
 
 /** `GET /webapi/ping`: the cluster name, before logging in. */

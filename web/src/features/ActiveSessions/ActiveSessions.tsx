@@ -1,6 +1,7 @@
 /** Active sessions: who is logged in where right now, and since when; Join buttons for the modes the user's roles allow. */
 import { useSession } from '../../components/session-context';
-import { Alert, Button, EmptyState, PageHeader, Spinner, relativeTime } from '../../components/ui';
+import { ResourceTable } from '../../components/ResourceTable';
+import { Button, PageHeader, relativeTime } from '../../components/ui';
 import { Link, paths } from '../../router';
 import { useActiveSessions } from './useActiveSessions';
 
@@ -18,58 +19,61 @@ export function ActiveSessions() {
           Refresh
         </Button>
       </div>
-      {s.error && <Alert>{s.error}</Alert>}
-      {!s.items && !s.error && <Spinner label="Loading active sessions" />}
-      {s.items && s.items.length === 0 && <EmptyState title="No active sessions">No session you may see is running right now.</EmptyState>}
-      {s.items && s.items.length > 0 && (
-        <table className="table responsive">
-          <thead>
-            <tr>
-              <th scope="col">Session</th>
-              <th scope="col">Server</th>
-              <th scope="col">Started</th>
-              <th scope="col">Participants</th>
-              <th scope="col">
-                <span className="sr-only">Join</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {s.items.map((a) => (
-              <tr key={a.id}>
-                <td data-label="Session">
-                  <div className="strong">
-                    {a.parties[0]?.user ?? 'unknown'} as <span className="mono">{a.login}</span>
-                  </div>
-                  <div className="muted small">{a.command ? `exec: ${a.command}` : 'interactive'}</div>
-                </td>
-                <td data-label="Server">
-                  <div>{a.server_hostname}</div>
-                  <div className="muted small mono">{a.server_addr}</div>
-                </td>
-                <td data-label="Started" className="nowrap">
-                  <time dateTime={a.created} title={new Date(a.created).toLocaleString()}>
-                    {relativeTime(a.created)}
-                  </time>
-                </td>
-                <td data-label="Participants">{a.parties.map((p) => `${p.user} (${p.mode})`).join(', ')}</td>
-                <td data-label="Join" className="nowrap">
-                  {(a.participantModes ?? []).map((mode) => (
-                    <Link
-                      key={mode}
-                      href={paths.joinSession(site, a.id, mode)}
-                      className="btn btn-primary btn-sm"
-                      aria-label={`Join ${a.parties[0]?.user ?? 'the'} session on ${a.server_hostname} as ${mode}`}
-                    >
-                      {JOIN_LABEL[mode] ?? `Join as ${mode}`}
-                    </Link>
-                  ))}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ResourceTable
+        items={s.items}
+        error={s.error}
+        loadingLabel="Loading active sessions"
+        empty={{ title: 'No active sessions', body: 'No session you may see is running right now.' }}
+        rowKey={(a) => a.id}
+        columns={[
+          {
+            header: 'Session',
+            cell: (a) => (
+              <>
+                <div className="strong">
+                  {a.parties[0]?.user ?? 'unknown'} as <span className="mono">{a.login}</span>
+                </div>
+                <div className="muted small">{a.command ? `exec: ${a.command}` : 'interactive'}</div>
+              </>
+            ),
+          },
+          {
+            header: 'Server',
+            cell: (a) => (
+              <>
+                <div>{a.server_hostname}</div>
+                <div className="muted small mono">{a.server_addr}</div>
+              </>
+            ),
+          },
+          {
+            header: 'Started',
+            className: 'nowrap',
+            cell: (a) => (
+              <time dateTime={a.created} title={new Date(a.created).toLocaleString()}>
+                {relativeTime(a.created)}
+              </time>
+            ),
+          },
+          { header: 'Participants', cell: (a) => a.parties.map((p) => `${p.user} (${p.mode})`).join(', ') },
+          {
+            header: 'Join',
+            hideHeader: true,
+            className: 'nowrap actions',
+            cell: (a) =>
+              (a.participantModes ?? []).map((mode) => (
+                <Link
+                  key={mode}
+                  href={paths.joinSession(site, a.id, mode)}
+                  className="btn btn-primary btn-sm"
+                  aria-label={`Join ${a.parties[0]?.user ?? 'the'} session on ${a.server_hostname} as ${mode}`}
+                >
+                  {JOIN_LABEL[mode] ?? `Join as ${mode}`}
+                </Link>
+              )),
+          },
+        ]}
+      />
     </section>
   );
 }

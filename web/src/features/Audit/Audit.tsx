@@ -3,7 +3,8 @@ import type { AuditEvent } from '@api/audit-wire';
 import { useState } from 'react';
 import { Dialog } from '../../components/Dialog';
 import { useSession } from '../../components/session-context';
-import { Alert, Button, EmptyState, PageHeader, Spinner } from '../../components/ui';
+import { ResourceTable } from '../../components/ResourceTable';
+import { Button, PageHeader } from '../../components/ui';
 import { describeEvent } from './describe';
 import { RANGES, useAudit } from './useAudit';
 
@@ -53,49 +54,45 @@ export function Audit() {
           Refresh
         </Button>
       </div>
-      {s.error && <Alert>{s.error}</Alert>}
-      {!s.events && !s.error && <Spinner label="Loading events" />}
-      {s.shown && s.shown.length === 0 && <EmptyState title="No events">Nothing matches in this time range.</EmptyState>}
-      {s.shown && s.shown.length > 0 && (
-        <table className="table responsive">
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Event</th>
-              <th scope="col">Description</th>
-              <th scope="col">
-                <span className="sr-only">Details</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {s.shown.map((e) => (
-              <tr key={e.uid}>
-                <td data-label="Time" className="nowrap">
-                  <time dateTime={e.time}>{new Date(e.time).toLocaleString()}</time>
-                </td>
-                <td data-label="Event">
-                  <span className={`event-type sev-${severity(e.code)}`}>{e.event}</span>
-                  <span className="event-code">{e.code}</span>
-                </td>
-                <td data-label="Description">{describeEvent(e)}</td>
-                <td className="actions">
-                  <Button className="btn-sm" onClick={() => setOpen(e)} aria-label={`Details of ${e.event} at ${new Date(e.time).toLocaleString()}`}>
-                    Details
-                  </Button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {s.hasMore && (
-        <div className="more">
-          <Button onClick={() => void s.more()} busy={s.busy}>
-            Load older events
-          </Button>
-        </div>
-      )}
+      <ResourceTable
+        items={s.shown}
+        error={s.error}
+        loadingLabel="Loading events"
+        empty={{ title: 'No events', body: 'Nothing matches in this time range.' }}
+        rowKey={(e) => e.uid}
+        columns={[
+          { header: 'Time', className: 'nowrap', cell: (e) => <time dateTime={e.time}>{new Date(e.time).toLocaleString()}</time> },
+          {
+            header: 'Event',
+            cell: (e) => (
+              <>
+                <span className={`event-type sev-${severity(e.code)}`}>{e.event}</span>
+                <span className="event-code">{e.code}</span>
+              </>
+            ),
+          },
+          { header: 'Description', cell: describeEvent },
+          {
+            header: 'Details',
+            hideHeader: true,
+            className: 'actions',
+            cell: (e) => (
+              <Button className="btn-sm" onClick={() => setOpen(e)} aria-label={`Details of ${e.event} at ${new Date(e.time).toLocaleString()}`}>
+                Details
+              </Button>
+            ),
+          },
+        ]}
+        footer={
+          s.hasMore && (
+            <div className="more">
+              <Button onClick={() => void s.more()} busy={s.busy}>
+                Load older events
+              </Button>
+            </div>
+          )
+        }
+      />
       <Dialog open={Boolean(open)} wide title={open ? `${open.event} · ${open.code}` : ''} onClose={() => setOpen(undefined)}>
         {open && (
           <pre className="json" tabIndex={0} aria-label="Event JSON">

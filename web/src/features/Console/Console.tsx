@@ -31,8 +31,8 @@ export function Console({ site, serverId, login, join }: { site: string; serverI
             <span aria-hidden="true">←</span> Active sessions
           </Link>
         ) : (
-          <Link href={paths.nodes(site)} className="console-back">
-            <span aria-hidden="true">←</span> Servers
+          <Link href={paths.resources(site)} className="console-back">
+            <span aria-hidden="true">←</span> Resources
           </Link>
         )}
         <div className="tabs" role="tablist" aria-label="Terminal sessions" onKeyDown={keys}>
@@ -74,8 +74,8 @@ export function Console({ site, serverId, login, join }: { site: string; serverI
         {c.tabs.length === 0 && (
           <div className="console-empty">
             <p>All sessions are closed.</p>
-            <Link href={paths.nodes(site)} className="btn btn-primary">
-              Back to servers
+            <Link href={paths.resources(site)} className="btn btn-primary">
+              Back to resources
             </Link>
           </div>
         )}

@@ -50,7 +50,27 @@ export function Player({ site, sid }: { site: string; sid: string }) {
         <Link href={paths.recordings(site)} className="console-back">
           <span aria-hidden="true">←</span> Recordings
         </Link>
-        <span className="player-title mono">{sid}</span>
+        {p.info ? (
+          <div className="player-meta" aria-label="Recording">
+            <span className="player-who">
+              <strong>{p.info.user}</strong> as <span className="mono">{p.info.login}</span> on <strong>{p.info.hostname}</strong>
+            </span>
+            <span className="player-facts">
+              <span>
+                <span className="player-fact-name">Started</span>{' '}
+                <time dateTime={p.info.start}>{new Date(p.info.start).toLocaleString()}</time>
+              </span>
+              <span>
+                <span className="player-fact-name">Duration</span> <span className="mono">{clock(p.info.duration)}</span>
+              </span>
+              <span className="player-sid mono" title="Session ID">
+                {sid}
+              </span>
+            </span>
+          </div>
+        ) : (
+          <span className="player-title mono">{sid}</span>
+        )}
       </header>
       {p.error && (
         <div className="player-error">

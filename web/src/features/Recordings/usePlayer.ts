@@ -4,7 +4,7 @@
  */
 import type { RecordingEvent } from '@api/recording-wire';
 import type { Terminal } from '@xterm/xterm';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { fetchRecording } from '../../services/audit';
 
 function bytesOf(b64: string): Uint8Array {
@@ -17,6 +17,31 @@ function bytesOf(b64: string): Uint8Array {
 function sizeOf(e: RecordingEvent): { cols: number; rows: number } | undefined {
   const m = typeof e.size === 'string' ? /^(\d+):(\d+)$/.exec(e.size) : null;
   return m ? { cols: Number(m[1]), rows: Number(m[2]) } : undefined;
+}
+
+/** Who, where and when, for the player's header (Teleport's player shows the same). */
+export interface RecordingInfo {
+  user: string;
+  login: string;
+  hostname: string;
+  /** RFC 3339. */
+  start: string;
+  /** Milliseconds. */
+  duration: number;
+}
+
+/** The header's facts from the recording's `session.start` (or first) and last events. */
+export function recordingInfo(events: RecordingEvent[]): RecordingInfo | undefined {
+  const first = events.find((e) => e.event === 'session.start') ?? events[0];
+  if (!first) return undefined;
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  return {
+    user: str(first.user),
+    login: str(first.login),
+    hostname: str(first.server_hostname) || str(first.server_id),
+    start: first.time,
+    duration: events[events.length - 1].ms,
+  };
 }
 
 export function usePlayer(site: string, sid: string) {
@@ -33,6 +58,7 @@ export function usePlayer(site: string, sid: string) {
     fetchRecording(site, sid).then(setEvents, (err: Error) => setError(err.message));
   }, [site, sid]);
   const duration = events && events.length > 0 ? events[events.length - 1].ms : 0;
+  const info = useMemo(() => (events ? recordingInfo(events) : undefined), [events]);
 
   /** Applies events up to `t` (from the start again when going back). */
   const seekTo = useCallback(
@@ -80,5 +106,5 @@ export function usePlayer(site: string, sid: string) {
     if (!playing && at.current >= duration) seekTo(0);
     setPlaying((p) => !p);
   };
-  return { events, error, playing, pos, duration, speed, setSpeed, seekTo, toggle, attach, pause: () => setPlaying(false) };
+  return { events, info, error, playing, pos, duration, speed, setSpeed, seekTo, toggle, attach, pause: () => setPlaying(false) };
 }

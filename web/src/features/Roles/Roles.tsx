@@ -3,7 +3,8 @@ import type { ResourceItem } from '@api/web-wire';
 import { useId, useState } from 'react';
 import { Dialog } from '../../components/Dialog';
 import { useSession } from '../../components/session-context';
-import { Alert, Button, PageHeader, Spinner } from '../../components/ui';
+import { ResourceTable } from '../../components/ResourceTable';
+import { Button, PageHeader } from '../../components/ui';
 import { YamlEditor } from './YamlEditor';
 import { useRoles, type RoleError } from './useRoles';
 
@@ -40,43 +41,34 @@ export function Roles() {
           )
         }
       />
-      {s.error && <Alert>{s.error}</Alert>}
-      {!s.roles && !s.error && <Spinner label="Loading roles" />}
-      {s.roles && (
-        <table className="table responsive">
-          <thead>
-            <tr>
-              <th scope="col">Role</th>
-              <th scope="col">Allows</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {s.roles.map((r) => (
-              <tr key={r.id}>
-                <td data-label="Role" className="strong">
-                  {r.name}
-                </td>
-                <td data-label="Allows" className="muted">
-                  {summary(r)}
-                </td>
-                <td className="actions">
-                  <Button className="btn-sm" onClick={() => s.edit(r)} aria-label={`${acl.edit ? 'Edit' : 'View'} role ${r.name}`}>
-                    {acl.edit ? 'Edit' : 'View'}
+      <ResourceTable
+        items={s.roles}
+        error={s.error}
+        loadingLabel="Loading roles"
+        empty={{ title: 'No roles', body: 'Create one to give users logins and access.' }}
+        rowKey={(r) => r.id}
+        columns={[
+          { header: 'Role', className: 'strong', cell: (r) => r.name },
+          { header: 'Allows', className: 'muted', cell: summary },
+          {
+            header: 'Actions',
+            hideHeader: true,
+            className: 'actions',
+            cell: (r) => (
+              <>
+                <Button className="btn-sm" onClick={() => s.edit(r)} aria-label={`${acl.edit ? 'Edit' : 'View'} role ${r.name}`}>
+                  {acl.edit ? 'Edit' : 'View'}
+                </Button>
+                {acl.remove && (
+                  <Button className="btn-sm" variant="danger" onClick={() => setDeleting(r.name)} aria-label={`Delete role ${r.name}`}>
+                    Delete
                   </Button>
-                  {acl.remove && (
-                    <Button className="btn-sm" variant="danger" onClick={() => setDeleting(r.name)} aria-label={`Delete role ${r.name}`}>
-                      Delete
-                    </Button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+                )}
+              </>
+            ),
+          },
+        ]}
+      />
       {s.editing && (
         <Dialog
           open

@@ -1,6 +1,7 @@
 /** Join tokens: what can join the cluster and until when; "Add a server" makes a new one. */
 import { useSession } from '../../components/session-context';
-import { Alert, Button, EmptyState, PageHeader, Spinner, relativeTime } from '../../components/ui';
+import { ResourceTable } from '../../components/ResourceTable';
+import { Button, PageHeader, relativeTime } from '../../components/ui';
 import { Link, paths } from '../../router';
 import { useTokens } from './useTokens';
 
@@ -21,46 +22,39 @@ export function Tokens() {
           )
         }
       />
-      {s.error && <Alert>{s.error}</Alert>}
-      {!s.tokens && !s.error && <Spinner label="Loading tokens" />}
-      {s.tokens && s.tokens.length === 0 && (
-        <EmptyState title="No join tokens">
-          <p>Tokens appear here while they are valid.</p>
-        </EmptyState>
-      )}
-      {s.tokens && s.tokens.length > 0 && (
-        <table className="table responsive">
-          <thead>
-            <tr>
-              <th scope="col">Token</th>
-              <th scope="col">Joins as</th>
-              <th scope="col">Expires</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {s.tokens.map((t) => (
-              <tr key={t.id}>
-                <td data-label="Token" className="mono token-cell">
-                  {t.safeName}
-                  {t.isStatic && <span className="badge">static</span>}
-                </td>
-                <td data-label="Joins as">{t.roles.join(', ')}</td>
-                <td data-label="Expires">{t.expiry ? <time dateTime={t.expiry}>{relativeTime(t.expiry)}</time> : 'never'}</td>
-                <td className="actions">
-                  {acl.remove && !t.isStatic && (
-                    <Button className="btn-sm" variant="danger" onClick={() => void s.remove(t.id)} aria-label={`Delete token ${t.safeName}`}>
-                      Delete
-                    </Button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ResourceTable
+        items={s.tokens}
+        error={s.error}
+        loadingLabel="Loading tokens"
+        empty={{ title: 'No join tokens', body: <p>Tokens appear here while they are valid.</p> }}
+        rowKey={(t) => t.id}
+        columns={[
+          {
+            header: 'Token',
+            className: 'mono token-cell',
+            cell: (t) => (
+              <>
+                {t.safeName}
+                {t.isStatic && <span className="badge">static</span>}
+              </>
+            ),
+          },
+          { header: 'Joins as', cell: (t) => t.roles.join(', ') },
+          { header: 'Expires', cell: (t) => (t.expiry ? <time dateTime={t.expiry}>{relativeTime(t.expiry)}</time> : 'never') },
+          {
+            header: 'Actions',
+            hideHeader: true,
+            className: 'actions',
+            cell: (t) =>
+              acl.remove &&
+              !t.isStatic && (
+                <Button className="btn-sm" variant="danger" onClick={() => void s.remove(t.id)} aria-label={`Delete token ${t.safeName}`}>
+                  Delete
+                </Button>
+              ),
+          },
+        ]}
+      />
     </section>
   );
 }

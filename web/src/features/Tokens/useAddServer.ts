@@ -2,7 +2,7 @@
 import type { JoinTokenResponse, WebLabel, WebNode } from '@api/web-wire';
 import { useEffect, useRef, useState } from 'react';
 import { createJoinToken } from '../../services/admin';
-import { fetchNodes } from '../../services/cluster';
+import { fetchResources } from '../../services/resources';
 
 export function useAddServer(site: string) {
   const [labels, setLabels] = useState<WebLabel[]>([{ name: '', value: '' }]);
@@ -19,7 +19,7 @@ export function useAddServer(site: string) {
     const ctl = new AbortController();
     const poll = async () => {
       try {
-        const nodes = await fetchNodes(site, ctl.signal);
+        const { items: nodes } = await fetchResources(site, { kinds: ['node'], limit: 1000 }, ctl.signal);
         if (!known.current) known.current = new Set(nodes.map((n) => n.id));
         else setJoined(nodes.filter((n) => !known.current!.has(n.id)));
       } catch {

@@ -3,7 +3,8 @@ import type { WebUser } from '@api/web-wire';
 import { useState } from 'react';
 import { Dialog } from '../../components/Dialog';
 import { useSession } from '../../components/session-context';
-import { Alert, Button, CopyBlock, PageHeader, Spinner, relativeTime } from '../../components/ui';
+import { ResourceTable } from '../../components/ResourceTable';
+import { Button, CopyBlock, PageHeader, relativeTime } from '../../components/ui';
 import { UserForm } from './UserForm';
 import { useUsers } from './useUsers';
 
@@ -28,66 +29,66 @@ export function Users() {
           )
         }
       />
-      {(s.error || actionError) && <Alert>{s.error ?? actionError}</Alert>}
-      {!s.users && !s.error && <Spinner label="Loading users" />}
-      {s.users && (
-        <table className="table responsive">
-          <thead>
-            <tr>
-              <th scope="col">User</th>
-              <th scope="col">Roles</th>
-              <th scope="col">Logins</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {s.users.map((u) => (
-              <tr key={u.name}>
-                <td data-label="User">
-                  <span className="strong">{u.name}</span>
-                  {u.name === me.userName && <span className="badge">you</span>}
-                  {u.locked && (
-                    <span className="badge badge-warn" title={u.locked.message}>
-                      locked until {new Date(u.locked.until).toLocaleTimeString()}
-                    </span>
-                  )}
-                </td>
-                <td data-label="Roles">
-                  <div className="chips">
-                    {u.roles.map((r) => (
-                      <span key={r} className="chip">
-                        {r}
-                      </span>
-                    ))}
-                  </div>
-                </td>
-                <td data-label="Logins" className="mono">
-                  {u.traits.logins.join(', ') || <span className="muted">none</span>}
-                </td>
-                <td className="actions">
-                  {acl.edit && (
-                    <>
-                      <Button className="btn-sm" onClick={() => setEditing(u)} aria-label={`Edit ${u.name}`}>
-                        Edit
-                      </Button>
-                      <Button className="btn-sm" onClick={() => void run(s.reset(u.name))} aria-label={`Reset ${u.name}`}>
-                        Reset
-                      </Button>
-                    </>
-                  )}
-                  {acl.remove && u.name !== me.userName && (
-                    <Button className="btn-sm" variant="danger" onClick={() => setDeleting(u)} aria-label={`Delete ${u.name}`}>
-                      Delete
+      <ResourceTable
+        items={s.users}
+        error={s.error ?? actionError}
+        loadingLabel="Loading users"
+        empty={{ title: 'No users', body: 'Create one: they get a link to choose a password.' }}
+        rowKey={(u) => u.name}
+        columns={[
+          {
+            header: 'User',
+            cell: (u) => (
+              <>
+                <span className="strong">{u.name}</span>
+                {u.name === me.userName && <span className="badge">you</span>}
+                {u.locked && (
+                  <span className="badge badge-warn" title={u.locked.message}>
+                    locked until {new Date(u.locked.until).toLocaleTimeString()}
+                  </span>
+                )}
+              </>
+            ),
+          },
+          {
+            header: 'Roles',
+            cell: (u) => (
+              <div className="chips">
+                {u.roles.map((r) => (
+                  <span key={r} className="chip">
+                    {r}
+                  </span>
+                ))}
+              </div>
+            ),
+          },
+          { header: 'Logins', className: 'mono', cell: (u) => u.traits.logins.join(', ') || <span className="muted">none</span> },
+          {
+            header: 'Actions',
+            hideHeader: true,
+            className: 'actions',
+            cell: (u) => (
+              <>
+                {acl.edit && (
+                  <>
+                    <Button className="btn-sm" onClick={() => setEditing(u)} aria-label={`Edit ${u.name}`}>
+                      Edit
                     </Button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+                    <Button className="btn-sm" onClick={() => void run(s.reset(u.name))} aria-label={`Reset ${u.name}`}>
+                      Reset
+                    </Button>
+                  </>
+                )}
+                {acl.remove && u.name !== me.userName && (
+                  <Button className="btn-sm" variant="danger" onClick={() => setDeleting(u)} aria-label={`Delete ${u.name}`}>
+                    Delete
+                  </Button>
+                )}
+              </>
+            ),
+          },
+        ]}
+      />
       {editing && (
         <UserForm
           user={editing === 'new' ? undefined : editing}

@@ -1,0 +1,61 @@
+/**
+ * How the resources page shows each kind: its icon and names, the name and detail of a resource,
+ * its address and labels, and its action (Connect for a server). Databases, Kubernetes clusters and
+ * apps each add one entry; the page and its table need nothing else.
+ */
+import type { WebResourceKind, WebUnifiedResource } from '@api/web-resources-wire';
+import type { WebLabel } from '@api/web-wire';
+import type { ReactNode } from 'react';
+import { paths } from '../../router';
+import { LoginMenu } from './LoginMenu';
+
+/** One kind of resource in the UI. */
+export interface UiKind<T extends WebUnifiedResource> {
+  /** "Server". */
+  label: string;
+  /** "servers", as counts and messages say it. */
+  plural: string;
+  icon: ReactNode;
+  /** Unique within the kind (a server's UUID). */
+  key(r: T): string;
+  /** The name shown first (a server's hostname). */
+  name(r: T): string;
+  /** The smaller line under the name (a server's UUID). */
+  detail(r: T): string;
+  /** Where it is (`10.0.0.5:3022`, or through a tunnel). */
+  address(r: T): string;
+  labels(r: T): WebLabel[];
+  /** The row's button. */
+  action(r: T, site: string): ReactNode;
+}
+
+const glyph = (d: string) => (
+  <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
+    <path d={d} fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />
+  </svg>
+);
+
+type KindTable = { [K in WebResourceKind]: UiKind<Extract<WebUnifiedResource, { kind: K }>> };
+
+/** Every kind the page knows, in the order the type filter lists them. */
+export const UI_KINDS: KindTable = {
+  node: {
+    label: 'Server',
+    plural: 'servers',
+    icon: glyph('M4 5h16v5H4zM4 14h16v5H4zM8 7.5h.01M8 16.5h.01'),
+    key: (n) => n.id,
+    name: (n) => n.hostname,
+    detail: (n) => n.id,
+    address: (n) => (n.tunnel ? '⟷ tunnel' : n.addr),
+    labels: (n) => n.tags,
+    action: (n, site) => <LoginMenu hostname={n.hostname} logins={n.sshLogins} onPick={(login) => window.open(paths.console(site, n.id, login), '_blank')} />,
+  },
+};
+
+/** The entry of `r`'s kind. */
+export function uiKind(r: WebUnifiedResource): UiKind<WebUnifiedResource> {
+  return UI_KINDS[r.kind] as UiKind<WebUnifiedResource>;
+}
+
+/** The kinds, in table order. */
+export const KIND_NAMES = Object.keys(UI_KINDS) as WebResourceKind[];
