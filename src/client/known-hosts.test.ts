@@ -6,6 +6,8 @@ import { hostCAsForCluster, hostVerifier, parseHostCAs } from './known-hosts.js'
 const ca = generateKeyPair('ed25519');
 const other = generateKeyPair('ed25519');
 const host = generateKeyPair('ed25519');
+const UUID1 = '1b0e5c38-3f0c-4f55-9d6a-3c1d2f5e7a10';
+const UUID2 = '9c7d6e5f-4a3b-4c2d-8e1f-0a9b8c7d6e5f';
 
 function hostCert(principals: string[], signer = ca.privateKey) {
   return signCertificate({
@@ -36,22 +38,33 @@ describe('known hosts', () => {
     expect(hostCAsForCluster(all, 'three.test')).toEqual([]);
   });
 
-  it('trusts host certificates from the CA naming the host, and says why not otherwise', () => {
-    const v = (principal?: string) => hostVerifier({ trustedCAs: [publicKeyToBlob(ca.publicKey)], now: Date.now, principal }, 'node "n1"');
-    const good = hostCert(['n1', 'n1.one.test']);
-    expect(v('n1').verify({ blob: good.publicKey, cert: good })).toBe(true);
+  it('trusts host certificates from the CA naming the resolved node by UUID, and says why not otherwise', () => {
+    const v = (hostId?: string) =>
+      hostVerifier({ trustedCAs: [publicKeyToBlob(ca.publicKey)], now: Date.now, host: hostId === undefined ? 'proxy' : { hostId, clusterName: 'one.test' } }, 'node "n1"');
+    const good = hostCert([UUID1, `${UUID1}.one.test`, 'n1', 'n1.one.test']);
+    expect(v(UUID1).verify({ blob: good.publicKey, cert: good })).toBe(true);
+    // The proxy is reached by any name: any host certificate of the CA.
     expect(v(undefined).verify({ blob: good.publicKey, cert: good })).toBe(true);
+    // `<uuid>.<cluster>` alone names the node too.
+    const qualified = hostCert([`${UUID1}.one.test`]);
+    expect(v(UUID1).verify({ blob: qualified.publicKey, cert: qualified })).toBe(true);
 
-    const wrongName = v('n2');
-    expect(wrongName.verify({ blob: good.publicKey, cert: good })).toBe(false);
-    expect(wrongName.refusal()?.message).toMatch(/node "n1" is not trusted: .*principal "n2"/);
+    // Another node's certificate, even one carrying the name the user typed, is not the resolved node.
+    const impostor = hostCert([UUID2, `${UUID2}.one.test`, 'n1', 'n1.one.test']);
+    const wrongNode = v(UUID1);
+    expect(wrongNode.verify({ blob: impostor.publicKey, cert: impostor })).toBe(false);
+    expect(wrongNode.refusal()?.message).toMatch(new RegExp(`node "n1" is not trusted: .*does not belong to node ${UUID1}`));
+    // Nothing resolved: no node is trusted.
+    const unresolved = v('');
+    expect(unresolved.verify({ blob: good.publicKey, cert: good })).toBe(false);
+    expect(unresolved.refusal()?.message).toMatch(/no node was resolved/);
 
-    const forged = hostCert(['n1'], other.privateKey);
-    const untrusted = v('n1');
+    const forged = hostCert([UUID1], other.privateKey);
+    const untrusted = v(UUID1);
     expect(untrusted.verify({ blob: forged.publicKey, cert: forged })).toBe(false);
     expect(untrusted.refusal()?.message).toMatch(/untrusted authority/);
 
-    const plain = v('n1');
+    const plain = v(UUID1);
     expect(plain.verify({ blob: publicKeyToBlob(host.publicKey) })).toBe(false);
     expect(plain.refusal()?.message).toMatch(/plain host key/);
   });

@@ -1,11 +1,9 @@
 /**
  * Host trust as tsh keeps it: `@cert-authority` lines in `~/.tsh/known_hosts` (or an identity
- * file) name the host CA of each cluster; a host is trusted when it presents a host certificate
- * from that CA, valid now, naming the host it was asked for.
+ * file) name the host CA of each cluster; a node is trusted when it presents a host certificate
+ * from that CA, valid now, naming the node that was resolved by its host UUID (sshca/host-check.ts).
  */
-import { AccessDeniedError } from '../api/errors.js';
-import type { HostKeyInfo } from '../sshutils/index.js';
-import { parseAuthorizedKey, sshKeyType, verifyCertificate } from '../sshca/index.js';
+import { parseAuthorizedKey, sshKeyType } from '../sshca/index.js';
 
 /** One `@cert-authority <patterns> <key>` line. */
 export interface HostCAEntry {
@@ -37,33 +35,5 @@ export function hostCAsForCluster(entries: HostCAEntry[], cluster: string): Host
   return entries.filter((e) => e.patterns.includes(cluster) || e.patterns.includes(`*.${cluster}`));
 }
 
-/** What a host must prove. `principal` undefined: any principal (the proxy, reached by any name). */
-export interface HostCheck {
-  trustedCAs: Buffer[];
-  principal?: string;
-  now: () => number;
-}
-
-/**
- * A `verifyHostKey` for connectSSH that records why it refused: `refusal()` returns an
- * AccessDeniedError explaining the last refusal (for a message better than "host key not trusted").
- */
-export function hostVerifier(check: HostCheck, hostDescription: string): { verify(key: HostKeyInfo): boolean; refusal(): AccessDeniedError | undefined } {
-  let refused: AccessDeniedError | undefined;
-  return {
-    verify(key) {
-      if (!key.cert) {
-        refused = new AccessDeniedError(`${hostDescription} presented a plain host key, not a host certificate from the cluster's host CA`);
-        return false;
-      }
-      try {
-        verifyCertificate(key.cert, { trustedCAs: check.trustedCAs, now: check.now(), type: 'host', ...(check.principal !== undefined && { principal: check.principal }) });
-        return true;
-      } catch (err) {
-        refused = new AccessDeniedError(`${hostDescription} is not trusted: ${(err as Error).message}`, { cause: err });
-        return false;
-      }
-    },
-    refusal: () => refused,
-  };
-}
+/** The host certificate check (sshca/host-check.ts), shared with the proxy's own SSH dials. */
+export { hostVerifier, type HostCheck } from '../sshca/index.js';

@@ -6,6 +6,7 @@
 import { AuthClient } from '../api/client/index.js';
 import { splitHostPort } from '../api/client/index.js';
 import { AccessDeniedError, ConnectionProblemError, isCode } from '../api/errors.js';
+import type { Node } from '../api/types/index.js';
 import { connectSSH, type SSHClient, type SubsystemChannel } from '../sshutils/index.js';
 import type { ClientIdentity } from './client-identity.js';
 import { hostVerifier } from './known-hosts.js';
@@ -27,8 +28,12 @@ export interface NodeTarget {
   /** 0: any port (the proxy matches by name). */
   port: number;
   login: string;
-  /** The principal the node's host certificate must carry; default `host`. */
-  principal?: string;
+  /**
+   * The node's UUID when the caller already resolved it (labels, session trackers); otherwise
+   * connectNode resolves `host` among the nodes the user may see. The node's host certificate
+   * must name this UUID.
+   */
+  hostId?: string;
   /** Forward this ssh-agent socket (`-A`). */
   agent?: string;
 }
@@ -55,7 +60,7 @@ export class ProxyClient {
     const id = opts.identity;
     const now = opts.now ?? Date.now;
     const { host, port } = splitHostPort(id.sshProxyAddr);
-    const verifier = hostVerifier({ trustedCAs: id.hostCAs.map((c) => c.key), now }, `the proxy at ${id.sshProxyAddr}`);
+    const verifier = hostVerifier({ trustedCAs: id.hostCAs.map((c) => c.key), now, host: 'proxy' }, `the proxy at ${id.sshProxyAddr}`);
     const login = id.sshCert.principals[0] ?? id.username;
     try {
       const ssh = await connectSSH({
@@ -107,11 +112,14 @@ export class ProxyClient {
    */
   async connectNode(t: NodeTarget): Promise<SSHClient> {
     const id = this.identity;
-    const channel = await this.dial(t.host, t.port);
+    // Dial the node by the UUID it resolved to, so the proxy routes to the record checked below.
+    // Unresolved (no such node, several): the proxy explains, and no host certificate is trusted.
+    const hostId = t.hostId ?? (await this.resolveHostId(t.host, t.port));
+    const channel = await this.dial(hostId ?? t.host, t.port);
     // The proxy explains a failed route on the channel's stderr, then closes it.
     let said = '';
     channel.stderr.on('data', (d: Buffer) => (said += d.toString('utf8')));
-    const verifier = hostVerifier({ trustedCAs: id.hostCAs.map((c) => c.key), now: this.now, principal: t.principal ?? t.host }, `node "${t.host}"`);
+    const verifier = hostVerifier({ trustedCAs: id.hostCAs.map((c) => c.key), now: this.now, host: { hostId: hostId ?? '', clusterName: this.cluster } }, `node "${t.host}"`);
     try {
       const client = await connectSSH({
         sock: channel,
@@ -137,6 +145,23 @@ export class ProxyClient {
     }
   }
 
+  /**
+   * The UUID of the one node `host` names among those the user may see: a UUID or
+   * `<uuid>.<cluster>` as is, else by hostname or address (and port, unless 0), as the proxy
+   * resolves. Undefined when none or several match.
+   */
+  private async resolveHostId(host: string, port: number): Promise<string | undefined> {
+    const suffix = `.${this.cluster}`;
+    const bare = host.endsWith(suffix) ? host.slice(0, -suffix.length) : host;
+    if (UUID_RE.test(bare)) return bare.toLowerCase();
+    const nodes = await this.authClient().listNodes<Node>();
+    for (const name of [host, bare]) {
+      const matches = nodes.filter((n) => namesNode(n, name, port));
+      if (matches.length > 0) return matches.length === 1 ? matches[0].metadata.name : undefined;
+    }
+    return undefined;
+  }
+
   /** Resolves when the proxy connection is gone. */
   get closed(): Promise<void> {
     return this.ssh.closed;
@@ -148,6 +173,25 @@ export class ProxyClient {
     this.nodes.clear();
     this.ssh.close();
   }
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `host` (and `port`, 0 for any) names `node`: its hostname, or an address it listens on. */
+function namesNode(node: Node, host: string, port: number): boolean {
+  if (node.metadata.name === host) return true;
+  const hostnameMatch = node.spec.hostname === host;
+  if (node.spec.use_tunnel) return hostnameMatch;
+  return [node.spec.addr ?? '', ...(node.spec.public_addrs ?? [])].some((a) => {
+    let addr: { host: string; port: number };
+    try {
+      addr = splitHostPort(a);
+    } catch {
+      return false;
+    }
+    if (port !== 0 && addr.port !== port) return false;
+    return hostnameMatch || addr.host === host;
+  });
 }
 
 /** `host:port`, IPv6 hosts in brackets. */

@@ -25,6 +25,8 @@ export { CERT_FOREVER, certificateSignedBytes, formatCertificate, parseCertifica
 export type { SSHCertificate, SignCertificateOptions } from './cert.js';
 export { verifyCertificate } from './cert-verify.js';
 export type { VerifyCertificateOptions } from './cert-verify.js';
+export { checkNodeHostCertificate, hostVerifier } from './host-check.js';
+export type { HostCheck, NodeHostCheck, PresentedHostKey } from './host-check.js';
 export { matchSourceAddress, parseSourceAddress } from './source-address.js';
 export type { CIDR } from './source-address.js';
 export { formatAuthorizedKeysCA, formatKnownHostsCA } from './lines.js';

@@ -40,7 +40,7 @@ export const joinCommand: CommandSpec<TshCtx> = {
       const tracker = trackers.find((t) => t.spec.session_id === sid);
       if (!tracker || tracker.spec.kind !== 'ssh') throw new NotFoundError(`session "${sid}" not found or it has ended`);
       const node = tracker.spec.host_id;
-      const client = await proxy.connectNode({ host: node, port: 0, login: JOIN_LOGIN, principal: node });
+      const client = await proxy.connectNode({ host: node, port: 0, login: JOIN_LOGIN, hostId: node });
       try {
         const term = ctx.sys.terminal;
         const size = term?.size() ?? { cols: 80, rows: 24 };

@@ -99,7 +99,7 @@ export const sshCommand: CommandSpec<TshCtx> = {
 
     const proxy = await connectProxy(inv, ctx);
     try {
-      let target = { host, principal: host };
+      let target: { host: string; hostId?: string } = { host };
       if (isLabelSelector(host)) {
         const nodes = await nodesMatching(proxy, host);
         if (nodes.length > 1) {
@@ -108,9 +108,9 @@ export const sshCommand: CommandSpec<TshCtx> = {
           }
           return await runOnNodes(proxy, nodes, command, login, port, inv.io);
         }
-        target = { host: nodes[0].metadata.name, principal: nodes[0].metadata.name };
+        target = { host: nodes[0].metadata.name, hostId: nodes[0].metadata.name };
       }
-      const client = await proxy.connectNode({ host: target.host, port, login, principal: target.principal, ...(agent && { agent }) });
+      const client = await proxy.connectNode({ ...target, port, login, ...(agent && { agent }) });
       const running = await startForwards(client, forwards, inv.io);
       try {
         if (noExec) {
