@@ -97,6 +97,12 @@ describe('checkConfigOnHost', () => {
     expect(await refusal(text)).toMatch(/teleport\.yaml:12: proxy_service\.https_keypairs\[0\]\.key_file: cannot read ".*key\.pem": the file does not exist/);
   });
 
+  it('refuses TLS keypair files that do not hold a key and a certificate', async () => {
+    writeFileSync(join(tmp, 'junk.pem'), 'not a pem\n');
+    const text = config(`  https_keypairs:\n  - key_file: ${join(tmp, 'junk.pem')}\n    cert_file: ${join(tmp, 'junk.pem')}`);
+    expect(await refusal(text)).toMatch(/teleport\.yaml:12: proxy_service\.https_keypairs\[0\]\.key_file: ".*junk\.pem" does not hold a PEM private key/);
+  });
+
   it('refuses a listen address whose host does not resolve (web_listen_addr: yes)', async () => {
     const msg = await refusal(config('').replace('web_listen_addr: 127.0.0.1:0', 'web_listen_addr: yes'));
     expect(msg).toMatch(/^\/etc\/teleport\.yaml:8: proxy_service\.web_listen_addr: cannot listen on yes:3080: the host name "yes" does not resolve \(E[A-Z_]+\)/);

@@ -6,8 +6,9 @@
  * of this machine. Each refusal is a BadParameterError naming the key and where it was set
  * (`teleport.yaml:3: teleport.data_dir: ...`, or `--data-dir: ...` for a flag).
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, stat } from 'node:fs/promises';
+import { access, mkdir, readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { dirname, resolve } from 'node:path';
@@ -134,6 +135,15 @@ async function checkReadableFile(cfg: TeleportConfig, key: string, path: string)
   }
 }
 
+/** A file that must hold `what` (TLS files: OpenSSL's own error would not say which key is wrong). */
+async function checkPem(cfg: TeleportConfig, key: string, path: string, what: string, parse: (text: string) => unknown): Promise<void> {
+  try {
+    parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw configKeyError(cfg, key, `"${path}" does not hold ${what}`, err);
+  }
+}
+
 /** The key of a list value: `key[i]` when the file wrote a list, else `key`. */
 function listKey(cfg: TeleportConfig, keys: string[], i: number): string {
   for (const k of keys) {
@@ -191,6 +201,8 @@ async function checkPaths(cfg: TeleportConfig): Promise<void> {
       const certKey = legacy ? 'proxy_service.https_cert_file' : `proxy_service.https_keypairs[${i}].cert_file`;
       await checkReadableFile(cfg, keyKey, kp.keyFile);
       await checkReadableFile(cfg, certKey, kp.certFile);
+      await checkPem(cfg, keyKey, kp.keyFile, 'a PEM private key', (text) => createPrivateKey(text));
+      await checkPem(cfg, certKey, kp.certFile, 'a PEM certificate', (text) => new X509Certificate(text));
     }
   }
 }
