@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml';
 import { checkConfigOnHost, parseConfig, sampleConfig, type TeleportConfig } from '../../src/config/index.js';
-import { expectTypedError, fuzz, type Rand } from './harness.js';
+import { expectTypedError, fuzz, report, type Rand } from './harness.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fuzz-config-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -229,7 +229,7 @@ describe('config reader fuzz', () => {
       },
       show: ({ text }) => JSON.stringify(text),
     });
-    if (process.env.FUZZ_VERBOSE) console.log(counts);
+    report('config', counts);
     // The generator must exercise both sides, or the test proves nothing.
     expect(counts.parsed).toBeGreaterThan(100);
     expect(counts.refused).toBeGreaterThan(100);

@@ -173,3 +173,8 @@ export function checkMessage(message: string): void {
   const raw = RAW.find((re) => re.test(message));
   if (raw) throw new Error(`the message shows a raw error (${raw}): ${message}`);
 }
+
+/** With FUZZ_VERBOSE set, prints how a target's cases ended (to see a generator reaches both sides). */
+export function report(name: string, counts: Record<string, number>): void {
+  if (process.env.FUZZ_VERBOSE) process.stderr.write(`fuzz ${name} (seed ${SEED}): ${JSON.stringify(counts)}\n`);
+}
