@@ -23,7 +23,7 @@ const resolver = createNodeResolver({
 
 // Rooms client code may import; every other room of src/ is server code (auth, node, proxy, backend,
 // services, service, events, recordings, reversetunnel, ... and rooms added later).
-const clientRooms = ['api', 'client', 'cli', 'config', 'sshca', 'sshutils', 'tlsca'];
+const clientRooms = ['api', 'client', 'cli', 'config', 'disk', 'sshca', 'sshutils', 'tlsca'];
 const clientCode = ['src/client/**', 'src/cli/tsh/**', 'src/cli/tctl/**', 'src/cli/framework/**'];
 const outsideSrc = ['test/**', 'bench/**', 'scripts/**', 'bin/**', 'web/**'];
 const nodeModules = (pkgs) => pkgs.flatMap((p) => [`node_modules/${p}`, `node_modules/@types/${p.replace(/^@(.*)\/(.*)$/, '$1__$2')}`]);

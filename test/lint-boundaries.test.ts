@@ -52,7 +52,7 @@ const cases: Planted[] = [
   // ... and may import the API, the certificate rooms, the SSH adapter and the config reader.
   {
     file: 'src/client/planted.ts',
-    code: "import '../api/errors.js';\nimport '../tlsca/index.js';\nimport '../sshca/index.js';\nimport '../sshutils/index.js';\nimport '../config/index.js';\n",
+    code: "import '../api/errors.js';\nimport '../tlsca/index.js';\nimport '../sshca/index.js';\nimport '../sshutils/index.js';\nimport '../config/index.js';\nimport '../disk/index.js';\n",
     refused: null,
   },
   { file: 'src/cli/tsh/planted.ts', code: "import '../framework/index.js';\nimport '../../client/index.js';\n", refused: null },

@@ -4,11 +4,12 @@
  * overwritten unless asked, as Teleport's identityfile.Write refuses.
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { chmod, stat, writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { UserCertsResponse } from '../api/auth-wire.js';
 import { AlreadyExistsError, BadParameterError } from '../api/errors.js';
 import { formatIdentityFile, knownHostsLine } from '../api/identity-file.js';
+import { exists } from '../disk/index.js';
 import { encodeOpenSSHPrivateKey } from '../sshca/index.js';
 
 /** Output formats of `tctl auth sign` we write. */
@@ -77,15 +78,6 @@ function filesFor(out: string, format: SignFormat, key: UserKey, certs: UserCert
         { path: p1, mode: 0o644, data: nl(certs.tls.trim()) },
         { path: p2, mode: 0o644, data: certs.tls_ca_certs.map((c) => nl(c.trim())).join('') },
       ];
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -13,6 +13,7 @@
  */
 import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDir } from '../disk/index.js';
 import type { RecordingMeta } from './session-events.js';
 
 /** The spool's root under a data dir (Teleport's path for async uploads). */
@@ -248,17 +249,4 @@ export async function markEnded(dir: string): Promise<void> {
 /** Removes a spool once its recording is safe on the auth server. */
 export async function removeSpool(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
-}
-
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const d = await open(dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
-  } catch {
-    // Some filesystems refuse fsync on directories; the data files are synced regardless.
-  }
 }

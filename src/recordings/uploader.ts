@@ -8,6 +8,7 @@
 import { open, stat } from 'node:fs/promises';
 import type { CompleteRecordingRequest, RecordingConfig } from '../api/recording-wire.js';
 import { isCode } from '../api/errors.js';
+import { exists } from '../disk/index.js';
 import type { Logger } from '../log/index.js';
 import { encodePart } from './part-codec.js';
 import { scanRecords, walkRecords } from './record-format.js';
@@ -127,14 +128,5 @@ export class SpoolUploader {
     } finally {
       await fh.close();
     }
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -3,9 +3,9 @@
  * flags, starts the process, prints what is running and how to go on, and then runs until SIGTERM
  * or SIGINT (graceful stop) while SIGHUP reloads the config (a bad new config keeps the old one).
  */
-import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { VERSION } from '../../api/version.js';
+import { exists } from '../../disk/index.js';
 import {
   DEFAULT_CONFIG_PATH,
   applyStartFlags,
@@ -20,13 +20,6 @@ import type { CliIO, CommandSpec, Invocation } from '../framework/index.js';
 import { createLogger } from '../../log/index.js';
 import { TeleportProcess } from '../../service/index.js';
 import type { TeleportCtx } from './context.js';
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 /**
  * Reads the config the flags point at, with the flags applied, and checks it against this host

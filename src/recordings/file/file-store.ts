@@ -5,12 +5,13 @@
  * streaming the parts into a temporary file that is fsynced and renamed into place.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { AlreadyExistsError, BadParameterError, NotFoundError } from '../../api/errors.js';
+import { exists, syncDir, syncFile } from '../../disk/index.js';
 import { checkPartNumber, checkSessionId, type RecordingStore } from '../recording-store.js';
 
 const partName = (n: number): string => `${String(n).padStart(7, '0')}.part`;
@@ -54,12 +55,7 @@ export class FileRecordingStore implements RecordingStore {
       await pipeline(async function* () {
         for (let n = 1; n <= parts; n++) yield* createReadStream(join(dir, partName(n)), { highWaterMark: 1024 * 1024 });
       }, out);
-      const fh = await open(tmp, 'r+');
-      try {
-        await fh.datasync();
-      } finally {
-        await fh.close();
-      }
+      await syncFile(tmp);
       await rename(tmp, target);
     } catch (err) {
       await rm(tmp, { force: true });
@@ -81,26 +77,4 @@ export class FileRecordingStore implements RecordingStore {
   }
 
   async close(): Promise<void> {}
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const d = await open(dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
-  } catch {
-    // Not every filesystem syncs directories.
-  }
 }
