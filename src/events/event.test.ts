@@ -41,3 +41,22 @@ describe('event uids', () => {
     expect(newEventUID(Date.UTC(2030, 0, 1)) > uids[uids.length - 1]).toBe(true);
   });
 });
+
+describe('event string bounds', () => {
+  it('cuts long strings with a marker before any sink sees them', () => {
+    const clock = new FakeClock();
+    const user = 'u'.repeat(1024 * 1024);
+    const e = completeEvent(auditEvent('user.login', 'T1000W', { user, error: `no such user ${user}`, method: 'local', success: false }), clock);
+    expect(e.user).toBe(`${'u'.repeat(4096)}…[truncated ${1024 * 1024 - 4096} characters]`);
+    expect(JSON.stringify(e).length).toBeLessThan(10_000);
+    // Short fields are kept as they are.
+    expect(e.method).toBe('local');
+  });
+
+  it('keeps an event of many long fields under the event size limit', () => {
+    const fields = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${i}`, 'x'.repeat(5000)]));
+    const e = completeEvent(auditEvent('exec', 'T3002I', { ...fields, nested: { list: Array.from({ length: 5000 }, () => 'y'), deep: { a: { b: { c: { d: { e: { f: { g: { h: 'deep' } } } } } } } } } }), new FakeClock());
+    expect(Buffer.byteLength(JSON.stringify(e))).toBeLessThan(64 * 1024);
+    expect((e as unknown as { f0: string }).f0).toMatch(/^x{256}…\[truncated 4744 characters\]$/);
+  });
+});

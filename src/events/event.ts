@@ -48,10 +48,40 @@ export function newEventUID(nowMs: number): string {
   return `${ms.slice(0, 8)}-${ms.slice(8)}-7${seq.toString(16).padStart(3, '0')}-${rand.slice(0, 4)}-${rand.slice(4)}`;
 }
 
-/** Fills in what an emitter may leave out: a uid, the time from `clock`, index 0. */
+/** The longest string an event keeps (a user name, an error, a command line); longer ones are cut with a marker. */
+export const MAX_EVENT_STRING = 4096;
+/** Strings are cut to this when an event is still larger than MAX_EVENT_BYTES. */
+const MIN_EVENT_STRING = 256;
+/** Nesting an event keeps; deeper values are replaced by the marker. */
+const MAX_EVENT_DEPTH = 8;
+
+/**
+ * `value` with every string cut to `max` characters (`…[truncated N characters]` appended), lists to
+ * 1,000 items and nesting to MAX_EVENT_DEPTH. Every field a stranger can fill (a login's user name,
+ * an error naming it) passes here before any sink stores it, so a megabyte user name costs a few KB.
+ */
+export function boundEventValue(value: unknown, max = MAX_EVENT_STRING, depth = 0): unknown {
+  if (typeof value === 'string') return value.length <= max ? value : `${value.slice(0, max)}…[truncated ${value.length - max} characters]`;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_EVENT_DEPTH) return '…[truncated: nested too deep]';
+  if (Array.isArray(value)) {
+    const items = value.slice(0, 1000).map((v) => boundEventValue(v, max, depth + 1));
+    return value.length > 1000 ? [...items, `…[truncated ${value.length - 1000} items]`] : items;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[boundEventValue(k, MIN_EVENT_STRING) as string] = boundEventValue(v, max, depth + 1);
+  return out;
+}
+
+/**
+ * Fills in what an emitter may leave out (a uid, the time from `clock`, index 0) and bounds the
+ * event's strings (boundEventValue), harder when it would still pass MAX_EVENT_BYTES.
+ */
 export function completeEvent(input: AuditEventInput, clock: Clock): AuditEvent {
+  let bounded = boundEventValue(input) as AuditEventInput;
+  if (Buffer.byteLength(JSON.stringify(bounded)) > MAX_EVENT_BYTES) bounded = boundEventValue(input, MIN_EVENT_STRING) as AuditEventInput;
   return {
-    ...input,
+    ...bounded,
     uid: input.uid ?? newEventUID(clock.now()),
     time: input.time ?? new Date(clock.now()).toISOString(),
     ei: input.ei ?? 0,

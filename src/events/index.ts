@@ -8,7 +8,7 @@ export type { AuditEmitter, EventSink, EventStore } from './audit-log.js';
 export { isEventStore } from './audit-log.js';
 export { EVENT_REGISTRY, eventTitle, isEventType, isRegisteredPair } from './registry.js';
 export type { CodeOf, EventType, RegistryEntry } from './registry.js';
-export { DEFAULT_NAMESPACE, MAX_EVENT_BYTES, auditEvent, checkIncomingEvent, completeEvent, maskSecret } from './event.js';
+export { DEFAULT_NAMESPACE, MAX_EVENT_BYTES, MAX_EVENT_STRING, auditEvent, boundEventValue, checkIncomingEvent, completeEvent, maskSecret } from './event.js';
 export type { EventFields } from './event.js';
 export { AuditLog } from './multi-log.js';
 export type { AuditLogOptions } from './multi-log.js';
