@@ -152,7 +152,6 @@ const RAW = [
   /undefined is not/,
   /\[object Object\]/,
   /Maximum call stack/,
-  /Unexpected token/,
 ];
 
 /**

@@ -103,3 +103,14 @@ describe('toYAML / toJSON', () => {
     expect(out).toContain("- 'yes'");
   });
 });
+
+// Found by test/fuzz/resources.fuzz.test.ts (FUZZ_SEED=6, case 805): a "__proto__" key inside a part
+// of a role kept as given (join_sessions) was stored, then lost when the role was printed and read back.
+describe('__proto__ keys', () => {
+  it.each([
+    ['JSON', '{"kind":"role","version":"v7","metadata":{"name":"r"},"spec":{"allow":{"join_sessions":[{"name":"j","__proto__":{"x":1}}]}}}'],
+    ['YAML', 'kind: user\nversion: v2\nmetadata: {name: u}\nspec:\n  traits:\n    __proto__: [root]\n'],
+  ])('are refused in %s resources, naming the field', (_format, text) => {
+    expect(() => parseResources(text)).toThrow(/document 1: spec\.(allow\.join_sessions\[0\]|traits): a key named "__proto__" is not allowed/);
+  });
+});

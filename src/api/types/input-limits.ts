@@ -35,8 +35,9 @@ export function checkTextSize(text: string, max: number, what: string): void {
 }
 
 /**
- * Throws BadParameterError naming the field when `value` nests deeper than `maxDepth` or one of its
- * objects or lists has more than `maxEntries` entries. `where` prefixes the message.
+ * Throws BadParameterError naming the field when `value` nests deeper than `maxDepth`, one of its
+ * objects or lists has more than `maxEntries` entries, or an object has a `__proto__` key. `where`
+ * prefixes the message.
  */
 export function checkStructure(value: unknown, where = 'input', limits: StructureLimits = STRUCTURE_LIMITS): void {
   walk(value, '', 1);
@@ -52,6 +53,9 @@ export function checkStructure(value: unknown, where = 'input', limits: Structur
     }
     const keys = Object.keys(v);
     if (keys.length > limits.maxEntries) throw new BadParameterError(`${at} has ${keys.length} entries, more than the limit of ${limits.maxEntries}`);
+    // JSON.parse and YAML keep "__proto__" as a key, but any later copy by assignment turns it into the
+    // object's prototype: the field vanishes (a stored resource would read back different) or injects.
+    if (Object.hasOwn(v, '__proto__')) throw new BadParameterError(`${at}: a key named "__proto__" is not allowed`);
     for (const k of keys) walk((v as Record<string, unknown>)[k], path === '' ? k : `${path}.${k}`, depth + 1);
   }
 }
