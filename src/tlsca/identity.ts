@@ -1,69 +1,13 @@
 /**
- * The identity a Teleport X.509 certificate carries in its subject, and reading it back from a
- * certificate (the inverse of `identitySubject`).
+ * Checking the identity a Teleport X.509 certificate carries in its subject (the type is in
+ * identity-type.ts), and reading it back from a certificate (the inverse of `identitySubject`).
  */
 import { createHash, X509Certificate as NodeX509Certificate } from 'node:crypto';
 import { BadParameterError } from '../api/errors.js';
 import { BoundedCache } from './bounded-cache.js';
+import type { Identity } from './identity-type.js';
 import { identityFromSubject } from './subject.js';
 import { x509 } from './x509-provider.js';
-
-/** Application routing data carried by app-access certificates (`1.3.9999.1.4/.5/.6/.10`). */
-export interface RouteToApp {
-  sessionId: string;
-  publicAddr: string;
-  clusterName: string;
-  name: string;
-}
-
-/** Database routing data carried by database-access certificates (`1.3.9999.2.1..4`). */
-export interface RouteToDatabase {
-  serviceName: string;
-  protocol: string;
-  username?: string;
-  database?: string;
-}
-
-/**
- * A user's or host's identity as Teleport encodes it in an X.509 subject. Absent optional fields
- * and empty lists are not written, so they read back as `undefined`.
- */
-export interface Identity {
-  /** Subject CN: the Teleport user, or the host (`<hostUUID>.<cluster>`). */
-  username: string;
-  /** Subject O (one multi-valued RDN): Teleport roles; for single-role host certs the system role. */
-  groups: string[];
-  /** Subject OU: usage restrictions such as `usage:kube`. */
-  usage?: string[];
-  /** Subject L: allowed SSH logins. */
-  principals?: string[];
-  /** Subject STREET: the cluster to route to. */
-  routeToCluster?: string;
-  /** Subject POSTALCODE: traits as Go-compatible JSON. */
-  traits?: Record<string, string[]>;
-  kubernetesUsers?: string[];
-  kubernetesGroups?: string[];
-  kubernetesCluster?: string;
-  /** The cluster this identity originated from. */
-  teleportCluster?: string;
-  /** UUID of the MFA device verified right before issuance. */
-  mfaVerified?: string;
-  clientIP?: string;
-  routeToApp?: RouteToApp;
-  routeToDatabase?: RouteToDatabase;
-  databaseNames?: string[];
-  databaseUsers?: string[];
-  impersonator?: string;
-  disallowReissue?: boolean;
-  /** System roles of a multi-role host certificate. */
-  systemRoles?: string[];
-  renewable?: boolean;
-  generation?: number;
-  /** Hard deadline inherited from the certificate this one was derived from (RFC 3339, seconds). */
-  previousIdentityExpires?: Date;
-  /** The certificate's NotAfter. */
-  expires: Date;
-}
 
 /** Throw BadParameterError unless the identity has what Teleport requires (a username and groups). */
 export function checkIdentity(identity: Identity): void {

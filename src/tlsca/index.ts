@@ -7,7 +7,7 @@ export type { CAKeyPair, CAType, GenerateCAOptions } from './ca.js';
 export { issueCertificate } from './issue.js';
 export type { CertKeyUsage, IssueCertificateOptions } from './issue.js';
 export { identityFromCertificate, checkIdentity } from './identity.js';
-export type { Identity, RouteToApp, RouteToDatabase } from './identity.js';
+export type { Identity, RouteToApp, RouteToDatabase } from './identity-type.js';
 export type { CAKeyAlgorithm } from './keys.js';
 export { caPin, checkCAPin } from './pin.js';
 export { encodeClusterName, decodeClusterName, hostIdentitySANs, TELEPORT_DOMAIN } from './sans.js';

@@ -5,7 +5,7 @@
  */
 import type { JsonAttributeObject, JsonNameParams } from '@peculiar/x509';
 import { BadParameterError } from '../api/errors.js';
-import type { Identity } from './identity.js';
+import type { Identity } from './identity-type.js';
 import { TeleportOID, X520 } from './oids.js';
 import { marshalTraits, unmarshalTraits } from './traits-json.js';
 import type { x509 } from './x509-provider.js';

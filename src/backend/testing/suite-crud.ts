@@ -12,7 +12,7 @@ import {
 } from '../../api/errors.js';
 import { key } from '../backend.js';
 import type { Backend } from '../backend.js';
-import type { SuiteContext } from './suite.js';
+import type { SuiteContext } from './suite-context.js';
 
 /** Increments a decimal counter at `k` with a get + compareAndSwap retry loop; returns the retries taken. */
 async function increment(b: Backend, k: string): Promise<number> {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { BadParameterError, NotFoundError } from '../../api/errors.js';
 import { rangeEnd } from '../backend.js';
 import type { Backend } from '../backend.js';
-import type { SuiteContext } from './suite.js';
+import type { SuiteContext } from './suite-context.js';
 
 async function putAll(b: Backend, keys: string[]): Promise<void> {
   for (const k of keys) await b.put({ key: k, value: `v:${k}` });

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../api/errors.js';
 import { rangeEnd } from '../backend.js';
-import type { SuiteContext } from './suite.js';
+import type { SuiteContext } from './suite-context.js';
 
 /** Registers the TTL and lease cases against `ctx.backend` and `ctx.clock`. */
 export function ttlCases(ctx: SuiteContext): void {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { AlreadyExistsError } from '../../api/errors.js';
 import type { BackendEvent } from '../backend.js';
-import type { SuiteContext } from './suite.js';
+import type { SuiteContext } from './suite-context.js';
 import { WatchReader } from './watch-reader.js';
 
 /** Compact form of an event for order assertions: `put /a=v`, `delete /a`, `init`. */

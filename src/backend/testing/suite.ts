@@ -5,16 +5,11 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import { FakeClock } from '../../api/clock.js';
 import type { Backend } from '../backend.js';
+import type { SuiteContext } from './suite-context.js';
 import { crudCases } from './suite-crud.js';
 import { rangeCases } from './suite-range.js';
 import { ttlCases } from './suite-ttl.js';
 import { watchCases } from './suite-watch.js';
-
-/** What each group of cases sees: a fresh backend and the FakeClock it was built with, per test. */
-export interface SuiteContext {
-  backend: Backend;
-  clock: FakeClock;
-}
 
 /**
  * Registers the conformance suite under `describe(name)`. `make` must build an empty backend whose
