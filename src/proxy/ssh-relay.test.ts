@@ -3,7 +3,8 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AccessDeniedError, ConnectionProblemError } from '../api/errors.js';
-import { dialTCP, relay } from './ssh-relay.js';
+import { dialTCP } from './route/tcp-dial.js';
+import { relay } from './ssh-relay.js';
 import { eventually, tcpServer } from './testing/ssh-fixtures.js';
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -1,38 +1,13 @@
 /**
- * The proxy's byte pipe: dial a TCP target and relay an SSH channel to it both ways, with
+ * The proxy's byte pipe: relay an SSH channel to a dialed target both ways, with
  * backpressure, the client's half-close passed on, and any error or close ending both sides. The
  * proxy sees only the bytes of the end-to-end session the client runs over it.
  */
-import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { AccessDeniedError, ConnectionProblemError } from '../api/errors.js';
 
-/** How long a dial may take before it fails. */
-export const DIAL_TIMEOUT_MS = 15_000;
-
 /** How long queued bytes to the target may take to drain once the client has gone. */
 const LINGER_MS = 5_000;
-
-/** Connect to `host:port`. Rejects with ConnectionProblemError (refused, unreachable, timed out). */
-export function dialTCP(host: string, port: number, timeoutMs = DIAL_TIMEOUT_MS): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const sock = connect({ host, port, allowHalfOpen: true });
-    const fail = (err: Error) => {
-      clearTimeout(timer);
-      sock.destroy();
-      const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-      reject(new ConnectionProblemError(`failed to dial ${where}: ${err.message}`, { cause: err }));
-    };
-    const timer = setTimeout(() => fail(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-    sock.once('error', fail);
-    sock.once('connect', () => {
-      clearTimeout(timer);
-      sock.off('error', fail);
-      sock.setNoDelay(true);
-      resolve(sock);
-    });
-  });
-}
 
 /** What a finished relay moved, and why it ended (undefined for a clean close). */
 export interface RelayResult {

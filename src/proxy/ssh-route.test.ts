@@ -2,7 +2,8 @@
 // hostname.cluster, labels; none and several are errors of their own kinds.
 import { describe, expect, it } from 'vitest';
 import { BadParameterError, ConnectionProblemError, NotFoundError } from '../api/errors.js';
-import { AmbiguousHostError, nodeDialAddr, parseLabelSelector, resolveNode } from './ssh-route.js';
+import { nodeTarget, targetDialAddr } from './route/index.js';
+import { AmbiguousHostError, parseLabelSelector, resolveNode } from './ssh-route.js';
 import { nodeResource } from './testing/ssh-fixtures.js';
 
 const A = '0b5b3f7e-2a1c-4d8e-9f00-000000000001';
@@ -64,15 +65,15 @@ describe('resolveNode', () => {
   });
 });
 
-describe('nodeDialAddr', () => {
+describe('targetDialAddr of a node', () => {
   it('dials the advertised address', () => {
-    expect(nodeDialAddr(nodes[0])).toEqual({ host: '10.0.0.1', port: 3022 });
-    expect(nodeDialAddr(nodeResource('v6', 'v6', '[fd00::1]:3022', {}))).toEqual({ host: 'fd00::1', port: 3022 });
+    expect(targetDialAddr(nodeTarget(nodes[0]))).toEqual({ host: '10.0.0.1', port: 3022 });
+    expect(targetDialAddr(nodeTarget(nodeResource('v6', 'v6', '[fd00::1]:3022', {})))).toEqual({ host: 'fd00::1', port: 3022 });
   });
   it('refuses tunnel-only nodes and nodes without an address', () => {
-    expect(() => nodeDialAddr(nodes[3])).toThrow(ConnectionProblemError);
-    expect(() => nodeDialAddr(nodes[3])).toThrow('reverse tunnel');
-    expect(() => nodeDialAddr(nodeResource('x', 'x', 'x.example.com', {}))).toThrow('no usable address');
+    expect(() => targetDialAddr(nodeTarget(nodes[3]))).toThrow(ConnectionProblemError);
+    expect(() => targetDialAddr(nodeTarget(nodes[3]))).toThrow('reverse tunnel');
+    expect(() => targetDialAddr(nodeTarget(nodeResource('x', 'x', 'x.example.com', {})))).toThrow('no usable address');
   });
 });
 

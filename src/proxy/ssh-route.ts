@@ -3,7 +3,7 @@
  * `<uuid>.<cluster>`, by hostname or address (with the port when one is given, as Teleport's router
  * matches), or by a label selector `k=v[,k2=v2]`. Exactly one node must match.
  */
-import { BadParameterError, ConnectionProblemError, NotFoundError } from '../api/errors.js';
+import { BadParameterError, NotFoundError } from '../api/errors.js';
 import { nodeLabels, type Node } from '../api/types/index.js';
 import { splitHostPort } from './ssh-subsystem.js';
 
@@ -47,21 +47,6 @@ export function parseLabelSelector(selector: string): Record<string, string> {
     out[key] = part.slice(i + 1).trim();
   }
   return out;
-}
-
-/**
- * `host:port` to dial for `node`. Throws ConnectionProblemError for a node that only has a reverse
- * tunnel (dialed through the tunnel server instead: see dialNode in ssh-target.ts) or no usable
- * address.
- */
-export function nodeDialAddr(node: Node): { host: string; port: number } {
-  const addr = node.spec.addr ? splitHostPort(node.spec.addr) : undefined;
-  if (addr && addr.port !== '') return { host: addr.host, port: Number(addr.port) };
-  const name = node.spec.hostname || node.metadata.name;
-  if (node.spec.use_tunnel) {
-    throw new ConnectionProblemError(`node "${name}" is only reachable through a reverse tunnel, and this proxy runs no tunnel listener`);
-  }
-  throw new ConnectionProblemError(`node "${name}" has no usable address (addr ${JSON.stringify(node.spec.addr ?? '')})`);
 }
 
 function byLabels(nodes: Node[], want: Record<string, string>): Node[] {

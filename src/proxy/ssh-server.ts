@@ -10,38 +10,15 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../api/clock.js';
 import { ConnectionProblemError, TeleportError } from '../api/errors.js';
-import type { Node } from '../api/types/index.js';
 import type { AuditEmitter } from '../events/index.js';
-import type { TunnelDialer } from '../reversetunnel/index.js';
 import type { Logger } from '../log/index.js';
 import { startSSHServer } from '../sshutils/index.js';
 import type { DirectTcpipRequest, SSHAlgorithms, SSHChannel, SSHConnection, SSHConnectionLimiter, SSHServer, SSHSession, SessionRequest } from '../sshutils/index.js';
+import type { ProxySSHAccess } from './ssh-access.js';
 import { authenticateProxyUser, proxyAuthFailure, type ProxyIdentity } from './ssh-auth.js';
 import { relay, type RelayResult } from './ssh-relay.js';
 import { parseProxySubsystem } from './ssh-subsystem.js';
 import { dialTarget, type DialedTarget } from './ssh-target.js';
-
-/** What the SSH listener reads from the cluster (the lead wires it to the local auth server). */
-export interface ProxySSHAccess {
-  clusterName: string;
-  /** Plain SSH public key blobs of the user CA(s). */
-  userCAKeys(): Promise<Buffer[]>;
-  /** Every node currently registered (heartbeats), unfiltered. */
-  nodes(): Promise<Node[]>;
-  /** Re-reads the nodes past any cache: asked once when a target is not in `nodes()` (a node that just joined). */
-  freshNodes?(): Promise<Node[]>;
-  /** host:port of the auth API, for `proxy:@cluster`. */
-  authAddr(): string;
-  /** Dials the auth API for `proxy:@cluster` instead of `authAddr` (a proxy-only process: the next auth server when one is down). */
-  dialAuth?(): Promise<Duplex>;
-  /** Reaches nodes that heartbeat `use_tunnel` (the proxy's reverse tunnel server); without it they are refused. */
-  tunnels?: TunnelDialer;
-  /**
-   * A node running in this process, by its UUID: a stream already connected to its SSH service (no
-   * loopback TCP); undefined for every other node, which is dialed as usual.
-   */
-  dialLocal?(nodeId: string): Duplex | undefined;
-}
 
 /** Options of the SSH listener; `hostCert` is the proxy's OpenSSH host certificate line. */
 export interface ProxySSHServerOptions {

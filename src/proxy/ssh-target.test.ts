@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../api/errors.js';
 import type { Node } from '../api/types/index.js';
-import type { ProxySSHAccess } from './ssh-server.js';
+import { Router } from './route/index.js';
+import type { ProxySSHAccess } from './ssh-access.js';
 import { dialTarget } from './ssh-target.js';
 
 const node = (name: string, hostname: string, addr: string): Node =>
@@ -18,21 +19,18 @@ describe('dialTarget with a cached node list', () => {
   });
   afterAll(() => new Promise((r) => server.close(r)));
 
-  const access = (cached: Node[], fresh?: Node[]): ProxySSHAccess & { freshCalls: number } => {
-    const a = {
-      clusterName: 'c',
-      freshCalls: 0,
-      userCAKeys: async () => [],
+  const access = (cached: Node[], fresh?: Node[]): ProxySSHAccess & { freshCalls: () => number } => {
+    let freshCalls = 0;
+    const reads = {
       nodes: async () => cached,
-      authAddr: () => addr,
       ...(fresh && {
         freshNodes: async () => {
-          a.freshCalls++;
+          freshCalls++;
           return fresh;
         },
       }),
     };
-    return a;
+    return { clusterName: 'c', freshCalls: () => freshCalls, userCAKeys: async () => [], authAddr: () => addr, router: new Router({ clusterName: 'c', reads }) };
   };
 
   it('asks for fresh nodes once when the target is not in the cache (a node that just joined)', async () => {
@@ -40,14 +38,14 @@ describe('dialTarget with a cached node list', () => {
     const d = await dialTarget(a, { host: 'new-node', port: '', cluster: '' });
     d.socket.destroy();
     expect(d.node).toBe('u1');
-    expect(a.freshCalls).toBe(1);
+    expect(a.freshCalls()).toBe(1);
   });
 
   it('does not ask again when the cache has the target, and reports NotFound when neither has it', async () => {
     const a = access([node('u1', 'old-node', addr)], []);
     (await dialTarget(a, { host: 'old-node', port: '', cluster: '' })).socket.destroy();
-    expect(a.freshCalls).toBe(0);
+    expect(a.freshCalls()).toBe(0);
     await expect(dialTarget(a, { host: 'ghost', port: '', cluster: '' })).rejects.toBeInstanceOf(NotFoundError);
-    expect(a.freshCalls).toBe(1);
+    expect(a.freshCalls()).toBe(1);
   });
 });

@@ -34,7 +34,7 @@ describe('proxy routing through reverse tunnels', () => {
     // The node listens only so the fake tunnel has something to reach; the proxy never sees this port.
     node = await testServer({ logger: silentLogger, hostKey: key.privateKey, hostCert: hostCA.sign(key.publicKey, 'host', [EDGE, 'edge']).blob, authenticate: certAuthenticator(userCA.blob) });
     state.nodes = [{ ...nodeResource(EDGE, 'edge', '', {}), spec: { hostname: 'edge', addr: '', use_tunnel: true } }];
-    access.tunnels = {
+    state.tunnels = {
       dial: async (req): Promise<Duplex> => {
         dials.push(req);
         if (req.serverId !== `${EDGE}.${CLUSTER}`) throw new ConnectionProblemError(`no reverse tunnel to "${req.serverId}" on this proxy`);
@@ -90,12 +90,12 @@ describe('proxy routing through reverse tunnels', () => {
   });
 
   it("shows the tunnel's refusal, and refuses tunnel nodes when the proxy has no tunnel listener", async () => {
-    access.tunnels = { dial: () => Promise.reject(new ConnectionProblemError(`no reverse tunnel to "${EDGE}.${CLUSTER}" on this proxy: is its agent running and connected?`)) };
+    state.tunnels = { dial: () => Promise.reject(new ConnectionProblemError(`no reverse tunnel to "${EDGE}.${CLUSTER}" on this proxy: is its agent running and connected?`)) };
     const c = await login();
     await expect(c.subsystem(`proxy:edge:0@${CLUSTER}`)).rejects.toThrow(
       `failed connecting to node edge: no reverse tunnel to "${EDGE}.${CLUSTER}" on this proxy: is its agent running and connected?`,
     );
-    delete access.tunnels;
+    state.tunnels = undefined;
     await expect(c.subsystem(`proxy:${EDGE}:0@${CLUSTER}`)).rejects.toThrow(/reverse tunnel/);
   });
 });

@@ -27,12 +27,12 @@ import {
 import type { TerminalSessionMetadata } from '../api/web-wire.js';
 import type { Logger } from '../log/index.js';
 import type { TunnelDialer } from '../reversetunnel/index.js';
-import { verifyCertificate } from '../sshca/index.js';
+import { hostVerifier } from '../sshca/index.js';
 import { connectSSH, type SSHClient, type SSHProcess } from '../sshutils/index.js';
 import { NeedLoginError, type WebAuth, type WebContext } from './web-auth.js';
 import { checkSite } from './web-nodes.js';
 import { resolveNode } from './ssh-route.js';
-import { dialNode } from './ssh-target.js';
+import { Router, nodeTarget } from './route/index.js';
 import type { WebUIAuth } from './web-ui-auth.js';
 
 /** How long a new socket has to send its bearer token (Teleport's wsIODeadline). */
@@ -50,7 +50,9 @@ export interface WebTerminalsOptions {
   logger: Logger;
   /** SSH handshake timeout with nodes. */
   dialTimeoutMs?: number;
-  /** Reaches nodes behind reverse tunnels (`use_tunnel`); without it they are refused. */
+  /** The proxy's route core: dials nodes in this process, through their reverse tunnel or by TCP. */
+  router?: Router;
+  /** Without `router`: reaches nodes behind reverse tunnels (`use_tunnel`), others by TCP. */
   tunnels?: () => TunnelDialer | undefined;
 }
 
@@ -91,8 +93,11 @@ export function parseTerminalRequest(raw: string | null): TerminalRequest {
 export class WebTerminals {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
   private readonly live = new Set<WebSocket>();
+  private readonly router: Router;
 
-  constructor(private readonly opts: WebTerminalsOptions) {}
+  constructor(private readonly opts: WebTerminalsOptions) {
+    this.router = opts.router ?? new Router({ clusterName: opts.auth.clusterName, reads: { nodes: async () => [] }, ...(opts.tunnels && { tunnels: opts.tunnels }) });
+  }
 
   /** Takes an upgrade request if it is a terminal path; false otherwise. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, path: string, query: URLSearchParams): boolean {
@@ -289,11 +294,11 @@ export class WebTerminals {
   private async dial(ctx: WebContext, node: Node, login: string, from: string): Promise<SSHClient> {
     const { auth, clock } = this.opts;
     const timeoutMs = this.opts.dialTimeoutMs ?? 15_000;
-    const tunnels = this.opts.tunnels?.();
-    const sock = await dialNode({ clusterName: auth.clusterName, ...(tunnels && { tunnels }) }, node, { timeoutMs, clientAddr: from });
-    const trustedCAs = await auth.hostCAKeys();
+    const target = nodeTarget(node);
+    const sock = await this.router.dial(target, { timeoutMs, clientAddr: from });
     const name = node.spec.hostname || node.metadata.name;
-    let refused: string | undefined;
+    // The same check tsh makes: a host certificate of this cluster naming the node's UUID.
+    const verifier = hostVerifier({ trustedCAs: await auth.hostCAKeys(), now: () => clock.now(), host: { hostId: node.metadata.name, clusterName: auth.clusterName } }, `node "${name}"`);
     try {
       return await connectSSH({
         sock,
@@ -301,23 +306,12 @@ export class WebTerminals {
         privateKey: createPrivateKey(ctx.session.priv),
         cert: ctx.session.ssh_cert,
         timeoutMs,
-        verifyHostKey: (k) => {
-          if (!k.cert) {
-            refused = `node "${name}" presented a plain host key, not a host certificate of this cluster`;
-            return false;
-          }
-          try {
-            verifyCertificate(k.cert, { trustedCAs, now: clock.now(), type: 'host', principal: node.metadata.name });
-            return true;
-          } catch (err) {
-            refused = `node "${name}" is not trusted: ${(err as Error).message}`;
-            return false;
-          }
-        },
+        verifyHostKey: (k) => verifier.verify(k),
       });
     } catch (err) {
       sock.destroy();
-      if (refused) throw new AccessDeniedError(refused, { cause: err });
+      const refused = verifier.refusal();
+      if (refused) throw refused;
       if (err instanceof AccessDeniedError) throw new AccessDeniedError(`access denied to ${login} connecting to ${name}`, { cause: err });
       throw err;
     }

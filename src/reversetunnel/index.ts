@@ -8,6 +8,7 @@ export type { AgentIdentity, TunnelDialer, TunnelDialRequest, TunnelServerOption
 export { AgentPool } from './agent-pool.js';
 export type { AgentPoolOptions } from './agent-pool.js';
 export type { AgentCredentials, DialHandler, DialPeer } from './agent.js';
+export { DialHandlers } from './dial-handlers.js';
 export { Backoff, DEFAULT_BACKOFF, backoffCeiling } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
 export { realTimers, every } from './timers.js';

@@ -1,14 +1,13 @@
 /**
- * The SSH side of a process: the node service (its identity from the local auth server or from
- * joining, its access point over the auth API) and the proxy's SSH listener (in-process with auth).
+ * The SSH node of a process reached directly (not through a tunnel): its identity from the local
+ * auth server or from joining, its access point over the auth API, and the addresses it advertises.
  */
 import { createPrivateKey } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
-import { isIP, type AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
+import type { AddressInfo } from 'node:net';
 import type { Clock } from '../api/clock.js';
 import { BadParameterError } from '../api/errors.js';
-import { AuthClient, splitHostPort } from '../api/client/index.js';
+import { AuthClient } from '../api/client/index.js';
 import type { IdentityBundle } from '../api/identity-file.js';
 import type { AuthPreference, CertAuthority, Node, Role, SessionTracker } from '../api/types/index.js';
 import { caSSHPublicBlobs, type AuthServer } from '../auth/index.js';
@@ -17,16 +16,12 @@ import type { AuditEmitter, RemoteEmitter } from '../events/index.js';
 import { ConnectionLimiter } from '../limiter/index.js';
 import type { Logger } from '../log/index.js';
 import { NodeService, type NodeAccessPoint } from '../node/index.js';
-import { ProxySSHServer } from '../proxy/index.js';
 import type { NodeRecorder } from '../recordings/index.js';
-import type { TunnelDialer } from '../reversetunnel/index.js';
 import type { SSHAlgorithms } from '../sshutils/index.js';
 import { identityFromCertificate } from '../tlsca/index.js';
 import { remoteAuditEmitter } from './audit-service.js';
 import { CachedAccessPoint } from './cached-access-point.js';
 import { ensureHostIdentity } from './join.js';
-import { memoryPipe } from './memory-pipe.js';
-import type { ProxyReads } from './proxy-reads.js';
 import { startNodeRecorder } from './recordings.js';
 
 /** How long the node trusts a fetched CA set before asking again. */
@@ -184,67 +179,4 @@ function guessHostIP(): string {
     for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }
   return '127.0.0.1';
-}
-
-/** What the proxy's SSH listener needs: the cluster reads (local backend or cached auth API). */
-export interface StartProxySSHOptions {
-  config: TeleportConfig;
-  reads: ProxyReads;
-  clusterName: string;
-  credentials: { keyPem: string; ssh: string };
-  clock: Clock;
-  logger: Logger;
-  /** Where refused logins are recorded, and as which host. */
-  audit?: { emitter: AuditEmitter; serverId: string; hostname: string };
-  /** The reverse tunnel server, for nodes that heartbeat use_tunnel. */
-  tunnels?: TunnelDialer;
-  /** The node of this process, reached in memory (see localNodeDialer). */
-  dialLocal?: (nodeId: string) => Duplex | undefined;
-}
-
-/**
- * Connects the proxy to `node`, the node service of this process, through an in-memory pipe
- * instead of loopback TCP (half the socket writes and reads per byte relayed). The node sees the
- * connection as it would the proxy's TCP connection to its advertised address from this host: from
- * and to that address (the bound one when the advertised host is a name), source port 0.
- * Undefined for any other node UUID than `hostId`.
- */
-export function localNodeDialer(node: NodeService, hostId: string, config: TeleportConfig, bound: AddressInfo): (nodeId: string) => Duplex | undefined {
-  const advertised = splitHostPort(nodeAdvertiseAddr(config, bound));
-  const host = isIP(advertised.host) ? advertised.host : loopbackFor({ host: bound.address, port: bound.port }).host;
-  const port = isIP(advertised.host) ? advertised.port : bound.port;
-  return (nodeId) => {
-    if (nodeId !== hostId) return undefined;
-    const [proxySide, nodeSide] = memoryPipe();
-    node.serveConnection(nodeSide, { remoteAddress: host, remotePort: 0, localAddress: host, localPort: port });
-    return proxySide;
-  };
-}
-
-/** Starts the proxy's SSH listener (3023) reading nodes and CAs through `reads`. */
-export async function startProxySSH(opts: StartProxySSHOptions): Promise<{ server: ProxySSHServer; address: AddressInfo }> {
-  const { reads, clusterName } = opts;
-  const server = new ProxySSHServer({
-    host: opts.config.proxy.listenAddr.host,
-    port: opts.config.proxy.listenAddr.port,
-    hostKey: createPrivateKey(opts.credentials.keyPem),
-    hostCert: opts.credentials.ssh,
-    access: {
-      clusterName,
-      userCAKeys: () => reads.userCAKeys(),
-      nodes: () => reads.nodes(),
-      freshNodes: () => reads.freshNodes(),
-      authAddr: () => reads.authAddr(),
-      dialAuth: () => reads.dialAuth(),
-      ...(opts.tunnels && { tunnels: opts.tunnels }),
-      ...(opts.dialLocal && { dialLocal: opts.dialLocal }),
-    },
-    clock: opts.clock,
-    logger: opts.logger.child({ component: 'proxy:ssh' }),
-    ...(opts.audit && { audit: opts.audit }),
-    limiter: new ConnectionLimiter({ limits: opts.config.teleport.connectionLimits, clock: opts.clock }),
-    algorithms: sshAlgorithms(opts.config),
-  });
-  const address = await server.start();
-  return { server, address };
 }

@@ -8,7 +8,9 @@ import { writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Node } from '../../api/types/index.js';
-import type { ProxySSHAccess } from '../ssh-server.js';
+import type { TunnelDialer } from '../../reversetunnel/index.js';
+import { Router } from '../route/index.js';
+import type { ProxySSHAccess } from '../ssh-access.js';
 
 /** A registered node as a heartbeat leaves it. */
 export function nodeResource(
@@ -21,7 +23,7 @@ export function nodeResource(
   return { kind: 'node', version: 'v2', metadata: { name, labels }, spec: { hostname, addr, ...spec } };
 }
 
-/** An in-memory access: edit `nodes` and `authAddr` freely; counts `nodes()` calls. */
+/** An in-memory access: edit `nodes`, `authAddr` and `tunnels` freely; counts `nodes()` calls. */
 export function memoryAccess(clusterName: string, userCAs: Buffer[]) {
   const state = {
     nodes: [] as Node[],
@@ -30,16 +32,19 @@ export function memoryAccess(clusterName: string, userCAs: Buffer[]) {
     nodeCalls: 0,
     /** Delay answers to `nodes()` by this many ms (a slow auth server). */
     nodesDelayMs: 0,
+    /** Reaches `use_tunnel` nodes when set. */
+    tunnels: undefined as TunnelDialer | undefined,
+  };
+  const nodes = async () => {
+    state.nodeCalls++;
+    if (state.nodesDelayMs > 0) await new Promise((r) => setTimeout(r, state.nodesDelayMs));
+    return structuredClone(state.nodes);
   };
   const access: ProxySSHAccess = {
     clusterName,
     userCAKeys: () => Promise.resolve(state.userCAs),
-    nodes: async () => {
-      state.nodeCalls++;
-      if (state.nodesDelayMs > 0) await new Promise((r) => setTimeout(r, state.nodesDelayMs));
-      return structuredClone(state.nodes);
-    },
     authAddr: () => state.authAddr,
+    router: new Router({ clusterName, reads: { nodes }, tunnels: () => state.tunnels }),
   };
   return { access, state };
 }

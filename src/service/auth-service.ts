@@ -1,0 +1,84 @@
+/**
+ * The `auth_service` of a process: opens the cluster's storage and audit log, starts the auth
+ * server (CAs, the auth API on `auth_service.listen_addr`) and publishes it to the services that
+ * use it in-process (the proxy and the node of the same process).
+ */
+import { AuthServer } from '../auth/index.js';
+import type { Backend } from '../backend/index.js';
+import { formatAddr, type TeleportConfig } from '../config/index.js';
+import type { AuditLog } from '../events/index.js';
+import { createServices } from '../services/index.js';
+import { openAuditLog } from './audit-service.js';
+import { authRecordings } from './recordings.js';
+import type { ProcessAddresses, ProcessContext, Service, ServiceFactory } from './service.js';
+import { openStorage } from './storage.js';
+
+/** The table entry: auth depends on nothing. */
+export const authServiceFactory: ServiceFactory = { name: 'auth', section: 'auth_service', after: [], create: (ctx) => new AuthService(ctx) };
+
+class AuthService implements Service {
+  readonly name = 'auth';
+  private backend?: Backend;
+  private auditLog?: AuditLog;
+  private server?: AuthServer;
+  private closing?: Promise<void>;
+
+  constructor(private readonly ctx: ProcessContext) {}
+
+  async start(): Promise<Partial<ProcessAddresses>> {
+    const { config, logger, clock, hostId } = this.ctx;
+    const t = config.teleport;
+    this.backend = await openStorage(t.storage, clock, logger);
+    const services = createServices(this.backend);
+    this.auditLog = await openAuditLog(config, clock, logger);
+    this.server = await AuthServer.create({
+      services,
+      logger,
+      dataDir: t.dataDir,
+      hostId,
+      nodeName: t.nodename,
+      cluster: {
+        clusterName: config.auth.clusterName ?? t.nodename,
+        authPreference: authPreferenceFromConfig(config),
+      },
+      staticTokens: config.auth.tokens,
+      listen: { host: config.auth.listenAddr.host, port: config.auth.listenAddr.port },
+      publicAddrs: config.auth.publicAddrs.map(formatAddr),
+      proxyAddr: async () => this.ctx.proxyPublicAddr(),
+      recordings: { ...authRecordings(config, logger), emitter: this.auditLog },
+      audit: this.auditLog,
+    });
+    this.ctx.clusterName = this.server.clusterName;
+    const addr = await this.server.start();
+    this.ctx.localAuth = { server: this.server, services, addr };
+    return { auth: addr };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.server?.close();
+      await this.server?.auth.recordings?.store.close();
+      await this.auditLog?.close();
+      await this.backend?.close();
+    })();
+    return this.closing;
+  }
+}
+
+/** The `authentication` section as the stored cluster_auth_preference; undefined without one. */
+function authPreferenceFromConfig(config: TeleportConfig): Record<string, unknown> | undefined {
+  const a = config.auth.authentication;
+  // Without an `authentication` section the stored settings (e.g. from `tctl edit cap`) stay.
+  if (!a.fromFile) return undefined;
+  return {
+    type: a.type,
+    second_factor: a.secondFactor,
+    ...(a.connectorName && { connector_name: a.connectorName }),
+    ...(a.webauthn && { webauthn: { rp_id: a.webauthn.rpId, attestation_allowed_cas: a.webauthn.attestationAllowedCas, attestation_denied_cas: a.webauthn.attestationDeniedCas } }),
+    allow_local_auth: a.localAuth,
+    require_session_mfa: a.requireSessionMfa,
+    ...(a.disconnectExpiredCert !== undefined && { disconnect_expired_cert: a.disconnectExpiredCert }),
+    locking_mode: a.lockingMode,
+    ...(a.messageOfTheDay && { message_of_the_day: a.messageOfTheDay }),
+  };
+}

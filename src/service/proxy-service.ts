@@ -1,0 +1,218 @@
+/**
+ * The `proxy_service` of a process: its view of auth (in-process, or over the auth API with the
+ * proxy's joined identity), the route core every protocol dials agents through, and its
+ * listeners (web 3080, reverse tunnels 3024, SSH 3023), then its presence heartbeat. The
+ * listeners start in `startListeners`: the place a listener front (one port for several
+ * protocols) plugs in.
+ */
+import { createPrivateKey } from 'node:crypto';
+import type { Clock } from '../api/clock.js';
+import { AuthClient } from '../api/client/index.js';
+import { BadParameterError } from '../api/errors.js';
+import { DEFAULT_PROXY_TTL_MS, type ProxyPresence } from '../auth/index.js';
+import { formatAddr, type TeleportConfig } from '../config/index.js';
+import type { AuditEmitter, RemoteEmitter } from '../events/index.js';
+import { ConnectionLimiter } from '../limiter/index.js';
+import { ProxySSHServer, ProxyWebServer, Router, localWebUIAuth, type WebUIAuth } from '../proxy/index.js';
+import type { ProxyAuth } from '../proxy/proxy-auth.js';
+import type { TunnelServer } from '../reversetunnel/index.js';
+import { remoteAuditEmitter } from './audit-service.js';
+import { ensureHostIdentity } from './join.js';
+import { localProxyReads, remoteProxyReads, type ProxyReads } from './proxy-reads.js';
+import { RemoteProxyAuth } from './remote-proxy-auth.js';
+import { RemoteWebUIAuth } from './remote-web-ui-auth.js';
+import type { ProcessAddresses, ProcessContext, Service, ServiceFactory } from './service.js';
+import { clusterOfIdentity, loopbackFor, sshAlgorithms } from './ssh-services.js';
+import { ProxyHeartbeat, dialTCP, proxyResource, startProxyTunnel, tunnelPublicAddr } from './tunnel-services.js';
+
+/** The table entry: after auth, which a proxy in the same process uses in-process. */
+export const proxyServiceFactory: ServiceFactory = { name: 'proxy', section: 'proxy_service', after: ['auth'], create: (ctx) => new ProxyService(ctx) };
+
+/** What the proxy's listeners use of auth: in-process, or over the auth API. */
+interface ProxyLink {
+  auth: ProxyAuth;
+  /** What the web UI runs on: the auth service of this process, or the auth API as each user. */
+  webUIAuth: WebUIAuth;
+  reads: ProxyReads;
+  creds: { keyPem: string; ssh: string; tls: string };
+  presence: Pick<ProxyPresence, 'announce' | 'remove'>;
+  audit: AuditEmitter;
+}
+
+class ProxyService implements Service {
+  readonly name = 'proxy';
+  private web?: ProxyWebServer;
+  private ssh?: ProxySSHServer;
+  private tunnels?: TunnelServer;
+  private heartbeat?: ProxyHeartbeat;
+  private reads?: ProxyReads;
+  private emitter?: RemoteEmitter;
+  private remoteWebUI?: RemoteWebUIAuth;
+  private closing?: Promise<void>;
+  private readonly bound: Partial<ProcessAddresses> = {};
+
+  constructor(private readonly ctx: ProcessContext) {}
+
+  async start(): Promise<Partial<ProcessAddresses>> {
+    const { ctx } = this;
+    const link = ctx.localAuth ? await this.localLink() : await this.remoteLink();
+    this.reads = link.reads;
+    const router = new Router({ clusterName: ctx.clusterName, reads: link.reads, tunnels: () => this.tunnels, local: ctx.localAgents });
+    await this.startListeners(link, router);
+    // Announced once every listener is up, so agents told of this proxy can reach it.
+    this.heartbeat = new ProxyHeartbeat({
+      presence: link.presence,
+      resource: () => proxyResource(ctx.hostId, ctx.config.teleport.nodename, proxySSHPublicAddr(ctx.config, ctx.addresses, ctx.proxyPublicAddr()), ctx.proxyPublicAddr()),
+      logger: ctx.logger.child({ component: 'proxy' }),
+    });
+    await this.heartbeat.start();
+    return this.bound;
+  }
+
+  /** The web (3080), reverse tunnel (3024) and SSH (3023) listeners, each on its own port. */
+  private async startListeners(link: ProxyLink, router: Router): Promise<void> {
+    const { config, logger, clock, hostId, clusterName } = this.ctx;
+    const { creds } = link;
+    this.web = new ProxyWebServer({
+      host: config.proxy.webListenAddr.host,
+      port: config.proxy.webListenAddr.port,
+      auth: link.auth,
+      webUIAuth: link.webUIAuth,
+      tls: config.proxy.disableTls ? undefined : { certPem: creds.tls, keyPem: creds.keyPem },
+      httpsKeypairs: config.proxy.httpsKeypairs,
+      publicAddr: () => this.ctx.proxyPublicAddr(),
+      sshPublicAddr: () => proxySSHPublicAddr(config, this.ctx.addresses, this.ctx.proxyPublicAddr()),
+      tunnelPublicAddr: () => tunnelPublicAddr(config, this.ctx.addresses.proxyTunnel, this.ctx.proxyPublicAddr()),
+      tunnels: () => this.tunnels,
+      limiter: new ConnectionLimiter({ limits: config.teleport.connectionLimits, clock }),
+      logger: logger.child({ component: 'proxy' }),
+    });
+    this.publish({ proxyWeb: await this.web.start() });
+    const tunnel = await startProxyTunnel({ config, reads: link.reads, clusterName, proxyId: hostId, credentials: { keyPem: creds.keyPem, ssh: creds.ssh }, logger });
+    this.tunnels = tunnel.server;
+    this.publish({ proxyTunnel: { host: tunnel.address.address, port: tunnel.address.port } });
+    const reads = link.reads;
+    this.ssh = new ProxySSHServer({
+      host: config.proxy.listenAddr.host,
+      port: config.proxy.listenAddr.port,
+      hostKey: createPrivateKey(creds.keyPem),
+      hostCert: creds.ssh,
+      access: { clusterName, userCAKeys: () => reads.userCAKeys(), authAddr: () => reads.authAddr(), dialAuth: () => reads.dialAuth(), router },
+      clock,
+      logger: logger.child({ component: 'proxy:ssh' }),
+      audit: { emitter: link.audit, serverId: hostId, hostname: config.teleport.nodename },
+      limiter: new ConnectionLimiter({ limits: config.teleport.connectionLimits, clock }),
+      algorithms: sshAlgorithms(config),
+    });
+    const ssh = await this.ssh.start();
+    this.publish({ proxySSH: { host: ssh.address, port: ssh.port } });
+  }
+
+  /** Records bound addresses at once, so public-address lookups of later listeners see them. */
+  private publish(addrs: Partial<ProcessAddresses>): void {
+    Object.assign(this.bound, addrs);
+    Object.assign(this.ctx.addresses, addrs);
+  }
+
+  /** The proxy's view of auth when auth runs in this process: the AuthService and the backend. */
+  private async localLink(): Promise<ProxyLink> {
+    const { server, services, addr } = this.ctx.localAuth!;
+    const c = await server.hostCredentials('Proxy', this.ctx.config.proxy.publicAddrs.map((a) => a.host));
+    return {
+      auth: server.auth,
+      webUIAuth: localWebUIAuth(server.auth),
+      reads: localProxyReads({ services, clusterName: this.ctx.clusterName, authAddr: () => loopbackFor(addr), dial: dialTCP }),
+      creds: { keyPem: c.keyPem, ssh: c.ssh, tls: c.tls },
+      presence: server.auth.proxies,
+      audit: server.auth.auditLog,
+    };
+  }
+
+  /**
+   * The proxy's view of auth in a proxy-only process: joins as Proxy (or loads the stored identity)
+   * and talks to the auth API with that identity, failing over between the `auth_servers` in order.
+   */
+  private async remoteLink(): Promise<ProxyLink> {
+    const { config, logger, hostId } = this.ctx;
+    const clock: Clock = this.ctx.clock;
+    const t = config.teleport;
+    const authAddrs = t.authServers.map(formatAddr);
+    if (authAddrs.length === 0) {
+      throw new BadParameterError('a proxy without auth_service needs the auth servers to reach: set teleport.auth_servers or pass --auth-server');
+    }
+    const identity = await ensureHostIdentity({
+      dataDir: t.dataDir,
+      hostId,
+      nodeName: t.nodename,
+      role: 'Proxy',
+      authServers: authAddrs,
+      token: t.authToken,
+      caPins: t.caPins,
+      additionalPrincipals: config.proxy.publicAddrs.map((a) => a.host),
+      logger,
+    });
+    if (!identity.sshCert || !identity.tlsCert) throw new BadParameterError('the proxy identity lacks its SSH or TLS certificate; remove data_dir/identity/proxy.pem and join again');
+    const clusterName = clusterOfIdentity(identity.tlsCert, hostId);
+    this.ctx.clusterName = clusterName;
+    const client = new AuthClient({
+      addr: authAddrs[0],
+      fallbackAddrs: authAddrs.slice(1),
+      clusterName,
+      credentials: { keyPem: identity.keyPem, certPem: identity.tlsCert, caPems: identity.tlsCAs },
+    });
+    this.emitter = remoteAuditEmitter(client, clock, logger);
+    const reads = remoteProxyReads({ client, clusterName, dial: dialTCP, clock, logger: logger.child({ component: 'proxy:cache' }) });
+    this.remoteWebUI = new RemoteWebUIAuth({
+      client,
+      userClient: (credentials) => new AuthClient({ addr: client.addr, fallbackAddrs: client.allAddrs, clusterName, credentials }),
+      caPems: identity.tlsCAs,
+      clusterName,
+      hostCAKeys: () => reads.hostCAKeys(),
+      clock,
+    });
+    return {
+      auth: new RemoteProxyAuth(client, clusterName, clock),
+      webUIAuth: this.remoteWebUI,
+      reads,
+      creds: { keyPem: identity.keyPem, ssh: identity.sshCert, tls: identity.tlsCert },
+      presence: {
+        announce: (proxy, ttlMs) => client.heartbeatProxy(proxy, ttlMs ?? DEFAULT_PROXY_TTL_MS),
+        remove: (_caller, name) => client.deleteProxy(name),
+      },
+      audit: this.emitter,
+    };
+  }
+
+  /** Stops announcing, then the listeners; the cache and emitter last. Safe twice. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.heartbeat?.close();
+      this.reads?.close();
+      await this.emitter?.close();
+      await this.tunnels?.close();
+      await this.ssh?.close();
+      await this.web?.close();
+      this.remoteWebUI?.close();
+    })();
+    return this.closing;
+  }
+}
+
+/** `host:port` users reach the proxy at: the first public_addr, else the bound web address. */
+export function proxyPublicAddr(config: TeleportConfig, addresses: ProcessAddresses): string {
+  const pub = config.proxy.publicAddrs[0];
+  if (pub) return formatAddr(pub);
+  const bound = addresses.proxyWeb ?? config.proxy.webListenAddr;
+  const host = bound.host === '0.0.0.0' || bound.host === '::' ? config.teleport.nodename : bound.host;
+  return formatAddr({ host, port: bound.port });
+}
+
+/** `host:port` clients reach the proxy's SSH listener at: ssh_public_addr, else the bound address. */
+export function proxySSHPublicAddr(config: TeleportConfig, addresses: ProcessAddresses, webPublicAddr: string): string {
+  const pub = config.proxy.sshPublicAddrs[0];
+  if (pub) return formatAddr(pub);
+  const bound = addresses.proxySSH ?? config.proxy.listenAddr;
+  const webHost = webPublicAddr.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+  const host = bound.host === '0.0.0.0' || bound.host === '::' ? webHost : bound.host;
+  return formatAddr({ host, port: bound.port });
+}
