@@ -18,6 +18,7 @@ const NODE_A = randomUUID();
 const NODE_B = randomUUID();
 const PROXY = randomUUID();
 const SID = randomUUID();
+const OTHER_SID = randomUUID();
 const CLUSTER = 'authz.test';
 
 /** One request to a route and who may make it. `allow: 'public'` for routes that need no certificate. */
@@ -109,8 +110,9 @@ function table(): Record<string, Case[]> {
     'GET /v1/events/search': [{ path: '/v1/events/search', allow: ['admin', 'proxy', 'access', 'auditor'] }],
     'GET /v1/recordings/config': [{ path: '/v1/recordings/config', allow: AUTHENTICATED }],
     'GET /v1/recordings': [{ path: '/v1/recordings', allow: AUTHENTICATED }],
-    'PUT /v1/recordings/:sid/parts/:part': [{ path: `/v1/recordings/${randomUUID()}/parts/1`, raw: Buffer.from('x'), allow: hosts }],
-    'POST /v1/recordings/:sid/complete': [{ path: `/v1/recordings/${randomUUID()}/complete`, body: {}, allow: hosts }],
+    'PUT /v1/recordings/:sid/parts/:part': [{ path: `/v1/recordings/${randomUUID()}/parts/1`, raw: Buffer.from('x'), allow: ['admin', 'nodeSelf', 'nodeOther'] }],
+    // Completing the recording of a session node A served: node A (nothing was uploaded: 400 for it).
+    'POST /v1/recordings/:sid/complete': [{ path: `/v1/recordings/${OTHER_SID}/complete`, body: { parts: 1, summary: { ...summary, sid: OTHER_SID } }, allow: ['admin', 'nodeSelf'] }],
     // The recording of a session access-user took part in (made in beforeAll).
     'GET /v1/recordings/:sid/events': [{ path: `/v1/recordings/${SID}/events`, allow: ['admin', 'proxy', 'access', 'auditor'], stream: true }],
     'GET /v1/watch': [

@@ -43,7 +43,9 @@ const RULES: Record<string, (hostId: string) => Rule[]> = {
       { resources: ['session_tracker'], verbs: RO },
       { resources: ['session_tracker'], verbs: ['create', 'update', 'delete'], where: `equals(resource.spec.host_id, ${h})` },
       { resources: ['event'], verbs: ['create'], where: `equals(resource.server_id, ${h})` },
-      { resources: ['session'], verbs: ['create', 'update'] },
+      // Recording parts of its sessions, and completing the recordings of sessions it served.
+      { resources: ['session'], verbs: ['create'] },
+      { resources: ['session'], verbs: ['update'], where: `equals(resource.server_id, ${h})` },
       { resources: ['cert_authority'], verbs: NO_SECRETS },
       { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'proxy'], verbs: RO },
     ];
@@ -57,7 +59,6 @@ const RULES: Record<string, (hostId: string) => Rule[]> = {
       { resources: ['node', 'session_tracker'], verbs: RO },
       { resources: ['event'], verbs: ['create'], where: `equals(resource.server_id, ${h})` },
       { resources: ['event', 'session'], verbs: RO },
-      { resources: ['session'], verbs: ['create', 'update'] },
       // Browser sessions of the web UI it serves (web-session-routes.ts).
       { resources: ['web_session'], verbs: ['create', 'read', 'update', 'delete'] },
       { resources: ['cert_authority'], verbs: NO_SECRETS },

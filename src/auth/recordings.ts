@@ -56,11 +56,16 @@ export class RecordingsAPI {
     await this.opts.store.uploadPart(sid, part, data);
   }
 
-  /** A node completes session `sid`'s recording; the summary enters the list and `session.upload` is emitted. */
+  /**
+   * A node completes session `sid`'s recording; the summary enters the list and `session.upload` is
+   * emitted. Authorized as an update of that session: a Node host only for sessions it served
+   * (`summary.server_id` is its host UUID).
+   */
   async complete(caller: Caller, sid: string, req: CompleteRecordingRequest): Promise<void> {
     authorize(caller, 'session', 'create');
     checkSessionId(sid);
     const summary = checkSummary(req?.summary, sid);
+    authorize(caller, 'session', 'update', summary);
     if (!Number.isInteger(req.parts)) throw new BadParameterError('"parts" must be the number of parts uploaded');
     checkPartNumber(req.parts);
     await this.opts.store.complete(sid, req.parts);

@@ -54,6 +54,12 @@ describe('known hosts', () => {
     const wrongNode = v(UUID1);
     expect(wrongNode.verify({ blob: impostor.publicKey, cert: impostor })).toBe(false);
     expect(wrongNode.refusal()?.message).toMatch(new RegExp(`node "n1" is not trusted: .*does not belong to node ${UUID1}`));
+    // A host the user may not see (not resolved): a certificate naming it as typed.
+    const byName = (name: string) => hostVerifier({ trustedCAs: [publicKeyToBlob(ca.publicKey)], now: Date.now, host: { name } }, `node "${name}"`);
+    expect(byName('n1').verify({ blob: good.publicKey, cert: good })).toBe(true);
+    const otherName = byName('n2');
+    expect(otherName.verify({ blob: good.publicKey, cert: good })).toBe(false);
+    expect(otherName.refusal()?.message).toMatch(/node "n2" is not trusted: .*principal "n2"/);
     // Nothing resolved: no node is trusted.
     const unresolved = v('');
     expect(unresolved.verify({ blob: good.publicKey, cert: good })).toBe(false);

@@ -113,13 +113,14 @@ export class ProxyClient {
   async connectNode(t: NodeTarget): Promise<SSHClient> {
     const id = this.identity;
     // Dial the node by the UUID it resolved to, so the proxy routes to the record checked below.
-    // Unresolved (no such node, several): the proxy explains, and no host certificate is trusted.
+    // Unresolved: several match (the proxy explains), or none the user may see (the node refuses
+    // the user; only a certificate naming the host as typed is accepted meanwhile).
     const hostId = t.hostId ?? (await this.resolveHostId(t.host, t.port));
     const channel = await this.dial(hostId ?? t.host, t.port);
     // The proxy explains a failed route on the channel's stderr, then closes it.
     let said = '';
     channel.stderr.on('data', (d: Buffer) => (said += d.toString('utf8')));
-    const verifier = hostVerifier({ trustedCAs: id.hostCAs.map((c) => c.key), now: this.now, host: { hostId: hostId ?? '', clusterName: this.cluster } }, `node "${t.host}"`);
+    const verifier = hostVerifier({ trustedCAs: id.hostCAs.map((c) => c.key), now: this.now, host: hostId !== undefined ? { hostId, clusterName: this.cluster } : { name: t.host } }, `node "${t.host}"`);
     try {
       const client = await connectSSH({
         sock: channel,

@@ -41,13 +41,15 @@ export function checkNodeHostCertificate(cert: SSHCertificate, check: NodeHostCh
 }
 
 /**
- * What a host must prove. `node`: the node resolved (its UUID, which must be among the
- * certificate's principals as `<uuid>` or `<uuid>.<cluster>`; an empty hostId trusts no node);
- * `'proxy'`: any host certificate of the cluster (the proxy is reached by any name).
+ * What a host must prove. `{ hostId, clusterName }`: the node resolved (its UUID must be among the
+ * certificate's principals as `<uuid>` or `<uuid>.<cluster>`; an empty hostId trusts no node).
+ * `{ name }`: a host the client could not resolve to a node record it may see (its roles hide the
+ * node, which then refuses the login anyway): the certificate must name it. `'proxy'`: any host
+ * certificate of the cluster (the proxy is reached by any name).
  */
 export interface HostCheck {
   trustedCAs: Buffer[];
-  host: { hostId: string; clusterName: string } | 'proxy';
+  host: { hostId: string; clusterName: string } | { name: string } | 'proxy';
   now: () => number;
 }
 
@@ -71,8 +73,10 @@ export function hostVerifier(check: HostCheck, hostDescription: string): { verif
         return false;
       }
       try {
-        if (check.host === 'proxy') verifyCertificate(key.cert, { trustedCAs: check.trustedCAs, now: check.now(), type: 'host' });
-        else checkNodeHostCertificate(key.cert, { trustedCAs: check.trustedCAs, now: check.now(), ...check.host });
+        const h = check.host;
+        if (h === 'proxy') verifyCertificate(key.cert, { trustedCAs: check.trustedCAs, now: check.now(), type: 'host' });
+        else if ('name' in h) verifyCertificate(key.cert, { trustedCAs: check.trustedCAs, now: check.now(), type: 'host', principal: h.name });
+        else checkNodeHostCertificate(key.cert, { trustedCAs: check.trustedCAs, now: check.now(), ...h });
         return true;
       } catch (err) {
         refused = new AccessDeniedError(`${hostDescription} is not trusted: ${(err as Error).message}`, { cause: err });
