@@ -3,7 +3,7 @@ import { NotImplementedError } from '../api/errors.js';
 import type { CompleteRecordingRequest } from '../api/recording-wire.js';
 import type { AuthService } from './auth-service.js';
 import { MAX_PART_BYTES, type RecordingsAPI } from './recordings.js';
-import type { Route } from './routes.js';
+import type { Route } from './route.js';
 
 function recordings(auth: AuthService): RecordingsAPI {
   if (!auth.recordings) throw new NotImplementedError('session recordings are not configured on this auth server');

@@ -1,36 +1,12 @@
 /** The auth API's route table: method, path, who may call, and the AuthService call behind it. */
 import type { CompleteUserTokenRequest, CreateUserTokenRequest, GenerateTokenRequest, SSHLoginRequest, HostCertsRequest, RegisterRequest, UserCertsRequest } from '../api/auth-wire.js';
 import { emitHostEvents, searchEvents } from './audit-api.js';
-import type { AuthService } from './auth-service.js';
 import { RECORDING_ROUTES } from './recording-routes.js';
-import type { Caller } from './caller.js';
+import type { Route } from './route.js';
 import { WATCH_ROUTES } from './watch-routes.js';
 import { WEB_SESSION_ROUTES } from './web-session-routes.js';
 
-/** What a handler receives. `caller` is undefined only on public routes. */
-export interface RouteContext {
-  auth: AuthService;
-  caller: Caller;
-  params: Record<string, string>;
-  query: URLSearchParams;
-  body: unknown;
-  /** Aborted when the client goes away (streamed responses). */
-  signal?: AbortSignal;
-  /** `ip:port` of the client (for audit events). */
-  remoteAddr?: string;
-}
-
-/** One route. `:name` matches a segment, `:name*` the rest of the path. */
-export interface Route {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  path: string;
-  public?: boolean;
-  body?: boolean;
-  /** Read the body as raw bytes, at most this many, once the caller is authenticated; `body` is then a Buffer. */
-  rawBody?: number;
-  status?: number;
-  run(ctx: RouteContext): Promise<unknown>;
-}
+export type { Route, RouteContext } from './route.js';
 
 const flag = (q: URLSearchParams, name: string): boolean => ['1', 'true', 'yes'].includes(q.get(name) ?? '');
 

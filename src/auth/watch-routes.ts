@@ -3,7 +3,7 @@
  * the caller (see watch-events.ts and api/watch-wire.ts). Errors in the request (no kinds, an
  * unknown kind, a kind the caller may not read) are ordinary JSON errors before the stream begins.
  */
-import type { Route } from './routes.js';
+import type { Route } from './route.js';
 import { StreamBody } from './stream-response.js';
 
 /** The watch route, spread into ROUTES. */

@@ -8,7 +8,7 @@ import type { CompleteUserTokenRequest, WebSessionInviteResponse, WebSessionLogi
 import { AccessDeniedError, BadParameterError } from '../api/errors.js';
 import type { AuthService } from './auth-service.js';
 import { authorize, type Caller } from './caller.js';
-import type { Route } from './routes.js';
+import type { Route } from './route.js';
 import type { WebSession } from './web-sessions.js';
 
 /**
