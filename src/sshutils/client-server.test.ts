@@ -1,10 +1,10 @@
 // Our client against our server over real sockets: certificates both ways, exec streams and exit
 // status, host verification, and the refusals a node makes with what `authenticate` is handed.
-import { connect } from 'node:net';
+import { connect, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { ParsedKey } from 'ssh2';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { AccessDeniedError } from '../api/errors.js';
 import { CERT_SUFFIX, generateKeyPair, keyObjectType, publicKeyToBlob, verifyCertificate } from '../sshca/index.js';
 import type { KeyAlgorithm, SSHCertificate } from '../sshca/index.js';
@@ -107,6 +107,22 @@ describe('our client with our server', () => {
     const user = generateKeyPair();
     const c = await login(server, user.privateKey, userCA.sign(user.publicKey, 'user', ['alice']));
     expect(await run(c, 'sig-test')).toMatchObject({ signal: 'TERM' });
+  });
+
+  it('turns Nagle off on both ends of a TCP connection (an SFTP request waited 40 ms per round trip for a delayed ACK)', async () => {
+    const noDelay = vi.spyOn(Socket.prototype, 'setNoDelay');
+    try {
+      const server = await startServer();
+      const port = server.address.port;
+      const user = generateKeyPair();
+      const c = await login(server, user.privateKey, userCA.sign(user.publicKey, 'user', ['alice']));
+      expect(await run(c, 'echo fast')).toMatchObject({ code: 0, stdout: 'fast\n' });
+      const on = noDelay.mock.contexts.filter((_, i) => noDelay.mock.calls[i][0] === true) as Socket[];
+      expect(on.some((s) => s.remotePort === port)).toBe(true);
+      expect(on.some((s) => s.localPort === port)).toBe(true);
+    } finally {
+      noDelay.mockRestore();
+    }
   });
 });
 

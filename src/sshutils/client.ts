@@ -174,6 +174,9 @@ export function connectSSH(opts: ConnectSSHOptions): Promise<SSHClient> {
         return ok;
       },
     });
+    // As on the server side: without TCP_NODELAY every request whose bytes span two segments
+    // waits for the peer's delayed ACK. A no-op for a `sock` that is not a TCP socket.
+    client.setNoDelay(true);
   });
 }
 
@@ -215,13 +218,18 @@ function wrapClient(client: Client, forwardAgent: boolean): SSHClient {
   });
   // A session with agent forwarding when asked for; when the server refuses it, the same session
   // again without (as OpenSSH carries on with a warning).
+  // The process is wrapped inside ssh2's callback, not after the promise settles: a command that
+  // ends at once has its exit status in the same read as the channel's success reply, and ssh2
+  // emits `exit` before a promise continuation could listen for it.
+  const startProcess = (open: (cb: (err: Error | undefined, ch: ClientChannel) => void) => void): Promise<SSHProcess> =>
+    channel<SSHProcess>((cb) => open((err, ch) => cb(err, err ? (undefined as never) : wrapProcess(ch))));
   const session = async (open: (agentForward: boolean) => (cb: (err: Error | undefined, ch: ClientChannel) => void) => void): Promise<SSHProcess> => {
-    if (!forwardAgent) return wrapProcess(await channel<ClientChannel>(open(false)));
+    if (!forwardAgent) return startProcess(open(false));
     try {
-      return wrapProcess(await channel<ClientChannel>(open(true)));
+      return await startProcess(open(true));
     } catch (err) {
       if ((err as Error).cause === undefined || ((err as Error).cause as Error).message !== AGENT_REFUSED) throw err;
-      return { ...wrapProcess(await channel<ClientChannel>(open(false))), agentForwardRefused: true };
+      return { ...(await startProcess(open(false))), agentForwardRefused: true };
     }
   };
   return {

@@ -177,6 +177,10 @@ export async function startSSHServer(opts: SSHServerOptions): Promise<SSHServer>
   const handshakeMs = opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   (server as unknown as { _srv: NetServer })._srv.on('connection', (sock: Socket) => {
     sockets.add(sock);
+    // Nagle would hold the tail of every reply until the client's delayed ACK (40 ms): an SFTP
+    // read or write answered in two segments waited that long each (Go, hence Teleport, sets
+    // TCP_NODELAY on every connection). In-process streams handed over by a dialer have no such call.
+    if (typeof sock.setNoDelay === 'function') sock.setNoDelay(true);
     const timer = setTimeout(() => {
       if (loggedIn.has(sock)) return;
       log.info({ remote_addr: sock.remoteAddress }, 'ssh handshake timed out');

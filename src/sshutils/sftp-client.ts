@@ -6,6 +6,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Attributes, SFTPWrapper, Stats } from 'ssh2';
 import { AccessDeniedError, BadParameterError, NotFoundError, type TeleportError } from '../api/errors.js';
+import { SFTPFileReader, SFTPFileWriter, type PipelineOptions } from './sftp-streams.js';
 
 /** A remote file's attributes. `type` comes from the mode bits. */
 export interface RemoteStat {
@@ -36,10 +37,16 @@ export interface SFTPSession {
   setTimes(path: string, atime: number, mtime: number): Promise<void>;
   /** The absolute form of `path` (`.` is the login's home directory). */
   realpath(path: string): Promise<string>;
-  /** The file's bytes; errors (a missing file) are emitted on the stream. */
-  createReadStream(path: string): Readable;
-  /** Creates or truncates; resolves `finished` once the server has closed the file. */
-  createWriteStream(path: string, opts?: { mode?: number }): { stream: Writable; finished: Promise<void> };
+  /**
+   * The file's bytes, with many READs in flight; errors (a missing file) are emitted on the stream.
+   * `sizeHint` (from a stat) saves asking past the end of a small file more than once.
+   */
+  createReadStream(path: string, opts?: { sizeHint?: number }): Readable;
+  /**
+   * Creates or truncates, with many WRITEs in flight; `mode` is set exactly (fchmod), times when
+   * both are given. Resolves `finished` once the server has closed the file.
+   */
+  createWriteStream(path: string, opts?: { mode?: number; atime?: number; mtime?: number }): { stream: Writable; finished: Promise<void> };
   close(): void;
 }
 
@@ -72,8 +79,8 @@ export function sftpError(err: unknown, path: string): TeleportError {
   return new BadParameterError(`${path}: ${msg}`, { cause: err });
 }
 
-/** Wrap an ssh2 SFTP channel (internal to this folder). */
-export function wrapSFTP(sftp: SFTPWrapper): SFTPSession {
+/** Wrap an ssh2 SFTP channel (internal to this folder); `tuning` is for tests. */
+export function wrapSFTP(sftp: SFTPWrapper, tuning: Omit<PipelineOptions, 'mapError'> = {}): SFTPSession {
   sftp.on('error', () => {});
   const call = <T>(path: string, f: (cb: (err: Error | undefined | null, v: T) => void) => void): Promise<T> =>
     new Promise<T>((resolve, reject) => f((err, v) => (err ? reject(sftpError(err, path)) : resolve(v))));
@@ -88,18 +95,12 @@ export function wrapSFTP(sftp: SFTPWrapper): SFTPSession {
     chmod: (path, mode) => call<void>(path, (cb) => sftp.chmod(path, mode, (err) => cb(err, undefined))),
     setTimes: (path, atime, mtime) => call<void>(path, (cb) => sftp.utimes(path, atime, mtime, (err) => cb(err, undefined))),
     realpath: (path) => call<string>(path, (cb) => sftp.realpath(path, cb)),
-    createReadStream: (path) => {
-      const s = sftp.createReadStream(path);
-      const emit = s.emit.bind(s);
-      // Rewrite ssh2's errors into ours before listeners see them.
-      s.emit = ((event: string, ...args: unknown[]) =>
-        event === 'error' ? emit('error', sftpError(args[0], path)) : emit(event, ...args)) as typeof s.emit;
-      return s;
-    },
+    createReadStream: (path, opts = {}) =>
+      new SFTPFileReader(sftp, path, { ...tuning, ...(opts.sizeHint !== undefined && { sizeHint: opts.sizeHint }), mapError: (err) => sftpError(err, path) }),
     createWriteStream: (path, opts = {}) => {
-      const stream = sftp.createWriteStream(path, { flags: 'w', ...(opts.mode !== undefined && { mode: opts.mode }) });
+      const stream = new SFTPFileWriter(sftp, path, opts, { ...tuning, mapError: (err) => sftpError(err, path) });
       const finished = new Promise<void>((resolve, reject) => {
-        stream.once('error', (err: Error) => reject(sftpError(err, path)));
+        stream.once('error', reject);
         stream.once('close', () => resolve());
       });
       finished.catch(() => {});
