@@ -8,8 +8,9 @@ import { X509Certificate } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { AccessDeniedError, NotFoundError, TeleportError, errorCode, httpStatus } from '../api/errors.js';
-import { closeServer, listen, readJSONBody, sendJSON } from '../httpserver/index.js';
+import { AccessDeniedError, NotFoundError, TeleportError, errorCode, isCode } from '../api/errors.js';
+import { TLS_SERVER_OPTIONS, closeIfUnread, closeServer, decodePathSegment, errorStatus, listen, readBody, readJSONBody, requestURL, sendJSON } from '../httpserver/index.js';
+import { UnauthenticatedLimiter } from '../limiter/index.js';
 import type { Logger } from '../log/index.js';
 import type { Services } from '../services/index.js';
 import { identityFromCertificate } from '../tlsca/index.js';
@@ -18,8 +19,10 @@ import type { AuthService } from './auth-service.js';
 import type { Caller } from './caller.js';
 import { callerFromIdentity } from './caller.js';
 import { ROUTES, type Route } from './routes.js';
-import { StreamBody, readRawBody, sendStream } from './stream-response.js';
+import { StreamBody, sendStream } from './stream-response.js';
 
+/** Body limits: routes that take no client certificate read little; cluster members send resources and event batches. */
+const MAX_PUBLIC_BODY = 64 * 1024;
 const MAX_BODY = 4 * 1024 * 1024;
 
 /** Options of the API server. */
@@ -32,6 +35,8 @@ export interface AuthAPIServerOptions {
   certPem: string;
   keyPem: string;
   logger: Logger;
+  /** The rate of requests without a cluster certificate to login, token and register routes; default Teleport's 20/min, burst 40 per IP. */
+  unauthenticatedLimiter?: UnauthenticatedLimiter;
 }
 
 /** The listener. start() returns the bound address; close() is safe to call twice. */
@@ -39,8 +44,11 @@ export class AuthAPIServer {
   private server?: Server;
   private hostCAs: X509Certificate[] = [];
   private userCAs: X509Certificate[] = [];
+  private readonly strangers: UnauthenticatedLimiter;
 
-  constructor(private readonly opts: AuthAPIServerOptions) {}
+  constructor(private readonly opts: AuthAPIServerOptions) {
+    this.strangers = opts.unauthenticatedLimiter ?? new UnauthenticatedLimiter();
+  }
 
   async start(): Promise<{ host: string; port: number }> {
     const { services, auth } = this.opts;
@@ -56,7 +64,7 @@ export class AuthAPIServer {
         requestCert: true,
         // Unauthenticated routes (ping, register) must be reachable; authenticated ones check `authorized`.
         rejectUnauthorized: false,
-        minVersion: 'TLSv1.2',
+        ...TLS_SERVER_OPTIONS,
       },
       (req, res) => {
         this.handle(req, res).catch((err: unknown) => this.opts.logger.error({ err }, 'unhandled request failure'));
@@ -78,19 +86,26 @@ export class AuthAPIServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const url = new URL(req.url ?? '/', 'https://auth');
+      const url = requestURL(req, 'https://auth');
       const match = matchRoute(req.method ?? 'GET', url.pathname);
       if (!match) throw new NotFoundError(`no such API route: ${req.method} ${url.pathname}`);
       const { route, params } = match;
-      const body = route.body ? await readJSONBody(req, MAX_BODY) : undefined;
+      // Who calls is known before a byte of the body is read.
       const caller = route.public ? undefined : await this.authenticate(req);
-      // Raw bodies (recording parts) are read only once the caller is known.
-      const raw = route.rawBody ? await readRawBody(req, route.rawBody) : undefined;
+      // Requests without a cluster certificate to routes that check a secret are rate limited. Hosts
+      // joining pay only for refusals (see payForRefusal), so that a fleet can join at once.
+      const limited = route.public && route.path !== '/v1/ping' && !(req.socket as TLSSocket).authorized;
+      const joining = route.path === '/v1/register';
+      if (limited && joining) this.strangers.check(req.socket.remoteAddress ?? '');
+      else if (limited) this.strangers.take(req.socket.remoteAddress ?? '');
+      const body = route.body ? await readJSONBody(req, route.public ? MAX_PUBLIC_BODY : MAX_BODY) : undefined;
+      const raw = route.rawBody ? await readBody(req, route.rawBody) : undefined;
       const aborted = new AbortController();
       res.once('close', () => aborted.abort());
       const peer = req.socket.remoteAddress?.replace(/^::ffff:(?=\d+\.)/, '');
       const remoteAddr = peer ? `${peer.includes(':') ? `[${peer}]` : peer}:${req.socket.remotePort}` : undefined;
-      const result = await route.run({ auth: this.opts.auth, caller: caller as Caller, params, query: url.searchParams, body: raw ?? body, signal: aborted.signal, remoteAddr });
+      const run = route.run({ auth: this.opts.auth, caller: caller as Caller, params, query: url.searchParams, body: raw ?? body, signal: aborted.signal, remoteAddr });
+      const result = limited && joining ? await run.catch((err: unknown) => this.payForRefusal(req, err)) : await run;
       if (result instanceof StreamBody) {
         await sendStream(res, route.status ?? 200, result, (err) => this.opts.logger.warn({ err: (err as Error).message, path: req.url }, 'auth API stream failed'));
         return;
@@ -100,8 +115,21 @@ export class AuthAPIServer {
       const code = errorCode(err);
       if (code === 'internal') this.opts.logger.error({ err, path: req.url }, 'auth API request failed');
       const message = err instanceof TeleportError ? err.message : 'internal server error';
-      sendJSON(res, httpStatus(code), { error: { code, message } });
+      closeIfUnread(req, res);
+      sendJSON(res, errorStatus(err), { error: { code, message } });
     }
+  }
+
+  /** A refused registration (a wrong or expired token) takes a rate token from its address. */
+  private payForRefusal(req: IncomingMessage, err: unknown): never {
+    if (isCode(err, 'access_denied') || isCode(err, 'not_found') || isCode(err, 'bad_parameter')) {
+      try {
+        this.strangers.take(req.socket.remoteAddress ?? '');
+      } catch {
+        // Already at the limit: the next attempt is refused.
+      }
+    }
+    throw err;
   }
 
   private async authenticate(req: IncomingMessage): Promise<Caller> {

@@ -14,6 +14,7 @@ import type { IdentityBundle } from '../api/identity-file.js';
 import { parseIdentityFile } from '../api/identity-file.js';
 import { DEFAULT_CONFIG_PATH, formatAddr, loadConfigFile } from '../config/index.js';
 import { ADMIN_IDENTITY_FILE, AUTH_ADDR_FILE } from './files.js';
+import { checkIdentityIntegrity } from './identity-check.js';
 
 /** Where to look for credentials and the server. */
 export interface LoadClientOptions {
@@ -103,6 +104,7 @@ export async function loadClient(opts: LoadClientOptions): Promise<LoadedClient>
       throw new BadParameterError(`an identity file (-i ${opts.identityFile}) needs the address of the auth server: add --auth-server=<host:port>`);
     }
     identity = parseIdentityFile(await readText(path, 'identity file', 'check the path given to -i/--identity'), `identity file ${path}`);
+    checkIdentityIntegrity(identity, `identity file ${path}`, 'get a new one with "tctl auth sign --user=<user> --out=<file>"');
     authAddr = addrFromFlag(opts.authServers[0]);
     if (!identity.tlsCert) throw new BadParameterError(`identity file ${path} has no TLS certificate`);
     if (identity.tlsCAs.length === 0) throw new BadParameterError(`identity file ${path} has no certificate authority certificates`);
@@ -128,6 +130,7 @@ export async function loadClient(opts: LoadClientOptions): Promise<LoadedClient>
     const hint = "is this the auth server's host? run tctl as the user that runs teleport, or use -i <identity file> --auth-server=<host:port>";
     const idPath = join(dataDir, ADMIN_IDENTITY_FILE);
     identity = parseIdentityFile(await readText(idPath, 'admin identity file', hint), `admin identity file ${idPath}`);
+    checkIdentityIntegrity(identity, `admin identity file ${idPath}`, 'restart the auth service, which writes it anew at every start');
     if (opts.authServers && opts.authServers.length > 0) {
       authAddr = addrFromFlag(opts.authServers[0]);
     } else {

@@ -1,34 +1,36 @@
 /**
- * What our HTTP servers (auth API, proxy web API, diag) share: reading a bounded JSON request body,
- * writing a JSON response, and listening/closing. Bad or oversized bodies become typed errors.
+ * What our HTTP servers (auth API, proxy web API, diag) share: bounded request bodies, the request
+ * target as typed errors, JSON responses and the error-to-status mapping, the TLS settings of every
+ * TLS server, large YAML parsed off the event loop, and listening/closing.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BadParameterError, LimitExceededError } from '../api/errors.js';
+import { errorCode, httpStatus } from '../api/errors.js';
+import { RequestTooLargeError } from './body.js';
 
-/** Reads and parses a JSON body of at most `maxBytes`; `{}` for an empty body. */
-export async function readJSONBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new LimitExceededError(`request body is larger than ${maxBytes} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new BadParameterError('request body is not valid JSON', { cause: err });
-  }
-}
+export { RequestTooLargeError, readBody, readJSONBody } from './body.js';
+export { decodePathSegment, requestURL } from './request-url.js';
+export { HSTS_HEADER, TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES, TLS_SERVER_OPTIONS } from './tls-options.js';
+export { OFF_LOOP_THRESHOLD, YAMLWorker, type YAMLWorkerOptions } from './yaml-worker.js';
 
 /** Writes `body` as JSON with `status`. */
 export function sendJSON(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** The HTTP status of a thrown error: its code's status (errors.ts), 413 for a body over its limit. */
+export function errorStatus(err: unknown): number {
+  return err instanceof RequestTooLargeError ? 413 : httpStatus(errorCode(err));
+}
+
+/**
+ * Before an error response: a request whose body was not read to its end (refused before reading,
+ * or past its limit) gets `connection: close`, so the rest of its body is not read and discarded.
+ */
+export function closeIfUnread(req: IncomingMessage, res: ServerResponse): void {
+  if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
 }
 
 /** Starts `server` listening on host:port (0 picks a port); resolves with the bound address. */

@@ -44,6 +44,15 @@ export class RateBuckets {
     return true;
   }
 
+  /** True when every bucket of `key` has a token (nothing is taken). */
+  has(key: string): boolean {
+    const buckets = this.byKey.get(key);
+    if (!buckets) return true;
+    const now = this.clock.now();
+    buckets.forEach((b, i) => this.refill(b, this.rates[i], now));
+    return buckets.every((b) => b.tokens >= 1);
+  }
+
   private refill(b: Bucket, r: Rate, now: number): void {
     const elapsed = Math.max(0, now - b.at);
     b.tokens = Math.min(r.burst, b.tokens + (elapsed * r.average) / r.period);

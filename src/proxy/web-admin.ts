@@ -5,7 +5,7 @@
  */
 import { parseDuration } from '../api/duration.js';
 import { BadParameterError, TeleportError, isCode } from '../api/errors.js';
-import { parseResources, toYAML, type Role, type User } from '../api/types/index.js';
+import { parseResources, toYAML, type AnyResource, type Role, type User } from '../api/types/index.js';
 import type {
   CreateJoinTokenRequest,
   CreateUserTokenWebRequest,
@@ -51,9 +51,15 @@ function stringList(v: unknown, what: string): string[] {
   return (v as string[]).map((s) => s.trim()).filter((s) => s !== '');
 }
 
+/** Parses resource text (parseResources, or the same off the event loop for large YAML). */
+export type ResourceTextParser = (text: string) => Promise<AnyResource[]>;
+
 /** Users, roles and tokens for one caller. */
 export class WebAdmin {
-  constructor(private readonly api: WebUserAPI) {}
+  constructor(
+    private readonly api: WebUserAPI,
+    private readonly parse: ResourceTextParser = async (text) => parseResources(text),
+  ) {}
 
   async listUsers(): Promise<WebUser[]> {
     const users = (await this.api.listResources('user')) as User[];
@@ -107,7 +113,7 @@ export class WebAdmin {
     if (typeof content !== 'string' || content.trim() === '') throw new BadParameterError('the role text is empty');
     let docs;
     try {
-      docs = parseResources(content);
+      docs = await this.parse(content);
     } catch (err) {
       throw textError(content, err);
     }

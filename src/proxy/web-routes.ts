@@ -7,8 +7,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../api/clock.js';
-import { BadParameterError, NotFoundError, TeleportError, errorCode, httpStatus } from '../api/errors.js';
-import { readJSONBody, sendJSON } from '../httpserver/index.js';
+import { NotFoundError, TeleportError, errorCode } from '../api/errors.js';
+import { YAMLWorker, closeIfUnread, decodePathSegment, errorStatus, readJSONBody, sendJSON } from '../httpserver/index.js';
+import type { UnauthenticatedLimiter } from '../limiter/index.js';
 import type { Logger } from '../log/index.js';
 import type { TunnelDialer } from '../reversetunnel/index.js';
 import { ResourceTextError, WebAdmin } from './web-admin.js';
@@ -18,10 +19,13 @@ import { checkSite, userContext, webCluster } from './web-nodes.js';
 import { getNodes, getUnifiedResources } from './web-resources.js';
 import { listActiveSessions } from './web-sessions-active.js';
 import { installNodeScript, installScript, parseScriptLabels, sendBundle, type ScriptAddrs } from './web-scripts.js';
+import { checkRouteRule, type RouteRule } from './web-route-access.js';
 import { WebAssets } from './web-static.js';
 import { WebTerminals } from './web-terminal.js';
 import type { WebUIAuth } from './web-ui-auth.js';
 
+/** Body limits: routes without a session (login, invite) read little; role YAML and the rest up to 1 MiB. */
+const MAX_PUBLIC_BODY = 64 * 1024;
 const MAX_BODY = 1024 * 1024;
 
 /** Options of the web UI routes. */
@@ -38,6 +42,8 @@ export interface WebUIOptions {
   webDir?: string;
   /** Reaches nodes behind reverse tunnels, for terminals. */
   tunnels?: () => TunnelDialer | undefined;
+  /** The rate of login and invite requests per client IP (routes marked `limited`). */
+  strangers: UnauthenticatedLimiter;
 }
 
 /** What a route handler gets. */
@@ -56,6 +62,10 @@ interface Route {
   path: string;
   auth: boolean;
   body?: boolean;
+  /** What the caller's roles must be able to allow, checked before the body is read. */
+  rule?: RouteRule;
+  /** A route without a session that checks a secret: rate limited per client IP. */
+  limited?: boolean;
   /** Returns the JSON body to send, or undefined when it wrote the response itself. */
   run(a: RouteArgs): Promise<unknown>;
 }
@@ -71,6 +81,8 @@ export class WebUI {
   private readonly assets: WebAssets;
   private readonly terminals: WebTerminals;
   private readonly routes: { route: Route; re: RegExp }[];
+  /** Parses large role YAML off the event loop. */
+  private readonly yaml = new YAMLWorker();
 
   constructor(private readonly opts: WebUIOptions) {
     this.webAuth = new WebAuth(opts.auth);
@@ -103,11 +115,15 @@ export class WebUI {
         return await this.assets.serve(req, res, path);
       }
       const { route, params } = match;
+      // Who calls, and whether they could do what the route does, is known before the body is read.
       const ctx = route.auth ? await this.webAuth.authenticate(req) : (undefined as unknown as WebContext);
-      const body = route.body ? await readJSONBody(req, MAX_BODY) : undefined;
+      if (route.rule) checkRouteRule(ctx.caller.checker, route.rule);
+      if (route.limited) this.opts.strangers.take(req.socket.remoteAddress ?? '');
+      const body = route.body ? await readJSONBody(req, route.auth ? MAX_BODY : MAX_PUBLIC_BODY) : undefined;
       const out = await route.run({ req, res, params, query, body, ctx });
       if (out !== undefined) sendJSON(res, 200, out);
     } catch (err) {
+      closeIfUnread(req, res);
       this.sendError(res, err);
     }
     return true;
@@ -118,9 +134,10 @@ export class WebUI {
     return this.terminals.handleUpgrade(req, socket, head, path, query);
   }
 
-  /** Ends live terminals. Safe to call twice. */
-  close(): Promise<void> {
-    return this.terminals.close();
+  /** Ends live terminals and the YAML worker. Safe to call twice. */
+  async close(): Promise<void> {
+    await this.yaml.close();
+    await this.terminals.close();
   }
 
   private sendError(res: ServerResponse, err: unknown): void {
@@ -130,7 +147,7 @@ export class WebUI {
     }
     const code = errorCode(err);
     if (code === 'internal') this.opts.logger.error({ err }, 'web UI request failed');
-    const status = err instanceof NeedLoginError ? 401 : httpStatus(code);
+    const status = err instanceof NeedLoginError ? 401 : errorStatus(err);
     const message = err instanceof TeleportError ? err.message : 'internal server error';
     const extra = err instanceof ResourceTextError ? { ...(err.field && { field: err.field }), ...(err.line && { line: err.line }) } : {};
     sendJSON(res, status, { error: { message, ...extra } });
@@ -142,7 +159,7 @@ export class WebUI {
 
   private table(): Route[] {
     const { auth } = this.opts;
-    const admin = (ctx: WebContext) => new WebAdmin(ctx.api);
+    const admin = (ctx: WebContext) => new WebAdmin(ctx.api, (text) => this.yaml.parseResources(text));
     const site = (params: Record<string, string>) => checkSite(auth, params.site);
     const text = (res: ServerResponse, body: string) => {
       res.writeHead(200, { 'content-type': 'text/x-shellscript; charset=utf-8', 'cache-control': 'no-store' });
@@ -150,13 +167,13 @@ export class WebUI {
     };
     return [
       // Sessions.
-      { method: 'POST', path: '/webapi/sessions/web', auth: false, body: true, run: ({ req, res, body }) => this.webAuth.login(req, res, body) },
-      { method: 'POST', path: '/webapi/sessions', auth: false, body: true, run: ({ req, res, body }) => this.webAuth.login(req, res, body) },
+      { method: 'POST', path: '/webapi/sessions/web', auth: false, body: true, limited: true, run: ({ req, res, body }) => this.webAuth.login(req, res, body) },
+      { method: 'POST', path: '/webapi/sessions', auth: false, body: true, limited: true, run: ({ req, res, body }) => this.webAuth.login(req, res, body) },
       { method: 'DELETE', path: '/webapi/sessions/web', auth: true, run: ({ ctx, res }) => this.webAuth.logout(ctx, res) },
       { method: 'DELETE', path: '/webapi/sessions', auth: true, run: ({ ctx, res }) => this.webAuth.logout(ctx, res) },
       { method: 'POST', path: '/webapi/sessions/web/renew', auth: true, run: ({ ctx, res }) => this.webAuth.renew(ctx, res) },
       { method: 'POST', path: '/webapi/sessions/renew', auth: true, run: ({ ctx, res }) => this.webAuth.renew(ctx, res) },
-      { method: 'PUT', path: '/webapi/users/password/token', auth: false, body: true, run: ({ req, res, body }) => this.webAuth.completeInvite(req, res, body) },
+      { method: 'PUT', path: '/webapi/users/password/token', auth: false, body: true, limited: true, run: ({ req, res, body }) => this.webAuth.completeInvite(req, res, body) },
       // The cluster.
       { method: 'GET', path: '/webapi/sites', auth: true, run: async () => [webCluster(auth, this.opts.publicAddr())] },
       {
@@ -189,14 +206,14 @@ export class WebUI {
       },
       // Users.
       { method: 'GET', path: '/webapi/users', auth: true, run: ({ ctx }) => admin(ctx).listUsers() },
-      { method: 'POST', path: '/webapi/users', auth: true, body: true, run: ({ ctx, body }) => admin(ctx).saveUser(body, 'create') },
-      { method: 'PUT', path: '/webapi/users', auth: true, body: true, run: ({ ctx, body }) => admin(ctx).saveUser(body, 'update') },
+      { method: 'POST', path: '/webapi/users', auth: true, body: true, rule: { kind: 'user', verb: 'create' }, run: ({ ctx, body }) => admin(ctx).saveUser(body, 'create') },
+      { method: 'PUT', path: '/webapi/users', auth: true, body: true, rule: { kind: 'user', verb: 'update' }, run: ({ ctx, body }) => admin(ctx).saveUser(body, 'update') },
       { method: 'DELETE', path: '/webapi/users/:name', auth: true, run: async ({ ctx, params }) => (await admin(ctx).deleteUser(params.name), { message: 'ok' }) },
       { method: 'POST', path: '/webapi/users/password/token', auth: true, body: true, run: ({ ctx, body }) => admin(ctx).createUserToken(body) },
       // Roles.
       { method: 'GET', path: '/webapi/roles', auth: true, run: async ({ ctx }) => ({ items: await admin(ctx).listRoles(), startKey: '' }) },
-      { method: 'POST', path: '/webapi/roles', auth: true, body: true, run: ({ ctx, body }) => admin(ctx).saveRole(body) },
-      { method: 'PUT', path: '/webapi/roles/:name', auth: true, body: true, run: ({ ctx, body, params }) => admin(ctx).saveRole(body, params.name) },
+      { method: 'POST', path: '/webapi/roles', auth: true, body: true, rule: { kind: 'role', verb: 'create' }, run: ({ ctx, body }) => admin(ctx).saveRole(body) },
+      { method: 'PUT', path: '/webapi/roles/:name', auth: true, body: true, rule: { kind: 'role', verb: 'update' }, run: ({ ctx, body, params }) => admin(ctx).saveRole(body, params.name) },
       { method: 'DELETE', path: '/webapi/roles/:name', auth: true, run: async ({ ctx, params }) => (await admin(ctx).deleteRole(params.name), { message: 'ok' }) },
       // Join tokens.
       { method: 'GET', path: '/webapi/tokens', auth: true, run: async ({ ctx }) => ({ items: await admin(ctx).listTokens() }) },
@@ -206,7 +223,7 @@ export class WebUI {
         auth: true,
         run: async ({ ctx, req }) => (await admin(ctx).deleteToken(headerValue(req, 'x-teleport-tokenname')), { message: 'ok' }),
       },
-      { method: 'POST', path: '/webapi/token', auth: true, body: true, run: ({ ctx, body }) => admin(ctx).createJoinToken(body, this.opts.publicAddr()) },
+      { method: 'POST', path: '/webapi/token', auth: true, body: true, rule: { kind: 'token', verb: 'create' }, run: ({ ctx, body }) => admin(ctx).createJoinToken(body, this.opts.publicAddr()) },
       // Install scripts (public, as Teleport's: the token in the path is the secret).
       { method: 'GET', path: '/scripts/install.sh', auth: false, run: async ({ res }) => text(res, installScript(this.scriptAddrs())) },
       { method: 'GET', path: '/scripts/teleport-ts.tar.gz', auth: false, run: async ({ res }) => sendBundle(res, this.opts.logger) },
@@ -221,11 +238,7 @@ export class WebUI {
 }
 
 function decodeParams(groups: Record<string, string>): Record<string, string> {
-  try {
-    return Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, decodeURIComponent(v)]));
-  } catch (err) {
-    throw new BadParameterError('malformed percent-encoding in the path', { cause: err });
-  }
+  return Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, decodePathSegment(v)]));
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {

@@ -10,14 +10,26 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { systemClock, type Clock } from '../api/clock.js';
-import { BadParameterError, NotFoundError, NotImplementedError, TeleportError, errorCode, httpStatus } from '../api/errors.js';
+import { BadParameterError, NotFoundError, NotImplementedError, TeleportError, errorCode } from '../api/errors.js';
 import { VERSION } from '../api/version.js';
-import { closeServer, listen, readJSONBody, sendJSON } from '../httpserver/index.js';
-import { admitRequest, admitUpgrade, type ConnectionLimiter } from '../limiter/index.js';
+import {
+  HSTS_HEADER,
+  TLS_SERVER_OPTIONS,
+  closeIfUnread,
+  closeServer,
+  decodePathSegment,
+  errorStatus,
+  listen,
+  readJSONBody,
+  requestURL,
+  sendJSON,
+} from '../httpserver/index.js';
+import { UnauthenticatedLimiter, admitRequest, admitUpgrade, type ConnectionLimiter } from '../limiter/index.js';
 import type { Logger } from '../log/index.js';
 import type { TunnelDialer } from '../reversetunnel/index.js';
 
-const MAX_BODY = 1024 * 1024;
+/** The bodies of `tsh login` and the invite page's calls are small. */
+const MAX_PUBLIC_BODY = 64 * 1024;
 import { defaultSSHPublicAddr, findResponse, pingResponse } from './ping.js';
 import type { ProxyAuth } from './proxy-auth.js';
 import type { WebUIAuth } from './web-ui-auth.js';
@@ -53,6 +65,8 @@ export interface ProxyWebServerOptions {
   clock?: Clock;
   /** `teleport.connection_limits`: requests in flight and rates per client IP (429 over them). */
   limiter?: ConnectionLimiter;
+  /** Login, invite and token endpoints per client IP; default Teleport's 20 a minute, bursts of 40. */
+  unauthenticatedLimiter?: UnauthenticatedLimiter;
   logger: Logger;
 }
 
@@ -60,8 +74,10 @@ export interface ProxyWebServerOptions {
 export class ProxyWebServer {
   private server?: Server;
   private readonly ui?: WebUI;
+  private readonly strangers: UnauthenticatedLimiter;
 
   constructor(private readonly opts: ProxyWebServerOptions) {
+    this.strangers = opts.unauthenticatedLimiter ?? new UnauthenticatedLimiter(opts.clock ? { clock: opts.clock } : {});
     if (!opts.webUIAuth) return;
     this.ui = new WebUI({
       auth: opts.webUIAuth,
@@ -69,6 +85,7 @@ export class ProxyWebServer {
       clock: opts.clock ?? systemClock,
       publicAddr: opts.publicAddr,
       authPublicAddr: opts.authPublicAddr ?? (() => `${opts.publicAddr().replace(/:\d+$/, '')}:3025`),
+      strangers: this.strangers,
       ...(opts.webDir && { webDir: opts.webDir }),
       ...(opts.tunnels && { tunnels: opts.tunnels }),
     });
@@ -83,13 +100,19 @@ export class ProxyWebServer {
       server = createHttpServer(handler);
     } else {
       const pair = await this.keyPair();
-      server = createHttpsServer({ cert: pair.certPem, key: pair.keyPem, minVersion: 'TLSv1.2' }, handler) as unknown as Server;
+      server = createHttpsServer({ ...TLS_SERVER_OPTIONS, cert: pair.certPem, key: pair.keyPem }, handler) as unknown as Server;
     }
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (this.opts.limiter && !admitUpgrade(this.opts.limiter, req, socket, this.opts.logger)) return;
-      const url = new URL(req.url ?? '/', 'https://proxy');
-      const path = url.pathname.replace(/^\/v1(?=\/webapi\/)/, '');
-      if (!this.ui?.handleUpgrade(req, socket, head, path, url.searchParams)) socket.destroy();
+      // A throw in this listener would be an uncaught exception that stops the whole process.
+      try {
+        if (this.opts.limiter && !admitUpgrade(this.opts.limiter, req, socket, this.opts.logger)) return;
+        const url = requestURL(req, 'https://proxy');
+        const path = url.pathname.replace(/^\/v1(?=\/webapi\/)/, '');
+        for (const segment of path.split('/')) decodePathSegment(segment);
+        if (!this.ui?.handleUpgrade(req, socket, head, path, url.searchParams)) socket.destroy();
+      } catch (err) {
+        this.refuseUpgrade(socket, err);
+      }
     });
     this.server = server;
     const bound = await listen(server, this.opts.port, this.opts.host);
@@ -102,6 +125,14 @@ export class ProxyWebServer {
     this.server = undefined;
     await this.ui?.close();
     await closeServer(server);
+  }
+
+  /** Answers a refused upgrade on the raw socket with the error's status and JSON body. */
+  private refuseUpgrade(socket: Duplex, err: unknown): void {
+    if (errorCode(err) === 'internal') this.opts.logger.error({ err }, 'web upgrade request failed');
+    const message = err instanceof TeleportError ? err.message : 'internal server error';
+    const body = JSON.stringify({ error: { message } });
+    socket.end(`HTTP/1.1 ${errorStatus(err)} Error\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   }
 
   private sshPublicAddr(): string {
@@ -120,8 +151,9 @@ export class ProxyWebServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      if (this.opts.tls) res.setHeader('strict-transport-security', HSTS_HEADER);
       if (this.opts.limiter) admitRequest(this.opts.limiter, req, res, this.opts.logger);
-      const url = new URL(req.url ?? '/', 'https://proxy');
+      const url = requestURL(req, 'https://proxy');
       const path = url.pathname.replace(/^\/v1(?=\/webapi\/)/, '');
       if (req.method === 'GET' && (path === '/webapi/ping' || path.startsWith('/webapi/ping/'))) {
         return sendJSON(res, 200, await pingResponse(this.opts.auth, this.opts.publicAddr(), this.sshPublicAddr(), this.opts.tunnelPublicAddr?.()));
@@ -135,11 +167,22 @@ export class ProxyWebServer {
       // The web UI: the app at /web, web sessions, cluster, admin and script routes.
       if (this.ui && (await this.ui.handle(req, res, path, url.searchParams))) return;
       const auth = this.opts.auth;
-      if (req.method === 'POST' && path === '/webapi/ssh/certs') return sendJSON(res, 200, await sshCerts(auth, await readJSONBody(req, MAX_BODY), peerAddr(req)));
+      // `tsh login` and the invite page: no session, a password or token to check, rate limited per IP.
+      const ip = req.socket.remoteAddress ?? '';
+      if (req.method === 'POST' && path === '/webapi/ssh/certs') {
+        this.strangers.take(ip);
+        return sendJSON(res, 200, await sshCerts(auth, await readJSONBody(req, MAX_PUBLIC_BODY), peerAddr(req)));
+      }
       let m = /^\/webapi\/users\/password\/token\/([^/]+)$/.exec(path);
-      if (req.method === 'GET' && m) return sendJSON(res, 200, await tokenInfo(auth, decodeURIComponent(m[1])));
+      if (req.method === 'GET' && m) {
+        this.strangers.take(ip);
+        return sendJSON(res, 200, await tokenInfo(auth, decodePathSegment(m[1])));
+      }
       m = /^\/webapi\/mfa\/token\/([^/]+)\/registerchallenge$/.exec(path);
-      if (req.method === 'POST' && m) return sendJSON(res, 200, await registerChallenge(auth, decodeURIComponent(m[1]), await readJSONBody(req, MAX_BODY)));
+      if (req.method === 'POST' && m) {
+        this.strangers.take(ip);
+        return sendJSON(res, 200, await registerChallenge(auth, decodePathSegment(m[1]), await readJSONBody(req, MAX_PUBLIC_BODY)));
+      }
       if (!this.ui && (path === '/web' || path.startsWith('/web/') || path.startsWith('/webapi/'))) {
         throw new NotImplementedError('this proxy serves no web UI: use tsh');
       }
@@ -147,7 +190,8 @@ export class ProxyWebServer {
     } catch (err) {
       const code = errorCode(err);
       if (code === 'internal') this.opts.logger.error({ err }, 'web API request failed');
-      sendJSON(res, httpStatus(code), { error: { message: err instanceof TeleportError ? err.message : 'internal server error' } });
+      closeIfUnread(req, res);
+      sendJSON(res, errorStatus(err), { error: { message: err instanceof TeleportError ? err.message : 'internal server error' } });
     }
   }
 }

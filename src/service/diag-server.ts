@@ -3,7 +3,7 @@
  * started), `/metrics` (Prometheus text format). Plain HTTP, meant for loopback or a private network.
  */
 import { createServer, type Server } from 'node:http';
-import { closeServer, listen, sendJSON } from '../httpserver/index.js';
+import { closeServer, listen, requestURL, sendJSON } from '../httpserver/index.js';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 /** Options: where to listen and how to tell readiness. */
@@ -26,7 +26,13 @@ export class DiagServer {
 
   async start(): Promise<{ host: string; port: number }> {
     const server = createServer((req, res) => {
-      const path = new URL(req.url ?? '/', 'http://diag').pathname;
+      // requestURL throws BadParameterError for targets like `//[`: thrown here it would stop the process.
+      let path: string;
+      try {
+        path = requestURL(req, 'http://diag').pathname;
+      } catch (err) {
+        return sendJSON(res, 400, { error: { message: (err as Error).message } });
+      }
       if (path === '/healthz') return sendJSON(res, 200, { status: 'ok' });
       if (path === '/readyz') {
         return this.opts.ready() ? sendJSON(res, 200, { status: 'ok' }) : sendJSON(res, 503, { status: 'starting' });

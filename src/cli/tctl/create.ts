@@ -2,26 +2,37 @@
  * `tctl create [-f] <file>` (stdin when absent or `-`): every document is parsed and validated, and
  * (without -f) checked not to exist, before the first one is written.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { AlreadyExistsError, BadParameterError, NotFoundError, isCode } from '../../api/errors.js';
+import { AlreadyExistsError, BadParameterError, LimitExceededError, NotFoundError, isCode } from '../../api/errors.js';
 import type { AuthClient } from '../../api/client/index.js';
 import type { AnyResource } from '../../api/types/index.js';
-import { parseResources } from '../../api/types/index.js';
+import { MAX_RESOURCE_TEXT, formatBytes, parseResources } from '../../api/types/index.js';
 import type { CliIO, CommandSpec } from '../framework/index.js';
 import type { TctlCtx } from './context.js';
 import { describe, refName } from './resource-text.js';
 
+/** Resource text of at most MAX_RESOURCE_TEXT bytes; LimitExceededError naming the limit beyond, before it is read. */
 async function readInput(io: CliIO, file: string | undefined): Promise<{ text: string; source: string }> {
+  const tooLarge = (source: string, size: number) => new LimitExceededError(`${source} is ${size} bytes, larger than the limit of ${formatBytes(MAX_RESOURCE_TEXT)}`);
   if (file === undefined || file === '-') {
     const chunks: Buffer[] = [];
-    for await (const c of io.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+    let size = 0;
+    for await (const c of io.stdin) {
+      const chunk = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
+      size += chunk.length;
+      if (size > MAX_RESOURCE_TEXT) throw tooLarge('standard input', size);
+      chunks.push(chunk);
+    }
     return { text: Buffer.concat(chunks).toString('utf8'), source: 'standard input' };
   }
   const path = isAbsolute(file) ? file : resolve(io.cwd, file);
   try {
+    const { size } = await stat(path);
+    if (size > MAX_RESOURCE_TEXT) throw tooLarge(file, size);
     return { text: await readFile(path, 'utf8'), source: file };
   } catch (err) {
+    if (isCode(err, 'limit_exceeded')) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`file ${file} does not exist`, { cause: err });
     throw new BadParameterError(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
