@@ -16,6 +16,7 @@ export * from './cert-authority.js';
 export * from './cluster-config.js';
 export * from './github.js';
 export * from './node.js';
+export { nodeLabels } from './node-labels.js';
 export * from './kinds.js';
 export * from './codec.js';
 export * from './input-limits.js';

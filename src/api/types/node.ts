@@ -54,5 +54,3 @@ export function validateNode(input: unknown): Node {
   checkHeader(input, 'node', ['v2']);
   return parseWith<Node>(nodeSchema, structuredClone(input), 'node');
 }
-
-export { nodeLabels } from './node-labels.js';

@@ -3,7 +3,8 @@ import { BadParameterError } from '../errors.js';
 import { caKeyBytes, caKeyString, validateCertAuthority } from './cert-authority.js';
 import { validateAuthPreference, validateClusterName } from './cluster-config.js';
 import { validateGithubConnector } from './github.js';
-import { nodeLabels, validateNode } from './node.js';
+import { validateNode } from './node.js';
+import { nodeLabels } from './node-labels.js';
 import { validateToken } from './token.js';
 import { validateUser } from './user.js';
 
