@@ -90,25 +90,76 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
     await shot('invite-totp');
     await page.getByLabel('Code from the app').fill(totpCode(secret, Date.now()));
     await page.getByRole('button', { name: 'Create account and sign in' }).click();
-    await page.waitForURL(/\/web\/cluster\/ui\.test\/nodes$/);
+    await page.waitForURL(/\/web\/cluster\/ui\.test\/resources$/);
     await expect.poll(() => page.getByText('ui-node', { exact: true }).isVisible()).toBe(true);
     // The link is used up: a clear page, not an error dump.
     await page.goto(invite.url);
     await expect.poll(() => page.getByRole('heading', { name: 'This link is no longer valid' }).isVisible()).toBe(true);
     await shot('invite-used');
     await page.goto(`${base}/web`);
-    await page.waitForURL(/\/nodes$/);
+    await page.waitForURL(/\/resources$/);
   });
 
-  it('searches servers and filters them by label', async () => {
-    await page.getByLabel('Search servers').fill('platform');
+  it('lists resources with their labels, searches them and filters them by label', async () => {
+    const row = page.getByRole('row', { name: /ui-node/ });
+    await expect.poll(() => row.getByRole('cell', { name: 'Server', exact: true }).isVisible()).toBe(true);
+    expect(await row.getByRole('button', { name: /^(env: demo|team: platform)$/ }).allInnerTexts()).toEqual(['env: demo', 'team: platform']);
+    expect(await page.getByRole('link', { name: 'Resources' }).getAttribute('aria-current')).toBe('page');
+    await page.getByLabel('Search resources').fill('platform');
+    await expect.poll(() => page.getByText('1 resource', { exact: true }).isVisible()).toBe(true);
+    await page.getByLabel('Search resources').fill('nothing-matches');
+    await expect.poll(() => page.getByText('No matching resources').isVisible()).toBe(true);
+    await page.getByLabel('Search resources').fill('');
+    await page.getByRole('button', { name: 'env: demo' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Remove filter env: demo' }).isVisible()).toBe(true);
+    await expect.poll(() => page.getByText('1 resource', { exact: true }).isVisible()).toBe(true);
+    await shot('resources');
+    // The old Servers address still works: the same list, of servers only.
+    await page.goto(`${base}/web/cluster/ui.test/nodes`);
     await expect.poll(() => page.getByText('1 server', { exact: true }).isVisible()).toBe(true);
     await page.getByLabel('Search servers').fill('nothing-matches');
     await expect.poll(() => page.getByText('No matching servers').isVisible()).toBe(true);
-    await page.getByLabel('Search servers').fill('');
-    await page.getByRole('button', { name: 'env: demo' }).click();
-    await expect.poll(() => page.getByRole('button', { name: 'Remove filter env: demo' }).isVisible()).toBe(true);
-    await shot('servers');
+    await page.getByRole('link', { name: 'Resources' }).click();
+    await page.waitForURL(/\/resources$/);
+    await expect.poll(() => page.getByText('ui-node', { exact: true }).isVisible()).toBe(true);
+  });
+
+  it('pages through many resources and sorts them', async () => {
+    const admin = await c.admin();
+    const names = Array.from({ length: 60 }, (_, i) => `zz-node-${String(i + 1).padStart(2, '0')}`);
+    for (const n of names) {
+      await admin.createResource({ kind: 'node', version: 'v2', metadata: { name: `uuid-${n}`, labels: { env: 'bulk' } }, spec: { hostname: n, addr: '10.1.0.1:3022' } }, { force: true });
+    }
+    await page.reload();
+    await expect.poll(() => page.getByText('50 of 61 resources', { exact: true }).isVisible()).toBe(true);
+    expect(await page.getByRole('row').count()).toBe(51);
+    await page.getByRole('button', { name: 'Show 11 more' }).click();
+    await expect.poll(() => page.getByText('61 resources', { exact: true }).isVisible()).toBe(true);
+    await expect.poll(() => page.getByText('zz-node-60', { exact: true }).isVisible()).toBe(true);
+    expect(await page.getByRole('button', { name: /^Show \d+ more$/ }).count()).toBe(0);
+    await page.getByRole('combobox', { name: 'Sort', exact: true }).selectOption('name:desc');
+    await expect.poll(() => page.getByRole('row').nth(1).innerText()).toMatch(/^zz-node-60/);
+    await page.getByRole('combobox', { name: 'Type', exact: true }).selectOption('node');
+    await expect.poll(() => page.getByText('50 of 61 resources', { exact: true }).isVisible()).toBe(true);
+    await shot('resources-paged');
+    await Promise.all(names.map((n) => admin.deleteResource('node', `uuid-${n}`)));
+    await page.reload();
+    await expect.poll(() => page.getByText('1 resource', { exact: true }).isVisible()).toBe(true);
+  });
+
+  it('shows a message, not a blank page, when a page fails to render', async () => {
+    // A malformed answer (a node without its labels) makes the page throw while rendering.
+    await page.route('**/v1/webapi/sites/ui.test/resources?**', (r) => r.fulfill({ json: { items: [{ kind: 'node', id: 'x', hostname: 'broken' }], startKey: '', totalCount: 1 } }));
+    await page.reload();
+    await expect.poll(() => page.getByRole('heading', { name: 'This page stopped working' }).isVisible()).toBe(true);
+    expect(await page.getByRole('alert').innerText()).toMatch(/Cannot read properties of undefined/);
+    await shot('page-error');
+    await page.unroute('**/v1/webapi/sites/ui.test/resources?**');
+    // The frame stays: the menu leads on, and the page works again.
+    await page.getByRole('link', { name: 'Active sessions' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'Active sessions', exact: true }).isVisible()).toBe(true);
+    await page.getByRole('link', { name: 'Resources' }).click();
+    await expect.poll(() => page.getByText('ui-node', { exact: true }).isVisible()).toBe(true);
   });
 
   it('opens a terminal tab, runs commands, follows resizes, opens a second tab and pastes', async () => {
@@ -146,6 +197,16 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
     await waitForTerminal(term, /after=/);
     await run(term, 'exit');
     await waitForTerminal(term, /session ended/);
+    // Closing the last tab after its session ended leaves a page that says so (it used to go blank).
+    const errors: string[] = [];
+    term.on('pageerror', (e) => errors.push(e.message));
+    await term.getByRole('button', { name: `Close ${me}@ui-node` }).first().click();
+    await expect.poll(() => term.getByRole('tab').count()).toBe(1);
+    await term.getByRole('button', { name: `Close ${me}@ui-node` }).click();
+    await expect.poll(() => term.getByText('All sessions are closed.').isVisible()).toBe(true);
+    expect(await term.getByRole('link', { name: 'Back to resources' }).getAttribute('href')).toBe('/web/cluster/ui.test/resources');
+    expect(errors).toEqual([]);
+    await shot('console-closed', term);
     await term.close();
   });
 
@@ -167,6 +228,12 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
     await seek.focus();
     await page.keyboard.press('End');
     await expect.poll(() => page.getByTestId('player-screen').innerText()).toMatch(/ui-42[\s\S]*after=\d+ \d+/);
+    // The header says whose session it was, where, when and for how long.
+    const header = await page.getByLabel('Recording').innerText();
+    expect(header).toMatch(new RegExp(`^alice as ${me} on ui-node`));
+    expect(header).toMatch(/Started\s+\S.*\d{4}.*\d+:\d{2}/i);
+    expect(header).toMatch(/Duration\s+\d+:\d{2}/i);
+    expect(header).toMatch(/[0-9a-f-]{36}/);
     await shot('player');
     await page.keyboard.press('Home');
     await expect.poll(() => page.getByTestId('player-screen').innerText()).not.toMatch(/ui-42/);

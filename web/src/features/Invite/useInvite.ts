@@ -62,7 +62,7 @@ export function useInvite(token: string) {
     try {
       await completeInvite(token, password, code);
       const site = (await fetchClusters())[0].name;
-      navigate(paths.nodes(site), { replace: true });
+      navigate(paths.resources(site), { replace: true });
     } catch (err) {
       setError((err as Error).message);
       setBusy(false);

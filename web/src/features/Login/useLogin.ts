@@ -21,7 +21,7 @@ export function useLogin() {
     // Already signed in (another tab): go on, unless the session turns out to be gone.
     if (hasSession() && params.get('expired') !== '1') {
       fetchClusters().then(
-        (c) => navigate(safeRedirect(params.get('redirect_uri')) ?? paths.nodes(c[0].name), { replace: true }),
+        (c) => navigate(safeRedirect(params.get('redirect_uri')) ?? paths.resources(c[0].name), { replace: true }),
         () => setToken(undefined),
       );
     }
@@ -34,7 +34,7 @@ export function useLogin() {
       await login(user.trim(), pass, otp.trim());
       const redirect = safeRedirect(params.get('redirect_uri'));
       const site = redirect ? '' : (await fetchClusters())[0].name;
-      navigate(redirect ?? paths.nodes(site), { replace: true });
+      navigate(redirect ?? paths.resources(site), { replace: true });
     } catch (err) {
       setFailures((n) => n + 1);
       setError((err as Error).message);
