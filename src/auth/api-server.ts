@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { AccessDeniedError, NotFoundError, TeleportError, errorCode, isCode } from '../api/errors.js';
-import { TLS_SERVER_OPTIONS, closeIfUnread, closeServer, decodePathSegment, errorStatus, listen, readBody, readJSONBody, requestURL, sendJSON } from '../httpserver/index.js';
+import { TLS_SERVER_OPTIONS, closeIfUnread, closeServer, decodePathSegment, errorStatus, listen, readBody, readJSONObject, requestURL, sendJSON } from '../httpserver/index.js';
 import { UnauthenticatedLimiter } from '../limiter/index.js';
 import type { Logger } from '../log/index.js';
 import type { Services } from '../services/index.js';
@@ -98,7 +98,7 @@ export class AuthAPIServer {
       const joining = route.path === '/v1/register';
       if (limited && joining) this.strangers.check(req.socket.remoteAddress ?? '');
       else if (limited) this.strangers.take(req.socket.remoteAddress ?? '');
-      const body = route.body ? await readJSONBody(req, route.public ? MAX_PUBLIC_BODY : MAX_BODY) : undefined;
+      const body = route.body ? await readJSONObject(req, route.public ? MAX_PUBLIC_BODY : MAX_BODY) : undefined;
       const raw = route.rawBody ? await readBody(req, route.rawBody) : undefined;
       const aborted = new AbortController();
       res.once('close', () => aborted.abort());
@@ -155,7 +155,7 @@ function certificateNames(cert: X509Certificate): string[] {
 }
 
 function matchRoute(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
-  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = path.split('/').filter(Boolean).map(decodePathSegment);
   for (const route of ROUTES) {
     if (route.method !== method) continue;
     const pat = route.path.split('/').filter(Boolean);

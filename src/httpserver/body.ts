@@ -43,6 +43,15 @@ export async function readJSONBody(req: IncomingMessage, maxBytes: number): Prom
   return value;
 }
 
+/** readJSONBody for routes whose body is a request object: BadParameterError for `null`, a list or a scalar. */
+export async function readJSONObject(req: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
+  const value = await readJSONBody(req, maxBytes);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new BadParameterError(`request body must be a JSON object, not ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}`);
+  }
+  return value as Record<string, unknown>;
+}
+
 function pathOf(req: IncomingMessage): string {
   const url = req.url ?? '/';
   const q = url.indexOf('?');

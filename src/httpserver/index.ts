@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { errorCode, httpStatus } from '../api/errors.js';
 import { RequestTooLargeError } from './body.js';
 
-export { RequestTooLargeError, readBody, readJSONBody } from './body.js';
+export { RequestTooLargeError, readBody, readJSONBody, readJSONObject } from './body.js';
 export { decodePathSegment, requestURL } from './request-url.js';
 export { HSTS_HEADER, TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES, TLS_SERVER_OPTIONS } from './tls-options.js';
 export { OFF_LOOP_THRESHOLD, YAMLWorker, type YAMLWorkerOptions } from './yaml-worker.js';

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../api/clock.js';
 import { NotFoundError, TeleportError, errorCode } from '../api/errors.js';
-import { YAMLWorker, closeIfUnread, decodePathSegment, errorStatus, readJSONBody, sendJSON } from '../httpserver/index.js';
+import { YAMLWorker, closeIfUnread, decodePathSegment, errorStatus, readJSONObject, sendJSON } from '../httpserver/index.js';
 import type { UnauthenticatedLimiter } from '../limiter/index.js';
 import type { Logger } from '../log/index.js';
 import type { TunnelDialer } from '../reversetunnel/index.js';
@@ -119,7 +119,7 @@ export class WebUI {
       const ctx = route.auth ? await this.webAuth.authenticate(req) : (undefined as unknown as WebContext);
       if (route.rule) checkRouteRule(ctx.caller.checker, route.rule);
       if (route.limited) this.opts.strangers.take(req.socket.remoteAddress ?? '');
-      const body = route.body ? await readJSONBody(req, route.auth ? MAX_BODY : MAX_PUBLIC_BODY) : undefined;
+      const body = route.body ? await readJSONObject(req, route.auth ? MAX_BODY : MAX_PUBLIC_BODY) : undefined;
       const out = await route.run({ req, res, params, query, body, ctx });
       if (out !== undefined) sendJSON(res, 200, out);
     } catch (err) {
