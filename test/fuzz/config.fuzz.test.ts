@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml';
 import { checkConfigOnHost, parseConfig, sampleConfig, type TeleportConfig } from '../../src/config/index.js';
-import { expectTypedError, fuzz, report, type Rand } from './harness.js';
+import { expectTypedError, fuzz, report, TEST_TIMEOUT_MS, type Rand } from './harness.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fuzz-config-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -189,7 +189,7 @@ function confine(cfg: TeleportConfig): void {
 }
 
 describe('config reader fuzz', () => {
-  it('refuses every broken teleport.yaml with its file and line, never another error or a hang', { timeout: 60_000 }, async () => {
+  it('refuses every broken teleport.yaml with its file and line, never another error or a hang', { timeout: TEST_TIMEOUT_MS }, async () => {
     const counts = { parsed: 0, refused: 0, hostRefused: 0 };
     await fuzz({
       name: 'config',

@@ -5,7 +5,8 @@
  * not need to be read (each failure prints the case's input and how to replay it).
  *
  * Environment: FUZZ_SEED (default a fixed seed, so the suite is deterministic), FUZZ_SCALE
- * (multiplies case counts; default 1), FUZZ_CASE (run only that case index, to replay one).
+ * (multiplies case counts; default 1), FUZZ_CASE (run only that case index, to replay one),
+ * FUZZ_SURVEY (print every failing case and go on, to list findings), FUZZ_VERBOSE (print outcomes).
  */
 import { TeleportError, type ErrorCode } from '../../src/api/errors.js';
 
@@ -14,6 +15,7 @@ export const SEED = parseSeed(process.env.FUZZ_SEED) ?? 0x17f0_2026;
 /** Multiplier of every case count (npm run fuzz raises it). */
 export const SCALE = Math.max(0.01, Number(process.env.FUZZ_SCALE ?? 1) || 1);
 const ONLY = process.env.FUZZ_CASE === undefined ? undefined : Number(process.env.FUZZ_CASE);
+const SURVEY = Boolean(process.env.FUZZ_SURVEY);
 
 function parseSeed(text: string | undefined): number | undefined {
   if (text === undefined || text === '') return undefined;
@@ -123,6 +125,11 @@ export async function fuzz<T>(opts: FuzzOptions<T>): Promise<number> {
       if (took > deadline) throw new Error(`took ${Math.round(took)} ms, over the ${deadline} ms deadline`);
     } catch (err) {
       const shown = (opts.show ?? defaultShow)(input);
+      if (SURVEY) {
+        // Survey mode (FUZZ_SURVEY=1): list every failing case instead of stopping at the first.
+        process.stderr.write(`SURVEY ${opts.name} case ${i}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}\n  input: ${shown.slice(0, 300)}\n`);
+        continue;
+      }
       const why = err instanceof Error ? (err.stack ?? err.message) : String(err);
       throw new Error(
         `fuzz ${opts.name}: case ${i} of ${n} failed (FUZZ_SEED=${SEED})\n  input: ${shown}\n  ${why}\n  replay: FUZZ_SEED=${SEED} FUZZ_CASE=${i} npx vitest run test/fuzz`,
@@ -177,3 +184,6 @@ export function checkMessage(message: string): void {
 export function report(name: string, counts: Record<string, number>): void {
   if (process.env.FUZZ_VERBOSE) process.stderr.write(`fuzz ${name} (seed ${SEED}): ${JSON.stringify(counts)}\n`);
 }
+
+/** A fuzz test's own timeout: a minute at the suite's scale, longer when npm run fuzz scales cases up. */
+export const TEST_TIMEOUT_MS = Math.round(60_000 * Math.max(1, SCALE));

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { parseResources, toJSON, toYAML, type AnyResource } from '../../src/api/types/index.js';
-import { expectTypedError, fuzz, report, type Rand } from './harness.js';
+import { expectTypedError, fuzz, report, TEST_TIMEOUT_MS, type Rand } from './harness.js';
 
 const CORPUS: Record<string, unknown>[] = [
   {
@@ -139,7 +139,7 @@ function canonical(resources: AnyResource[]): string {
 }
 
 describe('resource reader fuzz', () => {
-  it('accepts or refuses every text with a BadParameterError, and what it accepts reads back the same', { timeout: 60_000 }, async () => {
+  it('accepts or refuses every text with a BadParameterError, and what it accepts reads back the same', { timeout: TEST_TIMEOUT_MS }, async () => {
     const counts = { accepted: 0, refused: 0 };
     await fuzz<Case>({
       name: 'resources',

@@ -23,7 +23,7 @@ import {
   verifyCertificate,
   type SSHCertificate,
 } from '../../src/sshca/index.js';
-import { expectTypedError, fuzz, report, type Rand } from './harness.js';
+import { expectTypedError, fuzz, report, TEST_TIMEOUT_MS, type Rand } from './harness.js';
 
 const NOW = 1_900_000_000n; // 2030-03-17, seconds
 const CA = generateKeyPair('ed25519').privateKey;
@@ -129,7 +129,7 @@ function genCert(rnd: Rand): CertCase {
 }
 
 describe('SSH certificate fuzz', () => {
-  it('verifies exactly the certificates whose fields allow the login, refusing the rest with typed errors', { timeout: 60_000 }, async () => {
+  it('verifies exactly the certificates whose fields allow the login, refusing the rest with typed errors', { timeout: TEST_TIMEOUT_MS }, async () => {
     const counts = { ok: 0, denied: 0, unparsable: 0 };
     await fuzz<CertCase>({
       name: 'sshca-cert',
@@ -164,7 +164,7 @@ describe('SSH certificate fuzz', () => {
     expect(counts.denied).toBeGreaterThan(300);
   });
 
-  it('reads private keys and authorized_keys lines with bytes changed, or refuses them with BadParameterError', { timeout: 60_000 }, async () => {
+  it('reads private keys and authorized_keys lines with bytes changed, or refuses them with BadParameterError', { timeout: TEST_TIMEOUT_MS }, async () => {
     const pems = [generateKeyPair('ed25519'), generateKeyPair('ecdsa-p256')].map((k) => encodeOpenSSHPrivateKey(k.privateKey, 'fuzz'));
     const authorizedKeys = KEYS.map((k) => formatAuthorizedKey(k, 'alice@laptop'));
     const counts = { read: 0, refused: 0 };
