@@ -23,7 +23,7 @@ import type {
 } from '../api/auth-wire.js';
 import { HOUR, formatDuration } from '../api/duration.js';
 import { AccessDeniedError, BadParameterError, isCode } from '../api/errors.js';
-import type { AuthPreference, Node, User } from '../api/types/index.js';
+import type { AgentServer, AuthPreference, Node, User } from '../api/types/index.js';
 import type { SessionRecordingMode } from '../api/recording-wire.js';
 import type { UserToken } from '../api/user-token.js';
 import { VERSION } from '../api/version.js';
@@ -41,6 +41,7 @@ import { DEFAULT_USER_CERT_TTL, MAX_CERT_TTL, issueHostCerts, issueUserCerts } f
 import { checkNamesHeld, checkNamesNotHeld, requestedHostNames } from './host-names.js';
 import { listTOTPDevices, type SecondFactorMode } from './local-login.js';
 import { listNodes, upsertNodeHeartbeat } from './presence.js';
+import { agentServerKind, listAgentServers, upsertAgentServerHeartbeat } from './agent-server-presence.js';
 import { ProxyPresence } from './proxy-presence.js';
 import { SessionTrackers } from './session-trackers.js';
 import { RecordingsAPI } from './recordings.js';
@@ -366,6 +367,16 @@ export class AuthService {
   /** Nodes the caller may see (`tsh ls`, `tctl nodes ls`, the proxy's routing). */
   listNodes(caller: Caller): Promise<Node[]> {
     return listNodes(this.services, caller);
+  }
+
+  /** An agent's heartbeat of a database, Kubernetes cluster or application it serves (agent-server-presence.ts). */
+  upsertAgentServer(caller: Caller, kind: string, server: unknown, ttlMs?: number): Promise<AgentServer> {
+    return upsertAgentServerHeartbeat(this.services, this.services.clock, caller, agentServerKind(kind), server, ttlMs);
+  }
+
+  /** The db_server, kube_server or app_server heartbeats the caller may list (the proxy's routing, tctl). */
+  listAgentServers(caller: Caller, kind: string): Promise<AgentServer[]> {
+    return listAgentServers(this.services, caller, agentServerKind(kind));
   }
 
   /** Reads a user token by its secret (for the invite page); NotFoundError when unknown or expired. */

@@ -9,6 +9,8 @@
 import type { Role } from '../api/types/index.js';
 
 const RO = ['list', 'read'];
+/** The heartbeat kinds of agents besides SSH nodes (api/types/agent-server.ts). */
+const AGENT_SERVER_KINDS = ['db_server', 'kube_server', 'app_server'];
 const NO_SECRETS = ['list', 'read_no_secrets'];
 
 type Rule = { resources: string[]; verbs: string[]; where?: string };
@@ -38,6 +40,9 @@ const RULES: Record<string, (hostId: string) => Rule[]> = {
       { resources: ['node'], verbs: RO },
       // Its own heartbeat only: the record named by its host UUID.
       { resources: ['node'], verbs: ['create', 'update'], where: `equals(resource.metadata.name, ${h})` },
+      // Heartbeats of the databases, Kubernetes clusters and applications its agent serves: its own host only.
+      { resources: AGENT_SERVER_KINDS, verbs: RO },
+      { resources: AGENT_SERVER_KINDS, verbs: ['create', 'update'], where: `equals(resource.spec.host_id, ${h})` },
       // Renewal of its own host certificate, with the role it has (the names are checked in host-names.ts).
       { resources: ['host_cert'], verbs: ['create'], where: `equals(resource.host_id, ${h}) && equals(resource.role, "Node")` },
       { resources: ['session_tracker'], verbs: RO },
@@ -56,7 +61,7 @@ const RULES: Record<string, (hostId: string) => Rule[]> = {
       { resources: ['proxy'], verbs: RO },
       { resources: ['proxy'], verbs: ['create', 'update', 'delete'], where: `equals(resource.metadata.name, ${h})` },
       { resources: ['host_cert'], verbs: ['create'], where: `equals(resource.host_id, ${h}) && equals(resource.role, "Proxy")` },
-      { resources: ['node', 'session_tracker'], verbs: RO },
+      { resources: ['node', 'session_tracker', ...AGENT_SERVER_KINDS], verbs: RO },
       { resources: ['event'], verbs: ['create'], where: `equals(resource.server_id, ${h})` },
       { resources: ['event', 'session'], verbs: RO },
       // Browser sessions of the web UI it serves (web-session-routes.ts).

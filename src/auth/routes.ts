@@ -83,6 +83,16 @@ export const ROUTES: Route[] = [
       return auth.upsertNode(caller, b?.node, typeof b?.ttl_ms === 'number' ? b.ttl_ms : undefined);
     },
   },
+  { method: 'GET', path: '/v1/servers/:kind', run: async ({ auth, caller, params }) => ({ items: await auth.listAgentServers(caller, params.kind) }) },
+  {
+    method: 'PUT',
+    path: '/v1/servers/:kind/heartbeat',
+    body: true,
+    run: ({ auth, caller, params, body }) => {
+      const b = body as { server?: unknown; ttl_ms?: unknown };
+      return auth.upsertAgentServer(caller, params.kind, b?.server, typeof b?.ttl_ms === 'number' ? b.ttl_ms : undefined);
+    },
+  },
   {
     method: 'PUT',
     path: '/v1/proxies/heartbeat',

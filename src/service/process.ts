@@ -9,7 +9,7 @@ import { systemClock } from '../api/clock.js';
 import { makeDirAll, type TeleportConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Clock } from '../api/clock.js';
-import { LocalAgents } from '../proxy/index.js';
+import { LocalAgents, type Router } from '../proxy/index.js';
 import { openAgentLink, type AgentLink } from './agent-link.js';
 import { DiagServer } from './diag-server.js';
 import { ensureHostId } from './host-id.js';
@@ -59,6 +59,16 @@ export class TeleportProcess {
   /** The cluster's name, once auth started or a service joined. */
   get clusterName(): string {
     return this.ctx.clusterName;
+  }
+
+  /** The route core of this process's proxy, once it started (what each protocol's proxy side dials agents with). */
+  get router(): Router | undefined {
+    return this.ctx.router;
+  }
+
+  /** The host's link through a proxy (tunnels, dial-handler registry), when an agent service opened one. */
+  agentLink(): Promise<AgentLink> | undefined {
+    return this.link;
   }
 
   /**

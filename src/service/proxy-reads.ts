@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { Clock } from '../api/clock.js';
 import type { AuthClient } from '../api/client/index.js';
 import { ConnectionProblemError } from '../api/errors.js';
-import type { CertAuthority, Node, ProxyServer } from '../api/types/index.js';
+import type { AgentServer, AgentServerKind, CertAuthority, Node, ProxyServer } from '../api/types/index.js';
 import type { WatchedResource } from '../api/watch-wire.js';
 import { caSSHPublicBlobs } from '../auth/index.js';
 import type { NetAddr } from '../config/index.js';
@@ -26,6 +26,10 @@ export interface ProxyReads {
   nodes(): Promise<Node[]>;
   /** The nodes read past the cache (at most once a second), for a target that `nodes()` lacks. */
   freshNodes(): Promise<Node[]>;
+  /** Heartbeats of database, Kubernetes or application agents of `kind`. */
+  agentServers(kind: AgentServerKind): Promise<AgentServer[]>;
+  /** The same read past any cache (at most once a second), for a target `agentServers` lacks. */
+  freshAgentServers(kind: AgentServerKind): Promise<AgentServer[]>;
   /** Host UUIDs of the proxies with a live heartbeat. */
   proxyNames(): Promise<string[]>;
   /** `host:port` of an auth server to relay `proxy:@cluster` and tunnel agents to. */
@@ -44,6 +48,8 @@ export function localProxyReads(o: { services: Services; clusterName: string; au
     hostCAKeys: async () => caSSHPublicBlobs(await services.authorities('host').get(clusterName)),
     nodes: () => services.nodes.list(),
     freshNodes: () => services.nodes.list(),
+    agentServers: (kind) => services.agentServers(kind).list(),
+    freshAgentServers: (kind) => services.agentServers(kind).list(),
     proxyNames: async () => (await services.proxies.list()).map((p) => p.metadata.name),
     authAddr: () => `${o.authAddr().host}:${o.authAddr().port}`,
     dialAuth: () => o.dial(o.authAddr()),
@@ -112,6 +118,16 @@ export function remoteProxyReads(o: {
   };
   let fresh: { at: number; value: Node[] } | undefined;
   let freshPending: Promise<Node[]> | undefined;
+  // Agent servers are not in the watch yet: read from auth at most once a second per kind.
+  const agentServers = new Map<AgentServerKind, () => Promise<AgentServer[]>>();
+  const agentServersOf = (kind: AgentServerKind) => {
+    let read = agentServers.get(kind);
+    if (!read) {
+      read = throttled(() => client.listAgentServers<AgentServer>(kind), now);
+      agentServers.set(kind, read);
+    }
+    return read();
+  };
   return {
     userCAKeys: async () => (cache.synced ? cached.user() : direct.ca('user')),
     hostCAKeys: async () => (cache.synced ? cached.host() : direct.ca('host')),
@@ -128,6 +144,8 @@ export function remoteProxyReads(o: {
         .finally(() => (freshPending = undefined));
       return freshPending;
     },
+    agentServers: agentServersOf,
+    freshAgentServers: agentServersOf,
     proxyNames: async () => (cache.synced ? cached.proxies() : direct.proxies()),
     authAddr: () => client.addr,
     dialAuth: async () => {
@@ -152,6 +170,29 @@ async function loadKind(client: AuthClient, kind: string): Promise<WatchedResour
   if (kind === 'node') return client.listNodes<WatchedResource>();
   if (kind === 'proxy') return client.listProxies<WatchedResource>();
   return client.listResources<WatchedResource>(kind);
+}
+
+/**
+ * `read` at most once per FRESH_NODES_MS (callers in between share the last answer or the read in
+ * flight); when auth does not answer, the last answer is served, else the error is thrown.
+ */
+function throttled<T>(read: () => Promise<T>, now: () => number): () => Promise<T> {
+  let last: { at: number; value: T } | undefined;
+  let pending: Promise<T> | undefined;
+  return () => {
+    if (last && now() - last.at < FRESH_NODES_MS) return Promise.resolve(last.value);
+    pending ??= read()
+      .then((value) => {
+        last = { at: now(), value };
+        return value;
+      })
+      .catch((err: unknown) => {
+        if (last) return last.value;
+        throw err;
+      })
+      .finally(() => (pending = undefined));
+    return pending;
+  };
 }
 
 /** Nodes with their expiry; `live(now)` drops the expired ones, filtering only once one may have expired. */

@@ -58,6 +58,7 @@ class ProxyService implements Service {
     const link = ctx.localAuth ? await this.localLink() : await this.remoteLink();
     this.reads = link.reads;
     const router = new Router({ clusterName: ctx.clusterName, reads: link.reads, tunnels: () => this.tunnels, local: ctx.localAgents });
+    ctx.router = router;
     await this.startListeners(link, router);
     // Announced once every listener is up, so agents told of this proxy can reach it.
     this.heartbeat = new ProxyHeartbeat({

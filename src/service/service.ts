@@ -7,7 +7,7 @@ import type { Clock } from '../api/clock.js';
 import type { AuthServer } from '../auth/index.js';
 import type { EnabledServices, NetAddr, TeleportConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import type { LocalAgents } from '../proxy/index.js';
+import type { LocalAgents, Router } from '../proxy/index.js';
 import type { Services } from '../services/index.js';
 import type { AgentLink } from './agent-link.js';
 
@@ -79,6 +79,8 @@ export interface ProcessContext {
   localAuth?: LocalAuth;
   /** Agents of this process the proxy of this process reaches through in-memory pipes. */
   readonly localAgents: LocalAgents;
+  /** Set by the proxy service: its route core, which every protocol's proxy side dials agents through. */
+  router?: Router;
   /**
    * The host's link to the cluster through the proxy at `proxyAddr` (joined identity, one tunnel
    * per proxy, the dial-handler registry): opened by the first agent service that asks, shared

@@ -2,6 +2,7 @@
 export { ResourceStore } from './resource-store.js';
 export type { StoredResource, ResourceStoreOptions } from './resource-store.js';
 export { SecretStore } from './secret-store.js';
+export { AGENT_SERVER_PREFIXES, AgentServerStore } from './agent-server-store.js';
 export { createServices } from './stores.js';
 export type { Services } from './stores.js';
 export { decodeItem, prefixesOfKind, refOfKey } from './resource-keys.js';

@@ -2,7 +2,7 @@
  * The cluster-state stores, each a ResourceStore on one Backend with Teleport's key layout
  * (lib/services/local): `/roles/<n>/params`, `/web/users/<n>/params`, `/tokens/<t>`,
  * `/authorities/<type>/<cluster>`, `/cluster_configuration/...`, `/nodes/default/<uuid>`,
- * `/proxies/<uuid>`.
+ * `/proxies/<uuid>`, agent servers (agent-server-store.ts).
  */
 import type { Clock } from '../api/clock.js';
 import type {
@@ -15,11 +15,13 @@ import type {
   Node,
   ProxyServer,
   User,
+  AgentServerKind,
 } from '../api/types/index.js';
 import { resolveKind, validateProxyServer } from '../api/types/index.js';
 import type { UserToken } from '../api/user-token.js';
 import { validateUserToken } from '../api/user-token.js';
 import type { Backend } from '../backend/index.js';
+import { AgentServerStore } from './agent-server-store.js';
 import { ResourceStore } from './resource-store.js';
 import { SecretStore } from './secret-store.js';
 
@@ -38,6 +40,8 @@ export interface Services {
   nodes: ResourceStore<Node>;
   /** Proxy heartbeats (what reverse tunnel discovery lists). */
   proxies: ResourceStore<ProxyServer>;
+  /** Heartbeats of database, Kubernetes and application agents, one store per kind. */
+  agentServers: (kind: AgentServerKind) => AgentServerStore;
   /** Invite and reset tokens, `/usertoken/<id>/params`. */
   userTokens: ResourceStore<UserToken>;
   /** Password hashes, `/web/users/<n>/pwd`. */
@@ -54,6 +58,7 @@ const paramsUnder = (prefix: string) => (k: string) => k.startsWith(prefix) && k
 /** Builds the stores over `backend`. */
 export function createServices(backend: Backend): Services {
   const authorityStores = new Map<string, ResourceStore<CertAuthority>>();
+  const agentServerStores = new Map<AgentServerKind, AgentServerStore>();
   return {
     backend,
     clock: backend.clock,
@@ -129,6 +134,14 @@ export function createServices(backend: Backend): Services {
       keyOf: (n) => `/proxies/${n}`,
       validate: validateProxyServer,
     }),
+    agentServers: (kind: AgentServerKind) => {
+      let s = agentServerStores.get(kind);
+      if (!s) {
+        s = new AgentServerStore(backend, kind);
+        agentServerStores.set(kind, s);
+      }
+      return s;
+    },
     userTokens: new ResourceStore<UserToken>({
       backend,
       kind: 'user token',

@@ -124,6 +124,8 @@ export interface TestNodeOptions {
   caPin?: string;
   /** Reuse this data dir (a restart); the token is then not needed. */
   dataDir?: string;
+  /** Join through the proxy (`proxy_server`) and serve through reverse tunnels, with no listener (`addr` is then ''). */
+  viaProxy?: boolean;
 }
 
 /** Starts a second teleport process with only ssh_service, joining `cluster` with a token and its CA pin. */
@@ -143,13 +145,13 @@ export async function startNode(cluster: TestCluster, opts: TestNodeOptions): Pr
       `  data_dir: ${dataDir}`,
       ...(token ? [`  auth_token: ${token}`] : []),
       `  ca_pin: ${pin}`,
-      `  auth_server: ${cluster.authAddr}`,
+      opts.viaProxy ? `  proxy_server: ${cluster.webAddr}` : `  auth_server: ${cluster.authAddr}`,
       '  log: {output: stderr, severity: ERROR}',
       'auth_service: {enabled: no}',
       'proxy_service: {enabled: no}',
       'ssh_service:',
       '  enabled: yes',
-      '  listen_addr: 127.0.0.1:0',
+      ...(opts.viaProxy ? [] : ['  listen_addr: 127.0.0.1:0']),
       ...(opts.ssh ?? '').split('\n').filter((l) => l !== '').map((l) => '  ' + l),
       '',
     ].join('\n'),
@@ -163,7 +165,7 @@ export async function startNode(cluster: TestCluster, opts: TestNodeOptions): Pr
   return {
     dataDir,
     configPath,
-    addr: `127.0.0.1:${addrs.nodeSSH!.port}`,
+    addr: addrs.nodeSSH ? `127.0.0.1:${addrs.nodeSSH.port}` : '',
     process,
     async close() {
       await process.close();

@@ -172,6 +172,15 @@ export class AuthClient {
     return this.req('PUT', '/v1/nodes/heartbeat', { node, ttl_ms: ttlMs });
   }
 
+  /** An agent's heartbeat of a database, Kubernetes cluster or application (`db_server`, `kube_server`, `app_server`), kept listed for `ttlMs`. */
+  heartbeatAgentServer<T = unknown>(kind: string, server: unknown, ttlMs: number): Promise<T> {
+    return this.req('PUT', `/v1/servers/${encodeURIComponent(kind)}/heartbeat`, { server, ttl_ms: ttlMs });
+  }
+  /** The live `db_server`, `kube_server` or `app_server` heartbeats the caller may list. */
+  async listAgentServers<T = unknown>(kind: string): Promise<T[]> {
+    return (await this.req<{ items: T[] }>('GET', `/v1/servers/${encodeURIComponent(kind)}`)).items;
+  }
+
   /** A proxy's heartbeat: the proxy resource, kept listed (and announced to agents) for `ttlMs`. */
   heartbeatProxy<T = unknown>(proxy: unknown, ttlMs: number): Promise<T> {
     return this.req('PUT', '/v1/proxies/heartbeat', { proxy, ttl_ms: ttlMs });
