@@ -105,6 +105,11 @@ describe('GET /webapi/sites/:site/resources', () => {
     expect(hostnames((await get({ query: 'labels.env == "dev" && labels["tier"] != "front"' })).json)).toEqual(['dev-2', 'dev-3']);
     expect(hostnames((await get({ query: 'hasPrefix(resource.spec.hostname, "prod") && !(name == "uuid-prod-2")', limit: '2' })).json)).toEqual(['prod-1', 'prod-3']);
     expect(hostnames((await get({ query: 'exists(labels.tier)', search: 'dev', sort: 'addr:desc' })).json)).toEqual(['dev-3', 'dev-2', 'dev-1']);
+    // Names sort as people read them: num-2 before num-10.
+    const admin = await c.admin();
+    for (const n of ['num-10', 'num-2']) await admin.createResource(node(n, 'num'), { force: true });
+    expect(hostnames((await get({ search: 'num-' })).json)).toEqual(['num-2', 'num-10']);
+    for (const n of ['num-10', 'num-2']) await admin.deleteResource('node', `uuid-${n}`);
     // The /nodes listing is the same list, of nodes only.
     const nodes = await alice.call('GET', '/v1/webapi/sites/res.test/nodes?search=prod-2');
     expect(nodes.json).toMatchObject({ items: [expect.objectContaining({ hostname: 'prod-2' })], totalCount: 1, startKey: '' });

@@ -187,7 +187,7 @@ export async function listResources(l: ListContext, req: ListRequest): Promise<W
   }
   const { field, desc } = req.sort;
   const keyed = items.map((r) => ({ r, key: [sortValue(r, field), r.kind, kindOf(r).id(r)] as Cursor }));
-  const cmp = (a: Cursor, b: Cursor) => (a[0].localeCompare(b[0]) || cmpPlain(a[1], b[1]) || cmpPlain(a[2], b[2])) * (desc ? -1 : 1);
+  const cmp = (a: Cursor, b: Cursor) => (collator.compare(a[0], b[0]) || cmpPlain(a[1], b[1]) || cmpPlain(a[2], b[2])) * (desc ? -1 : 1);
   keyed.sort((a, b) => cmp(a.key, b.key));
   const from = req.start ? keyed.findIndex((x) => cmp(x.key, req.start!) >= 0) : 0;
   const begin = from < 0 ? keyed.length : from;
@@ -195,6 +195,9 @@ export async function listResources(l: ListContext, req: ListRequest): Promise<W
   const next = keyed[begin + req.limit];
   return { items: page.map((x) => x.r), startKey: next ? encodeCursor(next.key) : '', totalCount: keyed.length };
 }
+
+/** Names compare as people read them (`web-2` before `web-10`); one collator, since localeCompare builds one per call. */
+const collator = new Intl.Collator('en', { numeric: true });
 
 function cmpPlain(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
