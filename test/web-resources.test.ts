@@ -128,12 +128,17 @@ describe('GET /webapi/sites/:site/resources', () => {
       ['query=' + encodeURIComponent('labels.env =='), /^Query: parse error at position \d+/i],
       ['query=' + encodeURIComponent('search("x")'), /query: parse error .*unsupported function "search"/],
       ['query=labels.env', /query: expected a boolean expression/],
+      ['pinnedOnly=true', /pinnedOnly=true is not supported/],
+      ['searchAsRoles=yes', /access requests are not supported/],
+      ['includedResourceMode=requestable', /access requests are not supported/],
     ];
     for (const [q, message] of cases) {
       const r = await alice.call('GET', `/v1/webapi/sites/res.test/resources?${q}`);
       expect(r.status, q).toBe(400);
       expect((r.json.error as { message: string }).message, q).toMatch(message);
     }
+    // Teleport's UI sends their neutral values, which pass.
+    expect((await alice.call('GET', '/v1/webapi/sites/res.test/resources?pinnedOnly=false&searchAsRoles=&includedResourceMode=accessible')).json.totalCount).toBe(5);
     // /nodes lists nodes only.
     expect((await alice.call('GET', '/v1/webapi/sites/res.test/nodes?kinds=db')).status).toBe(400);
     expect((await new WebAgent(c).call('GET', '/v1/webapi/sites/res.test/resources')).status).toBe(401);

@@ -132,8 +132,22 @@ function decodeCursor(raw: string | null): Cursor | undefined {
   throw new BadParameterError('startKey is not one this endpoint gave out: pass the startKey of the previous page');
 }
 
+/**
+ * Teleport's parameters for what this cluster does not have (pinned resources, resources reachable
+ * only through an access request): their neutral values pass, anything else is refused rather than
+ * answered as if it had been applied.
+ */
+function refuseUnsupported(query: URLSearchParams): void {
+  if (query.get('pinnedOnly') === 'true') throw new BadParameterError('pinnedOnly=true is not supported: this cluster has no pinned resources');
+  const mode = query.get('includedResourceMode') ?? '';
+  if (query.get('searchAsRoles') === 'yes' || (mode !== '' && mode !== 'accessible')) {
+    throw new BadParameterError('resources reachable through access requests are not supported (searchAsRoles, includedResourceMode): only those the roles reach are listed');
+  }
+}
+
 /** Parses the query string of `/resources`; `allowed` are the kinds the route serves. Throws BadParameterError. */
 export function parseListRequest(query: URLSearchParams, allowed: readonly WebResourceKind[] = RESOURCE_KIND_NAMES): ListRequest {
+  refuseUnsupported(query);
   const kinds = parseKinds(query, allowed);
   const q = parseQuery(query.get('query'));
   const start = decodeCursor(query.get('startKey'));
