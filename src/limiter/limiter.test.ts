@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../api/clock.js';
 import { LimitExceededError } from '../api/errors.js';
-import { ConnectionLimiter } from './index.js';
+import { ConnectionLimiter, UnauthenticatedLimiter } from './index.js';
 
 const SECOND = 1000;
 
@@ -73,5 +73,21 @@ describe('ConnectionLimiter', () => {
     expect(() => l.registerRequest('127.0.0.1')).toThrow(LimitExceededError);
     clock.advance(29 * SECOND);
     l.registerRequest('127.0.0.1');
+  });
+});
+
+describe('UnauthenticatedLimiter', () => {
+  it("is Teleport's 20 a minute with bursts of 40 per IP; check() takes nothing", () => {
+    const clock = new FakeClock();
+    const l = new UnauthenticatedLimiter({ clock });
+    for (let i = 0; i < 40; i++) l.take('::ffff:10.0.0.1');
+    expect(() => l.take('10.0.0.1')).toThrow(LimitExceededError);
+    expect(() => l.check('10.0.0.1')).toThrow('too many requests from 10.0.0.1: login, registration and invite endpoints take at most 20 requests per 60 s (bursts of 40); try again later');
+    l.take('10.0.0.2');
+    clock.advance(3 * SECOND); // one token back
+    l.check('10.0.0.1');
+    l.check('10.0.0.1');
+    l.take('10.0.0.1');
+    expect(() => l.take('10.0.0.1')).toThrow(LimitExceededError);
   });
 });
