@@ -8,7 +8,8 @@
  * labels), `query` (a predicate in the where-language: `labels.env == "prod" && !exists(labels.x)`,
  * `hasPrefix(name, "web")`, over `name`, `kind`, `labels`, `resource.metadata.name`,
  * `resource.spec.*`), `sort` (`name|kind|<spec field>:asc|desc`, default `name:asc`), `limit`
- * (1..1000, default 1000) and `startKey` (the page's `startKey`, to read the next one).
+ * (1..1000, default 1000) and `startKey` (the page's `startKey`, to read the next one). Teleport's
+ * `pinnedOnly`, `searchAsRoles` and `includedResourceMode` pass only with their neutral values.
  */
 import type { WebNode, WebPage } from './web-wire.js';
 
