@@ -8,6 +8,8 @@ import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessDeniedError, NotFoundError } from '../src/api/errors.js';
 import type { AgentServer, Node } from '../src/api/types/index.js';
+import { captureIO } from '../src/cli/framework/index.js';
+import { runTctl } from '../src/cli/tctl/run.js';
 import type { AgentLink } from '../src/service/index.js';
 import { startCluster, startNode, type TestCluster, type TestNode } from './helpers/cluster.js';
 
@@ -104,6 +106,17 @@ describe('an agent serving two tunnel types through one tunnel', () => {
     expect(listed[0].metadata.expires).toBeDefined();
     await expect(link.client.heartbeatAgentServer('app_server', appServer('another-host', 'echo'), 60_000)).rejects.toBeInstanceOf(AccessDeniedError);
     await expect(admin.listAgentServers('web_server')).rejects.toThrow(/unknown server kind "web_server"/);
+  });
+
+  it('tctl apps ls shows it in Teleport\'s table; db ls and kube ls are empty', async () => {
+    const io = captureIO({ env: {}, cwd: c.dir });
+    expect(await runTctl(['-c', c.configPath, 'apps', 'ls'], io.io), io.err()).toBe(0);
+    const lines = io.out().trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^Host\s+Name\s+Public Address\s+URI\s+Labels\s+Version\s*$/);
+    expect(lines[2]).toMatch(/^edge\s+echo\s+tcp:\/\/localhost:0\s*$/);
+    const db = captureIO({ env: {}, cwd: c.dir });
+    expect(await runTctl(['-c', c.configPath, 'db', 'ls'], db.io), db.err()).toBe(0);
+    expect(db.out().trimEnd().split('\n')).toHaveLength(2);
   });
 });
 

@@ -9,6 +9,7 @@ import { getCommand } from './get.js';
 import { nodesAddCommand } from './nodes-add.js';
 import { nodesLsCommand } from './nodes-ls.js';
 import { rmCommand } from './rm.js';
+import { appsLsCommand, dbLsCommand, kubeLsCommand } from './servers-ls.js';
 import { statusCommand } from './status.js';
 import { tokensAddCommand } from './tokens-add.js';
 import { tokensLsCommand, tokensRmCommand } from './tokens-ls.js';
@@ -33,6 +34,9 @@ export const tctlApp: AppSpec<TctlCtx> = {
     { name: 'nodes', help: 'Issue invites for other nodes to join the cluster, list them.' },
     { name: 'tokens', help: 'List or revoke invitation tokens' },
     { name: 'auth', help: 'Operations with user and host certificate authorities (CAs).' },
+    { name: 'apps', help: 'Operate on applications registered with the cluster.' },
+    { name: 'db', help: 'Operate on databases registered with the cluster.' },
+    { name: 'kube', help: 'Operate on registered Kubernetes clusters.' },
   ],
   commands: [
     usersAddCommand,
@@ -42,6 +46,9 @@ export const tctlApp: AppSpec<TctlCtx> = {
     usersResetCommand,
     nodesAddCommand,
     nodesLsCommand,
+    appsLsCommand,
+    dbLsCommand,
+    kubeLsCommand,
     tokensAddCommand,
     tokensRmCommand,
     tokensLsCommand,
