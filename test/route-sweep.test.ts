@@ -66,6 +66,21 @@ describe('auth API routes with hostile bodies', () => {
     expect(failures).toEqual([]);
   });
 
+  it('auth API routes without a body answer hostile paths and queries with a typed error, never 500', async () => {
+    const failures: string[] = [];
+    const queries = ['', '?limit=-1&startKey=%25ZZ&from=yesterday&to=&event=&order=sideways', '?kinds=,,,&with_secrets=maybe&force=2', '?limit=99999999999999999999&startKey=' + 'A'.repeat(5000)];
+    for (const route of ROUTES.filter((r) => !r.body && !r.rawBody && !r.path.includes('watch'))) {
+      for (const segment of ['sweep-x', '%00', '..', 'a%2Fb', 'x'.repeat(3000)]) {
+        const path = route.path.replace(/:(\w+)\*?/g, segment);
+        for (const q of queries) {
+          const r = await call(c.authAddr, creds, route.method, path + q, '');
+          if (r.status >= 500) failures.push(`${route.method} ${path.slice(0, 80)}${q.slice(0, 60)}: ${r.status} ${r.text}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
   it('web API routes answer a typed error, never 500', async () => {
     // Routes without a session are rate limited (40 a burst): they get fewer bodies.
     const routes: Array<[string, string, boolean]> = [
