@@ -10,7 +10,7 @@ export function Recordings() {
   const s = useRecordings(site);
   return (
     <section>
-      <PageHeader title="Session recordings" subtitle="Terminal sessions recorded on the servers, as they appeared. Newest first." />
+      <PageHeader title="Session recordings" subtitle="Terminal sessions recorded on the servers, as they appeared. The most recently ended first." />
       <div className="toolbar">
         <label className="inline-field">
           Time
