@@ -1,9 +1,10 @@
 /**
  * Catches an error thrown while rendering the page below it and shows what happened, with a way
- * back, instead of React unmounting the whole app and leaving a blank page. `resetKey` (the path)
- * clears the error when the user goes elsewhere.
+ * back, instead of React unmounting the whole app and leaving a blank page (React still reports the
+ * error with its component stack on the console). `resetKey` (the path) clears the error when the
+ * user goes elsewhere.
  */
-import { Component, type ErrorInfo, type ReactNode } from 'react';
+import { Component, type ReactNode } from 'react';
 
 interface Props {
   children: ReactNode;
@@ -27,10 +28,6 @@ export class ErrorBoundary extends Component<Props, State> {
 
   static getDerivedStateFromProps(props: Props, state: State): Partial<State> | null {
     return props.resetKey !== state.resetKey ? { resetKey: props.resetKey, error: undefined } : null;
-  }
-
-  componentDidCatch(_error: Error, _info: ErrorInfo): void {
-    // React reports the error and its component stack itself; the page shows it below.
   }
 
   render() {
