@@ -140,7 +140,7 @@ function applyListenIp(cfg: TeleportConfig, text: string): void {
   const host = flagAddr('--listen-ip', text, 0).host;
   const { auth, ssh, proxy } = cfg;
   for (const a of [auth.listenAddr, ssh.listenAddr, proxy.listenAddr, proxy.webListenAddr, proxy.tunnelListenAddr]) {
-    a.host = host;
+    if (a) a.host = host;
   }
 }
 

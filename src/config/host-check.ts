@@ -216,7 +216,14 @@ function listeners(cfg: TeleportConfig): [string, NetAddr][] {
   if (services.proxy) {
     out.push(['proxy_service.web_listen_addr', cfg.proxy.webListenAddr]);
     out.push(['proxy_service.listen_addr', cfg.proxy.listenAddr]);
-    out.push(['proxy_service.tunnel_listen_addr', cfg.proxy.tunnelListenAddr]);
+    const p = cfg.proxy;
+    const separate: [string, NetAddr | undefined][] = [
+      ['proxy_service.tunnel_listen_addr', p.tunnelListenAddr],
+      ['proxy_service.kube_listen_addr', p.kubeListenAddr],
+      ['proxy_service.mysql_listen_addr', p.mysqlListenAddr],
+      ['proxy_service.postgres_listen_addr', p.postgresListenAddr],
+    ];
+    for (const [key, a] of separate) if (a) out.push([key, a]);
   }
   // A node that joins through a proxy (and has no auth here) serves through reverse tunnels only.
   const tunnelled = !services.auth && cfg.teleport.proxyServer !== undefined;

@@ -47,7 +47,7 @@ export function parseConfig(text: string, opts: ParseOptions = {}): TeleportConf
   const teleport = readGlobal(section('teleport'), ctx, version, opts.hostname ?? osHostname());
   const auth = readAuth(section('auth_service'), ctx);
   const ssh = readSSH(section('ssh_service'), ctx);
-  const proxy = readProxy(section('proxy_service'), ctx);
+  const proxy = readProxy(section('proxy_service'), ctx, version);
   const later = (name: LaterSection) => readLater(name, section(name), ctx);
   const db = later('db_service');
   const kube = later('kubernetes_service');

@@ -15,7 +15,7 @@ import {
   type SourceContext,
 } from './read.js';
 import { BIND_IP, PORTS } from './defaults.js';
-import type { ProxyServiceConfig } from './types.js';
+import type { ConfigVersion, ProxyServiceConfig } from './types.js';
 
 const KEYS = [
   'enabled',
@@ -51,10 +51,19 @@ const keypair: Reader<{ keyFile: string; certFile: string }> = (node, path, ctx)
   return { keyFile, certFile };
 };
 
-/** Read `proxy_service:` (absent: all defaults); `enabled` is undefined when not written. */
-export function readProxy(node: Node | null, ctx: SourceContext): { config: ProxyServiceConfig; enabled?: boolean } {
+/**
+ * Read `proxy_service:` (absent: all defaults); `enabled` is undefined when not written. As in
+ * Teleport, a v1 config gets the tunnel listener on 3024 by default; from v2 on, an unwritten
+ * `tunnel_listen_addr` means agents reach the tunnel server through the web port.
+ */
+export function readProxy(node: Node | null, ctx: SourceContext, version: ConfigVersion = 'v1'): { config: ProxyServiceConfig; enabled?: boolean } {
   const f = fields(node, 'proxy_service', ctx, KEYS);
   const at = (key: string, port: number): NetAddr => f.get(key, addr(port)) ?? { host: BIND_IP, port };
+  const web = at('web_listen_addr', PORTS.proxyWeb);
+  let tunnel = f.get('tunnel_listen_addr', addr(PORTS.proxyTunnel)) ?? (version === 'v1' ? { host: BIND_IP, port: PORTS.proxyTunnel } : undefined);
+  // Teleport's way of saying "tunnels through the web port" in a v1 config.
+  if (tunnel && tunnel.host === web.host && tunnel.port === web.port) tunnel = undefined;
+  if (f.has('mongo_listen_addr')) f.fail('mongo_listen_addr', 'MongoDB access is not available in this release: remove mongo_listen_addr');
   const addrs = (key: string, port: number): NetAddr[] => f.get(key, oneOrMany(addr(port))) ?? [];
   const keypairs = f.get('https_keypairs', list(keypair)) ?? [];
   const legacyKey = f.get('https_key_file', str);
@@ -63,17 +72,19 @@ export function readProxy(node: Node | null, ctx: SourceContext): { config: Prox
   if (legacyCert && !legacyKey) f.fail('https_cert_file', 'https_cert_file needs https_key_file as well');
   if (legacyKey && legacyCert) keypairs.push({ keyFile: legacyKey, certFile: legacyCert });
   const kube = f.section('kubernetes', ['enabled', 'listen_addr', 'public_addr', 'kubeconfig_file']);
+  const kubeEnabled = kube.get('enabled', bool) ?? false;
+  const kubeLegacyAddr = kube.get('listen_addr', addr(PORTS.proxyKube));
   const acme = f.section('acme', ['enabled', 'email', 'uri']);
   return {
     enabled: f.get('enabled', bool),
     config: {
-      webListenAddr: at('web_listen_addr', PORTS.proxyWeb),
+      webListenAddr: web,
       listenAddr: at('listen_addr', PORTS.proxySsh),
-      tunnelListenAddr: at('tunnel_listen_addr', PORTS.proxyTunnel),
-      kubeListenAddr: f.get('kube_listen_addr', addr(PORTS.proxyKube)),
+      ...(tunnel && { tunnelListenAddr: tunnel }),
+      // The legacy `kubernetes:` section's listener, when enabled, is the same listener.
+      kubeListenAddr: f.get('kube_listen_addr', addr(PORTS.proxyKube)) ?? (kubeEnabled ? (kubeLegacyAddr ?? { host: BIND_IP, port: PORTS.proxyKube }) : undefined),
       mysqlListenAddr: f.get('mysql_listen_addr', addr(PORTS.proxyMysql)),
       postgresListenAddr: f.get('postgres_listen_addr', addr(PORTS.proxyPostgres)),
-      mongoListenAddr: f.get('mongo_listen_addr', addr(PORTS.proxyMongo)),
       publicAddrs: addrs('public_addr', PORTS.proxyWeb),
       sshPublicAddrs: addrs('ssh_public_addr', PORTS.proxySsh),
       tunnelPublicAddrs: addrs('tunnel_public_addr', PORTS.proxyTunnel),
@@ -83,8 +94,8 @@ export function readProxy(node: Node | null, ctx: SourceContext): { config: Prox
       httpsKeypairs: keypairs,
       httpsKeypairsReloadInterval: f.get('https_keypairs_reload_interval', duration) ?? 0,
       kubernetes: {
-        enabled: kube.get('enabled', bool) ?? false,
-        listenAddr: kube.get('listen_addr', addr(PORTS.proxyKube)),
+        enabled: kubeEnabled,
+        listenAddr: kubeLegacyAddr,
         publicAddrs: kube.get('public_addr', oneOrMany(addr(PORTS.proxyKube))) ?? [],
       },
       trustXForwardedFor: f.get('trust_x_forwarded_for', bool) ?? false,

@@ -198,11 +198,16 @@ export interface ProxyServiceConfig {
   webListenAddr: NetAddr;
   /** SSH proxy listener (`listen_addr`, 3023). */
   listenAddr: NetAddr;
-  tunnelListenAddr: NetAddr;
+  /**
+   * The reverse tunnel listener (3024). Unset (config v2/v3 without the key, or the web address
+   * itself): agents reach the tunnel server through the web port, as Teleport's TLS routing.
+   */
+  tunnelListenAddr?: NetAddr;
+  /** Separate Kubernetes listener (`kube_listen_addr`, or the legacy `kubernetes:` section). */
   kubeListenAddr?: NetAddr;
   mysqlListenAddr?: NetAddr;
+  /** Separate PostgreSQL listener; without it PostgreSQL is served on the web port. */
   postgresListenAddr?: NetAddr;
-  mongoListenAddr?: NetAddr;
   publicAddrs: NetAddr[];
   sshPublicAddrs: NetAddr[];
   tunnelPublicAddrs: NetAddr[];

@@ -14,9 +14,10 @@ export function defaultTunnelPublicAddr(webPublicAddr: string): string {
 
 /**
  * Proxy facts shared by ping and find; `sshPublicAddr` is where clients reach the SSH listener,
- * `tunnelPublicAddr` where agents reach the reverse tunnel listener (what agents dial after find).
+ * `tunnelPublicAddr` where agents reach the reverse tunnel listener (what agents dial after find),
+ * `tlsRouting` whether the web port routes every protocol by ALPN (agents then dial tunnels there).
  */
-function proxySettings(publicAddr: string, sshPublicAddr: string, tunnelPublicAddr?: string): Record<string, unknown> {
+function proxySettings(publicAddr: string, sshPublicAddr: string, tunnelPublicAddr?: string, tlsRouting = false): Record<string, unknown> {
   return {
     kube: { enabled: false },
     ssh: {
@@ -28,12 +29,12 @@ function proxySettings(publicAddr: string, sshPublicAddr: string, tunnelPublicAd
       ssh_tunnel_public_addr: tunnelPublicAddr ?? defaultTunnelPublicAddr(publicAddr),
     },
     db: {},
-    tls_routing_enabled: false,
+    tls_routing_enabled: tlsRouting,
   };
 }
 
 /** `GET /webapi/ping`: the cluster's login settings and the proxy's addresses. */
-export async function pingResponse(auth: ProxyAuth, publicAddr: string, sshPublicAddr: string, tunnelPublicAddr?: string): Promise<Record<string, unknown>> {
+export async function pingResponse(auth: ProxyAuth, publicAddr: string, sshPublicAddr: string, tunnelPublicAddr?: string, tlsRouting?: boolean): Promise<Record<string, unknown>> {
   const cap = await auth.authPreference();
   return {
     auth: {
@@ -44,7 +45,7 @@ export async function pingResponse(auth: ProxyAuth, publicAddr: string, sshPubli
       local: { name: '' },
       has_motd: Boolean(cap.spec.message_of_the_day),
     },
-    proxy: proxySettings(publicAddr, sshPublicAddr, tunnelPublicAddr),
+    proxy: proxySettings(publicAddr, sshPublicAddr, tunnelPublicAddr, tlsRouting),
     server_version: VERSION,
     min_client_version: VERSION,
     cluster_name: auth.clusterName,
@@ -53,6 +54,6 @@ export async function pingResponse(auth: ProxyAuth, publicAddr: string, sshPubli
 }
 
 /** `GET /webapi/find`: the cheaper ping for agents, without login settings. */
-export function findResponse(auth: Pick<ProxyAuth, 'clusterName'>, publicAddr: string, sshPublicAddr: string, tunnelPublicAddr?: string): Record<string, unknown> {
-  return { proxy: proxySettings(publicAddr, sshPublicAddr, tunnelPublicAddr), server_version: VERSION, min_client_version: VERSION, cluster_name: auth.clusterName };
+export function findResponse(auth: Pick<ProxyAuth, 'clusterName'>, publicAddr: string, sshPublicAddr: string, tunnelPublicAddr?: string, tlsRouting?: boolean): Record<string, unknown> {
+  return { proxy: proxySettings(publicAddr, sshPublicAddr, tunnelPublicAddr, tlsRouting), server_version: VERSION, min_client_version: VERSION, cluster_name: auth.clusterName };
 }

@@ -13,7 +13,7 @@ import { ConnectionProblemError, TeleportError } from '../api/errors.js';
 import type { AuditEmitter } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import { startSSHServer } from '../sshutils/index.js';
-import type { DirectTcpipRequest, SSHAlgorithms, SSHChannel, SSHConnection, SSHConnectionLimiter, SSHServer, SSHSession, SessionRequest } from '../sshutils/index.js';
+import type { DirectTcpipRequest, PeerAddress, SSHAlgorithms, SSHChannel, SSHConnection, SSHConnectionLimiter, SSHServer, SSHSession, SessionRequest } from '../sshutils/index.js';
 import type { ProxySSHAccess } from './ssh-access.js';
 import { authenticateProxyUser, proxyAuthFailure, type ProxyIdentity } from './ssh-auth.js';
 import { relay, type RelayResult } from './ssh-relay.js';
@@ -75,6 +75,18 @@ export class ProxySSHServer {
     });
     this.o.logger.info({ addr: `${this.server.address.address}:${this.server.address.port}` }, 'proxy ssh listener is up');
     return this.server.address;
+  }
+
+  /**
+   * Serves a client that arrived on another listener (the web port's `teleport-proxy-ssh` ALPN),
+   * as if it had connected here. Destroys `stream` when the server is not started or closed.
+   */
+  serveConnection(stream: Duplex, peer: PeerAddress): void {
+    if (!this.server || this.closing) {
+      stream.destroy();
+      return;
+    }
+    this.server.serveConnection(stream, peer);
   }
 
   close(): Promise<void> {

@@ -7,7 +7,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { systemClock, type Clock } from '../api/clock.js';
 import { BadParameterError, NotFoundError, NotImplementedError, TeleportError, errorCode } from '../api/errors.js';
@@ -19,7 +18,6 @@ import {
   closeServer,
   decodePathSegment,
   errorStatus,
-  listen,
   readJSONBody,
   requestURL,
   sendJSON,
@@ -27,6 +25,7 @@ import {
 import { UnauthenticatedLimiter, admitRequest, admitUpgrade, type ConnectionLimiter } from '../limiter/index.js';
 import type { Logger } from '../log/index.js';
 import type { TunnelDialer } from '../reversetunnel/index.js';
+import { ProtocolRegistry, ProxyListener, type KeyPairPem } from './mux/index.js';
 
 /** The bodies of `tsh login` and the invite page's calls are small. */
 const MAX_PUBLIC_BODY = 64 * 1024;
@@ -65,6 +64,19 @@ export interface ProxyWebServerOptions {
   clock?: Clock;
   /** `teleport.connection_limits`: requests in flight and rates per client IP (429 over them). */
   limiter?: ConnectionLimiter;
+  /**
+   * The handlers the web port routes to besides the web API (reverse tunnel, proxy SSH, databases,
+   * Kubernetes); the web server registers itself as `web`. Default: a registry of its own.
+   */
+  protocols?: ProtocolRegistry;
+  /** Certificate for in-band TLS upgrades (PostgreSQL) when the port itself has none (`--insecure-no-tls`). */
+  upgradeTLS?: KeyPairPem;
+  /** `proxy_service.proxy_protocol`. */
+  proxyProtocol?: 'on' | 'off';
+  /** Bound on a connection's first bytes and TLS handshake; default 15 s. */
+  handshakeTimeoutMs?: number;
+  /** Whether ping/find say `tls_routing_enabled` (agents then dial tunnels through this port). */
+  tlsRouting?: () => boolean;
   /** Login, invite and token endpoints per client IP; default Teleport's 20 a minute, bursts of 40. */
   unauthenticatedLimiter?: UnauthenticatedLimiter;
   logger: Logger;
@@ -73,6 +85,8 @@ export interface ProxyWebServerOptions {
 /** The listener; start() returns the bound address; close() is safe twice. */
 export class ProxyWebServer {
   private server?: Server;
+  private front?: ProxyListener;
+  private unregister?: () => void;
   private readonly ui?: WebUI;
   private readonly strangers: UnauthenticatedLimiter;
 
@@ -95,13 +109,8 @@ export class ProxyWebServer {
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.handle(req, res).catch((err: unknown) => this.opts.logger.error({ err }, 'web request failed'));
     };
-    let server: Server;
-    if (!this.opts.tls) {
-      server = createHttpServer(handler);
-    } else {
-      const pair = await this.keyPair();
-      server = createHttpsServer({ ...TLS_SERVER_OPTIONS, cert: pair.certPem, key: pair.keyPem }, handler) as unknown as Server;
-    }
+    // TLS is terminated by the listener front (src/proxy/mux), which hands HTTP connections here.
+    const server: Server = createHttpServer(handler);
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       // A throw in this listener would be an uncaught exception that stops the whole process.
       try {
@@ -115,7 +124,22 @@ export class ProxyWebServer {
       }
     });
     this.server = server;
-    const bound = await listen(server, this.opts.port, this.opts.host);
+    const registry = this.opts.protocols ?? new ProtocolRegistry();
+    this.unregister = registry.register('web', (stream) => server.emit('connection', stream));
+    this.front = new ProxyListener({
+      name: 'web_listen_addr',
+      host: this.opts.host,
+      port: this.opts.port,
+      route: 'detect',
+      tls: this.opts.tls && (await this.keyPair()),
+      tlsOptions: TLS_SERVER_OPTIONS,
+      ...((this.opts.upgradeTLS ?? this.opts.tls) && { upgradeTLS: this.opts.upgradeTLS ?? this.opts.tls }),
+      registry,
+      ...(this.opts.proxyProtocol && { proxyProtocol: this.opts.proxyProtocol }),
+      ...(this.opts.handshakeTimeoutMs && { handshakeTimeoutMs: this.opts.handshakeTimeoutMs }),
+      logger: this.opts.logger,
+    });
+    const bound = await this.front.start();
     this.opts.logger.info({ addr: `${bound.host}:${bound.port}`, tls: Boolean(this.opts.tls) }, 'proxy web listener is up');
     return bound;
   }
@@ -123,6 +147,8 @@ export class ProxyWebServer {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    await this.front?.close();
+    this.unregister?.();
     await this.ui?.close();
     await closeServer(server);
   }
@@ -156,14 +182,14 @@ export class ProxyWebServer {
       const url = requestURL(req, 'https://proxy');
       const path = url.pathname.replace(/^\/v1(?=\/webapi\/)/, '');
       if (req.method === 'GET' && (path === '/webapi/ping' || path.startsWith('/webapi/ping/'))) {
-        return sendJSON(res, 200, await pingResponse(this.opts.auth, this.opts.publicAddr(), this.sshPublicAddr(), this.opts.tunnelPublicAddr?.()));
+        return sendJSON(res, 200, await pingResponse(this.opts.auth, this.opts.publicAddr(), this.sshPublicAddr(), this.opts.tunnelPublicAddr?.(), this.opts.tlsRouting?.()));
       }
       if (req.method === 'GET' && path === '/webapi/find') {
-        return sendJSON(res, 200, findResponse(this.opts.auth, this.opts.publicAddr(), this.sshPublicAddr(), this.opts.tunnelPublicAddr?.()));
+        return sendJSON(res, 200, findResponse(this.opts.auth, this.opts.publicAddr(), this.sshPublicAddr(), this.opts.tunnelPublicAddr?.(), this.opts.tlsRouting?.()));
       }
       if (req.method === 'GET' && path === '/webapi/version') return sendJSON(res, 200, { version: VERSION });
       // Hosts joining through the proxy (reverse tunnel nodes).
-      if (await handleHostJoin(req, res, path, url.searchParams, this.opts.auth)) return;
+      if (await handleHostJoin(req, res, path, url.searchParams, this.opts.auth, this.strangers)) return;
       // The web UI: the app at /web, web sessions, cluster, admin and script routes.
       if (this.ui && (await this.ui.handle(req, res, path, url.searchParams))) return;
       const auth = this.opts.auth;

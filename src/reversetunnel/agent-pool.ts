@@ -18,6 +18,8 @@ import { realTimers, type Timers } from './timers.js';
 export interface AgentPoolOptions extends AgentCredentials {
   /** The proxies' tunnel address (`host:port`), asked before every attempt. */
   resolveAddr(): Promise<string>;
+  /** A byte stream to the tunnel server at the resolved address; absent or undefined: a TCP connection. */
+  dial?(addr: string): Promise<Duplex | undefined>;
   /** Decides the proxy's dial requests (the node service for `@local-node`). */
   handler: DialHandler;
   timers?: Timers;

@@ -57,6 +57,12 @@ export type DialHandler = (req: DialRequest, peer: DialPeer) => (stream: Duplex)
 export interface TunnelAgentOptions extends AgentCredentials {
   /** The proxy's tunnel address, `host:port`. */
   addr: string;
+  /**
+   * A byte stream to the tunnel server at `addr`; absent or resolving undefined: a TCP connection.
+   * (Through the web port it is TLS with ALPN `teleport-reversetunnel`; the SSH inside still checks
+   * the proxy's certificate.)
+   */
+  dial?(addr: string): Promise<Duplex | undefined>;
   handler: DialHandler;
   /** Host UUIDs of every proxy, each time a proxy sends its list. */
   onDiscovery(proxyIds: string[]): void;
@@ -96,9 +102,9 @@ export class TunnelAgent {
     const { host, port } = splitHostPort(o.addr);
     let proxyCert: HostKeyInfo['cert'];
     let refused: string | undefined;
+    const sock = o.dial ? await o.dial(o.addr) : undefined;
     const client = await connectSSH({
-      host,
-      port,
+      ...(sock ? { sock } : { host, port }),
       username: o.serverId,
       privateKey: o.hostKey,
       cert: o.hostCert,

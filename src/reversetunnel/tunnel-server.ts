@@ -12,7 +12,7 @@ import { ConnectionProblemError, errorFromWire } from '../api/errors.js';
 import type { Logger } from '../log/index.js';
 import { verifyCertificate } from '../sshca/index.js';
 import { startSSHServer } from '../sshutils/index.js';
-import type { AuthContext, AuthResult, DirectTcpipRequest, SSHConnection, SSHServer, SSHSession, TcpipForwardRequest } from '../sshutils/index.js';
+import type { AuthContext, AuthResult, DirectTcpipRequest, PeerAddress, SSHConnection, SSHServer, SSHSession, TcpipForwardRequest } from '../sshutils/index.js';
 import { readFrame, readLines, writeFrame, writeLine } from './frames.js';
 import {
   CONTROL_SUBSYSTEM,
@@ -43,6 +43,8 @@ export interface TunnelServerOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /** False: no listener of its own; agents arrive through `serveConnection` (the web port). Default true. */
+  listen?: boolean;
   /** This proxy's host key and its OpenSSH host certificate line (role Proxy). */
   hostKey: KeyObject;
   hostCert: string;
@@ -117,6 +119,7 @@ export class TunnelServer implements TunnelDialer {
     this.server = await startSSHServer({
       host: this.o.host,
       port: this.o.port,
+      listen: this.o.listen !== false,
       hostKey: this.o.hostKey,
       hostCert: this.o.hostCert,
       logger: this.o.logger,
@@ -128,8 +131,22 @@ export class TunnelServer implements TunnelDialer {
     });
     this.stops.push(every(this.timers, this.heartbeatMs, () => this.checkHeartbeats()));
     this.stops.push(every(this.timers, this.o.discoveryMs ?? DEFAULT_DISCOVERY_MS, () => void this.refreshProxies()));
-    this.o.logger.info({ addr: `${this.server.address.address}:${this.server.address.port}` }, 'reverse tunnel listener is up');
+    if (this.o.listen === false) this.o.logger.info('reverse tunnel server is up, reached through the web port');
+    else this.o.logger.info({ addr: `${this.server.address.address}:${this.server.address.port}` }, 'reverse tunnel listener is up');
     return this.server.address;
+  }
+
+  /**
+   * Serves an agent that arrived on another listener (the web port's `teleport-reversetunnel`
+   * ALPN or its `SSH-` prefix), with the same checks as the tunnel port. Destroys `stream` when
+   * the server is not started or closed.
+   */
+  serveConnection(stream: Duplex, peer: PeerAddress): void {
+    if (!this.server || this.closing) {
+      stream.destroy();
+      return;
+    }
+    this.server.serveConnection(stream, peer);
   }
 
   close(): Promise<void> {

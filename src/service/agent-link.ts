@@ -6,6 +6,8 @@
  * process, shared by the SSH, database, Kubernetes and application services.
  */
 import { createPrivateKey } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { ALPN, dialALPN } from '../api/alpn.js';
 import type { Clock } from '../api/clock.js';
 import { AuthClient, findProxy, joinViaProxy, splitHostPort } from '../api/client/index.js';
 import { BadParameterError } from '../api/errors.js';
@@ -80,13 +82,20 @@ export async function openAgentLink(opts: AgentLinkOptions): Promise<AgentLink> 
   const clusterName = clusterOfIdentity(tlsCert, opts.hostId);
   const serverId = `${opts.hostId}.${clusterName}`;
   const handlers = new DialHandlers(serverId);
+  // Set by each resolve, used by the dial right after it: through the web port (TLS routing) or not.
+  let throughWeb = false;
   const pool = new AgentPool({
     serverId,
     clusterName,
     hostKey: createPrivateKey(identity.keyPem),
     hostCert: sshCert,
     hostCAKeys: () => hostCAKeysOf(identity),
-    resolveAddr: () => tunnelAddrOf(proxyAddr),
+    resolveAddr: async () => {
+      const target = await tunnelTargetOf(proxyAddr);
+      throughWeb = target.throughWeb;
+      return target.addr;
+    },
+    dial: async (addr) => (throughWeb ? dialTunnelThroughWeb(addr) : undefined),
     handler: handlers.handle,
     logger: logger.child({ component: 'agent' }),
   });
@@ -132,12 +141,27 @@ function hostCAKeysOf(identity: IdentityBundle): Buffer[] {
   return out;
 }
 
-/** The tunnel address the proxy at `proxyAddr` advertises, its wildcard host replaced by the proxy's. */
-async function tunnelAddrOf(proxyAddr: string): Promise<string> {
+/**
+ * Where the proxy at `proxyAddr` takes tunnels: its web port when it routes by ALPN, else the
+ * tunnel address it advertises, its wildcard host replaced by the proxy's.
+ */
+async function tunnelTargetOf(proxyAddr: string): Promise<{ addr: string; throughWeb: boolean }> {
   const find = await findProxy({ addr: proxyAddr, timeoutMs: 10_000 });
+  // TLS routing (Teleport's single port): the tunnel is on the web port the agent joined through.
+  if (find.proxy.tls_routing_enabled) return { addr: proxyAddr, throughWeb: true };
   const advertised = find.proxy.ssh.ssh_tunnel_public_addr;
   const proxyHost = splitHostPort(proxyAddr).host;
-  if (!advertised) return formatAddr({ host: proxyHost, port: 3024 });
+  if (!advertised) return { addr: formatAddr({ host: proxyHost, port: 3024 }), throughWeb: false };
   const { host, port } = splitHostPort(advertised.includes(':') ? advertised : `${advertised}:3024`);
-  return formatAddr({ host: host === '0.0.0.0' || host === '::' || host === '' ? proxyHost : host, port });
+  return { addr: formatAddr({ host: host === '0.0.0.0' || host === '::' || host === '' ? proxyHost : host, port }), throughWeb: false };
+}
+
+/**
+ * A tunnel through the proxy's web port: TLS with ALPN `teleport-reversetunnel`. The TLS layer
+ * checks no certificate on purpose: the SSH inside verifies the proxy's host certificate against
+ * the cluster's host CA, as on the tunnel port.
+ */
+function dialTunnelThroughWeb(addr: string): Promise<Duplex> {
+  const { host, port } = splitHostPort(addr);
+  return dialALPN({ host, port, protocol: ALPN.reverseTunnel, insecure: true, timeoutMs: 15_000 });
 }

@@ -15,12 +15,14 @@ import type { AuditEmitter, RemoteEmitter } from '../events/index.js';
 import { ConnectionLimiter } from '../limiter/index.js';
 import { ProxySSHServer, ProxyWebServer, Router, localWebUIAuth, type WebUIAuth } from '../proxy/index.js';
 import type { ProxyAuth } from '../proxy/proxy-auth.js';
+import { ProtocolRegistry, type ProxyListener } from '../proxy/mux/index.js';
 import type { TunnelServer } from '../reversetunnel/index.js';
 import { remoteAuditEmitter } from './audit-service.js';
 import { ensureHostIdentity } from './join.js';
 import { localProxyReads, remoteProxyReads, type ProxyReads } from './proxy-reads.js';
 import { RemoteProxyAuth } from './remote-proxy-auth.js';
 import { RemoteWebUIAuth } from './remote-web-ui-auth.js';
+import { routeTo, startProtocolListeners } from './proxy-listeners.js';
 import type { ProcessAddresses, ProcessContext, Service, ServiceFactory } from './service.js';
 import { clusterOfIdentity, loopbackFor, sshAlgorithms } from './ssh-services.js';
 import { ProxyHeartbeat, dialTCP, proxyResource, startProxyTunnel, tunnelPublicAddr } from './tunnel-services.js';
@@ -48,6 +50,9 @@ class ProxyService implements Service {
   private reads?: ProxyReads;
   private emitter?: RemoteEmitter;
   private remoteWebUI?: RemoteWebUIAuth;
+  /** What the web port and the protocol listeners route to (src/proxy/mux); services add handlers. */
+  private readonly protocols = new ProtocolRegistry();
+  private protocolListeners: ProxyListener[] = [];
   private closing?: Promise<void>;
   private readonly bound: Partial<ProcessAddresses> = {};
 
@@ -70,7 +75,11 @@ class ProxyService implements Service {
     return this.bound;
   }
 
-  /** The web (3080), reverse tunnel (3024) and SSH (3023) listeners, each on its own port. */
+  /**
+   * The web port (3080: the web API, and by ALPN or first bytes the reverse tunnel, proxy SSH and
+   * PostgreSQL), the reverse tunnel (3024, unless tunnels come through the web port) and SSH (3023)
+   * listeners, then the separate protocol listeners the config asks for.
+   */
   private async startListeners(link: ProxyLink, router: Router): Promise<void> {
     const { config, logger, clock, hostId, clusterName } = this.ctx;
     const { creds } = link;
@@ -86,12 +95,19 @@ class ProxyService implements Service {
       tunnelPublicAddr: () => tunnelPublicAddr(config, this.ctx.addresses.proxyTunnel, this.ctx.proxyPublicAddr()),
       tunnels: () => this.tunnels,
       limiter: new ConnectionLimiter({ limits: config.teleport.connectionLimits, clock }),
+      protocols: this.protocols,
+      upgradeTLS: { certPem: creds.tls, keyPem: creds.keyPem },
+      ...(config.proxy.proxyProtocol && { proxyProtocol: config.proxy.proxyProtocol }),
+      // Agents dial tunnels through the web port when there is no tunnel port, or when asked to.
+      tlsRouting: () => !config.proxy.tunnelListenAddr || (Boolean(this.ctx.localAuth) && config.auth.proxyListenerMode === 'multiplex'),
       logger: logger.child({ component: 'proxy' }),
     });
+    this.ctx.proxyProtocols = this.protocols;
     this.publish({ proxyWeb: await this.web.start() });
     const tunnel = await startProxyTunnel({ config, reads: link.reads, clusterName, proxyId: hostId, credentials: { keyPem: creds.keyPem, ssh: creds.ssh }, logger });
     this.tunnels = tunnel.server;
-    this.publish({ proxyTunnel: { host: tunnel.address.address, port: tunnel.address.port } });
+    routeTo(this.protocols, 'reversetunnel', tunnel.server);
+    if (tunnel.address) this.publish({ proxyTunnel: { host: tunnel.address.address, port: tunnel.address.port } });
     const reads = link.reads;
     this.ssh = new ProxySSHServer({
       host: config.proxy.listenAddr.host,
@@ -106,7 +122,11 @@ class ProxyService implements Service {
       algorithms: sshAlgorithms(config),
     });
     const ssh = await this.ssh.start();
+    routeTo(this.protocols, 'proxy-ssh', this.ssh);
     this.publish({ proxySSH: { host: ssh.address, port: ssh.port } });
+    const separate = await startProtocolListeners({ config, registry: this.protocols, tls: { certPem: creds.tls, keyPem: creds.keyPem }, logger: logger.child({ component: 'proxy' }) });
+    this.protocolListeners = separate.listeners;
+    this.publish(separate.addresses);
   }
 
   /** Records bound addresses at once, so public-address lookups of later listeners see them. */
@@ -190,6 +210,7 @@ class ProxyService implements Service {
       await this.heartbeat?.close();
       this.reads?.close();
       await this.emitter?.close();
+      for (const l of this.protocolListeners) await l.close();
       await this.tunnels?.close();
       await this.ssh?.close();
       await this.web?.close();

@@ -8,6 +8,7 @@ import type { AuthServer } from '../auth/index.js';
 import type { EnabledServices, NetAddr, TeleportConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { LocalAgents, Router } from '../proxy/index.js';
+import type { ProtocolRegistry } from '../proxy/mux/index.js';
 import type { Services } from '../services/index.js';
 import type { AgentLink } from './agent-link.js';
 
@@ -16,8 +17,12 @@ export interface ProcessAddresses {
   auth?: NetAddr;
   proxyWeb?: NetAddr;
   proxySSH?: NetAddr;
-  /** The proxy's reverse tunnel listener (3024). */
+  /** The proxy's reverse tunnel listener (3024); unset when tunnels come through the web port. */
   proxyTunnel?: NetAddr;
+  /** The proxy's separate protocol listeners (`postgres_listen_addr`, `mysql_listen_addr`, `kube_listen_addr`). */
+  proxyPostgres?: NetAddr;
+  proxyMySQL?: NetAddr;
+  proxyKube?: NetAddr;
   /** Unset for a node reached only through reverse tunnels. */
   nodeSSH?: NetAddr;
   /** The proxy (web address) a node reached through reverse tunnels joined through. */
@@ -81,6 +86,11 @@ export interface ProcessContext {
   readonly localAgents: LocalAgents;
   /** Set by the proxy service: its route core, which every protocol's proxy side dials agents through. */
   router?: Router;
+  /**
+   * Set by the proxy service: the handlers its web port and protocol listeners route to by
+   * protocol (src/proxy/mux). A database, Kubernetes or application proxy registers its handler here.
+   */
+  proxyProtocols?: ProtocolRegistry;
   /**
    * The host's link to the cluster through the proxy at `proxyAddr` (joined identity, one tunnel
    * per proxy, the dial-handler registry): opened by the first agent service that asks, shared

@@ -32,13 +32,17 @@ export interface StartProxyTunnelOptions {
   logger: Logger;
 }
 
-/** Starts the tunnel listener on `proxy_service.tunnel_listen_addr`. */
-export async function startProxyTunnel(opts: StartProxyTunnelOptions): Promise<{ server: TunnelServer; address: AddressInfo }> {
+/**
+ * Starts the tunnel server: listening on `proxy_service.tunnel_listen_addr`, or without a listener
+ * of its own when that is unset (agents then arrive through the web port); `address` is then unset.
+ */
+export async function startProxyTunnel(opts: StartProxyTunnelOptions): Promise<{ server: TunnelServer; address?: AddressInfo }> {
   const { reads, clusterName } = opts;
   const listen = opts.config.proxy.tunnelListenAddr;
   const server = new TunnelServer({
-    host: listen.host,
-    port: listen.port,
+    host: listen?.host ?? '',
+    port: listen?.port ?? 0,
+    listen: listen !== undefined,
     hostKey: createPrivateKey(opts.credentials.keyPem),
     hostCert: opts.credentials.ssh,
     clusterName,
@@ -49,17 +53,19 @@ export async function startProxyTunnel(opts: StartProxyTunnelOptions): Promise<{
     logger: opts.logger.child({ component: 'proxy:tunnel' }),
   });
   const address = await server.start();
-  return { server, address };
+  return { server, ...(listen && { address }) };
 }
 
 /**
- * `host:port` agents reach the tunnel listener at: tunnel_public_addr, else the bound address with
- * a wildcard host replaced by the host of the proxy's public web address.
+ * `host:port` agents reach the tunnel server at: tunnel_public_addr, else the bound address with
+ * a wildcard host replaced by the host of the proxy's public web address; the web address itself
+ * when the tunnel server has no listener of its own.
  */
 export function tunnelPublicAddr(config: TeleportConfig, bound: NetAddr | undefined, webPublicAddr: string): string {
   const pub = config.proxy.tunnelPublicAddrs[0];
   if (pub) return formatAddr(pub);
   const addr = bound ?? config.proxy.tunnelListenAddr;
+  if (!addr) return webPublicAddr;
   const webHost = webPublicAddr.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
   const host = addr.host === '0.0.0.0' || addr.host === '::' || addr.host === '' ? webHost : addr.host;
   return formatAddr({ host, port: addr.port });

@@ -17,7 +17,11 @@ import { call, callStream, type TransportOptions } from './transport.js';
 export interface ProxyFind {
   cluster_name: string;
   server_version: string;
-  proxy: { ssh: { public_addr?: string; ssh_public_addr?: string; ssh_tunnel_public_addr?: string; tunnel_listen_addr?: string } };
+  proxy: {
+    ssh: { public_addr?: string; ssh_public_addr?: string; ssh_tunnel_public_addr?: string; tunnel_listen_addr?: string };
+    /** The web port routes every protocol by ALPN: agents dial tunnels there (`teleport-reversetunnel`). */
+    tls_routing_enabled?: boolean;
+  };
 }
 
 /** Where the proxy is and how long to wait. */

@@ -13,7 +13,7 @@
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { createServer } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
+import { TLSSocket, createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { KUBE_SNI_PREFIX, ALPN, ALPN_PING_SUFFIX, protocolOfALPN, type RoutedProtocol } from '../../api/alpn.js';
 import { BadParameterError, ConnectionProblemError } from '../../api/errors.js';
 import type { Logger } from '../../log/index.js';
@@ -46,6 +46,8 @@ export interface ProxyListenerOptions {
   tls?: KeyPairPem;
   /** The certificate for in-band TLS upgrades (PostgreSQL's SSLRequest); default `tls`. */
   upgradeTLS?: KeyPairPem;
+  /** Versions and cipher suites offered; default TLS 1.2 and up with Node's suites. */
+  tlsOptions?: Pick<SecureContextOptions, 'minVersion' | 'ciphers' | 'honorCipherOrder'>;
   registry: ProtocolRegistry;
   /** Bound on the first bytes, a PROXY header and the TLS handshake together. */
   handshakeTimeoutMs?: number;
@@ -67,9 +69,9 @@ export class ProxyListener {
   constructor(private readonly o: ProxyListenerOptions) {
     this.timeoutMs = o.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.log = o.logger.child({ listener: o.name });
-    this.secure = o.tls && context(o.tls, o.name);
+    this.secure = o.tls && context(o.tls, o.name, o.tlsOptions);
     const up = o.upgradeTLS ?? o.tls;
-    this.upgrade = up && (up === o.tls ? this.secure : context(up, o.name));
+    this.upgrade = up && (up === o.tls ? this.secure : context(up, o.name, o.tlsOptions));
     if (o.route === 'kube' && !o.tls) throw new BadParameterError(`${o.name}: the Kubernetes listener needs a certificate`);
   }
 
@@ -249,9 +251,9 @@ export function chooseALPN(offered: string[], kube: boolean): string | undefined
   return undefined;
 }
 
-function context(pair: KeyPairPem, name: string): SecureContext {
+function context(pair: KeyPairPem, name: string, options: ProxyListenerOptions['tlsOptions']): SecureContext {
   try {
-    return createSecureContext({ cert: pair.certPem, key: pair.keyPem, minVersion: 'TLSv1.2' });
+    return createSecureContext({ minVersion: 'TLSv1.2', ...options, cert: pair.certPem, key: pair.keyPem });
   } catch (err) {
     throw new BadParameterError(`proxy_service.${name}: unusable TLS certificate or key: ${(err as Error).message}`, { cause: err });
   }
