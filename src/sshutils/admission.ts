@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import type { Connection, ServerChannel } from 'ssh2';
 import type { Logger } from '../log/index.js';
-import type { SSHConnectionLimiter } from './server.js';
+import type { SSHConnectionLimiter } from './server-connection.js';
 
 /**
  * Take a connection slot for the client's address, released when it closes. Returns the refusal

@@ -10,7 +10,8 @@ import { CERT_SUFFIX, generateKeyPair, keyObjectType, publicKeyToBlob, verifyCer
 import type { KeyAlgorithm, SSHCertificate } from '../sshca/index.js';
 import { connectSSH } from './client.js';
 import type { HostKeyInfo, SSHClient } from './client.js';
-import type { AuthContext, SSHServer } from './server.js';
+import type { SSHServer } from './server.js';
+import type { AuthContext } from './server-options.js';
 import { toSSH2Key } from './ssh2-key.js';
 import { certAuthenticator, makeCA, testServer } from './testing/fixtures.js';
 

@@ -9,7 +9,8 @@ import type { AuthContext as SSH2AuthContext, Connection, ServerChannel } from '
 import type { Logger } from '../log/index.js';
 import { admitUser, serveRefusal } from './admission.js';
 import { openForwardedTcpip, wrapForwardRequest } from './forwarding.js';
-import type { SSHConnection, SSHServerOptions } from './server.js';
+import type { SSHConnection } from './server-connection.js';
+import type { SSHServerOptions } from './server-options.js';
 import { wrapSession, type SSH2Protocol } from './session.js';
 import { inspectPublicKey } from './user-auth.js';
 

@@ -6,32 +6,7 @@
 import type { Duplex } from 'node:stream';
 import type { Connection, ServerChannel } from 'ssh2';
 import { ConnectionProblemError } from '../api/errors.js';
-import type { SSHConnection } from './server.js';
-
-/** A `tcpip-forward` (the client's `-R`) or `cancel-tcpip-forward` global request. */
-export interface TcpipForwardRequest {
-  conn: SSHConnection;
-  /** `forward` asks the server to listen; `cancel` asks it to stop. */
-  kind: 'forward' | 'cancel';
-  /** The address to bind as the client wrote it (`''`, `localhost`, `0.0.0.0`, `*`, an IP). */
-  bindAddr: string;
-  /** 0 asks the server to pick a port (reported back through `accept`). */
-  bindPort: number;
-  /** Say yes; for `forward` with bindPort 0, pass the port actually bound. Safe to call twice. */
-  accept(boundPort?: number): void;
-  /** Say no. Safe to call twice. */
-  reject(): void;
-}
-
-/** Where a forwarded connection came from and which forward it arrived on. */
-export interface ForwardedTcpipInfo {
-  /** The bind address and port of the accepted `tcpip-forward`, exactly as the client asked. */
-  boundAddr: string;
-  boundPort: number;
-  /** The peer that connected to the forwarded port. */
-  originAddr: string;
-  originPort: number;
-}
+import type { ForwardedTcpipInfo, SSHConnection, TcpipForwardRequest } from './server-connection.js';
 
 /** Wrap an ssh2 global request (internal to this folder). */
 export function wrapForwardRequest(

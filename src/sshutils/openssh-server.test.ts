@@ -6,7 +6,8 @@ import * as pty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../sshca/index.js';
 import type { KeyAlgorithm } from '../sshca/index.js';
-import type { AuthContext, SSHServer } from './server.js';
+import type { SSHServer } from './server.js';
+import type { AuthContext } from './server-options.js';
 import { certAuthenticator, makeCA, runSSH, sshArgs, sshFiles, testServer } from './testing/fixtures.js';
 
 describe('our server with the OpenSSH client', () => {

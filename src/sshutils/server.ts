@@ -2,122 +2,16 @@
  * An SSH server on ssh2 that callers drive with promises: publickey auth (plain keys and OpenSSH
  * certificates) decided by `authenticate`, sessions as SSHSession, direct-tcpip as Duplex streams.
  */
-import type { KeyObject } from 'node:crypto';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Connection } from 'ssh2';
 import { BadParameterError } from '../api/errors.js';
-import type { Logger } from '../log/index.js';
-import type { SSHCertificate } from '../sshca/index.js';
 import { admitConnection } from './admission.js';
-import { ssh2Algorithms, type SSHAlgorithms } from './algorithms.js';
+import { ssh2Algorithms } from './algorithms.js';
 import { handleConnection } from './connection.js';
-import type { ForwardedTcpipInfo, TcpipForwardRequest } from './forwarding.js';
-import type { SSHSession } from './session.js';
+import type { SSHServerOptions } from './server-options.js';
 import { toSSH2Key } from './ssh2-key.js';
 import { ssh2 } from './ssh2-module.js';
-
-/** Everything `authenticate` needs to decide a publickey login. */
-export interface AuthContext {
-  username: string;
-  /** The algorithm the client named (`ssh-ed25519`, `rsa-sha2-512-cert-v01@openssh.com`...). */
-  keyAlgo: string;
-  /** The offered key or certificate blob. */
-  keyBlob: Buffer;
-  /** The parsed certificate when a certificate was offered (not yet checked for trust). */
-  cert?: SSHCertificate;
-  /** True only when the client's signature over this session verifies with the offered key. */
-  signatureOk: boolean;
-  remoteAddress: string;
-  remotePort: number;
-}
-
-/** The verdict; `identity` is handed back on every session and channel of the connection. */
-export interface AuthResult {
-  allow: boolean;
-  identity?: unknown;
-  /** Why not (logged, never sent to the client). */
-  reason?: string;
-}
-
-/** One authenticated connection, as seen by connection-level handlers. */
-export interface SSHConnection {
-  username: string;
-  remoteAddress: string;
-  remotePort: number;
-  /** Our end of the TCP connection (for SSH_CONNECTION and audit). */
-  localAddress: string;
-  localPort: number;
-  identity: unknown;
-  /** Bytes received from the client so far: a cheap activity signal for idle timeouts. */
-  bytesReceived(): number;
-  /** Open a `forwarded-tcpip` channel to the client (see forwarding.ts). */
-  openForwardedTcpip(info: ForwardedTcpipInfo): Promise<Duplex>;
-  /** Disconnect the client. Safe to call twice. */
-  close(): void;
-  /** Run `cb` once when the connection is gone (at once if it already is). */
-  onClose(cb: () => void): void;
-}
-
-/** A `direct-tcpip` channel request (the client's `-L` or `-W`/ProxyJump). */
-export interface DirectTcpipRequest {
-  conn: SSHConnection;
-  destHost: string;
-  destPort: number;
-  originHost: string;
-  originPort: number;
-  accept(): Duplex;
-  reject(): void;
-}
-
-/** Options of `startSSHServer`. */
-export interface SSHServerOptions {
-  host: string;
-  /** 0 picks a free port. */
-  port: number;
-  /**
-   * False: open no listener; connections arrive only through `serveConnection` (a node reached
-   * through a reverse tunnel). `host`/`port` are then ignored. Default true.
-   */
-  listen?: boolean;
-  /** The host's private key. */
-  hostKey: KeyObject;
-  /** An OpenSSH host certificate line (or blob) for `hostKey`, offered ahead of the plain key. */
-  hostCert?: string | Buffer;
-  /** Decide a signed publickey login. Throwing counts as a refusal. */
-  authenticate(ctx: AuthContext): Promise<AuthResult>;
-  /** Called for each session channel; consume `session.requests`. */
-  onSession(session: SSHSession): void;
-  /** direct-tcpip channels; refused when absent. */
-  onDirectTcpip?(req: DirectTcpipRequest): void;
-  /** Called once per authenticated connection, before any of its channels or requests. */
-  onConnection?(conn: SSHConnection): void;
-  /** `tcpip-forward` / `cancel-tcpip-forward` global requests; refused when absent. */
-  onTcpipForward?(req: TcpipForwardRequest): void;
-  /**
-   * How long a client may take from TCP connect to a successful login before it is dropped
-   * (garbage, stalled or half-open connections). Default DEFAULT_HANDSHAKE_TIMEOUT_MS.
-   */
-  handshakeTimeoutMs?: number;
-  /** Server identification suffix (after `SSH-2.0-`). */
-  ident?: string;
-  /** Ciphers, key exchanges and MACs to offer (teleport.yaml); ssh2's defaults for those not given. */
-  algorithms?: SSHAlgorithms;
-  /** `connection_limits`: per-address and per-user admission; no limits when absent. */
-  limiter?: SSHConnectionLimiter;
-  logger: Logger;
-}
-
-/**
- * Admission of connections (src/limiter's ConnectionLimiter fits). Each acquire throws to refuse,
- * with the message the client is shown, and returns the release run when the connection closes.
- */
-export interface SSHConnectionLimiter {
-  /** On connect, by the client's address (the tunnelled client's for `serveConnection`). */
-  acquireConnection(remoteAddress: string): () => void;
-  /** On a successful login, by the certificate's key ID (the Teleport user), else the login. */
-  acquireUser(user: string): () => void;
-}
 
 /** Default of `handshakeTimeoutMs`: 30 s from TCP connect to a successful login. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;

@@ -5,7 +5,7 @@
 import type { Duplex } from 'node:stream';
 import type { ServerChannel, Session as SSH2Session } from 'ssh2';
 import { RequestQueue } from './request-queue.js';
-import type { SSHConnection } from './server.js';
+import type { SSHConnection } from './server-connection.js';
 
 /** Terminal modes by RFC 4254 name (`VINTR`, `ECHO`, `TTY_OP_ISPEED`...); unknown opcodes are dropped. */
 export type TerminalModes = Record<string, number>;

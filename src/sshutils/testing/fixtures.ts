@@ -19,7 +19,8 @@ import {
 } from '../../sshca/index.js';
 import type { KeyAlgorithm, SSHCertificate } from '../../sshca/index.js';
 import { startSSHServer } from '../server.js';
-import type { AuthContext, AuthResult, SSHServer, SSHServerOptions } from '../server.js';
+import type { SSHServer } from '../server.js';
+import type { AuthContext, AuthResult, SSHServerOptions } from '../server-options.js';
 import type { SSHSession } from '../session.js';
 
 const HOUR = 3600_000;
