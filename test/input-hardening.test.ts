@@ -216,6 +216,9 @@ describe('hostile input', () => {
         const last = await raw(addr, { path });
         expect(last.json.error?.message).toMatch(/^too many requests from 127\.0\.0\.1: login, registration and invite endpoints take at most 20 requests per 60 s \(bursts of 40\); try again later$/);
       }
+      // Host joins through the proxy pay for refusals: an address out of tokens is refused too.
+      const join = await raw(c.webAddr, { method: 'POST', path: '/webapi/host/credentials', body: JSON.stringify({ token: 'guess', host_id: 'h', node_name: 'n', role: 'Node', public_key: 'x' }) });
+      expect(join.status).toBe(429);
       // A cluster member's own calls are not limited.
       expect((await admin.ping()).cluster_name).toBe(c.clusterName);
     });

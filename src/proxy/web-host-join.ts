@@ -7,21 +7,45 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HostCertsResponse, RegisterRequest } from '../api/auth-wire.js';
-import { BadParameterError } from '../api/errors.js';
+import { BadParameterError, isCode } from '../api/errors.js';
 import type { ProxyAuth } from './proxy-auth.js';
 import { readJSONBody, sendJSON } from '../httpserver/index.js';
+import type { UnauthenticatedLimiter } from '../limiter/index.js';
 
 const MAX_BODY = 64 * 1024;
 
 /**
  * Answers the join routes (true), or leaves the request to the caller (false). Throws the auth
- * server's typed errors (AccessDeniedError for a bad token, BadParameterError for a bad body).
+ * server's typed errors (AccessDeniedError for a bad token, BadParameterError for a bad body), and
+ * LimitExceededError once a client IP's refused joins used up `strangers`' rate (successful joins
+ * cost nothing, so that a fleet can join at once).
  */
-export async function handleHostJoin(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, auth: ProxyAuth): Promise<boolean> {
+export async function handleHostJoin(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  query: URLSearchParams,
+  auth: ProxyAuth,
+  strangers?: UnauthenticatedLimiter,
+): Promise<boolean> {
   if (req.method === 'POST' && path === '/webapi/host/credentials') {
-    const body = await readJSONBody(req, MAX_BODY);
-    const remoteAddr = `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? 0}`;
-    sendJSON(res, 200, await registerThroughProxy(auth, body, remoteAddr));
+    const ip = req.socket.remoteAddress ?? '';
+    strangers?.check(ip);
+    const remoteAddr = `${ip}:${req.socket.remotePort ?? 0}`;
+    let creds: HostCertsResponse;
+    try {
+      creds = await registerThroughProxy(auth, await readJSONBody(req, MAX_BODY), remoteAddr);
+    } catch (err) {
+      if (strangers && (isCode(err, 'access_denied') || isCode(err, 'not_found') || isCode(err, 'bad_parameter'))) {
+        try {
+          strangers.take(ip);
+        } catch {
+          // Already at the limit: the next attempt is refused.
+        }
+      }
+      throw err;
+    }
+    sendJSON(res, 200, creds);
     return true;
   }
   if (req.method === 'GET' && path === '/webapi/auth/export') {
