@@ -3,6 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../config/index.js';
+import { silentLogger } from '../../log/index.js';
+import { TeleportProcess } from '../../service/index.js';
 import { captureIO } from '../framework/index.js';
 import { runTeleport } from './run.js';
 
@@ -55,5 +58,10 @@ describe('teleport start refuses a config this host cannot run, naming the key a
     const { code, err } = await start(path);
     expect(code).toBe(1);
     expect(err).toContain(`ERROR: ${path}:2: teleport.data_dir: cannot use data_dir "${file}/data": ${file} is not a directory`);
+  });
+
+  it('TeleportProcess itself ends with an error on a /proc data_dir instead of spinning', { timeout: 10_000 }, async () => {
+    const cfg = parseConfig(['teleport:', '  data_dir: /proc/nope/data', ...LOOPBACK, '  web_listen_addr: 127.0.0.1:0'].join('\n'), { hostname: 'h' });
+    await expect(new TeleportProcess({ config: cfg, logger: silentLogger }).start()).rejects.toMatchObject({ code: 'ENOENT', path: '/proc/nope' });
   });
 });
