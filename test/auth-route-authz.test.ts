@@ -87,8 +87,21 @@ function table(): Record<string, Case[]> {
     'GET /v1/tokens': [{ path: '/v1/tokens', allow: ['admin', 'proxy', 'editor'] }],
     'POST /v1/tokens': [{ path: '/v1/tokens', body: { roles: ['node'] }, allow: ['admin', 'editor'] }],
     'DELETE /v1/tokens/:token': [{ path: '/v1/tokens/scratch-token', allow: ['admin', 'editor'] }],
-    'GET /v1/nodes': [{ path: '/v1/nodes', allow: AUTHENTICATED }],
+    'GET /v1/nodes': [
+      { path: '/v1/nodes', allow: AUTHENTICATED },
+      { path: '/v1/nodes?host=node-a', allow: AUTHENTICATED },
+    ],
     'PUT /v1/nodes/heartbeat': [{ path: '/v1/nodes/heartbeat', body: { node: nodeRecord(NODE_A, 'node-a') }, allow: ['admin', 'nodeSelf', 'editor'] }],
+    // Every user's implicit role lists app, database and Kubernetes servers, as nodes.
+    'GET /v1/servers/:kind': [{ path: '/v1/servers/app_server', allow: AUTHENTICATED }],
+    // An app heartbeat of node A's agent: node A; editor manages app_server too.
+    'PUT /v1/servers/:kind/heartbeat': [
+      {
+        path: '/v1/servers/app_server/heartbeat',
+        body: { server: { kind: 'app_server', version: 'v3', metadata: { name: 'grafana' }, spec: { host_id: NODE_A, hostname: 'node-a' } } },
+        allow: ['admin', 'nodeSelf', 'editor'],
+      },
+    ],
     'PUT /v1/proxies/heartbeat': [{ path: '/v1/proxies/heartbeat', body: { proxy: proxyRecord }, allow: ['admin', 'proxy'] }],
     'GET /v1/proxies': [{ path: '/v1/proxies', allow: AUTHENTICATED }],
     'DELETE /v1/proxies/:name': [{ path: `/v1/proxies/${PROXY}`, allow: ['admin', 'proxy'] }],

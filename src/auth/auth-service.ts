@@ -364,9 +364,9 @@ export class AuthService {
     return upsertNodeHeartbeat(this.services, this.services.clock, caller, this.clusterName, node, ttlMs);
   }
 
-  /** Nodes the caller may see (`tsh ls`, `tctl nodes ls`, the proxy's routing). */
-  listNodes(caller: Caller): Promise<Node[]> {
-    return listNodes(this.services, caller);
+  /** Nodes the caller may see (`tsh ls`, `tctl nodes ls`, the proxy's routing); with `host`, those it may name. */
+  listNodes(caller: Caller, host?: string): Promise<Node[]> {
+    return listNodes(this.services, caller, host === undefined ? undefined : { name: host, clusterName: this.clusterName });
   }
 
   /** An agent's heartbeat of a database, Kubernetes cluster or application it serves (agent-server-presence.ts). */

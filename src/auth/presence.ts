@@ -28,10 +28,23 @@ export async function upsertNodeHeartbeat(services: Services, clock: Clock, call
   return services.nodes.upsert(node);
 }
 
-/** Nodes the caller may see: all for hosts and the administrator, label-filtered for users. */
-export async function listNodes(services: Services, caller: Caller): Promise<Node[]> {
+/**
+ * Nodes the caller may see: all for hosts and the administrator, label-filtered for users. With
+ * `host`, only the nodes it may name (UUID, hostname or address host, also without `.<cluster>`),
+ * so that tsh resolving one host does not fetch every node of a large cluster.
+ */
+export async function listNodes(services: Services, caller: Caller, host?: { name: string; clusterName: string }): Promise<Node[]> {
   authorize(caller, 'node', 'list');
-  const nodes = await services.nodes.list();
+  let nodes = await services.nodes.list();
+  if (host) nodes = nodes.filter((n) => mayName(n, host.name, host.clusterName));
   if (caller.systemRole) return nodes;
   return nodes.filter((n) => caller.checker.canSeeNode({ labels: nodeLabels(n) }));
+}
+
+/** Whether `name` could name `node`: its UUID, hostname or the host of one of its addresses. */
+function mayName(node: Node, name: string, clusterName: string): boolean {
+  const suffix = `.${clusterName}`;
+  const names = name.endsWith(suffix) ? [name, name.slice(0, -suffix.length)] : [name];
+  const addrHosts = [node.spec.addr ?? '', ...(node.spec.public_addrs ?? [])].map((a) => a.replace(/^\[?(.*?)\]?(:\d+)?$/, '$1'));
+  return names.some((n) => n === node.metadata.name || n === node.spec.hostname || addrHosts.includes(n));
 }

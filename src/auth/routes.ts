@@ -73,7 +73,8 @@ export const ROUTES: Route[] = [
       return {};
     },
   },
-  { method: 'GET', path: '/v1/nodes', run: async ({ auth, caller }) => ({ items: await auth.listNodes(caller) }) },
+  // `?host=` narrows the list to the nodes that name may mean (tsh resolving one host).
+  { method: 'GET', path: '/v1/nodes', run: async ({ auth, caller, query }) => ({ items: await auth.listNodes(caller, query.get('host') ?? undefined) }) },
   {
     method: 'PUT',
     path: '/v1/nodes/heartbeat',

@@ -155,7 +155,7 @@ export class ProxyClient {
     const suffix = `.${this.cluster}`;
     const bare = host.endsWith(suffix) ? host.slice(0, -suffix.length) : host;
     if (UUID_RE.test(bare)) return bare.toLowerCase();
-    const nodes = await this.authClient().listNodes<Node>();
+    const nodes = await this.authClient().listNodes<Node>({ host });
     for (const name of [host, bare]) {
       const matches = nodes.filter((n) => namesNode(n, name, port));
       if (matches.length > 0) return matches.length === 1 ? matches[0].metadata.name : undefined;

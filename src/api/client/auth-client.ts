@@ -163,9 +163,9 @@ export class AuthClient {
     await this.req('DELETE', `/v1/tokens/${encodeURIComponent(token)}`);
   }
 
-  /** Nodes the caller may see. */
-  async listNodes<T = unknown>(): Promise<T[]> {
-    return (await this.req<{ items: T[] }>('GET', '/v1/nodes')).items;
+  /** Nodes the caller may see; with `host`, only those that name may mean (UUID, hostname, address host). */
+  async listNodes<T = unknown>(opts: { host?: string } = {}): Promise<T[]> {
+    return (await this.req<{ items: T[] }>('GET', `/v1/nodes${opts.host ? `?host=${encodeURIComponent(opts.host)}` : ''}`)).items;
   }
   /** A host's heartbeat: the node resource, kept listed for `ttlMs`. */
   heartbeatNode<T = unknown>(node: unknown, ttlMs: number): Promise<T> {
