@@ -6,7 +6,6 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthClient } from '../src/api/client/index.js';
 import type { WatchEvent } from '../src/api/watch-wire.js';
-import type { AuthServer } from '../src/auth/index.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
 
 const key = () => {
@@ -59,7 +58,7 @@ const named = (type: string, name: string) => (e: WatchEvent) => e.type === type
 describe('auth API watch stream', () => {
   let c: TestCluster;
   let admin: AuthClient;
-  const watches = () => (c.process as unknown as { authServer: AuthServer }).authServer.auth.watches;
+  const watches = () => c.process.authServer!.auth.watches;
 
   async function hostClient(role: string): Promise<AuthClient> {
     const k = key();

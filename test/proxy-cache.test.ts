@@ -34,7 +34,7 @@ describe('proxy-only process: watch-fed cache', () => {
     auth = c.process;
     proxy = await startProxy(c, { nodename: 'cache-proxy' });
     // The process's reads, as its SSH and tunnel listeners use them.
-    reads = (proxy.process as unknown as { proxyReads: ProxyReads }).proxyReads;
+    reads = proxy.process.proxyReads!;
   }, 60_000);
 
   afterAll(async () => {

@@ -7,12 +7,15 @@
  */
 
 /** Kinds a watch may ask for. Cert authorities are always sent without private keys. */
-export const WATCH_KINDS = ['node', 'proxy', 'cert_authority', 'role', 'cluster_auth_preference', 'cluster_name'] as const;
+export const WATCH_KINDS = ['node', 'proxy', 'cert_authority', 'role', 'cluster_auth_preference', 'cluster_name', 'db_server', 'kube_server', 'app_server'] as const;
 
 /** One of WATCH_KINDS. */
 export type WatchKind = (typeof WATCH_KINDS)[number];
 
-/** What a delete names: the kind, the CA type for cert authorities (`sub_kind`), and the name. */
+/**
+ * What a delete names: the kind, the CA type for cert authorities or the serving host's UUID for
+ * db_server/kube_server/app_server (`sub_kind`), and the name.
+ */
 export interface ResourceHeader {
   kind: string;
   sub_kind?: string;
@@ -31,7 +34,14 @@ export type WatchEvent =
 /** One line of the stream on the wire. `ping_interval_ms` on `init` tells the client how often to expect a line. */
 export type WatchLine = WatchEvent | { type: 'ping' } | { type: 'init'; ping_interval_ms: number };
 
-/** The identity of a resource within a watch: `kind/sub_kind/name`. */
+/** Heartbeat kinds keyed by host and name: two agents may serve the same database or app. */
+const PER_HOST_KINDS = new Set(['db_server', 'kube_server', 'app_server']);
+
+/**
+ * The identity of a resource within a watch: `kind/sub_kind/name`, where a per-host heartbeat's
+ * sub kind is its `spec.host_id` (what its delete's `sub_kind` names).
+ */
 export function watchKey(r: ResourceHeader): string {
-  return `${r.kind}/${r.sub_kind ?? ''}/${r.metadata.name}`;
+  const host = PER_HOST_KINDS.has(r.kind) ? (r as { spec?: { host_id?: unknown } }).spec?.host_id : undefined;
+  return `${r.kind}/${r.sub_kind ?? (typeof host === 'string' ? host : '')}/${r.metadata.name}`;
 }

@@ -9,10 +9,12 @@ import { systemClock } from '../api/clock.js';
 import { makeDirAll, type TeleportConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Clock } from '../api/clock.js';
+import type { AuthServer } from '../auth/index.js';
 import { LocalAgents, type Router } from '../proxy/index.js';
 import { openAgentLink, type AgentLink } from './agent-link.js';
 import { DiagServer } from './diag-server.js';
 import { ensureHostId } from './host-id.js';
+import type { ProxyReads } from './proxy-reads.js';
 import { proxyPublicAddr, proxySSHPublicAddr } from './proxy-service.js';
 import type { ProcessAddresses, ProcessContext, Service } from './service.js';
 import { SERVICE_TABLE, plan } from './service-table.js';
@@ -64,6 +66,16 @@ export class TeleportProcess {
   /** The route core of this process's proxy, once it started (what each protocol's proxy side dials agents with). */
   get router(): Router | undefined {
     return this.ctx.router;
+  }
+
+  /** The auth server of this process, once its service started. */
+  get authServer(): AuthServer | undefined {
+    return this.ctx.localAuth?.server;
+  }
+
+  /** What this process's proxy reads of the cluster, once it started. */
+  get proxyReads(): ProxyReads | undefined {
+    return this.ctx.proxyReads;
   }
 
   /** The host's link through a proxy (tunnels, dial-handler registry), when an agent service opened one. */

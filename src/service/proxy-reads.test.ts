@@ -28,6 +28,7 @@ function fakeClient(auth: FakeWatchAuth) {
       return auth.load('node');
     },
     listProxies: () => auth.load('proxy'),
+    listAgentServers: (kind: string) => auth.load(kind),
     listResources: (kind: string) => auth.load(kind),
     getResource: async (kind: string, ref: string) => {
       refuse();
@@ -141,5 +142,21 @@ describe('remoteProxyReads (watch-fed)', () => {
     t = 1_500;
     expect((await reads.freshNodes()).map((n) => n.metadata.name)).toEqual(['a', 'b', 'c']);
     expect(calls.listNodes).toBe(before + 2);
+  });
+
+  it('serves app_server heartbeats from the watch, one per host and name, a delete naming the host', async () => {
+    const auth = new FakeWatchAuth();
+    const app = (host: string, name: string) => ({ kind: 'app_server', version: 'v3', metadata: { name }, spec: { host_id: host, hostname: host } }) as WatchedResource;
+    auth.put(app('h1', 'grafana'));
+    auth.put(app('h2', 'grafana'));
+    const { client } = fakeClient(auth);
+    reads = remoteProxyReads({ client, clusterName: 'c', dial: () => Promise.reject(new Error('unused')), logger: silentLogger, timers: new ManualTimers() });
+    await settle();
+    const hosts = async () => (await reads!.agentServers('app_server')).map((s) => `${s.spec.host_id}/${s.metadata.name}`).sort();
+    expect(await hosts()).toEqual(['h1/grafana', 'h2/grafana']);
+    auth.remove('app_server', 'grafana', 'h1');
+    await settle();
+    expect(await hosts()).toEqual(['h2/grafana']);
+    expect(await reads.agentServers('db_server')).toEqual([]);
   });
 });

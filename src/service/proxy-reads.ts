@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { Clock } from '../api/clock.js';
 import type { AuthClient } from '../api/client/index.js';
 import { ConnectionProblemError } from '../api/errors.js';
-import type { AgentServer, AgentServerKind, CertAuthority, Node, ProxyServer } from '../api/types/index.js';
+import { AGENT_SERVER_KINDS, isAgentServerKind, type AgentServer, type AgentServerKind, type CertAuthority, type Node, type ProxyServer } from '../api/types/index.js';
 import type { WatchedResource } from '../api/watch-wire.js';
 import { caSSHPublicBlobs } from '../auth/index.js';
 import type { NetAddr } from '../config/index.js';
@@ -61,12 +61,12 @@ export function localProxyReads(o: { services: Services; clusterName: string; au
 const FRESH_NODES_MS = 1_000;
 
 /** What the proxy keeps in its cache. */
-const PROXY_KINDS = ['cert_authority', 'node', 'proxy'] as const;
+const PROXY_KINDS = ['cert_authority', 'node', 'proxy', ...AGENT_SERVER_KINDS] as const;
 
 /**
  * A proxy-only process's reads over the auth API: a cache fed by the auth API's watch stream
  * (resource-cache.ts), so reads do not go to auth and an auth outage serves the last known nodes,
- * CAs and proxies. Before the first sync a read goes to auth directly (and throws
+ * agent servers (db_server, kube_server, app_server), CAs and proxies. Before the first sync a read goes to auth directly (and throws
  * ConnectionProblemError when none answers). Options: `timers` and `backoff` for tests.
  */
 export function remoteProxyReads(o: {
@@ -109,6 +109,7 @@ export function remoteProxyReads(o: {
     user: caKeys('user'),
     host: caKeys('host'),
     nodes: memo(() => withExpiry(byName(cache.list('node') as unknown as Node[]))),
+    agentServers: new Map(AGENT_SERVER_KINDS.map((k) => [k, memo(() => withExpiry(byName(cache.list(k) as unknown as AgentServer[])))])),
     proxies: memo(() => byName(cache.list('proxy') ?? []).map((p) => p.metadata.name)),
   };
   const direct = {
@@ -118,16 +119,8 @@ export function remoteProxyReads(o: {
   };
   let fresh: { at: number; value: Node[] } | undefined;
   let freshPending: Promise<Node[]> | undefined;
-  // Agent servers are not in the watch yet: read from auth at most once a second per kind.
-  const agentServers = new Map<AgentServerKind, () => Promise<AgentServer[]>>();
-  const agentServersOf = (kind: AgentServerKind) => {
-    let read = agentServers.get(kind);
-    if (!read) {
-      read = throttled(() => client.listAgentServers<AgentServer>(kind), now);
-      agentServers.set(kind, read);
-    }
-    return read();
-  };
+  // Past the cache (a target it lacks, or before the first sync): auth at most once a second per kind.
+  const freshAgentServers = new Map(AGENT_SERVER_KINDS.map((k) => [k, throttled(() => client.listAgentServers<AgentServer>(k), now)]));
   return {
     userCAKeys: async () => (cache.synced ? cached.user() : direct.ca('user')),
     hostCAKeys: async () => (cache.synced ? cached.host() : direct.ca('host')),
@@ -144,8 +137,9 @@ export function remoteProxyReads(o: {
         .finally(() => (freshPending = undefined));
       return freshPending;
     },
-    agentServers: agentServersOf,
-    freshAgentServers: agentServersOf,
+    // Like nodes: a heartbeat that expired while the watch was down is not served.
+    agentServers: async (kind) => (cache.synced ? cached.agentServers.get(kind)!().live(now()) : freshAgentServers.get(kind)!()),
+    freshAgentServers: (kind) => freshAgentServers.get(kind)!(),
     proxyNames: async () => (cache.synced ? cached.proxies() : direct.proxies()),
     authAddr: () => client.addr,
     dialAuth: async () => {
@@ -169,6 +163,7 @@ export function remoteProxyReads(o: {
 async function loadKind(client: AuthClient, kind: string): Promise<WatchedResource[]> {
   if (kind === 'node') return client.listNodes<WatchedResource>();
   if (kind === 'proxy') return client.listProxies<WatchedResource>();
+  if (isAgentServerKind(kind)) return client.listAgentServers<WatchedResource>(kind);
   return client.listResources<WatchedResource>(kind);
 }
 
@@ -195,8 +190,8 @@ function throttled<T>(read: () => Promise<T>, now: () => number): () => Promise<
   };
 }
 
-/** Nodes with their expiry; `live(now)` drops the expired ones, filtering only once one may have expired. */
-function withExpiry(nodes: Node[]): { live(now: number): Node[] } {
+/** Heartbeats with their expiry; `live(now)` drops the expired ones, filtering only once one may have expired. */
+function withExpiry<T extends Node | AgentServer>(nodes: T[]): { live(now: number): T[] } {
   const exp = nodes.map((n) => (n.metadata.expires ? Date.parse(n.metadata.expires) : Infinity));
   const soonest = exp.reduce((m, e) => (e < m ? e : m), Infinity);
   return { live: (now) => (now < soonest ? nodes : nodes.filter((_, i) => !(exp[i] <= now))) };

@@ -64,6 +64,7 @@ class ProxyService implements Service {
     this.reads = link.reads;
     const router = new Router({ clusterName: ctx.clusterName, reads: link.reads, tunnels: () => this.tunnels, local: ctx.localAgents });
     ctx.router = router;
+    ctx.proxyReads = link.reads;
     await this.startListeners(link, router);
     // Announced once every listener is up, so agents told of this proxy can reach it.
     this.heartbeat = new ProxyHeartbeat({

@@ -11,6 +11,7 @@ import type { LocalAgents, Router } from '../proxy/index.js';
 import type { ProtocolRegistry } from '../proxy/mux/index.js';
 import type { Services } from '../services/index.js';
 import type { AgentLink } from './agent-link.js';
+import type { ProxyReads } from './proxy-reads.js';
 
 /** Addresses the process bound, for printing and for tests (which listen on port 0). */
 export interface ProcessAddresses {
@@ -86,6 +87,8 @@ export interface ProcessContext {
   readonly localAgents: LocalAgents;
   /** Set by the proxy service: its route core, which every protocol's proxy side dials agents through. */
   router?: Router;
+  /** Set by the proxy service: what it reads of the cluster (local backend or watch-fed cache). */
+  proxyReads?: ProxyReads;
   /**
    * Set by the proxy service: the handlers its web port and protocol listeners route to by
    * protocol (src/proxy/mux). A database, Kubernetes or application proxy registers its handler here.

@@ -12,6 +12,7 @@ describe('resource keys', () => {
     await s.roles.upsert({ kind: 'role', version: 'v7', metadata: { name: 'dev' }, spec: { allow: {}, deny: {}, options: {} } } as never);
     await s.authPreference.upsert({ kind: 'cluster_auth_preference', version: 'v2', metadata: { name: 'cluster-auth-preference' }, spec: {} } as never);
     await s.clusterName.upsert({ kind: 'cluster_name', version: 'v2', metadata: { name: 'cluster-name' }, spec: { cluster_name: 'c' } } as never);
+    await s.agentServers('app_server').upsert({ kind: 'app_server', version: 'v3', metadata: { name: 'grafana' }, spec: { host_id: 'h-1', hostname: 'h' } });
     // A sibling of a role's params and a user are not resources of a watchable kind.
     await backend.put({ key: '/roles/dev/other', value: '{}' });
     await s.users.upsert({ kind: 'user', version: 'v2', metadata: { name: 'alice' }, spec: { roles: [] } } as never);
@@ -25,9 +26,10 @@ describe('resource keys', () => {
         { kind: 'role', name: 'dev' },
         { kind: 'cluster_auth_preference', name: 'cluster-auth-preference' },
         { kind: 'cluster_name', name: 'cluster-name' },
+        { kind: 'app_server', subKind: 'h-1', name: 'grafana' },
       ]),
     );
-    expect(refs).toHaveLength(5);
+    expect(refs).toHaveLength(6);
     expect(refOfKey('/authorities/user/c')).toEqual({ kind: 'cert_authority', subKind: 'user', name: 'c' });
     expect(refOfKey('/roles/dev/other')).toBeUndefined();
     for (const i of items.filter((x) => refOfKey(x.key))) {

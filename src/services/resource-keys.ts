@@ -5,10 +5,11 @@
  * stores.ts; resource-keys.test.ts checks the two agree.
  */
 import { BadParameterError } from '../api/errors.js';
-import { resolveKind, validateProxyServer } from '../api/types/index.js';
+import { AGENT_SERVER_KINDS, resolveKind, validateAgentServer, validateProxyServer } from '../api/types/index.js';
 import type { Item } from '../backend/index.js';
+import { AGENT_SERVER_PREFIXES } from './agent-server-store.js';
 
-/** What a key names. `subKind` is the CA type for cert authorities. */
+/** What a key names. `subKind` is the CA type for cert authorities, the host UUID for agent server heartbeats. */
 export interface KeyRef {
   kind: string;
   subKind?: string;
@@ -28,6 +29,10 @@ const params = (rest: string) => {
   const m = /^([^/]+)\/params$/.exec(rest);
   return m ? { name: m[1] } : undefined;
 };
+const hostAndName = (rest: string) => {
+  const m = /^([^/]+)\/([^/]+)$/.exec(rest);
+  return m ? { subKind: m[1], name: m[2] } : undefined;
+};
 const byKind = (kind: string) => (v: unknown) => resolveKind(kind).validate(v) as { metadata: { name: string } };
 
 const LAYOUTS: readonly Layout[] = [
@@ -45,6 +50,7 @@ const LAYOUTS: readonly Layout[] = [
   { kind: 'role', prefix: '/roles/', parse: params, validate: byKind('role') },
   { kind: 'cluster_auth_preference', prefix: '/cluster_configuration/authentication_preference', parse: (r) => (r === '' ? { name: 'cluster-auth-preference' } : undefined), validate: byKind('cluster_auth_preference') },
   { kind: 'cluster_name', prefix: '/cluster_configuration/name', parse: (r) => (r === '' ? { name: 'cluster-name' } : undefined), validate: byKind('cluster_name') },
+  ...AGENT_SERVER_KINDS.map((kind) => ({ kind, prefix: AGENT_SERVER_PREFIXES[kind], parse: hostAndName, validate: (v: unknown) => validateAgentServer(kind, v) })),
 ];
 
 /** The backend prefixes to watch for `kind`; undefined for a kind without a known layout. */
