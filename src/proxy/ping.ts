@@ -22,7 +22,8 @@ function proxySettings(publicAddr: string, sshPublicAddr: string, tunnelPublicAd
     kube: { enabled: false },
     ssh: {
       listen_addr: '0.0.0.0:3023',
-      tunnel_listen_addr: '0.0.0.0:3024',
+      // With TLS routing the tunnel server has no port of its own: agents use the web address.
+      tunnel_listen_addr: tlsRouting ? publicAddr : '0.0.0.0:3024',
       web_listen_addr: publicAddr,
       public_addr: publicAddr,
       ssh_public_addr: sshPublicAddr,

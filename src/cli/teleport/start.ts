@@ -61,6 +61,10 @@ function banner(io: CliIO, proc: TeleportProcess, cfg: TeleportConfig, configPat
   if (a.proxyWeb) lines.push(`[PROXY]   Web proxy service ${VERSION} is starting on ${formatAddr(a.proxyWeb)}.`);
   if (a.proxySSH) lines.push(`[PROXY]   SSH proxy service ${VERSION} is starting on ${formatAddr(a.proxySSH)}.`);
   if (a.proxyTunnel) lines.push(`[PROXY]   Reverse tunnel service ${VERSION} is starting on ${formatAddr(a.proxyTunnel)}.`);
+  else if (a.proxyWeb) lines.push(`[PROXY]   Reverse tunnel service ${VERSION} is reached through the web port ${formatAddr(a.proxyWeb)} (TLS routing).`);
+  if (a.proxyPostgres) lines.push(`[PROXY]   PostgreSQL proxy listener is starting on ${formatAddr(a.proxyPostgres)}.`);
+  if (a.proxyMySQL) lines.push(`[PROXY]   MySQL proxy listener is starting on ${formatAddr(a.proxyMySQL)}.`);
+  if (a.proxyKube) lines.push(`[PROXY]   Kubernetes proxy listener is starting on ${formatAddr(a.proxyKube)}.`);
   if (a.nodeSSH) lines.push(`[NODE]    Service ${VERSION} is starting on ${formatAddr(a.nodeSSH)}.`);
   if (a.nodeTunnelProxy) lines.push(`[NODE]    Service ${VERSION} is starting in reverse tunnel mode through ${a.nodeTunnelProxy}.`);
   if (a.diag) lines.push(`[DIAG]    Diagnostics service is listening on ${formatAddr(a.diag)}.`);
