@@ -16,6 +16,7 @@ import type { Duplex } from 'node:stream';
 import { TLSSocket, createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { KUBE_SNI_PREFIX, ALPN, ALPN_PING_SUFFIX, protocolOfALPN, type RoutedProtocol } from '../../api/alpn.js';
 import { BadParameterError, ConnectionProblemError } from '../../api/errors.js';
+import { TLS_SERVER_OPTIONS } from '../../httpserver/index.js';
 import type { Logger } from '../../log/index.js';
 import { DETECT_BYTES, detect, hexPrefix } from './detect.js';
 import { answerHTTPOnTLSPort } from './http-on-tls.js';
@@ -253,7 +254,8 @@ export function chooseALPN(offered: string[], kube: boolean): string | undefined
 
 function context(pair: KeyPairPem, name: string, options: ProxyListenerOptions['tlsOptions']): SecureContext {
   try {
-    return createSecureContext({ minVersion: 'TLSv1.2', ...options, cert: pair.certPem, key: pair.keyPem });
+    // Every TLS port of the proxy (web, Kubernetes, PostgreSQL and MySQL upgrades) gets Teleport's suites unless told otherwise.
+    return createSecureContext({ ...TLS_SERVER_OPTIONS, ...options, cert: pair.certPem, key: pair.keyPem });
   } catch (err) {
     throw new BadParameterError(`proxy_service.${name}: unusable TLS certificate or key: ${(err as Error).message}`, { cause: err });
   }
