@@ -29,3 +29,14 @@ describe('locating validation errors in YAML', () => {
     expect(splitPath('spec.allow.rules[0].verbs')).toEqual(['spec', 'allow', 'rules', 0, 'verbs']);
   });
 });
+
+describe('locating errors in large texts', () => {
+  it('finds the line among 9,000 keys and leaves texts past 64 KiB unparsed', () => {
+    const labels = (n: number) => Array.from({ length: n }, (_, i) => `      l${i}: v`).join('\n');
+    const text = (n: number) => `kind: role\nversion: v7\nmetadata:\n  name: big\nspec:\n  allow:\n    node_labels:\n${labels(n)}\n    logins: 5\n`;
+    const message = 'document 1 (kind: role): spec.allow.logins: Invalid input';
+    expect(locateError(text(3_000), message)).toEqual({ field: 'spec.allow.logins', line: 3_008 });
+    expect(text(9_000).length).toBeGreaterThan(64 * 1024);
+    expect(locateError(text(9_000), message)).toEqual({ field: 'spec.allow.logins' });
+  });
+});

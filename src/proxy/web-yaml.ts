@@ -5,6 +5,9 @@
  */
 import YAML, { isMap, isScalar, isSeq, type Node as YAMLNode } from 'yaml';
 
+/** Texts from this size on are not parsed again to find a field's line (see YAMLWorker's threshold). */
+const LOCATE_MAX_TEXT = 64 * 1024;
+
 /** The field path and 1-based line an error message refers to in `text`; either may be missing. */
 export function locateError(text: string, message: string): { field?: string; line?: number } {
   const syntax = /^document \d+: YAML syntax error at line (\d+)/.exec(message);
@@ -12,6 +15,8 @@ export function locateError(text: string, message: string): { field?: string; li
   const m = /^document (\d+)(?: \(kind: [^)]*\))?: ([A-Za-z0-9_./\-[\]*]+): /.exec(message);
   if (!m) return {};
   const field = m[2];
+  // Locating means parsing again, on the event loop: large texts get the field without its line.
+  if (text.length >= LOCATE_MAX_TEXT) return { field };
   const offset = fieldOffset(text, Number(m[1]) - 1, splitPath(field));
   return offset === undefined ? { field } : { field, line: lineOf(text, offset) };
 }
@@ -35,7 +40,8 @@ export function splitPath(path: string): (string | number)[] {
 function fieldOffset(text: string, index: number, path: (string | number)[]): number | undefined {
   let docs: YAML.Document.Parsed[];
   try {
-    const all = YAML.parseAllDocuments(text);
+    // Duplicate keys were refused already; the yaml package's own check is quadratic in the keys.
+    const all = YAML.parseAllDocuments(text, { uniqueKeys: false });
     docs = Array.isArray(all) ? all : [];
   } catch {
     return undefined;
