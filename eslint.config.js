@@ -80,7 +80,14 @@ const adapterZones = adapters.map(([pkgs, rooms]) => ({
 }));
 
 /** Zones where only `import type` is allowed: the declaration is erased, so no code is loaded. */
-const runtimeZones = [];
+const runtimeZones = [
+  {
+    target: 'src/proxy/**',
+    from: 'src/auth',
+    message:
+      'a proxy-only process must not load auth-server code: put what both need in a room of its own (src/httpserver, src/rbac, src/service composes them). `import type { X }` is allowed; `import { type X }` still loads the module.',
+  },
+];
 
 /** import-x's no-restricted-paths, but silent for `import type` / `export type` declarations. */
 const restrictedPaths = importX.rules['no-restricted-paths'];
@@ -99,7 +106,7 @@ const runtimePaths = {
 /** The layer rules for one group of files. */
 const layerRules = (zones) => ({
   'import-x/no-restricted-paths': ['error', { basePath: root, zones }],
-  ...(runtimeZones.length > 0 && { 'layers/runtime-paths': ['error', { basePath: root, zones: runtimeZones }] }),
+  'layers/runtime-paths': ['error', { basePath: root, zones: runtimeZones }],
   // An unresolved import would pass the rules above unchecked.
   'import-x/no-unresolved': 'error',
   'no-restricted-syntax': [

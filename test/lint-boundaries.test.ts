@@ -3,6 +3,7 @@
 // that replaces another's setting, or a glob that no longer matches fails here instead of passing
 // silently. The planted files exist only as text given to ESLint: type-aware rules are switched off
 // for them (the layer rules need no type information), everything else is the repository's config.
+import { build } from 'esbuild';
 import { ESLint } from 'eslint';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +37,7 @@ const CLIENT = 'client code reaches servers only through src/api';
 const API = 'src/api imports nothing else of ours';
 const WEB = 'web/ imports only web/ and src/api';
 const SSH2 = 'only src/sshutils imports ssh2';
+const PROXY = 'a proxy-only process must not load auth-server code';
 
 const cases: Planted[] = [
   // Client code never imports server rooms: static, folder (index resolved), dynamic, type-only.
@@ -93,6 +95,15 @@ const cases: Planted[] = [
   { file: 'web/src/planted.ts', code: "import 'ssh2';\n", refused: SSH2 },
   { file: 'web/src/services/planted.ts', code: "import type { LoginRequest } from '@api/web-wire';\nexport type L = LoginRequest;\n", refused: null },
   { file: 'web/src/features/planted.ts', code: "import '../../../src/api/errors.js';\nimport '../services/http';\n", refused: null },
+  // The proxy loads no auth-server code: `import type` declarations (erased) are the only way in.
+  { file: 'src/proxy/planted.ts', code: "import { searchEvents } from '../auth/index.js';\nexport const s = searchEvents;\n", refused: PROXY },
+  { file: 'src/proxy/planted.ts', code: "import '../auth';\n", refused: PROXY },
+  { file: 'src/proxy/route/planted.ts', code: "export async function f() {\n  return import('../../auth/auth-service.js');\n}\n", refused: PROXY },
+  { file: 'src/proxy/planted.ts', code: "import { type Caller } from '../auth/index.js';\nexport type C = Caller;\n", refused: PROXY },
+  { file: 'src/proxy/planted.ts', code: "export { searchEvents } from '../auth/audit-api.js';\n", refused: PROXY },
+  { file: 'src/proxy/planted.test.ts', code: "import '../auth/index.js';\n", refused: PROXY },
+  { file: 'src/proxy/planted.ts', code: "import type { Caller } from '../auth/index.js';\nexport type C = Caller;\n", refused: null },
+  { file: 'src/service/planted.ts', code: "import '../auth/index.js';\nimport '../proxy/index.js';\n", refused: null },
   // What the path rules cannot see is refused outright: computed import() and unresolved paths.
   { file: 'src/client/planted.ts', code: "export async function f(m: string) {\n  return import(m);\n}\n", refused: 'import() takes a string literal' },
   { file: 'src/client/planted.ts', code: "import '../nowhere/index.js';\n", refused: 'Unable to resolve path' },
@@ -113,4 +124,36 @@ describe('lint boundaries', () => {
     const [result] = await eslint.lintText(code, { filePath: join(root, 'web/src/features/planted.tsx') });
     expect(result!.messages.map((m) => m.ruleId)).toContain('react-hooks/rules-of-hooks');
   });
+});
+
+describe('the proxy at run time', () => {
+  // The lint rule sees one import at a time; this follows them all, as the bundler does (static
+  // and dynamic imports, `import type` erased), from the proxy's public surface.
+  it('reaches no file of src/auth through any chain of imports', async () => {
+    const r = await build({
+      absWorkingDir: root,
+      entryPoints: ['src/proxy/index.ts'],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      outdir: 'out',
+      logLevel: 'silent',
+      packages: 'external',
+    });
+    const seen = new Set(['src/proxy/index.ts']);
+    const queue = ['src/proxy/index.ts'];
+    while (queue.length > 0) {
+      for (const imp of r.metafile.inputs[queue.shift()!]?.imports ?? []) {
+        if (seen.has(imp.path)) continue;
+        seen.add(imp.path);
+        queue.push(imp.path);
+      }
+    }
+    expect([...seen].filter((f) => f.startsWith('src/auth/'))).toEqual([]);
+    // Sanity: the graph is the real one.
+    expect(seen).toContain('src/proxy/web-server.ts');
+    expect(seen).toContain('src/httpserver/stream-response.ts');
+  }, 30_000);
 });

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { AccessDeniedError, NotFoundError, TeleportError, errorCode, isCode } from '../api/errors.js';
-import { TLS_SERVER_OPTIONS, closeIfUnread, closeServer, decodePathSegment, errorStatus, listen, readBody, readJSONObject, requestURL, sendJSON } from '../httpserver/index.js';
+import { StreamBody, TLS_SERVER_OPTIONS, closeIfUnread, closeServer, decodePathSegment, errorStatus, listen, readBody, readJSONObject, requestURL, sendJSON, sendStream } from '../httpserver/index.js';
 import { UnauthenticatedLimiter } from '../limiter/index.js';
 import type { Logger } from '../log/index.js';
 import type { Services } from '../services/index.js';
@@ -19,7 +19,6 @@ import type { AuthService } from './auth-service.js';
 import type { Caller } from './caller.js';
 import { callerFromIdentity } from './caller.js';
 import { ROUTES, type Route } from './routes.js';
-import { StreamBody, sendStream } from './stream-response.js';
 
 /** Body limits: routes that take no client certificate read little; cluster members send resources and event batches. */
 const MAX_PUBLIC_BODY = 64 * 1024;

@@ -6,7 +6,7 @@
  */
 import { AccessDeniedError, isCode } from '../api/errors.js';
 import type { Role } from '../api/types/index.js';
-import { RoleSet, applyRoleTraits } from '../rbac/index.js';
+import { RoleSet, applyRoleTraits, ruleContext } from '../rbac/index.js';
 import type { Services } from '../services/index.js';
 import type { Identity } from '../tlsca/index.js';
 import { builtinRole } from './builtin-roles.js';
@@ -60,14 +60,6 @@ export async function loadRoles(services: Services, names: string[]): Promise<Ro
     }
   }
   return out;
-}
-
-/** The `where` context of a rule check: the caller as a user resource, and the resource acted on. */
-export function ruleContext(caller: Caller, resource?: unknown): Record<string, unknown> {
-  return {
-    user: { kind: 'user', metadata: { name: caller.username }, spec: { roles: caller.roles, traits: caller.traits } },
-    ...(resource !== undefined && { resource }),
-  };
 }
 
 /**

@@ -7,7 +7,6 @@ export { CA_TYPES, caSSHPublicBlobs } from './authorities.js';
 export { BEARER_TOKEN_TTL, WebSessions, checkBearerToken } from './web-sessions.js';
 export type { WebSession } from './web-sessions.js';
 export type { Caller } from './caller.js';
-export { ruleContext, userCaller } from './caller.js';
+export { userCaller } from './caller.js';
 export { searchEvents } from './audit-api.js';
-export { StreamBody, sendStream } from './stream-response.js';
 export { DEFAULT_PROXY_TTL_MS, ProxyPresence } from './proxy-presence.js';

@@ -13,8 +13,9 @@ import { auditEvent, type AuditEmitter } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import { checkPartNumber, checkSessionId, ndjson, recordingEvents, type RecordingIndex, type RecordingStore } from '../recordings/index.js';
 import type { Caller } from './caller.js';
-import { authorize, ruleContext } from './caller.js';
-import { StreamBody } from './stream-response.js';
+import { ruleContext } from '../rbac/index.js';
+import { authorize } from './caller.js';
+import { StreamBody } from '../httpserver/index.js';
 
 /** Largest part a node may upload (ours are 5 MiB before compression). */
 export const MAX_PART_BYTES = 64 * 1024 * 1024;

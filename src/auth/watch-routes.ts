@@ -4,7 +4,7 @@
  * unknown kind, a kind the caller may not read) are ordinary JSON errors before the stream begins.
  */
 import type { Route } from './route.js';
-import { StreamBody } from './stream-response.js';
+import { StreamBody } from '../httpserver/index.js';
 
 /** The watch route, spread into ROUTES. */
 export const WATCH_ROUTES: Route[] = [

@@ -1,6 +1,6 @@
 /**
  * What our HTTP servers (auth API, proxy web API, diag) share: bounded request bodies, the request
- * target as typed errors, JSON responses and the error-to-status mapping, the TLS settings of every
+ * target as typed errors, JSON and streamed responses and the error-to-status mapping, the TLS settings of every
  * TLS server, large YAML parsed off the event loop, and listening/closing.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -10,6 +10,7 @@ import { RequestTooLargeError } from './body.js';
 
 export { RequestTooLargeError, readBody, readJSONBody, readJSONObject } from './body.js';
 export { decodePathSegment, requestURL } from './request-url.js';
+export { StreamBody, sendStream } from './stream-response.js';
 export { HSTS_HEADER, TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES, TLS_SERVER_OPTIONS } from './tls-options.js';
 export { OFF_LOOP_THRESHOLD, YAMLWorker, type YAMLWorkerOptions } from './yaml-worker.js';
 

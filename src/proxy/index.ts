@@ -5,7 +5,6 @@ export { ProxySSHServer } from './ssh-server.js';
 export type { ProxySSHServerOptions } from './ssh-server.js';
 export type { ProxySSHAccess } from './ssh-access.js';
 export type { ProxyIdentity } from './ssh-auth.js';
-export { localWebUIAuth } from './web-ui-auth.js';
 export type { WebSessionStore, WebUIAuth, WebUserAPI } from './web-ui-auth.js';
 export { LocalAgents, Router } from './route/index.js';
 export type { LocalDialRequest, LocalDialer, RouteKind, RouteReads, RouteTarget } from './route/index.js';

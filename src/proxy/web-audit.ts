@@ -7,7 +7,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { RecordingSummary } from '../api/recording-wire.js';
-import { sendStream } from '../auth/index.js';
+import { sendStream } from '../httpserver/index.js';
 import type { Logger } from '../log/index.js';
 import type { WebUserAPI } from './web-ui-auth.js';
 

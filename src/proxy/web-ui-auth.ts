@@ -1,17 +1,17 @@
 /**
- * What the web UI needs from the auth server, as narrow interfaces with two implementations: the
- * auth service of the same process (`localWebUIAuth`, here), and the auth API for a proxy running on
- * its own (src/service/remote-web-ui-auth.ts), where web sessions are read through the proxy's host
- * identity and everything the user does goes to auth with the user's own certificate, so the auth
- * server's RBAC decides every call in both cases.
+ * What the web UI needs from the auth server, as narrow interfaces with two implementations in
+ * src/service (the composition of auth and proxy): the auth service of the same process
+ * (local-web-ui-auth.ts), and the auth API for a proxy running on its own (remote-web-ui-auth.ts),
+ * where web sessions are read through the proxy's host identity and everything the user does goes to
+ * auth with the user's own certificate, so the auth server's RBAC decides every call in both cases.
+ * The proxy imports only types from src/auth, so a proxy-only process loads no auth-server code.
  */
 import type { CompleteUserTokenRequest, CreateUserTokenRequest, GenerateTokenRequest, TokenInfo, UserTokenResponse } from '../api/auth-wire.js';
 import type { SearchEventsResponse } from '../api/audit-wire.js';
-import { NotImplementedError } from '../api/errors.js';
 import type { ListRecordingsQuery, RecordingSummary } from '../api/recording-wire.js';
 import type { Node, SessionTracker } from '../api/types/index.js';
-import { parseAuthorizedKey } from '../sshca/index.js';
-import { searchEvents, type AuthService, type Caller, type StreamBody, type WebSession } from '../auth/index.js';
+import type { Caller, WebSession } from '../auth/index.js';
+import type { StreamBody } from '../httpserver/index.js';
 
 /** Browser sessions. Every method throws AccessDeniedError for anything that is not a live session. */
 export interface WebSessionStore {
@@ -65,51 +65,4 @@ export interface WebUIAuth {
   joinTokenRoles(token: string): Promise<string[] | undefined>;
   /** SSH public key blobs of the host CA, to check nodes that terminals connect to. */
   hostCAKeys(): Promise<Buffer[]>;
-}
-
-/** The web UI on the auth service of this process. */
-export function localWebUIAuth(auth: AuthService): WebUIAuth {
-  const ws = auth.webSessions;
-  return {
-    clusterName: auth.clusterName,
-    sessions: {
-      login: (req) => ws.login(req),
-      get: (user, id) => ws.get(user, id),
-      checkBearer: (s, token) => ws.checkBearer(s, token),
-      renew: (prev) => ws.renew(prev),
-      delete: (id) => ws.delete(id),
-    },
-    userAPI: async (s) => localUserAPI(auth, await ws.caller(s)),
-    completeUserToken: (req) => auth.completeUserToken(req),
-    completeUserTokenLogin: async (req) => {
-      const done = await auth.completeUserToken(req);
-      return { user: done.user, session: await ws.createFor(done.user) };
-    },
-    hostCATLSCerts: async () => (await auth.ping()).host_ca_certs,
-    joinTokenRoles: (token) => auth.joinTokenRoles(token),
-    hostCAKeys: async () => (await auth.trustBundle()).ssh_ca_keys.map((k) => parseAuthorizedKey(k).blob),
-  };
-}
-
-function localUserAPI(auth: AuthService, caller: Caller): WebUserAPI {
-  const recordings = (): NonNullable<AuthService['recordings']> => {
-    if (!auth.recordings) throw new NotImplementedError('session recordings are not configured on this cluster');
-    return auth.recordings;
-  };
-  return {
-    caller,
-    listNodes: () => auth.listNodes(caller),
-    listResources: (kind) => auth.resources.list(caller, kind),
-    getResource: (kind, name) => auth.resources.get(caller, kind, name),
-    saveResource: (doc, overwrite) => auth.resources.create(caller, doc, overwrite),
-    deleteResource: (kind, name) => auth.resources.delete(caller, kind, name),
-    createUserToken: (user, req) => auth.createUserToken(caller, user, req),
-    listTokens: () => auth.listTokens(caller),
-    generateToken: (req) => auth.generateToken(caller, req),
-    deleteToken: (token) => auth.deleteToken(caller, token),
-    listSessionTrackers: () => auth.sessionTrackers.list(caller),
-    searchEvents: (query) => searchEvents(auth, caller, query),
-    listRecordings: (q) => recordings().list(caller, q),
-    recordingStream: (sid) => recordings().stream(caller, sid),
-  };
 }

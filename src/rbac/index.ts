@@ -6,6 +6,7 @@ export * from './label-match.js';
 export * from './traits.js';
 export * from './where.js';
 export * from './rules.js';
+export * from './rule-context.js';
 export * from './implicit-role.js';
 export * from './role-set.js';
 export * from './presets.js';

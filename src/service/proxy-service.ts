@@ -13,7 +13,7 @@ import { DEFAULT_PROXY_TTL_MS, type ProxyPresence } from '../auth/index.js';
 import { formatAddr, type TeleportConfig } from '../config/index.js';
 import type { AuditEmitter, RemoteEmitter } from '../events/index.js';
 import { ConnectionLimiter } from '../limiter/index.js';
-import { ProxySSHServer, ProxyWebServer, Router, localWebUIAuth, type WebUIAuth } from '../proxy/index.js';
+import { ProxySSHServer, ProxyWebServer, Router, type WebUIAuth } from '../proxy/index.js';
 import type { ProxyAuth } from '../proxy/proxy-auth.js';
 import { ProtocolRegistry, type ProxyListener } from '../proxy/mux/index.js';
 import type { TunnelServer } from '../reversetunnel/index.js';
@@ -21,6 +21,7 @@ import { remoteAuditEmitter } from './audit-service.js';
 import { ensureHostIdentity } from './join.js';
 import { localProxyReads, remoteProxyReads, type ProxyReads } from './proxy-reads.js';
 import { RemoteProxyAuth } from './remote-proxy-auth.js';
+import { localWebUIAuth } from './local-web-ui-auth.js';
 import { RemoteWebUIAuth } from './remote-web-ui-auth.js';
 import { routeTo, startProtocolListeners } from './proxy-listeners.js';
 import type { ProcessAddresses, ProcessContext, Service, ServiceFactory } from './service.js';
@@ -94,7 +95,7 @@ class ProxyService implements Service {
       publicAddr: () => this.ctx.proxyPublicAddr(),
       sshPublicAddr: () => proxySSHPublicAddr(config, this.ctx.addresses, this.ctx.proxyPublicAddr()),
       tunnelPublicAddr: () => tunnelPublicAddr(config, this.ctx.addresses.proxyTunnel, this.ctx.proxyPublicAddr()),
-      tunnels: () => this.tunnels,
+      router,
       limiter: new ConnectionLimiter({ limits: config.teleport.connectionLimits, clock }),
       protocols: this.protocols,
       upgradeTLS: { certPem: creds.tls, keyPem: creds.keyPem },

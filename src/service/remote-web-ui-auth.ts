@@ -12,7 +12,8 @@ import { isCode } from '../api/errors.js';
 import type { RecordingEvent } from '../api/recording-wire.js';
 import { RECORDING_STREAM_CONTENT_TYPE } from '../api/recording-wire.js';
 import type { Role, SessionTracker, Node } from '../api/types/index.js';
-import { StreamBody, checkBearerToken, userCaller, type WebSession } from '../auth/index.js';
+import { checkBearerToken, userCaller, type WebSession } from '../auth/index.js';
+import { StreamBody } from '../httpserver/index.js';
 import type { WebUIAuth, WebUserAPI } from '../proxy/index.js';
 import { identityFromCertificate } from '../tlsca/index.js';
 

@@ -1,11 +1,11 @@
 /**
- * What the auth API needs beyond JSON bodies: raw request bodies (recording parts) and streamed
- * responses (recording playback). A streamed response is written at the pace the client reads it;
- * an error before the first chunk is an ordinary JSON error response, one after it ends the stream
- * with a last line `{"error":{"code","message"}}` (the status line has already gone out).
+ * Streamed responses (watch feeds, recording playback) of the auth API and the proxy's web API. A
+ * streamed response is written at the pace the client reads it; an error before the first chunk is
+ * an ordinary JSON error response, one after it ends the stream with a last line
+ * `{"error":{"code","message"}}` (the status line has already gone out).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { TeleportError, errorCode, LimitExceededError } from '../api/errors.js';
+import type { ServerResponse } from 'node:http';
+import { TeleportError, errorCode } from '../api/errors.js';
 
 /** A route's streamed result: chunks written as they come, with this content type. */
 export class StreamBody {
@@ -13,20 +13,6 @@ export class StreamBody {
     readonly contentType: string,
     readonly chunks: AsyncIterable<Buffer>,
   ) {}
-}
-
-/** Reads a raw body of at most `maxBytes`. LimitExceededError beyond. */
-export async function readRawBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > maxBytes) throw new LimitExceededError(`request body is larger than ${maxBytes} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new LimitExceededError(`request body is larger than ${maxBytes} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks, size);
 }
 
 /**
