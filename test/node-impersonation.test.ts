@@ -12,8 +12,10 @@ import { AuthClient } from '../src/api/client/index.js';
 import { AccessDeniedError } from '../src/api/errors.js';
 import { formatIdentityFile, parseIdentityFile } from '../src/api/identity-file.js';
 import type { Node } from '../src/api/types/node.js';
+import { decodeEnvelope } from '../src/api/web-terminal.js';
 import { startCluster, startNode, type TestCluster, type TestNode } from './helpers/cluster.js';
 import { loginUser, waitForNodes, type TshUser } from './helpers/tsh-user.js';
+import { WebAgent, inviteUser } from './helpers/web-http.js';
 
 const me = userInfo().username;
 
@@ -115,6 +117,17 @@ describe('a node cannot take over another node', () => {
     expect(r.out).not.toContain(uuid1);
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(new RegExp(`node "node2" is not trusted: .*does not belong to node ${uuid2}`));
+    // The proxy's web terminal makes the same check when it dials the node itself.
+    const web = new WebAgent(c);
+    await inviteUser(c, 'webby', ['access'], [me], 'a long enough password', { agent: web, browser: true });
+    const ws = web.openTerminal(c.clusterName, { server_id: 'node2', login: me, term: { w: 80, h: 24 } });
+    ws.binaryType = 'nodebuffer';
+    const frames: string[] = [];
+    ws.on('message', (data: Buffer, binary: boolean) => {
+      if (binary) frames.push(Buffer.from(decodeEnvelope(new Uint8Array(data)).payload).toString('utf8'));
+    });
+    await new Promise((resolve) => ws.on('close', resolve));
+    expect(frames.join('\n')).toMatch(new RegExp(`node "node2" is not trusted: .*does not belong to node ${uuid2}`));
     // node1 by its own name is still reachable: the check is about which node, not about node1.
     const own = await alice.tsh(['ssh', `${me}@node1`, 'echo $SSH_TELEPORT_HOST_UUID']);
     expect(own.out.trim()).toBe(uuid1);
