@@ -3,7 +3,7 @@
 // malformed paths answered 400 instead of 500 (or a crashed process), TLS limited to Teleport's
 // suites, HSTS on TLS responses, and login endpoints rate limited per client IP.
 import { connect as tlsConnect } from 'node:tls';
-import { request, type RequestOptions } from 'node:https';
+import { Agent, request, type RequestOptions } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthClient } from '../src/api/client/index.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
@@ -39,7 +39,7 @@ function raw(addr: string, opts: RequestOptions & { body?: string; declared?: nu
           // not JSON
         }
         resolve({ status: res.statusCode ?? 0, headers: res.headers, json });
-        req.destroy();
+        if (!rest.agent) req.destroy();
       });
     });
     req.on('error', reject);
@@ -177,16 +177,20 @@ describe('hostile input', () => {
       const labels = Array.from({ length: 55_000 }, (_, i) => `      l${i}: v`).join('\n');
       const content = `kind: role\nversion: v7\nmetadata:\n  name: big\nspec:\n  allow:\n    node_labels:\n${labels}\n`;
       expect(content.length).toBeGreaterThan(800_000);
+      // Pings on one kept-alive connection, opened before: no handshakes while the role is parsed.
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      expect((await raw(c.webAddr, { path: '/webapi/ping', agent })).status).toBe(200);
       let hostileDone = false;
       const hostile = editor.call('POST', '/webapi/roles', { content }).finally(() => (hostileDone = true));
-      // Give the body time to arrive; before the fix the parse then held the event loop for many seconds.
+      // Give the body time to arrive; before the fix the parse then held the event loop for seconds.
       await new Promise((r) => setTimeout(r, 200));
       const answeredWhileParsing: boolean[] = [];
       for (let i = 0; i < 3; i++) {
-        const ping = await raw(c.webAddr, { path: '/webapi/ping' });
+        const ping = await raw(c.webAddr, { path: '/webapi/ping', agent });
         expect(ping.status).toBe(200);
         answeredWhileParsing.push(!hostileDone);
       }
+      agent.destroy();
       const r = await hostile;
       expect(answeredWhileParsing).toEqual([true, true, true]);
       expect(r.status).toBe(400);
