@@ -11,7 +11,7 @@ import { NotFoundError, TeleportError, errorCode } from '../api/errors.js';
 import { YAMLWorker, closeIfUnread, decodePathSegment, errorStatus, readJSONObject, sendJSON } from '../httpserver/index.js';
 import type { UnauthenticatedLimiter } from '../limiter/index.js';
 import type { Logger } from '../log/index.js';
-import type { TunnelDialer } from '../reversetunnel/index.js';
+import type { Router } from './route/index.js';
 import { ResourceTextError, WebAdmin } from './web-admin.js';
 import { searchRecordings, streamRecording } from './web-audit.js';
 import { NeedLoginError, WebAuth, type WebContext } from './web-auth.js';
@@ -40,8 +40,8 @@ export interface WebUIOptions {
   authPublicAddr: () => string;
   /** The built UI; default web/dist found next to the code. */
   webDir?: string;
-  /** Reaches nodes behind reverse tunnels, for terminals. */
-  tunnels?: () => TunnelDialer | undefined;
+  /** The proxy's route core, for terminals. */
+  router?: Router;
   /** The rate of login and invite requests per client IP (routes marked `limited`). */
   strangers: UnauthenticatedLimiter;
 }
@@ -92,7 +92,7 @@ export class WebUI {
       webAuth: this.webAuth,
       clock: opts.clock,
       logger: opts.logger.child({ component: 'proxy:web-terminal' }),
-      ...(opts.tunnels && { tunnels: opts.tunnels }),
+      ...(opts.router && { router: opts.router }),
     });
     this.routes = this.table().map((route) => ({ route, re: compile(route.path) }));
   }

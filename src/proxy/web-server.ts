@@ -24,7 +24,7 @@ import {
 } from '../httpserver/index.js';
 import { UnauthenticatedLimiter, admitRequest, admitUpgrade, type ConnectionLimiter } from '../limiter/index.js';
 import type { Logger } from '../log/index.js';
-import type { TunnelDialer } from '../reversetunnel/index.js';
+import type { Router } from './route/index.js';
 import { ProtocolRegistry, ProxyListener, type KeyPairPem } from './mux/index.js';
 
 /** The bodies of `tsh login` and the invite page's calls are small. */
@@ -59,8 +59,8 @@ export interface ProxyWebServerOptions {
   authPublicAddr?: () => string;
   /** The built web UI; default web/dist next to the code. */
   webDir?: string;
-  /** Reaches nodes behind reverse tunnels from web terminals (the proxy's tunnel server, once started). */
-  tunnels?: () => TunnelDialer | undefined;
+  /** The proxy's route core: web terminals dial nodes through it (in this process, through their tunnel, or by TCP). */
+  router?: Router;
   clock?: Clock;
   /** `teleport.connection_limits`: requests in flight and rates per client IP (429 over them). */
   limiter?: ConnectionLimiter;
@@ -101,7 +101,7 @@ export class ProxyWebServer {
       authPublicAddr: opts.authPublicAddr ?? (() => `${opts.publicAddr().replace(/:\d+$/, '')}:3025`),
       strangers: this.strangers,
       ...(opts.webDir && { webDir: opts.webDir }),
-      ...(opts.tunnels && { tunnels: opts.tunnels }),
+      ...(opts.router && { router: opts.router }),
     });
   }
 

@@ -26,7 +26,6 @@ import {
 } from '../api/web-terminal.js';
 import type { TerminalSessionMetadata } from '../api/web-wire.js';
 import type { Logger } from '../log/index.js';
-import type { TunnelDialer } from '../reversetunnel/index.js';
 import { hostVerifier } from '../sshca/index.js';
 import { connectSSH, type SSHClient, type SSHProcess } from '../sshutils/index.js';
 import { NeedLoginError, type WebAuth, type WebContext } from './web-auth.js';
@@ -50,10 +49,8 @@ export interface WebTerminalsOptions {
   logger: Logger;
   /** SSH handshake timeout with nodes. */
   dialTimeoutMs?: number;
-  /** The proxy's route core: dials nodes in this process, through their reverse tunnel or by TCP. */
+  /** The proxy's route core: dials nodes in this process, through their reverse tunnel or by TCP. Without it: TCP only. */
   router?: Router;
-  /** Without `router`: reaches nodes behind reverse tunnels (`use_tunnel`), others by TCP. */
-  tunnels?: () => TunnelDialer | undefined;
 }
 
 const PATH_RE = /^\/webapi\/sites\/([^/]+)\/connect(\/ws)?$/;
@@ -96,7 +93,7 @@ export class WebTerminals {
   private readonly router: Router;
 
   constructor(private readonly opts: WebTerminalsOptions) {
-    this.router = opts.router ?? new Router({ clusterName: opts.auth.clusterName, reads: { nodes: async () => [] }, ...(opts.tunnels && { tunnels: opts.tunnels }) });
+    this.router = opts.router ?? new Router({ clusterName: opts.auth.clusterName, reads: { nodes: async () => [] } });
   }
 
   /** Takes an upgrade request if it is a terminal path; false otherwise. */
