@@ -4,11 +4,13 @@
 // psql's SSLRequest getting the "not enabled" error, plain HTTP redirected to HTTPS, garbage ended.
 // A node with proxy_server = the web address joins and serves through the web port alone
 // (teleport-reversetunnel), and tsh ssh reaches it. The separate postgres/mysql/kube listeners of
-// the config each act, driven by psql, mariadb and kubectl.
+// the config each act, driven by psql, mariadb and kubectl. Behind a TLS-terminating balancer
+// (--insecure-no-tls) the web API, PostgreSQL and a node's tunnel through the balancer still work.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
-import { connect as netConnect } from 'node:net';
+import { connect as netConnect, type AddressInfo } from 'node:net';
+import { createServer as createTLSServer, type Server as TLSServer } from 'node:tls';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
@@ -27,7 +29,7 @@ import { identityUser, type IdentityUser } from './helpers/identity-user.js';
 const me = userInfo().username;
 const CLUSTER = 'webport.test';
 
-async function startCluster(): Promise<TestCluster> {
+async function startCluster(opts: { insecureNoTls?: boolean } = {}): Promise<TestCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'tp-webport-'));
   const dataDir = join(dir, 'data');
   const configPath = join(dir, 'teleport.yaml');
@@ -56,7 +58,10 @@ async function startCluster(): Promise<TestCluster> {
       '',
     ].join('\n'),
   );
-  const proc = new TeleportProcess({ config: await loadConfigFile(configPath), logger: silentLogger });
+  const config = await loadConfigFile(configPath);
+  // What `teleport start --insecure-no-tls` sets.
+  if (opts.insecureNoTls) config.proxy.disableTls = true;
+  const proc = new TeleportProcess({ config, logger: silentLogger });
   const addrs = await proc.start();
   const adminCredentials = async (): Promise<ClientCredentials> => {
     const id = parseIdentityFile(await readFile(join(dataDir, ADMIN_IDENTITY_FILE), 'utf8'));
@@ -81,7 +86,7 @@ async function startCluster(): Promise<TestCluster> {
   };
 }
 
-async function startNode(c: TestCluster, nodename: string) {
+async function startNode(c: TestCluster, nodename: string, proxyAddr = c.webAddr) {
   const admin = await c.admin();
   const token = (await admin.generateToken({ roles: ['node'] })).token;
   const pin = (await admin.status()).cas.find((x) => x.type === 'host')!.pins[0];
@@ -95,7 +100,7 @@ async function startNode(c: TestCluster, nodename: string) {
       `  data_dir: ${join(dir, 'data')}`,
       `  auth_token: ${token}`,
       `  ca_pin: ${pin}`,
-      `  proxy_server: ${c.webAddr}`,
+      `  proxy_server: ${proxyAddr}`,
       '  log: {output: stderr, severity: ERROR}',
       'auth_service: {enabled: no}',
       'proxy_service: {enabled: no}',
@@ -225,5 +230,63 @@ describe('the web port routes TLS by ALPN, PostgreSQL and HTTP', () => {
     const k = await run('kubectl', ['--kubeconfig', kubeconfig, 'get', 'pods', '--request-timeout=10s']);
     expect(k.code).not.toBe(0);
     expect(k.out).toContain('Error from server (Forbidden): kubernetes access is not enabled on this proxy');
+  });
+});
+
+describe('behind a TLS-terminating load balancer (--insecure-no-tls)', () => {
+  let c: TestCluster;
+  let lb: TLSServer;
+  let lbAddr: string;
+  let node: Awaited<ReturnType<typeof startNode>>;
+  let alice: IdentityUser;
+
+  beforeAll(async () => {
+    c = await startCluster({ insecureNoTls: true });
+    // The balancer: TLS with no ALPN, plain TCP to the proxy's web port. Its certificate stands in
+    // for a publicly trusted one: the node must trust it to join, so it is one the cluster's host
+    // CA signed (the local admin identity's).
+    const admin = parseIdentityFile(await readFile(join(c.dataDir, ADMIN_IDENTITY_FILE), 'utf8'));
+    lb = createTLSServer({ key: admin.keyPem, cert: admin.tlsCert! }, (client) => {
+      const up = netConnect(port(c.webAddr), '127.0.0.1');
+      client.pipe(up).pipe(client);
+      client.on('error', () => up.destroy());
+      up.on('error', () => client.destroy());
+    });
+    await new Promise<void>((r) => lb.listen(0, '127.0.0.1', r));
+    lbAddr = `127.0.0.1:${(lb.address() as AddressInfo).port}`;
+    node = await startNode(c, 'lb-node', lbAddr);
+    alice = await identityUser({ ...c, webAddr: lbAddr }, 'alice', ['access'], [me]);
+  }, 60_000);
+  afterAll(async () => {
+    await alice?.cleanup();
+    await node?.close();
+    lb?.close();
+    await c?.close();
+  });
+
+  it('serves the web API as plain HTTP behind the balancer and PostgreSQL on the plain port', async () => {
+    const ping = await new Promise<{ cluster_name: string }>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port: port(lbAddr), path: '/webapi/ping', rejectUnauthorized: false }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve(JSON.parse(body) as never));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(ping.cluster_name).toBe(CLUSTER);
+    const r = await run('psql', [`host=127.0.0.1 port=${port(c.webAddr)} user=alice dbname=postgres sslmode=require connect_timeout=10`], { PGGSSENCMODE: 'disable' });
+    expect(r.out).toContain('FATAL:  database access is not enabled on this proxy');
+  });
+
+  it('a node joins and tunnels through the balancer; tsh ssh reaches it', async () => {
+    expect(node.proc.addresses.nodeTunnelProxy).toBe(lbAddr);
+    let r = await alice.tsh(['ssh', `${me}@lb-node`, 'echo', 'behind-the-balancer']);
+    for (let i = 0; r.code !== 0 && i < 60; i++) {
+      await new Promise((res) => setTimeout(res, 300));
+      r = await alice.tsh(['ssh', `${me}@lb-node`, 'echo', 'behind-the-balancer']);
+    }
+    expect(r.out).toContain('behind-the-balancer');
+    expect(r.code).toBe(0);
   });
 });

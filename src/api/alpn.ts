@@ -91,6 +91,12 @@ export interface DialALPNOptions {
   insecure?: boolean;
   caPems?: string[];
   timeoutMs?: number;
+  /**
+   * Also accept a server that agreed to no ALPN protocol: a load balancer terminating TLS in front
+   * of a plain (`--insecure-no-tls`) proxy, which then tells the protocol from its first bytes.
+   * A server that picked another protocol is still refused. Default false.
+   */
+  allowNoALPN?: boolean;
 }
 
 /**
@@ -116,7 +122,8 @@ export function dialALPN(o: DialALPNOptions): Promise<TLSSocket> {
     };
     sock.once('error', fail);
     sock.once('secureConnect', () => {
-      if (sock.alpnProtocol !== o.protocol) return fail(new Error(`the server did not agree to ${o.protocol}`));
+      const agreed = sock.alpnProtocol;
+      if (agreed !== o.protocol && !(o.allowNoALPN && !agreed)) return fail(new Error(`the server did not agree to ${o.protocol}`));
       clearTimeout(timer);
       sock.off('error', fail);
       resolve(sock);

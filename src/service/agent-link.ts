@@ -159,9 +159,10 @@ async function tunnelTargetOf(proxyAddr: string): Promise<{ addr: string; throug
 /**
  * A tunnel through the proxy's web port: TLS with ALPN `teleport-reversetunnel`. The TLS layer
  * checks no certificate on purpose: the SSH inside verifies the proxy's host certificate against
- * the cluster's host CA, as on the tunnel port.
+ * the cluster's host CA, as on the tunnel port. A load balancer that terminates TLS without ALPN
+ * in front of a plain proxy is fine too: the proxy tells SSH from its first bytes.
  */
 function dialTunnelThroughWeb(addr: string): Promise<Duplex> {
   const { host, port } = splitHostPort(addr);
-  return dialALPN({ host, port, protocol: ALPN.reverseTunnel, insecure: true, timeoutMs: 15_000 });
+  return dialALPN({ host, port, protocol: ALPN.reverseTunnel, insecure: true, allowNoALPN: true, timeoutMs: 15_000 });
 }
