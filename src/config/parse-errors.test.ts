@@ -112,3 +112,26 @@ describe('bad configs', () => {
     );
   });
 });
+
+// Audit URIs a release cannot serve are refused at load with their line, not when the auth service opens them.
+describe('audit URIs', () => {
+  it.each([
+    ['teleport:\n  storage:\n    audit_events_uri: [stdout://, "foo://x"]\n', /^teleport\.yaml:3: teleport\.storage\.audit_events_uri\[1\]: unknown scheme "foo"/],
+    ['teleport:\n  storage:\n    audit_events_uri: firestore://events\n', /^teleport\.yaml:3: teleport\.storage\.audit_events_uri: firestore:\/\/ is not available in this release/],
+    ['teleport:\n  storage:\n    audit_events_uri: file://relative/log\n', /^teleport\.yaml:3: .*needs an absolute directory/],
+    ['teleport:\n  storage:\n    audit_events_uri: /var/log/x\n', /^teleport\.yaml:3: .*"\/var\/log\/x" is not a URI/],
+    ['auth_service:\n  audit_sessions_uri: gs://bucket/x\n', /^teleport\.yaml:2: auth_service\.audit_sessions_uri: gs:\/\/ storage is not available/],
+    ['teleport:\n  storage:\n    audit_sessions_uri: "ftp://x"\n', /^teleport\.yaml:3: teleport\.storage\.audit_sessions_uri: unsupported URI "ftp:\/\/x"/],
+  ])('refuses %j', (text, message) => {
+    expect(() => parseConfig(text, { hostname: 'h' })).toThrow(message);
+  });
+
+  it('accepts the URIs a release serves', () => {
+    const cfg = parseConfig(
+      'teleport:\n  storage:\n    audit_events_uri: [file:///var/lib/teleport/log, stdout://, "sqlite://", "postgresql://u@db:5432/audit", "dynamodb://events"]\n    audit_sessions_uri: "s3://bucket/prefix?region=us-east-1"\n',
+      { hostname: 'h' },
+    );
+    expect(cfg.teleport.storage.auditEventsUri).toHaveLength(5);
+    expect(cfg.teleport.storage.auditSessionsUri).toBe('s3://bucket/prefix?region=us-east-1');
+  });
+});

@@ -202,6 +202,46 @@ export function addr(defaultPort?: number): Reader<NetAddr> {
   };
 }
 
+const AUDIT_SCHEMES = ['file', 'stdout', 'sqlite', 'postgres', 'postgresql', 'dynamodb'];
+const LATER_AUDIT_SCHEMES = ['firestore', 'athena', 'cockroach'];
+const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/;
+
+/**
+ * One `audit_events_uri`: a scheme this release serves (file://, stdout://, sqlite://, postgresql://,
+ * dynamodb://; file:// with an absolute directory). Empty is "not set". The store checks the rest
+ * when it opens; this refuses at load what could never work, with the line.
+ */
+export const auditEventsUri: Reader<string> = (node, path, ctx) => {
+  const text = str(node, path, ctx);
+  if (text === '') return text;
+  const m = SCHEME.exec(text.trim());
+  const scheme = m?.[1].toLowerCase();
+  if (!m || scheme === undefined) return ctx.fail(node, path, `"${text}" is not a URI; expected one such as file:///var/lib/teleport/log or stdout://`);
+  if (LATER_AUDIT_SCHEMES.includes(scheme)) {
+    return ctx.fail(node, path, `${scheme}:// is not available in this release; use one of file://, stdout://, sqlite://, postgresql://, dynamodb://`);
+  }
+  if (!AUDIT_SCHEMES.includes(scheme)) {
+    return ctx.fail(node, path, `unknown scheme "${scheme}" (supported: file://, stdout://, sqlite://, postgresql://, dynamodb://)`);
+  }
+  if (scheme === 'file' && !m[2].startsWith('/')) {
+    return ctx.fail(node, path, 'a file:// URI needs an absolute directory, as in file:///var/lib/teleport/log');
+  }
+  return text;
+};
+
+/** `audit_sessions_uri`: file:///dir, s3://bucket/prefix, or an absolute path; empty is "not set". */
+export const auditSessionsUri: Reader<string> = (node, path, ctx) => {
+  const text = str(node, path, ctx);
+  if (text === '' || text.startsWith('/')) return text;
+  const m = SCHEME.exec(text.trim());
+  const scheme = m?.[1].toLowerCase();
+  if (scheme === 'gs' || scheme === 'azblob') return ctx.fail(node, path, `${scheme}:// storage is not available in this release; use file:// or s3://`);
+  if (!m || (scheme !== 'file' && scheme !== 's3')) return ctx.fail(node, path, `unsupported URI "${text}": expected file:///path or s3://bucket/prefix`);
+  if (scheme === 'file' && !m[2].startsWith('/')) return ctx.fail(node, path, 'a file:// URI needs an absolute directory, as in file:///var/lib/teleport/sessions');
+  if (scheme === 's3' && m[2].split('/')[0].split('?')[0] === '') return ctx.fail(node, path, 'an s3:// URI needs a bucket, as in s3://bucket/prefix');
+  return text;
+};
+
 /** One of `values`; `fold` compares case-insensitively and returns the canonical spelling. */
 export function oneOf<T extends string>(values: readonly T[], fold = false): Reader<T> {
   return (node, path, ctx) => {

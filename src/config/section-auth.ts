@@ -2,6 +2,8 @@
 import type { Node } from 'yaml';
 import {
   addr,
+  auditEventsUri,
+  auditSessionsUri,
   bool,
   duration,
   fields,
@@ -69,8 +71,8 @@ export function readAuth(node: Node | null, ctx: SourceContext): AuthSection {
   const authentication = readAuthentication(f);
   return {
     enabled: f.get('enabled', bool),
-    auditEventsUri: f.get('audit_events_uri', oneOrMany(str)),
-    auditSessionsUri: f.get('audit_sessions_uri', str) || undefined,
+    auditEventsUri: f.get('audit_events_uri', oneOrMany(auditEventsUri)),
+    auditSessionsUri: f.get('audit_sessions_uri', auditSessionsUri) || undefined,
     config: {
       listenAddr: f.get('listen_addr', addr(PORTS.auth)) ?? { host: BIND_IP, port: PORTS.auth },
       publicAddrs: f.get('public_addr', oneOrMany(addr(PORTS.auth))) ?? [],

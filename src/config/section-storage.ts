@@ -5,7 +5,7 @@
  */
 import { isMap, isScalar, type Node, type Pair } from 'yaml';
 import { join } from 'node:path';
-import { bool, duration, fields, int, oneOf, oneOrMany, str, type Fields, type Reader } from './read.js';
+import { auditEventsUri, auditSessionsUri, bool, duration, fields, int, oneOf, oneOrMany, str, type Fields, type Reader } from './read.js';
 import { LATER_STORAGE_TYPES } from './defaults.js';
 import type { DynamoStorageConfig, EtcdStorageConfig, GlobalConfig, PostgresStorageConfig, StorageType } from './types.js';
 
@@ -87,8 +87,8 @@ export function readStorage(f: Fields, dataDir: string): GlobalConfig['storage']
   const out: GlobalConfig['storage'] = {
     type,
     path: (family === 'sqlite' && s.get('path', str)) || join(dataDir, 'backend'),
-    auditEventsUri: (s.get('audit_events_uri', oneOrMany(str)) ?? []).filter((u) => u !== ''),
-    auditSessionsUri: s.get('audit_sessions_uri', str) || undefined,
+    auditEventsUri: (s.get('audit_events_uri', oneOrMany(auditEventsUri)) ?? []).filter((u) => u !== ''),
+    auditSessionsUri: s.get('audit_sessions_uri', auditSessionsUri) || undefined,
     params: {},
   };
   if (family === 'sqlite') out.params = sqliteParams(s);
