@@ -5,30 +5,22 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../api/clock.js';
 import { ConnectionProblemError } from '../api/errors.js';
 import { startDynalite, type LocalDynamo } from '../backend/testing/dynalite.js';
+import { TEST_PG_CONN, pgQuery } from '../backend/testing/pg-schemas.js';
 import { parseConfig } from '../config/index.js';
 import { auditEvent } from '../events/index.js';
 import { silentLogger } from '../log/index.js';
 import { openAuditLog } from './audit-service.js';
 
-const CONN = process.env.TEST_PG_CONN ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const CONN = TEST_PG_CONN;
 const schema = `evsvc_${process.pid}_${randomBytes(3).toString('hex')}`;
 let dir: string;
 let dynamo: LocalDynamo;
 
-async function sql(text: string): Promise<pg.QueryResult> {
-  const c = new pg.Client({ connectionString: CONN });
-  await c.connect();
-  try {
-    return await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
+const sql = pgQuery;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'audit-svc-'));

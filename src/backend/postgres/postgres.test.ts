@@ -1,37 +1,25 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BadParameterError, ConnectionProblemError } from '../../api/errors.js';
 import { rangeEnd } from '../backend.js';
 import { runBackendSuite } from '../testing/suite.js';
 import { runSharedBackendSuite } from '../testing/suite-shared.js';
+import { TEST_PG_CONN, testSchemas } from '../testing/pg-schemas.js';
 import { WatchReader } from '../testing/watch-reader.js';
 import { PostgresBackend } from './postgres.js';
 import type { PostgresBackendOptions } from './postgres.js';
 import { FEED_APPLICATION_NAME } from './change-feed.js';
 import { quoteIdent } from './schema.js';
 
-// The machine's PostgreSQL (trust auth). Every backend gets a schema of its own, dropped at the end,
-// so test files running in parallel never share tables.
-const CONN = process.env.TEST_PG_CONN ?? 'postgresql://postgres@127.0.0.1:5432/test';
-const run = `kvtest_${process.pid}_${randomBytes(3).toString('hex')}`;
-const schemas: string[] = [];
-let n = 0;
-const freshSchema = (): string => {
-  const s = `${run}_${++n}`;
-  schemas.push(s);
-  return s;
-};
+// The machine's PostgreSQL: every backend gets a schema of its own, dropped at the end.
+const CONN = TEST_PG_CONN;
+const schemas = testSchemas('kvtest');
+const freshSchema = schemas.fresh;
 
 const open = (opts: Partial<PostgresBackendOptions> = {}): Promise<PostgresBackend> =>
   PostgresBackend.open({ connString: CONN, schema: freshSchema(), sweepIntervalMs: 10, ...opts });
 
-afterAll(async () => {
-  const client = new pg.Client({ connectionString: CONN });
-  await client.connect();
-  for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(s)} CASCADE`);
-  await client.end();
-});
+afterAll(schemas.dropAll);
 
 runBackendSuite('postgresql backend', async (clock) => open({ clock }));
 runSharedBackendSuite('postgresql backend, two instances on one database', async (clock) => {

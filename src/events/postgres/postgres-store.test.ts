@@ -1,37 +1,21 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BadParameterError, ConnectionProblemError } from '../../api/errors.js';
+import { TEST_PG_CONN, pgQuery, testSchemas } from '../../backend/testing/pg-schemas.js';
 import { parseQuery } from '../query.js';
 import { runEventStoreSuite, testEvent } from '../testing/suite.js';
 import { PostgresEventStore, type PostgresEventStoreOptions } from './postgres-store.js';
 
-// The machine's PostgreSQL (trust auth): a schema per store, dropped at the end.
-const CONN = process.env.TEST_PG_CONN ?? 'postgresql://postgres@127.0.0.1:5432/test';
-const run = `evtest_${process.pid}_${randomBytes(3).toString('hex')}`;
-const schemas: string[] = [];
-let n = 0;
-const freshSchema = (): string => {
-  const s = `${run}_${++n}`;
-  schemas.push(s);
-  return s;
-};
+// The machine's PostgreSQL: a schema per store, dropped at the end.
+const CONN = TEST_PG_CONN;
+const schemas = testSchemas('evtest');
+const freshSchema = schemas.fresh;
 const open = (opts: Partial<PostgresEventStoreOptions> = {}): Promise<PostgresEventStore> =>
   PostgresEventStore.open({ connString: CONN, schema: freshSchema(), ...opts });
 
-async function sql(text: string): Promise<pg.QueryResult> {
-  const c = new pg.Client({ connectionString: CONN });
-  await c.connect();
-  try {
-    return await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
+const sql = pgQuery;
 
-afterAll(async () => {
-  for (const s of schemas) await sql(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
-});
+afterAll(schemas.dropAll);
 
 runEventStoreSuite('postgresql', async () => ({ store: await open(), cleanup: async () => {} }));
 
@@ -64,18 +48,19 @@ describe('postgresql event store specifics', () => {
   });
 
   it('deletes events past the retention period, and only those', async () => {
-    const s = await open({ retentionMs: 60_000, disableCleanup: true });
+    const schema = freshSchema();
+    const s = await open({ schema, retentionMs: 60_000, disableCleanup: true });
     await s.write(testEvent(1));
     await s.write(testEvent(2));
-    await sql(`UPDATE "${schemas[schemas.length - 1]}".audit_events SET created = now() - interval '2 minutes' WHERE uid = 'uid-0001'`);
+    await sql(`UPDATE "${schema}".audit_events SET created = now() - interval '2 minutes' WHERE uid = 'uid-0001'`);
     expect(await s.cleanup()).toBe(1);
     expect((await s.search(parseQuery({}))).events.map((e) => e.uid)).toEqual(['uid-0002']);
     await s.close();
   });
 
   it('answers searches from its indexes', async () => {
-    const s = await open();
-    const schema = schemas[schemas.length - 1];
+    const schema = freshSchema();
+    const s = await open({ schema });
     const values: string[] = [];
     for (let m = 0; m < 2000; m++) {
       const t = new Date(Date.UTC(2026, 0, 1) + m * 1000).toISOString();
@@ -98,7 +83,7 @@ describe('postgresql event store specifics', () => {
   });
 
   it('creates its database on first start, as Teleport does', async () => {
-    const db = `${run}_db`;
+    const db = `${schemas.run}_db`;
     const url = new URL(CONN);
     url.pathname = `/${db}`;
     try {
