@@ -127,6 +127,40 @@ describe('our client with our server', () => {
   });
 });
 
+describe('channel packets (patch: 255 KiB channel packets announced and accepted)', () => {
+  it('moves a 200 KB write as one packet each way instead of seven of 32 KiB', async () => {
+    const host = generateKeyPair();
+    const upChunks: number[] = [];
+    const server = await testServer({
+      hostKey: host.privateKey,
+      hostCert: hostCA.sign(host.publicKey, 'host', ['127.0.0.1']).blob,
+      authenticate: certAuthenticator(userCA.blob),
+      onSession: (session) =>
+        void (async () => {
+          for await (const req of session.requests) {
+            if (req.type !== 'exec') continue;
+            const ch = req.accept();
+            ch.stream.on('data', (d: Buffer) => upChunks.push(d.length));
+            ch.stream.once('end', () => {
+              ch.stream.write(Buffer.alloc(200_000, 7));
+              ch.exit({ code: 0 });
+            });
+          }
+        })(),
+    });
+    servers.push(server);
+    const user = generateKeyPair();
+    const c = await login(server, user.privateKey, userCA.sign(user.publicKey, 'user', ['alice']));
+    const p = await c.exec('bulk');
+    const downChunks: number[] = [];
+    p.stdout.on('data', (d: Buffer) => downChunks.push(d.length));
+    p.stdin.end(Buffer.alloc(200_000, 9));
+    await p.exit;
+    expect(upChunks).toEqual([200_000]);
+    expect(downChunks).toEqual([200_000]);
+  });
+});
+
 describe('refusals (decided by authenticate, with what the adapter hands it)', () => {
   const HOUR = 3600_000;
   const cases: { name: string; make(key: KeyObject): SSHCertificate; reason: RegExp }[] = [
