@@ -115,6 +115,10 @@ function table(): Record<string, Case[]> {
       { path: '/v1/certs/host', body: { host_id: NODE_A, node_name: 'node-b', additional_principals: [NODE_B], role: 'Node', public_key: pubPem() }, allow: ['admin'] },
       { path: '/v1/certs/host', body: { host_id: PROXY, node_name: 'proxy-p', role: 'Proxy', public_key: pubPem() }, allow: ['admin', 'proxy'] },
     ],
+    // Database certificates: the admin (tctl auth sign --format=db), editors, and hosts for their database service's client certificates.
+    'POST /v1/certs/db': [
+      { path: '/v1/certs/db', body: { public_key: pubPem(), common_name: 'alice', ttl_ms: 60_000 }, allow: ['admin', 'nodeSelf', 'nodeOther', 'editor'] },
+    ],
     'POST /v1/users/:name/token': [{ path: '/v1/users/noroles-user/token', body: { type: 'reset' }, allow: ['admin', 'editor'] }],
     'POST /v1/events': [
       { path: '/v1/events', body: { events: [{ event: 'session.start', code: 'T2000I', server_id: NODE_A }] }, allow: ['admin', 'nodeSelf'] },

@@ -63,6 +63,38 @@ export interface UserCertsRequest {
   route_to_cluster?: string;
   /** `standard` or `oldssh`. */
   cert_format?: string;
+  /** A database-access certificate: the route the proxy reads (`tsh db login`). */
+  route_to_database?: RouteToDatabaseWire;
+}
+
+/** The database a user certificate routes to (Teleport's RouteToDatabase). */
+export interface RouteToDatabaseWire {
+  /** The database's name as its db_server heartbeat names it. */
+  service_name: string;
+  protocol: string;
+  username?: string;
+  database?: string;
+}
+
+/**
+ * POST /v1/certs/db: a certificate signed by the cluster's `db` CA (Teleport's
+ * GenerateDatabaseCert): a server certificate for a database (`tctl auth sign --format=db`), or
+ * the client certificate a database service logs in with (CN = the database user).
+ */
+export interface DatabaseCertRequest {
+  /** SPKI PEM of the key the certificate is issued for. */
+  public_key: string;
+  /** Subject CN: the host name (server) or the database user (client). */
+  common_name: string;
+  /** DNS or IP SANs (server certificates). */
+  server_names?: string[];
+  ttl_ms: number;
+}
+
+/** The issued certificate and the `db` CA certificates that verify it. */
+export interface DatabaseCertResponse {
+  cert: string;
+  ca_certs: string[];
 }
 
 /** Credentials returned with a login or cert request. */

@@ -10,11 +10,14 @@ import type {
   TOTPRegistration,
   UserTokenInfo,
   CreateUserTokenRequest,
+  DatabaseCertRequest,
+  DatabaseCertResponse,
   GenerateTokenRequest,
   HostCertsRequest,
   HostCertsResponse,
   PingResponse,
   RegisterRequest,
+  RouteToDatabaseWire,
   StatusResponse,
   TokenInfo,
   UserCertsRequest,
@@ -32,12 +35,13 @@ import { silentLogger, type Logger } from '../log/index.js';
 import { RoleSet, applyRoleTraits } from '../rbac/index.js';
 import { RecordingIndex, type RecordingStore } from '../recordings/index.js';
 import type { Services } from '../services/index.js';
-import { caPin } from '../tlsca/index.js';
+import { caPin, type RouteToDatabase } from '../tlsca/index.js';
 import { AuthAudit, type RequestMeta } from './audit.js';
 import { CA_TYPES, caSSHPublicKeys, caTLSCerts } from './authorities.js';
 import type { Caller } from './caller.js';
 import { authorize, isAdmin, loadRoles } from './caller.js';
 import { DEFAULT_USER_CERT_TTL, MAX_CERT_TTL, issueHostCerts, issueUserCerts } from './certs.js';
+import { issueDatabaseCert } from './db-certs.js';
 import { checkNamesHeld, checkNamesNotHeld, requestedHostNames } from './host-names.js';
 import { listTOTPDevices, type SecondFactorMode } from './local-login.js';
 import { listNodes, upsertNodeHeartbeat } from './presence.js';
@@ -205,6 +209,16 @@ export class AuthService {
     return this.issueHostCerts({ ...req, role });
   }
 
+  /**
+   * A certificate from the `db` CA (`tctl auth sign --format=db`; a database agent's client
+   * certificate): callers allowed `create` on `database_certificate`.
+   */
+  async generateDatabaseCert(caller: Caller, req: DatabaseCertRequest): Promise<DatabaseCertResponse> {
+    authorize(caller, 'database_certificate', 'create');
+    const dbCA = await this.services.authorities('db').get(this.clusterName);
+    return issueDatabaseCert(dbCA, req, this.services.clock);
+  }
+
   /** Signs host certificates without any authorization: for this auth process itself, and after a token check. */
   async issueHostCerts(req: HostCertsRequest): Promise<HostCertsResponse> {
     if (typeof req.host_id !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(req.host_id)) throw new BadParameterError('invalid host_id');
@@ -273,6 +287,7 @@ export class AuthService {
         permitPortForwarding: checker.canPortForward(),
         permitAgentForwarding: checker.canForwardAgents(),
         certFormat: req.cert_format ?? checker.certificateFormat(),
+        ...(req.route_to_database && { routeToDatabase: routeToDatabaseOf(req.route_to_database) }),
       },
       this.services.clock,
     );
@@ -397,4 +412,14 @@ function parsePublicKey(pem: unknown): KeyObject {
   } catch (err) {
     throw new BadParameterError('public_key is not a PEM public key', { cause: err });
   }
+}
+
+/** The route of a `tsh db login` request, checked for shape (the proxy authorizes it at connect). */
+function routeToDatabaseOf(r: RouteToDatabaseWire): RouteToDatabase {
+  const ok = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max && !/[\u0000-\u001f]/.test(v);
+  if (!r || !ok(r.service_name, 253) || r.service_name === '') throw new BadParameterError('route_to_database.service_name is required');
+  if (!ok(r.protocol, 32) || r.protocol === '') throw new BadParameterError('route_to_database.protocol is required');
+  if (r.username !== undefined && !ok(r.username, 253)) throw new BadParameterError('route_to_database.username must be a short string');
+  if (r.database !== undefined && !ok(r.database, 253)) throw new BadParameterError('route_to_database.database must be a short string');
+  return { serviceName: r.service_name, protocol: r.protocol, ...(r.username && { username: r.username }), ...(r.database && { database: r.database }) };
 }

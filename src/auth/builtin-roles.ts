@@ -48,6 +48,8 @@ const RULES: Record<string, (hostId: string) => Rule[]> = {
       { resources: ['session_tracker'], verbs: RO },
       { resources: ['session_tracker'], verbs: ['create', 'update', 'delete'], where: `equals(resource.spec.host_id, ${h})` },
       { resources: ['event'], verbs: ['create'], where: `equals(resource.server_id, ${h})` },
+      // Client certificates its database service logs in to databases with (Teleport's Db role).
+      { resources: ['database_certificate'], verbs: ['create'] },
       // Recording parts of its sessions, and completing the recordings of sessions it served.
       { resources: ['session'], verbs: ['create'] },
       { resources: ['session'], verbs: ['update'], where: `equals(resource.server_id, ${h})` },

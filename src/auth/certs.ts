@@ -9,7 +9,7 @@ import { HOUR, MINUTE } from '../api/duration.js';
 import { BadParameterError } from '../api/errors.js';
 import type { CertAuthority } from '../api/types/index.js';
 import { formatCertificate, publicKeyToBlob, signCertificate } from '../sshca/index.js';
-import type { Identity } from '../tlsca/index.js';
+import type { Identity, RouteToDatabase } from '../tlsca/index.js';
 import { hostIdentitySANs, issueCertificate } from '../tlsca/index.js';
 import { caSigner } from './authorities.js';
 
@@ -35,6 +35,8 @@ export interface UserCertParams {
   /** `standard` (default) or `oldssh` (no teleport-* extensions, for OpenSSH <= 7.1). */
   certFormat?: string;
   usage?: string[];
+  /** The database a `tsh db login` certificate routes to. */
+  routeToDatabase?: RouteToDatabase;
 }
 
 /** Issued user credentials. */
@@ -85,6 +87,7 @@ export async function issueUserCerts(
     teleportCluster: p.clusterName,
     expires,
     ...(p.usage && { usage: p.usage }),
+    ...(p.routeToDatabase && { routeToDatabase: p.routeToDatabase }),
   };
   const tls = await issueCertificate({
     caCertPem: signer.tlsCertPem(),

@@ -1,5 +1,5 @@
 /** The auth API's route table: method, path, who may call, and the AuthService call behind it. */
-import type { CompleteUserTokenRequest, CreateUserTokenRequest, GenerateTokenRequest, SSHLoginRequest, HostCertsRequest, RegisterRequest, UserCertsRequest } from '../api/auth-wire.js';
+import type { CompleteUserTokenRequest, CreateUserTokenRequest, DatabaseCertRequest, GenerateTokenRequest, SSHLoginRequest, HostCertsRequest, RegisterRequest, UserCertsRequest } from '../api/auth-wire.js';
 import { emitHostEvents, searchEvents } from './audit-api.js';
 import { RECORDING_ROUTES } from './recording-routes.js';
 import type { Route } from './route.js';
@@ -131,6 +131,7 @@ export const ROUTES: Route[] = [
     },
   },
   { method: 'POST', path: '/v1/certs/user', body: true, run: ({ auth, caller, body }) => auth.generateUserCerts(caller, body as UserCertsRequest) },
+  { method: 'POST', path: '/v1/certs/db', body: true, run: ({ auth, caller, body }) => auth.generateDatabaseCert(caller, body as DatabaseCertRequest) },
   { method: 'POST', path: '/v1/certs/host', body: true, run: ({ auth, caller, body }) => auth.generateHostCerts(caller, body as HostCertsRequest) },
   {
     method: 'POST',

@@ -8,6 +8,8 @@ import type { Duplex } from 'node:stream';
 import type {
   CompleteUserTokenRequest,
   CreateUserTokenRequest,
+  DatabaseCertRequest,
+  DatabaseCertResponse,
   GenerateTokenRequest,
   SSHLoginRequest,
   TOTPRegistration,
@@ -225,6 +227,10 @@ export class AuthClient {
 
   generateUserCerts(req: UserCertsRequest): Promise<UserCertsResponse> {
     return this.req('POST', '/v1/certs/user', req);
+  }
+  /** A certificate from the cluster's `db` CA (admins and database agents). */
+  generateDatabaseCert(req: DatabaseCertRequest): Promise<DatabaseCertResponse> {
+    return this.req('POST', '/v1/certs/db', req);
   }
   generateHostCerts(req: HostCertsRequest): Promise<HostCertsResponse> {
     return this.req('POST', '/v1/certs/host', req);

@@ -1,11 +1,13 @@
 /**
  * `tctl auth sign --user=<u> --out=<path> [--format=file|openssh|tls] [--ttl=12h] [--overwrite]`:
- * a fresh ed25519 key, user certificates for it, written as the format asks.
+ * a fresh ed25519 key, user certificates for it, written as the format asks; `--format=db
+ * --host=<names>`: a database server's key and certificate from the `db` CA (auth-sign-db.ts).
  */
 import { BadParameterError, NotImplementedError } from '../../api/errors.js';
 import { SIGN_FORMATS, generateUserKey, writeCredentials } from '../../client/index.js';
 import type { SignFormat } from '../../client/index.js';
 import type { CommandSpec } from '../framework/index.js';
+import { dbAuthSignText, signDatabaseServer } from './auth-sign-db.js';
 import type { TctlCtx } from './context.js';
 
 /** The auth sign command. */
@@ -14,14 +16,24 @@ export const authSignCommand: CommandSpec<TctlCtx> = {
   help: 'Create an identity file(s) for a given user.',
   flags: [
     { name: 'user', type: 'string', help: 'Teleport user name' },
-    { name: 'host', type: 'string', help: 'Teleport host name (host certificates are not supported yet)' },
+    { name: 'host', type: 'string', help: 'Database server host names, comma-separated, with --format=db (host certificates are not supported yet)' },
     { name: 'out', short: 'o', type: 'string', required: true, help: 'Identity output' },
-    { name: 'format', type: 'string', default: 'file', enum: [...SIGN_FORMATS], help: 'Identity format: file, openssh or tls' },
+    { name: 'format', type: 'string', default: 'file', enum: [...SIGN_FORMATS, 'db'], help: 'Identity format: file, openssh, tls or db' },
     { name: 'ttl', type: 'duration', default: '12h', help: 'TTL (time to live) for the generated certificate' },
     { name: 'overwrite', type: 'bool', help: 'Whether to overwrite existing destination files. When not set, user will be prompted before overwriting any existing file.' },
   ],
   async run(inv, ctx) {
     const f = inv.flags;
+    if (f.format === 'db') {
+      if (typeof f.user === 'string' && f.user !== '') throw new BadParameterError('--format=db signs a database server certificate: give --host, not --user');
+      const ttlMs = f.ttl as number;
+      if (!(ttlMs > 0)) throw new BadParameterError('--ttl must be positive');
+      const { client } = await ctx.connect();
+      const out = f.out as string;
+      const files = await signDatabaseServer({ client, hosts: typeof f.host === 'string' ? f.host : '', out, ttlMs, overwrite: f.overwrite === true, cwd: inv.io.cwd });
+      inv.io.stdout.write(dbAuthSignText(files, out));
+      return;
+    }
     if (typeof f.host === 'string' && f.host !== '') throw new NotImplementedError('host certificates (--host) are not supported by tctl auth sign yet');
     const user = f.user as string | undefined;
     if (!user) throw new BadParameterError('need either --user or --host');
