@@ -131,6 +131,8 @@ describe('explainListenError', () => {
     const out = explainListenError(cfg, err) as Error;
     expect(out).toBeInstanceOf(BadParameterError);
     expect(out.message).toBe('t.yaml:8: proxy_service.web_listen_addr: cannot listen on 127.0.0.1:3080: the port is already in use by another program');
+    const wrapped = new BadParameterError('proxy_service.web_listen_addr: cannot listen on 127.0.0.1:3080: EADDRINUSE', { cause: err });
+    expect((explainListenError(cfg, wrapped) as Error).message).toBe(out.message);
     const other = new Error('boom');
     expect(explainListenError(cfg, other)).toBe(other);
   });

@@ -307,8 +307,10 @@ export async function checkConfigOnHost(cfg: TeleportConfig, opts: HostCheckOpti
  * error naming the key whose address it was; other errors come back unchanged.
  */
 export function explainListenError(cfg: TeleportConfig, err: unknown): unknown {
-  const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
-  if (!['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL'].includes(e?.code ?? '') || typeof e.port !== 'number') return err;
+  // The system error may be the cause of a listener's own error (the web port's says which listener).
+  let e = err as (NodeJS.ErrnoException & { port?: number; address?: string }) | undefined;
+  for (let depth = 0; e && depth < 5 && !(typeof e.port === 'number' && typeof e.code === 'string'); depth++) e = e.cause as typeof e;
+  if (!e || !['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL'].includes(e.code ?? '') || typeof e.port !== 'number') return err;
   const match = listeners(cfg).find(([, a]) => a.port === e.port);
   if (!match) return err;
   const [key, addr] = match;
