@@ -257,7 +257,7 @@ describe('values', () => {
     );
     expect(cfg.services.db).toBe(true);
     expect(cfg.services.app).toBe(false);
-    expect(cfg.db.settings.databases).toEqual([{ name: 'pg', protocol: 'postgres', uri: 'localhost:5432' }]);
+    expect(cfg.db.databases.map((d) => [d.name, d.protocol, d.uriText])).toEqual([['pg', 'postgres', 'localhost:5432']]);
   });
 
   it('reads labels with numeric values as their text, as Go does', () => {

@@ -10,6 +10,7 @@ import { readAuth } from './section-auth.js';
 import { readSSH } from './section-ssh.js';
 import { readProxy } from './section-proxy.js';
 import { LATER_SECTIONS, readLater, type LaterSection } from './section-later.js';
+import { readDB } from './section-db.js';
 import type { TeleportConfig } from './types.js';
 
 /** Options for parseConfig. */
@@ -49,7 +50,7 @@ export function parseConfig(text: string, opts: ParseOptions = {}): TeleportConf
   const ssh = readSSH(section('ssh_service'), ctx);
   const proxy = readProxy(section('proxy_service'), ctx, version);
   const later = (name: LaterSection) => readLater(name, section(name), ctx);
-  const db = later('db_service');
+  const db = readDB(section('db_service'), ctx);
   const kube = later('kubernetes_service');
   const app = later('app_service');
   const windowsDesktop = later('windows_desktop_service');

@@ -230,6 +230,27 @@ export interface LaterServiceConfig {
   settings: Record<string, unknown>;
 }
 
+/** How the database service checks a database's certificate (`tls.mode`). */
+export type DatabaseTLSMode = 'verify-full' | 'verify-ca' | 'insecure';
+
+/** One entry of `db_service.databases`. */
+export interface DatabaseConfig {
+  name: string;
+  description: string;
+  /** One of section-db.ts's DB_PROTOCOLS. */
+  protocol: 'postgres';
+  uri: NetAddr;
+  /** `uri` as written (the db resource's spec.uri). */
+  uriText: string;
+  staticLabels: Record<string, string>;
+  tls: { mode: DatabaseTLSMode; caCertFile?: string; serverName?: string };
+}
+
+/** `db_service:`: the databases listed; `settings` keeps the later keys as written. */
+export interface DatabaseServiceConfig extends LaterServiceConfig {
+  databases: DatabaseConfig[];
+}
+
 /** Which services this process runs, resolved from `enabled:` flags, defaults and `--roles`. */
 export interface EnabledServices {
   auth: boolean;
@@ -256,7 +277,7 @@ export interface TeleportConfig {
   auth: AuthServiceConfig;
   ssh: SSHServiceConfig;
   proxy: ProxyServiceConfig;
-  db: LaterServiceConfig;
+  db: DatabaseServiceConfig;
   kube: LaterServiceConfig;
   app: LaterServiceConfig;
   windowsDesktop: LaterServiceConfig;
