@@ -2,6 +2,7 @@
 // refused before they are read or parsed, bounded by route, large role YAML parsed off the event loop,
 // malformed paths answered 400 instead of 500 (or a crashed process), TLS limited to Teleport's
 // suites, HSTS on TLS responses, and login endpoints rate limited per client IP.
+import { generateKeyPairSync } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
 import { Agent, request, type RequestOptions } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +89,15 @@ describe('hostile input', () => {
       const r = await raw(c.authAddr, { method: 'POST', path: '/v1/resources', declared: 1024 * 1024, sent: '{"kind":"role",' });
       expect(r.status).toBe(403);
       expect(r.json.error?.code).toBe('access_denied');
+    });
+
+    it('refuses a user whose roles create nothing before reading a resource body', async () => {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const certs = await admin.generateUserCerts({ username: 'mallory', public_key: publicKey.export({ type: 'spki', format: 'pem' }).toString(), ttl_ms: 600_000 });
+      const key = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      const r = await raw(c.authAddr, { method: 'POST', path: '/v1/resources', key, cert: certs.tls, declared: 4 * 1024 * 1024, sent: '{"kind":"role",' });
+      expect(r.status).toBe(403);
+      expect(r.json.error).toEqual({ code: 'access_denied', message: 'access denied: the roles of user "mallory" allow creating no kind of resource' });
     });
 
     it('refuses a body past the route limit with 413 naming the limit, before reading it', async () => {

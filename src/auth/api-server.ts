@@ -18,6 +18,7 @@ import { caTLSCerts } from './authorities.js';
 import type { AuthService } from './auth-service.js';
 import type { Caller } from './caller.js';
 import { callerFromIdentity } from './caller.js';
+import { precheckRoute } from './route-precheck.js';
 import { ROUTES, type Route } from './routes.js';
 
 /** Body limits: routes that take no client certificate read little; cluster members send resources and event batches. */
@@ -91,6 +92,7 @@ export class AuthAPIServer {
       const { route, params } = match;
       // Who calls is known before a byte of the body is read.
       const caller = route.public ? undefined : await this.authenticate(req);
+      precheckRoute(caller, route.method, route.path);
       // Requests without a cluster certificate to routes that check a secret are rate limited. Hosts
       // joining pay only for refusals (see payForRefusal), so that a fleet can join at once.
       const limited = route.public && route.path !== '/v1/ping' && !(req.socket as TLSSocket).authorized;
