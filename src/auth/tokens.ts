@@ -29,10 +29,14 @@ export function canonicalSystemRole(name: unknown, allowAdmin = false): string {
   const known = allowAdmin ? [...JOINABLE_ROLES, 'Admin'] : JOINABLE_ROLES;
   const found = typeof name === 'string' ? known.find((r) => r.toLowerCase() === name.trim().toLowerCase()) : undefined;
   if (!found) {
-    throw new BadParameterError(`unknown role "${String(name)}": expected one of ${JOINABLE_ROLES.map((r) => r.toLowerCase()).join(', ')}`);
+    const shown = typeof name === 'string' ? name : name === null ? 'null' : Array.isArray(name) ? 'a list' : typeof name === 'object' ? 'an object' : `a ${typeof name}`;
+    throw new BadParameterError(`unknown role "${shown}": expected one of ${JOINABLE_ROLES.map((r) => r.toLowerCase()).join(', ')}`);
   }
   return found;
 }
+
+/** The longest TTL a join token may have (longer ones overflow a date). */
+const MAX_TOKEN_TTL_MS = 100 * 365 * 24 * 3600 * 1000;
 
 /** A random join token: 16 bytes as 32 hex characters. */
 export function randomToken(): string {
@@ -44,7 +48,8 @@ export function newProvisionToken(req: GenerateTokenRequest, clock: Clock): Prov
   if (!Array.isArray(req.roles) || req.roles.length === 0) throw new BadParameterError('a token needs at least one role (--type)');
   const roles = req.roles.map((r) => canonicalSystemRole(r));
   const ttl = req.ttl_ms ?? DEFAULT_TOKEN_TTL;
-  if (!(ttl > 0)) throw new BadParameterError('token TTL must be positive');
+  if (typeof ttl !== 'number' || !(ttl > 0)) throw new BadParameterError('token TTL must be a positive number of milliseconds');
+  if (ttl > MAX_TOKEN_TTL_MS) throw new BadParameterError(`token TTL ${ttl} ms is too long: at most 100 years`);
   const name = req.token ?? randomToken();
   if (!/^[A-Za-z0-9_.-]{1,256}$/.test(name)) throw new BadParameterError(`invalid token value "${name}": use letters, digits, '-', '_' and '.'`);
   return {

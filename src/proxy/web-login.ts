@@ -82,7 +82,8 @@ export async function tokenInfo(auth: ProxyAuth, token: string): Promise<Record<
 
 /** `POST /webapi/mfa/token/:token/registerchallenge` with `{deviceType: "totp"}`. */
 export async function registerChallenge(auth: ProxyAuth, token: string, body: unknown): Promise<Record<string, unknown>> {
-  const type = (body as { deviceType?: string; device_type?: string } | undefined)?.deviceType ?? (body as { device_type?: string })?.device_type ?? 'totp';
+  const type: unknown = (body as { deviceType?: unknown; device_type?: unknown } | undefined)?.deviceType ?? (body as { device_type?: unknown })?.device_type ?? 'totp';
+  if (typeof type !== 'string') throw new BadParameterError('deviceType must be a string such as "totp"');
   if (type !== 'totp') throw new BadParameterError(`unsupported MFA device type "${type}": this cluster supports totp`);
   const reg = await auth.totpRegistration(token);
   return { totp: { secret: reg.secret, uri: reg.uri, account: reg.account } };

@@ -58,20 +58,7 @@ const PROTECTED = /cert_authority|cluster_name|%63|ca\b/i;
  * Findings in rooms other than this test's (see the fuzz section of the README); each is counted,
  * not failed, until fixed where it lives. Remove an entry once its fix lands.
  */
-const KNOWN: KnownFinding[] = [
-  {
-    status: 400,
-    match: /unknown role \\"[^"]*\[object Object\]/,
-    request: /^POST \/v1\/(tokens|register)\b/,
-    finding: 'src/auth/tokens.ts canonicalSystemRole: a role that is not a string ({} or a list) is named "[object Object]" in the refusal',
-  },
-  {
-    status: 500,
-    match: /"internal"/,
-    request: /^POST \/v1\/tokens\b.*"ttl_ms":(1e\+308|\d{16,})/,
-    finding: 'src/auth/tokens.ts newProvisionToken: a ttl_ms past the largest Date (1e308) throws RangeError from toISOString: 500 instead of a bad_parameter',
-  },
-];
+const KNOWN: KnownFinding[] = [];
 
 const routes = ROUTES.filter((r) => !r.path.startsWith('/v1/watch'));
 

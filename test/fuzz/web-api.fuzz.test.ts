@@ -75,14 +75,7 @@ const PROTECTED = /\/(fuzzer|editor|access)(\?|$)/;
  * Findings in rooms other than this test's (see the fuzz section of the README); each is counted,
  * not failed, until fixed where it lives. Remove an entry once its fix lands.
  */
-const KNOWN: KnownFinding[] = [
-  {
-    status: 400,
-    match: /unsupported MFA device type \\"\[object Object\]/,
-    request: /registerchallenge/,
-    finding: 'src/proxy/web-login.ts: a deviceType that is not a string is named "[object Object]" in the refusal',
-  },
-];
+const KNOWN: KnownFinding[] = [];
 
 interface Case {
   ex: Exchange;
