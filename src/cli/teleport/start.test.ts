@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +59,20 @@ describe('teleport start refuses a config this host cannot run, naming the key a
     const { code, err } = await start(path);
     expect(code).toBe(1);
     expect(err).toContain(`ERROR: ${path}:2: teleport.data_dir: cannot use data_dir "${file}/data": ${file} is not a directory`);
+  });
+
+  it('a web port another program holds is named by its key', { timeout: 30_000 }, async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const path = configFile('busy.yaml', ['teleport:', `  data_dir: ${join(tmp, 'busy')}`, ...LOOPBACK, `  web_listen_addr: 127.0.0.1:${port}`]);
+      const { code, err } = await start(path);
+      expect(code).toBe(1);
+      expect(err).toContain(`ERROR: ${path}:10: proxy_service.web_listen_addr: cannot listen on 127.0.0.1:${port}: the port is already in use by another program`);
+    } finally {
+      holder.close();
+    }
   });
 
   it('TeleportProcess itself ends with an error on a /proc data_dir instead of spinning', { timeout: 10_000 }, async () => {
