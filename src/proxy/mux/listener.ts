@@ -23,7 +23,7 @@ import { answerHTTPOnTLSPort } from './http-on-tls.js';
 import { readProxyV1, readProxyV2, type ProxySource } from './proxy-line.js';
 import { refusalFor } from './refusals.js';
 import type { ProtocolRegistry, RoutedConnection } from './registry.js';
-import { StreamReader } from './stream-reader.js';
+import { PeerClosedError, StreamReader } from './stream-reader.js';
 
 /** Default bound on the first bytes and the TLS handshake of a connection (Teleport's 15 s). */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 15_000;
@@ -121,7 +121,10 @@ export class ProxyListener {
       return this.dispatch(route, sock, { ...peer, transport: 'plain' });
     }
     this.detectAndRoute(sock, peer, timer).catch((err: unknown) => {
-      this.log.info({ remote_addr: `${peer.remoteAddress}:${peer.remotePort}`, err: (err as Error).message }, 'connection ended: unreadable first bytes');
+      const fields = { remote_addr: `${peer.remoteAddress}:${peer.remotePort}`, err: (err as Error).message };
+      // A TCP health check connects and closes: not worth a line at info.
+      if (err instanceof PeerClosedError) this.log.debug(fields, 'connection closed before its first bytes');
+      else this.log.info(fields, 'connection ended: unreadable first bytes');
       sock.destroy();
     });
   }

@@ -2,6 +2,13 @@
 import type { Duplex } from 'node:stream';
 import { ConnectionProblemError } from '../../api/errors.js';
 
+/** The peer ended the connection before sending what was read for (health checks do this). */
+export class PeerClosedError extends ConnectionProblemError {
+  constructor() {
+    super('the client closed the connection');
+  }
+}
+
 /** Reads exactly n bytes at a time; `detach()` hands the stream back with what was read ahead. */
 export class StreamReader {
   private buffered: Buffer[] = [];
@@ -43,7 +50,7 @@ export class StreamReader {
           if (this.length < n && !this.ended) return;
           clearTimeout(timer);
           this.waiting = undefined;
-          if (this.length < n) reject(new ConnectionProblemError('the client closed the connection'));
+          if (this.length < n) reject(new PeerClosedError());
           else resolve();
         };
       });
