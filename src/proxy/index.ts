@@ -1,10 +1,8 @@
 /** The proxy service: the web listener (3080), the SSH listener (3023) and the route core they share. */
 export { ProxyWebServer } from './web-server.js';
 export type { ProxyWebServerOptions } from './web-server.js';
-export { ProxySSHServer } from './ssh-server.js';
-export type { ProxySSHServerOptions } from './ssh-server.js';
-export type { ProxySSHAccess } from './ssh-access.js';
-export type { ProxyIdentity } from './ssh-auth.js';
+export { ProxySSHServer } from './ssh/index.js';
+export type { ProxyIdentity, ProxySSHAccess, ProxySSHServerOptions } from './ssh/index.js';
 export type { WebSessionStore, WebUIAuth, WebUserAPI } from './web-ui-auth.js';
 export { LocalAgents, Router } from './route/index.js';
 export type { LocalDialRequest, LocalDialer, RouteKind, RouteReads, RouteTarget } from './route/index.js';

@@ -30,7 +30,7 @@ import { hostVerifier } from '../sshca/index.js';
 import { connectSSH, type SSHClient, type SSHProcess } from '../sshutils/index.js';
 import { NeedLoginError, type WebAuth, type WebContext } from './web-auth.js';
 import { checkSite } from './web-nodes.js';
-import { resolveNode } from './ssh-route.js';
+import { resolveNode } from './ssh/index.js';
 import { Router, nodeTarget } from './route/index.js';
 import type { WebUIAuth } from './web-ui-auth.js';
 

@@ -2,7 +2,7 @@
  * The `proxy:` subsystem request a client sends to the proxy's SSH listener to reach a node (or the
  * cluster's auth API), in the forms Teleport's proxy accepts.
  */
-import { BadParameterError } from '../api/errors.js';
+import { BadParameterError } from '../../api/errors.js';
 
 /** A parsed `proxy:` request. `host` empty means the cluster's auth API (`proxy:@cluster`). */
 export interface ProxySubsystemRequest {

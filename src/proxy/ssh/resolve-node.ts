@@ -3,9 +3,9 @@
  * `<uuid>.<cluster>`, by hostname or address (with the port when one is given, as Teleport's router
  * matches), or by a label selector `k=v[,k2=v2]`. Exactly one node must match.
  */
-import { BadParameterError, NotFoundError } from '../api/errors.js';
-import { nodeLabels, type Node } from '../api/types/index.js';
-import { splitHostPort } from './ssh-subsystem.js';
+import { BadParameterError, NotFoundError } from '../../api/errors.js';
+import { nodeLabels, type Node } from '../../api/types/index.js';
+import { splitHostPort } from './subsystem.js';
 
 /** More than one node matches a target; `candidates` names them (`hostname (uuid)`). */
 export class AmbiguousHostError extends NotFoundError {

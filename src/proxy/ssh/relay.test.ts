@@ -2,10 +2,10 @@
 // prefix guard, resets, and dial failures as ConnectionProblemError.
 import { connect, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AccessDeniedError, ConnectionProblemError } from '../api/errors.js';
-import { dialTCP } from './route/tcp-dial.js';
-import { relay } from './ssh-relay.js';
-import { eventually, tcpServer } from './testing/ssh-fixtures.js';
+import { AccessDeniedError, ConnectionProblemError } from '../../api/errors.js';
+import { dialTCP } from '../route/tcp-dial.js';
+import { relay } from './relay.js';
+import { eventually, tcpServer } from './testing/fixtures.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {

@@ -4,15 +4,15 @@
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectionProblemError } from '../api/errors.js';
-import { FakeClock } from '../api/clock.js';
-import type { TunnelDialRequest } from '../reversetunnel/index.js';
-import { silentLogger } from '../log/index.js';
-import { formatCertificate, generateKeyPair, verifyCertificate } from '../sshca/index.js';
-import { connectSSH, type SSHClient, type SSHServer } from '../sshutils/index.js';
-import { certAuthenticator, makeCA, testServer } from '../sshutils/testing/fixtures.js';
-import { ProxySSHServer } from './ssh-server.js';
-import { memoryAccess, nodeResource } from './testing/ssh-fixtures.js';
+import { ConnectionProblemError } from '../../api/errors.js';
+import { FakeClock } from '../../api/clock.js';
+import type { TunnelDialRequest } from '../../reversetunnel/index.js';
+import { silentLogger } from '../../log/index.js';
+import { formatCertificate, generateKeyPair, verifyCertificate } from '../../sshca/index.js';
+import { connectSSH, type SSHClient, type SSHServer } from '../../sshutils/index.js';
+import { certAuthenticator, makeCA, testServer } from '../../sshutils/testing/fixtures.js';
+import { ProxySSHServer } from './server.js';
+import { memoryAccess, nodeResource } from './testing/fixtures.js';
 
 const CLUSTER = 'example.com';
 const EDGE = '6b0d6a57-1f2e-4c3a-9b8d-00000000e001';

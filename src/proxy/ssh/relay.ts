@@ -4,7 +4,7 @@
  * proxy sees only the bytes of the end-to-end session the client runs over it.
  */
 import type { Duplex } from 'node:stream';
-import { AccessDeniedError, ConnectionProblemError } from '../api/errors.js';
+import { AccessDeniedError, ConnectionProblemError } from '../../api/errors.js';
 
 /** How long queued bytes to the target may take to drain once the client has gone. */
 const LINGER_MS = 5_000;

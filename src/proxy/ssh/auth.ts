@@ -2,11 +2,11 @@
  * Who may use the proxy's SSH listener: holders of a user certificate from the cluster's user CA,
  * valid now, naming the requested login, used from an allowed address, with a good signature.
  */
-import type { AuditEventInput } from '../api/audit-wire.js';
-import type { Clock } from '../api/clock.js';
-import { DEFAULT_NAMESPACE, auditEvent } from '../events/index.js';
-import type { AuthContext, AuthResult } from '../sshutils/index.js';
-import { verifyCertificate } from '../sshca/index.js';
+import type { AuditEventInput } from '../../api/audit-wire.js';
+import type { Clock } from '../../api/clock.js';
+import { DEFAULT_NAMESPACE, auditEvent } from '../../events/index.js';
+import type { AuthContext, AuthResult } from '../../sshutils/index.js';
+import { verifyCertificate } from '../../sshca/index.js';
 
 /** The identity a proxy connection carries (from its certificate), for logs and routing. */
 export interface ProxyIdentity {

@@ -2,15 +2,15 @@
 // user, the login asked for, the reason and the client's address; accepted logins and plain keys
 // (which agents offer on the way to the certificate) are not.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../api/clock.js';
-import { AccessDeniedError } from '../api/errors.js';
-import { AuditLog, MemoryEventStore, parseQuery } from '../events/index.js';
-import { silentLogger } from '../log/index.js';
-import { formatCertificate, generateKeyPair, verifyCertificate } from '../sshca/index.js';
-import { connectSSH } from '../sshutils/index.js';
-import { makeCA } from '../sshutils/testing/fixtures.js';
-import { ProxySSHServer } from './ssh-server.js';
-import { memoryAccess } from './testing/ssh-fixtures.js';
+import { systemClock } from '../../api/clock.js';
+import { AccessDeniedError } from '../../api/errors.js';
+import { AuditLog, MemoryEventStore, parseQuery } from '../../events/index.js';
+import { silentLogger } from '../../log/index.js';
+import { formatCertificate, generateKeyPair, verifyCertificate } from '../../sshca/index.js';
+import { connectSSH } from '../../sshutils/index.js';
+import { makeCA } from '../../sshutils/testing/fixtures.js';
+import { ProxySSHServer } from './server.js';
+import { memoryAccess } from './testing/fixtures.js';
 
 const hostCA = makeCA();
 const userCA = makeCA();

@@ -7,10 +7,10 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { Node } from '../../api/types/index.js';
-import type { TunnelDialer } from '../../reversetunnel/index.js';
-import { Router } from '../route/index.js';
-import type { ProxySSHAccess } from '../ssh-access.js';
+import type { Node } from '../../../api/types/index.js';
+import type { TunnelDialer } from '../../../reversetunnel/index.js';
+import { Router } from '../../route/index.js';
+import type { ProxySSHAccess } from '../access.js';
 
 /** A registered node as a heartbeat leaves it. */
 export function nodeResource(

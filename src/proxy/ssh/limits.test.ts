@@ -2,14 +2,14 @@
 // address is refused before login, with the reason in the banner OpenSSH prints (at LogLevel INFO,
 // its default).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeClock } from '../api/clock.js';
-import { ConnectionLimiter } from '../limiter/index.js';
-import { silentLogger } from '../log/index.js';
-import { formatCertificate, generateKeyPair } from '../sshca/index.js';
-import { connectSSH, type SSHClient } from '../sshutils/index.js';
-import { makeCA, sshFiles } from '../sshutils/testing/fixtures.js';
-import { ProxySSHServer } from './ssh-server.js';
-import { memoryAccess, runOpenSSH, writeSSHConfig } from './testing/ssh-fixtures.js';
+import { FakeClock } from '../../api/clock.js';
+import { ConnectionLimiter } from '../../limiter/index.js';
+import { silentLogger } from '../../log/index.js';
+import { formatCertificate, generateKeyPair } from '../../sshca/index.js';
+import { connectSSH, type SSHClient } from '../../sshutils/index.js';
+import { makeCA, sshFiles } from '../../sshutils/testing/fixtures.js';
+import { ProxySSHServer } from './server.js';
+import { memoryAccess, runOpenSSH, writeSSHConfig } from './testing/fixtures.js';
 
 const hostCA = makeCA();
 const userCA = makeCA();

@@ -1,14 +1,14 @@
 /**
  * From a requested SSH target to an open connection: the cluster's auth API for `proxy:@cluster`,
- * else the one registered node the host names (ssh-route.ts), dialed by the route core (in this
+ * else the one registered node the host names (resolve-node.ts), dialed by the route core (in this
  * process, through its reverse tunnel as `<uuid>.<cluster>`, or at its advertised address).
  */
 import type { Duplex } from 'node:stream';
-import { BadParameterError, ConnectionProblemError } from '../api/errors.js';
-import { describeTarget, dialTCP } from './route/index.js';
-import type { ProxySSHAccess } from './ssh-access.js';
-import { resolveNode } from './ssh-route.js';
-import { goQuote, splitHostPort } from './ssh-subsystem.js';
+import { BadParameterError, ConnectionProblemError } from '../../api/errors.js';
+import { describeTarget, dialTCP } from '../route/index.js';
+import type { ProxySSHAccess } from './access.js';
+import { resolveNode } from './resolve-node.js';
+import { goQuote, splitHostPort } from './subsystem.js';
 
 /** A dialed target; `node` is the node's UUID when the target is a node. */
 export interface DialedTarget {

@@ -8,17 +8,17 @@
 import type { KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Clock } from '../api/clock.js';
-import { ConnectionProblemError, TeleportError } from '../api/errors.js';
-import type { AuditEmitter } from '../events/index.js';
-import type { Logger } from '../log/index.js';
-import { startSSHServer } from '../sshutils/index.js';
-import type { DirectTcpipRequest, PeerAddress, SSHAlgorithms, SSHChannel, SSHConnection, SSHConnectionLimiter, SSHServer, SSHSession, SessionRequest } from '../sshutils/index.js';
-import type { ProxySSHAccess } from './ssh-access.js';
-import { authenticateProxyUser, proxyAuthFailure, type ProxyIdentity } from './ssh-auth.js';
-import { relay, type RelayResult } from './ssh-relay.js';
-import { parseProxySubsystem } from './ssh-subsystem.js';
-import { dialTarget, type DialedTarget } from './ssh-target.js';
+import type { Clock } from '../../api/clock.js';
+import { ConnectionProblemError, TeleportError } from '../../api/errors.js';
+import type { AuditEmitter } from '../../events/index.js';
+import type { Logger } from '../../log/index.js';
+import { startSSHServer } from '../../sshutils/index.js';
+import type { DirectTcpipRequest, PeerAddress, SSHAlgorithms, SSHChannel, SSHConnection, SSHConnectionLimiter, SSHServer, SSHSession, SessionRequest } from '../../sshutils/index.js';
+import type { ProxySSHAccess } from './access.js';
+import { authenticateProxyUser, proxyAuthFailure, type ProxyIdentity } from './auth.js';
+import { relay, type RelayResult } from './relay.js';
+import { parseProxySubsystem } from './subsystem.js';
+import { dialTarget, type DialedTarget } from './target.js';
 
 /** Options of the SSH listener; `hostCert` is the proxy's OpenSSH host certificate line. */
 export interface ProxySSHServerOptions {

@@ -1,10 +1,10 @@
 // Which node a target names: UUID, uuid.cluster, hostname and address with Teleport's port rule,
 // hostname.cluster, labels; none and several are errors of their own kinds.
 import { describe, expect, it } from 'vitest';
-import { BadParameterError, ConnectionProblemError, NotFoundError } from '../api/errors.js';
-import { nodeTarget, targetDialAddr } from './route/index.js';
-import { AmbiguousHostError, parseLabelSelector, resolveNode } from './ssh-route.js';
-import { nodeResource } from './testing/ssh-fixtures.js';
+import { BadParameterError, ConnectionProblemError, NotFoundError } from '../../api/errors.js';
+import { nodeTarget, targetDialAddr } from '../route/index.js';
+import { AmbiguousHostError, parseLabelSelector, resolveNode } from './resolve-node.js';
+import { nodeResource } from './testing/fixtures.js';
 
 const A = '0b5b3f7e-2a1c-4d8e-9f00-000000000001';
 const B = '0b5b3f7e-2a1c-4d8e-9f00-000000000002';

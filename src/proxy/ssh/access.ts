@@ -1,6 +1,6 @@
 /** What the proxy's SSH listener reads from the cluster and routes through. */
 import type { Duplex } from 'node:stream';
-import type { Router } from './route/index.js';
+import type { Router } from '../route/index.js';
 
 /** The SSH listener's view of the cluster (wired by the process to the local backend or the auth API). */
 export interface ProxySSHAccess {

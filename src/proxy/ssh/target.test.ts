@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NotFoundError } from '../api/errors.js';
-import type { Node } from '../api/types/index.js';
-import { Router } from './route/index.js';
-import type { ProxySSHAccess } from './ssh-access.js';
-import { dialTarget } from './ssh-target.js';
+import { NotFoundError } from '../../api/errors.js';
+import type { Node } from '../../api/types/index.js';
+import { Router } from '../route/index.js';
+import type { ProxySSHAccess } from './access.js';
+import { dialTarget } from './target.js';
 
 const node = (name: string, hostname: string, addr: string): Node =>
   ({ kind: 'node', version: 'v2', metadata: { name }, spec: { hostname, addr } }) as unknown as Node;

@@ -1,7 +1,7 @@
 // The `proxy:` subsystem forms Teleport's proxy accepts, and its error texts for the rest.
 import { describe, expect, it } from 'vitest';
-import { BadParameterError } from '../api/errors.js';
-import { parseProxySubsystem, splitHostPort } from './ssh-subsystem.js';
+import { BadParameterError } from '../../api/errors.js';
+import { parseProxySubsystem, splitHostPort } from './subsystem.js';
 
 describe('parseProxySubsystem', () => {
   it.each([
