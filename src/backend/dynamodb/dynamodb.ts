@@ -17,6 +17,7 @@ import type { Logger } from '../../log/index.js';
 import type { Backend, Item, ItemInput, Lease, Watcher, WatchOptions } from '../backend.js';
 import { ExpiryIndex } from '../expiry-index.js';
 import { FeedCursor } from '../feed-cursor.js';
+import { ConditionalWrites } from '../conditional-writes.js';
 import { checkItem, checkKey, checkRange, compareKeys, isExpired } from '../key-order.js';
 import { notFound, preconditions, violation } from '../preconditions.js';
 import type { Precondition } from '../preconditions.js';
@@ -53,8 +54,27 @@ const PRUNE_EVERY_MS = 30_000;
 const WRITE_WAIT_MS = 3000;
 const PAGE = 500;
 
+/**
+ * The condition that makes DynamoDB re-check `pre` when the write lands (the verdict checked it on
+ * the item as read; a write in between fails the condition and the write is retried).
+ */
+function conditionOf(pre: Precondition): (cur: Stored | undefined) => [string, Record<string, AttributeValue>] {
+  switch (pre.require) {
+    case 'absent':
+      return () => [ABSENT, {}];
+    case 'live':
+      return () => [LIVE, {}];
+    case 'value':
+      // The verdict compared the value (chunked values cannot be compared in a condition): require that version.
+      return (cur) => [`${LIVE} AND #Seq = :seen`, { ':seen': N(cur?.seq ?? 0) }];
+    case 'revision':
+    case 'lease':
+      return () => [`${LIVE} AND #Revision = :rev`, { ':rev': S(pre.revision) }];
+  }
+}
+
 /** A Backend on one DynamoDB table. */
-export class DynamoBackend implements Backend {
+export class DynamoBackend extends ConditionalWrites implements Backend {
   readonly clock: Clock;
   private readonly fanout: WatchFanout;
   private readonly cursor = new FeedCursor(0n);
@@ -72,6 +92,7 @@ export class DynamoBackend implements Backend {
     private readonly client: DynamoDBClient,
     private readonly opts: DynamoBackendOptions,
   ) {
+    super();
     this.clock = opts.clock ?? systemClock;
     this.logger = opts.logger ?? silentLogger;
     this.table = opts.tableName;
@@ -132,7 +153,7 @@ export class DynamoBackend implements Backend {
     return s !== undefined && !s.deleted && !isExpired(s.expires, this.clock.now());
   }
 
-  private async valueOf(s: { key?: string; value?: Buffer; chunks?: number; chunkSeq?: number }, key: string): Promise<string> {
+  private async readValue(s: { key?: string; value?: Buffer; chunks?: number; chunkSeq?: number }, key: string): Promise<string> {
     if (s.chunks !== undefined && s.chunkSeq !== undefined) {
       return (await readChunks(this.client, this.table, key, s.chunkSeq, s.chunks)).toString('utf8');
     }
@@ -140,7 +161,7 @@ export class DynamoBackend implements Backend {
   }
 
   private async toItem(s: Stored): Promise<Item> {
-    const item: Item = { key: s.key, value: await this.valueOf(s, s.key), revision: s.revision ?? String(s.seq) };
+    const item: Item = { key: s.key, value: await this.readValue(s, s.key), revision: s.revision ?? String(s.seq) };
     if (s.expires !== undefined) item.expires = s.expires;
     return item;
   }
@@ -307,9 +328,17 @@ export class DynamoBackend implements Backend {
   private verdictOf(pre: Precondition): Write['verdict'] {
     return async (cur) => {
       if (!this.isLive(cur)) return violation(pre, undefined);
-      const value = pre.require === 'value' ? await this.valueOf(cur, pre.key) : '';
+      const value = pre.require === 'value' ? await this.readValue(cur, pre.key) : '';
       return violation(pre, { value, revision: cur.revision ?? String(cur.seq) });
     };
+  }
+
+  protected async writeIf(what: string, item: ItemInput, pre: Precondition): Promise<Lease> {
+    return this.putItem(what, item, this.verdictOf(pre), conditionOf(pre));
+  }
+
+  protected async removeIf(what: string, pre: Precondition): Promise<void> {
+    await this.deleteItem(what, pre.key, this.verdictOf(pre), conditionOf(pre));
   }
 
   async get(key: string): Promise<Item> {
@@ -319,37 +348,9 @@ export class DynamoBackend implements Backend {
     return this.call('get', () => this.toItem(s));
   }
 
-  async create(item: ItemInput): Promise<Lease> {
-    return this.putItem('create', item, this.verdictOf(preconditions.create(item)), () => [ABSENT, {}]);
-  }
-
   async put(item: ItemInput): Promise<Lease> {
     checkItem(item);
     return this.putItem('put', item, () => undefined, () => [undefined, {}]);
-  }
-
-  async update(item: ItemInput): Promise<Lease> {
-    return this.putItem('update', item, this.verdictOf(preconditions.update(item)), () => [LIVE, {}]);
-  }
-
-  async compareAndSwap(expected: ItemInput, replaceWith: ItemInput): Promise<Lease> {
-    const verdict = this.verdictOf(preconditions.compareAndSwap(expected, replaceWith));
-    // The value was compared by the verdict (chunked values cannot be compared in a condition): require that version.
-    return this.putItem('compareAndSwap', replaceWith, verdict, (cur) => [`${LIVE} AND #Seq = :seen`, { ':seen': N(cur?.seq ?? 0) }]);
-  }
-
-  async conditionalUpdate(item: ItemInput, revision: string): Promise<Lease> {
-    const verdict = this.verdictOf(preconditions.conditionalUpdate(item, revision));
-    return this.putItem('conditionalUpdate', item, verdict, () => [`${LIVE} AND #Revision = :rev`, { ':rev': S(revision) }]);
-  }
-
-  async delete(key: string): Promise<void> {
-    await this.deleteItem('delete', key, this.verdictOf(preconditions.delete(key)), () => [LIVE, {}]);
-  }
-
-  async conditionalDelete(key: string, revision: string): Promise<void> {
-    const verdict = this.verdictOf(preconditions.conditionalDelete(key, revision));
-    await this.deleteItem('conditionalDelete', key, verdict, () => [`${LIVE} AND #Revision = :rev`, { ':rev': S(revision) }]);
   }
 
   /** Stored items (tombstones left out) with keys in [start, end), in key order. `live` also drops expired ones. */
@@ -443,7 +444,7 @@ export class DynamoBackend implements Backend {
     }
     let value: string;
     try {
-      value = await this.valueOf(e, key);
+      value = await this.readValue(e, key);
     } catch (err) {
       if (!(err instanceof MissingChunksError)) throw err; // a read failure: the next poll retries
       // This instance fell so far behind that the value was pruned: its watchers start over.

@@ -16,6 +16,7 @@ import { rangeEnd } from '../backend.js';
 import type { Backend, Item, ItemInput, Lease, Watcher, WatchOptions } from '../backend.js';
 import { ExpiryIndex } from '../expiry-index.js';
 import { FeedCursor } from '../feed-cursor.js';
+import { ConditionalWrites } from '../conditional-writes.js';
 import { checkItem, checkKey, checkRange, isExpired } from '../key-order.js';
 import { enforce, notFound, preconditions } from '../preconditions.js';
 import type { Precondition } from '../preconditions.js';
@@ -109,7 +110,7 @@ function toBackendError(err: unknown, what: string): unknown {
 }
 
 /** A Backend on an etcd cluster under one key prefix. */
-export class EtcdBackend implements Backend {
+export class EtcdBackend extends ConditionalWrites implements Backend {
   readonly clock: Clock;
   private readonly prefix: Buffer;
   /** Every key of this backend is in [nsStart, nsEnd): those that begin with the prefix. */
@@ -131,6 +132,7 @@ export class EtcdBackend implements Backend {
     prefix: string,
     opts: EtcdBackendOptions,
   ) {
+    super();
     this.clock = opts.clock ?? systemClock;
     this.logger = opts.logger ?? silentLogger;
     this.prefix = Buffer.from(prefix, 'utf8');
@@ -319,7 +321,7 @@ export class EtcdBackend implements Backend {
   }
 
   /** Writes `item` once `pre` holds for the key's current state (committed only if it did not change meanwhile). */
-  private async write(what: string, item: ItemInput, pre: Precondition): Promise<Lease> {
+  protected async writeIf(what: string, item: ItemInput, pre: Precondition): Promise<Lease> {
     const k = this.enc(item.key);
     const revision = await this.conditional(what, item.key, async (cur) => {
       enforce(pre, cur?.item);
@@ -329,7 +331,7 @@ export class EtcdBackend implements Backend {
   }
 
   /** Deletes the precondition's key once `pre` holds. */
-  private async remove(what: string, pre: Precondition): Promise<void> {
+  protected async removeIf(what: string, pre: Precondition): Promise<void> {
     await this.conditional(what, pre.key, async (cur) => {
       enforce(pre, cur?.item);
       return { request_delete_range: { key: cur!.raw.key } };
@@ -344,36 +346,12 @@ export class EtcdBackend implements Backend {
     return cur.item;
   }
 
-  async create(item: ItemInput): Promise<Lease> {
-    return this.write('create', item, preconditions.create(item));
-  }
-
   async put(item: ItemInput): Promise<Lease> {
     checkItem(item);
     const op = (await this.putOp(this.enc(item.key), item)).request_put!;
     const res = await this.call('put', () => this.client.kv.put(op));
     await this.delivered(res.header.revision);
     return { key: item.key, revision: res.header.revision };
-  }
-
-  async update(item: ItemInput): Promise<Lease> {
-    return this.write('update', item, preconditions.update(item));
-  }
-
-  async compareAndSwap(expected: ItemInput, replaceWith: ItemInput): Promise<Lease> {
-    return this.write('compareAndSwap', replaceWith, preconditions.compareAndSwap(expected, replaceWith));
-  }
-
-  async conditionalUpdate(item: ItemInput, revision: string): Promise<Lease> {
-    return this.write('conditionalUpdate', item, preconditions.conditionalUpdate(item, revision));
-  }
-
-  async delete(key: string): Promise<void> {
-    await this.remove('delete', preconditions.delete(key));
-  }
-
-  async conditionalDelete(key: string, revision: string): Promise<void> {
-    await this.remove('conditionalDelete', preconditions.conditionalDelete(key, revision));
   }
 
   async deleteRange(startKey: string, endKey: string): Promise<void> {

@@ -6,6 +6,7 @@ import { systemClock } from '../../api/clock.js';
 import type { Clock } from '../../api/clock.js';
 import { ConnectionProblemError } from '../../api/errors.js';
 import type { Backend, Item, ItemInput, Lease, Watcher, WatchOptions } from '../backend.js';
+import { ConditionalWrites } from '../conditional-writes.js';
 import { checkItem, checkKey, checkRange, compareKeys, isExpired } from '../key-order.js';
 import { enforce, notFound, preconditions } from '../preconditions.js';
 import type { Precondition } from '../preconditions.js';
@@ -34,7 +35,7 @@ function toItem(e: Entry): Item {
 }
 
 /** A Backend held in process memory. Every operation runs synchronously inside its promise, so each is atomic. */
-export class MemoryBackend implements Backend {
+export class MemoryBackend extends ConditionalWrites implements Backend {
   readonly clock: Clock;
   private readonly entries: Entry[] = [];
   private readonly fanout: WatchFanout;
@@ -43,6 +44,7 @@ export class MemoryBackend implements Backend {
   private closed = false;
 
   constructor(opts: MemoryBackendOptions = {}) {
+    super();
     this.clock = opts.clock ?? systemClock;
     this.fanout = new WatchFanout({ bufferLimit: opts.watchBufferLimit });
     this.sweeper = startSweeper(opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS, () => this.sweep());
@@ -97,14 +99,13 @@ export class MemoryBackend implements Backend {
     this.fanout.emit({ type: 'delete', key: k });
   }
 
-  /** Writes `item` once `pre` holds (else throws its typed error). */
-  private writeIf(pre: Precondition, item: ItemInput): Lease {
+  // Both run synchronously inside their promise, so the check and the write are one step.
+  protected async writeIf(_what: string, item: ItemInput, pre: Precondition): Promise<Lease> {
     enforce(pre, this.live(pre.key));
     return this.write(item);
   }
 
-  /** Deletes the precondition's key once `pre` holds. */
-  private removeIf(pre: Precondition): void {
+  protected async removeIf(_what: string, pre: Precondition): Promise<void> {
     enforce(pre, this.live(pre.key));
     this.remove(pre.key);
   }
@@ -116,34 +117,10 @@ export class MemoryBackend implements Backend {
     return toItem(e);
   }
 
-  async create(item: ItemInput): Promise<Lease> {
-    return this.writeIf(preconditions.create(item), item);
-  }
-
   async put(item: ItemInput): Promise<Lease> {
     checkItem(item);
     this.ensureOpen();
     return this.write(item);
-  }
-
-  async update(item: ItemInput): Promise<Lease> {
-    return this.writeIf(preconditions.update(item), item);
-  }
-
-  async compareAndSwap(expected: ItemInput, replaceWith: ItemInput): Promise<Lease> {
-    return this.writeIf(preconditions.compareAndSwap(expected, replaceWith), replaceWith);
-  }
-
-  async conditionalUpdate(item: ItemInput, revision: string): Promise<Lease> {
-    return this.writeIf(preconditions.conditionalUpdate(item, revision), item);
-  }
-
-  async delete(key: string): Promise<void> {
-    this.removeIf(preconditions.delete(key));
-  }
-
-  async conditionalDelete(key: string, revision: string): Promise<void> {
-    this.removeIf(preconditions.conditionalDelete(key, revision));
   }
 
   async deleteRange(startKey: string, endKey: string): Promise<void> {

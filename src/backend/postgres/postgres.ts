@@ -13,6 +13,7 @@ import { silentLogger } from '../../log/index.js';
 import type { Logger } from '../../log/index.js';
 import type { Backend, BackendEvent, Item, ItemInput, Lease, Watcher, WatchOptions } from '../backend.js';
 import { FeedCursor } from '../feed-cursor.js';
+import { ConditionalWrites } from '../conditional-writes.js';
 import { checkItem, checkKey, checkRange } from '../key-order.js';
 import { enforce, notFound, preconditions } from '../preconditions.js';
 import type { Precondition } from '../preconditions.js';
@@ -92,7 +93,7 @@ function toBackendError(err: unknown, what: string): unknown {
 }
 
 /** A Backend on one PostgreSQL database (or one schema of it). Each write is one transaction. */
-export class PostgresBackend implements Backend {
+export class PostgresBackend extends ConditionalWrites implements Backend {
   readonly clock: Clock;
   private readonly fanout: WatchFanout;
   private readonly cursor: FeedCursor;
@@ -110,6 +111,7 @@ export class PostgresBackend implements Backend {
     opts: PostgresBackendOptions,
     revision: bigint,
   ) {
+    super();
     this.clock = opts.clock ?? systemClock;
     this.logger = opts.logger ?? silentLogger;
     this.retentionMs = opts.eventRetentionMs ?? DEFAULT_RETENTION_MS;
@@ -272,7 +274,7 @@ export class PostgresBackend implements Backend {
   }
 
   /** Writes `item` once `pre` holds for the current state (checked inside the lock); no `pre`: unconditionally. */
-  private async write(what: string, item: ItemInput, pre?: Precondition): Promise<Lease> {
+  protected async writeIf(what: string, item: ItemInput, pre?: Precondition): Promise<Lease> {
     let lease: Lease | undefined;
     await this.tx(what, async (c, rev) => {
       if (pre) enforce(pre, await this.live(c, item.key));
@@ -284,7 +286,7 @@ export class PostgresBackend implements Backend {
   }
 
   /** Deletes the precondition's key once `pre` holds (checked inside the lock). */
-  private async remove(what: string, pre: Precondition): Promise<void> {
+  protected async removeIf(what: string, pre: Precondition): Promise<void> {
     await this.tx(what, async (c) => {
       enforce(pre, await this.live(c, pre.key));
       return [{ type: 'delete', key: pre.key }];
@@ -301,33 +303,9 @@ export class PostgresBackend implements Backend {
     return toItem(key, rows[0]);
   }
 
-  async create(item: ItemInput): Promise<Lease> {
-    return this.write('create', item, preconditions.create(item));
-  }
-
   async put(item: ItemInput): Promise<Lease> {
     checkItem(item);
-    return this.write('put', item);
-  }
-
-  async update(item: ItemInput): Promise<Lease> {
-    return this.write('update', item, preconditions.update(item));
-  }
-
-  async compareAndSwap(expected: ItemInput, replaceWith: ItemInput): Promise<Lease> {
-    return this.write('compareAndSwap', replaceWith, preconditions.compareAndSwap(expected, replaceWith));
-  }
-
-  async conditionalUpdate(item: ItemInput, revision: string): Promise<Lease> {
-    return this.write('conditionalUpdate', item, preconditions.conditionalUpdate(item, revision));
-  }
-
-  async delete(key: string): Promise<void> {
-    await this.remove('delete', preconditions.delete(key));
-  }
-
-  async conditionalDelete(key: string, revision: string): Promise<void> {
-    await this.remove('conditionalDelete', preconditions.conditionalDelete(key, revision));
+    return this.writeIf('put', item);
   }
 
   async deleteRange(startKey: string, endKey: string): Promise<void> {

@@ -9,6 +9,7 @@ import { systemClock } from '../../api/clock.js';
 import type { Clock } from '../../api/clock.js';
 import { ConnectionProblemError } from '../../api/errors.js';
 import type { Backend, BackendEvent, Item, ItemInput, Lease, Watcher, WatchOptions } from '../backend.js';
+import { ConditionalWrites } from '../conditional-writes.js';
 import { checkItem, checkKey, checkRange } from '../key-order.js';
 import { enforce, notFound, preconditions } from '../preconditions.js';
 import type { Precondition } from '../preconditions.js';
@@ -45,7 +46,7 @@ function toItem(r: Row): Item {
 const LIVE = '(expires IS NULL OR expires > @now)';
 
 /** A Backend on one SQLite file. Statements run synchronously inside each promise, so each operation is atomic. */
-export class SqliteBackend implements Backend {
+export class SqliteBackend extends ConditionalWrites implements Backend {
   readonly clock: Clock;
   private readonly fanout: WatchFanout;
   private readonly sweeper: Sweeper;
@@ -60,6 +61,7 @@ export class SqliteBackend implements Backend {
     readonly path: string,
     opts: SqliteBackendOptions,
   ) {
+    super();
     this.clock = opts.clock ?? systemClock;
     this.fanout = new WatchFanout({ bufferLimit: opts.watchBufferLimit });
     this.st = {
@@ -136,7 +138,7 @@ export class SqliteBackend implements Backend {
   }
 
   /** Writes `item` in a transaction once `pre` holds (else throws its typed error). */
-  private writeIf(pre: Precondition, item: ItemInput): Lease {
+  protected async writeIf(_what: string, item: ItemInput, pre: Precondition): Promise<Lease> {
     return this.tx((ch) => {
       enforce(pre, this.live(pre.key));
       return this.write(item, ch);
@@ -144,7 +146,7 @@ export class SqliteBackend implements Backend {
   }
 
   /** Deletes the precondition's key in a transaction once `pre` holds. */
-  private removeIf(pre: Precondition): void {
+  protected async removeIf(_what: string, pre: Precondition): Promise<void> {
     this.tx((ch) => {
       enforce(pre, this.live(pre.key));
       this.remove(pre.key, ch);
@@ -158,33 +160,9 @@ export class SqliteBackend implements Backend {
     return item;
   }
 
-  async create(item: ItemInput): Promise<Lease> {
-    return this.writeIf(preconditions.create(item), item);
-  }
-
   async put(item: ItemInput): Promise<Lease> {
     checkItem(item);
     return this.tx((ch) => this.write(item, ch));
-  }
-
-  async update(item: ItemInput): Promise<Lease> {
-    return this.writeIf(preconditions.update(item), item);
-  }
-
-  async compareAndSwap(expected: ItemInput, replaceWith: ItemInput): Promise<Lease> {
-    return this.writeIf(preconditions.compareAndSwap(expected, replaceWith), replaceWith);
-  }
-
-  async conditionalUpdate(item: ItemInput, revision: string): Promise<Lease> {
-    return this.writeIf(preconditions.conditionalUpdate(item, revision), item);
-  }
-
-  async delete(key: string): Promise<void> {
-    this.removeIf(preconditions.delete(key));
-  }
-
-  async conditionalDelete(key: string, revision: string): Promise<void> {
-    this.removeIf(preconditions.conditionalDelete(key, revision));
   }
 
   async deleteRange(startKey: string, endKey: string): Promise<void> {
