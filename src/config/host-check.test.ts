@@ -103,6 +103,14 @@ describe('checkConfigOnHost', () => {
     expect(await refusal(text)).toMatch(/teleport\.yaml:12: proxy_service\.https_keypairs\[0\]\.key_file: ".*junk\.pem" does not hold a PEM private key/);
   });
 
+  it("refuses a database's ca_cert_file that does not exist or holds no certificate", async () => {
+    const db = (file: string) =>
+      config('') + `\ndb_service:\n  enabled: yes\n  databases:\n  - name: pg\n    protocol: postgres\n    uri: localhost:5432\n    tls:\n      ca_cert_file: ${file}\n`;
+    expect(await refusal(db(join(tmp, 'none.pem')))).toMatch(/teleport\.yaml:19: db_service\.databases\[0\]\.tls\.ca_cert_file: cannot read ".*none\.pem": the file does not exist/);
+    writeFileSync(join(tmp, 'junk-ca.pem'), 'junk\n');
+    expect(await refusal(db(join(tmp, 'junk-ca.pem')))).toMatch(/db_service\.databases\[0\]\.tls\.ca_cert_file: ".*junk-ca\.pem" does not hold a PEM certificate/);
+  });
+
   it('refuses a listen address whose host does not resolve (web_listen_addr: yes)', async () => {
     const msg = await refusal(config('').replace('web_listen_addr: 127.0.0.1:0', 'web_listen_addr: yes'));
     expect(msg).toMatch(/^\/etc\/teleport\.yaml:8: proxy_service\.web_listen_addr: cannot listen on yes:3080: the host name "yes" does not resolve \(E[A-Z_]+\)/);

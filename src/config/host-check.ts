@@ -194,6 +194,15 @@ async function checkPaths(cfg: TeleportConfig): Promise<void> {
       for (const [k, path] of files) if (path) await checkReadableFile(cfg, `teleport.storage.${k}`, path);
     }
   }
+  if (cfg.services.db) {
+    for (const [i, db] of (cfg.db.databases ?? []).entries()) {
+      if (!db.tls.caCertFile) continue;
+      const base = `db_service.databases[${i}]`;
+      const key = cfg.origins?.[`${base}.tls.ca_cert_file`] !== undefined || cfg.origins?.[`${base}.ca_cert_file`] === undefined ? `${base}.tls.ca_cert_file` : `${base}.ca_cert_file`;
+      await checkReadableFile(cfg, key, db.tls.caCertFile);
+      await checkPem(cfg, key, db.tls.caCertFile, 'a PEM certificate', (text) => new X509Certificate(text));
+    }
+  }
   if (cfg.services.proxy) {
     for (const [i, kp] of cfg.proxy.httpsKeypairs.entries()) {
       const legacy = cfg.origins?.[`proxy_service.https_keypairs[${i}]`] === undefined && cfg.origins?.['proxy_service.https_key_file'] !== undefined;
