@@ -1,7 +1,8 @@
 /**
  * The composition root: runs the services a config enables (service-table.ts), in dependency
- * order, plus the diag listener and pid file; stops them in reverse. The CLI wires signals to
- * `close()` and `reload()`.
+ * order, plus the diag listener and pid file; stops them in reverse. The CLI wires SIGTERM to
+ * `close()`, and SIGHUP to a restart with the new config (as Teleport's graceful restart, which
+ * also picks up renewed certificate and key files the config names).
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -113,18 +114,6 @@ export class TeleportProcess {
       await this.close();
       throw err;
     }
-  }
-
-  /**
-   * Applies `next` in place when every running service can and the same services stay enabled;
-   * false when the process must be restarted for it (the CLI then restarts it).
-   */
-  async reload(next: TeleportConfig): Promise<boolean> {
-    if (this.closed || !this.ready) return false;
-    const same = plan(next, SERVICE_TABLE).map((f) => f.name).join() === this.services.map((s) => s.name).join();
-    if (!same || this.services.some((s) => !s.reload)) return false;
-    for (const s of this.services) if (!(await s.reload!(next))) return false;
-    return true;
   }
 
   /** `host:port` clients reach the proxy's SSH listener at: ssh_public_addr, else the bound address. */

@@ -44,7 +44,8 @@ export interface Service {
   close(): Promise<void>;
   /**
    * Applies `next` without a restart when the change allows; resolves false when the process must
-   * restart for it. Absent: every change needs a restart.
+   * restart for it. Absent (every service today): a SIGHUP restarts the process, which also
+   * re-reads the certificate and key files the config names.
    */
   reload?(next: TeleportConfig): Promise<boolean>;
 }
