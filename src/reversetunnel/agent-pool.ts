@@ -20,7 +20,7 @@ export interface AgentPoolOptions extends AgentCredentials {
   resolveAddr(): Promise<string>;
   /** A byte stream to the tunnel server at the resolved address; absent or undefined: a TCP connection. */
   dial?(addr: string): Promise<Duplex | undefined>;
-  /** Decides the proxy's dial requests (the node service for `@local-node`). */
+  /** Decides the proxy's dial requests: the host's DialHandlers registry (`handle`), one handler per tunnel type. */
   handler: DialHandler;
   timers?: Timers;
   backoff?: BackoffOptions;

@@ -43,8 +43,9 @@ export const ROLE_EXTENSION = 'x-teleport-role';
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 
 /**
- * What a transport channel is for, as Teleport's tunnel types: an SSH node now; the database,
- * Kubernetes, application and desktop services of the same agent later.
+ * What a transport channel is for, as Teleport's tunnel types: the SSH node and the database,
+ * Kubernetes, application and desktop services of the same agent, each answered by the handler its
+ * service registered (dial-handlers.ts); the proxy's route core sends the target's kind.
  */
 export const TUNNEL_TYPES = ['node', 'db', 'kube', 'app', 'windows_desktop'] as const;
 export type TunnelType = (typeof TUNNEL_TYPES)[number];
@@ -52,7 +53,7 @@ export type TunnelType = (typeof TUNNEL_TYPES)[number];
 const dialRequestSchema = z.strictObject({
   version: z.literal(PROTOCOL_VERSION),
   type: z.enum(TUNNEL_TYPES),
-  /** `@local-node`, or `host:port` as the agent resolves it (a database's URI host, ...). */
+  /** `@local-node` for a node; for the other types the name of the database, Kubernetes cluster or app served. */
   address: z.string().min(1).max(1024),
   /** The target's `<host_uuid>.<cluster>` (or a service name for db/app), for the agent's checks. */
   server_id: z.string().max(256).default(''),
