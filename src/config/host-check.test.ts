@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadParameterError } from '../api/errors.js';
 import { applyStartFlags } from './flags.js';
 import { checkConfigOnHost, explainListenError, makeDirAll } from './host-check.js';
@@ -143,5 +144,25 @@ describe('explainListenError', () => {
     expect((explainListenError(cfg, wrapped) as Error).message).toBe(out.message);
     const other = new Error('boom');
     expect(explainListenError(cfg, other)).toBe(other);
+  });
+});
+
+// EROFS, as on a read-only root or a read-only bind mount: a tmpfs mounted read-only for the test
+// (needs root, as CI has; skipped where mount is refused).
+describe('on a read-only file system', () => {
+  const ro = join(tmp, 'ro');
+  let mounted = false;
+  beforeAll(() => {
+    mkdirSync(ro);
+    mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', ro]).status === 0;
+  });
+  afterAll(() => {
+    if (mounted) spawnSync('umount', [ro]);
+  });
+
+  it('refuses a data_dir there, saying the file system is read-only', async (ctx) => {
+    if (!mounted) ctx.skip();
+    const msg = await refusal(config('', { dataDir: join(ro, 'data') }));
+    expect(msg).toBe(`/etc/teleport.yaml:2: teleport.data_dir: cannot use data_dir "${join(ro, 'data')}": the file system is read-only (${join(ro, 'data')}); choose a directory this user can create and write`);
   });
 });
