@@ -5,7 +5,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { BadParameterError, ConnectionProblemError, TeleportError } from '../../api/errors.js';
+import { dynamoError } from '../../dynamodb/index.js';
 import type { TableLayout } from '../../dynamodb/index.js';
 
 /** Partition (HashKey) of the items, as in Teleport. */
@@ -63,11 +63,7 @@ export function isConditionFailure(err: unknown): boolean {
   return err instanceof ConditionalCheckFailedException || (err as { name?: string })?.name === 'ConditionalCheckFailedException';
 }
 
-/** Turns SDK failures into ConnectionProblemError (validation failures into BadParameterError). */
+/** SDK failures as ours (src/dynamodb's dynamoError), naming the backend. */
 export function toBackendError(err: unknown, what: string): unknown {
-  if (err instanceof TeleportError) return err;
-  const name = (err as { name?: string })?.name ?? '';
-  const msg = (err as Error)?.message ?? String(err);
-  if (name === 'ValidationException') return new BadParameterError(`dynamodb backend: ${what}: ${msg}`, { cause: err });
-  return new ConnectionProblemError(`dynamodb backend: ${what}: ${name ? `${name}: ` : ''}${msg}`, { cause: err });
+  return dynamoError(err, 'dynamodb backend', what, 'set region in the storage section');
 }

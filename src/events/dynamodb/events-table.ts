@@ -8,8 +8,7 @@
  */
 import { DescribeTimeToLiveCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BadParameterError, ConnectionProblemError, TeleportError } from '../../api/errors.js';
-import { ensureTable, isNamed } from '../../dynamodb/index.js';
+import { dynamoError, ensureTable, isNamed } from '../../dynamodb/index.js';
 import type { TableLayout, TableSettings } from '../../dynamodb/index.js';
 import type { Logger } from '../../log/index.js';
 
@@ -54,17 +53,9 @@ export type EventsTableOptions = TableSettings;
 /** The table's keys and its time index. */
 const LAYOUT: TableLayout = { hash: A.session, range: A.timeKey, indexes: [{ name: TIME_INDEX, hash: A.date, range: A.timeKey }] };
 
-/** SDK failures as ours: invalid requests are BadParameterError, the rest ConnectionProblemError. */
+/** SDK failures as ours (src/dynamodb's dynamoError), naming the audit store. */
 export function toStoreError(err: unknown, what: string): unknown {
-  if (err instanceof TeleportError) return err;
-  const name = (err as { name?: string })?.name ?? '';
-  const msg = (err as Error)?.message ?? String(err);
-  if (name === 'ValidationException' || /Region is missing/i.test(msg)) {
-    return new BadParameterError(`audit events (dynamodb): ${what}: ${msg}${/Region/i.test(msg) ? '; add ?region= to the URI or region to the storage section' : ''}`, {
-      cause: err,
-    });
-  }
-  return new ConnectionProblemError(`audit events (dynamodb): ${what}: ${name ? `${name}: ` : ''}${msg}`, { cause: err });
+  return dynamoError(err, 'audit events (dynamodb)', what, 'add ?region= to the URI or region to the storage section');
 }
 
 /**
