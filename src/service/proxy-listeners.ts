@@ -37,7 +37,8 @@ export interface ProtocolListeners {
 /**
  * Starts the listeners of `postgres_listen_addr` (PostgreSQL, its SSLRequest upgraded with `tls`),
  * `mysql_listen_addr` (MySQL, the server speaks first) and `kube_listen_addr` (TLS terminated with
- * `tls`, then Kubernetes' HTTPS). Rejects with BadParameterError naming the key that cannot bind;
+ * `tls`, then Kubernetes' HTTPS). `proxy_protocol` applies to the PostgreSQL and Kubernetes ones
+ * (whose clients speak first). Rejects with BadParameterError naming the key that cannot bind;
  * the ones started before are closed.
  */
 export async function startProtocolListeners(o: { config: TeleportConfig; registry: ProtocolRegistry; tls: KeyPairPem; logger: Logger }): Promise<ProtocolListeners> {
@@ -60,6 +61,7 @@ export async function startProtocolListeners(o: { config: TeleportConfig; regist
         ...(route === 'kube' ? { tls: o.tls } : { upgradeTLS: o.tls }),
         tlsOptions: TLS_SERVER_OPTIONS,
         registry: o.registry,
+        ...(o.config.proxy.proxyProtocol && { proxyProtocol: o.config.proxy.proxyProtocol }),
         logger: o.logger,
       });
       out.addresses[key] = await listener.start();

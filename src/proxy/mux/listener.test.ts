@@ -254,6 +254,26 @@ describe('separate listeners', () => {
     expect(logged('no PostgreSQL handler')).toMatchObject({ listener: 'postgres_listen_addr' });
   });
 
+  it('postgres_listen_addr reads a PROXY header when proxy_protocol is on, refuses one otherwise', async () => {
+    const registry = new ProtocolRegistry();
+    const seen: string[] = [];
+    registry.register('postgres', (stream, conn) => {
+      seen.push(`${conn.remoteAddress}:${conn.remotePort}`);
+      stream.end('N');
+    });
+    const on = await start({ name: 'postgres_listen_addr', route: 'postgres', tls: undefined, upgradeTLS: pair, registry, proxyProtocol: 'on' });
+    let s = netConnect(on, '127.0.0.1');
+    s.write('PROXY TCP4 192.0.2.5 10.0.0.1 5555 5432\r\n');
+    s.write(PG_GSSENC_REQUEST);
+    expect((await readAll(s)).toString()).toBe('N');
+    const off = await start({ name: 'postgres_listen_addr', route: 'postgres', tls: undefined, upgradeTLS: pair, registry });
+    s = netConnect(off, '127.0.0.1');
+    s.write('PROXY TCP4 192.0.2.5 10.0.0.1 5555 5432\r\n');
+    expect((await readAll(s)).length).toBe(0);
+    expect(seen).toEqual(['192.0.2.5:5555']);
+    expect(logged('unreadable first bytes')).toMatchObject({ listener: 'postgres_listen_addr', err: expect.stringMatching(/proxy_protocol is not "on"/) });
+  });
+
   it('mysql_listen_addr: the mariadb client prints the refusal; a registered handler takes over', async () => {
     const registry = new ProtocolRegistry();
     const port = await start({ name: 'mysql_listen_addr', route: 'mysql', tls: undefined, upgradeTLS: pair, registry });

@@ -60,7 +60,8 @@ export interface ProxyListenerOptions {
 /** A listening front; start() returns the bound address; close() is safe twice. */
 export class ProxyListener {
   private server?: Server;
-  private readonly pending = new Set<Socket>();
+  /** Every open connection, routed or not. */
+  private readonly all = new Set<Socket>();
   private readonly secure?: SecureContext;
   private readonly upgrade?: SecureContext;
   private readonly timeoutMs: number;
@@ -95,18 +96,20 @@ export class ProxyListener {
     return { host: a.address, port: a.port };
   }
 
-  /** Stops listening and drops connections still being told apart; routed ones belong to their handlers. */
+  /** Stops listening and drops its connections, routed ones included (their handlers see them end). */
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const s of this.pending) s.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const s of this.all) s.destroy();
+    await closed;
   }
 
   private accept(sock: Socket): void {
-    this.pending.add(sock);
+    this.all.add(sock);
     sock.on('error', () => {});
-    sock.once('close', () => this.pending.delete(sock));
+    sock.once('close', () => this.all.delete(sock));
     const peer = { remoteAddress: sock.remoteAddress ?? '', remotePort: sock.remotePort ?? 0, localAddress: sock.localAddress ?? '', localPort: sock.localPort ?? 0 };
     const timer = setTimeout(() => {
       this.log.info({ remote_addr: `${peer.remoteAddress}:${peer.remotePort}`, timeout_ms: this.timeoutMs }, 'connection ended: no protocol or TLS handshake within the handshake timeout');
@@ -115,34 +118,57 @@ export class ProxyListener {
     timer.unref();
     sock.once('close', () => clearTimeout(timer));
     const route = this.o.route;
-    if (route !== 'detect') {
-      if (this.secure) return this.terminateTLS(sock, peer, timer);
-      clearTimeout(timer);
-      return this.dispatch(route, sock, { ...peer, transport: 'plain' });
-    }
-    this.detectAndRoute(sock, peer, timer).catch((err: unknown) => {
+    const fail = (err: unknown) => {
       const fields = { remote_addr: `${peer.remoteAddress}:${peer.remotePort}`, err: (err as Error).message };
       // A TCP health check connects and closes: not worth a line at info.
       if (err instanceof PeerClosedError) this.log.debug(fields, 'connection closed before its first bytes');
       else this.log.info(fields, 'connection ended: unreadable first bytes');
       sock.destroy();
-    });
+    };
+    if (route === 'mysql') {
+      // The MySQL server speaks first: nothing to read before handing over.
+      clearTimeout(timer);
+      return this.dispatch(route, sock, { ...peer, transport: 'plain' });
+    }
+    if (route !== 'detect') return void this.fixedRoute(sock, peer, timer, route).catch(fail);
+    this.detectAndRoute(sock, peer, timer).catch(fail);
+  }
+
+  /** A one-protocol listener whose client speaks first: a PROXY header is read (or refused) first. */
+  private async fixedRoute(sock: Socket, peer: Peer, timer: NodeJS.Timeout, route: RoutedProtocol): Promise<void> {
+    const reader = new StreamReader(sock);
+    const head = await this.firstBytes(reader, peer);
+    sock.unshift(Buffer.concat([head, reader.detach()]));
+    if (peer.remoteAddress !== sock.remoteAddress) setPeer(sock, peer);
+    if (this.secure) return this.terminateTLS(sock, peer, timer);
+    clearTimeout(timer);
+    this.dispatch(route, sock, { ...peer, transport: 'plain' });
+  }
+
+  /**
+   * The first DETECT_BYTES bytes of the client's own protocol, after a PROXY header when
+   * `proxy_protocol` is on (its client then stands in `peer`). A header otherwise, or a second
+   * one, is refused.
+   */
+  private async firstBytes(reader: StreamReader, peer: Peer): Promise<Buffer> {
+    const head = await reader.read(DETECT_BYTES, this.timeoutMs);
+    const kind = detect(head);
+    if (kind !== 'proxy-v1' && kind !== 'proxy-v2') return head;
+    if (this.o.proxyProtocol !== 'on') {
+      throw new ConnectionProblemError('a PROXY protocol header arrived, but proxy_service.proxy_protocol is not "on" (set it when a load balancer sends one)');
+    }
+    const source: ProxySource = kind === 'proxy-v1' ? await readProxyV1(head, reader, this.timeoutMs) : await readProxyV2(head, reader, this.timeoutMs);
+    if (source) Object.assign(peer, { remoteAddress: source.address, remotePort: source.port });
+    const next = await reader.read(DETECT_BYTES, this.timeoutMs);
+    const again = detect(next);
+    if (again === 'proxy-v1' || again === 'proxy-v2') throw new ConnectionProblemError('a second PROXY protocol header');
+    return next;
   }
 
   private async detectAndRoute(sock: Socket, peer: Peer, timer: NodeJS.Timeout): Promise<void> {
     const reader = new StreamReader(sock);
-    let head = await reader.read(DETECT_BYTES, this.timeoutMs);
-    let kind = detect(head);
-    if (kind === 'proxy-v1' || kind === 'proxy-v2') {
-      if (this.o.proxyProtocol !== 'on') {
-        throw new ConnectionProblemError('a PROXY protocol header arrived, but proxy_service.proxy_protocol is not "on" (set it when a load balancer sends one)');
-      }
-      const source: ProxySource = kind === 'proxy-v1' ? await readProxyV1(head, reader, this.timeoutMs) : await readProxyV2(head, reader, this.timeoutMs);
-      if (source) Object.assign(peer, { remoteAddress: source.address, remotePort: source.port });
-      head = await reader.read(DETECT_BYTES, this.timeoutMs);
-      kind = detect(head);
-      if (kind === 'proxy-v1' || kind === 'proxy-v2') throw new ConnectionProblemError('a second PROXY protocol header');
-    }
+    const head = await this.firstBytes(reader, peer);
+    const kind = detect(head);
     const rest = reader.detach();
     sock.unshift(Buffer.concat([head, rest]));
     if (peer.remoteAddress !== sock.remoteAddress) setPeer(sock, peer);
@@ -197,7 +223,6 @@ export class ProxyListener {
     tls.once('secure', () => {
       established = true;
       clearTimeout(timer);
-      this.pending.delete(sock);
       if (peer.remoteAddress !== sock.remoteAddress) setPeer(tls, peer);
       const alpn = tls.alpnProtocol || undefined;
       const serverName = (tls as { servername?: string | false }).servername || undefined;
@@ -207,8 +232,7 @@ export class ProxyListener {
   }
 
   private dispatch(protocol: RoutedProtocol, stream: Duplex, c: Peer & Pick<RoutedConnection, 'transport' | 'alpn' | 'serverName'>): void {
-    this.pending.delete(stream as Socket);
-    const conn: RoutedConnection = { ...c, protocol, listener: this.o.name, startTLS: (s) => this.startTLS(s) };
+    const conn: RoutedConnection = { ...c, protocol, listener: this.o.name, startTLS: (s, o) => this.startTLS(s, o) };
     const handler = this.o.registry.get(protocol) ?? refusalFor(protocol, this.log);
     try {
       handler(stream, conn);
@@ -218,11 +242,12 @@ export class ProxyListener {
     }
   }
 
-  private startTLS(stream: Duplex): Promise<TLSSocket> {
+  private startTLS(stream: Duplex, opts: { requestCert?: boolean } = {}): Promise<TLSSocket> {
     const ctx = this.upgrade;
     if (!ctx) return Promise.reject(new ConnectionProblemError(`${this.o.name}: this listener has no certificate for TLS`));
     return new Promise((resolve, reject) => {
-      const tls = new TLSSocket(stream as Socket, { isServer: true, secureContext: ctx });
+      // A requested client certificate is checked by the handler against the CA it trusts.
+      const tls = new TLSSocket(stream as Socket, { isServer: true, secureContext: ctx, ...(opts.requestCert && { requestCert: true, rejectUnauthorized: false }) });
       const timer = setTimeout(() => fail(new ConnectionProblemError(`no TLS handshake within ${this.timeoutMs} ms`)), this.timeoutMs);
       const fail = (err: Error) => {
         clearTimeout(timer);

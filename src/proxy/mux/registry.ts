@@ -28,8 +28,9 @@ export interface RoutedConnection {
   /**
    * Starts TLS as the server on `stream` with the proxy's certificate, for protocols that upgrade
    * in-band (PostgreSQL's SSLRequest, MySQL's SSL request). Rejects when the handshake fails.
+   * `requestCert`: ask for the client's certificate (the handler verifies it; none is refused here).
    */
-  startTLS(stream: Duplex): Promise<TLSSocket>;
+  startTLS(stream: Duplex, opts?: { requestCert?: boolean }): Promise<TLSSocket>;
 }
 
 /** Takes over a routed connection: owns the stream from then on (ends it when done). */
