@@ -7,14 +7,22 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml';
-import { checkConfigOnHost, parseConfig, sampleConfig, type TeleportConfig } from '../../src/config/index.js';
-import { expectTypedError, caseCount, fuzz, report, TEST_TIMEOUT_MS, type Rand } from './harness.js';
+import { checkConfigOnHost, sampleConfig, type TeleportConfig } from '../../src/config/index.js';
+import { expectTypedError, expectTypedOutcome, caseCount, fuzz, report, TEST_TIMEOUT_MS, type Rand } from './harness.js';
+import { SyncTarget } from './sync-target.js';
+import type { Outcome } from './targets.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fuzz-config-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-const FILE = 'fuzz.yaml';
+let parser: SyncTarget;
+beforeAll(async () => {
+  parser = await SyncTarget.start('parseConfigCase');
+});
+afterAll(async () => {
+  await parser?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 /** Valid configs the cases start from; every path under the temp dir, every listener on loopback port 0. */
 const CORPUS = [
@@ -206,15 +214,15 @@ describe('config reader fuzz', () => {
         return { text, hostCheck: rnd.chance(0.3) };
       },
       run: async ({ text, hostCheck }) => {
-        let cfg: TeleportConfig;
-        try {
-          cfg = parseConfig(text, { path: FILE, hostname: 'fuzz-host' });
-        } catch (err) {
-          expectTypedError(err);
-          expect(err.message).toMatch(/^fuzz\.yaml:\d+: /);
+        // The parser runs in a worker: a case that never returns fails by its deadline.
+        const parsed = await parser.call<Outcome<TeleportConfig>>(text, 2000);
+        if (!parsed.ok) {
+          expectTypedOutcome(parsed);
+          expect(parsed.message).toMatch(/^fuzz\.yaml:\d+: /);
           counts.refused++;
           return;
         }
+        const cfg = parsed.value;
         counts.parsed++;
         if (!hostCheck) return;
         confine(cfg);

@@ -173,6 +173,13 @@ export function expectTypedError(err: unknown, codes: readonly ErrorCode[] = ['b
   checkMessage(err.message);
 }
 
+/** The oracle for a refusal reported by a worker (sync-target.ts): one of our typed errors, as expectTypedError. */
+export function expectTypedOutcome(o: { typed: boolean; code?: string; message: string }, codes: readonly ErrorCode[] = ['bad_parameter']): void {
+  if (!o.typed) throw new Error(`expected a typed error (${codes.join('/')}), got ${o.message}`);
+  if (!codes.includes(o.code as ErrorCode)) throw new Error(`expected code ${codes.join('/')}, got ${o.code}: ${o.message}`);
+  checkMessage(o.message);
+}
+
 /** Throws when a message meant for a person is empty or shows a raw system error. */
 export function checkMessage(message: string): void {
   if (message.trim() === '') throw new Error('the error message is empty');
