@@ -105,8 +105,8 @@ function defaultShow(input: unknown): string {
 
 /**
  * Runs the cases in order. An async case that has not settled by the deadline fails as a hang; a
- * sync one that took longer fails as too slow (a sync endless loop cannot be interrupted in-process:
- * the test's own timeout ends it). Resolves with the number of cases run; rejects with the first
+ * sync one that took longer fails as too slow. A sync endless loop cannot be interrupted in-process:
+ * targets that could loop (the YAML-based parsers) run in a worker through sync-target.ts instead. Resolves with the number of cases run; rejects with the first
  * failure, its input, and the command that replays it.
  */
 export async function fuzz<T>(opts: FuzzOptions<T>): Promise<number> {
