@@ -5,8 +5,10 @@
 // for them (the layer rules need no type information), everything else is the repository's config.
 import { build } from 'esbuild';
 import { ESLint } from 'eslint';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import tseslint from 'typescript-eslint';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -156,4 +158,65 @@ describe('the proxy at run time', () => {
     expect(seen).toContain('src/proxy/web-server.ts');
     expect(seen).toContain('src/httpserver/stream-response.ts');
   }, 30_000);
+});
+
+/** Every .ts/.tsx file under `dir` but tests, relative to the repository. */
+function sources(dir: string): string[] {
+  return readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+    .filter((f) => /\.tsx?$/.test(f) && !/\.test\.tsx?$/.test(f) && !f.split('/').includes('node_modules'))
+    .map((f) => join(dir, f));
+}
+
+/** The file a relative specifier names, as TypeScript resolves it here (`.js` to `.ts`, a folder to its index). */
+function resolveLocal(from: string, spec: string, files: Set<string>): string | undefined {
+  const base = relative(root, resolve(root, dirname(from), spec));
+  const stem = base.replace(/\.(m?js|tsx?)$/, '');
+  return [`${stem}.ts`, `${stem}.tsx`, join(base, 'index.ts'), join(base, 'index.tsx')].find((f) => files.has(f));
+}
+
+describe('import circles', () => {
+  // ESLint's import-x/no-cycle skips `import type`, and every circle this tree had was a type
+  // imported back into the file that imports it: so the check is here, over every kind of import.
+  it('no files import each other in a loop, type-only imports included', () => {
+    const files = new Set([...sources('src'), ...sources('web/src')]);
+    const edges = new Map<string, string[]>();
+    for (const f of files) {
+      const info = ts.preProcessFile(readFileSync(join(root, f), 'utf8'), true, true);
+      const targets = info.importedFiles.map((i) => i.fileName).filter((s) => s.startsWith('.'));
+      edges.set(f, targets.map((s) => resolveLocal(f, s, files)).filter((t): t is string => t !== undefined));
+    }
+    // Tarjan's strongly connected components: any with two or more files is a circle.
+    const index = new Map<string, number>();
+    const low = new Map<string, number>();
+    const stack: string[] = [];
+    const onStack = new Set<string>();
+    const circles: string[][] = [];
+    const visit = (v: string): void => {
+      index.set(v, index.size);
+      low.set(v, index.get(v)!);
+      stack.push(v);
+      onStack.add(v);
+      for (const w of edges.get(v) ?? []) {
+        if (!index.has(w)) {
+          visit(w);
+          low.set(v, Math.min(low.get(v)!, low.get(w)!));
+        } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      }
+      if (low.get(v) === index.get(v)) {
+        const scc: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          scc.push(w);
+        } while (w !== v);
+        if (scc.length > 1) circles.push(scc.sort());
+      }
+    };
+    for (const f of files) if (!index.has(f)) visit(f);
+    expect(circles).toEqual([]);
+    // Sanity: the graph is the real one (the auth route table imports its route files).
+    expect(edges.get('src/auth/routes.ts')).toContain('src/auth/recording-routes.ts');
+    expect(files.size).toBeGreaterThan(300);
+  });
 });
