@@ -66,10 +66,10 @@ describe('teleport start refuses a config this host cannot run, naming the key a
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const port = (holder.address() as AddressInfo).port;
     try {
-      const path = configFile('busy.yaml', ['teleport:', `  data_dir: ${join(tmp, 'busy')}`, ...LOOPBACK, `  web_listen_addr: 127.0.0.1:${port}`]);
+      const path = configFile('busy.yaml', ['teleport:', `  data_dir: ${join(tmp, 'busy')}`, '  log: {severity: ERROR}', ...LOOPBACK, `  web_listen_addr: 127.0.0.1:${port}`]);
       const { code, err } = await start(path);
       expect(code).toBe(1);
-      expect(err).toContain(`ERROR: ${path}:10: proxy_service.web_listen_addr: cannot listen on 127.0.0.1:${port}: the port is already in use by another program`);
+      expect(err).toContain(`ERROR: ${path}:11: proxy_service.web_listen_addr: cannot listen on 127.0.0.1:${port}: the port is already in use by another program`);
     } finally {
       holder.close();
     }
