@@ -19,7 +19,8 @@ import type { AuthService } from './auth-service.js';
 import type { Caller } from './caller.js';
 import { callerFromIdentity } from './caller.js';
 import { precheckRoute } from './route-precheck.js';
-import { ROUTES, type Route } from './routes.js';
+import type { Route } from './route.js';
+import { ROUTES } from './routes.js';
 
 /** Body limits: routes that take no client certificate read little; cluster members send resources and event batches. */
 const MAX_PUBLIC_BODY = 64 * 1024;

@@ -6,8 +6,6 @@ import type { Route } from './route.js';
 import { WATCH_ROUTES } from './watch-routes.js';
 import { WEB_SESSION_ROUTES } from './web-session-routes.js';
 
-export type { Route, RouteContext } from './route.js';
-
 const flag = (q: URLSearchParams, name: string): boolean => ['1', 'true', 'yes'].includes(q.get(name) ?? '');
 
 /** Every route of the auth API, version 1. */
