@@ -3,7 +3,7 @@ export { AuthServer, ADMIN_IDENTITY_FILE, AUTH_ADDR_FILE } from './auth-server.j
 export type { AuthServerOptions } from './auth-server.js';
 export { AuthService } from './auth-service.js';
 export type { StaticToken } from './tokens.js';
-export { CA_TYPES, caSSHPublicBlobs } from './authorities.js';
+export { CA_TYPES, caSSHPublicBlobs, caTLSCerts } from './authorities.js';
 export { BEARER_TOKEN_TTL, WebSessions, checkBearerToken } from './web-sessions.js';
 export type { WebSession } from './web-sessions.js';
 export type { Caller } from './caller.js';

@@ -1,5 +1,5 @@
 /**
- * Role evaluation: label matching, trait templates, the where-expression language, rule checks, the
+ * Role evaluation: label matching, trait templates, database access, the where-expression language, rule checks, the
  * RoleSet and preset roles. Imports only src/api.
  */
 export * from './label-match.js';
@@ -11,3 +11,4 @@ export * from './implicit-role.js';
 export * from './role-set.js';
 export * from './presets.js';
 export * from './join-sessions.js';
+export * from './db-access.js';

@@ -9,12 +9,14 @@ import { createPrivateKey } from 'node:crypto';
 import type { Clock } from '../api/clock.js';
 import { AuthClient } from '../api/client/index.js';
 import { BadParameterError } from '../api/errors.js';
-import { DEFAULT_PROXY_TTL_MS, type ProxyPresence } from '../auth/index.js';
+import type { CertAuthority } from '../api/types/index.js';
+import { DEFAULT_PROXY_TTL_MS, caTLSCerts, type ProxyPresence } from '../auth/index.js';
 import { formatAddr, type TeleportConfig } from '../config/index.js';
 import type { AuditEmitter, RemoteEmitter } from '../events/index.js';
 import { ConnectionLimiter } from '../limiter/index.js';
 import { ProxySSHServer, ProxyWebServer, Router, type WebUIAuth } from '../proxy/index.js';
 import type { ProxyAuth } from '../proxy/proxy-auth.js';
+import { postgresFront } from '../proxy/db/index.js';
 import { ProtocolRegistry, type ProxyListener } from '../proxy/mux/index.js';
 import type { TunnelServer } from '../reversetunnel/index.js';
 import { remoteAuditEmitter } from './audit-service.js';
@@ -40,7 +42,12 @@ interface ProxyLink {
   creds: { keyPem: string; ssh: string; tls: string };
   presence: Pick<ProxyPresence, 'announce' | 'remove'>;
   audit: AuditEmitter;
+  /** The cluster's user CA certificates (PEM): database clients' certificates are checked against them. */
+  userTLSCAs(): Promise<string[]>;
 }
+
+/** How long a proxy without auth keeps the user CA it read before reading it again. */
+const USER_CA_CACHE_MS = 30_000;
 
 class ProxyService implements Service {
   readonly name = 'proxy';
@@ -85,6 +92,8 @@ class ProxyService implements Service {
   private async startListeners(link: ProxyLink, router: Router): Promise<void> {
     const { config, logger, clock, hostId, clusterName } = this.ctx;
     const { creds } = link;
+    // PostgreSQL on the web port and postgres_listen_addr (src/proxy/db).
+    this.protocols.register('postgres', postgresFront({ router, userTLSCAs: () => link.userTLSCAs(), clock, logger }));
     this.web = new ProxyWebServer({
       host: config.proxy.webListenAddr.host,
       port: config.proxy.webListenAddr.port,
@@ -148,6 +157,7 @@ class ProxyService implements Service {
       creds: { keyPem: c.keyPem, ssh: c.ssh, tls: c.tls },
       presence: server.auth.proxies,
       audit: server.auth.auditLog,
+      userTLSCAs: async () => caTLSCerts(await services.authorities('user').get(this.ctx.clusterName)),
     };
   }
 
@@ -203,6 +213,7 @@ class ProxyService implements Service {
         remove: (_caller, name) => client.deleteProxy(name),
       },
       audit: this.emitter,
+      userTLSCAs: cachedFor(USER_CA_CACHE_MS, clock, async () => caTLSCerts(await client.getResource<CertAuthority>('cert_authority', `user/${clusterName}`))),
     };
   }
 
@@ -239,4 +250,18 @@ export function proxySSHPublicAddr(config: TeleportConfig, addresses: ProcessAdd
   const webHost = webPublicAddr.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
   const host = bound.host === '0.0.0.0' || bound.host === '::' ? webHost : bound.host;
   return formatAddr({ host, port: bound.port });
+}
+
+/** `read`, its last answer kept for `ms` (a failed read is not kept). */
+function cachedFor<T>(ms: number, clock: Clock, read: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    const now = clock.now();
+    if (!last || now - last.at > ms) {
+      const value = read();
+      last = { at: now, value };
+      value.catch(() => (last = undefined));
+    }
+    return last.value;
+  };
 }

@@ -42,6 +42,8 @@ export interface TestClusterOptions {
   nodename?: string;
   /** Extra YAML under `teleport:`. */
   teleportExtra?: string;
+  /** Whole top-level sections appended to the file (`db_service:` ...). */
+  extraSections?: string;
 }
 
 /** Starts auth + proxy on 127.0.0.1:0 with a fresh data dir. */
@@ -73,6 +75,7 @@ export async function startCluster(opts: TestClusterOptions = {}): Promise<TestC
       ...(opts.ssh !== undefined
         ? ['  enabled: yes', '  listen_addr: 127.0.0.1:0', ...opts.ssh.split('\n').filter((l) => l !== '').map((l) => '  ' + l)]
         : ['  enabled: no']),
+      ...(opts.extraSections ? [opts.extraSections] : []),
       '',
     ].join('\n'),
   );

@@ -8,6 +8,7 @@ import { toJSON, toYAML } from '../../api/types/index.js';
 import type { CommandSpec } from '../framework/index.js';
 import { makeTable } from '../framework/index.js';
 import type { TctlCtx } from './context.js';
+import { dbKindRef, fetchDbRef } from './get-db.js';
 import { fetchRef, refName } from './resource-text.js';
 
 /** The get command. */
@@ -20,11 +21,16 @@ export const getCommand: CommandSpec<TctlCtx> = {
     { name: 'with-secrets', type: 'bool', help: 'Include secrets in resources like certificate authorities or OIDC connectors' },
   ],
   async run(inv, ctx) {
-    const refs = (inv.args.resources as string).split(',').map((s) => s.trim()).filter((s) => s !== '').map(parseKindRef);
+    // db_server and db are read from the database agents' heartbeats (get-db.ts); each spec is checked before connecting.
+    const specs = (inv.args.resources as string).split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const refs = specs.map((s) => ({ db: dbKindRef(s), ref: dbKindRef(s) ? undefined : parseKindRef(s) }));
     const withSecrets = inv.flags['with-secrets'] === true;
     const { client } = await ctx.connect();
     const all: AnyResource[] = [];
-    for (const ref of refs) all.push(...(await fetchRef(client, ref, withSecrets)));
+    for (const { db, ref } of refs) {
+      if (db) all.push(...((await fetchDbRef(client, db)) as AnyResource[]));
+      else if (ref) all.push(...(await fetchRef(client, ref, withSecrets)));
+    }
     const out = inv.io.stdout;
     switch (inv.flags.format) {
       case 'json':

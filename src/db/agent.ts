@@ -1,0 +1,183 @@
+/**
+ * The database service's core (Teleport's lib/srv/db Server): serves the streams the proxy opens
+ * to its databases (the hello, then the client's protocol), authorizes each connection by the
+ * user's roles, gives the engine of the database's protocol the session, and heartbeats one
+ * `db_server` per database it proxies.
+ */
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type { ConnectionOptions } from 'node:tls';
+import type { Clock } from '../api/clock.js';
+import { MAX_DB_HELLO_BYTES, checkDatabaseHello, type DatabaseHello } from '../api/db-wire.js';
+import { AccessDeniedError, BadParameterError, NotFoundError } from '../api/errors.js';
+import type { AgentServer, Role } from '../api/types/index.js';
+import { VERSION } from '../api/version.js';
+import type { DatabaseConfig } from '../config/index.js';
+import type { AuditEmitter } from '../events/index.js';
+import type { Logger } from '../log/index.js';
+import { applyRoleTraits, checkDatabaseAccess } from '../rbac/index.js';
+import { sessionAudit } from './db-audit.js';
+import type { Engine } from './engine.js';
+import { databaseTLSOptions } from './db-tls.js';
+
+/** How long a database client certificate is asked for, and when it is renewed. */
+const CLIENT_CERT_TTL_MS = 12 * 3600_000;
+const CLIENT_CERT_RENEW_MS = 3600_000;
+/** How long the hello may take to arrive. */
+const HELLO_TIMEOUT_MS = 15_000;
+
+/** What the agent needs from the cluster (the auth API, narrowed). */
+export interface DatabaseAccessPoint {
+  /** The roles named, those that exist. */
+  roles(names: string[]): Promise<Role[]>;
+  /** A `db` CA certificate for `publicKeyPem` with CN `dbUser`: `{ cert, ca_certs }`. */
+  databaseCert(publicKeyPem: string, dbUser: string, ttlMs: number): Promise<{ cert: string; ca_certs: string[] }>;
+  heartbeat(server: AgentServer, ttlMs: number): Promise<void>;
+}
+
+/** Options of the agent. */
+export interface DatabaseAgentOptions {
+  databases: DatabaseConfig[];
+  engines: Engine[];
+  access: DatabaseAccessPoint;
+  audit: AuditEmitter;
+  hostId: string;
+  hostname: string;
+  clock: Clock;
+  logger: Logger;
+  /** Reads `tls.ca_cert_file` (injected for tests); default the file system. */
+  readFile?: (path: string) => Promise<string>;
+}
+
+/** The database service of one host. */
+export class DatabaseAgent {
+  private readonly engines = new Map<string, Engine>();
+  private readonly certs = new Map<string, { at: number; pem: Promise<{ cert: string; ca_certs: string[] }> }>();
+  private key?: { privateKey: KeyObject; publicPem: string };
+
+  /** Throws BadParameterError for a database whose protocol has no engine. */
+  constructor(private readonly o: DatabaseAgentOptions) {
+    for (const e of o.engines) this.engines.set(e.protocol, e);
+    for (const d of o.databases) {
+      if (!this.engines.has(d.protocol)) throw new BadParameterError(`db_service: database "${d.name}" has protocol "${d.protocol}", which this release has no engine for`);
+    }
+  }
+
+  /** The db_server heartbeats of this agent (no address: the proxy reaches it in memory or through the tunnel). */
+  servers(useTunnel: boolean): AgentServer[] {
+    return this.o.databases.map((d) => ({
+      kind: 'db_server',
+      version: 'v3',
+      metadata: { name: d.name },
+      spec: {
+        host_id: this.o.hostId,
+        hostname: this.o.hostname,
+        version: VERSION,
+        ...(useTunnel && { use_tunnel: true }),
+        database: {
+          kind: 'db',
+          version: 'v3',
+          metadata: { name: d.name, description: d.description, labels: d.staticLabels },
+          spec: { protocol: d.protocol, uri: d.uriText, tls: { mode: d.tls.mode } },
+        },
+      },
+    }));
+  }
+
+  /**
+   * Serves one stream the proxy opened: the hello, then the client's protocol. Every failure is
+   * told to the client in its protocol when the hello named one, else the stream is ended.
+   */
+  serve(stream: Duplex): void {
+    stream.on('error', () => {});
+    this.run(stream).catch((err: unknown) => {
+      this.o.logger.info({ err: (err as Error).message }, 'database connection ended');
+      stream.destroy();
+    });
+  }
+
+  private async run(stream: Duplex): Promise<void> {
+    const hello = await readHello(stream);
+    const engine = this.engines.get(hello.protocol);
+    if (!engine) throw new BadParameterError(`no ${hello.protocol} engine on this agent`);
+    const database = this.o.databases.find((d) => d.name === hello.database);
+    if (!database || database.protocol !== hello.protocol) {
+      engine.sendError(stream, new NotFoundError(`database "${hello.database}" is not served by this agent`));
+      return;
+    }
+    const id = hello.session_id;
+    const logger = this.o.logger.child({ sid: id, db: database.name, user: hello.user });
+    await engine.handleConnection(
+      {
+        id,
+        database,
+        hello,
+        authorize: (dbUser, dbName) => this.authorize(hello, database, dbUser, dbName),
+        tlsOptions: (dbUser) => this.tlsOptions(database, dbUser),
+        audit: sessionAudit({ emitter: this.o.audit, sessionId: id, database, hello, serverId: this.o.hostId, hostname: this.o.hostname, logger }),
+        logger,
+      },
+      stream,
+    );
+  }
+
+  private async authorize(hello: DatabaseHello, database: DatabaseConfig, dbUser: string, dbName: string): Promise<void> {
+    if (dbUser === '') throw new AccessDeniedError('no database user given: pass --db-user to tsh db login, or user= to the client');
+    const roles = (await this.o.access.roles(hello.roles)).map((r) => applyRoleTraits(r, { traits: hello.traits }));
+    if (roles.length === 0) throw new AccessDeniedError(`user "${hello.user}" has no roles on this cluster`);
+    checkDatabaseAccess(roles, { labels: database.staticLabels, dbUser, dbName });
+  }
+
+  private async tlsOptions(database: DatabaseConfig, dbUser: string): Promise<ConnectionOptions> {
+    const key = (this.key ??= newClientKey());
+    const now = this.o.clock.now();
+    let entry = this.certs.get(dbUser);
+    if (!entry || now - entry.at > CLIENT_CERT_TTL_MS - CLIENT_CERT_RENEW_MS) {
+      const pem = this.o.access.databaseCert(key.publicPem, dbUser, CLIENT_CERT_TTL_MS);
+      entry = { at: now, pem };
+      this.certs.set(dbUser, entry);
+      pem.catch(() => this.certs.delete(dbUser));
+    }
+    const { cert, ca_certs } = await entry.pem;
+    return databaseTLSOptions({ database, key: key.privateKey, cert, dbCAs: ca_certs, readFile: this.o.readFile });
+  }
+}
+
+function newClientKey(): { privateKey: KeyObject; publicPem: string } {
+  // RSA as Teleport's database client keys: every PostgreSQL and MySQL TLS stack takes it.
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { privateKey, publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
+/** Reads the proxy's hello from the front of `stream`; the bytes after it are put back. */
+export function readHello(stream: Duplex): Promise<DatabaseHello> {
+  return new Promise((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    const timer = setTimeout(() => done(new BadParameterError('no database hello from the proxy in time')), HELLO_TIMEOUT_MS);
+    const done = (err?: Error, hello?: DatabaseHello, rest?: Buffer) => {
+      clearTimeout(timer);
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.pause();
+      if (err) return reject(err);
+      if (rest && rest.length > 0) stream.unshift(rest);
+      resolve(hello!);
+    };
+    const onEnd = () => done(new BadParameterError('the stream ended before the database hello'));
+    const onData = (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (buf.length < 4) return;
+      const len = buf.readUInt32BE(0);
+      if (len > MAX_DB_HELLO_BYTES) return done(new BadParameterError(`database hello of ${len} bytes is too large`));
+      if (buf.length < 4 + len) return;
+      try {
+        done(undefined, checkDatabaseHello(JSON.parse(buf.subarray(4, 4 + len).toString('utf8'))), buf.subarray(4 + len));
+      } catch (err) {
+        done(err instanceof BadParameterError ? err : new BadParameterError(`malformed database hello: ${(err as Error).message}`));
+      }
+    };
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+  });
+}
+

@@ -1,0 +1,157 @@
+/**
+ * The proxy's PostgreSQL front (Teleport's lib/srv/db/postgres proxy): answers GSSENCRequest
+ * with `N` and SSLRequest with `S` and TLS asking for the client's certificate (on the web port
+ * and `postgres_listen_addr`; inside ALPN `teleport-postgres` TLS the SSLRequest gets `N`), reads
+ * the StartupMessage, checks the certificate against the cluster's user CA and reads the route to
+ * the database from it, resolves the database's agent through the route core and dials it (kind
+ * `db`), sends the agent the hello (src/api/db-wire.ts) and the StartupMessage, then pipes. The
+ * agent authorizes and audits. Refusals reach the client as a FATAL ErrorResponse naming why.
+ */
+import { randomUUID, type X509Certificate } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import type { Clock } from '../../api/clock.js';
+import { DB_HELLO_VERSION, encodeDatabaseHello } from '../../api/db-wire.js';
+import { AccessDeniedError, BadParameterError, NotFoundError, TeleportError, isCode } from '../../api/errors.js';
+import { pgwire, readExact } from '../../db/index.js';
+import type { Logger } from '../../log/index.js';
+import { identityFromCertificate, verifyChain, type Identity } from '../../tlsca/index.js';
+import type { ProtocolHandler, RoutedConnection } from '../mux/index.js';
+import type { Router } from '../route/index.js';
+
+/** Bound on each step before the session (a request, the TLS handshake, the startup message). */
+const STEP_MS = 15_000;
+
+/** What the PostgreSQL front needs. */
+export interface PostgresFrontOptions {
+  router: Router;
+  /** The cluster's user CA certificates (PEM), which sign users' X.509 certificates. */
+  userTLSCAs(): Promise<string[]>;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** The handler to register for `postgres` in the proxy's ProtocolRegistry. */
+export function postgresFront(o: PostgresFrontOptions): ProtocolHandler {
+  const log = o.logger.child({ component: 'proxy:postgres' });
+  return (stream, conn) => {
+    stream.on('error', () => {});
+    // The stream the client speaks on: the TLS socket once upgraded.
+    const current = { s: stream };
+    serve(o, current, conn).catch((err: unknown) => {
+      log.info({ remote_addr: `${conn.remoteAddress}:${conn.remotePort}`, listener: conn.listener, err: (err as Error).message }, 'PostgreSQL connection refused');
+      const s = current.s;
+      if (!s.destroyed && s.writable) s.end(pgwire.errorResponse((err as Error).message, sqlState(err)));
+      else s.destroy();
+    });
+  };
+}
+
+function sqlState(err: unknown): string {
+  if (isCode(err, 'access_denied')) return '28000';
+  if (isCode(err, 'not_found')) return '3D000';
+  if (isCode(err, 'bad_parameter')) return '08P01';
+  return '08006';
+}
+
+async function serve(o: PostgresFrontOptions, current: { s: Duplex }, conn: RoutedConnection): Promise<void> {
+  let s = current.s;
+  let upgraded = false;
+  let gss = false;
+  let startup: pgwire.StartupPacket | undefined;
+  for (let step = 0; step < 4 && !startup; step++) {
+    const head = await readExact(s, 4, STEP_MS);
+    const len = head.readUInt32BE(0);
+    if (len < 8 || len > pgwire.PG_MAX_STARTUP) throw new BadParameterError(`not a PostgreSQL startup packet (length ${len})`);
+    const packet = pgwire.parseStartup(Buffer.concat([head, await readExact(s, len - 4, STEP_MS)]));
+    switch (packet.code) {
+      case pgwire.PG_GSSENC_REQUEST:
+        if (gss) throw new BadParameterError('a second GSSENCRequest');
+        gss = true;
+        s.write('N');
+        continue;
+      case pgwire.PG_SSL_REQUEST:
+        if (upgraded) throw new BadParameterError('a second SSLRequest inside TLS');
+        if (conn.transport === 'tls') {
+          // Behind ALPN teleport-postgres the TLS is already there.
+          upgraded = true;
+          s.write('N');
+          continue;
+        }
+        s.write('S');
+        s = await conn.startTLS(s, { requestCert: true });
+        s.on('error', () => {});
+        current.s = s;
+        upgraded = true;
+        continue;
+      case pgwire.PG_CANCEL_REQUEST:
+        // Cancellation is not routed yet: the client is told nothing, as a server that ignores it.
+        s.end();
+        return;
+      case pgwire.PG_PROTOCOL_3:
+        startup = packet;
+        break;
+      default:
+        throw new BadParameterError(`unsupported PostgreSQL protocol version ${packet.code >> 16}.${packet.code & 0xffff}`);
+    }
+  }
+  if (!startup) throw new BadParameterError('too many PostgreSQL negotiation requests');
+  if (!upgraded && conn.transport !== 'tls') {
+    throw new AccessDeniedError('Teleport requires TLS with a client certificate: run "tsh db login <database>" and connect with the settings it writes (sslmode=verify-full)');
+  }
+  const identity = await verifyClient(o, s as TLSSocket);
+  const route = identity.routeToDatabase;
+  if (!route?.serviceName) throw new AccessDeniedError('this certificate carries no database route: run "tsh db login <database>" first');
+  if (route.protocol && route.protocol !== 'postgres') throw new BadParameterError(`database "${route.serviceName}" speaks ${route.protocol}, not PostgreSQL`);
+  const { target } = await o.router.resolve('db', (servers) => {
+    const found = servers.find((d) => d.metadata.name === route.serviceName);
+    if (!found) throw new NotFoundError(`database "${route.serviceName}" not found`);
+    return found;
+  });
+  const clientAddr = `${conn.remoteAddress}:${conn.remotePort}`;
+  let agent: Duplex;
+  try {
+    agent = await o.router.dial(target, { clientAddr });
+  } catch (err) {
+    throw err instanceof TeleportError ? err : new NotFoundError(String(err));
+  }
+  agent.on('error', () => {});
+  agent.write(
+    encodeDatabaseHello({
+      v: DB_HELLO_VERSION,
+      database: route.serviceName,
+      protocol: 'postgres',
+      user: identity.username,
+      roles: identity.groups,
+      traits: (identity.traits ?? {}) as Record<string, string[]>,
+      ...(route.username && { route_user: route.username }),
+      ...(route.database && { route_database: route.database }),
+      client_addr: clientAddr,
+      session_id: randomUUID(),
+    }),
+  );
+  agent.write(startup.raw);
+  pipeBoth(s, agent);
+}
+
+/** The client's certificate, checked against the user CA now; its identity. */
+async function verifyClient(o: PostgresFrontOptions, tls: TLSSocket): Promise<Identity> {
+  const peer: X509Certificate | undefined = tls.getPeerX509Certificate?.();
+  if (!peer) throw new AccessDeniedError('no client certificate: run "tsh db login <database>" and connect with the certificate it writes (sslcert/sslkey)');
+  verifyChain(peer.toString(), await o.userTLSCAs(), new Date(o.clock.now()));
+  return identityFromCertificate(peer);
+}
+
+/** Pipes both ways; either side closing ends the other. */
+function pipeBoth(a: Duplex, b: Duplex): void {
+  const end = () => {
+    a.destroy();
+    b.destroy();
+  };
+  a.pipe(b);
+  b.pipe(a);
+  a.once('close', end);
+  b.once('close', end);
+  a.once('error', end);
+  b.once('error', end);
+}

@@ -1,0 +1,168 @@
+/**
+ * Database access end to end with the real PostgreSQL 15 and psql: a private server configured
+ * from `tctl auth sign --format=db` output (`hostssl all all all cert`, ssl_ca_file = server.cas),
+ * a cluster whose db_service proxies it, and psql through the proxy's web port with a user
+ * certificate carrying the route to the database. Refusals (a db user the roles do not allow, a
+ * certificate without a route, no client certificate, an unknown database) reach psql as its own
+ * error with the reason; sessions and queries reach the audit log.
+ */
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuthClient } from '../src/api/client/index.js';
+import type { RouteToDatabaseWire } from '../src/api/auth-wire.js';
+import { captureIO } from '../src/cli/framework/index.js';
+import { runTctl } from '../src/cli/tctl/run.js';
+import { startCluster, type TestCluster } from './helpers/cluster.js';
+import { freePort, startPostgres, type TestPostgres } from './helpers/postgres-server.js';
+
+const run = promisify(execFile);
+let c: TestCluster;
+let pgServer: TestPostgres;
+let admin: AuthClient;
+
+async function tctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const cap = captureIO({ env: { PATH: process.env.PATH }, cwd: c.dir });
+  const code = await runTctl(['-c', c.configPath, ...args], cap.io);
+  return { code, out: cap.out(), err: cap.err() };
+}
+
+/** Writes a key and a user certificate for `user` (with `route`, when given) and the proxy's CA; returns their paths. */
+async function credentials(user: string, name: string, route?: RouteToDatabaseWire): Promise<{ key: string; cert: string; ca: string }> {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const certs = await admin.generateUserCerts({ username: user, public_key: publicKey.export({ type: 'spki', format: 'pem' }).toString(), ...(route && { route_to_database: route }) });
+  const p = { key: join(c.dir, `${name}.key`), cert: join(c.dir, `${name}.crt`), ca: join(c.dir, `${name}.cas`) };
+  await writeFile(p.key, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  await writeFile(p.cert, certs.tls);
+  await writeFile(p.ca, certs.tls_ca_certs.join(''));
+  return p;
+}
+
+/** psql through the proxy's web port; exit code and output. */
+async function psql(files: { key: string; cert: string; ca: string } | undefined, dbUser: string, sql: string, port = Number(c.webAddr.split(':')[1])) {
+  const conn = [`host=127.0.0.1 port=${port} user=${dbUser} dbname=postgres connect_timeout=10`, files ? `sslmode=verify-full sslrootcert=${files.ca} sslcert=${files.cert} sslkey=${files.key}` : 'sslmode=require'].join(' ');
+  try {
+    const { stdout, stderr } = await run('psql', [conn, '-Atc', sql], { env: { PATH: process.env.PATH, PGCONNECT_TIMEOUT: '10', HOME: c.dir } });
+    return { code: 0, out: stdout, err: stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: e.stdout, err: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  c = await startCluster({
+    extraSections: [
+      'db_service:',
+      '  enabled: yes',
+      '  databases:',
+      '  - name: pg-main',
+      '    description: PostgreSQL on the host',
+      '    protocol: postgres',
+      `    uri: 127.0.0.1:${port}`,
+      '    static_labels: {env: test}',
+      // Without ca_cert_file the agent trusts the cluster's db CA, which signs server.crt below.
+      '    tls: {mode: verify-full}',
+    ].join('\n'),
+  });
+  // The database's own certificate, from the cluster's db CA, as the self-hosted guide makes it.
+  const signed = await tctl('auth', 'sign', '--format=db', '--host=localhost,127.0.0.1', '--out=server', '--ttl=2190h');
+  expect(signed.code, signed.err).toBe(0);
+  pgServer = await startPostgres({ port, certPrefix: join(c.dir, 'server') });
+  await pgServer.sql('create role alice login; create role bob login; create role carol login; create role mallory login;');
+  admin = await c.admin();
+  await admin.createResource({
+    kind: 'role',
+    version: 'v7',
+    metadata: { name: 'db-alice' },
+    spec: { allow: { db_labels: { env: 'test' }, db_users: ['alice', '{{internal.db_users}}'], db_names: ['*'] }, deny: { db_users: ['mallory'], db_labels: { '*': '*' } } },
+  });
+  await admin.createResource({ kind: 'user', version: 'v2', metadata: { name: 'dana' }, spec: { roles: ['db-alice'], traits: { db_users: ['carol'] } } });
+}, 120_000);
+
+afterAll(async () => {
+  await pgServer?.close();
+  await c?.close();
+});
+
+describe('PostgreSQL through the proxy', () => {
+  it('runs psql through the web port with a certificate routed to the database', async () => {
+    const files = await credentials('dana', 'dana', { service_name: 'pg-main', protocol: 'postgres', username: 'alice', database: 'postgres' });
+    const r = await psql(files, 'alice', 'select current_user, 40 + 2');
+    expect(r.err).toBe('');
+    expect(r.out.trim()).toBe('alice|42');
+  });
+
+  it('refuses a database user the roles do not allow, with the reason, in psql\'s own error', async () => {
+    const files = await credentials('dana', 'dana-bob', { service_name: 'pg-main', protocol: 'postgres', username: 'bob', database: 'postgres' });
+    const r = await psql(files, 'bob', 'select 1');
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain('FATAL:  access to db denied. User does not have permissions. Confirm database user and name.');
+    expect(r.err).toContain('database user "bob" is not in db_users');
+    const m = await psql(files, 'mallory', 'select 1');
+    expect(m.err).toContain('role db-alice denies database user "mallory"');
+  });
+
+  it('expands {{internal.db_users}} from the user\'s traits', async () => {
+    const files = await credentials('dana', 'dana-carol', { service_name: 'pg-main', protocol: 'postgres', username: 'carol' });
+    const r = await psql(files, 'carol', 'select current_user');
+    expect(r.err).toBe('');
+    expect(r.out.trim()).toBe('carol');
+  });
+
+  it('refuses a certificate without a route, no client certificate, and an unknown database', async () => {
+    const plain = await credentials('dana', 'dana-plain');
+    expect((await psql(plain, 'alice', 'select 1')).err).toContain('this certificate carries no database route');
+    expect((await psql(undefined, 'alice', 'select 1')).err).toContain('no client certificate');
+    const nope = await credentials('dana', 'dana-nope', { service_name: 'pg-nope', protocol: 'postgres', username: 'alice' });
+    expect((await psql(nope, 'alice', 'select 1')).err).toContain('database "pg-nope" not found');
+  });
+
+  it('audits the extended protocol with its parameters, and sessions start and end', async () => {
+    const files = await credentials('dana', 'dana-ext', { service_name: 'pg-main', protocol: 'postgres', username: 'alice', database: 'postgres' });
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: Number(c.webAddr.split(':')[1]),
+      user: 'alice',
+      database: 'postgres',
+      ssl: { ca: await readFile(files.ca, 'utf8'), cert: await readFile(files.cert, 'utf8'), key: await readFile(files.key, 'utf8'), servername: 'localhost', checkServerIdentity: () => undefined },
+    });
+    await client.connect();
+    const res = await client.query('select $1::int + $2::int as sum', [40, 2]);
+    await client.end();
+    expect(res.rows[0].sum).toBe(42);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const { events } = await admin.searchEvents({ types: ['db.session.start', 'db.session.query', 'db.session.end'], user: 'dana', limit: 100 });
+      const queries = events.filter((e) => e.event === 'db.session.query');
+      const simple = queries.find((e) => e.db_query === 'select current_user, 40 + 2');
+      const extended = queries.find((e) => e.db_query === 'select $1::int + $2::int as sum');
+      const denied = events.find((e) => e.code === 'TDB00W' && e.db_user === 'bob');
+      const ended = events.filter((e) => e.code === 'TDB01I');
+      if (simple && extended && denied && ended.length >= 3) {
+        expect(simple).toMatchObject({ code: 'TDB02I', db_service: 'pg-main', db_protocol: 'postgres', db_user: 'alice', db_name: 'postgres', user: 'dana' });
+        expect(extended.db_query_parameters).toEqual(['40', '2']);
+        expect(denied.message).toContain('database user "bob" is not in db_users');
+        expect(events.find((e) => e.code === 'TDB00I')).toMatchObject({ db_service: 'pg-main', success: true });
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`audit events missing: ${JSON.stringify(events.map((e) => [e.code, e.db_user, e.db_query]))}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+
+  it('lists the database with tctl db ls and tctl get db_server', async () => {
+    const ls = await tctl('db', 'ls');
+    expect(ls.code, ls.err).toBe(0);
+    expect(ls.out).toMatch(/pg-main\s+postgres\s+127\.0\.0\.1:\d+\s+env=test/);
+    const get = await tctl('get', 'db_server');
+    expect(get.code, get.err).toBe(0);
+    expect(get.out).toContain('kind: db_server');
+    expect(get.out).toContain('name: pg-main');
+  });
+});
