@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,13 @@ describe('makeDirAll', () => {
 
   it('ends with ENOENT under /proc, where Node\'s recursive mkdir spins forever', async () => {
     await expect(makeDirAll('/proc/nope/data')).rejects.toMatchObject({ code: 'ENOENT', path: '/proc/nope' });
+  });
+
+  it('names a symbolic link to nothing on the way', async () => {
+    symlinkSync(join(tmp, 'missing-target'), join(tmp, 'dangling'));
+    await expect(makeDirAll(join(tmp, 'dangling', 'data'))).rejects.toMatchObject({ code: 'EDANGLING', path: join(tmp, 'dangling') });
+    const msg = await refusal(config('', { dataDir: join(tmp, 'dangling', 'data') }));
+    expect(msg).toContain(`${join(tmp, 'dangling')} is a symbolic link to something that does not exist`);
   });
 
   it('ends with ENOTDIR under a file', async () => {

@@ -47,7 +47,8 @@ function fsError(code: string, message: string, path: string): NodeJS.ErrnoExcep
  * Creates `path` and its missing parents one level at a time (mode `mode`), as `mkdir -p` does.
  * Unlike Node's recursive mkdir, it ends on a parent that refuses new entries (`/proc/x/y` fails
  * with ENOENT instead of retrying forever). Throws the system error, with `path` the directory
- * that could not be made; ENOTDIR when something on the way is not a directory.
+ * that could not be made; ENOTDIR when something on the way is not a directory, EDANGLING (ours)
+ * for a symbolic link to nothing.
  */
 export async function makeDirAll(path: string, mode = 0o700): Promise<void> {
   const missing: string[] = [];
@@ -72,8 +73,15 @@ export async function makeDirAll(path: string, mode = 0o700): Promise<void> {
     try {
       await mkdir(d, { mode });
     } catch (err) {
-      if (errnoOf(err) === 'EEXIST' && (await stat(d)).isDirectory()) continue;
-      throw err;
+      if (errnoOf(err) !== 'EEXIST') throw err;
+      // It exists yet stat said it did not: a symbolic link to nothing.
+      const isDir = await stat(d).then(
+        (st) => st.isDirectory(),
+        () => {
+          throw fsError('EDANGLING', 'a symbolic link to nothing', d);
+        },
+      );
+      if (!isDir) throw fsError('ENOTDIR', 'not a directory', d);
     }
   }
 }
@@ -95,6 +103,7 @@ function explain(err: unknown): string {
   const code = errnoOf(err);
   const at = (err as NodeJS.ErrnoException | undefined)?.path;
   if (code === 'ENOTDIR') return `${at ?? 'a part of the path'} is not a directory`;
+  if (code === 'EDANGLING') return `${at} is a symbolic link to something that does not exist`;
   if (code === 'ENOENT' && at) return `cannot create ${at}: ${dirname(at)} does not accept new entries`;
   if (code === 'ENOENT') return 'it does not exist';
   const text = code ? ERRNO_TEXT[code] : undefined;
