@@ -18,6 +18,7 @@ import type { RouteToDatabaseWire } from '../src/api/auth-wire.js';
 import { captureIO } from '../src/cli/framework/index.js';
 import { runTctl } from '../src/cli/tctl/run.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
+import { loginUser } from './helpers/tsh-user.js';
 import { freePort, startPostgres, type TestPostgres } from './helpers/postgres-server.js';
 
 const run = promisify(execFile);
@@ -164,5 +165,48 @@ describe('PostgreSQL through the proxy', () => {
     expect(get.code, get.err).toBe(0);
     expect(get.out).toContain('kind: db_server');
     expect(get.out).toContain('name: pg-main');
+  });
+
+  it('tsh db ls, login, env, config, connect and logout, with psql reading ~/.pg_service.conf', async () => {
+    const user = await loginUser(c, 'erin', ['db-alice'], []);
+    try {
+      const ls = await user.tsh(['db', 'ls'], { columns: 200 });
+      expect(ls.err).toBe('');
+      expect(ls.out).toMatch(/^Name\s+Description\s+Allowed Users\s+Labels\s+Connect/);
+      // Users cannot read roles on this cluster, so Allowed Users is Teleport's (unknown).
+      expect(ls.out).toMatch(/pg-main\s+PostgreSQL on the host\s+\(unknown\)\s+env=test/);
+      const login = await user.tsh(['db', 'login', 'pg-main', '--db-user=alice', '--db-name=postgres']);
+      expect(login.err).toBe('');
+      expect(login.out).toContain('Connection information for database "pg-main" has been saved.');
+      expect(login.out).toContain('tsh db connect pg-main');
+      const service = `${c.clusterName}-pg-main`;
+      const conf = await readFile(join(user.home, '.pg_service.conf'), 'utf8');
+      expect(conf).toContain(`[${service}]`);
+      expect(conf).toMatch(/sslmode=verify-full\n/);
+      expect(conf).toMatch(/user=alice\ndbname=postgres/);
+      // The stock client, through the web port, from the service tsh wrote.
+      const { stdout } = await run('psql', [`service=${service}`, '-Atc', 'select current_user'], { env: { PATH: process.env.PATH, PGSERVICEFILE: join(user.home, '.pg_service.conf') } });
+      expect(stdout.trim()).toBe('alice');
+      const listed = await user.tsh(['db', 'ls'], { columns: 200 });
+      expect(listed.out).toContain('> pg-main (user: alice, db: postgres)');
+      const env = await user.tsh(['db', 'env']);
+      expect(env.out).toContain('export PGSSLMODE=verify-full\n');
+      expect(env.out).toContain('export PGUSER=alice\n');
+      expect(env.out).toMatch(/export PGPORT=\d+\n/);
+      const config = await user.tsh(['db', 'config', '--format=json']);
+      expect(JSON.parse(config.out)).toMatchObject({ name: 'pg-main', user: 'alice', database: 'postgres', host: '127.0.0.1' });
+      const text = await user.tsh(['db', 'config']);
+      expect(text.out).toMatch(/^Name:\s+pg-main\nHost:\s+127\.0\.0\.1\nPort:\s+\d+\nUser:\s+alice\nDatabase:\s+postgres\nCA:/);
+      const connect = await user.tsh(['db', 'connect'], { stdin: 'select 6 * 7 as answer;\n' });
+      expect(connect.err).toBe('');
+      expect(connect.code).toBe(0);
+      expect(connect.out).toMatch(/answer\s*\n-+\s*\n\s*42/);
+      const logout = await user.tsh(['db', 'logout', 'pg-main']);
+      expect(logout.out).toContain('Logged out of database pg-main');
+      expect(await readFile(join(user.home, '.pg_service.conf'), 'utf8')).not.toContain(service);
+      expect((await user.tsh(['db', 'env'])).err).toContain('please login using "tsh db login" first');
+    } finally {
+      await user.cleanup();
+    }
   });
 });

@@ -5,6 +5,9 @@
 import { VERSION } from '../../api/version.js';
 import { runApp, type AppSpec, type CliIO, type CommandSpec } from '../framework/index.js';
 import { configCommand } from './config.js';
+import { dbConfigCommand, dbConnectCommand, dbEnvCommand } from './db-connect.js';
+import { dbLoginCommand, dbLogoutCommand } from './db-login.js';
+import { dbLsCommand } from './db-ls.js';
 import { joinCommand } from './join.js';
 import { loginCommand } from './login.js';
 import { logoutCommand } from './logout.js';
@@ -42,7 +45,7 @@ export const tshApp: AppSpec<TshCtx> = {
     { name: 'ttl', type: 'int', help: 'Minutes to live for a session', env: 'TELEPORT_TTL' },
     { name: 'debug', short: 'd', type: 'bool', help: 'Verbose logging to stdout' },
   ],
-  commands: [loginCommand, statusCommand, logoutCommand, lsCommand, sshCommand, joinCommand, scpCommand, configCommand, proxySSHCommand, playCommand, recordingsLsCommand, sessionsLsCommand, versionCommand],
+  commands: [loginCommand, statusCommand, logoutCommand, lsCommand, sshCommand, joinCommand, scpCommand, configCommand, proxySSHCommand, playCommand, recordingsLsCommand, sessionsLsCommand, dbLsCommand, dbLoginCommand, dbLogoutCommand, dbEnvCommand, dbConfigCommand, dbConnectCommand, versionCommand],
   groups: [
     { name: 'proxy', help: 'Run local proxies towards the cluster.' },
     { name: 'recordings', help: 'View and control session recordings.' },
