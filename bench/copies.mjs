@@ -23,6 +23,7 @@ import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } 
 import { createReadStream } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { buildDist, startOurCluster } from './cluster.mjs';
 import { makeOpenSshKeys, openSshVersion, startOpenSshPair } from './openssh.mjs';
@@ -252,6 +253,8 @@ async function sample(row, kind, direction, paths, check) {
   const serverCpu = () => row.serverPids().reduce((sum, pid) => sum + cpuSeconds(pid) + cpuSeconds(pid, { children: true }), 0);
   const [c0, s0] = [clientCpu(), serverCpu()];
   const { ms } = await run(cmd, args, { env: row.env });
+  // sshd reaps its per-connection processes just after the client has gone.
+  await sleep(200);
   const result = { ms, clientCpu: clientCpu() - c0, serverCpu: serverCpu() - s0 };
   if (check) {
     const what = `${row.name}, ${kind}-${direction}`;
