@@ -105,7 +105,7 @@ export function handleConnection(client: Connection, opts: SSHServerOptions, log
     const protocol = (client as unknown as { _protocol?: SSH2Protocol })._protocol;
     client.on('session', (accept) => {
       const s = accept();
-      opts.onSession(wrapSession(s, c, openAgent, protocol));
+      opts.onSession(wrapSession(s, c, openAgent, protocol, sock));
     });
     client.on('tcpip', (accept, reject, info) => {
       if (!opts.onDirectTcpip) return reject();

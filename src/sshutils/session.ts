@@ -2,6 +2,7 @@
  * One SSH session channel on the server side: its requests (pty, env, window-change, signals,
  * agent forwarding, then shell/exec/subsystem) as an async iterable, and the channel as a Duplex.
  */
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ServerChannel, Session as SSH2Session } from 'ssh2';
 import { RequestQueue } from './request-queue.js';
@@ -89,6 +90,7 @@ export function wrapSession(
   conn: SSHConnection,
   openAgent: () => Promise<Duplex>,
   protocol?: SSH2Protocol,
+  socket?: Partial<Socket>,
 ): SSHSession {
   const q = new RequestQueue<SessionRequest>();
   const reply = (accept?: () => void, reject?: () => void): Reply => ({
@@ -119,8 +121,8 @@ export function wrapSession(
       name: info.name,
       accept: () => wrapChannel(accept()),
       reject: (stderr) => {
-        if (stderr !== undefined && protocol) stderrBeforeReply(s, protocol, stderr);
-        reject?.();
+        if (stderr === undefined || !protocol || !stderrBeforeReply(s, protocol, stderr)) return void reject?.();
+        afterClientRead(protocol, socket, () => reject?.());
       },
     }),
   );
@@ -133,23 +135,59 @@ export function wrapSession(
 /** The part of ssh2's protocol object that sends extended data (internal to this folder). */
 export interface SSH2Protocol {
   channelExtData(chan: number, data: Buffer, type: number): void;
+  /** Sends `keepalive@openssh.com` with want-reply. */
+  ping(): void;
+}
+
+/** How long the failure reply waits for the client's answer to the ping at most. */
+const CLIENT_READ_WAIT_MS = 1000;
+
+/**
+ * Runs `then` once the client has read what was sent so far: a keepalive goes out and the client's
+ * next bytes (its answer, sent after it processed everything before it) release `then`; a silent or
+ * gone client releases it after CLIENT_READ_WAIT_MS or on close. OpenSSH exits as soon as it reads a
+ * failed subsystem reply, without writing stderr text that arrived in the same read (with
+ * TCP_NODELAY both leave back to back): the round trip puts the reply in a later read.
+ */
+function afterClientRead(protocol: SSH2Protocol, socket: Partial<Socket> | undefined, then: () => void): void {
+  if (!socket?.once || !socket.removeListener) return then();
+  const sock = socket as Socket;
+  let done = false;
+  const finish = (): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    sock.removeListener('data', finish);
+    sock.removeListener('close', finish);
+    then();
+  };
+  const timer = setTimeout(finish, CLIENT_READ_WAIT_MS);
+  sock.once('data', finish);
+  sock.once('close', finish);
+  try {
+    protocol.ping();
+  } catch {
+    finish();
+  }
 }
 
 /**
  * ssh2 has no stream before a request is accepted: send SSH_EXTENDED_DATA_STDERR on the session
- * directly, within the client's window and packet size (longer text is cut).
+ * directly, within the client's window and packet size (longer text is cut). True when it was sent.
  */
-function stderrBeforeReply(s: SSH2Session, protocol: SSH2Protocol, text: string): void {
+function stderrBeforeReply(s: SSH2Session, protocol: SSH2Protocol, text: string): boolean {
   const out = (s as unknown as { _chanInfo?: { outgoing: { id: number; window: number; packetSize: number; state: string } } })._chanInfo
     ?.outgoing;
-  if (!out || out.state !== 'open') return;
+  if (!out || out.state !== 'open') return false;
   const data = Buffer.from(text).subarray(0, Math.max(0, Math.min(out.window, out.packetSize - 64)));
-  if (data.length === 0) return;
+  if (data.length === 0) return false;
   out.window -= data.length;
   try {
     protocol.channelExtData(out.id, data, 1);
+    return true;
   } catch {
     // The connection is gone: nothing left to tell the client.
+    return false;
   }
 }
 
