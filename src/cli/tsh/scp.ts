@@ -39,7 +39,11 @@ function humanBytes(n: number): string {
   return i === 0 ? `${v} ${units[i]}` : `${v.toFixed(1)} ${units[i]}`;
 }
 
-/** A one-line progress bar per file, redrawn in place (`\r`), finished with a newline. */
+/**
+ * A one-line progress bar per file, redrawn in place (`\r`, the rest of the line erased: a tree's
+ * files are copied several at a time, so a shorter line may follow a longer one), finished with a
+ * newline.
+ */
 export function progressBar(out: CliOutput): ProgressFn {
   let last = 0;
   return ({ path, transferred, total, done }) => {
@@ -51,7 +55,7 @@ export function progressBar(out: CliOutput): ProgressFn {
     const filled = Math.round(frac * width);
     const bar = '='.repeat(filled) + (filled < width ? '>' : '') + ' '.repeat(Math.max(0, width - filled - 1));
     const name = path.length > 30 ? '...' + path.slice(-27) : path;
-    out.write(`\r${name} [${bar}] ${Math.round(frac * 100)}% ${humanBytes(transferred)}/${humanBytes(total)}${done ? '\n' : ''}`);
+    out.write(`\r\x1b[K${name} [${bar}] ${Math.round(frac * 100)}% ${humanBytes(transferred)}/${humanBytes(total)}${done ? '\n' : ''}`);
   };
 }
 
