@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { AccessDeniedError, NotFoundError, TeleportError, errorCode, isCode } from '../api/errors.js';
-import { StreamBody, TLS_SERVER_OPTIONS, closeIfUnread, closeServer, decodePathSegment, errorStatus, listen, readBody, readJSONObject, requestURL, sendJSON, sendStream } from '../httpserver/index.js';
+import { StreamBody, TLS_SERVER_OPTIONS, type TLSServerOptions, closeIfUnread, closeServer, decodePathSegment, errorStatus, listen, readBody, readJSONObject, requestURL, sendJSON, sendStream } from '../httpserver/index.js';
 import { UnauthenticatedLimiter } from '../limiter/index.js';
 import type { Logger } from '../log/index.js';
 import type { Services } from '../services/index.js';
@@ -36,6 +36,8 @@ export interface AuthAPIServerOptions {
   certPem: string;
   keyPem: string;
   logger: Logger;
+  /** TLS versions and suites (`teleport.ciphersuites`); TLS_SERVER_OPTIONS when absent. */
+  tlsOptions?: TLSServerOptions;
   /** The rate of requests without a cluster certificate to login, token and register routes; default Teleport's 20/min, burst 40 per IP. */
   unauthenticatedLimiter?: UnauthenticatedLimiter;
 }
@@ -65,7 +67,7 @@ export class AuthAPIServer {
         requestCert: true,
         // Unauthenticated routes (ping, register) must be reachable; authenticated ones check `authorized`.
         rejectUnauthorized: false,
-        ...TLS_SERVER_OPTIONS,
+        ...(this.opts.tlsOptions ?? TLS_SERVER_OPTIONS),
       },
       (req, res) => {
         this.handle(req, res).catch((err: unknown) => this.opts.logger.error({ err }, 'unhandled request failure'));

@@ -9,7 +9,7 @@ import { formatIdentityFile, knownHostsLine } from '../api/identity-file.js';
 import type { AuditLog } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import type { Services } from '../services/index.js';
-import { AuthAPIServer } from './api-server.js';
+import { AuthAPIServer, type AuthAPIServerOptions } from './api-server.js';
 import { AuthService, type AuthServiceOptions } from './auth-service.js';
 import { initCluster, type ClusterInitOptions } from './init.js';
 import type { StaticToken } from './tokens.js';
@@ -35,6 +35,8 @@ export interface AuthServerOptions {
   proxyAddr: () => Promise<string>;
   /** The audit log (the process opens it from audit_events_uri); in memory when absent. */
   audit?: AuditLog;
+  /** TLS versions and suites of the auth API (`teleport.ciphersuites`). */
+  tlsOptions?: AuthAPIServerOptions['tlsOptions'];
   /** Session recordings' storage and mode (AuthServiceOptions.recordings). */
   recordings?: AuthServiceOptions['recordings'];
 }
@@ -85,6 +87,7 @@ export class AuthServer {
       certPem: server.tls,
       keyPem: server.keyPem,
       logger: opts.logger.child({ component: 'auth' }),
+      ...(opts.tlsOptions && { tlsOptions: opts.tlsOptions }),
     });
     this.bound = await this.api.start();
     await this.writeAdminIdentity();

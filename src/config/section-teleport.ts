@@ -1,5 +1,6 @@
 /** The `teleport:` section: identity, joining, logging, limits, cache and storage. */
 import { isMap, isSeq, type Node } from 'yaml';
+import { TELEPORT_CIPHER_SUITES } from '../api/tls-cipher-suites.js';
 import { parseAddr, type NetAddr } from './address.js';
 import {
   addr,
@@ -82,7 +83,7 @@ export function readGlobal(
     ciphers: f.get('ciphers', list(str)),
     kexAlgorithms: kex,
     macAlgorithms: mac,
-    cipherSuites: f.get('ciphersuites', list(str)),
+    cipherSuites: f.get('ciphersuites', list(oneOf(Object.keys(TELEPORT_CIPHER_SUITES), true))),
   };
 }
 

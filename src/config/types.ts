@@ -125,6 +125,7 @@ export interface GlobalConfig {
   ciphers?: string[];
   kexAlgorithms?: string[];
   macAlgorithms?: string[];
+  /** `ciphersuites`: TLS 1.2 suites of every TLS server, in Teleport's names (defaults when absent). */
   cipherSuites?: string[];
 }
 

@@ -11,7 +11,7 @@ import { RequestTooLargeError } from './body.js';
 export { RequestTooLargeError, readBody, readJSONBody, readJSONObject } from './body.js';
 export { decodePathSegment, requestURL } from './request-url.js';
 export { StreamBody, sendStream } from './stream-response.js';
-export { HSTS_HEADER, TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES, TLS_SERVER_OPTIONS } from './tls-options.js';
+export { HSTS_HEADER, TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES, TLS_SERVER_OPTIONS, tlsServerOptions, type TLSServerOptions } from './tls-options.js';
 export { OFF_LOOP_THRESHOLD, YAMLWorker, type YAMLWorkerOptions } from './yaml-worker.js';
 
 /** Writes `body` as JSON with `status`. */

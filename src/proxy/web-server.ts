@@ -14,6 +14,7 @@ import { VERSION } from '../api/version.js';
 import {
   HSTS_HEADER,
   TLS_SERVER_OPTIONS,
+  type TLSServerOptions,
   closeIfUnread,
   closeServer,
   decodePathSegment,
@@ -40,6 +41,8 @@ import { WebUI } from './web-routes.js';
 export interface ProxyWebServerOptions {
   host: string;
   port: number;
+  /** TLS versions and suites of the web port (`teleport.ciphersuites`); TLS_SERVER_OPTIONS when absent. */
+  tlsOptions?: TLSServerOptions;
   /** Ping/find, `tsh login`, invite links and host joins: the in-process AuthService or a remote adapter. */
   auth: ProxyAuth;
   /**
@@ -132,7 +135,7 @@ export class ProxyWebServer {
       port: this.opts.port,
       route: 'detect',
       tls: this.opts.tls && (await this.keyPair()),
-      tlsOptions: TLS_SERVER_OPTIONS,
+      tlsOptions: this.opts.tlsOptions ?? TLS_SERVER_OPTIONS,
       ...((this.opts.upgradeTLS ?? this.opts.tls) && { upgradeTLS: this.opts.upgradeTLS ?? this.opts.tls }),
       registry,
       ...(this.opts.proxyProtocol && { proxyProtocol: this.opts.proxyProtocol }),

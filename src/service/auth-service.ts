@@ -7,6 +7,7 @@ import { AuthServer } from '../auth/index.js';
 import type { Backend } from '../backend/index.js';
 import { formatAddr, type TeleportConfig } from '../config/index.js';
 import type { AuditLog } from '../events/index.js';
+import { tlsServerOptions } from '../httpserver/index.js';
 import { createServices } from '../services/index.js';
 import { openAuditLog } from './audit-service.js';
 import { authRecordings } from './recordings.js';
@@ -47,6 +48,7 @@ class AuthService implements Service {
       proxyAddr: async () => this.ctx.proxyPublicAddr(),
       recordings: { ...authRecordings(config, logger), emitter: this.auditLog },
       audit: this.auditLog,
+      tlsOptions: tlsServerOptions(t.cipherSuites),
     });
     this.ctx.clusterName = this.server.clusterName;
     const addr = await this.server.start();

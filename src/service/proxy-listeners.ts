@@ -9,7 +9,7 @@ import type { KeyPairPem, ProtocolRegistry, RoutedConnection } from '../proxy/mu
 import { ProxyListener } from '../proxy/mux/index.js';
 import type { RoutedProtocol } from '../api/alpn.js';
 import type { NetAddr, TeleportConfig } from '../config/index.js';
-import { TLS_SERVER_OPTIONS } from '../httpserver/index.js';
+import { tlsServerOptions } from '../httpserver/index.js';
 import type { Logger } from '../log/index.js';
 import type { PeerAddress } from '../sshutils/index.js';
 import type { ProcessAddresses } from './service.js';
@@ -59,7 +59,7 @@ export async function startProtocolListeners(o: { config: TeleportConfig; regist
         route,
         // Kubernetes clients speak TLS from the first byte; PostgreSQL and MySQL upgrade in-band.
         ...(route === 'kube' ? { tls: o.tls } : { upgradeTLS: o.tls }),
-        tlsOptions: TLS_SERVER_OPTIONS,
+        tlsOptions: tlsServerOptions(o.config.teleport.cipherSuites),
         registry: o.registry,
         ...(o.config.proxy.proxyProtocol && { proxyProtocol: o.config.proxy.proxyProtocol }),
         logger: o.logger,

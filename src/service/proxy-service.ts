@@ -13,6 +13,7 @@ import type { CertAuthority } from '../api/types/index.js';
 import { DEFAULT_PROXY_TTL_MS, caTLSCerts, type ProxyPresence } from '../auth/index.js';
 import { formatAddr, type TeleportConfig } from '../config/index.js';
 import type { AuditEmitter, RemoteEmitter } from '../events/index.js';
+import { tlsServerOptions } from '../httpserver/index.js';
 import { ConnectionLimiter } from '../limiter/index.js';
 import { ProxySSHServer, ProxyWebServer, Router, type WebUIAuth } from '../proxy/index.js';
 import type { ProxyAuth } from '../proxy/proxy-auth.js';
@@ -101,6 +102,7 @@ class ProxyService implements Service {
       webUIAuth: link.webUIAuth,
       tls: config.proxy.disableTls ? undefined : { certPem: creds.tls, keyPem: creds.keyPem },
       httpsKeypairs: config.proxy.httpsKeypairs,
+      tlsOptions: tlsServerOptions(config.teleport.cipherSuites),
       publicAddr: () => this.ctx.proxyPublicAddr(),
       sshPublicAddr: () => proxySSHPublicAddr(config, this.ctx.addresses, this.ctx.proxyPublicAddr()),
       tunnelPublicAddr: () => tunnelPublicAddr(config, this.ctx.addresses.proxyTunnel, this.ctx.proxyPublicAddr()),
