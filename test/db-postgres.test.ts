@@ -6,9 +6,10 @@
  * certificate without a route, no client certificate, an unknown database) reach psql as its own
  * error with the reason; sessions and queries reach the audit log.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -17,6 +18,9 @@ import type { AuthClient } from '../src/api/client/index.js';
 import type { RouteToDatabaseWire } from '../src/api/auth-wire.js';
 import { captureIO } from '../src/cli/framework/index.js';
 import { runTctl } from '../src/cli/tctl/run.js';
+import { loadConfigFile } from '../src/config/index.js';
+import { silentLogger } from '../src/log/index.js';
+import { TeleportProcess } from '../src/service/index.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
 import { loginUser } from './helpers/tsh-user.js';
 import { freePort, startPostgres, type TestPostgres } from './helpers/postgres-server.js';
@@ -207,6 +211,82 @@ describe('PostgreSQL through the proxy', () => {
       expect((await user.tsh(['db', 'env'])).err).toContain('please login using "tsh db login" first');
     } finally {
       await user.cleanup();
+    }
+  });
+
+  it('reaches a database agent on another host through its reverse tunnel, joined with a db token', async () => {
+    const tokens = await tctl('tokens', 'add', '--type=db', '--format=text');
+    expect(tokens.code, tokens.err).toBe(0);
+    const token = tokens.out.trim();
+    const pin = (await admin.status()).cas.find((x) => x.type === 'host')!.pins[0];
+    const dir = await mkdtemp(join(tmpdir(), 'tp-dbagent-'));
+    const configPath = join(dir, 'teleport.yaml');
+    await writeFile(
+      configPath,
+      [
+        'version: v3',
+        'teleport:',
+        '  nodename: db-edge',
+        `  data_dir: ${join(dir, 'data')}`,
+        `  auth_token: ${token}`,
+        `  ca_pin: ${pin}`,
+        `  proxy_server: ${c.webAddr}`,
+        '  log: {output: stderr, severity: ERROR}',
+        'auth_service: {enabled: no}',
+        'proxy_service: {enabled: no}',
+        'ssh_service: {enabled: no}',
+        'db_service:',
+        '  enabled: yes',
+        '  databases:',
+        '  - name: pg-edge',
+        '    protocol: postgres',
+        `    uri: 127.0.0.1:${pgServer.port}`,
+        '    static_labels: {env: test}',
+        '',
+      ].join('\n'),
+    );
+    const agent = new TeleportProcess({ config: await loadConfigFile(configPath), logger: silentLogger });
+    try {
+      await agent.start();
+      const files = await credentials('dana', 'dana-edge', { service_name: 'pg-edge', protocol: 'postgres', username: 'alice', database: 'postgres' });
+      const r = await psql(files, 'alice', 'select current_user, 2 * 21');
+      expect(r.err).toBe('');
+      expect(r.out.trim()).toBe('alice|42');
+      const servers = await admin.listAgentServers<{ metadata: { name: string }; spec: { hostname: string; use_tunnel?: boolean } }>('db_server');
+      expect(servers.find((x) => x.metadata.name === 'pg-edge')?.spec).toMatchObject({ hostname: 'db-edge', use_tunnel: true });
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const { events } = await admin.searchEvents({ types: ['db.session.query'], user: 'dana', limit: 200 });
+        if (events.some((e) => e.db_service === 'pg-edge' && e.db_query === 'select current_user, 2 * 21')) break;
+        if (Date.now() > deadline) throw new Error('the tunnelled agent\'s query event did not reach the audit log');
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    } finally {
+      await agent.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('routes psql\'s cancel request (Ctrl-C) to the session\'s database', async () => {
+    const files = await credentials('dana', 'dana-cancel', { service_name: 'pg-main', protocol: 'postgres', username: 'alice', database: 'postgres' });
+    const port = c.webAddr.split(':')[1];
+    const conn = `host=127.0.0.1 port=${port} user=alice dbname=postgres sslmode=verify-full sslrootcert=${files.ca} sslcert=${files.cert} sslkey=${files.key}`;
+    const child = spawn('psql', [conn, '-Atc', 'select pg_sleep(60)'], { env: { PATH: process.env.PATH, HOME: c.dir } });
+    let err = '';
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const exited = new Promise<number>((resolve) => child.once('close', (code) => resolve(code ?? -1)));
+    try {
+      // Wait until the server runs the statement, then press Ctrl-C.
+      const deadline = Date.now() + 15_000;
+      while ((await pgServer.sql("select count(*) from pg_stat_activity where query = 'select pg_sleep(60)' and state = 'active'")).trim() !== '1') {
+        if (Date.now() > deadline) throw new Error(`the query never ran: ${err}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      child.kill('SIGINT');
+      expect(await exited).not.toBe(0);
+      expect(err).toContain('canceling statement due to user request');
+    } finally {
+      child.kill('SIGKILL');
     }
   });
 });

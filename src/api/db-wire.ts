@@ -29,6 +29,11 @@ export interface DatabaseHello {
   client_addr: string;
   /** The audit session ID of this connection. */
   session_id: string;
+  /**
+   * A PostgreSQL CancelRequest for a session of this database, routed by the proxy from the
+   * backend key it saw: the agent relays the packet that follows to the database and closes.
+   */
+  cancel?: boolean;
 }
 
 /** The hello as bytes. */

@@ -57,6 +57,19 @@ const RULES: Record<string, (hostId: string) => Rule[]> = {
       { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'proxy'], verbs: RO },
     ];
   },
+  // A host that joined for its database service only (`tctl tokens add --type=db`).
+  Db: (hostId) => {
+    const h = quoted(hostId);
+    return [
+      { resources: AGENT_SERVER_KINDS, verbs: RO },
+      { resources: ['db_server'], verbs: ['create', 'update'], where: `equals(resource.spec.host_id, ${h})` },
+      { resources: ['host_cert'], verbs: ['create'], where: `equals(resource.host_id, ${h}) && equals(resource.role, "Db")` },
+      { resources: ['database_certificate'], verbs: ['create'] },
+      { resources: ['event'], verbs: ['create'], where: `equals(resource.server_id, ${h})` },
+      { resources: ['cert_authority'], verbs: NO_SECRETS },
+      { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'proxy'], verbs: RO },
+    ];
+  },
   Proxy: (hostId) => {
     const h = quoted(hostId);
     return [

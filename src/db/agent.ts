@@ -105,6 +105,12 @@ export class DatabaseAgent {
       engine.sendError(stream, new NotFoundError(`database "${hello.database}" is not served by this agent`));
       return;
     }
+    if (hello.cancel) {
+      if (!engine.cancel) throw new BadParameterError(`${hello.protocol} has no cancel requests`);
+      this.o.logger.info({ db: database.name, user: hello.user }, 'relaying a cancel request');
+      await engine.cancel(database, stream);
+      return;
+    }
     const id = hello.session_id;
     const logger = this.o.logger.child({ sid: id, db: database.name, user: hello.user });
     await engine.handleConnection(

@@ -47,4 +47,6 @@ export interface Engine {
    * are closed, never rejects for the client's or the database's doing.
    */
   handleConnection(session: DatabaseSession, client: Duplex): Promise<void>;
+  /** Relays a protocol-level cancel (PostgreSQL's CancelRequest, which follows on `client`) to the database. */
+  cancel?(database: DatabaseConfig, client: Duplex): Promise<void>;
 }

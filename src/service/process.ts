@@ -145,7 +145,8 @@ export class TeleportProcess {
       config,
       hostId: this.hostId,
       proxyAddr,
-      role: 'Node',
+      // A host serving databases only joins with a db token, as Teleport's database agents do.
+      role: !config.services.ssh && config.services.db ? 'Db' : 'Node',
       additionalPrincipals: config.ssh.publicAddrs.map((a) => a.host),
       clock: this.ctx.clock,
       logger,

@@ -50,6 +50,8 @@ export async function startProxyTunnel(opts: StartProxyTunnelOptions): Promise<{
     hostCAKeys: () => reads.hostCAKeys(),
     proxies: () => reads.proxyNames(),
     dialAuth: () => reads.dialAuth(),
+    // Nodes, and hosts that joined for their database service only.
+    roles: ['Node', 'Db'],
     logger: opts.logger.child({ component: 'proxy:tunnel' }),
   });
   const address = await server.start();

@@ -9,6 +9,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { ConnectionProblemError, TeleportError, isCode } from '../../api/errors.js';
+import type { DatabaseConfig } from '../../config/index.js';
 import type { DatabaseSession, Engine } from '../engine.js';
 import { readExact } from '../read-exact.js';
 import {
@@ -44,6 +45,28 @@ export class PostgresEngine implements Engine {
 
   sendError(client: Duplex, err: Error): void {
     client.end(errorResponse(err.message, sqlState(err)));
+  }
+
+  async cancel(database: DatabaseConfig, client: Duplex): Promise<void> {
+    const packet = await readExact(client, 16, STEP_MS);
+    const cancel = parseStartup(packet);
+    if (!cancel.cancel) throw new ConnectionProblemError('not a PostgreSQL CancelRequest');
+    // The server takes a CancelRequest before any TLS negotiation, as libpq sends it.
+    const { host, port } = database.uri;
+    await new Promise<void>((resolve, reject) => {
+      const sock = netConnect({ host, port }, () => sock.end(packet));
+      const timer = setTimeout(() => sock.destroy(new Error('the database did not take the cancel request in time')), STEP_MS);
+      sock.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      sock.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      sock.resume();
+    });
+    client.end();
   }
 
   async handleConnection(s: DatabaseSession, client: Duplex): Promise<void> {

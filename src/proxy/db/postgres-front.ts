@@ -11,16 +11,22 @@ import { randomUUID, type X509Certificate } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Clock } from '../../api/clock.js';
-import { DB_HELLO_VERSION, encodeDatabaseHello } from '../../api/db-wire.js';
+import { DB_HELLO_VERSION, encodeDatabaseHello, type DatabaseHello } from '../../api/db-wire.js';
 import { AccessDeniedError, BadParameterError, NotFoundError, TeleportError, isCode } from '../../api/errors.js';
 import { pgwire, readExact } from '../../db/index.js';
 import type { Logger } from '../../log/index.js';
 import { identityFromCertificate, verifyChain, type Identity } from '../../tlsca/index.js';
 import type { ProtocolHandler, RoutedConnection } from '../mux/index.js';
-import type { Router } from '../route/index.js';
+import type { RouteTarget, Router } from '../route/index.js';
 
 /** Bound on each step before the session (a request, the TLS handshake, the startup message). */
 const STEP_MS = 15_000;
+
+/** A session's backend key (from the server's BackendKeyData) and where a cancel for it goes. */
+interface CancelRoute {
+  target: RouteTarget;
+  hello: DatabaseHello;
+}
 
 /** What the PostgreSQL front needs. */
 export interface PostgresFrontOptions {
@@ -34,11 +40,13 @@ export interface PostgresFrontOptions {
 /** The handler to register for `postgres` in the proxy's ProtocolRegistry. */
 export function postgresFront(o: PostgresFrontOptions): ProtocolHandler {
   const log = o.logger.child({ component: 'proxy:postgres' });
+  // `pid:secret` of each live session through this proxy, for psql's CancelRequest (Ctrl-C).
+  const cancels = new Map<string, CancelRoute>();
   return (stream, conn) => {
     stream.on('error', () => {});
     // The stream the client speaks on: the TLS socket once upgraded.
     const current = { s: stream };
-    serve(o, current, conn).catch((err: unknown) => {
+    serve(o, current, conn, cancels, log).catch((err: unknown) => {
       log.info({ remote_addr: `${conn.remoteAddress}:${conn.remotePort}`, listener: conn.listener, err: (err as Error).message }, 'PostgreSQL connection refused');
       const s = current.s;
       if (!s.destroyed && s.writable) s.end(pgwire.errorResponse((err as Error).message, sqlState(err)));
@@ -54,7 +62,7 @@ function sqlState(err: unknown): string {
   return '08006';
 }
 
-async function serve(o: PostgresFrontOptions, current: { s: Duplex }, conn: RoutedConnection): Promise<void> {
+async function serve(o: PostgresFrontOptions, current: { s: Duplex }, conn: RoutedConnection, cancels: Map<string, CancelRoute>, log: Logger): Promise<void> {
   let s = current.s;
   let upgraded = false;
   let gss = false;
@@ -85,9 +93,7 @@ async function serve(o: PostgresFrontOptions, current: { s: Duplex }, conn: Rout
         upgraded = true;
         continue;
       case pgwire.PG_CANCEL_REQUEST:
-        // Cancellation is not routed yet: the client is told nothing, as a server that ignores it.
-        s.end();
-        return;
+        return relayCancel(o, s, packet, cancels, log);
       case pgwire.PG_PROTOCOL_3:
         startup = packet;
         break;
@@ -116,22 +122,60 @@ async function serve(o: PostgresFrontOptions, current: { s: Duplex }, conn: Rout
     throw err instanceof TeleportError ? err : new NotFoundError(String(err));
   }
   agent.on('error', () => {});
-  agent.write(
-    encodeDatabaseHello({
-      v: DB_HELLO_VERSION,
-      database: route.serviceName,
-      protocol: 'postgres',
-      user: identity.username,
-      roles: identity.groups,
-      traits: (identity.traits ?? {}) as Record<string, string[]>,
-      ...(route.username && { route_user: route.username }),
-      ...(route.database && { route_database: route.database }),
-      client_addr: clientAddr,
-      session_id: randomUUID(),
-    }),
-  );
+  const hello: DatabaseHello = {
+    v: DB_HELLO_VERSION,
+    database: route.serviceName,
+    protocol: 'postgres',
+    user: identity.username,
+    roles: identity.groups,
+    traits: (identity.traits ?? {}) as Record<string, string[]>,
+    ...(route.username && { route_user: route.username }),
+    ...(route.database && { route_database: route.database }),
+    client_addr: clientAddr,
+    session_id: randomUUID(),
+  };
+  agent.write(encodeDatabaseHello(hello));
   agent.write(startup.raw);
   pipeBoth(s, agent);
+  watchBackendKey(agent, (key) => {
+    cancels.set(key, { target, hello });
+    agent.once('close', () => cancels.delete(key));
+  });
+}
+
+/**
+ * Calls `onKey` with `pid:secret` of the server's BackendKeyData, read from the bytes the agent
+ * relays until ReadyForQuery (the login); stops watching then.
+ */
+function watchBackendKey(agent: Duplex, onKey: (key: string) => void): void {
+  const split = new pgwire.MessageSplitter();
+  const onData = (chunk: Buffer) => {
+    try {
+      for (const m of split.push(chunk)) {
+        if (m.type === 'K' && m.body.length >= 8) onKey(`${m.body.readUInt32BE(0)}:${m.body.readUInt32BE(4)}`);
+        if (m.type === 'Z' || m.type === 'E') return agent.off('data', onData);
+      }
+    } catch {
+      agent.off('data', onData);
+    }
+  };
+  agent.on('data', onData);
+}
+
+/**
+ * A CancelRequest (plain, as libpq sends it): to the agent of the session whose backend key it
+ * names, which relays it to the database. An unknown key is ignored, as PostgreSQL does.
+ */
+async function relayCancel(o: PostgresFrontOptions, s: Duplex, packet: pgwire.StartupPacket, cancels: Map<string, CancelRoute>, log: Logger): Promise<void> {
+  s.end();
+  const route = cancels.get(`${packet.cancel!.pid}:${packet.cancel!.secret}`);
+  if (!route) return log.info({ pid: packet.cancel!.pid }, 'cancel request for no session of this proxy ignored');
+  const agent = await o.router.dial(route.target);
+  agent.on('error', () => {});
+  agent.write(encodeDatabaseHello({ ...route.hello, session_id: randomUUID(), cancel: true }));
+  agent.end(packet.raw);
+  agent.resume();
+  log.info({ db: route.hello.database, user: route.hello.user }, 'cancel request relayed');
 }
 
 /** The client's certificate, checked against the user CA now; its identity. */
