@@ -7,6 +7,7 @@
  * error with the reason; sessions and queries reach the audit log.
  */
 import { execFile, spawn } from 'node:child_process';
+import { connect as netConnect } from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -61,6 +62,7 @@ async function psql(files: { key: string; cert: string; ca: string } | undefined
 
 beforeAll(async () => {
   const port = await freePort();
+  const downPort = await freePort();
   c = await startCluster({
     extraSections: [
       'db_service:',
@@ -73,6 +75,11 @@ beforeAll(async () => {
       '    static_labels: {env: test}',
       // Without ca_cert_file the agent trusts the cluster's db CA, which signs server.crt below.
       '    tls: {mode: verify-full}',
+      // A database that is down (nothing listens on its port).
+      '  - name: pg-down',
+      '    protocol: postgres',
+      `    uri: 127.0.0.1:${downPort}`,
+      '    static_labels: {env: test}',
     ].join('\n'),
   });
   // The database's own certificate, from the cluster's db CA, as the self-hosted guide makes it.
@@ -288,5 +295,48 @@ describe('PostgreSQL through the proxy', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+
+  it('tells psql when the database is down, and audits the failed start', async () => {
+    const files = await credentials('dana', 'dana-down', { service_name: 'pg-down', protocol: 'postgres', username: 'alice', database: 'postgres' });
+    const r = await psql(files, 'alice', 'select 1');
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain('FATAL:  failed to connect to database "pg-down"');
+    const { events } = await admin.searchEvents({ types: ['db.session.start'], user: 'dana', limit: 200 });
+    expect(events.find((e) => e.db_service === 'pg-down')).toMatchObject({ code: 'TDB00W', success: false });
+  });
+
+  it('answers GSSENCRequest with N, ends a garbage or repeated negotiation, and keeps serving', async () => {
+    const talk = (packets: Buffer[]) =>
+      new Promise<Buffer>((resolve, reject) => {
+        const sock = netConnect({ host: '127.0.0.1', port: Number(c.webAddr.split(':')[1]) }, () => sock.write(Buffer.concat(packets)));
+        const got: Buffer[] = [];
+        sock.on('data', (b) => got.push(b));
+        sock.once('error', reject);
+        sock.once('close', () => resolve(Buffer.concat(got)));
+        setTimeout(() => sock.destroy(), 5_000).unref();
+      });
+    const packet = (code: number) => {
+      const b = Buffer.alloc(8);
+      b.writeUInt32BE(8, 0);
+      b.writeUInt32BE(code, 4);
+      return b;
+    };
+    const GSSENC = 80877104;
+    // GSSENC answered N, then a second one is a protocol error, told in an ErrorResponse.
+    const twice = await talk([packet(GSSENC), packet(GSSENC)]);
+    expect(twice.subarray(0, 1).toString()).toBe('N');
+    expect(twice.subarray(1, 2).toString()).toBe('E');
+    expect(twice.toString()).toContain('a second GSSENCRequest');
+    // A startup packet claiming 3 GB after GSSENC: refused without reading it.
+    const huge = Buffer.alloc(8);
+    huge.writeUInt32BE(0xc0000000, 0);
+    const garbage = await talk([packet(GSSENC), huge]);
+    expect(garbage.toString()).toContain('not a PostgreSQL startup packet');
+    // A plain StartupMessage without TLS: refused with the way to connect.
+    const plain = await talk([Buffer.from([0, 0, 0, 20, 0, 3, 0, 0, ...Buffer.from('user\0alice\0\0')])]);
+    expect(plain.toString()).toContain('Teleport requires TLS with a client certificate');
+    const files = await credentials('dana', 'dana-after', { service_name: 'pg-main', protocol: 'postgres', username: 'alice', database: 'postgres' });
+    expect((await psql(files, 'alice', 'select 7')).out.trim()).toBe('7');
   });
 });
