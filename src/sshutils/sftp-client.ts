@@ -6,7 +6,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Attributes, SFTPWrapper, Stats } from 'ssh2';
 import { AccessDeniedError, BadParameterError, NotFoundError, type TeleportError } from '../api/errors.js';
-import { SFTPFileReader, SFTPFileWriter, type PipelineOptions } from './sftp-streams.js';
+import { SFTPFileReader, SFTPFileWriter } from './sftp-streams.js';
 
 /** A remote file's attributes. `type` comes from the mode bits. */
 export interface RemoteStat {
@@ -79,8 +79,8 @@ export function sftpError(err: unknown, path: string): TeleportError {
   return new BadParameterError(`${path}: ${msg}`, { cause: err });
 }
 
-/** Wrap an ssh2 SFTP channel (internal to this folder); `tuning` is for tests. */
-export function wrapSFTP(sftp: SFTPWrapper, tuning: Omit<PipelineOptions, 'mapError'> = {}): SFTPSession {
+/** Wrap an ssh2 SFTP channel (internal to this folder). */
+export function wrapSFTP(sftp: SFTPWrapper): SFTPSession {
   sftp.on('error', () => {});
   const call = <T>(path: string, f: (cb: (err: Error | undefined | null, v: T) => void) => void): Promise<T> =>
     new Promise<T>((resolve, reject) => f((err, v) => (err ? reject(sftpError(err, path)) : resolve(v))));
@@ -96,9 +96,9 @@ export function wrapSFTP(sftp: SFTPWrapper, tuning: Omit<PipelineOptions, 'mapEr
     setTimes: (path, atime, mtime) => call<void>(path, (cb) => sftp.utimes(path, atime, mtime, (err) => cb(err, undefined))),
     realpath: (path) => call<string>(path, (cb) => sftp.realpath(path, cb)),
     createReadStream: (path, opts = {}) =>
-      new SFTPFileReader(sftp, path, { ...tuning, ...(opts.sizeHint !== undefined && { sizeHint: opts.sizeHint }), mapError: (err) => sftpError(err, path) }),
+      new SFTPFileReader(sftp, path, { ...(opts.sizeHint !== undefined && { sizeHint: opts.sizeHint }), mapError: (err) => sftpError(err, path) }),
     createWriteStream: (path, opts = {}) => {
-      const stream = new SFTPFileWriter(sftp, path, opts, { ...tuning, mapError: (err) => sftpError(err, path) });
+      const stream = new SFTPFileWriter(sftp, path, opts, { mapError: (err) => sftpError(err, path) });
       const finished = new Promise<void>((resolve, reject) => {
         stream.once('error', reject);
         stream.once('close', () => resolve());
