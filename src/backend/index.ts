@@ -11,6 +11,7 @@ import type { EtcdBackendOptions } from './etcd/etcd.js';
 import type { PostgresBackendOptions } from './postgres/postgres.js';
 import { MemoryBackend } from './memory/memory.js';
 import { SqliteBackend } from './sqlite/sqlite.js';
+import type { SqliteBackendOptions } from './sqlite/sqlite.js';
 
 export type { Backend, BackendEvent, Item, ItemInput, Lease, Watcher, WatchOptions } from './backend.js';
 export { key, rangeEnd } from './backend.js';
@@ -20,6 +21,7 @@ export { MemoryBackend } from './memory/memory.js';
 export type { MemoryBackendOptions } from './memory/memory.js';
 export { SqliteBackend } from './sqlite/sqlite.js';
 export type { SqliteBackendOptions } from './sqlite/sqlite.js';
+export { SQLITE_JOURNAL_MODES, SQLITE_SYNC_MODES } from './sqlite/open-db.js';
 export type { PostgresBackendOptions } from './postgres/postgres.js';
 export type { EtcdBackendOptions } from './etcd/etcd.js';
 export type { DynamoBackendOptions } from './dynamodb/dynamodb.js';
@@ -30,7 +32,7 @@ export type { DynamoBackendOptions } from './dynamodb/dynamodb.js';
  */
 export type BackendSpec =
   | { type: 'memory' }
-  | { type: 'sqlite'; path: string }
+  | ({ type: 'sqlite' } & Omit<SqliteBackendOptions, 'clock'>)
   | ({ type: 'postgresql' } & Omit<PostgresBackendOptions, 'clock'>)
   | ({ type: 'etcd' } & Omit<EtcdBackendOptions, 'clock'>)
   | ({ type: 'dynamodb' } & Omit<DynamoBackendOptions, 'clock'>);
@@ -45,8 +47,10 @@ export async function openBackend(spec: BackendSpec, clock?: Clock): Promise<Bac
   switch (spec.type) {
     case 'memory':
       return new MemoryBackend({ clock });
-    case 'sqlite':
-      return SqliteBackend.open({ path: spec.path, clock });
+    case 'sqlite': {
+      const { type: _type, ...opts } = spec;
+      return SqliteBackend.open({ ...opts, clock });
+    }
     case 'postgresql': {
       const { type: _type, ...opts } = spec;
       const { PostgresBackend } = await import('./postgres/postgres.js');

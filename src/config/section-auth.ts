@@ -69,6 +69,9 @@ export function readAuth(node: Node | null, ctx: SourceContext): AuthSection {
   const disconnect = f.get('disconnect_expired_cert', bool);
   const motd = f.get('message_of_the_day', str) || undefined;
   const authentication = readAuthentication(f);
+  if (f.has('license_file')) {
+    f.fail('license_file', 'license_file is read by Teleport Enterprise; this release has no licensed features to unlock: remove it');
+  }
   return {
     enabled: f.get('enabled', bool),
     auditEventsUri: f.get('audit_events_uri', oneOrMany(auditEventsUri)),
@@ -90,7 +93,6 @@ export function readAuth(node: Node | null, ctx: SourceContext): AuthSection {
       disconnectExpiredCert: disconnect ?? authentication.disconnectExpiredCert ?? false,
       keepAliveInterval: f.get('keep_alive_interval', duration) || KEEP_ALIVE_INTERVAL,
       keepAliveCountMax: f.get('keep_alive_count_max', int()) || KEEP_ALIVE_COUNT_MAX,
-      licenseFile: f.get('license_file', str) || undefined,
       messageOfTheDay: motd ?? authentication.messageOfTheDay,
       proxyListenerMode: f.get('proxy_listener_mode', oneOf(['separate', 'multiplex'] as const)) ?? 'separate',
     },

@@ -111,11 +111,11 @@ describe('storage: good sections', () => {
     expect(parse('    type: dynamodb\n    table_name: t\n    auto_scaling: true\n').dynamodb?.autoScaling).toBe(true);
   });
 
-  it('keeps sqlite and dir as they were', () => {
-    expect(parse('    type: dir\n    path: /data/db\n    poll_stream_period: 1s\n')).toMatchObject({
+  it('keeps sqlite and dir as they were, with sync, journal and buffer_size', () => {
+    expect(parse('    type: dir\n    path: /data/db\n    sync: full\n    journal: Delete\n    buffer_size: 512\n')).toMatchObject({
       type: 'dir',
       path: '/data/db',
-      params: { poll_stream_period: 1000 },
+      sqlite: { sync: 'FULL', journal: 'DELETE', bufferSize: 512 },
     });
     expect(parseConfig('teleport:\n  data_dir: /d\n', { hostname: 'h' }).teleport.storage).toMatchObject({ type: 'sqlite', path: '/d/backend' });
   });
@@ -144,6 +144,14 @@ const BAD: [string, string, string, number, RegExp][] = [
   ['a dynamodb key on sqlite', '    path: /x\n    table_name: t\n', 'teleport.storage.table_name', 5, /storage type dynamodb/],
   ['a key of no storage type', '    type: etcd\n    peers: [http://e:2379]\n    prefix: /t\n    insecure: true\n    tls_verify: no\n', 'teleport.storage.tls_verify', 8, /unknown key/],
   ['a later type', '    type: firestore\n', 'teleport.storage.type', 4, /not available in this release yet/],
+  ['sqlite poll_stream_period', '    type: sqlite\n    poll_stream_period: 1s\n', 'teleport.storage.poll_stream_period', 5, /no effect on this SQLite store: watchers get each write as it commits/],
+  ['sqlite retention_period', '    retention_period: 1h\n', 'teleport.storage.retention_period', 4, /no effect on this SQLite store: it keeps no events table/],
+  ['postgresql change_feed_batch_size', '    type: postgresql\n    conn_string: postgresql://db/x\n    change_feed_batch_size: 100\n', 'teleport.storage.change_feed_batch_size', 6, /no effect in this release: the change feed reads every pending event/],
+  ['postgresql expiry_batch_size', '    type: postgresql\n    conn_string: postgresql://db/x\n    expiry_batch_size: 100\n', 'teleport.storage.expiry_batch_size', 6, /no effect in this release: each expiry pass deletes every expired item/],
+  ['etcd client_pool_size', '    type: etcd\n    peers: [http://e:2379]\n    prefix: /t\n    insecure: true\n    client_pool_size: 3\n', 'teleport.storage.client_pool_size', 8, /one etcd client/],
+  ['dynamodb retry_period', '    type: dynamodb\n    table_name: t\n    retry_period: 10s\n', 'teleport.storage.retry_period', 6, /retried every poll_stream_period/],
+  ['provisioned read_min_capacity', '    type: dynamodb\n    table_name: t\n    billing_mode: provisioned\n    read_min_capacity: 5\n', 'teleport.storage.read_min_capacity', 7, /auto scaling policy, which is not available/],
+  ['provisioned write_target_value', '    type: dynamodb\n    table_name: t\n    billing_mode: provisioned\n    write_target_value: 70\n', 'teleport.storage.write_target_value', 7, /auto scaling policy, which is not available/],
 ];
 
 describe('storage: bad sections', () => {

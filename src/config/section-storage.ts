@@ -7,12 +7,12 @@ import { isMap, isScalar, type Node, type Pair } from 'yaml';
 import { join } from 'node:path';
 import { auditEventsUri, auditSessionsUri, bool, duration, fields, int, oneOf, oneOrMany, str, type Fields, type Reader } from './read.js';
 import { LATER_STORAGE_TYPES } from './defaults.js';
-import type { DynamoStorageConfig, EtcdStorageConfig, GlobalConfig, PostgresStorageConfig, StorageType } from './types.js';
+import type { DynamoStorageConfig, EtcdStorageConfig, GlobalConfig, PostgresStorageConfig, SqliteStorageConfig, StorageType } from './types.js';
 
 const COMMON = ['type', 'audit_events_uri', 'audit_sessions_uri'];
 
 /** The keys each storage type reads. */
-const KEYS: Record<'sqlite' | 'postgresql' | 'etcd' | 'dynamodb', readonly string[]> = {
+export const STORAGE_KEYS: Record<'sqlite' | 'postgresql' | 'etcd' | 'dynamodb', readonly string[]> = {
   sqlite: [...COMMON, 'path', 'sync', 'journal', 'poll_stream_period', 'buffer_size', 'retention_period'],
   postgresql: [
     ...COMMON,
@@ -81,17 +81,17 @@ export function readStorage(f: Fields, dataDir: string): GlobalConfig['storage']
     typeOnly.fail('type', `storage type "${written}" is not available in this release yet; use sqlite, postgresql, etcd or dynamodb`);
   }
   const type: StorageType = written === 'postgres' ? 'postgresql' : ((written ?? 'sqlite') as StorageType);
-  const family = type === 'dir' ? 'sqlite' : (type as keyof typeof KEYS);
+  const family = type === 'dir' ? 'sqlite' : (type as keyof typeof STORAGE_KEYS);
   checkKeysBelong(node, path, f, family);
-  const s = fields(node, path, f.ctx, KEYS[family]);
+  const s = fields(node, path, f.ctx, STORAGE_KEYS[family]);
   const out: GlobalConfig['storage'] = {
     type,
     path: (family === 'sqlite' && s.get('path', str)) || join(dataDir, 'backend'),
     auditEventsUri: (s.get('audit_events_uri', oneOrMany(auditEventsUri)) ?? []).filter((u) => u !== ''),
     auditSessionsUri: s.get('audit_sessions_uri', auditSessionsUri) || undefined,
-    params: {},
   };
-  if (family === 'sqlite') out.params = sqliteParams(s);
+  refuseInert(s, family);
+  if (family === 'sqlite') out.sqlite = readSqlite(s);
   if (family === 'postgresql') out.postgresql = readPostgres(s);
   if (family === 'etcd') out.etcd = readEtcd(s);
   if (family === 'dynamodb') out.dynamodb = readDynamo(s);
@@ -99,29 +99,61 @@ export function readStorage(f: Fields, dataDir: string): GlobalConfig['storage']
 }
 
 /** Fails on a key that belongs to another storage type, naming that type. */
-function checkKeysBelong(node: Node | null, path: string, f: Fields, family: keyof typeof KEYS): void {
+function checkKeysBelong(node: Node | null, path: string, f: Fields, family: keyof typeof STORAGE_KEYS): void {
   if (!node || !isMap(node)) return;
   for (const pair of node.items as Pair<Node, Node | null>[]) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
-    if (KEYS[family].includes(key)) continue;
-    const owners = (Object.keys(KEYS) as (keyof typeof KEYS)[]).filter((t) => KEYS[t].includes(key));
+    if (STORAGE_KEYS[family].includes(key)) continue;
+    const owners = (Object.keys(STORAGE_KEYS) as (keyof typeof STORAGE_KEYS)[]).filter((t) => STORAGE_KEYS[t].includes(key));
     if (owners.length > 0) {
       f.ctx.fail(pair.key, `${path}.${key}`, `"${key}" is a setting of storage type ${owners.join(' or ')}; this storage is type ${family}`);
     }
   }
 }
 
-function sqliteParams(s: Fields): Record<string, unknown> {
-  const params: Record<string, unknown> = {};
-  for (const key of ['sync', 'journal', 'buffer_size'] as const) {
-    const v = s.get(key, str);
-    if (v !== undefined) params[key] = v;
+/** `PRAGMA synchronous` values, as Teleport's sqlite backend passes `sync` to SQLite. */
+const SYNC_MODES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
+/** `PRAGMA journal_mode` values, as Teleport's sqlite backend passes `journal` to SQLite. */
+const JOURNAL_MODES = ['DELETE', 'TRUNCATE', 'PERSIST', 'MEMORY', 'WAL', 'OFF'] as const;
+
+/**
+ * Why a key Teleport reads has no meaning in this release's backend, by storage family: such a key
+ * is refused at load with its line and this reason, not kept and ignored.
+ */
+export const STORAGE_REFUSALS: Record<string, Record<string, string>> = {
+  sqlite: {
+    poll_stream_period:
+      'poll_stream_period has no effect on this SQLite store: watchers get each write as it commits, with no events table to poll; remove it',
+    retention_period:
+      'retention_period has no effect on this SQLite store: it keeps no events table whose rows expire; remove it',
+  },
+  postgresql: {
+    change_feed_batch_size:
+      'change_feed_batch_size has no effect in this release: the change feed reads every pending event at once; remove it',
+    expiry_batch_size: 'expiry_batch_size has no effect in this release: each expiry pass deletes every expired item at once; remove it',
+  },
+  etcd: {
+    client_pool_size:
+      'client_pool_size has no effect in this release: the backend uses one etcd client whose connections carry requests in parallel; remove it',
+  },
+  dynamodb: {
+    retry_period:
+      'retry_period has no effect in this release: a failed poll of the change log is retried every poll_stream_period; set that instead',
+  },
+};
+
+function refuseInert(s: Fields, family: keyof typeof STORAGE_KEYS): void {
+  for (const [key, why] of Object.entries(STORAGE_REFUSALS[family] ?? {})) {
+    if (s.has(key)) s.fail(key, why);
   }
-  for (const key of ['poll_stream_period', 'retention_period'] as const) {
-    const v = s.get(key, duration);
-    if (v !== undefined) params[key] = v;
-  }
-  return params;
+}
+
+function readSqlite(s: Fields): SqliteStorageConfig {
+  return {
+    sync: s.get('sync', oneOf(SYNC_MODES, true)),
+    journal: s.get('journal', oneOf(JOURNAL_MODES, true)),
+    bufferSize: s.get('buffer_size', int(1)),
+  };
 }
 
 /** A PostgreSQL URL; libpq's key=value form is refused with the URL spelling to use. */
@@ -156,10 +188,8 @@ function readPostgres(s: Fields): PostgresStorageConfig {
     connString: conn!,
     changeFeedConnString: s.get('change_feed_conn_string', connString),
     changeFeedPollInterval: s.get('change_feed_poll_interval', duration) || undefined,
-    changeFeedBatchSize: s.get('change_feed_batch_size', int(1)),
     disableExpiry: s.get('disable_expiry', bool) ?? false,
     expiryInterval: s.get('expiry_interval', duration) || undefined,
-    expiryBatchSize: s.get('expiry_batch_size', int(1)),
   };
 }
 
@@ -199,7 +229,6 @@ function readEtcd(s: Fields): EtcdStorageConfig {
     dialTimeout: s.get('dial_timeout', duration) || undefined,
     bufferSize: s.get('buffer_size', int(1)),
     maxClientMsgSizeBytes: s.get('etcd_max_client_msg_size_bytes', int(1)),
-    clientPoolSize: s.get('client_pool_size', int(1)),
   };
 }
 
@@ -216,6 +245,9 @@ const endpointUrl: Reader<string> = (node, path, ctx) => {
   return text;
 };
 
+/** DynamoDB keys that only shape auto scaling. */
+const AUTO_SCALING_KEYS = ['read_min_capacity', 'read_max_capacity', 'read_target_value', 'write_min_capacity', 'write_max_capacity', 'write_target_value'];
+
 function readDynamo(s: Fields): DynamoStorageConfig {
   const tableName = s.get('table_name', str);
   if (!tableName) s.ctx.fail(s.node, s.child('table_name'), 'DynamoDB: table_name is not specified');
@@ -224,6 +256,13 @@ function readDynamo(s: Fields): DynamoStorageConfig {
   // As in Teleport, on-demand tables ignore auto_scaling; provisioned ones would need AWS Application Auto Scaling.
   if (autoScaling && billingMode === 'provisioned') {
     s.fail('auto_scaling', 'auto_scaling is not available in this release; use billing_mode: pay_per_request, or set scaling policies in AWS');
+  }
+  // Their only meaning is a provisioned table's Application Auto Scaling policy (refused above); an
+  // on-demand table scales itself, and Teleport accepts them there without effect, as this does.
+  if (billingMode === 'provisioned') {
+    for (const key of AUTO_SCALING_KEYS) {
+      if (s.has(key)) s.fail(key, `${key} sets an auto scaling policy, which is not available in this release; remove it, or use billing_mode: pay_per_request`);
+    }
   }
   const accessKey = s.get('access_key', str) || undefined;
   const secretKey = s.get('secret_key', str) || undefined;
@@ -238,7 +277,6 @@ function readDynamo(s: Fields): DynamoStorageConfig {
     readCapacityUnits: s.get('read_capacity_units', int(1)),
     writeCapacityUnits: s.get('write_capacity_units', int(1)),
     pollStreamPeriod: s.get('poll_stream_period', duration) || undefined,
-    retryPeriod: s.get('retry_period', duration) || undefined,
     bufferSize: s.get('buffer_size', int(1)),
     continuousBackups: s.get('continuous_backups', bool) ?? false,
     autoScaling,

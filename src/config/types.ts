@@ -13,15 +13,23 @@ export type LogSeverity = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 /** Storage types this release runs (`dir` is SQLite too; `postgres` is read as `postgresql`). */
 export type StorageType = 'sqlite' | 'dir' | 'postgresql' | 'etcd' | 'dynamodb';
 
+/** `storage` of type `sqlite`/`dir`: SQLite's pragmas and the watch buffer. */
+export interface SqliteStorageConfig {
+  /** `sync`: PRAGMA synchronous (default NORMAL). */
+  sync?: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+  /** `journal`: PRAGMA journal_mode (default WAL). */
+  journal?: 'DELETE' | 'TRUNCATE' | 'PERSIST' | 'MEMORY' | 'WAL' | 'OFF';
+  /** `buffer_size`: events a watcher may fall behind before it is closed. */
+  bufferSize?: number;
+}
+
 /** `storage` of type `postgresql`: Teleport's keys (durations in ms). TLS settings live in the URL. */
 export interface PostgresStorageConfig {
   connString: string;
   changeFeedConnString?: string;
   changeFeedPollInterval?: number;
-  changeFeedBatchSize?: number;
   disableExpiry: boolean;
   expiryInterval?: number;
-  expiryBatchSize?: number;
 }
 
 /** `storage` of type `etcd`: Teleport's keys (durations in ms). */
@@ -39,7 +47,6 @@ export interface EtcdStorageConfig {
   dialTimeout?: number;
   bufferSize?: number;
   maxClientMsgSizeBytes?: number;
-  clientPoolSize?: number;
 }
 
 /** `storage` of type `dynamodb`: Teleport's keys (durations in ms). */
@@ -54,7 +61,6 @@ export interface DynamoStorageConfig {
   readCapacityUnits?: number;
   writeCapacityUnits?: number;
   pollStreamPeriod?: number;
-  retryPeriod?: number;
   bufferSize?: number;
   continuousBackups: boolean;
   autoScaling: boolean;
@@ -112,8 +118,8 @@ export interface GlobalConfig {
     /** Empty means the default local audit log under `<data_dir>/log`. */
     auditEventsUri: string[];
     auditSessionsUri?: string;
-    /** Other sqlite/dir settings (`sync`, `journal`, `poll_stream_period`), as written. */
-    params: Record<string, unknown>;
+    /** Set for type `sqlite` / `dir`. */
+    sqlite?: SqliteStorageConfig;
     /** Set for type `postgresql`. */
     postgresql?: PostgresStorageConfig;
     /** Set for type `etcd`. */
@@ -167,7 +173,6 @@ export interface AuthServiceConfig {
   disconnectExpiredCert: boolean;
   keepAliveInterval: number;
   keepAliveCountMax: number;
-  licenseFile?: string;
   messageOfTheDay?: string;
   proxyListenerMode: 'separate' | 'multiplex';
 }

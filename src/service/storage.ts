@@ -49,6 +49,7 @@ export async function backendSpec(storage: GlobalConfig['storage'], logger?: Log
       password,
       dialTimeoutMs: etcd.dialTimeout,
       maxClientMsgSizeBytes: etcd.maxClientMsgSizeBytes,
+      watchBufferLimit: etcd.bufferSize,
       logger,
     };
   }
@@ -65,10 +66,18 @@ export async function backendSpec(storage: GlobalConfig['storage'], logger?: Log
       writeCapacityUnits: ddb.writeCapacityUnits,
       continuousBackups: ddb.continuousBackups,
       pollStreamPeriodMs: ddb.pollStreamPeriod,
+      watchBufferLimit: ddb.bufferSize,
       logger,
     };
   }
-  return { type: 'sqlite', path: join(storage.path, 'sqlite.db') };
+  const lite = storage.sqlite ?? {};
+  return {
+    type: 'sqlite',
+    path: join(storage.path, 'sqlite.db'),
+    ...(lite.sync && { sync: lite.sync }),
+    ...(lite.journal && { journal: lite.journal }),
+    ...(lite.bufferSize && { watchBufferLimit: lite.bufferSize }),
+  };
 }
 
 /** Opens the cluster state backend the storage section names, expiry following `clock`. */

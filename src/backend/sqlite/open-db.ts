@@ -32,23 +32,40 @@ INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 0);
 /** SQLite result codes meaning the file exists but is not a usable database. */
 const NOT_A_DATABASE = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
 
+/** `PRAGMA synchronous` values (teleport.yaml `storage.sync`). */
+export const SQLITE_SYNC_MODES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
+/** `PRAGMA journal_mode` values (teleport.yaml `storage.journal`). */
+export const SQLITE_JOURNAL_MODES = ['DELETE', 'TRUNCATE', 'PERSIST', 'MEMORY', 'WAL', 'OFF'] as const;
+
+/** How the file is written: `storage.sync` and `storage.journal` (defaults NORMAL and WAL). */
+export interface SqlitePragmas {
+  sync?: (typeof SQLITE_SYNC_MODES)[number];
+  journal?: (typeof SQLITE_JOURNAL_MODES)[number];
+}
+
 function isMemoryPath(path: string): boolean {
   return path === ':memory:' || path === '';
 }
 
 /**
- * Opens (creating if needed) the database at `path` with WAL, synchronous=NORMAL and a busy timeout.
+ * Opens (creating if needed) the database at `path` with a busy timeout and the journal and sync
+ * modes of `pragmas` (default WAL and NORMAL; the values are checked here as well as at load).
  * Throws BadParameterError when the file is not a SQLite database (or has a newer schema),
  * ConnectionProblemError when it cannot be opened at all; both name the path.
  */
-export function openDatabase(path: string): Db {
+export function openDatabase(path: string, pragmas: SqlitePragmas = {}): Db {
   if (typeof path !== 'string') throw new BadParameterError('sqlite backend: path must be a string');
+  const journal = pragmas.journal ?? 'WAL';
+  const sync = pragmas.sync ?? 'NORMAL';
+  // Interpolated into a pragma: only the listed words may pass.
+  if (!SQLITE_JOURNAL_MODES.includes(journal)) throw new BadParameterError(`sqlite backend: unknown journal mode "${String(journal)}"; expected one of: ${SQLITE_JOURNAL_MODES.join(', ')}`);
+  if (!SQLITE_SYNC_MODES.includes(sync)) throw new BadParameterError(`sqlite backend: unknown sync mode "${String(sync)}"; expected one of: ${SQLITE_SYNC_MODES.join(', ')}`);
   let db: Db | undefined;
   try {
     if (!isMemoryPath(path)) mkdirSync(dirname(path), { recursive: true });
     db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    db.pragma(`journal_mode = ${journal}`);
+    db.pragma(`synchronous = ${sync}`);
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
       throw new BadParameterError(

@@ -16,10 +16,13 @@ import type { Precondition } from '../preconditions.js';
 import { DEFAULT_SWEEP_INTERVAL_MS, startSweeper } from '../sweeper.js';
 import type { Sweeper } from '../sweeper.js';
 import { WatchFanout } from '../watch-fanout.js';
-import { openDatabase } from './open-db.js';
+import { openDatabase, type SqlitePragmas } from './open-db.js';
 
-/** Options for SqliteBackend.open: the file (or `:memory:`), the expiry clock, the sweep interval, the watch buffer. */
-export interface SqliteBackendOptions {
+/**
+ * Options for SqliteBackend.open: the file (or `:memory:`), the expiry clock, the sweep interval, the
+ * watch buffer, and `storage.sync` / `storage.journal` as pragmas.
+ */
+export interface SqliteBackendOptions extends SqlitePragmas {
   path: string;
   clock?: Clock;
   sweepIntervalMs?: number;
@@ -88,7 +91,7 @@ export class SqliteBackend extends ConditionalWrites implements Backend {
    * Throws BadParameterError naming the path when the file is not a SQLite database, ConnectionProblemError when it cannot be opened.
    */
   static async open(opts: SqliteBackendOptions): Promise<SqliteBackend> {
-    return new SqliteBackend(openDatabase(opts.path), opts.path, opts);
+    return new SqliteBackend(openDatabase(opts.path, { sync: opts.sync, journal: opts.journal }), opts.path, opts);
   }
 
   private ensureOpen(): void {
