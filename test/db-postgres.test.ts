@@ -339,4 +339,23 @@ describe('PostgreSQL through the proxy', () => {
     const files = await credentials('dana', 'dana-after', { service_name: 'pg-main', protocol: 'postgres', username: 'alice', database: 'postgres' });
     expect((await psql(files, 'alice', 'select 7')).out.trim()).toBe('7');
   });
+
+  it('lists only the databases the user\'s db_labels reach', async () => {
+    await admin.createResource({ kind: 'role', version: 'v7', metadata: { name: 'db-prod' }, spec: { allow: { db_labels: { env: 'prod' }, db_users: ['*'], db_names: ['*'] } } });
+    const prod = await loginUser(c, 'frank', ['db-prod'], []);
+    const test = await loginUser(c, 'gina', ['db-alice'], []);
+    try {
+      const none = await prod.tsh(['db', 'ls', '--format=json']);
+      expect(none.err).toBe('');
+      expect(JSON.parse(none.out)).toEqual([]);
+      const some = await test.tsh(['db', 'ls', '--format=json']);
+      expect((JSON.parse(some.out) as { metadata: { name: string } }[]).map((d) => d.metadata.name)).toEqual(expect.arrayContaining(['pg-down', 'pg-main']));
+      const login = await prod.tsh(['db', 'login', 'pg-main', '--db-user=alice']);
+      expect(login.code).not.toBe(0);
+      expect(login.err).toContain('database "pg-main" not found');
+    } finally {
+      await prod.cleanup();
+      await test.cleanup();
+    }
+  });
 });

@@ -7,6 +7,7 @@
 import { BadParameterError } from '../api/errors.js';
 import type { Clock } from '../api/clock.js';
 import { isAgentServerKind, validateAgentServer, type AgentServer, type AgentServerKind } from '../api/types/index.js';
+import { canSeeDatabase } from '../rbac/index.js';
 import type { Services } from '../services/index.js';
 import type { Caller } from './caller.js';
 import { authorize } from './caller.js';
@@ -35,5 +36,15 @@ export async function upsertAgentServerHeartbeat(services: Services, clock: Cloc
 /** The live heartbeats of `kind`, for callers whose roles may list the kind. */
 export async function listAgentServers(services: Services, caller: Caller, kind: AgentServerKind): Promise<AgentServer[]> {
   authorize(caller, kind, 'list');
-  return services.agentServers(kind).list();
+  const servers = await services.agentServers(kind).list();
+  // Users see the databases their roles' db_labels reach, as Teleport lists them.
+  if (kind !== 'db_server' || caller.systemRole) return servers;
+  const roles = caller.checker.all();
+  return servers.filter((s) => canSeeDatabase(roles, databaseLabels(s)));
+}
+
+/** The labels of the database a db_server heartbeat carries. */
+function databaseLabels(s: AgentServer): Record<string, string> {
+  const labels = (s.spec.database as { metadata?: { labels?: unknown } } | undefined)?.metadata?.labels;
+  return labels && typeof labels === 'object' ? (labels as Record<string, string>) : {};
 }

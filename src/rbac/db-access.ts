@@ -48,7 +48,7 @@ export function checkDatabaseAccess(roles: readonly Role[], req: DatabaseAccessR
   throw new AccessDeniedError(`${DB_ACCESS_DENIED} (${reason})`);
 }
 
-/** Whether some role's `db_labels` allow seeing the database at all, and none denies it outright (listings). */
+/** Whether some role's `db_labels` reach the database (listings; deny rules decide at connect, by user and name). */
 export function canSeeDatabase(roles: readonly Role[], labels: Readonly<Record<string, string>>): boolean {
   return roles.some((r) => matchLabels(r.spec.allow?.db_labels, labels).matched);
 }
