@@ -72,6 +72,9 @@ function table(): Record<string, Case[]> {
       { path: '/v1/resources/token/scratch-token', allow: ['admin', 'proxy', 'editor'] },
       { path: '/v1/resources/cert_authority/host?with_secrets=1', allow: ['admin', 'editor'] },
       { path: '/v1/resources/cluster_auth_preference/cluster-auth-preference', allow: AUTHENTICATED },
+      // A user reads the roles they hold (the access user its role "access"), not others.
+      { path: '/v1/resources/role/access', allow: ['admin', 'nodeSelf', 'nodeOther', 'proxy', 'editor', 'access'] },
+      { path: '/v1/resources/role/editor', allow: ['admin', 'nodeSelf', 'nodeOther', 'proxy', 'editor'] },
     ],
     'POST /v1/resources': [
       // Node A's own record: node A itself; never node B or the proxy.

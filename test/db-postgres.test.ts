@@ -184,8 +184,8 @@ describe('PostgreSQL through the proxy', () => {
       const ls = await user.tsh(['db', 'ls'], { columns: 200 });
       expect(ls.err).toBe('');
       expect(ls.out).toMatch(/^Name\s+Description\s+Allowed Users\s+Labels\s+Connect/);
-      // Users cannot read roles on this cluster, so Allowed Users is Teleport's (unknown).
-      expect(ls.out).toMatch(/pg-main\s+PostgreSQL on the host\s+\(unknown\)\s+env=test/);
+      // The db_users of the user's own roles (templates are per user: not listed).
+      expect(ls.out).toMatch(/pg-main\s+PostgreSQL on the host\s+\[alice\]\s+env=test/);
       const login = await user.tsh(['db', 'login', 'pg-main', '--db-user=alice', '--db-name=postgres']);
       expect(login.err).toBe('');
       expect(login.out).toContain('Connection information for database "pg-main" has been saved.');

@@ -51,7 +51,9 @@ export class ResourceAPI {
 
   async get(caller: Caller, kind: string, name: string, opts: ReadOptions = {}): Promise<AnyResource> {
     const { k, h } = this.handler(kind);
-    authorize(caller, k, h.readVerb?.(opts) ?? 'read');
+    // A user may read the roles they hold, as in Teleport (tsh db ls shows the db_users they allow).
+    const ownRole = k === 'role' && !caller.systemRole && caller.roles.includes(name);
+    if (!ownRole) authorize(caller, k, h.readVerb?.(opts) ?? 'read');
     return h.get(name, opts);
   }
 

@@ -35,14 +35,19 @@ function connectCommand(r: RouteToDatabase): string {
 }
 
 /** The db_users the roles allow, as Teleport prints them; `(unknown)` when the roles cannot be read. */
-function allowedUsers(roles: Role[] | undefined, labels: Record<string, string>): string {
+function allowedUsers(roles: Role[] | undefined, labels: Record<string, string>, traits: Record<string, string[]>): string {
   if (!roles) return '(unknown)';
   const allowed = new Set<string>();
   for (const r of roles) {
     const sel = r.spec.allow?.db_labels ?? {};
     const matches = Object.entries(sel).every(([k, v]) => k === '*' || (labels[k] !== undefined && [v].flat().some((x) => x === '*' || x === labels[k])));
     if (Object.keys(sel).length === 0 || !matches) continue;
-    for (const u of r.spec.allow?.db_users ?? []) if (!u.includes('{{')) allowed.add(u);
+    for (const u of r.spec.allow?.db_users ?? []) {
+      // `{{internal.db_users}}` and `{{external.x}}` from the certificate's traits; other templates are not listed.
+      const t = /^\{\{\s*(?:internal|external)\.([\w-]+)\s*\}\}$/.exec(u);
+      if (t) for (const v of traits[t[1]] ?? []) allowed.add(v);
+      else if (!u.includes('{{')) allowed.add(u);
+    }
   }
   const list = [...allowed].sort((a, b) => (a === '*' ? -1 : b === '*' ? 1 : a.localeCompare(b)));
   return list.length === 0 ? '(none)' : `[${list.join(' ')}]`;
@@ -63,15 +68,15 @@ async function readRoles(client: AuthClient, names: string[]): Promise<Role[] | 
 }
 
 /** The text table. */
-export function databasesTable(dbs: DatabaseResource[], active: DatabaseLogin[], roles: Role[] | undefined, verbose: boolean, width: number): string {
+export function databasesTable(dbs: DatabaseResource[], active: DatabaseLogin[], roles: Role[] | undefined, traits: Record<string, string[]>, verbose: boolean, width: number): string {
   const rows = dbs.map((d) => {
     const login = active.find((a) => a.route.serviceName === d.metadata.name);
     const labels = d.metadata.labels ?? {};
     const name = login ? activeName(login.route) : d.metadata.name;
     const connect = login ? connectCommand(login.route) : '';
     return verbose
-      ? [name, d.metadata.description ?? '', d.spec.protocol, 'self-hosted', d.spec.uri, allowedUsers(roles, labels), formatLabels(labels), connect]
-      : [name, d.metadata.description ?? '', allowedUsers(roles, labels), formatLabels(labels), connect];
+      ? [name, d.metadata.description ?? '', d.spec.protocol, 'self-hosted', d.spec.uri, allowedUsers(roles, labels, traits), formatLabels(labels), connect]
+      : [name, d.metadata.description ?? '', allowedUsers(roles, labels, traits), formatLabels(labels), connect];
   });
   if (verbose) return makeTable(['Name', 'Description', 'Protocol', 'Type', 'URI', 'Allowed Users', 'Labels', 'Connect'], rows) + '\n';
   return makeTableWithTruncatedColumn(['Name', 'Description', 'Allowed Users', 'Labels', 'Connect'], rows, 'Labels', width) + '\n';
@@ -91,6 +96,7 @@ export const dbLsCommand: CommandSpec<TshCtx> = {
     const proxy = await connectProxy(inv, ctx);
     let dbs: DatabaseResource[];
     let roles: Role[] | undefined;
+    const certIdentity = identityFromCertificate(id.tlsCertPem);
     try {
       const client = proxy.authClient();
       const servers = await client.listAgentServers<AgentServer>('db_server');
@@ -99,13 +105,13 @@ export const dbLsCommand: CommandSpec<TshCtx> = {
         .map((s) => s.spec.database as DatabaseResource | undefined)
         .filter((d): d is DatabaseResource => d !== undefined && !seen.has(d.metadata.name) && Boolean(seen.add(d.metadata.name)))
         .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
-      roles = await readRoles(client, identityFromCertificate(id.tlsCertPem).groups);
+      roles = await readRoles(client, certIdentity.groups);
     } finally {
       proxy.close();
     }
     const out = inv.io.stdout;
     if (inv.flags.format === 'json') return void out.write(JSON.stringify(dbs, null, 2) + '\n');
     if (inv.flags.format === 'yaml') return void out.write((dbs.length === 0 ? '[]\n' : stringify(dbs, { sortMapEntries: true })) + '\n');
-    out.write(databasesTable(dbs, await dbLogins(id), roles, inv.flags.verbose === true, out.columns ?? 80));
+    out.write(databasesTable(dbs, await dbLogins(id), roles, certIdentity.traits ?? {}, inv.flags.verbose === true, out.columns ?? 80));
   },
 };
