@@ -75,6 +75,17 @@ beforeAll(async () => {
       '    static_labels: {env: test}',
       // Without ca_cert_file the agent trusts the cluster's db CA, which signs server.crt below.
       '    tls: {mode: verify-full}',
+      // The same server checked under another name: verify-full refuses it, verify-ca does not check names.
+      '  - name: pg-wrong-name',
+      '    protocol: postgres',
+      `    uri: 127.0.0.1:${port}`,
+      '    static_labels: {env: test}',
+      '    tls: {mode: verify-full, server_name: other.example.com}',
+      '  - name: pg-verify-ca',
+      '    protocol: postgres',
+      `    uri: 127.0.0.1:${port}`,
+      '    static_labels: {env: test}',
+      '    tls: {mode: verify-ca, server_name: other.example.com}',
       // A database that is down (nothing listens on its port).
       '  - name: pg-down',
       '    protocol: postgres',
@@ -357,5 +368,14 @@ describe('PostgreSQL through the proxy', () => {
       await prod.cleanup();
       await test.cleanup();
     }
+  });
+
+  it('checks the database certificate per tls.mode: verify-full names, verify-ca chains only', async () => {
+    const wrong = await credentials('dana', 'dana-wrong', { service_name: 'pg-wrong-name', protocol: 'postgres', username: 'alice', database: 'postgres' });
+    const refused = await psql(wrong, 'alice', 'select 1');
+    expect(refused.err).toContain('failed to connect to database "pg-wrong-name"');
+    expect(refused.err).toMatch(/other\.example\.com/);
+    const ca = await credentials('dana', 'dana-ca', { service_name: 'pg-verify-ca', protocol: 'postgres', username: 'alice', database: 'postgres' });
+    expect((await psql(ca, 'alice', 'select 5')).out.trim()).toBe('5');
   });
 });
