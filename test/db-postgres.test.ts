@@ -378,4 +378,18 @@ describe('PostgreSQL through the proxy', () => {
     const ca = await credentials('dana', 'dana-ca', { service_name: 'pg-verify-ca', protocol: 'postgres', username: 'alice', database: 'postgres' });
     expect((await psql(ca, 'alice', 'select 5')).out.trim()).toBe('5');
   });
+
+  it('ends a session whose statement is over the 64 MiB bound with an error the client shows, and serves the next', async () => {
+    const files = await credentials('dana', 'dana-big', { service_name: 'pg-main', protocol: 'postgres', username: 'alice', database: 'postgres' });
+    const ssl = { ca: await readFile(files.ca, 'utf8'), cert: await readFile(files.cert, 'utf8'), key: await readFile(files.key, 'utf8'), servername: 'localhost', checkServerIdentity: () => undefined };
+    const client = new pg.Client({ host: '127.0.0.1', port: Number(c.webAddr.split(':')[1]), user: 'alice', database: 'postgres', ssl });
+    client.on('error', () => {});
+    await client.connect();
+    const huge = `select '${'x'.repeat(65 * 1024 * 1024)}'`;
+    await expect(client.query(huge)).rejects.toThrow(/over the 67108864-byte limit/);
+    await client.end().catch(() => undefined);
+    expect((await psql(files, 'alice', 'select 8')).out.trim()).toBe('8');
+    const { events } = await admin.searchEvents({ types: ['db.session.query.failed'], user: 'dana', limit: 10 });
+    expect(events.find((e) => e.code === 'TDB02W')?.error).toMatch(/over the 67108864-byte limit/);
+  });
 });

@@ -57,6 +57,9 @@ export function sessionAudit(o: {
       const params = parameters?.map((p) => (p !== null && p.length > 1024 ? `${p.slice(0, 1024)}...` : p));
       return emit(auditEvent('db.session.query', 'TDB02I', { ...common(), success: true, db_query: text, ...(params && params.length > 0 && { db_query_parameters: params }) }));
     },
+    async queryFailed(err) {
+      return emit(auditEvent('db.session.query.failed', 'TDB02W', { ...common(), success: false, error: err.message, message: err.message }));
+    },
     async end() {
       if (!started || ended) return;
       ended = true;

@@ -17,6 +17,8 @@ export interface SessionAudit {
   start(dbUser: string, dbName: string, err?: Error): Promise<void>;
   /** db.session.query (TDB02I). */
   query(query: string, parameters?: (string | null)[]): Promise<void>;
+  /** db.session.query.failed (TDB02W): a statement refused before the database saw it, with why. */
+  queryFailed(err: Error): Promise<void>;
   /** db.session.end (TDB01I); once, after a start that succeeded. */
   end(): Promise<void>;
 }

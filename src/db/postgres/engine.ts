@@ -237,6 +237,7 @@ function relay(s: DatabaseSession, client: Duplex, server: TLSSocket, pending: B
         msgs = split.push(chunk);
       } catch (err) {
         client.write(errorResponse((err as Error).message, sqlState(err)));
+        void s.audit.queryFailed(err as Error);
         s.logger.info({ err: (err as Error).message }, 'database session ended: unreadable client message');
         return finish();
       }
