@@ -314,10 +314,33 @@ async function checkListener(cfg: TeleportConfig, key: string, addr: NetAddr, ti
  * BadParameterError naming the first key that cannot work here and where it was set.
  */
 export async function checkConfigOnHost(cfg: TeleportConfig, opts: HostCheckOptions = {}): Promise<void> {
+  refuseUnavailable(cfg);
   await checkPaths(cfg);
   const list = listeners(cfg);
   checkDistinct(cfg, list);
   for (const [key, addr] of list) await checkListener(cfg, key, addr, opts.lookupTimeoutMs ?? 5000);
+}
+
+/**
+ * Refuses, naming the key and its line, what a file may say (tutorial files do, so it loads for
+ * tctl) but this release cannot do: a join method other than token, and features of a service that
+ * runs here, switched on, that do not exist in this release.
+ */
+function refuseUnavailable(cfg: TeleportConfig): void {
+  const method = cfg.teleport.joinParams?.method;
+  if (method && method !== 'token') {
+    throw configKeyError(cfg, 'teleport.join_params.method', `join method "${method}" is not available in this release; join with method: token and a token from "tctl tokens add"`);
+  }
+  const features: [boolean, string, string][] = [
+    [cfg.services.ssh && cfg.ssh.pam.enabled, 'ssh_service.pam.enabled', 'PAM is not available in this release; set enabled: no'],
+    [cfg.services.ssh && cfg.ssh.x11.enabled, 'ssh_service.x11.enabled', 'X11 forwarding is not available in this release; set enabled: no'],
+    [cfg.services.ssh && cfg.ssh.enhancedRecording.enabled, 'ssh_service.enhanced_recording.enabled', 'enhanced session recording (BPF) is not available in this release; set enabled: no'],
+    [cfg.services.proxy && cfg.proxy.acme.enabled, 'proxy_service.acme.enabled', 'ACME (Let\'s Encrypt) certificates are not available in this release; set enabled: no and give https_keypairs'],
+  ];
+  for (const [on, key, why] of features) if (on) throw configKeyError(cfg, key, why);
+  for (const side of cfg.sideServices) {
+    throw configKeyError(cfg, `${side}.enabled`, `${side} is not available in this release; set enabled: no${side === 'metrics_service' ? ' (teleport.diag_addr serves /metrics)' : ''}`);
+  }
 }
 
 /**

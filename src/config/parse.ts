@@ -19,6 +19,8 @@ export interface ParseOptions {
   path?: string;
   /** Default nodename (default: this machine's host name). */
   hostname?: string;
+  /** Called with the keys each mapping accepts, by path, as it is read (tests take a census of keys with it). */
+  onKeys?: (path: string, keys: readonly string[]) => void;
 }
 
 const TOP_KEYS = ['version', 'teleport', 'auth_service', 'ssh_service', 'proxy_service', ...Object.keys(LATER_SECTIONS)];
@@ -36,7 +38,7 @@ export function parseConfig(text: string, opts: ParseOptions = {}): TeleportConf
     const line = e.linePos?.[0]?.line ?? lines.linePos(e.pos[0]).line;
     throw new BadParameterError(`${file}:${line}: malformed YAML: ${e.message.split('\n')[0]}`, { cause: e });
   }
-  const ctx = new SourceContext(file, lines);
+  const ctx = new SourceContext(file, lines, opts.onKeys);
   const root = doc.contents as Node | null;
   if (root && !isMap(root) && !(isScalarNull(root))) {
     ctx.fail(root, '', 'expected a mapping with sections such as teleport:, auth_service:, ssh_service:');
@@ -55,7 +57,7 @@ export function parseConfig(text: string, opts: ParseOptions = {}): TeleportConf
   const app = later('app_service');
   const windowsDesktop = later('windows_desktop_service');
   const discovery = later('discovery_service');
-  for (const side of ['metrics_service', 'tracing_service', 'debug_service'] as const) later(side);
+  const sideServices = (['metrics_service', 'tracing_service', 'debug_service'] as const).filter((side) => later(side).enabled === true);
 
   // Older guides put the audit URIs under auth_service; storage: wins when both are written.
   if (teleport.storage.auditEventsUri.length === 0 && auth.auditEventsUri) {
@@ -91,6 +93,7 @@ export function parseConfig(text: string, opts: ParseOptions = {}): TeleportConf
     windowsDesktop: windowsDesktop.config,
     discovery: discovery.config,
     services,
+    sideServices,
   };
 }
 

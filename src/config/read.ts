@@ -15,6 +15,8 @@ export class SourceContext {
   constructor(
     readonly file: string,
     private readonly lines: LineCounter,
+    /** Told the keys each mapping accepts, by path (list items as `[]`), as it is read: the key table test's census. */
+    readonly onKeys?: (path: string, keys: readonly string[]) => void,
   ) {}
 
   /** Remember where the value at `path` was written. */
@@ -107,6 +109,7 @@ export function fields(
   known: readonly string[] | null,
 ): Fields {
   const entries = new Map<string, Entry>();
+  if (known) ctx.onKeys?.(path.replace(/\[\d+\]/g, '[]'), known);
   if (node === null || isEmpty(node)) return new Fields(ctx, path, node, entries);
   if (!isMap(node)) ctx.fail(node, path, `expected a mapping of keys to values, got ${describe(node)}`);
   for (const pair of node.items as Pair<Node, Node | null>[]) {

@@ -183,7 +183,9 @@ function readPostgres(s: Fields): PostgresStorageConfig {
     s.fail('auth_mode', `auth_mode "${authMode}" is not available in this release; authenticate with conn_string (password or sslcert/sslkey)`);
   }
   if (s.has('azure_client_id')) s.fail('azure_client_id', 'azure_client_id needs auth_mode azure, which is not available in this release');
-  if (s.has('gcp_connection_name')) s.fail('gcp_connection_name', 'gcp_connection_name needs auth_mode gcp-cloudsql, which is not available in this release');
+  for (const key of ['gcp_connection_name', 'gcp_ip_type']) {
+    if (s.has(key)) s.fail(key, `${key} needs auth_mode gcp-cloudsql, which is not available in this release`);
+  }
   return {
     connString: conn!,
     changeFeedConnString: s.get('change_feed_conn_string', connString),

@@ -63,13 +63,19 @@ export function readGlobal(
   const f = fields(node, 'teleport', ctx, KEYS);
   const dataDir = f.get('data_dir', str) || DEFAULT_DATA_DIR;
   const joinParams = readJoinParams(f);
+  const authToken = f.get('auth_token', str) || undefined;
+  if (authToken && joinParams) f.fail('join_params', 'set either auth_token or join_params, not both');
+  if (f.has('ca_signature_algo')) {
+    f.fail('ca_signature_algo', 'ca_signature_algo has no effect in this release: certificate authorities sign with the algorithm of their key (rsa-sha2-512 for RSA); remove it');
+  }
   const kex = f.get('kex_algos', list(str)) ?? f.get('kex_algorithms', list(str));
   const mac = f.get('mac_algos', list(str)) ?? f.get('mac_algorithms', list(str));
   return {
     nodename: f.get('nodename', str) || hostname,
     dataDir,
     pidFile: f.get('pid_file', str) || undefined,
-    authToken: f.get('auth_token', str) || undefined,
+    // v3's join_params with the token method is the same join as auth_token.
+    authToken: authToken ?? (joinParams?.method === 'token' ? joinParams.tokenName : undefined),
     ...readServers(f, version),
     joinParams,
     caPins: (f.get('ca_pin', oneOrMany(str)) ?? []).filter((p) => p !== ''),
@@ -127,6 +133,7 @@ function readJoinParams(f: Fields): GlobalConfig['joinParams'] {
   const j = f.section('join_params', ['token_name', 'method']);
   const tokenName = j.get('token_name', str) ?? '';
   const method = j.get('method', oneOf(JOIN_METHODS)) ?? 'token';
+  // Other methods load (tutorial files name them) and are refused by the host check at start.
   if (tokenName === '' && method === 'token') j.fail('token_name', 'token_name is required for the token join method');
   return { tokenName, method };
 }

@@ -289,4 +289,6 @@ export interface TeleportConfig {
   windowsDesktop: LaterServiceConfig;
   discovery: LaterServiceConfig;
   services: EnabledServices;
+  /** Side sections written with `enabled: yes` (none runs in this release: the host check refuses them at start). */
+  sideServices: ('metrics_service' | 'tracing_service' | 'debug_service')[];
 }

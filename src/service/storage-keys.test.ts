@@ -86,17 +86,26 @@ describe('storage keys of type sqlite', () => {
   });
 });
 
-describe('buffer_size of the shared stores reaches the backend', () => {
+describe('keys of the shared stores reach the backend', () => {
   const storageOf = (body: string): ReturnType<typeof parseConfig>['teleport']['storage'] =>
     parseConfig(`teleport:\n  storage:\n${body}`, { hostname: 'h' }).teleport.storage;
 
-  it('etcd buffer_size is the watch buffer limit', async () => {
-    const spec = await backendSpec(storageOf('    type: etcd\n    peers: [http://e:2379]\n    prefix: /t\n    insecure: true\n    buffer_size: 77\n'));
-    expect(spec).toMatchObject({ type: 'etcd', watchBufferLimit: 77 });
+  it('etcd buffer_size and etcd_max_client_msg_size_bytes reach the backend', async () => {
+    const spec = await backendSpec(
+      storageOf('    type: etcd\n    peers: [http://e:2379]\n    prefix: /t\n    insecure: true\n    buffer_size: 77\n    etcd_max_client_msg_size_bytes: 4096\n'),
+    );
+    expect(spec).toMatchObject({ type: 'etcd', watchBufferLimit: 77, maxClientMsgSizeBytes: 4096 });
   });
 
   it('dynamodb buffer_size is the watch buffer limit', async () => {
     const spec = await backendSpec(storageOf('    type: dynamodb\n    table_name: t\n    buffer_size: 55\n'));
     expect(spec).toMatchObject({ type: 'dynamodb', watchBufferLimit: 55 });
+  });
+
+  it('dynamodb provisioned capacity and continuous_backups reach the backend', async () => {
+    const spec = await backendSpec(
+      storageOf('    type: dynamodb\n    table_name: t\n    billing_mode: provisioned\n    read_capacity_units: 7\n    write_capacity_units: 3\n    continuous_backups: true\n'),
+    );
+    expect(spec).toMatchObject({ type: 'dynamodb', billingMode: 'provisioned', readCapacityUnits: 7, writeCapacityUnits: 3, continuousBackups: true });
   });
 });

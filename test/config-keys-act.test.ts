@@ -1,0 +1,84 @@
+/**
+ * teleport.yaml keys shown acting on a real cluster, for src/config/key-proofs.test.ts: a v3
+ * `join_params` (issue 16: it was parsed and then ignored, so a node with `join_params:
+ * {token_name, method: token}` refused to start asking for --token) joins through the proxy with
+ * no auth_token and no --token; auth_service.public_addr is in the auth server's certificate.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:tls';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Node } from '../src/api/types/index.js';
+import { checkConfigOnHost, loadConfigFile } from '../src/config/index.js';
+import { silentLogger } from '../src/log/index.js';
+import { TeleportProcess } from '../src/service/index.js';
+import { startCluster, type TestCluster } from './helpers/cluster.js';
+
+let c: TestCluster;
+let dir: string;
+let node: TeleportProcess | undefined;
+
+beforeAll(async () => {
+  c = await startCluster({ clusterName: 'keys-act.test', authExtra: 'public_addr: [auth.keys-act.test:3025]' });
+  dir = await mkdtemp(join(tmpdir(), 'tp-join-params-'));
+});
+afterAll(async () => {
+  await node?.close();
+  await c?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+it('a v3 node joins with join_params method token through proxy_server, with no auth_token or --token', async () => {
+  const admin = await c.admin();
+  const { token } = await admin.generateToken({ roles: ['node'] });
+  const pin = (await admin.status()).cas.find((ca) => ca.type === 'host')!.pins[0];
+  const dataDir = join(dir, 'data');
+  const configPath = join(dir, 'teleport.yaml');
+  await writeFile(
+    configPath,
+    [
+      'version: v3',
+      'teleport:',
+      '  nodename: joined-by-params',
+      `  data_dir: ${dataDir}`,
+      `  join_params: {token_name: ${token}, method: token}`,
+      `  ca_pin: ${pin}`,
+      `  proxy_server: ${c.webAddr}`,
+      '  log: {output: stderr, severity: ERROR}',
+      'auth_service: {enabled: no}',
+      'proxy_service: {enabled: no}',
+      'ssh_service: {enabled: yes}',
+      '',
+    ].join('\n'),
+  );
+  node = new TeleportProcess({ config: await loadConfigFile(configPath), logger: silentLogger });
+  await node.start();
+  const hostId = (await readFile(join(dataDir, 'host_uuid'), 'utf8')).trim();
+  // The node's heartbeat arrives through its tunnel after start.
+  let me: Node | undefined;
+  for (const deadline = Date.now() + 20_000; !me?.spec.use_tunnel && Date.now() < deadline; ) {
+    me = (await admin.listNodes<Node>()).find((n) => n.metadata.name === hostId);
+    if (!me?.spec.use_tunnel) await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(me?.spec).toMatchObject({ hostname: 'joined-by-params', use_tunnel: true });
+});
+
+it('a join method this release does not run is refused at start with the key and line', async () => {
+  const configPath = join(dir, 'ec2.yaml');
+  await writeFile(configPath, 'version: v3\nteleport:\n  join_params: {token_name: ec2-token, method: ec2}\n  proxy_server: proxy.example.com:443\nauth_service: {enabled: no}\nproxy_service: {enabled: no}\n');
+  const cfg = await loadConfigFile(configPath);
+  await expect(checkConfigOnHost(cfg)).rejects.toThrow(`${configPath}:3: teleport.join_params.method: join method "ec2" is not available in this release`);
+});
+
+it('auth_service.public_addr is a name in the auth server\'s TLS certificate', async () => {
+  const [host, port] = [c.authAddr.slice(0, c.authAddr.lastIndexOf(':')), Number(c.authAddr.slice(c.authAddr.lastIndexOf(':') + 1))];
+  const names = await new Promise<string>((resolve, reject) => {
+    const s = connect({ host, port, rejectUnauthorized: false }, () => {
+      resolve(s.getPeerCertificate().subjectaltname ?? '');
+      s.destroy();
+    });
+    s.on('error', reject);
+  });
+  expect(names).toContain('DNS:auth.keys-act.test');
+});
