@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Clock } from '../../api/clock.js';
 import { DB_HELLO_VERSION, encodeDatabaseHello, type DatabaseHello } from '../../api/db-wire.js';
-import { AccessDeniedError, BadParameterError, NotFoundError, TeleportError, isCode } from '../../api/errors.js';
+import { AccessDeniedError, BadParameterError, NotFoundError, isCode } from '../../api/errors.js';
 import { pgwire, readExact } from '../../db/index.js';
 import type { Logger } from '../../log/index.js';
 import { identityFromCertificate, verifyChain, type Identity } from '../../tlsca/index.js';
@@ -115,12 +115,8 @@ async function serve(o: PostgresFrontOptions, current: { s: Duplex }, conn: Rout
     return found;
   });
   const clientAddr = `${conn.remoteAddress}:${conn.remotePort}`;
-  let agent: Duplex;
-  try {
-    agent = await o.router.dial(target, { clientAddr });
-  } catch (err) {
-    throw err instanceof TeleportError ? err : new NotFoundError(String(err));
-  }
+  // ConnectionProblemError naming the database when its agent cannot be reached.
+  const agent = await o.router.dial(target, { clientAddr });
   agent.on('error', () => {});
   const hello: DatabaseHello = {
     v: DB_HELLO_VERSION,
