@@ -61,6 +61,10 @@ class DBService implements Service {
     let audit: AuditEmitter;
     let link: AgentLink | undefined;
     if (localAuth) {
+      // Reached in memory by this process's proxy; proxies elsewhere would need a tunnel this host does not open.
+      if (!config.services.proxy) {
+        throw new BadParameterError('db_service next to auth_service needs proxy_service in the same process; or run db_service on a host that joins through the proxy (proxy_server)');
+      }
       const c = await localAuth.server.hostCredentials('Node');
       client = new AuthClient({ addr: formatAddr(loopbackFor(localAuth.addr)), clusterName: this.ctx.clusterName, credentials: { keyPem: c.keyPem, certPem: c.tls, caPems: c.tlsCAs } });
       audit = localAuth.server.auth.auditLog;
