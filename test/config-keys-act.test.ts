@@ -20,7 +20,7 @@ let dir: string;
 let node: TeleportProcess | undefined;
 
 beforeAll(async () => {
-  c = await startCluster({ clusterName: 'keys-act.test', authExtra: 'public_addr: [auth.keys-act.test:3025]' });
+  c = await startCluster({ clusterName: 'keys-act.test', authExtra: 'public_addr: [auth.keys-act.test:3025]\ndisconnect_expired_cert: yes\nmessage_of_the_day: "keys act"' });
   dir = await mkdtemp(join(tmpdir(), 'tp-join-params-'));
 });
 afterAll(async () => {
@@ -81,4 +81,9 @@ it('auth_service.public_addr is a name in the auth server\'s TLS certificate', a
     s.on('error', reject);
   });
   expect(names).toContain('DNS:auth.keys-act.test');
+});
+
+it('auth_service.disconnect_expired_cert and message_of_the_day set the cluster auth preference without an authentication section', async () => {
+  const cap = await (await c.admin()).getResource<{ spec: Record<string, unknown> }>('cluster_auth_preference', 'cluster-auth-preference');
+  expect(cap.spec).toMatchObject({ disconnect_expired_cert: true, message_of_the_day: 'keys act' });
 });

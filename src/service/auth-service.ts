@@ -70,8 +70,15 @@ class AuthService implements Service {
 /** The `authentication` section as the stored cluster_auth_preference; undefined without one. */
 function authPreferenceFromConfig(config: TeleportConfig): Record<string, unknown> | undefined {
   const a = config.auth.authentication;
-  // Without an `authentication` section the stored settings (e.g. from `tctl edit cap`) stay.
-  if (!a.fromFile) return undefined;
+  // Without an `authentication` section the stored settings (e.g. from `tctl edit cap`) stay, but
+  // for the two auth_service keys that set a field of it (merged over the stored ones).
+  if (!a.fromFile) {
+    const top = {
+      ...(a.disconnectExpiredCert !== undefined && { disconnect_expired_cert: a.disconnectExpiredCert }),
+      ...(a.messageOfTheDay && { message_of_the_day: a.messageOfTheDay }),
+    };
+    return Object.keys(top).length > 0 ? top : undefined;
+  }
   return {
     type: a.type,
     second_factor: a.secondFactor,
