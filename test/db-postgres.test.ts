@@ -22,7 +22,7 @@ import { runTctl } from '../src/cli/tctl/run.js';
 import { loadConfigFile } from '../src/config/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { TeleportProcess } from '../src/service/index.js';
-import { startCluster, type TestCluster } from './helpers/cluster.js';
+import { startCluster, startProxy, type TestCluster } from './helpers/cluster.js';
 import { loginUser } from './helpers/tsh-user.js';
 import { freePort, startPostgres, type TestPostgres } from './helpers/postgres-server.js';
 
@@ -58,6 +58,42 @@ async function psql(files: { key: string; cert: string; ca: string } | undefined
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, out: e.stdout, err: e.stderr };
   }
+}
+
+/** A second process running only db_service for `db` on the private server, joined through `proxyAddr` with a db token. */
+async function dbAgent(proxyAddr: string, nodename: string, db: string): Promise<{ agent: TeleportProcess; dir: string }> {
+  const tokens = await tctl('tokens', 'add', '--type=db', '--format=text');
+  expect(tokens.code, tokens.err).toBe(0);
+  const pin = (await admin.status()).cas.find((x) => x.type === 'host')!.pins[0];
+  const dir = await mkdtemp(join(tmpdir(), 'tp-dbagent-'));
+  const configPath = join(dir, 'teleport.yaml');
+  await writeFile(
+    configPath,
+    [
+      'version: v3',
+      'teleport:',
+      `  nodename: ${nodename}`,
+      `  data_dir: ${join(dir, 'data')}`,
+      `  auth_token: ${tokens.out.trim()}`,
+      `  ca_pin: ${pin}`,
+      `  proxy_server: ${proxyAddr}`,
+      '  log: {output: stderr, severity: ERROR}',
+      'auth_service: {enabled: no}',
+      'proxy_service: {enabled: no}',
+      'ssh_service: {enabled: no}',
+      'db_service:',
+      '  enabled: yes',
+      '  databases:',
+      `  - name: ${db}`,
+      '    protocol: postgres',
+      `    uri: 127.0.0.1:${pgServer.port}`,
+      '    static_labels: {env: test}',
+      '',
+    ].join('\n'),
+  );
+  const agent = new TeleportProcess({ config: await loadConfigFile(configPath), logger: silentLogger });
+  await agent.start();
+  return { agent, dir };
 }
 
 beforeAll(async () => {
@@ -233,39 +269,8 @@ describe('PostgreSQL through the proxy', () => {
   });
 
   it('reaches a database agent on another host through its reverse tunnel, joined with a db token', async () => {
-    const tokens = await tctl('tokens', 'add', '--type=db', '--format=text');
-    expect(tokens.code, tokens.err).toBe(0);
-    const token = tokens.out.trim();
-    const pin = (await admin.status()).cas.find((x) => x.type === 'host')!.pins[0];
-    const dir = await mkdtemp(join(tmpdir(), 'tp-dbagent-'));
-    const configPath = join(dir, 'teleport.yaml');
-    await writeFile(
-      configPath,
-      [
-        'version: v3',
-        'teleport:',
-        '  nodename: db-edge',
-        `  data_dir: ${join(dir, 'data')}`,
-        `  auth_token: ${token}`,
-        `  ca_pin: ${pin}`,
-        `  proxy_server: ${c.webAddr}`,
-        '  log: {output: stderr, severity: ERROR}',
-        'auth_service: {enabled: no}',
-        'proxy_service: {enabled: no}',
-        'ssh_service: {enabled: no}',
-        'db_service:',
-        '  enabled: yes',
-        '  databases:',
-        '  - name: pg-edge',
-        '    protocol: postgres',
-        `    uri: 127.0.0.1:${pgServer.port}`,
-        '    static_labels: {env: test}',
-        '',
-      ].join('\n'),
-    );
-    const agent = new TeleportProcess({ config: await loadConfigFile(configPath), logger: silentLogger });
+    const { agent, dir } = await dbAgent(c.webAddr, 'db-edge', 'pg-edge');
     try {
-      await agent.start();
       const files = await credentials('dana', 'dana-edge', { service_name: 'pg-edge', protocol: 'postgres', username: 'alice', database: 'postgres' });
       const r = await psql(files, 'alice', 'select current_user, 2 * 21');
       expect(r.err).toBe('');
@@ -391,5 +396,22 @@ describe('PostgreSQL through the proxy', () => {
     expect((await psql(files, 'alice', 'select 8')).out.trim()).toBe('8');
     const { events } = await admin.searchEvents({ types: ['db.session.query.failed'], user: 'dana', limit: 10 });
     expect(events.find((e) => e.code === 'TDB02W')?.error).toMatch(/over the 67108864-byte limit/);
+  });
+
+  it('serves through a proxy-only process (user CA and heartbeats read over the auth API) to an agent joined through it', async () => {
+    const proxy = await startProxy(c, { nodename: 'proxy-two' });
+    const { agent, dir } = await dbAgent(proxy.webAddr, 'db-far', 'pg-far');
+    try {
+      const files = await credentials('dana', 'dana-far', { service_name: 'pg-far', protocol: 'postgres', username: 'alice', database: 'postgres' });
+      const r = await psql(files, 'alice', 'select 3 * 14', Number(proxy.webAddr.split(':')[1]));
+      expect(r.err).toBe('');
+      expect(r.out.trim()).toBe('42');
+      const bob = await psql(files, 'bob', 'select 1', Number(proxy.webAddr.split(':')[1]));
+      expect(bob.err).toContain('database user "bob" is not in db_users');
+    } finally {
+      await agent.close();
+      await proxy.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
