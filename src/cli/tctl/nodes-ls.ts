@@ -2,9 +2,9 @@
 import type { Node } from '../../api/types/index.js';
 import { nodeLabels } from '../../api/types/index.js';
 import type { CommandSpec } from '../framework/index.js';
-import { makeTable, toGoJSON, toTeleportYAML } from '../framework/index.js';
 import type { TctlCtx } from './context.js';
-import { formatLabels, parseLabelSpec } from './text-formats.js';
+import { LABELS_ARG, LISTING_FLAGS, labelFilter, writeListing } from './listing.js';
+import { formatLabels } from './text-formats.js';
 
 /** What `Public Address` shows: the public address, else the listen address, or the tunnel mark. */
 function shownAddress(n: Node): string {
@@ -16,30 +16,16 @@ function shownAddress(n: Node): string {
 export const nodesLsCommand: CommandSpec<TctlCtx> = {
   name: 'nodes ls',
   help: 'List all active SSH nodes within the cluster.',
-  args: [{ name: 'labels', help: 'List of comma separated labels to filter by labels (e.g. key1=value1,key2=value2)' }],
-  flags: [
-    { name: 'format', type: 'string', enum: ['text', 'json', 'yaml'], help: "Output format, 'text', 'json', or 'yaml'" },
-    { name: 'verbose', short: 'v', type: 'bool', help: 'Verbose table output, shows full label output' },
-  ],
+  args: [LABELS_ARG],
+  flags: LISTING_FLAGS,
   async run(inv, ctx) {
     const { client } = await ctx.connect();
-    const want = typeof inv.args.labels === 'string' ? parseLabelSpec(inv.args.labels) : {};
+    const wanted = labelFilter(inv.args.labels);
     const nodes = (await client.listNodes<Node>())
-      .filter((n) => {
-        const labels = nodeLabels(n);
-        return Object.entries(want).every(([k, v]) => labels[k] === v);
-      })
+      .filter((n) => wanted(nodeLabels(n)))
       .sort((a, b) => a.spec.hostname.localeCompare(b.spec.hostname) || a.metadata.name.localeCompare(b.metadata.name));
-    const out = inv.io.stdout;
-    switch (inv.flags.format as string | undefined) {
-      case 'json':
-        out.write(toGoJSON(nodes));
-        return;
-      case 'yaml':
-        out.write(toTeleportYAML(nodes));
-        return;
-    }
-    const rows = nodes.map((n) => [n.spec.hostname, n.metadata.name, shownAddress(n), formatLabels(nodeLabels(n)), n.spec.version ?? '']);
-    out.write(makeTable(['Host', 'UUID', 'Public Address', 'Labels', 'Version'], rows));
+    writeListing(inv.io.stdout, inv.flags.format, nodes, ['Host', 'UUID', 'Public Address', 'Labels', 'Version'], (items) =>
+      items.map((n) => [n.spec.hostname, n.metadata.name, shownAddress(n), formatLabels(nodeLabels(n)), n.spec.version ?? '']),
+    );
   },
 };

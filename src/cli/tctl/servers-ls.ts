@@ -6,9 +6,9 @@
  */
 import type { AgentServer, AgentServerKind } from '../../api/types/index.js';
 import type { CommandSpec } from '../framework/index.js';
-import { makeTable, toGoJSON, toTeleportYAML } from '../framework/index.js';
 import type { TctlCtx } from './context.js';
-import { formatLabels, parseLabelSpec } from './text-formats.js';
+import { LABELS_ARG, LISTING_FLAGS, labelFilter, writeListing } from './listing.js';
+import { formatLabels } from './text-formats.js';
 
 /** The served resource inside a heartbeat, as far as the tables read it. */
 interface Served {
@@ -67,30 +67,17 @@ function command(l: Listing): CommandSpec<TctlCtx> {
   return {
     name: l.name,
     help: l.help,
-    args: [{ name: 'labels', help: 'List of comma separated labels to filter by labels (e.g. key1=value1,key2=value2)' }],
-    flags: [
-      { name: 'format', type: 'string', enum: ['text', 'json', 'yaml'], help: "Output format, 'text', 'json', or 'yaml'" },
-      { name: 'verbose', short: 'v', type: 'bool', help: 'Verbose table output, shows full label output' },
-    ],
+    args: [LABELS_ARG],
+    flags: LISTING_FLAGS,
     async run(inv, ctx) {
       const { client } = await ctx.connect();
-      const want = typeof inv.args.labels === 'string' ? parseLabelSpec(inv.args.labels) : {};
+      const wanted = labelFilter(inv.args.labels);
       const servers = (await client.listAgentServers<AgentServer>(l.kind))
-        .filter((s) => {
-          const labels = labelsOf(s, l.field);
-          return Object.entries(want).every(([k, v]) => labels[k] === v);
-        })
+        .filter((s) => wanted(labelsOf(s, l.field)))
         .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name) || a.spec.hostname.localeCompare(b.spec.hostname));
-      const out = inv.io.stdout;
-      switch (inv.flags.format as string | undefined) {
-        case 'json':
-          out.write(toGoJSON(servers));
-          return;
-        case 'yaml':
-          out.write(toTeleportYAML(servers));
-          return;
-      }
-      out.write(makeTable(l.header, servers.map((s) => l.row(s, served(s, l.field), formatLabels(labelsOf(s, l.field))))));
+      writeListing(inv.io.stdout, inv.flags.format, servers, l.header, (items) =>
+        items.map((s) => l.row(s, served(s, l.field), formatLabels(labelsOf(s, l.field)))),
+      );
     },
   };
 }
