@@ -5,6 +5,7 @@
  * no auth_token and no --token; auth_service.public_addr is in the auth server's certificate.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,4 +87,23 @@ it('auth_service.public_addr is a name in the auth server\'s TLS certificate', a
 it('auth_service.disconnect_expired_cert and message_of_the_day set the cluster auth preference without an authentication section', async () => {
   const cap = await (await c.admin()).getResource<{ spec: Record<string, unknown> }>('cluster_auth_preference', 'cluster-auth-preference');
   expect(cap.spec).toMatchObject({ disconnect_expired_cert: true, message_of_the_day: 'keys act' });
+});
+
+it('authentication.default_session_ttl is the TTL of user certificates issued without one asked for', async () => {
+  const other = await startCluster({ clusterName: 'ttl.test', authExtra: 'authentication: {type: local, second_factor: otp, default_session_ttl: 2h}' });
+  try {
+    const admin = await other.admin();
+    await admin.createResource({ kind: 'user', version: 'v2', metadata: { name: 'ttl-user' }, spec: { roles: ['access'], traits: { logins: ['root'] } } });
+    const { publicKey } = generateKeyPairSync('ed25519');
+    const issued = async (ttl?: number): Promise<number> => {
+      const res = await admin.generateUserCerts({ username: 'ttl-user', public_key: publicKey.export({ type: 'spki', format: 'pem' }).toString(), ...(ttl && { ttl_ms: ttl }) });
+      const cert = new X509Certificate(res.tls);
+      return Date.parse(cert.validTo) - Date.parse(cert.validFrom);
+    };
+    const hour = 3_600_000;
+    expect(Math.abs((await issued()) - 2 * hour)).toBeLessThan(5 * 60_000);
+    expect(Math.abs((await issued(3 * hour)) - 3 * hour)).toBeLessThan(5 * 60_000); // an asked-for TTL still wins
+  } finally {
+    await other.close();
+  }
 });

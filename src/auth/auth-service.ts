@@ -24,7 +24,7 @@ import type {
   UserCertsResponse,
   UserTokenResponse,
 } from '../api/auth-wire.js';
-import { HOUR, formatDuration } from '../api/duration.js';
+import { HOUR, formatDuration, parseDuration } from '../api/duration.js';
 import { AccessDeniedError, BadParameterError, isCode } from '../api/errors.js';
 import type { AgentServer, AuthPreference, Node, User } from '../api/types/index.js';
 import type { SessionRecordingMode } from '../api/recording-wire.js';
@@ -269,7 +269,9 @@ export class AuthService {
     const traits = user.spec.traits ?? {};
     const roles = (await loadRoles(this.services, user.spec.roles)).map((r) => applyRoleTraits(r, { traits }));
     const checker = new RoleSet(roles);
-    const requested = req.ttl_ms ?? DEFAULT_USER_CERT_TTL;
+    // Without a TTL asked for, the cluster's default_session_ttl (teleport.yaml authentication), else 12h.
+    const preset = req.ttl_ms === undefined ? (await this.authPreference().catch(notFoundAsUndefined))?.spec.default_session_ttl : undefined;
+    const requested = req.ttl_ms ?? (preset ? parseDuration(preset) : DEFAULT_USER_CERT_TTL);
     if (!(requested > 0)) throw new BadParameterError(`invalid certificate TTL ${formatDuration(requested)}`);
     const ttlMs = Math.min(checker.adjustSessionTTL(requested), MAX_CERT_TTL);
     const userCA = await this.services.authorities('user').get(this.clusterName);
@@ -422,4 +424,10 @@ function routeToDatabaseOf(r: RouteToDatabaseWire): RouteToDatabase {
   if (r.username !== undefined && !ok(r.username, 253)) throw new BadParameterError('route_to_database.username must be a short string');
   if (r.database !== undefined && !ok(r.database, 253)) throw new BadParameterError('route_to_database.database must be a short string');
   return { serviceName: r.service_name, protocol: r.protocol, ...(r.username && { username: r.username }), ...(r.database && { database: r.database }) };
+}
+
+/** A missing cluster_auth_preference (a cluster not initialized by init.ts, in tests) reads as none. */
+function notFoundAsUndefined(err: unknown): undefined {
+  if (isCode(err, 'not_found')) return undefined;
+  throw err;
 }

@@ -161,7 +161,7 @@ const PROOFS: Record<string, Proof> = {
   'auth_service.authentication.disconnect_expired_cert': acts('src/node/node-monitor.test.ts', 'disconnect_expired_cert'),
   'auth_service.authentication.locking_mode': unsettled('stored in cluster_auth_preference; no test shows it yet'),
   'auth_service.authentication.message_of_the_day': unsettled('stored in cluster_auth_preference; no test shows it yet'),
-  'auth_service.authentication.default_session_ttl': unsettled('login certificates use the 12h default and the roles\' max_session_ttl'),
+  'auth_service.authentication.default_session_ttl': acts(CLUSTER_KEYS, 'authentication.default_session_ttl is the TTL of user certificates issued without one asked for'),
   'auth_service.authentication.webauthn.rp_id': unsettled('stored in cluster_auth_preference; no test shows it yet'),
   'auth_service.authentication.webauthn.attestation_allowed_cas': unsettled('stored in cluster_auth_preference; not checked at registration'),
   'auth_service.authentication.webauthn.attestation_denied_cas': unsettled('stored in cluster_auth_preference; not checked at registration'),

@@ -3,6 +3,7 @@
  * server (CAs, the auth API on `auth_service.listen_addr`) and publishes it to the services that
  * use it in-process (the proxy and the node of the same process).
  */
+import { formatDuration } from '../api/duration.js';
 import { AuthServer } from '../auth/index.js';
 import type { Backend } from '../backend/index.js';
 import { formatAddr, type TeleportConfig } from '../config/index.js';
@@ -89,5 +90,6 @@ function authPreferenceFromConfig(config: TeleportConfig): Record<string, unknow
     ...(a.disconnectExpiredCert !== undefined && { disconnect_expired_cert: a.disconnectExpiredCert }),
     locking_mode: a.lockingMode,
     ...(a.messageOfTheDay && { message_of_the_day: a.messageOfTheDay }),
+    ...(a.defaultSessionTtl && { default_session_ttl: formatDuration(a.defaultSessionTtl) }),
   };
 }
