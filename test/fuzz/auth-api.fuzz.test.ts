@@ -10,7 +10,7 @@ import type { Agent } from 'node:https';
 import { ROUTES } from '../../src/auth/routes.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { caseCount, fuzz, report, TEST_TIMEOUT_MS, type Rand } from './harness.js';
-import { HOSTILE_JSON, SEGMENTS, StateSnapshot, agentFor, checkAnswer, mutateBody, query, send, type Exchange, type KnownFinding } from './http-fuzz.js';
+import { HOSTILE_JSON, SEGMENTS, StateSnapshot, agentFor, judgeExchange, newCounts, mutateBody, query, send, type Exchange, type KnownFinding } from './http-fuzz.js';
 
 let c: TestCluster;
 let admin: Agent;
@@ -89,7 +89,7 @@ function gen(rnd: Rand): Case {
 
 describe('auth API request fuzz', () => {
   it('answers every request in time, never with a 5xx, and a refused write changes nothing', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const counts = { ok: 0, refused: 0, writesRefused: 0, known: 0, writesApplied: 0 };
+    const counts = newCounts();
     await fuzz<Case>({
       name: 'auth-api',
       cases: 600,
@@ -100,21 +100,7 @@ describe('auth API request fuzz', () => {
         if (k.write && PROTECTED.test(`${ex.path} ${String(ex.body ?? '')}`)) return;
         const before = k.write ? state.take() : undefined;
         const answer = await send(k.as === 'admin' ? admin : anonymous, c.authAddr, ex);
-        if (checkAnswer(answer, KNOWN, ex) === 'known') {
-          counts.known++;
-          return;
-        }
-        if (answer.status < 400) {
-          counts.ok++;
-          // Accepted writes show up in the snapshot: proof that it sees what a refused write would change.
-          if (before && StateSnapshot.diff(before, state.take()).length > 0) counts.writesApplied++;
-          return;
-        }
-        counts.refused++;
-        if (!before) return;
-        counts.writesRefused++;
-        const changed = StateSnapshot.diff(before, state.take());
-        expect(changed, `a refused ${ex.method} ${ex.path} (HTTP ${answer.status}) changed the cluster state`).toEqual([]);
+        judgeExchange(ex, answer, KNOWN, state, before, counts);
       },
       show: (k) => `${k.as}: ${k.ex.method} ${k.ex.path} ${k.ex.body === undefined ? '' : JSON.stringify(String(k.ex.body).slice(0, 1500))}`,
     });

@@ -7,6 +7,7 @@
 import { request, Agent, type AgentOptions } from 'node:https';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { expect } from 'vitest';
 import { checkMessage, type Rand } from './harness.js';
 
 /** One HTTP exchange. */
@@ -176,4 +177,40 @@ export class StateSnapshot {
   close(): void {
     this.db.close();
   }
+}
+
+/** What a fuzz run saw: answers accepted and refused, writes among them, known findings. */
+export type ExchangeCounts = {
+  ok: number;
+  refused: number;
+  writesRefused: number;
+  known: number;
+  writesApplied: number;
+};
+
+/** Fresh counts for a run. */
+export function newCounts(): ExchangeCounts {
+  return { ok: 0, refused: 0, writesRefused: 0, known: 0, writesApplied: 0 };
+}
+
+/**
+ * Judges one exchange: the answer must pass the oracle (or be a known finding), and a refused write
+ * (`before` is the state taken before it was sent) must leave the cluster state as it was.
+ */
+export function judgeExchange(ex: Exchange, answer: Answer, known: readonly KnownFinding[], state: StateSnapshot, before: Map<string, string> | undefined, counts: ExchangeCounts): void {
+  if (checkAnswer(answer, known, ex) === 'known') {
+    counts.known++;
+    return;
+  }
+  if (answer.status < 400) {
+    counts.ok++;
+    // Accepted writes show up in the snapshot: proof that it sees what a refused write would change.
+    if (before && StateSnapshot.diff(before, state.take()).length > 0) counts.writesApplied++;
+    return;
+  }
+  counts.refused++;
+  if (!before) return;
+  counts.writesRefused++;
+  const changed = StateSnapshot.diff(before, state.take());
+  expect(changed, `a refused ${ex.method} ${ex.path} (HTTP ${answer.status}) changed the cluster state`).toEqual([]);
 }
