@@ -1,4 +1,5 @@
 /** `teleport start` flags applied over a parsed config, with the precedence Teleport gives them. */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDuration } from '../api/duration.js';
 import { BadParameterError } from '../api/errors.js';
@@ -88,6 +89,22 @@ export function applyStartFlags(cfg: TeleportConfig, flags: StartFlags): Telepor
     out.ssh.commands = commands;
   }
   return out;
+}
+
+/**
+ * `--token` as Teleport reads it: an absolute path names a file holding the token (trimmed), any
+ * other value is the token. Throws BadParameterError naming the flag for an unreadable or empty file.
+ */
+export async function readTokenFlag(value: string | undefined): Promise<string | undefined> {
+  if (value === undefined || !value.startsWith('/')) return value;
+  let text: string;
+  try {
+    text = (await readFile(value, 'utf8')).trim();
+  } catch (err) {
+    throw new BadParameterError(`--token: cannot read the token file ${value}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+  }
+  if (text === '') throw new BadParameterError(`--token: the token file ${value} is empty`);
+  return text;
 }
 
 function parseRoles(text: string): EnabledServices {

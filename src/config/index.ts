@@ -5,7 +5,7 @@
  */
 export { formatAddr, isHost, parseAddr, type NetAddr } from './address.js';
 export { defaultConfig, loadConfigFile, parseConfig, type ParseOptions } from './parse.js';
-export { applyStartFlags, parseLabelSpec, type StartFlags } from './flags.js';
+export { applyStartFlags, parseLabelSpec, readTokenFlag, type StartFlags } from './flags.js';
 export { checkConfigOnHost, configKeyError, explainListenError, makeDirAll, whereSet, type HostCheckOptions } from './host-check.js';
 export { sampleConfig, type SampleOptions } from './sample.js';
 export { parseSystemRoles } from './section-auth.js';

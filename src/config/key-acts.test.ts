@@ -1,6 +1,10 @@
 // Small proofs, on the consumer, for keys no other test shows acting (named by key-proofs.test.ts).
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { nodeAdvertiseAddr, sshAlgorithms } from '../service/ssh-services.js';
+import { readTokenFlag } from './flags.js';
 import { parseConfig } from './parse.js';
 
 const opts = { hostname: 'h' };
@@ -21,5 +25,19 @@ describe('keys shown on their consumer', () => {
     expect(on.proxy.kubeListenAddr).toEqual({ host: '127.0.0.1', port: 3099 });
     const off = parseConfig('proxy_service:\n  kubernetes:\n    enabled: no\n    listen_addr: 127.0.0.1:3099\n', opts);
     expect(off.proxy.kubeListenAddr).toBeUndefined();
+  });
+});
+
+describe('--token', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'token-flag-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('an absolute path is the file holding the token, as Teleport reads it; other values are the token', async () => {
+    writeFileSync(join(dir, 'token'), '  abc123\n');
+    expect(await readTokenFlag(join(dir, 'token'))).toBe('abc123');
+    expect(await readTokenFlag('abc123')).toBe('abc123');
+    writeFileSync(join(dir, 'empty'), '\n');
+    await expect(readTokenFlag(join(dir, 'empty'))).rejects.toThrow(`--token: the token file ${join(dir, 'empty')} is empty`);
+    await expect(readTokenFlag(join(dir, 'missing'))).rejects.toThrow(/--token: cannot read the token file .*missing: ENOENT/);
   });
 });

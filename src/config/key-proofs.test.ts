@@ -165,7 +165,7 @@ const PROOFS: Record<string, Proof> = {
   'auth_service.authentication.webauthn.rp_id': unsettled('stored in cluster_auth_preference; no test shows it yet'),
   'auth_service.authentication.webauthn.attestation_allowed_cas': unsettled('stored in cluster_auth_preference; not checked at registration'),
   'auth_service.authentication.webauthn.attestation_denied_cas': unsettled('stored in cluster_auth_preference; not checked at registration'),
-  'auth_service.authentication.webauthn.disabled': unsettled('accepted and not read'),
+  'auth_service.authentication.webauthn.disabled': refused('auth_service:\n  authentication:\n    second_factor: on\n    webauthn:\n      rp_id: example.com\n      disabled: yes\n', 6, /set second_factor to otp or off/),
 
   'ssh_service.enabled': acts('src/service/service-table.test.ts', 'starts only what is enabled'),
   'ssh_service.listen_addr': acts('test/ssh-algorithms.test.ts', 'ssh_service'),
@@ -204,7 +204,7 @@ const PROOFS: Record<string, Proof> = {
   'proxy_service.kubernetes.enabled': acts(KEY_ACTS, 'the legacy proxy_service.kubernetes section opens the Kubernetes listener'),
   'proxy_service.kubernetes.listen_addr': acts(KEY_ACTS, 'the legacy proxy_service.kubernetes section opens the Kubernetes listener'),
   'proxy_service.kubernetes.public_addr': unsettled('not yet in the proxy\'s ping answer'),
-  'proxy_service.kubernetes.kubeconfig_file': unsettled('accepted and not read'),
+  'proxy_service.kubernetes.kubeconfig_file': refused('proxy_service:\n  kubernetes:\n    enabled: yes\n    kubeconfig_file: /etc/kube.yaml\n', 4, /reaches Kubernetes clusters through kubernetes_service agents/),
   'proxy_service.trust_x_forwarded_for': unsettled('the web API takes the socket peer as the client address'),
   ...feature('proxy_service', 'acme', ['email', 'uri'], /ACME \(Let's Encrypt\) certificates are not available/),
   'proxy_service.proxy_protocol': acts('src/proxy/mux/listener.test.ts', 'PROXY headers: refused unless proxy_protocol is on'),
@@ -238,7 +238,7 @@ const PROOFS: Record<string, Proof> = {
 const FLAG_PROOFS: Record<string, Proof> = {
   config: acts(PROC, 'refuses to start on a malformed config, naming the key and line'),
   roles: acts('src/config/flags.test.ts', '--roles turns on exactly the listed services'),
-  token: acts('test/node-join.test.ts', 'joins with a token and the CA pin'),
+  token: acts(KEY_ACTS, 'an absolute path is the file holding the token, as Teleport reads it'),
   'ca-pin': acts('test/node-join.test.ts', 'refuses to join an auth server that does not match the CA pin'),
   'auth-server': acts('src/config/flags.test.ts', '--auth-server replaces a v3 proxy_server'),
   nodename: acts('src/config/flags.test.ts', 'flags override the file'),

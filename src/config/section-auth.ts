@@ -156,6 +156,7 @@ function readAuthentication(f: Fields): AuthenticationConfig {
   let webauthn: AuthenticationConfig['webauthn'];
   if (a.has('webauthn')) {
     const w = a.section('webauthn', ['rp_id', 'attestation_allowed_cas', 'attestation_denied_cas', 'disabled']);
+    if (w.get('disabled', bool)) w.fail('disabled', 'disabled has no effect in this release: to turn WebAuthn off, set second_factor to otp or off');
     webauthn = {
       rpId: w.get('rp_id', str) || undefined,
       attestationAllowedCas: w.get('attestation_allowed_cas', list(str)) ?? [],

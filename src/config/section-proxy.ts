@@ -73,6 +73,9 @@ export function readProxy(node: Node | null, ctx: SourceContext, version: Config
   if (legacyKey && legacyCert) keypairs.push({ keyFile: legacyKey, certFile: legacyCert });
   const kube = f.section('kubernetes', ['enabled', 'listen_addr', 'public_addr', 'kubeconfig_file']);
   const kubeEnabled = kube.get('enabled', bool) ?? false;
+  if (kube.has('kubeconfig_file')) {
+    kube.fail('kubeconfig_file', 'kubeconfig_file has no effect in this release: the proxy reaches Kubernetes clusters through kubernetes_service agents; remove it');
+  }
   const kubeLegacyAddr = kube.get('listen_addr', addr(PORTS.proxyKube));
   const acme = f.section('acme', ['enabled', 'email', 'uri']);
   return {

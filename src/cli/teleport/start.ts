@@ -14,6 +14,7 @@ import {
   explainListenError,
   formatAddr,
   loadConfigFile,
+  readTokenFlag,
   type TeleportConfig,
 } from '../../config/index.js';
 import type { CliIO, CommandSpec, Invocation } from '../framework/index.js';
@@ -38,7 +39,7 @@ export async function resolveConfig(inv: Invocation): Promise<TeleportConfig> {
   }
   const withFlags = applyStartFlags(cfg, {
     roles: f.roles as string | undefined,
-    token: f.token as string | undefined,
+    token: await readTokenFlag(f.token as string | undefined),
     caPin: f['ca-pin'] as string[] | undefined,
     authServer: f['auth-server'] as string[] | undefined,
     nodename: f.nodename as string | undefined,
