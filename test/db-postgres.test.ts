@@ -100,6 +100,7 @@ beforeAll(async () => {
   const port = await freePort();
   const downPort = await freePort();
   c = await startCluster({
+    proxyExtra: 'postgres_listen_addr: 127.0.0.1:0',
     extraSections: [
       'db_service:',
       '  enabled: yes',
@@ -150,11 +151,14 @@ afterAll(async () => {
 });
 
 describe('PostgreSQL through the proxy', () => {
-  it('runs psql through the web port with a certificate routed to the database', async () => {
+  it('runs psql through the web port and postgres_listen_addr with a certificate routed to the database', async () => {
     const files = await credentials('dana', 'dana', { service_name: 'pg-main', protocol: 'postgres', username: 'alice', database: 'postgres' });
     const r = await psql(files, 'alice', 'select current_user, 40 + 2');
     expect(r.err).toBe('');
     expect(r.out.trim()).toBe('alice|42');
+    // The same through postgres_listen_addr.
+    const pgPort = c.process.addresses.proxyPostgres!.port;
+    expect((await psql(files, 'alice', 'select 43', pgPort)).out.trim()).toBe('43');
   });
 
   it('refuses a database user the roles do not allow, with the reason, in psql\'s own error', async () => {

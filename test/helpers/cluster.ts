@@ -44,6 +44,8 @@ export interface TestClusterOptions {
   teleportExtra?: string;
   /** Whole top-level sections appended to the file (`db_service:` ...). */
   extraSections?: string;
+  /** Extra YAML under `proxy_service:`. */
+  proxyExtra?: string;
 }
 
 /** Starts auth + proxy on 127.0.0.1:0 with a fresh data dir. */
@@ -71,6 +73,7 @@ export async function startCluster(opts: TestClusterOptions = {}): Promise<TestC
       '  web_listen_addr: 127.0.0.1:0',
       '  listen_addr: 127.0.0.1:0',
       '  tunnel_listen_addr: 127.0.0.1:0',
+      ...(opts.proxyExtra ? opts.proxyExtra.split('\n').map((l) => '  ' + l) : []),
       'ssh_service:',
       ...(opts.ssh !== undefined
         ? ['  enabled: yes', '  listen_addr: 127.0.0.1:0', ...opts.ssh.split('\n').filter((l) => l !== '').map((l) => '  ' + l)]
