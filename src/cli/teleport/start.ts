@@ -99,7 +99,7 @@ async function run(inv: Invocation, ctx: TeleportCtx): Promise<number> {
   const configPath = inv.flags.config as string | undefined;
   let cfg = await resolveConfig(inv);
   const debug = Boolean(inv.flags.debug);
-  const logger = createLogger({ output: cfg.teleport.log.output, severity: debug ? 'DEBUG' : cfg.teleport.log.severity, format: cfg.teleport.log.format.output });
+  const logger = createLogger({ output: cfg.teleport.log.output, severity: debug ? 'DEBUG' : cfg.teleport.log.severity, format: cfg.teleport.log.format.output, extraFields: cfg.teleport.log.format.extraFields });
   let proc = new TeleportProcess({ config: cfg, logger });
   await proc.start().catch((err: unknown) => {
     throw explainListenError(cfg, err);
