@@ -9,4 +9,6 @@ export interface SignalSource {
 /** Context of a teleport CLI run. */
 export interface TeleportCtx {
   signals: SignalSource;
+  /** Told when a stop signal starts `shutdown_delay`'s wait (the process still serves meanwhile). */
+  onShutdownDelay?: (delayMs: number) => void;
 }

@@ -15,7 +15,7 @@ export const teleportApp: AppSpec<TeleportCtx> = {
   commands: [startCommand, configureCommand, versionCommand],
 };
 
-/** Runs `teleport <argv>`; resolves with the exit code. */
-export function runTeleport(argv: string[], io: CliIO, signals: SignalSource): Promise<number> {
-  return runApp(teleportApp, argv, io, () => ({ signals }));
+/** Runs `teleport <argv>`; resolves with the exit code. `extra` adds to the context (tests' hooks). */
+export function runTeleport(argv: string[], io: CliIO, signals: SignalSource, extra: Omit<TeleportCtx, 'signals'> = {}): Promise<number> {
+  return runApp(teleportApp, argv, io, () => ({ signals, ...extra }));
 }

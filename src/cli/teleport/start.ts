@@ -108,8 +108,28 @@ async function run(inv: Invocation, ctx: TeleportCtx): Promise<number> {
 
   return new Promise<number>((resolveExit) => {
     let busy = Promise.resolve();
+    // shutdown_delay: keep serving that long after the first stop signal (so a load balancer drains
+    // this host); a second stop signal ends the wait.
+    let cutShort: (() => void) | undefined;
     const stop = (signal: string) => {
+      if (cutShort) {
+        cutShort();
+        return;
+      }
+      const delay = cfg.teleport.shutdownDelay ?? 0;
+      const waited = new Promise<void>((done) => {
+        const timer = setTimeout(done, delay);
+        cutShort = () => {
+          clearTimeout(timer);
+          done();
+        };
+      });
       busy = busy.then(async () => {
+        if (delay > 0) {
+          logger.info({ component: 'process', signal, shutdown_delay_ms: delay }, 'shutting down after shutdown_delay; signal again to stop now');
+          ctx.onShutdownDelay?.(delay);
+        }
+        await waited;
         logger.info({ component: 'process', signal }, 'shutting down');
         ctx.signals.off('SIGTERM', onTerm);
         ctx.signals.off('SIGINT', onInt);
