@@ -155,7 +155,7 @@ describe('the proxy at run time', () => {
     }
     expect([...seen].filter((f) => f.startsWith('src/auth/'))).toEqual([]);
     // Sanity: the graph is the real one.
-    expect(seen).toContain('src/proxy/web-server.ts');
+    expect(seen).toContain('src/proxy/web/server.ts');
     expect(seen).toContain('src/httpserver/stream-response.ts');
   }, 30_000);
 });

@@ -12,7 +12,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionTracker } from '../src/api/types/index.js';
 import { totpCode } from '../src/auth/totp.js';
-import { parseTerminalRequest } from '../src/proxy/web-terminal.js';
+import { parseTerminalRequest } from '../src/proxy/web/index.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
 import { PASSWORD, loginUser, waitForNodes, type TshUser } from './helpers/tsh-user.js';
 import { inviteUser } from './helpers/web-http.js';

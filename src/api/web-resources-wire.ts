@@ -1,7 +1,7 @@
 /**
  * The unified resources list of the web UI (`GET /webapi/sites/:site/resources`, Teleport's
  * clusterUnifiedResourcesGet): every kind of resource the user may reach, in one page. Shared by
- * the proxy (src/proxy/web-resources.ts) and web/. Types and constants only.
+ * the proxy (src/proxy/web/resources.ts) and web/. Types and constants only.
  *
  * Query parameters: `kinds` (repeated or comma-separated; default every kind), `search` (words,
  * "quoted phrases" kept whole, each matched case-insensitively against the name, address, id and

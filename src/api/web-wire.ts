@@ -1,6 +1,6 @@
 /**
  * JSON shapes of the proxy's web API for the browser UI, as Teleport's web API sends them
- * (`lib/web/ui` and `api/client/webclient`). Shared by the proxy (src/proxy/web-*.ts) and web/.
+ * (`lib/web/ui` and `api/client/webclient`). Shared by the proxy (src/proxy/web/) and web/.
  * Types only.
  */
 

@@ -5,10 +5,10 @@
  * `[]byte` fields are base64 in JSON, as Go encodes them.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import type { CompleteUserTokenRequest } from '../api/auth-wire.js';
-import { BadParameterError } from '../api/errors.js';
-import type { ProxyAuth } from './proxy-auth.js';
-import { blobToPublicKey, parseAuthorizedKey } from '../sshca/index.js';
+import type { CompleteUserTokenRequest } from '../../api/auth-wire.js';
+import { BadParameterError } from '../../api/errors.js';
+import type { ProxyAuth } from '../proxy-auth.js';
+import { blobToPublicKey, parseAuthorizedKey } from '../../sshca/index.js';
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 

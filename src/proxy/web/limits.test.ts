@@ -2,10 +2,10 @@
 // IP, answered with 429 and a JSON error over the limit.
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../api/clock.js';
-import { ConnectionLimiter, type ConnectionLimits } from '../limiter/index.js';
-import { silentLogger } from '../log/index.js';
-import { ProxyWebServer } from './web-server.js';
+import { FakeClock } from '../../api/clock.js';
+import { ConnectionLimiter, type ConnectionLimits } from '../../limiter/index.js';
+import { silentLogger } from '../../log/index.js';
+import { ProxyWebServer } from './server.js';
 
 describe('proxy web listener connection limits', () => {
   let server: ProxyWebServer | undefined;

@@ -11,9 +11,9 @@ import { createPrivateKey, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { Clock } from '../api/clock.js';
-import { AccessDeniedError, BadParameterError, NotFoundError, TeleportError, httpStatus } from '../api/errors.js';
-import { nodeLabels, type Node } from '../api/types/index.js';
+import type { Clock } from '../../api/clock.js';
+import { AccessDeniedError, BadParameterError, NotFoundError, TeleportError, httpStatus } from '../../api/errors.js';
+import { nodeLabels, type Node } from '../../api/types/index.js';
 import {
   ENVELOPE,
   TERM_MAX,
@@ -23,16 +23,16 @@ import {
   parseResizePayload,
   type TerminalRequest,
   type WebSocketAuthStatus,
-} from '../api/web-terminal.js';
-import type { TerminalSessionMetadata } from '../api/web-wire.js';
-import type { Logger } from '../log/index.js';
-import { hostVerifier } from '../sshca/index.js';
-import { connectSSH, type SSHClient, type SSHProcess } from '../sshutils/index.js';
-import { NeedLoginError, type WebAuth, type WebContext } from './web-auth.js';
-import { checkSite } from './web-nodes.js';
-import { resolveNode } from './ssh/index.js';
-import { Router, nodeTarget } from './route/index.js';
-import type { WebUIAuth } from './web-ui-auth.js';
+} from '../../api/web-terminal.js';
+import type { TerminalSessionMetadata } from '../../api/web-wire.js';
+import type { Logger } from '../../log/index.js';
+import { hostVerifier } from '../../sshca/index.js';
+import { connectSSH, type SSHClient, type SSHProcess } from '../../sshutils/index.js';
+import { NeedLoginError, type WebAuth, type WebContext } from './auth.js';
+import { checkSite } from './nodes.js';
+import { resolveNode } from '../ssh/index.js';
+import { Router, nodeTarget } from '../route/index.js';
+import type { WebUIAuth } from './ui-auth.js';
 
 /** How long a new socket has to send its bearer token (Teleport's wsIODeadline). */
 const AUTH_DEADLINE_MS = 4_000;

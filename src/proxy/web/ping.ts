@@ -1,6 +1,6 @@
 /** The bodies of `/webapi/ping` and `/webapi/find`, in Teleport's PingResponse shape. */
-import { VERSION } from '../api/version.js';
-import type { ProxyAuth } from './proxy-auth.js';
+import { VERSION } from '../../api/version.js';
+import type { ProxyAuth } from '../proxy-auth.js';
 
 /** The SSH address a proxy advertised before it knew its own: the web host on Teleport's port 3023. */
 export function defaultSSHPublicAddr(webPublicAddr: string): string {

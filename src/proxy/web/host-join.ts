@@ -6,11 +6,11 @@
  * token (the proxy's own certificate is signed by that CA unless https_keypairs are configured).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HostCertsResponse, RegisterRequest } from '../api/auth-wire.js';
-import { BadParameterError, isCode } from '../api/errors.js';
-import type { ProxyAuth } from './proxy-auth.js';
-import { readJSONBody, sendJSON } from '../httpserver/index.js';
-import type { UnauthenticatedLimiter } from '../limiter/index.js';
+import type { HostCertsResponse, RegisterRequest } from '../../api/auth-wire.js';
+import { BadParameterError, isCode } from '../../api/errors.js';
+import type { ProxyAuth } from '../proxy-auth.js';
+import { readJSONBody, sendJSON } from '../../httpserver/index.js';
+import type { UnauthenticatedLimiter } from '../../limiter/index.js';
 
 const MAX_BODY = 64 * 1024;
 

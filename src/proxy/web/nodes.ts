@@ -1,17 +1,17 @@
 /**
  * Cluster-scoped read endpoints of the web UI: `GET /webapi/sites`, `/webapi/sites/:site/context`
  * (who is logged in, what the UI may offer) and a node as the UI shows it (listed by
- * web-resources.ts), in Teleport's JSON shapes.
+ * resources.ts), in Teleport's JSON shapes.
  */
-import { NotFoundError } from '../api/errors.js';
-import { nodeLabels, type Node } from '../api/types/index.js';
-import { VERSION } from '../api/version.js';
-import type { UserContext, WebAccess, WebCluster, WebNode } from '../api/web-wire.js';
-import type { Caller } from '../auth/index.js';
-import { ruleContext } from '../rbac/index.js';
-import { identityFromCertificate } from '../tlsca/index.js';
-import type { WebContext } from './web-auth.js';
-import type { WebUIAuth } from './web-ui-auth.js';
+import { NotFoundError } from '../../api/errors.js';
+import { nodeLabels, type Node } from '../../api/types/index.js';
+import { VERSION } from '../../api/version.js';
+import type { UserContext, WebAccess, WebCluster, WebNode } from '../../api/web-wire.js';
+import type { Caller } from '../../auth/index.js';
+import { ruleContext } from '../../rbac/index.js';
+import { identityFromCertificate } from '../../tlsca/index.js';
+import type { WebContext } from './auth.js';
+import type { WebUIAuth } from './ui-auth.js';
 
 /** Teleport's alias for "the cluster this proxy serves". */
 const CURRENT_SITE = '-current-';

@@ -5,12 +5,12 @@
  * may see (auth's RBAC decides, as for every call the user makes) and the fields search, `query`
  * and `sort` read. Bad parameters, and kinds the table does not know, are refused with a 400.
  */
-import { BadParameterError } from '../api/errors.js';
-import { parseWhere, type WhereExpr } from '../api/types/index.js';
-import { MAX_RESOURCE_PAGE, type WebResourceKind, type WebUnifiedPage, type WebUnifiedResource } from '../api/web-resources-wire.js';
-import { evaluateWhere } from '../rbac/index.js';
-import type { WebContext } from './web-auth.js';
-import { webNode } from './web-nodes.js';
+import { BadParameterError } from '../../api/errors.js';
+import { parseWhere, type WhereExpr } from '../../api/types/index.js';
+import { MAX_RESOURCE_PAGE, type WebResourceKind, type WebUnifiedPage, type WebUnifiedResource } from '../../api/web-resources-wire.js';
+import { evaluateWhere } from '../../rbac/index.js';
+import type { WebContext } from './auth.js';
+import { webNode } from './nodes.js';
 
 /** What listing a kind needs: the user's API (RBAC-filtered by auth) and the cluster name for `siteId`. */
 export interface ListContext {

@@ -4,13 +4,13 @@
  * the check every authenticated route runs (session cookie + bearer token, as Teleport's WithAuth).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AccessDeniedError, BadParameterError } from '../api/errors.js';
-import type { CreateWebSessionRequest, CreateWebSessionResponse } from '../api/web-wire.js';
-import type { Caller, WebSession } from '../auth/index.js';
-import { sendJSON } from '../httpserver/index.js';
-import { bearerToken, checkCSRF, clearSessionCookie, hasCSRFHeader, requestSession, sessionCookie } from './web-cookies.js';
-import { passwordTokenRequest } from './web-login.js';
-import type { WebUIAuth, WebUserAPI } from './web-ui-auth.js';
+import { AccessDeniedError, BadParameterError } from '../../api/errors.js';
+import type { CreateWebSessionRequest, CreateWebSessionResponse } from '../../api/web-wire.js';
+import type { Caller, WebSession } from '../../auth/index.js';
+import { sendJSON } from '../../httpserver/index.js';
+import { bearerToken, checkCSRF, clearSessionCookie, hasCSRFHeader, requestSession, sessionCookie } from './cookies.js';
+import { passwordTokenRequest } from './login.js';
+import type { WebUIAuth, WebUserAPI } from './ui-auth.js';
 
 /** The request has no live web session: the UI answers with the login page (HTTP 401). */
 export class NeedLoginError extends AccessDeniedError {}

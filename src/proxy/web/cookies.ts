@@ -7,7 +7,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { AccessDeniedError } from '../api/errors.js';
+import { AccessDeniedError } from '../../api/errors.js';
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = '__Host-session';

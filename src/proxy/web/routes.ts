@@ -6,23 +6,23 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Clock } from '../api/clock.js';
-import { NotFoundError, TeleportError, errorCode } from '../api/errors.js';
-import { YAMLWorker, closeIfUnread, decodePathSegment, errorStatus, readJSONObject, sendJSON } from '../httpserver/index.js';
-import type { UnauthenticatedLimiter } from '../limiter/index.js';
-import type { Logger } from '../log/index.js';
-import type { Router } from './route/index.js';
-import { ResourceTextError, WebAdmin } from './web-admin.js';
-import { searchRecordings, streamRecording } from './web-audit.js';
-import { NeedLoginError, WebAuth, type WebContext } from './web-auth.js';
-import { checkSite, userContext, webCluster } from './web-nodes.js';
-import { getNodes, getUnifiedResources } from './web-resources.js';
-import { listActiveSessions } from './web-sessions-active.js';
-import { installNodeScript, installScript, parseScriptLabels, sendBundle, type ScriptAddrs } from './web-scripts.js';
-import { checkRouteRule, type RouteRule } from './web-route-access.js';
-import { WebAssets } from './web-static.js';
-import { WebTerminals } from './web-terminal.js';
-import type { WebUIAuth } from './web-ui-auth.js';
+import type { Clock } from '../../api/clock.js';
+import { NotFoundError, TeleportError, errorCode } from '../../api/errors.js';
+import { YAMLWorker, closeIfUnread, decodePathSegment, errorStatus, readJSONObject, sendJSON } from '../../httpserver/index.js';
+import type { UnauthenticatedLimiter } from '../../limiter/index.js';
+import type { Logger } from '../../log/index.js';
+import type { Router } from '../route/index.js';
+import { ResourceTextError, WebAdmin } from './admin.js';
+import { searchRecordings, streamRecording } from './audit.js';
+import { NeedLoginError, WebAuth, type WebContext } from './auth.js';
+import { checkSite, userContext, webCluster } from './nodes.js';
+import { getNodes, getUnifiedResources } from './resources.js';
+import { listActiveSessions } from './sessions-active.js';
+import { installNodeScript, installScript, parseScriptLabels, sendBundle, type ScriptAddrs } from './scripts.js';
+import { checkRouteRule, type RouteRule } from './route-access.js';
+import { WebAssets } from './static.js';
+import { WebTerminals } from './terminal.js';
+import type { WebUIAuth } from './ui-auth.js';
 
 /** Body limits: routes without a session (login, invite) read little; role YAML and the rest up to 1 MiB. */
 const MAX_PUBLIC_BODY = 64 * 1024;

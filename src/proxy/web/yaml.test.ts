@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { locateError, splitPath } from './web-yaml.js';
+import { locateError, splitPath } from './yaml.js';
 
 const ROLE = 'kind: role\nversion: v7\nmetadata:\n  name: dev\nspec:\n  allow:\n    logins: 5\n    rules:\n    - resources: [node]\n      verbs: [fly]\n';
 

@@ -1,6 +1,6 @@
 // The SSH address ping and find advertise: the one the caller gives, else the web host on 3023.
 import { describe, expect, it } from 'vitest';
-import type { AuthService } from '../auth/index.js';
+import type { AuthService } from '../../auth/index.js';
 import { defaultSSHPublicAddr, defaultTunnelPublicAddr, findResponse, pingResponse } from './ping.js';
 
 const auth = { clusterName: 'example.com', authPreference: () => Promise.resolve({ spec: {} }) } as unknown as AuthService;

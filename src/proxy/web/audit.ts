@@ -6,10 +6,10 @@
  * `GET /webapi/sites/:site/sessions/:sid/events` (the recording's events as JSON lines).
  */
 import type { ServerResponse } from 'node:http';
-import type { RecordingSummary } from '../api/recording-wire.js';
-import { sendStream } from '../httpserver/index.js';
-import type { Logger } from '../log/index.js';
-import type { WebUserAPI } from './web-ui-auth.js';
+import type { RecordingSummary } from '../../api/recording-wire.js';
+import { sendStream } from '../../httpserver/index.js';
+import type { Logger } from '../../log/index.js';
+import type { WebUserAPI } from './ui-auth.js';
 
 /** A recording as the `session.end` event Teleport's recordings list is built from. */
 export function sessionEndEvent(s: RecordingSummary): Record<string, unknown> {

@@ -3,9 +3,9 @@
  * service's RBAC: users (`/webapi/users`, invite and reset links), roles as YAML
  * (`/webapi/roles`) and join tokens (`/webapi/tokens`, `POST /webapi/token`), in Teleport's shapes.
  */
-import { parseDuration } from '../api/duration.js';
-import { BadParameterError, TeleportError, isCode } from '../api/errors.js';
-import { parseResources, toYAML, type AnyResource, type Role, type User } from '../api/types/index.js';
+import { parseDuration } from '../../api/duration.js';
+import { BadParameterError, TeleportError, isCode } from '../../api/errors.js';
+import { parseResources, toYAML, type AnyResource, type Role, type User } from '../../api/types/index.js';
 import type {
   CreateJoinTokenRequest,
   CreateUserTokenWebRequest,
@@ -14,10 +14,10 @@ import type {
   SaveUserRequest,
   WebJoinToken,
   WebUser,
-} from '../api/web-wire.js';
-import { parseScriptLabels } from './web-scripts.js';
-import type { WebUserAPI } from './web-ui-auth.js';
-import { locateError } from './web-yaml.js';
+} from '../../api/web-wire.js';
+import { parseScriptLabels } from './scripts.js';
+import type { WebUserAPI } from './ui-auth.js';
+import { locateError } from './yaml.js';
 
 /** A validation error of resource text, with the field and line it points at (for the editor). */
 export class ResourceTextError extends BadParameterError {

@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { csrfCookie, csrfTokenFor } from './web-cookies.js';
+import { csrfCookie, csrfTokenFor } from './cookies.js';
 
 /** The placeholder web/index.html carries in `<meta name="grv_csrf_token">`. */
 export const CSRF_PLACEHOLDER = '__CSRF_TOKEN__';

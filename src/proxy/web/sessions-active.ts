@@ -2,11 +2,11 @@
  * `GET /webapi/sites/:site/sessions`: the live sessions the user may see (the auth server's
  * session trackers, filtered by its RBAC), in Teleport's `{sessions: [session.Session]}` shape.
  */
-import type { SessionTracker } from '../api/types/index.js';
-import type { WebActiveSession } from '../api/web-wire.js';
-import type { Caller } from '../auth/index.js';
-import { joinModes } from '../rbac/index.js';
-import type { WebUserAPI } from './web-ui-auth.js';
+import type { SessionTracker } from '../../api/types/index.js';
+import type { WebActiveSession } from '../../api/web-wire.js';
+import type { Caller } from '../../auth/index.js';
+import { joinModes } from '../../rbac/index.js';
+import type { WebUserAPI } from './ui-auth.js';
 
 /** A tracker as the web UI lists it; `joinModes` are the modes the viewer may join it in. */
 export function webActiveSession(t: SessionTracker, joinModes: string[] = []): WebActiveSession {

@@ -6,12 +6,12 @@
  * auth with the user's own certificate, so the auth server's RBAC decides every call in both cases.
  * The proxy imports only types from src/auth, so a proxy-only process loads no auth-server code.
  */
-import type { CompleteUserTokenRequest, CreateUserTokenRequest, GenerateTokenRequest, TokenInfo, UserTokenResponse } from '../api/auth-wire.js';
-import type { SearchEventsResponse } from '../api/audit-wire.js';
-import type { ListRecordingsQuery, RecordingSummary } from '../api/recording-wire.js';
-import type { Node, SessionTracker } from '../api/types/index.js';
-import type { Caller, WebSession } from '../auth/index.js';
-import type { StreamBody } from '../httpserver/index.js';
+import type { CompleteUserTokenRequest, CreateUserTokenRequest, GenerateTokenRequest, TokenInfo, UserTokenResponse } from '../../api/auth-wire.js';
+import type { SearchEventsResponse } from '../../api/audit-wire.js';
+import type { ListRecordingsQuery, RecordingSummary } from '../../api/recording-wire.js';
+import type { Node, SessionTracker } from '../../api/types/index.js';
+import type { Caller, WebSession } from '../../auth/index.js';
+import type { StreamBody } from '../../httpserver/index.js';
 
 /** Browser sessions. Every method throws AccessDeniedError for anything that is not a live session. */
 export interface WebSessionStore {

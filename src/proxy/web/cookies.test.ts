@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { checkCSRF, csrfTokenFor, decodeSessionCookie, encodeSessionCookie, parseCookies, sessionCookie } from './web-cookies.js';
+import { checkCSRF, csrfTokenFor, decodeSessionCookie, encodeSessionCookie, parseCookies, sessionCookie } from './cookies.js';
 
 const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
 const token = 'ab'.repeat(32);

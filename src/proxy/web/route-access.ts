@@ -5,8 +5,8 @@
  * The auth server still decides on the record itself (rules with `where`, deny rules); this check
  * only refuses what no record could pass.
  */
-import { AccessDeniedError } from '../api/errors.js';
-import { ruleHasResource, ruleHasVerb, type RoleSet } from '../rbac/index.js';
+import { AccessDeniedError } from '../../api/errors.js';
+import { ruleHasResource, ruleHasVerb, type RoleSet } from '../../rbac/index.js';
 
 /** A kind and verb a route needs. */
 export interface RouteRule {

@@ -11,10 +11,10 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BadParameterError } from '../api/errors.js';
-import type { WebUIAuth } from './web-ui-auth.js';
-import type { Logger } from '../log/index.js';
-import { caPin } from '../tlsca/index.js';
+import { BadParameterError } from '../../api/errors.js';
+import type { WebUIAuth } from './ui-auth.js';
+import type { Logger } from '../../log/index.js';
+import { caPin } from '../../tlsca/index.js';
 
 /** Where scripts point: the proxy users reach and the auth server nodes join. */
 export interface ScriptAddrs {

@@ -8,9 +8,9 @@
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { systemClock, type Clock } from '../api/clock.js';
-import { BadParameterError, NotFoundError, NotImplementedError, TeleportError, errorCode } from '../api/errors.js';
-import { VERSION } from '../api/version.js';
+import { systemClock, type Clock } from '../../api/clock.js';
+import { BadParameterError, NotFoundError, NotImplementedError, TeleportError, errorCode } from '../../api/errors.js';
+import { VERSION } from '../../api/version.js';
 import {
   HSTS_HEADER,
   TLS_SERVER_OPTIONS,
@@ -22,20 +22,20 @@ import {
   readJSONBody,
   requestURL,
   sendJSON,
-} from '../httpserver/index.js';
-import { UnauthenticatedLimiter, admitRequest, admitUpgrade, type ConnectionLimiter } from '../limiter/index.js';
-import type { Logger } from '../log/index.js';
-import type { Router } from './route/index.js';
-import { ProtocolRegistry, ProxyListener, type KeyPairPem } from './mux/index.js';
+} from '../../httpserver/index.js';
+import { UnauthenticatedLimiter, admitRequest, admitUpgrade, type ConnectionLimiter } from '../../limiter/index.js';
+import type { Logger } from '../../log/index.js';
+import type { Router } from '../route/index.js';
+import { ProtocolRegistry, ProxyListener, type KeyPairPem } from '../mux/index.js';
 
 /** The bodies of `tsh login` and the invite page's calls are small. */
 const MAX_PUBLIC_BODY = 64 * 1024;
 import { defaultSSHPublicAddr, findResponse, pingResponse } from './ping.js';
-import type { ProxyAuth } from './proxy-auth.js';
-import type { WebUIAuth } from './web-ui-auth.js';
-import { handleHostJoin } from './web-host-join.js';
-import { registerChallenge, sshCerts, tokenInfo } from './web-login.js';
-import { WebUI } from './web-routes.js';
+import type { ProxyAuth } from '../proxy-auth.js';
+import type { WebUIAuth } from './ui-auth.js';
+import { handleHostJoin } from './host-join.js';
+import { registerChallenge, sshCerts, tokenInfo } from './login.js';
+import { WebUI } from './routes.js';
 
 /** Options of the web listener. */
 export interface ProxyWebServerOptions {
