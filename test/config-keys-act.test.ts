@@ -15,6 +15,7 @@ import { checkConfigOnHost, loadConfigFile } from '../src/config/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { TeleportProcess } from '../src/service/index.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
+import { WebAgent } from './helpers/web-http.js';
 
 let c: TestCluster;
 let dir: string;
@@ -89,8 +90,8 @@ it('auth_service.disconnect_expired_cert and message_of_the_day set the cluster 
   expect(cap.spec).toMatchObject({ disconnect_expired_cert: true, message_of_the_day: 'keys act' });
 });
 
-it('authentication.default_session_ttl is the TTL of user certificates issued without one asked for', async () => {
-  const other = await startCluster({ clusterName: 'ttl.test', authExtra: 'authentication: {type: local, second_factor: otp, default_session_ttl: 2h}' });
+it('authentication.default_session_ttl is the TTL of user certificates issued without one asked for; local_auth: false refuses password logins', async () => {
+  const other = await startCluster({ clusterName: 'ttl.test', authExtra: 'authentication: {type: local, second_factor: otp, default_session_ttl: 2h, local_auth: false}' });
   try {
     const admin = await other.admin();
     await admin.createResource({ kind: 'user', version: 'v2', metadata: { name: 'ttl-user' }, spec: { roles: ['access'], traits: { logins: ['root'] } } });
@@ -103,6 +104,10 @@ it('authentication.default_session_ttl is the TTL of user certificates issued wi
     const hour = 3_600_000;
     expect(Math.abs((await issued()) - 2 * hour)).toBeLessThan(5 * 60_000);
     expect(Math.abs((await issued(3 * hour)) - 3 * hour)).toBeLessThan(5 * 60_000); // an asked-for TTL still wins
+    // authentication.local_auth: false refuses password logins (before any user or password check).
+    const login = await new WebAgent(other).call('POST', '/webapi/ssh/certs', { user: 'ttl-user', password: 'whatever it is', otp_token: '000000', tls_pub_key: publicKey.export({ type: 'spki', format: 'pem' }).toString(), ttl: 3_600_000_000_000 });
+    expect(login.status).toBe(403);
+    expect(login.text).toContain('local authentication is disabled for this cluster');
   } finally {
     await other.close();
   }

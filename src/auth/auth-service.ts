@@ -215,6 +215,15 @@ export class AuthService {
    */
   async generateDatabaseCert(caller: Caller, req: DatabaseCertRequest): Promise<DatabaseCertResponse> {
     authorize(caller, 'database_certificate', 'create');
+    // A host that joined as Node may run a database service beside its SSH service; only one that
+    // heartbeats a database of its own may get client certificates, so a compromised SSH-only node
+    // cannot mint a login to every database that trusts the db CA.
+    if (caller.systemRole === 'Node') {
+      const served = await this.services.agentServers('db_server').list();
+      if (!served.some((s) => s.spec.host_id === caller.hostId)) {
+        throw new AccessDeniedError(`Node host "${caller.hostId}" serves no database: only a host with a database service of its own may ask for database certificates`);
+      }
+    }
     const dbCA = await this.services.authorities('db').get(this.clusterName);
     return issueDatabaseCert(dbCA, req, this.services.clock);
   }
@@ -367,6 +376,10 @@ export class AuthService {
   /** Checks a local user's password (+ TOTP) and records `user.login` either way (lockouts included). */
   async authenticateLocal(req: SSHLoginRequest, meta: RequestMeta = {}): Promise<User> {
     try {
+      const cap = await this.authPreference().catch(notFoundAsUndefined);
+      if (cap?.spec.allow_local_auth === false) {
+        throw new AccessDeniedError('local authentication is disabled for this cluster (authentication.local_auth: false); log in with its SSO connector');
+      }
       const user = await loginLocal(this.services, req, await this.secondFactor());
       this.audit.localLogin(user.metadata.name, meta);
       return user;

@@ -157,7 +157,7 @@ const PROOFS: Record<string, Proof> = {
   'auth_service.authentication.second_factor': acts('test/web-login.test.ts', 'second_factor'),
   'auth_service.authentication.connector_name': unsettled('stored in cluster_auth_preference; no test shows a login picking it yet'),
   'auth_service.authentication.require_session_mfa': unsettled('stored in cluster_auth_preference; no test shows it yet'),
-  'auth_service.authentication.local_auth': unsettled('stored in cluster_auth_preference; no test shows it yet'),
+  'auth_service.authentication.local_auth': acts(CLUSTER_KEYS, 'local_auth: false refuses password logins'),
   'auth_service.authentication.disconnect_expired_cert': acts('src/node/node-monitor.test.ts', 'disconnect_expired_cert'),
   'auth_service.authentication.locking_mode': unsettled('stored in cluster_auth_preference; no test shows it yet'),
   'auth_service.authentication.message_of_the_day': unsettled('stored in cluster_auth_preference; no test shows it yet'),
