@@ -120,7 +120,7 @@ function table(): Record<string, Case[]> {
     ],
     // Database certificates: the admin (tctl auth sign --format=db), editors, and hosts for their database service's client certificates.
     'POST /v1/certs/db': [
-      { path: '/v1/certs/db', body: { public_key: pubPem(), common_name: 'alice', ttl_ms: 60_000 }, allow: ['admin', 'nodeSelf', 'nodeOther', 'editor'] },
+      { path: '/v1/certs/db', body: { public_key: pubPem(), common_name: 'alice', ttl_ms: 60_000 }, allow: ['admin', 'nodeSelf', 'editor'] },
     ],
     'POST /v1/users/:name/token': [{ path: '/v1/users/noroles-user/token', body: { type: 'reset' }, allow: ['admin', 'editor'] }],
     'POST /v1/events': [
@@ -234,6 +234,8 @@ describe('auth API: every route x every identity', () => {
     // Both nodes are registered, as in a running cluster.
     await admin.createResource(nodeRecord(NODE_A, 'node-a'), { force: true });
     await admin.createResource(nodeRecord(NODE_B, 'node-b'), { force: true });
+    // Node A runs a database service (node B does not): only it may ask for database certificates.
+    await admin.heartbeatAgentServer('db_server', { kind: 'db_server', version: 'v3', metadata: { name: 'pg' }, spec: { host_id: NODE_A, hostname: 'node-a' } }, 3_600_000);
     // A recording access-user took part in, for the playback route.
     await admin.uploadRecordingPart(SID, 1, Buffer.from('{}\n'));
     await admin.completeRecording(SID, { parts: 1, summary });
