@@ -4,7 +4,8 @@
  * {token_name, method: token}` refused to start asking for --token) joins through the proxy with
  * no auth_token and no --token; auth_service.public_addr is in the auth server's certificate.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
@@ -110,5 +111,41 @@ it('authentication.default_session_ttl is the TTL of user certificates issued wi
     expect(login.text).toContain('local authentication is disabled for this cluster');
   } finally {
     await other.close();
+  }
+});
+
+it('proxy_service.https_keypairs is the certificate the web port serves', async () => {
+  const kdir = join(dir, 'https');
+  await mkdir(kdir);
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=web.keys-act.test',
+    '-keyout', join(kdir, 'key.pem'), '-out', join(kdir, 'cert.pem')], { encoding: 'utf8' });
+  expect(made.status, made.stderr).toBe(0);
+  const configPath = join(kdir, 'teleport.yaml');
+  await writeFile(configPath, [
+    'teleport:',
+    `  data_dir: ${join(kdir, 'data')}`,
+    '  log: {output: stderr, severity: ERROR}',
+    'auth_service: {listen_addr: 127.0.0.1:0}',
+    'ssh_service: {enabled: no}',
+    'proxy_service:',
+    '  web_listen_addr: 127.0.0.1:0',
+    '  listen_addr: 127.0.0.1:0',
+    '  tunnel_listen_addr: 127.0.0.1:0',
+    `  https_keypairs: [{key_file: ${join(kdir, 'key.pem')}, cert_file: ${join(kdir, 'cert.pem')}}]`,
+    '',
+  ].join('\n'));
+  const proc = new TeleportProcess({ config: await loadConfigFile(configPath), logger: silentLogger });
+  try {
+    const addrs = await proc.start();
+    const subject = await new Promise<string>((resolve, reject) => {
+      const s = connect({ host: '127.0.0.1', port: addrs.proxyWeb!.port, servername: 'web.keys-act.test', rejectUnauthorized: false }, () => {
+        resolve(s.getPeerCertificate().subject.CN as string);
+        s.destroy();
+      });
+      s.on('error', reject);
+    });
+    expect(subject).toBe('web.keys-act.test');
+  } finally {
+    await proc.close();
   }
 });
