@@ -3,7 +3,8 @@
  * `keys/<proxy>/<user>-db/<cluster>/<db>-x509.pem` (the certificate routed to the database) with
  * the profile's key beside it as PEM (`<db>.key`, which libpq and mysql read), and the
  * connection service file PostgreSQL clients read (`~/.pg_service.conf`, or `$PGSERVICEFILE`),
- * one section `<cluster>-<db>` per login.
+ * one section `<cluster>-<db>` per login; for MySQL the option file `~/.my.cnf`, one group
+ * `[client_<cluster>-<db>]` per login (`mysql --defaults-group-suffix=_<cluster>-<db>`).
  */
 import type { KeyObject } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -85,8 +86,37 @@ export async function updatePgService(file: string, name: string, entries?: Reco
   while (kept.length > 0 && kept[kept.length - 1].trim() === '') kept.pop();
   if (entries) {
     if (kept.length > 0) kept.push('');
-    kept.push(`[${name}]`, ...Object.entries(entries).map(([k, v]) => `${k}=${v}`));
+    // An empty value is a flag line (an option file's `ssl-verify-server-cert`).
+    kept.push(`[${name}]`, ...Object.entries(entries).map(([k, v]) => (v === '' ? k : `${k}=${v}`)));
   }
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, kept.length > 0 ? kept.join('\n') + '\n' : '', { mode: 0o600 });
+}
+
+/** The MySQL option file tsh writes: `~/.my.cnf`, as Teleport. */
+export function myCnfFile(homeDir: string): string {
+  return join(homeDir, '.my.cnf');
+}
+
+/** The option group of a login: `client_<cluster>-<db>`, read with `--defaults-group-suffix=_<cluster>-<db>`. */
+export function myCnfGroup(service: string): string {
+  return `client_${service}`;
+}
+
+/**
+ * The `[client_<cluster>-<db>]` group's options, as Teleport writes them. Oracle's mysql client
+ * takes `ssl-mode=VERIFY_IDENTITY`; the MariaDB client refuses that option in a file ("unknown
+ * variable"), so with `mariadb` installed the group says `ssl-verify-server-cert`, its spelling.
+ */
+export function mysqlOptions(o: { host: string; port: number; login: DatabaseLogin; user?: string; database?: string; mariadb: boolean }): Record<string, string> {
+  return {
+    host: o.host,
+    port: String(o.port),
+    ...(o.user && { user: o.user }),
+    ...(o.database && { database: o.database }),
+    ...(o.mariadb ? { 'ssl-verify-server-cert': '' } : { 'ssl-mode': 'VERIFY_IDENTITY' }),
+    'ssl-ca': o.login.caPath,
+    'ssl-cert': o.login.certPath,
+    'ssl-key': o.login.keyPath,
+  };
 }

@@ -31,5 +31,5 @@ export { copyFiles, localSide, remoteSide } from './file-transfer.js';
 export type { CopyOptions, FileInfo, FileSide, ProgressFn } from './file-transfer.js';
 export { HOST_KEY_ALGORITHMS, renderSSHConfig } from './ssh-config.js';
 export type { SSHConfigParams } from './ssh-config.js';
-export { listDatabaseLogins, pgServiceFile, removeDatabaseLogin, saveDatabaseLogin, updatePgService } from './db-profile.js';
+export { listDatabaseLogins, myCnfFile, myCnfGroup, mysqlOptions, pgServiceFile, removeDatabaseLogin, saveDatabaseLogin, updatePgService } from './db-profile.js';
 export type { DatabaseLogin } from './db-profile.js';

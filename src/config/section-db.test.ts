@@ -30,7 +30,7 @@ describe('db_service', () => {
   it.each([
     ['  resources:\n  - labels: {env: "*"}\n', /teleport.yaml:4: db_service.resources: resources is not supported by this release yet/],
     ['  aws: {region: us-east-1}\n', /db_service.aws: aws is not supported/],
-    ['  databases:\n  - {name: a, protocol: mysql, uri: "h:3306"}\n', /protocol "mysql" is not supported by this release yet \(supported: postgres\)/],
+    ['  databases:\n  - {name: a, protocol: mongodb, uri: "h:27017"}\n', /protocol "mongodb" is not supported by this release yet \(supported: postgres, mysql\)/],
     ['  databases:\n  - {name: a, protocol: postgres, uri: "h:1", aws: {region: x}}\n', /databases\[0\]\.aws: aws is not supported/],
     ['  databases:\n  - {name: a, protocol: postgres, uri: "h:1", admin_user: {name: x}}\n', /admin_user is not supported/],
     ['  databases:\n  - {name: Bad_Name, protocol: postgres, uri: "h:1"}\n', /invalid database name "Bad_Name"/],

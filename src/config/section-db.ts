@@ -13,9 +13,9 @@ const LATER_SECTION_KEYS = ['resources', 'aws', 'azure', 'gcp'] as const;
 /** Database keys Teleport documents that this release refuses. */
 const LATER_DB_KEYS = ['aws', 'gcp', 'azure', 'ad', 'admin_user', 'dynamic_labels', 'mysql', 'oracle', 'mongo'] as const;
 /** Database protocols this release runs an engine for. */
-export const DB_PROTOCOLS = ['postgres'] as const;
+export const DB_PROTOCOLS = ['postgres', 'mysql'] as const;
 /** Protocols Teleport knows that have no engine here yet. */
-const LATER_PROTOCOLS = ['mysql', 'mongodb', 'redis', 'sqlserver', 'snowflake', 'cassandra', 'elasticsearch', 'oracle', 'cockroachdb', 'opensearch', 'clickhouse', 'dynamodb', 'spanner'];
+const LATER_PROTOCOLS = ['mongodb', 'redis', 'sqlserver', 'snowflake', 'cassandra', 'elasticsearch', 'oracle', 'cockroachdb', 'opensearch', 'clickhouse', 'dynamodb', 'spanner'];
 const TLS_MODES: readonly DatabaseTLSMode[] = ['verify-full', 'verify-ca', 'insecure'];
 /** Teleport's database names: lower-case DNS-1035 labels (they become SNI and certificate names). */
 const NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -38,7 +38,8 @@ const database: Reader<DatabaseConfig> = (node, path, ctx) => {
   const protocol = f.get('protocol', oneOf(DB_PROTOCOLS))!;
   const uriText = f.get('uri', str);
   if (!uriText) f.fail('uri', 'uri is required: the database address as host:port');
-  const uri = f.get('uri', addr(5432))!;
+  // The protocol's usual port when the uri leaves it off.
+  const uri = f.get('uri', addr(protocol === 'mysql' ? 3306 : 5432))!;
   const tls: Fields = f.section('tls', ['mode', 'ca_cert_file', 'server_name', 'trust_system_cert_pool']);
   if (tls.has('trust_system_cert_pool')) tls.fail('trust_system_cert_pool', 'trust_system_cert_pool is not supported by this release yet; give ca_cert_file');
   const mode = tls.get('mode', oneOf(TLS_MODES)) ?? 'verify-full';

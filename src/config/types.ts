@@ -244,7 +244,7 @@ export interface DatabaseConfig {
   name: string;
   description: string;
   /** One of section-db.ts's DB_PROTOCOLS. */
-  protocol: 'postgres';
+  protocol: 'postgres' | 'mysql';
   uri: NetAddr;
   /** `uri` as written (the db resource's spec.uri). */
   uriText: string;

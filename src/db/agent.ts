@@ -54,6 +54,8 @@ export class DatabaseAgent {
   private readonly engines = new Map<string, Engine>();
   private readonly certs = new Map<string, { at: number; pem: Promise<{ cert: string; ca_certs: string[] }> }>();
   private key?: { privateKey: KeyObject; publicPem: string };
+  /** What each database's engine last learned of it (its probe), merged into its heartbeat's spec. */
+  private readonly learned = new Map<string, Record<string, unknown>>();
 
   /** Throws BadParameterError for a database whose protocol has no engine. */
   constructor(private readonly o: DatabaseAgentOptions) {
@@ -78,10 +80,28 @@ export class DatabaseAgent {
           kind: 'db',
           version: 'v3',
           metadata: { name: d.name, description: d.description, labels: d.staticLabels },
-          spec: { protocol: d.protocol, uri: d.uriText, tls: { mode: d.tls.mode } },
+          spec: { protocol: d.protocol, uri: d.uriText, tls: { mode: d.tls.mode }, ...this.learned.get(d.name) },
         },
       },
     }));
+  }
+
+  /**
+   * Asks each database's engine what it can learn of it (MySQL: the server version), for the next
+   * heartbeat. A database that cannot be reached keeps what was learned before (logged).
+   */
+  async refresh(): Promise<void> {
+    await Promise.all(
+      this.o.databases.map(async (d) => {
+        const probe = this.engines.get(d.protocol)?.probe;
+        if (!probe) return;
+        try {
+          this.learned.set(d.name, await probe.call(this.engines.get(d.protocol), d));
+        } catch (err) {
+          this.o.logger.info({ db: d.name, err: (err as Error).message }, 'could not reach the database to learn its version');
+        }
+      }),
+    );
   }
 
   /**

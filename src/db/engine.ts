@@ -49,6 +49,11 @@ export interface Engine {
    * are closed, never rejects for the client's or the database's doing.
    */
   handleConnection(session: DatabaseSession, client: Duplex): Promise<void>;
+  /**
+   * What the engine learns of the database for its `db_server` heartbeat (fields of the
+   * database's spec, e.g. MySQL's `mysql.server_version`, which the proxy greets clients with).
+   */
+  probe?(database: DatabaseConfig): Promise<Record<string, unknown>>;
   /** Relays a protocol-level cancel (PostgreSQL's CancelRequest, which follows on `client`) to the database. */
   cancel?(database: DatabaseConfig, client: Duplex): Promise<void>;
 }

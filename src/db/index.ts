@@ -7,13 +7,16 @@ export { DatabaseAgent, readHello } from './agent.js';
 export type { DatabaseAccessPoint, DatabaseAgentOptions } from './agent.js';
 export type { DatabaseSession, Engine, SessionAudit } from './engine.js';
 export { PostgresEngine } from './postgres/engine.js';
+export { MysqlEngine, mysqlErrorPacket, readPacket as readMysqlPacket } from './mysql/engine.js';
+export * as mysqlwire from './mysql/wire.js';
 export * as pgwire from './postgres/wire.js';
 export { readExact } from './read-exact.js';
 
 import { PostgresEngine } from './postgres/engine.js';
+import { MysqlEngine } from './mysql/engine.js';
 import type { Engine } from './engine.js';
 
 /** The engines of this release, one per protocol. */
 export function defaultEngines(): Engine[] {
-  return [new PostgresEngine()];
+  return [new PostgresEngine(), new MysqlEngine()];
 }

@@ -101,6 +101,7 @@ class DBService implements Service {
       );
     }
     const beat = async () => {
+      await agent.refresh();
       for (const server of agent.servers(useTunnel)) {
         try {
           await access.heartbeat(server, HEARTBEAT_TTL_MS);

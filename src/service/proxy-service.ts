@@ -17,7 +17,7 @@ import { tlsServerOptions } from '../httpserver/index.js';
 import { ConnectionLimiter } from '../limiter/index.js';
 import { ProxySSHServer, ProxyWebServer, Router, type WebUIAuth } from '../proxy/index.js';
 import type { ProxyAuth } from '../proxy/proxy-auth.js';
-import { postgresFront } from '../proxy/db/index.js';
+import { mysqlFront, postgresFront } from '../proxy/db/index.js';
 import { ProtocolRegistry, type ProxyListener } from '../proxy/mux/index.js';
 import type { TunnelServer } from '../reversetunnel/index.js';
 import { remoteAuditEmitter } from './audit-service.js';
@@ -95,6 +95,8 @@ class ProxyService implements Service {
     const { creds } = link;
     // PostgreSQL on the web port and postgres_listen_addr (src/proxy/db).
     this.protocols.register('postgres', postgresFront({ router, userTLSCAs: () => link.userTLSCAs(), clock, logger }));
+    // MySQL on mysql_listen_addr and ALPN teleport-mysql.
+    this.protocols.register('mysql', mysqlFront({ router, userTLSCAs: () => link.userTLSCAs(), clock, logger }));
     this.web = new ProxyWebServer({
       host: config.proxy.webListenAddr.host,
       port: config.proxy.webListenAddr.port,
@@ -106,6 +108,7 @@ class ProxyService implements Service {
       publicAddr: () => this.ctx.proxyPublicAddr(),
       sshPublicAddr: () => proxySSHPublicAddr(config, this.ctx.addresses, this.ctx.proxyPublicAddr()),
       tunnelPublicAddr: () => tunnelPublicAddr(config, this.ctx.addresses.proxyTunnel, this.ctx.proxyPublicAddr()),
+      dbAddrs: () => proxyDBAddrs(config, this.ctx.addresses, this.ctx.proxyPublicAddr()),
       router,
       limiter: new ConnectionLimiter({ limits: config.teleport.connectionLimits, clock }),
       protocols: this.protocols,
@@ -242,6 +245,19 @@ export function proxyPublicAddr(config: TeleportConfig, addresses: ProcessAddres
   const bound = addresses.proxyWeb ?? config.proxy.webListenAddr;
   const host = bound.host === '0.0.0.0' || bound.host === '::' ? config.teleport.nodename : bound.host;
   return formatAddr({ host, port: bound.port });
+}
+
+/**
+ * Ping's `proxy.db`: `mysql_listen_addr` where MySQL clients reach the proxy (mysql_public_addr,
+ * else the bound listener with the web host when it listens on every address), as Teleport's ping.
+ */
+export function proxyDBAddrs(config: TeleportConfig, addresses: ProcessAddresses, webPublicAddr: string): Record<string, string> {
+  const pub = config.proxy.mysqlPublicAddrs[0];
+  const bound = addresses.proxyMySQL ?? config.proxy.mysqlListenAddr;
+  if (!pub && !bound) return {};
+  const webHost = webPublicAddr.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+  const at = pub ?? { host: !bound!.host || bound!.host === '0.0.0.0' || bound!.host === '::' ? webHost : bound!.host, port: bound!.port };
+  return { mysql_listen_addr: formatAddr(at) };
 }
 
 /** `host:port` clients reach the proxy's SSH listener at: ssh_public_addr, else the bound address. */

@@ -10,7 +10,7 @@ export interface WebPing {
   cluster_name: string;
   server_version: string;
   auth: { type: string; second_factor: string };
-  proxy: { ssh: { public_addr?: string; ssh_public_addr?: string; listen_addr?: string } };
+  proxy: { ssh: { public_addr?: string; ssh_public_addr?: string; listen_addr?: string }; db?: { mysql_listen_addr?: string } };
 }
 
 /** `POST /webapi/ssh/certs` body (Teleport's CreateSSHCertReq). */

@@ -1,12 +1,14 @@
 /**
  * `tsh db env [db]`, `tsh db config [db] [--format=text|cmd|json]` and `tsh db connect [db]
  * [--db-user --db-name]`: how a database login connects, for the shell, for GUI clients, and by
- * running psql with the login's `<cluster>-<db>` service.
+ * running psql with the login's `<cluster>-<db>` service (MySQL: mariadb or mysql with the
+ * `[client_<cluster>-<db>]` option group, at the proxy's mysql_listen_addr).
  */
 import { spawn } from 'node:child_process';
 import { pgServiceFile, type ClientIdentity, type DatabaseLogin } from '../../client/index.js';
 import type { CommandSpec } from '../framework/index.js';
-import { dbLogins, dbProfile, pickLogin, proxyHostPort, serviceName } from './db-logins.js';
+import { BadParameterError } from '../../api/errors.js';
+import { dbLogins, dbProfile, mysqlClient, mysqlHostPort, pickLogin, proxyHostPort, serviceName } from './db-logins.js';
 import type { TshCtx } from './tsh-context.js';
 
 /** The libpq settings of a login, in the order tsh prints them. */
@@ -34,6 +36,10 @@ export const dbEnvCommand: CommandSpec<TshCtx> = {
   async run(inv, ctx) {
     const id = await dbProfile(inv, ctx);
     const l = pickLogin(await dbLogins(id), inv.args.db as string | undefined);
+    if (l.route.protocol === 'mysql') {
+      // MySQL clients take no certificate from the environment: the option group carries them.
+      throw new BadParameterError(`tsh db env prints libpq settings; MySQL clients read the [client_${serviceName(id.cluster, l.route.serviceName)}] group of ~/.my.cnf: mysql --defaults-group-suffix=_${serviceName(id.cluster, l.route.serviceName)}`);
+    }
     inv.io.stdout.write(pgEnv(id, l).map(([k, v]) => `export ${k}=${v}\n`).join(''));
   },
 };
@@ -47,10 +53,16 @@ export const dbConfigCommand: CommandSpec<TshCtx> = {
   async run(inv, ctx) {
     const id = await dbProfile(inv, ctx);
     const l = pickLogin(await dbLogins(id), inv.args.db as string | undefined);
-    const { host, port } = proxyHostPort(id);
     const r = l.route;
+    const mysql = r.protocol === 'mysql';
+    const { host, port } = mysql ? await mysqlHostPort(id) : proxyHostPort(id);
     switch (inv.flags.format) {
       case 'cmd': {
+        if (mysql) {
+          const who = [...(r.username ? [`--user=${r.username}`] : []), ...(r.database ? [`--database=${r.database}`] : [])];
+          inv.io.stdout.write(`${[await mysqlClient(inv.io.env), `--defaults-group-suffix=_${serviceName(id.cluster, r.serviceName)}`, ...who].join(' ')}\n`);
+          return;
+        }
         const q = `sslrootcert=${l.caPath}&sslcert=${l.certPath}&sslkey=${l.keyPath}&sslmode=verify-full`;
         inv.io.stdout.write(`psql "postgres://${r.username ? `${encodeURIComponent(r.username)}@` : ''}${host}:${port}${r.database ? `/${encodeURIComponent(r.database)}` : ''}?${q}"\n`);
         return;
@@ -89,18 +101,29 @@ export const dbConnectCommand: CommandSpec<TshCtx> = {
     const l = pickLogin(await dbLogins(id), inv.args.db as string | undefined);
     const user = (inv.flags['db-user'] as string | undefined) || l.route.username;
     const name = (inv.flags['db-name'] as string | undefined) || l.route.database;
+    if (l.route.protocol === 'mysql') {
+      const client = await mysqlClient(inv.io.env);
+      const args = [`--defaults-group-suffix=_${serviceName(id.cluster, l.route.serviceName)}`, ...(user ? [`--user=${user}`] : []), ...(name ? [`--database=${name}`] : [])];
+      // The client reads ~/.my.cnf from $HOME.
+      return runClient(client, args, { ...inv.io.env, HOME: inv.io.homeDir } as NodeJS.ProcessEnv, inv, ctx, 'install the MariaDB or MySQL client');
+    }
     const conn = [`service=${serviceName(id.cluster, l.route.serviceName)}`, ...(user ? [`user=${user}`] : []), ...(name ? [`dbname=${name}`] : [])].join(' ');
     const env = { ...inv.io.env, PGSERVICEFILE: pgServiceFile(inv.io.env, inv.io.homeDir) } as NodeJS.ProcessEnv;
-    const interactive = ctx.sys.terminal !== undefined;
-    const child = spawn('psql', [conn], { env, cwd: inv.io.cwd, stdio: interactive ? 'inherit' : 'pipe' });
-    if (!interactive) {
-      inv.io.stdin.pipe(child.stdin!);
-      child.stdout!.on('data', (b: Buffer) => (ctx.sys.stdout ? ctx.sys.stdout.write(b) : inv.io.stdout.write(b.toString())));
-      child.stderr!.on('data', (b: Buffer) => (ctx.sys.stderr ? ctx.sys.stderr.write(b) : inv.io.stderr.write(b.toString())));
-    }
-    return new Promise<number>((resolve, reject) => {
-      child.once('error', (err) => reject(new Error(`cannot run psql: ${err.message} (install the PostgreSQL client)`)));
-      child.once('close', (code) => resolve(code ?? 1));
-    });
+    return runClient('psql', [conn], env, inv, ctx, 'install the PostgreSQL client');
   },
 };
+
+/** Runs a database client on the terminal (or tsh's streams); its exit code is tsh's. */
+function runClient(cmd: string, args: string[], env: NodeJS.ProcessEnv, inv: Parameters<CommandSpec<TshCtx>['run']>[0], ctx: TshCtx, install: string): Promise<number> {
+  const interactive = ctx.sys.terminal !== undefined;
+  const child = spawn(cmd, args, { env, cwd: inv.io.cwd, stdio: interactive ? 'inherit' : 'pipe' });
+  if (!interactive) {
+    inv.io.stdin.pipe(child.stdin!);
+    child.stdout!.on('data', (b: Buffer) => (ctx.sys.stdout ? ctx.sys.stdout.write(b) : inv.io.stdout.write(b.toString())));
+    child.stderr!.on('data', (b: Buffer) => (ctx.sys.stderr ? ctx.sys.stderr.write(b) : inv.io.stderr.write(b.toString())));
+  }
+  return new Promise<number>((resolve, reject) => {
+    child.once('error', (err) => reject(new Error(`cannot run ${cmd}: ${err.message} (${install})`)));
+    child.once('close', (code) => resolve(code ?? 1));
+  });
+}

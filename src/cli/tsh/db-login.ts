@@ -1,14 +1,15 @@
 /**
  * `tsh db login <db> [--db-user --db-name]`: a certificate routed to the database (the profile's
  * key, Teleport's route encoding), saved beside the profile, and the `<cluster>-<db>` section of
- * ~/.pg_service.conf written; `tsh db logout [db]`: removes them.
+ * ~/.pg_service.conf written (MySQL: the `[client_<cluster>-<db>]` group of ~/.my.cnf);
+ * `tsh db logout [db]`: removes them.
  */
 import { createPublicKey } from 'node:crypto';
 import { NotFoundError } from '../../api/errors.js';
 import type { AgentServer } from '../../api/types/index.js';
-import { pgServiceFile, removeDatabaseLogin, saveDatabaseLogin, updatePgService } from '../../client/index.js';
+import { myCnfFile, myCnfGroup, mysqlOptions, pgServiceFile, removeDatabaseLogin, saveDatabaseLogin, updatePgService } from '../../client/index.js';
 import type { CommandSpec } from '../framework/index.js';
-import { dbLogins, dbProfile, pickLogin, proxyHostPort, serviceName } from './db-logins.js';
+import { dbLogins, dbProfile, mysqlClient, mysqlHostPort, pickLogin, proxyHostPort, serviceName } from './db-logins.js';
 import { connectProxy, type TshCtx } from './tsh-context.js';
 
 /** Teleport's message after `tsh db login`. */
@@ -63,6 +64,13 @@ export const dbLoginCommand: CommandSpec<TshCtx> = {
       proxy.close();
     }
     const login = await saveDatabaseLogin({ paths: id.paths, user: id.username, cluster: id.cluster, route: { serviceName: name, protocol }, certPem: tls, key: id.privateKey });
+    if (protocol === 'mysql') {
+      const { host, port } = await mysqlHostPort(id);
+      const mariadb = (await mysqlClient(inv.io.env)) === 'mariadb';
+      await updatePgService(myCnfFile(inv.io.homeDir), myCnfGroup(serviceName(id.cluster, name)), mysqlOptions({ host, port, login, user: dbUser, database: dbName, mariadb }));
+      inv.io.stdout.write(dbLoginText(name));
+      return;
+    }
     const { host, port } = proxyHostPort(id);
     await updatePgService(pgServiceFile(inv.io.env, inv.io.homeDir), serviceName(id.cluster, name), {
       host,
@@ -90,7 +98,8 @@ export const dbLogoutCommand: CommandSpec<TshCtx> = {
     const chosen = name ? [pickLogin(logins, name)] : logins;
     for (const l of chosen) {
       await removeDatabaseLogin(l);
-      await updatePgService(pgServiceFile(inv.io.env, inv.io.homeDir), serviceName(id.cluster, l.route.serviceName));
+      if (l.route.protocol === 'mysql') await updatePgService(myCnfFile(inv.io.homeDir), myCnfGroup(serviceName(id.cluster, l.route.serviceName)));
+      else await updatePgService(pgServiceFile(inv.io.env, inv.io.homeDir), serviceName(id.cluster, l.route.serviceName));
     }
     if (chosen.length === 1) inv.io.stdout.write(`Logged out of database ${chosen[0].route.serviceName}\n`);
     else inv.io.stdout.write('Logged out of all databases\n');

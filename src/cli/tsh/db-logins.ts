@@ -2,7 +2,9 @@
  * What the `tsh db` commands share: the profile they act for, its database logins, the one a
  * command means (named, or the only one), and how a login connects (host, port, files).
  */
-import { splitHostPort } from '../../api/client/index.js';
+import { access, constants } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { WebClient, splitHostPort } from '../../api/client/index.js';
 import { BadParameterError, NotFoundError } from '../../api/errors.js';
 import { listDatabaseLogins, type ClientIdentity, type DatabaseLogin } from '../../client/index.js';
 import type { Invocation } from '../framework/index.js';
@@ -45,4 +47,29 @@ export function proxyHostPort(id: ClientIdentity): { host: string; port: number 
 /** `<cluster>-<db>`: the pg_service.conf section (and ~/.my.cnf group) of a login. */
 export function serviceName(cluster: string, db: string): string {
   return `${cluster}-${db}`;
+}
+
+/**
+ * Where MySQL clients connect: the proxy's `mysql_listen_addr` from its ping (a MySQL server
+ * speaks first, so MySQL cannot share the web port without tsh's local proxy, which this release
+ * lacks). BadParameterError when the proxy has none.
+ */
+export async function mysqlHostPort(id: ClientIdentity): Promise<{ host: string; port: number }> {
+  const ping = await new WebClient({ addr: id.webProxyAddr, insecure: id.insecure === true, caPems: id.tlsCAs }).ping();
+  const addr = ping.proxy.db?.mysql_listen_addr;
+  if (!addr) throw new BadParameterError(`the proxy ${id.webProxyAddr} has no MySQL listener: its administrator sets proxy_service.mysql_listen_addr`);
+  return splitHostPort(addr);
+}
+
+/** The MySQL client on PATH: `mariadb` when installed (its options differ from Oracle's), else `mysql`. */
+export async function mysqlClient(env: Record<string, string | undefined>): Promise<'mariadb' | 'mysql'> {
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    try {
+      await access(join(dir, 'mariadb'), constants.X_OK);
+      return 'mariadb';
+    } catch {
+      // Not in this directory.
+    }
+  }
+  return 'mysql';
 }

@@ -13,11 +13,12 @@ export function defaultTunnelPublicAddr(webPublicAddr: string): string {
 }
 
 /**
- * Proxy facts shared by ping and find; `sshPublicAddr` is where clients reach the SSH listener,
+ * Proxy facts shared by ping and find; `db` the separate database listeners (`mysql_listen_addr`,
+ * where tsh points MySQL clients, since a MySQL server speaks first and cannot share the web port); `sshPublicAddr` is where clients reach the SSH listener,
  * `tunnelPublicAddr` where agents reach the reverse tunnel listener (what agents dial after find),
  * `tlsRouting` whether the web port routes every protocol by ALPN (agents then dial tunnels there).
  */
-function proxySettings(publicAddr: string, sshPublicAddr: string, tunnelPublicAddr?: string, tlsRouting = false): Record<string, unknown> {
+function proxySettings(publicAddr: string, sshPublicAddr: string, tunnelPublicAddr?: string, tlsRouting = false, db: Record<string, string> = {}): Record<string, unknown> {
   return {
     kube: { enabled: false },
     ssh: {
@@ -29,13 +30,13 @@ function proxySettings(publicAddr: string, sshPublicAddr: string, tunnelPublicAd
       ssh_public_addr: sshPublicAddr,
       ssh_tunnel_public_addr: tunnelPublicAddr ?? defaultTunnelPublicAddr(publicAddr),
     },
-    db: {},
+    db,
     tls_routing_enabled: tlsRouting,
   };
 }
 
 /** `GET /webapi/ping`: the cluster's login settings and the proxy's addresses. */
-export async function pingResponse(auth: ProxyAuth, publicAddr: string, sshPublicAddr: string, tunnelPublicAddr?: string, tlsRouting?: boolean): Promise<Record<string, unknown>> {
+export async function pingResponse(auth: ProxyAuth, publicAddr: string, sshPublicAddr: string, tunnelPublicAddr?: string, tlsRouting?: boolean, db?: Record<string, string>): Promise<Record<string, unknown>> {
   const cap = await auth.authPreference();
   return {
     auth: {
@@ -46,7 +47,7 @@ export async function pingResponse(auth: ProxyAuth, publicAddr: string, sshPubli
       local: { name: '' },
       has_motd: Boolean(cap.spec.message_of_the_day),
     },
-    proxy: proxySettings(publicAddr, sshPublicAddr, tunnelPublicAddr, tlsRouting),
+    proxy: proxySettings(publicAddr, sshPublicAddr, tunnelPublicAddr, tlsRouting, db),
     server_version: VERSION,
     min_client_version: VERSION,
     cluster_name: auth.clusterName,

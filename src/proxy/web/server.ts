@@ -58,6 +58,8 @@ export interface ProxyWebServerOptions {
   sshPublicAddr?: () => string;
   /** Where agents reach the reverse tunnel listener (find/ping `ssh_tunnel_public_addr`); default: the web host on 3024. */
   tunnelPublicAddr?: () => string;
+  /** Ping's `proxy.db`: the separate database listeners clients use (`mysql_listen_addr`). */
+  dbAddrs?: () => Record<string, string>;
   /** Where joining nodes reach the auth server (install scripts); default: the web host on port 3025. */
   authPublicAddr?: () => string;
   /** The built web UI; default web/dist next to the code. */
@@ -185,7 +187,7 @@ export class ProxyWebServer {
       const url = requestURL(req, 'https://proxy');
       const path = url.pathname.replace(/^\/v1(?=\/webapi\/)/, '');
       if (req.method === 'GET' && (path === '/webapi/ping' || path.startsWith('/webapi/ping/'))) {
-        return sendJSON(res, 200, await pingResponse(this.opts.auth, this.opts.publicAddr(), this.sshPublicAddr(), this.opts.tunnelPublicAddr?.(), this.opts.tlsRouting?.()));
+        return sendJSON(res, 200, await pingResponse(this.opts.auth, this.opts.publicAddr(), this.sshPublicAddr(), this.opts.tunnelPublicAddr?.(), this.opts.tlsRouting?.(), this.opts.dbAddrs?.()));
       }
       if (req.method === 'GET' && path === '/webapi/find') {
         return sendJSON(res, 200, findResponse(this.opts.auth, this.opts.publicAddr(), this.sshPublicAddr(), this.opts.tunnelPublicAddr?.(), this.opts.tlsRouting?.()));

@@ -1,0 +1,176 @@
+/**
+ * MySQL database access end to end with a real MariaDB server and the stock `mariadb` client: a
+ * private mariadbd configured from `tctl auth sign --format=db` output (ssl-ca = server.cas, a user
+ * created `REQUIRE X509` with no password), a database agent on another host joined through the
+ * proxy with a db token (so its first heartbeat carries the server version it learned), and
+ * `tsh db login` writing the `[client_<cluster>-<db>]` group of ~/.my.cnf that
+ * `mariadb --defaults-group-suffix=_<cluster>-<db>` reads to reach `mysql_listen_addr`. A db user
+ * the roles do not allow gets the ERR text; queries reach the audit log.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuthClient } from '../src/api/client/index.js';
+import { captureIO } from '../src/cli/framework/index.js';
+import { runTctl } from '../src/cli/tctl/run.js';
+import { loadConfigFile } from '../src/config/index.js';
+import { silentLogger } from '../src/log/index.js';
+import { TeleportProcess } from '../src/service/index.js';
+import { startCluster, type TestCluster } from './helpers/cluster.js';
+import { startMariadb, type TestMariadb } from './helpers/mariadb-server.js';
+import { freePort } from './helpers/postgres-server.js';
+import { loginUser, type TshUser } from './helpers/tsh-user.js';
+
+const run = promisify(execFile);
+let c: TestCluster;
+let db: TestMariadb;
+let admin: AuthClient;
+let agent: TeleportProcess;
+let agentDir: string;
+let user: TshUser;
+
+async function tctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const cap = captureIO({ env: { PATH: process.env.PATH }, cwd: c.dir });
+  const code = await runTctl(['-c', c.configPath, ...args], cap.io);
+  return { code, out: cap.out(), err: cap.err() };
+}
+
+/** The stock client with the option group tsh wrote (in the user's ~/.my.cnf); exit code and output. */
+async function mariadb(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  try {
+    const { stdout, stderr } = await run('mariadb', [`--defaults-group-suffix=_${c.clusterName}-maria`, '--connect-timeout=10', ...args], { env: { PATH: process.env.PATH, HOME: user.home } });
+    return { code: 0, out: stdout, err: stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: e.stdout, err: e.stderr };
+  }
+}
+
+async function waitForEvent(type: string, match: (e: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { events } = await admin.searchEvents({ types: [type], limit: 500 });
+    const found = (events as Record<string, unknown>[]).find(match);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no ${type} event matched`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+beforeAll(async () => {
+  c = await startCluster({ proxyExtra: 'mysql_listen_addr: 127.0.0.1:0' });
+  const signed = await tctl('auth', 'sign', '--format=db', '--host=localhost,127.0.0.1', '--out=server', '--ttl=2190h');
+  expect(signed.code, signed.err).toBe(0);
+  db = await startMariadb({ port: await freePort(), certPrefix: join(c.dir, 'server') });
+  // Certificate logins only: no password, a client certificate from a CA in ssl-ca.
+  await db.sql("create user alice@'%' require x509; grant all on *.* to alice@'%'; create user bob@'%' require x509;");
+  admin = await c.admin();
+  await admin.createResource({
+    kind: 'role',
+    version: 'v7',
+    metadata: { name: 'db-maria' },
+    spec: { allow: { db_labels: { env: 'test' }, db_users: ['alice'], db_names: ['*'] } },
+  });
+  // The database agent on its own host, joined through the proxy with a db token.
+  const tokens = await tctl('tokens', 'add', '--type=db', '--format=text');
+  expect(tokens.code, tokens.err).toBe(0);
+  const pin = (await admin.status()).cas.find((x) => x.type === 'host')!.pins[0];
+  agentDir = await mkdtemp(join(tmpdir(), 'tp-mysqlagent-'));
+  const configPath = join(agentDir, 'teleport.yaml');
+  await writeFile(
+    configPath,
+    [
+      'version: v3',
+      'teleport:',
+      '  nodename: maria-host',
+      `  data_dir: ${join(agentDir, 'data')}`,
+      `  auth_token: ${tokens.out.trim()}`,
+      `  ca_pin: ${pin}`,
+      `  proxy_server: ${c.webAddr}`,
+      '  log: {output: stderr, severity: ERROR}',
+      'auth_service: {enabled: no}',
+      'proxy_service: {enabled: no}',
+      'ssh_service: {enabled: no}',
+      'db_service:',
+      '  enabled: yes',
+      '  databases:',
+      '  - name: maria',
+      '    description: MariaDB on the host',
+      '    protocol: mysql',
+      `    uri: 127.0.0.1:${db.port}`,
+      '    static_labels: {env: test}',
+      '',
+    ].join('\n'),
+  );
+  agent = new TeleportProcess({ config: await loadConfigFile(configPath), logger: silentLogger });
+  await agent.start();
+  user = await loginUser(c, 'mia', ['db-maria'], []);
+}, 120_000);
+
+afterAll(async () => {
+  await user?.cleanup();
+  await agent?.close();
+  if (agentDir) await rm(agentDir, { recursive: true, force: true });
+  await db?.close();
+  await c?.close();
+});
+
+describe('MySQL through the proxy', () => {
+  it('tsh db login writes the ~/.my.cnf group the mariadb client reads, through mysql_listen_addr', async () => {
+    const ls = await user.tsh(['db', 'ls'], { columns: 200 });
+    expect(ls.out).toMatch(/maria\s+MariaDB on the host\s+\[alice\]\s+env=test/);
+    const login = await user.tsh(['db', 'login', 'maria', '--db-user=alice'], { env: { PATH: process.env.PATH! } });
+    expect(login.err).toBe('');
+    expect(login.out).toContain('Connection information for database "maria" has been saved.');
+    const cnf = await readFile(join(user.home, '.my.cnf'), 'utf8');
+    const port = c.process.addresses.proxyMySQL!.port;
+    expect(cnf).toContain(`[client_${c.clusterName}-maria]\nhost=127.0.0.1\nport=${port}\nuser=alice\nssl-verify-server-cert\nssl-ca=`);
+    const r = await mariadb(['-N', '-B', '-e', 'select current_user(), 40 + 2']);
+    expect(r.err).toBe('');
+    expect(r.out).toBe('alice@%\t42\n');
+  });
+
+  it('greets with the server version the agent learned', async () => {
+    const real = (await db.sql('select version()')).trim();
+    const r = await mariadb(['-e', 'status']);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(new RegExp(`Server version:\\s+${real.replace(/[.+]/g, '\\$&')}`));
+    expect(r.out).toContain('Cipher in use');
+  });
+
+  it('refuses a database user the roles do not allow, in the client\'s own ERROR line', async () => {
+    const r = await mariadb(['--user=bob', '-e', 'select 1']);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain('ERROR 1045 (28000): access to db denied. User does not have permissions. Confirm database user and name.');
+    expect(r.err).toContain('database user "bob" is not in db_users');
+    const refused = await waitForEvent('db.session.start', (e) => e.db_user === 'bob' && e.code === 'TDB00W');
+    expect(refused).toMatchObject({ user: 'mia', db_service: 'maria', db_protocol: 'mysql', success: false });
+  });
+
+  it('audits sessions and their queries', async () => {
+    await mariadb(['-e', 'select 6 * 7 as audited']);
+    const q = await waitForEvent('db.session.query', (e) => e.db_query === 'select 6 * 7 as audited');
+    expect(q).toMatchObject({ code: 'TDB02I', user: 'mia', db_service: 'maria', db_protocol: 'mysql', db_user: 'alice' });
+    await waitForEvent('db.session.start', (e) => e.sid === q.sid && e.code === 'TDB00I');
+    await waitForEvent('db.session.end', (e) => e.sid === q.sid && e.code === 'TDB01I');
+  });
+
+  it('tsh db config and connect, and logout removes the group', async () => {
+    const env = { PATH: process.env.PATH! };
+    const cmd = await user.tsh(['db', 'config', '--format=cmd'], { env });
+    expect(cmd.out).toBe(`mariadb --defaults-group-suffix=_${c.clusterName}-maria --user=alice\n`);
+    const text = await user.tsh(['db', 'config'], { env });
+    expect(text.out).toMatch(new RegExp(`^Name:\\s+maria\\nHost:\\s+127\\.0\\.0\\.1\\nPort:\\s+${c.process.addresses.proxyMySQL!.port}\\nUser:\\s+alice\\n`));
+    expect((await user.tsh(['db', 'env'], { env })).err).toContain(`--defaults-group-suffix=_${c.clusterName}-maria`);
+    const connect = await user.tsh(['db', 'connect'], { env, stdin: 'select 6 * 7 as answer;\n' });
+    expect(connect.err).toBe('');
+    expect(connect.code).toBe(0);
+    expect(connect.out).toBe('answer\n42\n');
+    const logout = await user.tsh(['db', 'logout', 'maria'], { env });
+    expect(logout.out).toContain('Logged out of database maria');
+    expect(await readFile(join(user.home, '.my.cnf'), 'utf8')).not.toContain('client_');
+  });
+});
