@@ -151,7 +151,8 @@ export class DatabaseAgent {
     if (dbUser === '') throw new AccessDeniedError('no database user given: pass --db-user to tsh db login, or user= to the client');
     const roles = (await this.o.access.roles(hello.roles)).map((r) => applyRoleTraits(r, { traits: hello.traits }));
     if (roles.length === 0) throw new AccessDeniedError(`user "${hello.user}" has no roles on this cluster`);
-    checkDatabaseAccess(roles, { labels: database.staticLabels, dbUser, dbName });
+    // Database names are not enforced for MySQL, as in Teleport (a session's USE moves freely).
+    checkDatabaseAccess(roles, { labels: database.staticLabels, dbUser, dbName, enforceNames: database.protocol !== 'mysql' });
   }
 
   private async tlsOptions(database: DatabaseConfig, dbUser: string): Promise<ConnectionOptions> {

@@ -34,4 +34,12 @@ describe('checkDatabaseAccess', () => {
     expect(checkDatabaseAccess([everything], { labels: {}, dbUser: 'root', dbName: 'x' })).toBe('everything');
     expect(() => checkDatabaseAccess([everything, noRoot], { labels: {}, dbUser: 'root', dbName: 'x' })).toThrow(/role no-root denies database user "root"/);
   });
+
+  it('leaves database names out when they are not enforced (MySQL), users still decide', () => {
+    const noSecrets = role('no-secrets', {}, { db_labels: { '*': '*' }, db_names: ['secrets'] });
+    expect(checkDatabaseAccess([...roles, noSecrets], { labels: { env: 'test' }, dbUser: 'alice', dbName: 'secrets', enforceNames: false })).toBe('dev');
+    expect(checkDatabaseAccess(roles, { labels: { env: 'test' }, dbUser: 'alice', dbName: '', enforceNames: false })).toBe('dev');
+    expect(() => checkDatabaseAccess(roles, { labels: { env: 'test' }, dbUser: 'bob', dbName: 'app', enforceNames: false })).toThrow(/database user "bob" is not in db_users/);
+    expect(() => checkDatabaseAccess([...roles, noSecrets], { labels: { env: 'test' }, dbUser: 'alice', dbName: 'secrets' })).toThrow(/role no-secrets denies database name "secrets"/);
+  });
 });

@@ -15,6 +15,11 @@ export interface DatabaseAccessRequest {
   labels: Readonly<Record<string, string>>;
   dbUser: string;
   dbName: string;
+  /**
+   * Whether `db_names` decide (default yes). Teleport enforces database names only for protocols
+   * whose connection names one database for good (PostgreSQL), not for MySQL, where `USE` moves on.
+   */
+  enforceNames?: boolean;
 }
 
 /** Teleport's refusal text (psql shows it as `FATAL:  ...`). */
@@ -29,7 +34,7 @@ export function checkDatabaseAccess(roles: readonly Role[], req: DatabaseAccessR
     const deny = role.spec.deny ?? {};
     if (!matchLabels(deny.db_labels, req.labels).matched) continue;
     if (matchesAny(req.dbUser, deny.db_users ?? [])) throw new AccessDeniedError(`${DB_ACCESS_DENIED} (role ${role.metadata.name} denies database user "${req.dbUser}")`);
-    if (matchesAny(req.dbName, deny.db_names ?? [])) throw new AccessDeniedError(`${DB_ACCESS_DENIED} (role ${role.metadata.name} denies database name "${req.dbName}")`);
+    if (req.enforceNames !== false && matchesAny(req.dbName, deny.db_names ?? [])) throw new AccessDeniedError(`${DB_ACCESS_DENIED} (role ${role.metadata.name} denies database name "${req.dbName}")`);
   }
   let reason = 'no role allows this database (db_labels)';
   for (const role of roles) {
@@ -39,7 +44,7 @@ export function checkDatabaseAccess(roles: readonly Role[], req: DatabaseAccessR
       reason = `database user "${req.dbUser}" is not in db_users of the roles that allow this database`;
       continue;
     }
-    if (!matchesAny(req.dbName, allow.db_names ?? [])) {
+    if (req.enforceNames !== false && !matchesAny(req.dbName, allow.db_names ?? [])) {
       reason = `database name "${req.dbName}" is not in db_names of the roles that allow this database`;
       continue;
     }
