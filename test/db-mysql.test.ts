@@ -41,7 +41,7 @@ async function tctl(...args: string[]): Promise<{ code: number; out: string; err
 /** The stock client with the option group tsh wrote (in the user's ~/.my.cnf); exit code and output. */
 async function mariadb(args: string[]): Promise<{ code: number; out: string; err: string }> {
   try {
-    const { stdout, stderr } = await run('mariadb', [`--defaults-group-suffix=_${c.clusterName}-maria`, '--connect-timeout=10', ...args], { env: { PATH: process.env.PATH, HOME: user.home } });
+    const { stdout, stderr } = await run('mariadb', [`--defaults-group-suffix=_${c.clusterName}-maria`, '--connect-timeout=10', ...args], { env: { PATH: process.env.PATH, HOME: user.home }, maxBuffer: 64 << 20 });
     return { code: 0, out: stdout, err: stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -158,6 +158,14 @@ describe('MySQL through the proxy', () => {
     expect(q).toMatchObject({ code: 'TDB02I', user: 'mia', db_service: 'maria', db_protocol: 'mysql', db_user: 'alice' });
     await waitForEvent('db.session.start', (e) => e.sid === q.sid && e.code === 'TDB00I');
     await waitForEvent('db.session.end', (e) => e.sid === q.sid && e.code === 'TDB01I');
+  });
+
+  it('relays large results and several statements in one query', async () => {
+    const big = await mariadb(['-N', '-B', '-e', "select length(repeat('x', 10000000)), repeat('y', 3000000); select 1; select 2"]);
+    expect(big.err).toBe('');
+    const lines = big.out.split('\n');
+    expect(lines[0]).toBe(`10000000\t${'y'.repeat(3_000_000)}`);
+    expect(lines.slice(1)).toEqual(['1', '2', '']);
   });
 
   it('tsh db config and connect, and logout removes the group', async () => {
