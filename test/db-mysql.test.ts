@@ -8,6 +8,8 @@
  * the roles do not allow gets the ERR text; queries reach the audit log.
  */
 import { execFile } from 'node:child_process';
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +24,7 @@ import { TeleportProcess } from '../src/service/index.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
 import { startMariadb, type TestMariadb } from './helpers/mariadb-server.js';
 import { freePort } from './helpers/postgres-server.js';
+import { mysqlwire, readMysqlPacket } from '../src/db/index.js';
 import { loginUser, type TshUser } from './helpers/tsh-user.js';
 
 const run = promisify(execFile);
@@ -166,6 +169,42 @@ describe('MySQL through the proxy', () => {
     const lines = big.out.split('\n');
     expect(lines[0]).toBe(`10000000\t${'y'.repeat(3_000_000)}`);
     expect(lines.slice(1)).toEqual(['1', '2', '']);
+  });
+
+  it('audits USE (init_db) and the binary protocol\'s prepare, execute and close', async () => {
+    const use = await mariadb(['-N', '-B', '-e', 'use mysql; select database()']);
+    expect(use.out).toBe('mysql\n');
+    const initDb = await waitForEvent('db.session.mysql.init_db', (e) => e.schema_name === 'mysql');
+    expect(initDb).toMatchObject({ code: 'TMY07I', user: 'mia', db_service: 'maria', db_user: 'alice', db_name: 'mysql' });
+    // A driver's prepared statement, spoken with the same wire codec over the login's files.
+    const cnf = await readFile(join(user.home, '.my.cnf'), 'utf8');
+    const file = (k: string) => readFile(new RegExp(`^${k}=(.*)$`, 'm').exec(cnf)![1], 'utf8');
+    const tcp = netConnect({ host: '127.0.0.1', port: c.process.addresses.proxyMySQL!.port });
+    const greeting = mysqlwire.parseGreeting((await readMysqlPacket(tcp)).payload);
+    expect(greeting.capabilities & mysqlwire.CLIENT.SSL).toBeTruthy();
+    const base = { capabilities: mysqlwire.PROXY_CAPABILITIES & ~mysqlwire.CLIENT.CONNECT_ATTRS, maxPacket: 1 << 24, charset: 45 };
+    tcp.write(mysqlwire.packet(1, mysqlwire.encodeHandshakeResponse(base)));
+    const tls = tlsConnect({ socket: tcp, ca: await file('ssl-ca'), cert: await file('ssl-cert'), key: await file('ssl-key'), checkServerIdentity: () => undefined });
+    await new Promise((r) => tls.once('secureConnect', r));
+    tls.write(mysqlwire.packet(2, mysqlwire.encodeHandshakeResponse({ ...base, user: 'alice', authResponse: Buffer.alloc(0), authPlugin: mysqlwire.AUTH_PLUGIN })));
+    expect((await readMysqlPacket(tls)).payload[0]).toBe(0x00);
+    tls.write(mysqlwire.packet(0, Buffer.concat([Buffer.from([0x16]), Buffer.from('select ? + 1 as prepared_here')])));
+    const prepared = await readMysqlPacket(tls);
+    expect(prepared.payload[0]).toBe(0x00);
+    const id = prepared.payload.readUInt32LE(1);
+    const idBytes = Buffer.alloc(4);
+    idBytes.writeUInt32LE(id);
+    // COM_STMT_EXECUTE: no cursor, one iteration, no NULLs, the parameter typed LONGLONG, 41.
+    const value = Buffer.alloc(8);
+    value.writeBigInt64LE(41n);
+    tls.write(mysqlwire.packet(0, Buffer.concat([Buffer.from([0x17]), idBytes, Buffer.from([0, 1, 0, 0, 0, 0, 1, 0x08, 0]), value])));
+    tls.write(mysqlwire.packet(0, Buffer.concat([Buffer.from([0x19]), idBytes])));
+    tls.end(mysqlwire.packet(0, Buffer.from([0x01])));
+    tls.resume();
+    const prepare = await waitForEvent('db.session.mysql.statements.prepare', (e) => e.db_query === 'select ? + 1 as prepared_here');
+    expect(prepare).toMatchObject({ code: 'TMY00I', user: 'mia', db_user: 'alice' });
+    await waitForEvent('db.session.mysql.statements.execute', (e) => e.sid === prepare.sid && e.statement_id === id && e.code === 'TMY01I');
+    await waitForEvent('db.session.mysql.statements.close', (e) => e.sid === prepare.sid && e.statement_id === id && e.code === 'TMY03I');
   });
 
   it('tsh db config and connect, and logout removes the group', async () => {

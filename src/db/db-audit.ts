@@ -11,6 +11,10 @@ import type { SessionAudit } from './engine.js';
 /** Longest statement text kept in an event (the event store's bound is 64 KiB for the whole event). */
 const MAX_QUERY_CHARS = 16 * 1024;
 
+function bound(query: string): string {
+  return query.length > MAX_QUERY_CHARS ? `${query.slice(0, MAX_QUERY_CHARS)}... (${query.length} characters)` : query;
+}
+
 /** The audit of one session. Emit failures are logged, never thrown into the relay. */
 export function sessionAudit(o: {
   emitter: AuditEmitter;
@@ -53,12 +57,25 @@ export function sessionAudit(o: {
       return emit(auditEvent('db.session.start', 'TDB00I', { ...common(), success: true }));
     },
     async query(query, parameters) {
-      const text = query.length > MAX_QUERY_CHARS ? `${query.slice(0, MAX_QUERY_CHARS)}... (${query.length} characters)` : query;
+      const text = bound(query);
       const params = parameters?.map((p) => (p !== null && p.length > 1024 ? `${p.slice(0, 1024)}...` : p));
       return emit(auditEvent('db.session.query', 'TDB02I', { ...common(), success: true, db_query: text, ...(params && params.length > 0 && { db_query_parameters: params }) }));
     },
     async queryFailed(err) {
       return emit(auditEvent('db.session.query.failed', 'TDB02W', { ...common(), success: false, error: err.message, message: err.message }));
+    },
+    async mysql(e) {
+      switch (e.kind) {
+        case 'prepare':
+          return emit(auditEvent('db.session.mysql.statements.prepare', 'TMY00I', { ...common(), db_query: bound(e.query) }));
+        case 'execute':
+          return emit(auditEvent('db.session.mysql.statements.execute', 'TMY01I', { ...common(), statement_id: e.statementId }));
+        case 'close':
+          return emit(auditEvent('db.session.mysql.statements.close', 'TMY03I', { ...common(), statement_id: e.statementId }));
+        case 'init_db':
+          dbName = e.schema;
+          return emit(auditEvent('db.session.mysql.init_db', 'TMY07I', { ...common(), schema_name: e.schema }));
+      }
     },
     async end() {
       if (!started || ended) return;

@@ -19,9 +19,22 @@ export interface SessionAudit {
   query(query: string, parameters?: (string | null)[]): Promise<void>;
   /** db.session.query.failed (TDB02W): a statement refused before the database saw it, with why. */
   queryFailed(err: Error): Promise<void>;
+  /**
+   * MySQL's commands besides COM_QUERY, as Teleport records them: statement prepare (TMY00I, the
+   * text), execute (TMY01I) and close (TMY03I) by statement ID, and init_db (TMY07I, `USE`), after
+   * which the session's events name the new database.
+   */
+  mysql(e: MysqlCommandEvent): Promise<void>;
   /** db.session.end (TDB01I); once, after a start that succeeded. */
   end(): Promise<void>;
 }
+
+/** A MySQL command recorded in the audit log. */
+export type MysqlCommandEvent =
+  | { kind: 'prepare'; query: string }
+  | { kind: 'execute'; statementId: number }
+  | { kind: 'close'; statementId: number }
+  | { kind: 'init_db'; schema: string };
 
 /** One connection's context, built by the agent for the engine. */
 export interface DatabaseSession {

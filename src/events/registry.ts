@@ -106,6 +106,10 @@ export const EVENT_REGISTRY = [
   e('db.session.end', 'TDB01I', 'Database Session Ended'),
   e('db.session.query', 'TDB02I', 'Database Query'),
   e('db.session.query.failed', 'TDB02W', 'Database Query Failed'),
+  e('db.session.mysql.statements.prepare', 'TMY00I', 'MySQL Statement Prepare'),
+  e('db.session.mysql.statements.execute', 'TMY01I', 'MySQL Statement Execute'),
+  e('db.session.mysql.statements.close', 'TMY03I', 'MySQL Statement Close'),
+  e('db.session.mysql.init_db', 'TMY07I', 'MySQL Change Database'),
 ] as const;
 
 type Entry = (typeof EVENT_REGISTRY)[number];

@@ -220,6 +220,26 @@ function startTLS(tcp: Socket, options: ConnectionOptions): Promise<TLSSocket> {
   });
 }
 
+/** Audits one client command: COM_QUERY as db.session.query, prepared statements and USE as Teleport's MySQL events. */
+function record(s: DatabaseSession, p: Buffer): void {
+  switch (p[0]) {
+    case COM.QUERY:
+      return void s.audit.query(commandText(p));
+    case COM.STMT_PREPARE:
+      return void s.audit.mysql({ kind: 'prepare', query: commandText(p) });
+    case COM.STMT_EXECUTE:
+      if (p.length >= 5) void s.audit.mysql({ kind: 'execute', statementId: p.readUInt32LE(1) });
+      return;
+    case COM.STMT_CLOSE:
+      if (p.length >= 5) void s.audit.mysql({ kind: 'close', statementId: p.readUInt32LE(1) });
+      return;
+    case COM.INIT_DB:
+      return void s.audit.mysql({ kind: 'init_db', schema: commandText(p) });
+    default:
+      return;
+  }
+}
+
 /** Relays until either side closes, recording the client's COM_QUERY statements. */
 function relay(s: DatabaseSession, client: Duplex, server: TLSSocket): Promise<void> {
   return new Promise((resolve) => {
@@ -252,7 +272,7 @@ function relay(s: DatabaseSession, client: Duplex, server: TLSSocket): Promise<v
         return finish();
       }
       // A command starts at sequence 0; its continuation packets follow with higher numbers.
-      for (const p of packets) if (p.seq === 0 && p.payload[0] === COM.QUERY) void s.audit.query(commandText(p.payload));
+      for (const p of packets) if (p.seq === 0) record(s, p.payload);
       if (!server.write(chunk)) {
         client.pause();
         server.once('drain', () => client.resume());
