@@ -171,7 +171,7 @@ describe('MySQL through the proxy', () => {
     expect(lines.slice(1)).toEqual(['1', '2', '']);
   });
 
-  it('audits USE (init_db) and the binary protocol\'s prepare, execute and close', async () => {
+  it('audits USE (init_db) and the binary protocol\'s prepare, execute and close; refuses COM_CHANGE_USER', async () => {
     const use = await mariadb(['-N', '-B', '-e', 'use mysql; select database()']);
     expect(use.out).toBe('mysql\n');
     const initDb = await waitForEvent('db.session.mysql.init_db', (e) => e.schema_name === 'mysql');
@@ -199,6 +199,11 @@ describe('MySQL through the proxy', () => {
     value.writeBigInt64LE(41n);
     tls.write(mysqlwire.packet(0, Buffer.concat([Buffer.from([0x17]), idBytes, Buffer.from([0, 1, 0, 0, 0, 0, 1, 0x08, 0]), value])));
     tls.write(mysqlwire.packet(0, Buffer.concat([Buffer.from([0x19]), idBytes])));
+    // COM_CHANGE_USER to bob (REQUIRE X509 would take the certificate) is refused by the agent.
+    tls.write(mysqlwire.packet(0, Buffer.from([0x11, ...Buffer.from('bob\0'), 0, 0])));
+    let answer = await readMysqlPacket(tls, 1 << 24);
+    for (let i = 0; i < 50 && answer.payload[0] !== 0xff; i++) answer = await readMysqlPacket(tls, 1 << 24);
+    expect(mysqlwire.parseError(answer.payload).message).toContain('changing the database user within a session is not allowed');
     tls.end(mysqlwire.packet(0, Buffer.from([0x01])));
     tls.resume();
     const prepare = await waitForEvent('db.session.mysql.statements.prepare', (e) => e.db_query === 'select ? + 1 as prepared_here');

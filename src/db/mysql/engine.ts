@@ -8,7 +8,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import { ConnectionProblemError, TeleportError, isCode } from '../../api/errors.js';
+import { AccessDeniedError, ConnectionProblemError, TeleportError, isCode } from '../../api/errors.js';
 import type { DatabaseConfig } from '../../config/index.js';
 import type { DatabaseSession, Engine } from '../engine.js';
 import { readExact } from '../read-exact.js';
@@ -272,8 +272,19 @@ function relay(s: DatabaseSession, client: Duplex, server: TLSSocket): Promise<v
         return finish();
       }
       // A command starts at sequence 0; its continuation packets follow with higher numbers.
-      for (const p of packets) if (p.seq === 0) record(s, p.payload);
-      if (!server.write(chunk)) {
+      const forward: Buffer[] = [];
+      for (const p of packets) {
+        if (p.seq === 0 && p.payload[0] === COM.CHANGE_USER) {
+          // Another database user on this connection would bypass the RBAC check of the login.
+          const err = new AccessDeniedError('changing the database user within a session is not allowed by Teleport: connect again as that user (tsh db login --db-user)');
+          client.write(mysqlErrorPacket(1, err));
+          void s.audit.queryFailed(err);
+          continue;
+        }
+        if (p.seq === 0) record(s, p.payload);
+        forward.push(p.raw);
+      }
+      if (forward.length > 0 && !server.write(forward.length === 1 ? forward[0] : Buffer.concat(forward))) {
         client.pause();
         server.once('drain', () => client.resume());
       }

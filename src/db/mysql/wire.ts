@@ -59,7 +59,7 @@ export const MAX_HANDSHAKE = 64 * 1024;
 export const DEFAULT_CHARSET = 45;
 
 /** Command bytes audited or acted on. */
-export const COM = { QUIT: 0x01, INIT_DB: 0x02, QUERY: 0x03, STMT_PREPARE: 0x16, STMT_EXECUTE: 0x17, STMT_CLOSE: 0x19 } as const;
+export const COM = { QUIT: 0x01, INIT_DB: 0x02, QUERY: 0x03, CHANGE_USER: 0x11, STMT_PREPARE: 0x16, STMT_EXECUTE: 0x17, STMT_CLOSE: 0x19 } as const;
 
 /** One packet: its sequence number and payload, and the bytes as read. */
 export interface MysqlPacket {
