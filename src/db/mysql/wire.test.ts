@@ -54,5 +54,14 @@ describe('MySQL wire', () => {
     const got = split.push(all.subarray(6));
     expect(got.map((p) => [p.seq, p.payload.toString('latin1')])).toEqual([[0, '\x03select 1'], [1, 'x']]);
     expect(() => new PacketSplitter(4).push(packet(0, Buffer.alloc(5)))).toThrow(/over the 4-byte bound/);
+    // A large packet arriving in small chunks, then a small one in the same chunk as its tail.
+    const large = packet(0, Buffer.alloc(1 << 20, 0x61));
+    const stream = Buffer.concat([large, b]);
+    const many = new PacketSplitter();
+    const out = [];
+    for (let at = 0; at < stream.length; at += 1000) out.push(...many.push(stream.subarray(at, at + 1000)));
+    expect(out.map((p) => p.payload.length)).toEqual([1 << 20, 1]);
+    expect(out[0].raw.equals(large)).toBe(true);
+    expect(many.rest().length).toBe(0);
   });
 });

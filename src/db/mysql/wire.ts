@@ -75,28 +75,48 @@ export function packet(seq: number, payload: Buffer): Buffer {
   return Buffer.concat([head, payload]);
 }
 
-/** Splits a byte stream into packets, each bounded by `max` bytes of payload. */
+/**
+ * Splits a byte stream into packets, each bounded by `max` bytes of payload. Chunks are kept as
+ * they came until a whole packet is there, so a large packet is copied once, not per chunk.
+ */
 export class PacketSplitter {
-  private buf: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private size = 0;
   constructor(private readonly max = MAX_PAYLOAD) {}
 
   push(chunk: Buffer): MysqlPacket[] {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    this.chunks.push(chunk);
+    this.size += chunk.length;
     const out: MysqlPacket[] = [];
-    while (this.buf.length >= 4) {
-      const len = this.buf.readUIntLE(0, 3);
+    while (this.size >= 4) {
+      const head = this.peek(4);
+      const len = head.readUIntLE(0, 3);
       if (len > this.max) throw new LimitExceededError(`a MySQL packet of ${len} bytes is over the ${this.max}-byte bound`);
-      if (this.buf.length < 4 + len) break;
-      const raw = this.buf.subarray(0, 4 + len);
+      if (this.size < 4 + len) break;
+      const raw = this.take(4 + len);
       out.push({ seq: raw[3], payload: raw.subarray(4), raw });
-      this.buf = this.buf.subarray(4 + len);
     }
     return out;
   }
 
   /** The bytes not yet forming a whole packet. */
   rest(): Buffer {
-    return this.buf;
+    return Buffer.concat(this.chunks);
+  }
+
+  private peek(n: number): Buffer {
+    if (this.chunks[0].length < n) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0].subarray(0, n);
+  }
+
+  private take(n: number): Buffer {
+    if (this.chunks[0].length < n) this.chunks = [Buffer.concat(this.chunks)];
+    const first = this.chunks[0];
+    const out = first.subarray(0, n);
+    if (first.length === n) this.chunks.shift();
+    else this.chunks[0] = first.subarray(n);
+    this.size -= n;
+    return out;
   }
 }
 
