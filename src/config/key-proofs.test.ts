@@ -194,7 +194,7 @@ const PROOFS: Record<string, Proof> = {
   'proxy_service.ssh_public_addr': acts('src/proxy/web/ping.test.ts', 'advertise the SSH public address they are given'),
   'proxy_service.tunnel_public_addr': acts('src/proxy/web/ping.test.ts', 'advertise the tunnel address they are given'),
   'proxy_service.kube_public_addr': unsettled('not yet in the proxy\'s ping answer'),
-  'proxy_service.mysql_public_addr': unsettled('not yet in the proxy\'s ping answer'),
+  'proxy_service.mysql_public_addr': acts('src/service/proxy-db-addrs.test.ts', 'advertises mysql_public_addr when it is set'),
   'proxy_service.postgres_public_addr': unsettled('not yet in the proxy\'s ping answer'),
   // The first pair is served (a second one, for another name, is not chosen by SNI yet).
   'proxy_service.https_keypairs[].key_file': acts(CLUSTER_KEYS, 'proxy_service.https_keypairs is the certificate the web port serves'),
