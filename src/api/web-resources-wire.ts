@@ -11,12 +11,27 @@
  * (1..1000, default 1000) and `startKey` (the page's `startKey`, to read the next one). Teleport's
  * `pinnedOnly`, `searchAsRoles` and `includedResourceMode` pass only with their neutral values.
  */
-import type { WebNode, WebPage } from './web-wire.js';
+import type { WebLabel, WebNode, WebPage } from './web-wire.js';
 
-/** One resource of any kind, as the UI lists it; `kind` tells which. Databases, Kubernetes clusters and apps join this union. */
-export type WebUnifiedResource = WebNode;
+/**
+ * A database an agent's db_service serves, as Teleport's unified resources list one (ui.Database):
+ * `type` is where it runs (`self-hosted`), `hostname` the host of its URI.
+ */
+export interface WebDatabase {
+  kind: 'db';
+  name: string;
+  description: string;
+  type: string;
+  /** `postgres`, `mysql`. */
+  protocol: string;
+  labels: WebLabel[];
+  hostname: string;
+}
 
-/** The kinds the endpoint serves, by Teleport's names (`node`; later `db`, `kube_cluster`, `app`). */
+/** One resource of any kind, as the UI lists it; `kind` tells which. Kubernetes clusters and apps join this union. */
+export type WebUnifiedResource = WebNode | WebDatabase;
+
+/** The kinds the endpoint serves, by Teleport's names (`node`, `db`; later `kube_cluster`, `app`). */
 export type WebResourceKind = WebUnifiedResource['kind'];
 
 /** A page of the unified list: `startKey` is empty on the last page; `totalCount` counts every match. */

@@ -39,6 +39,7 @@ function localUserAPI(auth: AuthService, caller: Caller): WebUserAPI {
   return {
     caller,
     listNodes: () => auth.listNodes(caller),
+    listDatabaseServers: () => auth.listAgentServers(caller, 'db_server'),
     listResources: (kind) => auth.resources.list(caller, kind),
     getResource: (kind, name) => auth.resources.get(caller, kind, name),
     saveResource: (doc, overwrite) => auth.resources.create(caller, doc, overwrite),

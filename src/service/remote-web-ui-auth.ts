@@ -11,7 +11,7 @@ import type { Clock } from '../api/clock.js';
 import { isCode } from '../api/errors.js';
 import type { RecordingEvent } from '../api/recording-wire.js';
 import { RECORDING_STREAM_CONTENT_TYPE } from '../api/recording-wire.js';
-import type { Role, SessionTracker, Node } from '../api/types/index.js';
+import type { AgentServer, Role, SessionTracker, Node } from '../api/types/index.js';
 import { checkBearerToken, userCaller, type WebSession } from '../auth/index.js';
 import { StreamBody } from '../httpserver/index.js';
 import type { WebUIAuth, WebUserAPI } from '../proxy/index.js';
@@ -82,6 +82,7 @@ export class RemoteWebUIAuth implements WebUIAuth {
     return {
       caller,
       listNodes: () => c.listNodes<Node>(),
+      listDatabaseServers: () => c.listAgentServers<AgentServer>('db_server'),
       listResources: (kind) => c.listResources(kind),
       getResource: (kind, name) => c.getResource(kind, name),
       saveResource: (doc, overwrite) => c.createResource(doc, { force: overwrite }),

@@ -7,7 +7,8 @@
  */
 import { BadParameterError } from '../../api/errors.js';
 import { parseWhere, type WhereExpr } from '../../api/types/index.js';
-import { MAX_RESOURCE_PAGE, type WebResourceKind, type WebUnifiedPage, type WebUnifiedResource } from '../../api/web-resources-wire.js';
+import type { AgentServer } from '../../api/types/index.js';
+import { MAX_RESOURCE_PAGE, type WebDatabase, type WebResourceKind, type WebUnifiedPage, type WebUnifiedResource } from '../../api/web-resources-wire.js';
 import { evaluateWhere } from '../../rbac/index.js';
 import type { WebContext } from './auth.js';
 import { webNode } from './nodes.js';
@@ -33,9 +34,43 @@ interface ResourceKind<T extends WebUnifiedResource> {
   specFields: readonly string[];
 }
 
+/** The db resource a db_server heartbeat carries (`spec.database`), as the agent's db_service writes it. */
+interface HeartbeatDatabase {
+  metadata?: { name?: string; description?: string; labels?: Record<string, string> };
+  spec?: { protocol?: string; uri?: string };
+}
+
+/** The host of a `host:port` URI (`[::1]:5432` gives `::1`). */
+function uriHost(uri: string): string {
+  const m = /^\[([^\]]+)\](?::\d+)?$/.exec(uri) ?? /^([^:]*)(?::\d+)?$/.exec(uri);
+  return m ? m[1] : uri;
+}
+
+/** A db_server heartbeat as the UI lists its database (Teleport's ui.Database); labels sorted by name. */
+export function webDatabase(s: AgentServer): WebDatabase {
+  const db = (s.spec.database ?? {}) as HeartbeatDatabase;
+  const labels = db.metadata?.labels ?? {};
+  return {
+    kind: 'db',
+    name: db.metadata?.name ?? s.metadata.name,
+    description: db.metadata?.description ?? '',
+    type: 'self-hosted',
+    protocol: db.spec?.protocol ?? '',
+    labels: Object.keys(labels)
+      .sort()
+      .map((name) => ({ name, value: String(labels[name]) })),
+    hostname: uriHost(db.spec?.uri ?? ''),
+  };
+}
+
+/** One entry per database: agents serving the same database each heartbeat it. */
+function uniqueByName(dbs: WebDatabase[]): WebDatabase[] {
+  return [...new Map(dbs.map((d) => [d.name, d])).values()];
+}
+
 type KindTable = { [K in WebResourceKind]: ResourceKind<Extract<WebUnifiedResource, { kind: K }>> };
 
-/** Every kind the endpoint serves. Databases, Kubernetes clusters and apps each add one entry. */
+/** Every kind the endpoint serves. Kubernetes clusters and apps each add one entry. */
 const RESOURCE_KINDS: KindTable = {
   node: {
     list: async ({ ctx, clusterName }) => (await ctx.api.listNodes()).map((n) => webNode(n, ctx.caller, clusterName)),
@@ -44,6 +79,14 @@ const RESOURCE_KINDS: KindTable = {
     labels: (n) => Object.fromEntries(n.tags.map((t) => [t.name, t.value])),
     spec: (n) => ({ hostname: n.hostname, addr: n.addr, tunnel: String(n.tunnel) }),
     specFields: ['hostname', 'addr', 'tunnel'],
+  },
+  db: {
+    list: async ({ ctx }) => uniqueByName((await ctx.api.listDatabaseServers()).map(webDatabase)),
+    name: (d) => d.name,
+    id: (d) => d.name,
+    labels: (d) => Object.fromEntries(d.labels.map((t) => [t.name, t.value])),
+    spec: (d) => ({ description: d.description, protocol: d.protocol, type: d.type, hostname: d.hostname }),
+    specFields: ['description', 'protocol', 'type', 'hostname'],
   },
 };
 

@@ -9,7 +9,7 @@
 import type { CompleteUserTokenRequest, CreateUserTokenRequest, GenerateTokenRequest, TokenInfo, UserTokenResponse } from '../../api/auth-wire.js';
 import type { SearchEventsResponse } from '../../api/audit-wire.js';
 import type { ListRecordingsQuery, RecordingSummary } from '../../api/recording-wire.js';
-import type { Node, SessionTracker } from '../../api/types/index.js';
+import type { AgentServer, Node, SessionTracker } from '../../api/types/index.js';
 import type { Caller, WebSession } from '../../auth/index.js';
 import type { StreamBody } from '../../httpserver/index.js';
 
@@ -32,6 +32,8 @@ export interface WebUserAPI {
   /** The user with their roles, for what the UI offers (logins per node, menu entries). */
   readonly caller: Caller;
   listNodes(): Promise<Node[]>;
+  /** The db_server heartbeats of the databases the user's roles reach (auth filters by db_labels). */
+  listDatabaseServers(): Promise<AgentServer[]>;
   listResources(kind: string): Promise<unknown[]>;
   getResource(kind: string, name: string): Promise<unknown>;
   /** Creates `doc`, or replaces the existing one when `overwrite`. */

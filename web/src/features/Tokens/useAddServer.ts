@@ -19,7 +19,7 @@ export function useAddServer(site: string) {
     const ctl = new AbortController();
     const poll = async () => {
       try {
-        const { items: nodes } = await fetchResources(site, { kinds: ['node'], limit: 1000 }, ctl.signal);
+        const nodes = (await fetchResources(site, { kinds: ['node'], limit: 1000 }, ctl.signal)).items.filter((r): r is WebNode => r.kind === 'node');
         if (!known.current) known.current = new Set(nodes.map((n) => n.id));
         else setJoined(nodes.filter((n) => !known.current!.has(n.id)));
       } catch {

@@ -1,12 +1,13 @@
 /**
  * How the resources page shows each kind: its icon and names, the name and detail of a resource,
- * its address and labels, and its action (Connect for a server). Databases, Kubernetes clusters and
- * apps each add one entry; the page and its table need nothing else.
+ * its address and labels, and its action (Connect: a login menu for a server, the tsh commands for a
+ * database). Kubernetes clusters and apps each add one entry; the page and its table need nothing else.
  */
 import type { WebResourceKind, WebUnifiedResource } from '@api/web-resources-wire';
 import type { WebLabel } from '@api/web-wire';
 import type { ReactNode } from 'react';
 import { paths } from '../../router';
+import { DbConnect, databaseType } from './DbConnect';
 import { LoginMenu } from './LoginMenu';
 
 /** One kind of resource in the UI. */
@@ -49,6 +50,17 @@ export const UI_KINDS: KindTable = {
     address: (n) => (n.tunnel ? '⟷ tunnel' : n.addr),
     labels: (n) => n.tags,
     action: (n, site) => <LoginMenu hostname={n.hostname} logins={n.sshLogins} onPick={(login) => window.open(paths.console(site, n.id, login), '_blank')} />,
+  },
+  db: {
+    label: 'Database',
+    plural: 'databases',
+    icon: glyph('M4 6c0-1.7 3.6-3 8-3s8 1.3 8 3-3.6 3-8 3-8-1.3-8-3zM4 6v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3'),
+    key: (d) => d.name,
+    name: (d) => d.name,
+    detail: (d) => d.description || databaseType(d),
+    address: (d) => `${databaseType(d)}${d.hostname ? ` · ${d.hostname}` : ''}`,
+    labels: (d) => d.labels,
+    action: (d) => <DbConnect db={d} />,
   },
 };
 
