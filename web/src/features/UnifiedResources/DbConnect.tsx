@@ -63,8 +63,7 @@ export function DbConnect({ db }: { db: WebDatabase }) {
           ))}
         </ol>
         <p>
-          Replace <code>&lt;user&gt;</code> with a database user{db.protocol === 'mysql' ? '' : <> and <code>&lt;name&gt;</code> with a database</>} your roles allow (
-          <code>tsh db ls</code> lists them).
+          Replace <code>&lt;user&gt;</code> with a database user{db.protocol === 'mysql' ? '' : <> and <code>&lt;name&gt;</code> with a database</>} your roles allow; <code>tsh db ls</code> lists them.
         </p>
       </Dialog>
     </>
