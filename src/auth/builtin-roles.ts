@@ -54,7 +54,7 @@ const RULES: Record<string, (hostId: string) => Rule[]> = {
       { resources: ['session'], verbs: ['create'] },
       { resources: ['session'], verbs: ['update'], where: `equals(resource.server_id, ${h})` },
       { resources: ['cert_authority'], verbs: NO_SECRETS },
-      { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'proxy'], verbs: RO },
+      { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'proxy', 'db'], verbs: RO },
     ];
   },
   // A host that joined for its database service only (`tctl tokens add --type=db`).
@@ -67,7 +67,7 @@ const RULES: Record<string, (hostId: string) => Rule[]> = {
       { resources: ['database_certificate'], verbs: ['create'] },
       { resources: ['event'], verbs: ['create'], where: `equals(resource.server_id, ${h})` },
       { resources: ['cert_authority'], verbs: NO_SECRETS },
-      { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'proxy'], verbs: RO },
+      { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'proxy', 'db'], verbs: RO },
     ];
   },
   Proxy: (hostId) => {

@@ -3,7 +3,7 @@
  * read, write and delete it, and every call is authorized the same way (rule verbs on the kind).
  */
 import { AccessDeniedError, BadParameterError, NotFoundError, isCode } from '../api/errors.js';
-import type { AnyResource, CertAuthority, Node, Role, User } from '../api/types/index.js';
+import type { AnyResource, CertAuthority, Database, Node, Role, User } from '../api/types/index.js';
 import { nodeLabels, resolveKind, validateDocument } from '../api/types/index.js';
 import type { Services } from '../services/index.js';
 import type { AuthAudit } from './audit.js';
@@ -140,6 +140,12 @@ export class ResourceAPI {
       token: plain(s.tokens),
       github: plain(s.github),
       node: plain(s.nodes),
+      db: {
+        ...plain(s.databases),
+        // Teleport marks databases created through the API as dynamic.
+        create: (r) => s.databases.create(withOrigin(r as Database)),
+        upsert: (r) => s.databases.upsert(withOrigin(r as Database)),
+      },
       cert_authority: {
         readVerb: (o) => (o.withSecrets ? 'read' : 'read_no_secrets'),
         list: async (o) => {
@@ -205,6 +211,10 @@ export class ResourceAPI {
 
 /** Kinds whose overwrite is recorded as an update rather than a creation when they existed. */
 const AUDITED_UPDATES = new Set(['role', 'user', 'github']);
+
+function withOrigin(db: Database): Database {
+  return { ...db, metadata: { ...db.metadata, labels: { ...db.metadata.labels, 'teleport.dev/origin': 'dynamic' } } };
+}
 
 function ignoreNotFound(err: unknown): void {
   if (!isCode(err, 'not_found')) throw err;

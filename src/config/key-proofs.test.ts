@@ -222,7 +222,8 @@ const PROOFS: Record<string, Proof> = {
     { ...(refused(`db_service:\n  enabled: yes\n  databases:\n  - name: a\n    protocol: postgres\n    uri: "h:1"\n    ${k}: {}\n`, 7, DB_LATER) as object), path: `db_service.databases[0].${k}` } as Proof,
   ])),
   // A disabled section keeps them as written (section-db.test.ts), as any disabled service's settings.
-  ...Object.fromEntries(['resources', 'aws', 'azure', 'gcp'].map((k) => [`db_service.${k}`, refused(`db_service:\n  enabled: yes\n  ${k}: []\n`, 3, DB_LATER)])),
+  ...Object.fromEntries(['aws', 'azure', 'gcp'].map((k) => [`db_service.${k}`, refused(`db_service:\n  enabled: yes\n  ${k}: []\n`, 3, DB_LATER)])),
+  'db_service.resources': acts('test/db-dynamic.test.ts', 'creates, lists, serves and removes db resources selected by db_service.resources'),
 
   ...laterSection('kubernetes_service', ['listen_addr', 'public_addr', 'kubeconfig_file', 'kube_cluster_name', 'labels', 'resources']),
   ...laterSection('app_service', ['debug_app', 'apps', 'resources', 'mcp_demo_server']),

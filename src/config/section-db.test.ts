@@ -27,8 +27,16 @@ describe('db_service', () => {
     expect(b.tls).toEqual({ mode: 'verify-full', caCertFile: '/x.cas' });
   });
 
+  it('reads resources label selectors', () => {
+    const cfg = db('  resources:\n  - labels: {env: test, team: [db, "web-*"]}\n  - labels: {"*": "*"}\n');
+    expect(cfg.db.resources).toEqual([{ labels: { env: ['test'], team: ['db', 'web-*'] } }, { labels: { '*': ['*'] } }]);
+    expect(db('  databases: []\n').db.resources).toEqual([]);
+  });
+
   it.each([
-    ['  resources:\n  - labels: {env: "*"}\n', /teleport.yaml:4: db_service.resources: resources is not supported by this release yet/],
+    ['  resources:\n  - labels: {}\n', /db_service.resources\[0\].labels: labels is required/],
+    ['  resources:\n  - labels: {env: }\n', /db_service.resources\[0\].labels.env: label "env" has no value/],
+    ['  resources:\n  - labels: [env]\n', /db_service.resources\[0\].labels: expected a mapping of label keys to values/],
     ['  aws: {region: us-east-1}\n', /db_service.aws: aws is not supported/],
     ['  databases:\n  - {name: a, protocol: mongodb, uri: "h:27017"}\n', /protocol "mongodb" is not supported by this release yet \(supported: postgres, mysql\)/],
     ['  databases:\n  - {name: a, protocol: postgres, uri: "h:1", aws: {region: x}}\n', /databases\[0\]\.aws: aws is not supported/],
@@ -44,8 +52,8 @@ describe('db_service', () => {
   });
 
   it('keeps later keys of a disabled section without refusing them', () => {
-    const cfg = parseConfig('db_service:\n  enabled: no\n  resources:\n  - labels: {env: "*"}\n', opts);
+    const cfg = parseConfig('db_service:\n  enabled: no\n  aws:\n  - types: [rds]\n', opts);
     expect(cfg.services.db).toBe(false);
-    expect(cfg.db.settings.resources).toEqual([{ labels: { env: '*' } }]);
+    expect(cfg.db.settings.aws).toEqual([{ types: ['rds'] }]);
   });
 });

@@ -1,15 +1,16 @@
 /**
  * The `db_service:` section (Teleport's keys): the databases this agent proxies, each with its
- * protocol, address, labels and how the agent verifies the database's TLS. Keys Teleport
- * documents that this release does not act on yet (`resources`, `aws`, a database's `aws`,
+ * protocol, address, labels and how the agent verifies the database's TLS, and the label selectors
+ * (`resources`) of the `db` resources it serves besides them. Keys Teleport
+ * documents that this release does not act on yet (`aws`, a database's `aws`,
  * `gcp`, `admin_user`, ...) are refused with their name, never read and ignored.
  */
-import type { Node } from 'yaml';
-import { addr, bool, fields, list, loose, oneOf, str, strMap, type Fields, type Reader, type SourceContext } from './read.js';
+import { isMap, isScalar, type Node, type Pair } from 'yaml';
+import { addr, bool, describe as describeNode, fields, list, loose, oneOf, oneOrMany, str, strMap, type Fields, type Reader, type SourceContext } from './read.js';
 import type { DatabaseConfig, DatabaseServiceConfig, DatabaseTLSMode } from './types.js';
 
 /** Section keys Teleport documents that this release refuses. */
-const LATER_SECTION_KEYS = ['resources', 'aws', 'azure', 'gcp'] as const;
+const LATER_SECTION_KEYS = ['aws', 'azure', 'gcp'] as const;
 /** Database keys Teleport documents that this release refuses. */
 const LATER_DB_KEYS = ['aws', 'gcp', 'azure', 'ad', 'admin_user', 'dynamic_labels', 'mysql', 'oracle', 'mongo'] as const;
 /** Database protocols this release runs an engine for. */
@@ -57,9 +58,29 @@ const database: Reader<DatabaseConfig> = (node, path, ctx) => {
   };
 };
 
+const selectorMap: Reader<Record<string, string[]>> = (node, path, ctx) => {
+  if (!isMap(node)) return ctx.fail(node, path, `expected a mapping of label keys to values, got ${describeNode(node)}`);
+  const out: Record<string, string[]> = {};
+  for (const pair of node.items as Pair<Node, Node | null>[]) {
+    const k = str(pair.key, path, ctx);
+    const v = pair.value;
+    if (v === null || (isScalar(v) && (v.value === null || v.value === ''))) return ctx.fail(pair.key, `${path}.${k}`, `label "${k}" has no value ("*" matches any)`);
+    out[k] = oneOrMany(str)(v, `${path}.${k}`, ctx);
+  }
+  return out;
+};
+
+/** One `resources` entry: `labels` maps a key to a value or a list of them (globs, `*: *` for all), as role label selectors. */
+const resourceSelector: Reader<{ labels: Record<string, string[]> }> = (node, path, ctx) => {
+  const f: Fields = fields(node, path, ctx, ['labels']);
+  const labels = f.get('labels', selectorMap);
+  if (!labels || Object.keys(labels).length === 0) f.fail('labels', 'labels is required: the labels of the db resources to serve ({"*": "*"} for all)');
+  return { labels };
+};
+
 /** Read `db_service:` (absent: no databases); `enabled` is undefined when not written. */
 export function readDB(node: Node | null, ctx: SourceContext): { config: DatabaseServiceConfig; enabled?: boolean } {
-  const f = fields(node, 'db_service', ctx, ['enabled', 'databases', ...LATER_SECTION_KEYS]);
+  const f = fields(node, 'db_service', ctx, ['enabled', 'databases', 'resources', ...LATER_SECTION_KEYS]);
   const enabled = f.get('enabled', bool);
   // Dynamic registration and cloud discovery are later work: refused only when the service runs.
   if (enabled) refuseLater(f, LATER_SECTION_KEYS);
@@ -74,5 +95,6 @@ export function readDB(node: Node | null, ctx: SourceContext): { config: Databas
     const v = f.get(key, loose);
     if (v !== undefined) settings[key] = v;
   }
-  return { enabled, config: { databases, settings } };
+  const resources = f.get('resources', list(resourceSelector)) ?? [];
+  return { enabled, config: { databases, resources, settings } };
 }

@@ -249,12 +249,16 @@ export interface DatabaseConfig {
   /** `uri` as written (the db resource's spec.uri). */
   uriText: string;
   staticLabels: Record<string, string>;
-  tls: { mode: DatabaseTLSMode; caCertFile?: string; serverName?: string };
+  tls: { mode: DatabaseTLSMode; caCertFile?: string; serverName?: string; /** A `db` resource's spec.tls.ca_cert, inline. */ caCertPem?: string };
+  /** Registered with `tctl create` (kind `db`) rather than listed in teleport.yaml. */
+  dynamic?: boolean;
 }
 
 /** `db_service:`: the databases listed; `settings` keeps the later keys as written. */
 export interface DatabaseServiceConfig extends LaterServiceConfig {
   databases: DatabaseConfig[];
+  /** `resources`: label selectors of the `db` resources (tctl create) this agent serves; values are globs. */
+  resources: { labels: Record<string, string[]> }[];
 }
 
 /** Which services this process runs, resolved from `enabled:` flags, defaults and `--roles`. */

@@ -56,6 +56,8 @@ export class DatabaseAgent {
   private key?: { privateKey: KeyObject; publicPem: string };
   /** What each database's engine last learned of it (its probe), merged into its heartbeat's spec. */
   private readonly learned = new Map<string, Record<string, unknown>>();
+  /** The `db` resources (tctl create) this agent's `resources` selectors match, served beside the static ones. */
+  private dynamic: DatabaseConfig[] = [];
 
   /** Throws BadParameterError for a database whose protocol has no engine. */
   constructor(private readonly o: DatabaseAgentOptions) {
@@ -65,9 +67,32 @@ export class DatabaseAgent {
     }
   }
 
+  /** The databases served: the static ones, then the dynamic ones whose names no static one takes. */
+  databases(): DatabaseConfig[] {
+    const taken = new Set(this.o.databases.map((d) => d.name));
+    return [...this.o.databases, ...this.dynamic.filter((d) => !taken.has(d.name))];
+  }
+
+  /**
+   * Replaces the dynamic databases (those a protocol has no engine for are left out, logged).
+   * Returns the names no longer served, whose heartbeats the caller removes.
+   */
+  setDynamic(databases: DatabaseConfig[]): string[] {
+    const next = databases.filter((d) => {
+      if (this.engines.has(d.protocol)) return true;
+      this.o.logger.warn({ db: d.name, protocol: d.protocol }, 'db resource has a protocol this agent has no engine for; not served');
+      return false;
+    });
+    const kept = new Set(next.map((d) => d.name));
+    const gone = this.dynamic.filter((d) => !kept.has(d.name)).map((d) => d.name);
+    for (const name of gone) this.learned.delete(name);
+    this.dynamic = next;
+    return gone;
+  }
+
   /** The db_server heartbeats of this agent (no address: the proxy reaches it in memory or through the tunnel). */
   servers(useTunnel: boolean): AgentServer[] {
-    return this.o.databases.map((d) => ({
+    return this.databases().map((d) => ({
       kind: 'db_server',
       version: 'v3',
       metadata: { name: d.name },
@@ -92,7 +117,7 @@ export class DatabaseAgent {
    */
   async refresh(): Promise<void> {
     await Promise.all(
-      this.o.databases.map(async (d) => {
+      this.databases().map(async (d) => {
         const probe = this.engines.get(d.protocol)?.probe;
         if (!probe) return;
         try {
@@ -120,7 +145,7 @@ export class DatabaseAgent {
     const hello = await readHello(stream);
     const engine = this.engines.get(hello.protocol);
     if (!engine) throw new BadParameterError(`no ${hello.protocol} engine on this agent`);
-    const database = this.o.databases.find((d) => d.name === hello.database);
+    const database = this.databases().find((d) => d.name === hello.database);
     if (!database || database.protocol !== hello.protocol) {
       engine.sendError(stream, new NotFoundError(`database "${hello.database}" is not served by this agent`));
       return;

@@ -24,7 +24,8 @@ export interface DatabaseTLSInput {
 export async function databaseTLSOptions(i: DatabaseTLSInput): Promise<ConnectionOptions> {
   const { tls, uri } = i.database;
   let ca = i.dbCAs;
-  if (tls.caCertFile) {
+  if (tls.caCertPem) ca = [tls.caCertPem];
+  else if (tls.caCertFile) {
     try {
       ca = [await (i.readFile ?? ((p: string) => fsReadFile(p, 'utf8')))(tls.caCertFile)];
     } catch (err) {

@@ -11,6 +11,7 @@ export { MysqlEngine, mysqlErrorPacket, readPacket as readMysqlPacket } from './
 export * as mysqlwire from './mysql/wire.js';
 export * as pgwire from './postgres/wire.js';
 export { readExact } from './read-exact.js';
+export { ORIGIN_LABEL, databaseFromResource, selectedBy } from './dynamic.js';
 
 import { PostgresEngine } from './postgres/engine.js';
 import { MysqlEngine } from './mysql/engine.js';

@@ -7,9 +7,9 @@
 import type { Duplex } from 'node:stream';
 import { AuthClient } from '../api/client/index.js';
 import { BadParameterError, isCode } from '../api/errors.js';
-import type { AgentServer, Role } from '../api/types/index.js';
+import type { AgentServer, Database, Role } from '../api/types/index.js';
 import { formatAddr } from '../config/index.js';
-import { DatabaseAgent, defaultEngines, type DatabaseAccessPoint } from '../db/index.js';
+import { DatabaseAgent, databaseFromResource, defaultEngines, selectedBy, type DatabaseAccessPoint } from '../db/index.js';
 import type { AuditEmitter } from '../events/index.js';
 import { every, realTimers } from '../reversetunnel/index.js';
 import type { AgentLink } from './agent-link.js';
@@ -21,6 +21,10 @@ import { proxyToJoinThrough } from './tunnel-services.js';
 /** Teleport's heartbeat period and the time a heartbeat stays listed. */
 const HEARTBEAT_MS = 60_000;
 const HEARTBEAT_TTL_MS = 10 * 60_000;
+/** How often the `db` resources are read when `db_service.resources` selects some (a created one is served within this). */
+const DB_RESOURCES_POLL_MS = 5_000;
+/** A heartbeat withdrawn: announced again with an expiry of now, so it leaves the listings at once. */
+const WITHDRAW_TTL_MS = 1;
 
 /** The table entry: after auth (uses it in-process) and the proxy (reaches it in memory, or joins through it). */
 export const dbServiceFactory: ServiceFactory = { name: 'db', section: 'db_service', after: ['auth', 'proxy'], create: (ctx) => new DBService(ctx) };
@@ -49,6 +53,7 @@ export function authDatabaseAccess(client: AuthClient): DatabaseAccessPoint {
 class DBService implements Service {
   readonly name = 'db';
   private stopHeartbeat?: () => void;
+  private stopPoll?: () => void;
   private readonly unregister: (() => void)[] = [];
   private closing?: Promise<void>;
 
@@ -110,15 +115,55 @@ class DBService implements Service {
         }
       }
     };
+    // Dynamic registration: the db resources the selectors match are served, heartbeated at once
+    // when they appear, and withdrawn when they are deleted or stop matching.
+    const selectors = config.db.resources;
+    let syncing = false;
+    const sync = async () => {
+      if (syncing) return;
+      syncing = true;
+      try {
+        const chosen = [];
+        for (const db of await client.listResources<Database>('db')) {
+          if (!selectedBy(selectors, db)) continue;
+          try {
+            chosen.push(databaseFromResource(db));
+          } catch (err) {
+            log.warn({ db: db.metadata.name, err: (err as Error).message }, 'db resource cannot be served');
+          }
+        }
+        const before = new Map(agent.servers(useTunnel).map((s) => [s.metadata.name, s]));
+        const gone = agent.setDynamic(chosen);
+        for (const name of gone) {
+          const server = before.get(name);
+          if (server) await access.heartbeat(server, WITHDRAW_TTL_MS).catch((err: unknown) => log.warn({ db: name, err: (err as Error).message }, 'withdrawing a database heartbeat failed'));
+          log.info({ db: name }, 'db resource no longer served');
+        }
+        const added = agent.servers(useTunnel).filter((s) => !before.has(s.metadata.name));
+        for (const server of added) {
+          log.info({ db: server.metadata.name }, 'serving db resource');
+          await access.heartbeat(server, HEARTBEAT_TTL_MS).catch((err: unknown) => log.warn({ db: server.metadata.name, err: (err as Error).message }, 'database heartbeat failed'));
+        }
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'could not read the db resources');
+      } finally {
+        syncing = false;
+      }
+    };
+    if (selectors.length > 0) {
+      await sync();
+      this.stopPoll = every(realTimers(clock, { unref: true }), DB_RESOURCES_POLL_MS, () => void sync());
+    }
     await beat();
     this.stopHeartbeat = every(realTimers(clock, { unref: true }), HEARTBEAT_MS, () => void beat());
-    log.info({ databases: config.db.databases.map((d) => d.name), via: useTunnel ? 'reverse tunnel' : 'in-process proxy' }, 'database service is serving');
+    log.info({ databases: agent.databases().map((d) => d.name), via: useTunnel ? 'reverse tunnel' : 'in-process proxy' }, 'database service is serving');
     return {};
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.stopHeartbeat?.();
+      this.stopPoll?.();
       for (const u of this.unregister.splice(0)) u();
     })();
     return this.closing;

@@ -8,6 +8,7 @@ import type { Clock } from '../api/clock.js';
 import type {
   AuthPreference,
   CertAuthority,
+  Database,
   ClusterName,
   GithubConnector,
   ProvisionToken,
@@ -38,6 +39,8 @@ export interface Services {
   authPreference: ResourceStore<AuthPreference>;
   github: ResourceStore<GithubConnector>;
   nodes: ResourceStore<Node>;
+  /** Databases registered with `tctl create` (kind `db`), `/db/<name>`. */
+  databases: ResourceStore<Database>;
   /** Proxy heartbeats (what reverse tunnel discovery lists). */
   proxies: ResourceStore<ProxyServer>;
   /** Heartbeats of database, Kubernetes and application agents, one store per kind. */
@@ -126,6 +129,13 @@ export function createServices(backend: Backend): Services {
       prefix: '/nodes/default/',
       keyOf: (n) => `/nodes/default/${n}`,
       validate: byKind<Node>('node'),
+    }),
+    databases: new ResourceStore<Database>({
+      backend,
+      kind: 'database',
+      prefix: '/db/',
+      keyOf: (n) => `/db/${n}`,
+      validate: byKind<Database>('db'),
     }),
     proxies: new ResourceStore<ProxyServer>({
       backend,

@@ -15,6 +15,7 @@ export * from './token.js';
 export * from './cert-authority.js';
 export * from './cluster-config.js';
 export * from './github.js';
+export * from './database.js';
 export * from './node.js';
 export { nodeLabels } from './node-labels.js';
 export * from './kinds.js';

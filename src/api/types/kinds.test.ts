@@ -44,6 +44,12 @@ const SAMPLES: Record<Kind, unknown> = {
     metadata: { name: '5b4b4c1e-0000-4000-8000-000000000001', labels: { env: 'dev' } },
     spec: { addr: '10.0.0.1:3022', hostname: 'web-1', cmd_labels: { arch: { command: ['uname', '-m'], period: '1h', result: 'x86_64' } } },
   },
+  db: {
+    kind: 'db',
+    version: 'v3',
+    metadata: { name: 'pg-dyn', description: 'PostgreSQL', labels: { env: 'test' } },
+    spec: { protocol: 'postgres', uri: 'localhost:5432', tls: { mode: 'verify-ca' } },
+  },
 };
 
 describe('kind registry', () => {
@@ -94,5 +100,22 @@ describe('kind registry', () => {
       const r = k.validate(SAMPLES[k.kind]) as AnyResource;
       expect(r.metadata.name).toBe(k.singletonName);
     }
+  });
+});
+
+describe('db kind', () => {
+  const db = (spec: Record<string, unknown>, name = 'pg') => ({ kind: 'db', version: 'v3', metadata: { name }, spec });
+  it.each([
+    [db({ protocol: 'mongodb', uri: 'h:1' }), /protocol "mongodb" is not supported/],
+    [db({ protocol: 'postgres' }), /spec.uri: uri is required/],
+    [db({ protocol: 'postgres', uri: 'postgres://h:5432' }), /spec.uri: "postgres:\/\/h:5432" is not a host:port address/],
+    [db({ protocol: 'postgres', uri: 'h:5432', aws: { region: 'x' } }), /spec.aws: aws is not supported by this release yet/],
+    [db({ protocol: 'postgres', uri: 'h:5432' }, 'Bad_Name'), /invalid database name "Bad_Name"/],
+    [db({ protocol: 'postgres', uri: 'h:5432', tls: { mode: 'loose' } }), /tls mode "loose" is not one of/],
+  ])('refuses %j', (input, message) => {
+    expect(() => kindInfo('db')!.validate(input)).toThrow(message);
+  });
+  it('is reached by its aliases', () => {
+    expect(parseKindRef('databases/pg')).toEqual({ kind: 'db', name: 'pg' });
   });
 });

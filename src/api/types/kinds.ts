@@ -7,6 +7,8 @@ import type { CertAuthority } from './cert-authority.js';
 import { CA_VERSIONS, validateCertAuthority } from './cert-authority.js';
 import type { AuthPreference, ClusterName } from './cluster-config.js';
 import { AUTH_PREFERENCE_NAME, CLUSTER_NAME_NAME, validateAuthPreference, validateClusterName } from './cluster-config.js';
+import type { Database } from './database.js';
+import { validateDatabase } from './database.js';
 import type { GithubConnector } from './github.js';
 import { validateGithubConnector } from './github.js';
 import type { Node } from './node.js';
@@ -20,7 +22,7 @@ import type { User } from './user.js';
 import { USER_VERSIONS, validateUser } from './user.js';
 
 /** Any resource this registry knows. */
-export type AnyResource = Role | User | ProvisionToken | CertAuthority | ClusterName | AuthPreference | GithubConnector | Node;
+export type AnyResource = Role | User | ProvisionToken | CertAuthority | ClusterName | AuthPreference | GithubConnector | Node | Database;
 
 /** Canonical kind names. */
 export type Kind = AnyResource['kind'];
@@ -54,6 +56,7 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'token', versions: TOKEN_VERSIONS, aliases: ['token', 'tokens'], singleton: false, validate: validateToken },
   { kind: 'github', versions: ['v3'], aliases: ['github', 'connectors'], singleton: false, validate: validateGithubConnector },
   { kind: 'node', versions: ['v2'], aliases: ['node', 'nodes'], singleton: false, validate: validateNode },
+  { kind: 'db', versions: ['v3'], aliases: ['db', 'dbs', 'database', 'databases'], singleton: false, validate: validateDatabase },
 ];
 
 const BY_NAME = new Map<string, KindInfo>();

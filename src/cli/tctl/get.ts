@@ -21,7 +21,7 @@ export const getCommand: CommandSpec<TctlCtx> = {
     { name: 'with-secrets', type: 'bool', help: 'Include secrets in resources like certificate authorities or OIDC connectors' },
   ],
   async run(inv, ctx) {
-    // db_server and db are read from the database agents' heartbeats (get-db.ts); each spec is checked before connecting.
+    // db_server is read from the database agents' heartbeats (get-db.ts); each spec is checked before connecting.
     const specs = (inv.args.resources as string).split(',').map((s) => s.trim()).filter((s) => s !== '');
     const refs = specs.map((s) => ({ db: dbKindRef(s), ref: dbKindRef(s) ? undefined : parseKindRef(s) }));
     const withSecrets = inv.flags['with-secrets'] === true;

@@ -15,9 +15,11 @@ export function refName(r: AnyResource): string {
   return r.metadata.name;
 }
 
-/** `role "dev"` / `cluster auth preference` as messages print them. */
+/** `role "dev"` / `database "pg"` / `cluster auth preference` as messages print them. */
 export function describe(r: { kind: string; metadata: { name: string } }): string {
   const info = kindInfo(r.kind);
   if (info?.singleton) return r.kind.replace(/_/g, ' ');
+  // Teleport names the db kind in full: `database "pg-main" has been created`.
+  if (r.kind === 'db') return `database "${r.metadata.name}"`;
   return `${r.kind} "${r.metadata.name}"`;
 }

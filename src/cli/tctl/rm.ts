@@ -18,14 +18,14 @@ export const rmCommand: CommandSpec<TctlCtx> = {
       throw new BadParameterError(`please specify the name of the ${ref.kind} to delete: tctl rm ${ref.kind}/<name>`);
     }
     const name = ref.name ?? kindInfo(ref.kind)?.singletonName ?? '';
+    const what = describe({ kind: ref.kind, metadata: { name } });
     const { client } = await ctx.connect();
     try {
       await client.deleteResource(ref.kind, name);
     } catch (err) {
-      if (isCode(err, 'not_found')) throw new NotFoundError(`${ref.kind} "${name}" doesn't exist`, { cause: err });
+      if (isCode(err, 'not_found')) throw new NotFoundError(`${what} doesn't exist`, { cause: err });
       throw err;
     }
-    const what = describe({ kind: ref.kind, metadata: { name } });
     inv.io.stdout.write(singleton ? `${what} has been reset to defaults\n` : `${what} has been deleted\n`);
   },
 };
