@@ -129,6 +129,14 @@ describe('dynamic database registration', () => {
     const prod = await psql('dana', { service_name: 'pg-prod', protocol: 'postgres', username: 'alice', database: 'postgres' }, 'select 1');
     expect(prod.code).not.toBe(0);
 
+    // Relabelled away from the selector (create -f): no longer served; back to env=test: served again.
+    await dbFile('pg-dyn', 'prod');
+    expect((await tctl('create', '-f', join(c.dir, 'pg-dyn.yaml'))).out).toBe('database "pg-dyn" has been updated\n');
+    expect(await dbLsUntil((out) => !out.includes('pg-dyn'))).not.toContain('pg-dyn');
+    await dbFile('pg-dyn', 'test');
+    expect((await tctl('create', '-f', join(c.dir, 'pg-dyn.yaml'))).out).toBe('database "pg-dyn" has been updated\n');
+    expect(await dbLsUntil((out) => out.includes('pg-dyn'))).toContain('pg-dyn');
+
     // tctl rm: the database leaves the listing and psql no longer reaches it.
     const rm = await tctl('rm', 'db/pg-dyn');
     expect(rm.err).toBe('');

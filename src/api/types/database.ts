@@ -53,6 +53,10 @@ export function validateDatabase(input: unknown): Database {
     for (const key of LATER_SPEC_KEYS) {
       if (key in spec) throw new BadParameterError(`spec.${key}: ${key} is not supported by this release yet; remove it${key === 'ca_cert' ? ' (give spec.tls.ca_cert)' : ''}`);
     }
+    const tls = (spec as { tls?: unknown }).tls;
+    if (typeof tls === 'object' && tls !== null && 'trust_system_cert_pool' in tls) {
+      throw new BadParameterError('spec.tls.trust_system_cert_pool: trust_system_cert_pool is not supported by this release yet; give spec.tls.ca_cert');
+    }
   }
   const db = parseWith<Database>(databaseSchema, structuredClone(input), 'db');
   const name = db.metadata.name;

@@ -112,6 +112,8 @@ describe('db kind', () => {
     [db({ protocol: 'postgres', uri: 'h:5432', aws: { region: 'x' } }), /spec.aws: aws is not supported by this release yet/],
     [db({ protocol: 'postgres', uri: 'h:5432' }, 'Bad_Name'), /invalid database name "Bad_Name"/],
     [db({ protocol: 'postgres', uri: 'h:5432', tls: { mode: 'loose' } }), /tls mode "loose" is not one of/],
+    [db({ protocol: 'postgres', uri: 'h:5432', tls: { trust_system_cert_pool: true } }), /spec.tls.trust_system_cert_pool: .* give spec.tls.ca_cert/],
+    [db({ protocol: 'postgres', uri: 'h:5432', ca_cert: 'x' }), /spec.ca_cert: .* \(give spec.tls.ca_cert\)/],
   ])('refuses %j', (input, message) => {
     expect(() => kindInfo('db')!.validate(input)).toThrow(message);
   });
