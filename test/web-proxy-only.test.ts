@@ -84,6 +84,8 @@ describe('the web UI on a proxy-only process', () => {
   it('lists nodes with the logins the roles allow, and answers admin pages as the user', async () => {
     const nodes = await alice.call('GET', '/webapi/sites/split.test/resources?kinds=node');
     expect(nodes.json.items).toEqual([expect.objectContaining({ hostname: 'split-node', tags: [{ name: 'env', value: 'split' }], sshLogins: [me] })]);
+    // Every kind: the databases come from auth's db_server listing, asked with the user's certificate (none here).
+    expect((await alice.call('GET', '/webapi/sites/split.test/resources')).json).toMatchObject({ totalCount: 1, items: [expect.objectContaining({ kind: 'node' })] });
     const users = await alice.call('GET', '/webapi/users');
     expect((users.json as unknown as { name: string }[]).map((u) => u.name)).toContain('alice');
     const role = await alice.call('POST', '/webapi/roles', { content: 'kind: role\nversion: v7\nmetadata:\n  name: ops\nspec:\n  allow:\n    logins: 5\n' });
