@@ -1,7 +1,7 @@
 // Databases in the web UI, in a real headless Chromium against a real cluster whose db_service
 // serves a PostgreSQL and a MySQL database (heartbeats only): the Resources page lists them beside
-// the server with their type, and Connect shows the tsh commands Teleport's UI gives (no --db-name
-// for MySQL). Screenshots go to test/.screenshots/ (gitignored) for a person to look at.
+// the server with their type, and Connect shows the tsh commands Teleport's UI gives (--db-name
+// optional for MySQL). Screenshots go to test/.screenshots/ (gitignored) for a person to look at.
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
@@ -93,6 +93,6 @@ describe.skipIf(!existsSync(CHROMIUM))('databases in the web UI', () => {
     await expect.poll(() => dialog.isVisible()).toBe(false);
     await page.getByRole('button', { name: 'Connect to scratch-mysql' }).click();
     const mysql = page.getByRole('dialog', { name: 'Connect to scratch-mysql' });
-    expect(await mysql.getByLabel('Connect to the database', { exact: true }).innerText()).toBe('tsh db connect scratch-mysql --db-user=<user>');
+    expect(await mysql.getByLabel('Connect to the database', { exact: true }).innerText()).toBe('tsh db connect scratch-mysql --db-user=<user> [--db-name=<name>]');
   });
 });

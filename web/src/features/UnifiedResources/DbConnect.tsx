@@ -23,11 +23,11 @@ export function databaseType(d: WebDatabase): string {
 }
 
 /**
- * The commands, in order. MySQL picks its default database itself, so its connect command asks
- * for no `--db-name`.
+ * The commands, in order, as Teleport's dialog gives them: `--db-name` is required for PostgreSQL
+ * and optional (in brackets) for MySQL, which picks its default database itself.
  */
 export function connectCommands(d: WebDatabase, proxy: string, user: string): { title: string; command: string }[] {
-  const connect = ['tsh db connect', d.name, '--db-user=<user>', ...(d.protocol === 'mysql' ? [] : ['--db-name=<name>'])].join(' ');
+  const connect = ['tsh db connect', d.name, '--db-user=<user>', d.protocol === 'mysql' ? '[--db-name=<name>]' : '--db-name=<name>'].join(' ');
   return [
     { title: 'Log in to Teleport', command: `tsh login --proxy=${proxy} --user=${user}` },
     { title: 'Connect to the database', command: connect },
@@ -37,7 +37,8 @@ export function connectCommands(d: WebDatabase, proxy: string, user: string): { 
 export function DbConnect({ db }: { db: WebDatabase }) {
   const { user } = useSession();
   const [open, setOpen] = useState(false);
-  const steps = connectCommands(db, window.location.host, user.userName);
+  // The port always, as Teleport's dialog does: tsh would otherwise assume 3080.
+  const steps = connectCommands(db, `${window.location.hostname}:${window.location.port || '443'}`, user.userName);
   return (
     <>
       <Button variant="secondary" className="btn-sm" onClick={() => setOpen(true)} aria-label={`Connect to ${db.name}`}>
@@ -63,7 +64,7 @@ export function DbConnect({ db }: { db: WebDatabase }) {
           ))}
         </ol>
         <p>
-          Replace <code>&lt;user&gt;</code> with a database user{db.protocol === 'mysql' ? '' : <> and <code>&lt;name&gt;</code> with a database</>} your roles allow; <code>tsh db ls</code> lists them.
+          Replace <code>&lt;user&gt;</code> with a database user and <code>&lt;name&gt;</code> with a database your roles allow{db.protocol === 'mysql' ? ' (or leave --db-name out)' : ''}; <code>tsh db ls</code> lists them.
         </p>
       </Dialog>
     </>
