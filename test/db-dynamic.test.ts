@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,6 +136,13 @@ describe('dynamic database registration', () => {
     await dbFile('pg-dyn', 'test');
     expect((await tctl('create', '-f', join(c.dir, 'pg-dyn.yaml'))).out).toBe('database "pg-dyn" has been updated\n');
     expect(await dbLsUntil((out) => out.includes('pg-dyn'))).toContain('pg-dyn');
+    // A changed spec is announced at once, not at the next minute's heartbeat.
+    const edited = (await readFile(join(c.dir, 'pg-dyn.yaml'), 'utf8')).replace('Registered with tctl create', 'Edited in place');
+    await writeFile(join(c.dir, 'pg-dyn.yaml'), edited);
+    expect((await tctl('create', '-f', join(c.dir, 'pg-dyn.yaml'))).code).toBe(0);
+    const deadline = Date.now() + 20_000;
+    while (!(await tctl('get', 'db_server/pg-dyn')).out.includes('Edited in place') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    expect((await tctl('get', 'db_server/pg-dyn')).out).toContain('description: Edited in place');
 
     // tctl rm: the database leaves the listing and psql no longer reaches it.
     const rm = await tctl('rm', 'db/pg-dyn');

@@ -139,9 +139,10 @@ class DBService implements Service {
           if (server) await access.heartbeat(server, WITHDRAW_TTL_MS).catch((err: unknown) => log.warn({ db: name, err: (err as Error).message }, 'withdrawing a database heartbeat failed'));
           log.info({ db: name }, 'db resource no longer served');
         }
-        const added = agent.servers(useTunnel).filter((s) => !before.has(s.metadata.name));
-        for (const server of added) {
-          log.info({ db: server.metadata.name }, 'serving db resource');
+        // New ones, and ones whose resource changed (uri, labels, ...), are announced at once.
+        const changed = agent.servers(useTunnel).filter((s) => JSON.stringify(before.get(s.metadata.name)) !== JSON.stringify(s));
+        for (const server of changed) {
+          log.info({ db: server.metadata.name }, before.has(server.metadata.name) ? 'db resource changed' : 'serving db resource');
           await access.heartbeat(server, HEARTBEAT_TTL_MS).catch((err: unknown) => log.warn({ db: server.metadata.name, err: (err as Error).message }, 'database heartbeat failed'));
         }
       } catch (err) {
