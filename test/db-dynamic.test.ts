@@ -6,7 +6,8 @@
  */
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,9 @@ import type { RouteToDatabaseWire } from '../src/api/auth-wire.js';
 import { AuthClient } from '../src/api/client/index.js';
 import { captureIO } from '../src/cli/framework/index.js';
 import { runTctl } from '../src/cli/tctl/run.js';
+import { loadConfigFile } from '../src/config/index.js';
+import { silentLogger } from '../src/log/index.js';
+import { TeleportProcess } from '../src/service/index.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
 import { freePort, startPostgres, type TestPostgres } from './helpers/postgres-server.js';
 import { loginUser } from './helpers/tsh-user.js';
@@ -29,12 +33,12 @@ async function tctl(...args: string[]): Promise<{ code: number; out: string; err
   return { code, out: cap.out(), err: cap.err() };
 }
 
-/** A db resource file for the private server, labelled env=`env`. */
-async function dbFile(name: string, env: string): Promise<string> {
+/** A db resource file for the private server, labelled env=`env` (and `extra`). */
+async function dbFile(name: string, env: string, extra = ''): Promise<string> {
   const path = join(c.dir, `${name}.yaml`);
   await writeFile(
     path,
-    ['kind: db', 'version: v3', 'metadata:', `  name: ${name}`, '  description: Registered with tctl create', `  labels: {env: ${env}}`, 'spec:', '  protocol: postgres', `  uri: 127.0.0.1:${pgServer.port}`, '  tls: {mode: verify-full}', ''].join('\n'),
+    ['kind: db', 'version: v3', 'metadata:', `  name: ${name}`, '  description: Registered with tctl create', `  labels: {env: ${env}${extra}}`, 'spec:', '  protocol: postgres', `  uri: 127.0.0.1:${pgServer.port}`, '  tls: {mode: verify-full}', ''].join('\n'),
   );
   return path;
 }
@@ -171,6 +175,34 @@ describe('dynamic database registration', () => {
       await expect(frank.deleteResource('db', 'pg-prod')).rejects.toThrow(/access denied/i);
     } finally {
       frank.close();
+    }
+  });
+
+  it('serves a db resource from an agent that joined through the proxy as Db', async () => {
+    const tokens = await tctl('tokens', 'add', '--type=db', '--format=text');
+    expect(tokens.code, tokens.err).toBe(0);
+    const pin = (await admin.status()).cas.find((x) => x.type === 'host')!.pins[0];
+    const dir = await mkdtemp(join(tmpdir(), 'tp-dbdyn-'));
+    const configPath = join(dir, 'teleport.yaml');
+    await writeFile(
+      configPath,
+      ['version: v3', 'teleport:', '  nodename: db-remote', `  data_dir: ${join(dir, 'data')}`, `  auth_token: ${tokens.out.trim()}`, `  ca_pin: ${pin}`, `  proxy_server: ${c.webAddr}`, '  log: {output: stderr, severity: ERROR}',
+        'auth_service: {enabled: no}', 'proxy_service: {enabled: no}', 'ssh_service: {enabled: no}', 'db_service:', '  enabled: yes', '  resources:', '  - labels: {team: remote}', ''].join('\n'),
+    );
+    const agent = new TeleportProcess({ config: await loadConfigFile(configPath), logger: silentLogger });
+    await agent.start();
+    try {
+      expect((await tctl('create', await dbFile('pg-remote', 'staging', ', team: remote'))).out).toBe('database "pg-remote" has been created\n');
+      const ls = await dbLsUntil((out) => out.includes('pg-remote'));
+      expect(ls).toMatch(/pg-remote\s+postgres/);
+      const servers = await admin.listAgentServers<{ metadata: { name: string }; spec: { hostname: string; use_tunnel?: boolean } }>('db_server');
+      expect(servers.filter((x) => x.metadata.name === 'pg-remote').map((x) => [x.spec.hostname, x.spec.use_tunnel])).toEqual([['db-remote', true]]);
+      const r = await psql('dana', { service_name: 'pg-remote', protocol: 'postgres', username: 'alice', database: 'postgres' }, 'select 6 * 7');
+      expect(r.err).toBe('');
+      expect(r.out.trim()).toBe('42');
+    } finally {
+      await agent.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
