@@ -78,7 +78,12 @@ export class DatabaseAgent {
    * Returns the names no longer served, whose heartbeats the caller removes.
    */
   setDynamic(databases: DatabaseConfig[]): string[] {
+    const staticNames = new Set(this.o.databases.map((d) => d.name));
     const next = databases.filter((d) => {
+      if (staticNames.has(d.name)) {
+        if (!this.dynamic.some((x) => x.name === d.name)) this.o.logger.warn({ db: d.name }, 'db resource has the name of a database in teleport.yaml; the one in teleport.yaml is served');
+        return true;
+      }
       if (this.engines.has(d.protocol)) return true;
       this.o.logger.warn({ db: d.name, protocol: d.protocol }, 'db resource has a protocol this agent has no engine for; not served');
       return false;
