@@ -250,8 +250,6 @@ export interface DatabaseConfig {
   uriText: string;
   staticLabels: Record<string, string>;
   tls: { mode: DatabaseTLSMode; caCertFile?: string; serverName?: string; /** A `db` resource's spec.tls.ca_cert, inline. */ caCertPem?: string };
-  /** Registered with `tctl create` (kind `db`) rather than listed in teleport.yaml. */
-  dynamic?: boolean;
 }
 
 /** `db_service:`: the databases listed; `settings` keeps the later keys as written. */

@@ -25,6 +25,5 @@ export function databaseFromResource(db: Database): DatabaseConfig {
     uriText: uri,
     staticLabels: { ...db.metadata.labels },
     tls: { mode: tls?.mode ?? 'verify-full', ...(tls?.ca_cert && { caCertPem: tls.ca_cert }), ...(tls?.server_name && { serverName: tls.server_name }) },
-    dynamic: true,
   };
 }
