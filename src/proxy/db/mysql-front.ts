@@ -7,17 +7,16 @@
  * through the route core (kind `db`), sends it the hello and the HandshakeResponse, then pipes.
  * The agent authorizes, logs in and answers OK. Refusals reach the client as ERR packets.
  */
-import { randomBytes, randomUUID, type X509Certificate } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Clock } from '../../api/clock.js';
-import { DB_HELLO_VERSION, encodeDatabaseHello, type DatabaseHello } from '../../api/db-wire.js';
-import { AccessDeniedError, BadParameterError, NotFoundError } from '../../api/errors.js';
+import { AccessDeniedError, BadParameterError } from '../../api/errors.js';
 import { mysqlErrorPacket, mysqlwire, readMysqlPacket } from '../../db/index.js';
 import type { Logger } from '../../log/index.js';
-import { identityFromCertificate, verifyChain, type Identity } from '../../tlsca/index.js';
 import type { ProtocolHandler, RoutedConnection } from '../mux/index.js';
 import type { Router } from '../route/index.js';
+import { dialDatabaseAgent, pipeBoth } from './agent-dial.js';
 
 /** What the MySQL front needs. */
 export interface MysqlFrontOptions {
@@ -97,54 +96,7 @@ async function serve(o: MysqlFrontOptions, current: { s: Duplex; seq: number }, 
     current.seq = response.seq + 1;
   }
   if (hs.user === undefined) throw new BadParameterError('a second SSLRequest inside TLS');
-  const identity = await verifyClient(o, s as TLSSocket);
-  const route = identity.routeToDatabase;
-  if (!route?.serviceName) throw new AccessDeniedError('this certificate carries no database route: run "tsh db login <database>" first');
-  if (route.protocol && route.protocol !== 'mysql') throw new BadParameterError(`database "${route.serviceName}" speaks ${route.protocol}, not MySQL`);
-  const { target } = await o.router.resolve('db', (servers) => {
-    const found = servers.find((d) => d.metadata.name === route.serviceName);
-    if (!found) throw new NotFoundError(`database "${route.serviceName}" not found`);
-    return found;
-  });
-  const clientAddr = `${conn.remoteAddress}:${conn.remotePort}`;
-  // ConnectionProblemError naming the database when its agent cannot be reached.
-  const agent = await o.router.dial(target, { clientAddr });
-  agent.on('error', () => {});
-  const hello: DatabaseHello = {
-    v: DB_HELLO_VERSION,
-    database: route.serviceName,
-    protocol: 'mysql',
-    user: identity.username,
-    roles: identity.groups,
-    traits: (identity.traits ?? {}) as Record<string, string[]>,
-    ...(route.username && { route_user: route.username }),
-    ...(route.database && { route_database: route.database }),
-    client_addr: clientAddr,
-    session_id: randomUUID(),
-  };
-  agent.write(encodeDatabaseHello(hello));
+  const { agent } = await dialDatabaseAgent(o, s as TLSSocket, conn, 'mysql');
   agent.write(response.raw);
   pipeBoth(s, agent);
-}
-
-/** The client's certificate, checked against the user CA now; its identity. */
-async function verifyClient(o: MysqlFrontOptions, tls: TLSSocket): Promise<Identity> {
-  const peer: X509Certificate | undefined = tls.getPeerX509Certificate?.();
-  if (!peer) throw new AccessDeniedError('no client certificate: run "tsh db login <database>" and connect with the certificate it writes (ssl-cert, ssl-key)');
-  verifyChain(peer.toString(), await o.userTLSCAs(), new Date(o.clock.now()));
-  return identityFromCertificate(peer);
-}
-
-/** Pipes both ways; either side closing ends the other. */
-function pipeBoth(a: Duplex, b: Duplex): void {
-  const end = () => {
-    a.destroy();
-    b.destroy();
-  };
-  a.pipe(b);
-  b.pipe(a);
-  a.once('close', end);
-  b.once('close', end);
-  a.once('error', end);
-  b.once('error', end);
 }

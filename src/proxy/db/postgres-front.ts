@@ -7,17 +7,17 @@
  * `db`), sends the agent the hello (src/api/db-wire.ts) and the StartupMessage, then pipes. The
  * agent authorizes and audits. Refusals reach the client as a FATAL ErrorResponse naming why.
  */
-import { randomUUID, type X509Certificate } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Clock } from '../../api/clock.js';
-import { DB_HELLO_VERSION, encodeDatabaseHello, type DatabaseHello } from '../../api/db-wire.js';
-import { AccessDeniedError, BadParameterError, NotFoundError, isCode } from '../../api/errors.js';
+import { encodeDatabaseHello, type DatabaseHello } from '../../api/db-wire.js';
+import { AccessDeniedError, BadParameterError, isCode } from '../../api/errors.js';
 import { pgwire, readExact } from '../../db/index.js';
 import type { Logger } from '../../log/index.js';
-import { identityFromCertificate, verifyChain, type Identity } from '../../tlsca/index.js';
 import type { ProtocolHandler, RoutedConnection } from '../mux/index.js';
 import type { RouteTarget, Router } from '../route/index.js';
+import { dialDatabaseAgent, pipeBoth } from './agent-dial.js';
 
 /** Bound on each step before the session (a request, the TLS handshake, the startup message). */
 const STEP_MS = 15_000;
@@ -105,32 +105,7 @@ async function serve(o: PostgresFrontOptions, current: { s: Duplex }, conn: Rout
   if (!upgraded && conn.transport !== 'tls') {
     throw new AccessDeniedError('Teleport requires TLS with a client certificate: run "tsh db login <database>" and connect with the settings it writes (sslmode=verify-full)');
   }
-  const identity = await verifyClient(o, s as TLSSocket);
-  const route = identity.routeToDatabase;
-  if (!route?.serviceName) throw new AccessDeniedError('this certificate carries no database route: run "tsh db login <database>" first');
-  if (route.protocol && route.protocol !== 'postgres') throw new BadParameterError(`database "${route.serviceName}" speaks ${route.protocol}, not PostgreSQL`);
-  const { target } = await o.router.resolve('db', (servers) => {
-    const found = servers.find((d) => d.metadata.name === route.serviceName);
-    if (!found) throw new NotFoundError(`database "${route.serviceName}" not found`);
-    return found;
-  });
-  const clientAddr = `${conn.remoteAddress}:${conn.remotePort}`;
-  // ConnectionProblemError naming the database when its agent cannot be reached.
-  const agent = await o.router.dial(target, { clientAddr });
-  agent.on('error', () => {});
-  const hello: DatabaseHello = {
-    v: DB_HELLO_VERSION,
-    database: route.serviceName,
-    protocol: 'postgres',
-    user: identity.username,
-    roles: identity.groups,
-    traits: (identity.traits ?? {}) as Record<string, string[]>,
-    ...(route.username && { route_user: route.username }),
-    ...(route.database && { route_database: route.database }),
-    client_addr: clientAddr,
-    session_id: randomUUID(),
-  };
-  agent.write(encodeDatabaseHello(hello));
+  const { agent, target, hello } = await dialDatabaseAgent(o, s as TLSSocket, conn, 'postgres');
   agent.write(startup.raw);
   pipeBoth(s, agent);
   watchBackendKey(agent, (key) => {
@@ -172,26 +147,4 @@ async function relayCancel(o: PostgresFrontOptions, s: Duplex, packet: pgwire.St
   agent.end(packet.raw);
   agent.resume();
   log.info({ db: route.hello.database, user: route.hello.user }, 'cancel request relayed');
-}
-
-/** The client's certificate, checked against the user CA now; its identity. */
-async function verifyClient(o: PostgresFrontOptions, tls: TLSSocket): Promise<Identity> {
-  const peer: X509Certificate | undefined = tls.getPeerX509Certificate?.();
-  if (!peer) throw new AccessDeniedError('no client certificate: run "tsh db login <database>" and connect with the certificate it writes (sslcert/sslkey)');
-  verifyChain(peer.toString(), await o.userTLSCAs(), new Date(o.clock.now()));
-  return identityFromCertificate(peer);
-}
-
-/** Pipes both ways; either side closing ends the other. */
-function pipeBoth(a: Duplex, b: Duplex): void {
-  const end = () => {
-    a.destroy();
-    b.destroy();
-  };
-  a.pipe(b);
-  b.pipe(a);
-  a.once('close', end);
-  b.once('close', end);
-  a.once('error', end);
-  b.once('error', end);
 }
