@@ -12,3 +12,5 @@ export * from './role-set.js';
 export * from './presets.js';
 export * from './join-sessions.js';
 export * from './db-access.js';
+export * from './kube-access.js';
+export * from './kube-access.js';
