@@ -13,4 +13,3 @@ export * from './presets.js';
 export * from './join-sessions.js';
 export * from './db-access.js';
 export * from './kube-access.js';
-export * from './kube-access.js';
