@@ -33,3 +33,7 @@ export { HOST_KEY_ALGORITHMS, renderSSHConfig } from './ssh-config.js';
 export type { SSHConfigParams } from './ssh-config.js';
 export { listDatabaseLogins, myCnfFile, myCnfGroup, mysqlOptions, pgServiceFile, removeDatabaseLogin, saveDatabaseLogin, updatePgService } from './db-profile.js';
 export type { DatabaseLogin } from './db-profile.js';
+export { appDir, appFiles, listAppLogins, removeAppLogin, saveAppLogin } from './app-profile.js';
+export type { AppLogin } from './app-profile.js';
+export { ALPN_TCP_APP, dialApp } from './app-proxy.js';
+export type { AppDialOptions } from './app-proxy.js';
