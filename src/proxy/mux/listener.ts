@@ -52,6 +52,11 @@ export interface ProxyListenerOptions {
   registry: ProtocolRegistry;
   /** Bound on the first bytes, a PROXY header and the TLS handshake together. */
   handshakeTimeoutMs?: number;
+  /**
+   * Whether to ask this client for its certificate (optional: one without is served as before), by
+   * its SNI and ALPN offer; the handler checks any certificate sent. Default: only for Kubernetes.
+   */
+  clientCertFor?: (serverName: string | undefined, offered: readonly string[]) => boolean;
   /** `proxy_service.proxy_protocol`: 'on' reads a PROXY header before the client's bytes; else one ends the connection. */
   proxyProtocol?: 'on' | 'off';
   logger: Logger;
@@ -201,12 +206,20 @@ export class ProxyListener {
     let offered: string[] = [];
     let established = false;
     const fixed = this.o.route === 'detect' ? undefined : this.o.route;
-    const tls = new TLSSocket(sock, {
+    const tls: TLSSocket = new TLSSocket(sock, {
       isServer: true,
       secureContext: this.secure,
+      // Kubernetes clients authenticate with their certificate, sent only when asked for (the front checks it).
+      ...(fixed === 'kube' && { requestCert: true, rejectUnauthorized: false }),
       ALPNCallback: ({ servername, protocols }) => {
         offered = protocols;
-        return chooseALPN(protocols, fixed === 'kube' || (typeof servername === 'string' && servername.startsWith(KUBE_SNI_PREFIX)));
+        const kube = fixed === 'kube' || (typeof servername === 'string' && servername.startsWith(KUBE_SNI_PREFIX));
+        // On the web port only kube SNI asks for a certificate (browsers are not prompted); the
+        // handshake has not sent its CertificateRequest yet when ALPN is chosen.
+        if (kube && fixed !== 'kube') askForClientCert(tls);
+        // App access: tsh and curl present an app certificate to an app's host name (or ALPN teleport-tcp).
+        else if (!kube && this.o.clientCertFor?.(typeof servername === 'string' ? servername : undefined, protocols)) askForClientCert(tls);
+        return chooseALPN(protocols, kube);
       },
     });
     tls.on('error', (err: Error) => {
@@ -287,6 +300,11 @@ function context(pair: KeyPairPem, name: string, options: ProxyListenerOptions['
   } catch (err) {
     throw new BadParameterError(`proxy_service.${name}: unusable TLS certificate or key: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** Asks the client of a server TLSSocket still in its handshake for its certificate (not verified here). */
+function askForClientCert(tls: TLSSocket): void {
+  (tls as unknown as { _handle?: { setVerifyMode?(request: boolean, reject: boolean): void } })._handle?.setVerifyMode?.(true, false);
 }
 
 /** Makes a stream report the client a PROXY header named (handlers read it from the socket). */
