@@ -21,5 +21,17 @@ export function describe(r: { kind: string; metadata: { name: string } }): strin
   if (info?.singleton) return r.kind.replace(/_/g, ' ');
   // Teleport names the db kind in full: `database "pg-main" has been created`.
   if (r.kind === 'db') return `database "${r.metadata.name}"`;
+  // Connectors are created as `authentication connector "github" has been created`.
+  if (CONNECTOR_KINDS.has(r.kind)) return `authentication connector "${r.metadata.name}"`;
   return `${r.kind} "${r.metadata.name}"`;
+}
+
+const CONNECTOR_KINDS = new Set(['github', 'oidc', 'saml']);
+
+/** What `tctl rm` names: Teleport's `github connector "github"`, `OIDC connector x`, `SAML connector x`; else describe(). */
+export function describeDeleted(r: { kind: string; metadata: { name: string } }): string {
+  if (r.kind === 'github') return `github connector "${r.metadata.name}"`;
+  if (r.kind === 'oidc') return `OIDC connector ${r.metadata.name}`;
+  if (r.kind === 'saml') return `SAML connector ${r.metadata.name}`;
+  return describe(r);
 }

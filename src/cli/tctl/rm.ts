@@ -3,7 +3,7 @@ import { BadParameterError, NotFoundError, isCode } from '../../api/errors.js';
 import { kindInfo, parseKindRef } from '../../api/types/index.js';
 import type { CommandSpec } from '../framework/index.js';
 import type { TctlCtx } from './context.js';
-import { describe } from './resource-text.js';
+import { describeDeleted } from './resource-text.js';
 
 /** The rm command. */
 export const rmCommand: CommandSpec<TctlCtx> = {
@@ -18,7 +18,7 @@ export const rmCommand: CommandSpec<TctlCtx> = {
       throw new BadParameterError(`please specify the name of the ${ref.kind} to delete: tctl rm ${ref.kind}/<name>`);
     }
     const name = ref.name ?? kindInfo(ref.kind)?.singletonName ?? '';
-    const what = describe({ kind: ref.kind, metadata: { name } });
+    const what = describeDeleted({ kind: ref.kind, metadata: { name } });
     const { client } = await ctx.connect();
     try {
       await client.deleteResource(ref.kind, name);
