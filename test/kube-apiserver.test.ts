@@ -1,0 +1,196 @@
+// The Kubernetes API server stand-in (test/kube-apiserver) driven by the real kubectl 1.32 for every
+// call the Kubernetes issue lists: discovery and tables (get pods -A, get configmaps), logs and
+// logs -f, exec over websocket v5 and over SPDY/3.1 (exit codes, stdin, -it in a PTY with resizes),
+// attach, cp, port-forward (SPDY in a websocket tunnel and plain SPDY), apply -f, watch, and the
+// API server's refusals (Unauthorized, impersonation not allowed, RBAC Forbidden for the guest group).
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, connect, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startKubeAPIServer, type KubeAPIServer } from './kube-apiserver/index.js';
+import { kubectl, kubectlBackground, kubectlPty, type KubectlEnv } from './kube-apiserver/kubectl.js';
+
+describe('kubectl against the API server stand-in', () => {
+  let api: KubeAPIServer;
+  let dir: string;
+  let admin: KubectlEnv;
+  let echo: Server;
+  let echoPort: number;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kubeapi-test-'));
+    api = await startKubeAPIServer({ tokens: { 'svc-token': { user: 'kube-svc' } } });
+    admin = { kubeconfig: await api.writeKubeconfig(join(dir, 'admin.yaml'), await api.clientCert('admin', ['system:masters'])), home: dir };
+    api.addPod({ name: 'web', labels: { app: 'web' } });
+    api.addPod({ name: 'dns', namespace: 'kube-system' });
+    api.addPod({ name: 'echoer', command: ['sh', '-c', 'echo started; while read l; do echo "got $l"; done'] });
+    api.pod('default', 'web').appendLog('line one\nline two\nline three\n');
+    echo = createServer((s) => s.pipe(s));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    echoPort = (echo.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    echo?.close();
+    await api?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const spdy = (e: KubectlEnv): KubectlEnv => ({ ...e, env: { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false', KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' } });
+  const transports = [
+    ['websocket', (e: KubectlEnv) => e, 'GET'],
+    ['SPDY/3.1', spdy, 'POST'],
+  ] as const;
+
+  it('lists pods in all namespaces and namespaces as tables, and an empty namespace as kubectl says it', async () => {
+    const pods = await kubectl(admin, ['get', 'pods', '-A']);
+    expect(pods.stderr).toBe('');
+    expect(pods.stdout).toMatch(/^NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\n/);
+    expect(pods.stdout).toMatch(/\ndefault\s+web\s+1\/1\s+Running\s+0\s+\d+s\n/);
+    expect(pods.stdout).toMatch(/\nkube-system\s+dns\s+1\/1\s+Running\s+0\s+/);
+    const one = await kubectl(admin, ['get', 'pods', '-n', 'kube-system']);
+    expect(one.stdout).not.toMatch(/web/);
+    const cms = await kubectl(admin, ['get', 'configmaps', '-n', 'kube-public']);
+    expect(cms.stderr).toBe('No resources found in kube-public namespace.\n');
+    const json = JSON.parse((await kubectl(admin, ['get', 'pod', 'web', '-o', 'json'])).stdout) as { metadata: { labels: object; resourceVersion: string } };
+    expect(json.metadata.labels).toEqual({ app: 'web' });
+    expect(Number(json.metadata.resourceVersion)).toBeGreaterThan(0);
+    const missing = await kubectl(admin, ['get', 'pod', 'nope']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('Error from server (NotFound): pods "nope" not found\n');
+    // Aggregated discovery was asked for and served.
+    expect(api.requests.some((r) => r.path.startsWith('/api?'))).toBe(true);
+  });
+
+  it('applies a configmap (created, then configured), refuses an unknown field, and kubectl get -w sees a change', async () => {
+    const file = join(dir, 'cm.yaml');
+    await writeFile(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: blue\n');
+    expect((await kubectl(admin, ['apply', '-f', file])).stdout).toBe('configmap/settings created\n');
+    const watch = kubectlBackground(admin, ['get', 'configmaps', '-w']);
+    await watch.until(/settings\s+1\s+/);
+    await writeFile(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: green\n  size: big\n');
+    expect((await kubectl(admin, ['apply', '-f', file])).stdout).toBe('configmap/settings configured\n');
+    await watch.until(/settings\s+2\s+/);
+    await watch.stop();
+    expect((await kubectl(admin, ['get', 'cm', 'settings', '-o', 'jsonpath={.data.color}'])).stdout).toBe('green');
+    await writeFile(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\nfoo: 1\n');
+    const bad = await kubectl(admin, ['apply', '-f', file]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/Error from server \(BadRequest\): error when creating ".*cm.yaml": ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "foo"/);
+  });
+
+  it('prints logs, the tail, and follows new lines', async () => {
+    expect((await kubectl(admin, ['logs', 'web'])).stdout).toBe('line one\nline two\nline three\n');
+    expect((await kubectl(admin, ['logs', '--tail=1', 'web'])).stdout).toBe('line three\n');
+    const follow = kubectlBackground(admin, ['logs', '-f', 'web']);
+    await follow.until(/line three\n/);
+    api.pod('default', 'web').appendLog('line four\n');
+    await follow.until(/line four\n/);
+    await follow.stop();
+  });
+
+  for (const [name, env, method] of transports) {
+    describe(`exec and attach over ${name}`, () => {
+      it('runs a command, pipes stdin, and passes the exit code and stderr', async () => {
+        const e = env(admin);
+        const before = api.requests.length;
+        const hi = await kubectl(e, ['exec', 'web', '--', 'echo', 'hi']);
+        expect(hi).toEqual({ code: 0, stdout: 'hi\n', stderr: '' });
+        expect(api.requests.slice(before).find((r) => r.path.includes('/exec?'))?.method).toBe(method);
+        const piped = await kubectl(e, ['exec', '-i', 'web', '--', 'sh', '-c', 'wc -c; pwd'], { input: Buffer.alloc(300_000, 7) });
+        expect(piped.stdout.split('\n')[0]!.trim()).toBe('300000');
+        expect(piped.stdout).toContain('kube-standin-');
+        const big = await kubectl(e, ['exec', 'web', '--', 'head', '-c', '3000000', '/dev/zero']);
+        expect(big.stdout.length).toBe(3_000_000);
+        const failed = await kubectl(e, ['exec', 'web', '--', 'sh', '-c', 'echo oops >&2; exit 3']);
+        expect(failed).toEqual({ code: 3, stdout: '', stderr: 'oops\ncommand terminated with exit code 3\n' });
+        const nope = await kubectl(e, ['exec', 'web', '--', 'no-such-command']);
+        expect(nope.code).toBe(1);
+        expect(nope.stderr).toMatch(/exec: "no-such-command": executable file not found in \$PATH/);
+        const nopod = await kubectl(e, ['exec', 'ghost', '--', 'true']);
+        expect(nopod.stderr).toBe('Error from server (NotFound): pods "ghost" not found\n');
+      });
+
+      it('exec -it runs a shell in a terminal of the client size and follows a resize', async () => {
+        const t = kubectlPty(env(admin), ['exec', '-it', 'web', '--', 'sh'], { cols: 91, rows: 27 });
+        t.pty.write('stty size; tty\r');
+        await t.until(/27 91\r?\n\/dev\/pts\//);
+        t.pty.resize(120, 40);
+        await new Promise((r) => setTimeout(r, 200));
+        t.pty.write('stty size; exit 4\r');
+        await t.until(/40 120/);
+        expect(await t.exited).toBe(4);
+      });
+
+      it('attaches to the pod main process: input in, output out', async () => {
+        const a = kubectlBackground(env(admin), ['attach', '-i', 'echoer']);
+        await a.until(/If you don't see a command prompt, try pressing enter/, { stream: 'stderr' });
+        a.child.stdin.write(`hello ${name}\n`);
+        await a.until(new RegExp(`got hello ${name.replace('/', '\\/')}`));
+        await a.stop();
+        expect((await kubectl(admin, ['logs', 'echoer'])).stdout).toContain(`got hello ${name}\n`);
+      });
+
+      it('cp copies a file into the pod and back (tar over exec)', async () => {
+        const src = join(dir, `in-${method}.txt`);
+        await writeFile(src, `payload over ${name}\n`);
+        const up = await kubectl(env(admin), ['cp', src, `web:copied-${method}.txt`]);
+        expect(up.code).toBe(0);
+        expect(await readFile(join(api.pod('default', 'web').dir, `copied-${method}.txt`), 'utf8')).toBe(`payload over ${name}\n`);
+        const back = join(dir, `back-${method}.txt`);
+        expect((await kubectl(env(admin), ['cp', `web:copied-${method}.txt`, back])).code).toBe(0);
+        expect(await readFile(back, 'utf8')).toBe(`payload over ${name}\n`);
+      });
+
+      it('port-forwards to a port of the pod', async () => {
+        const before = api.requests.length;
+        const pf = kubectlBackground(env(admin), ['port-forward', 'pod/web', `:${echoPort}`]);
+        const [, local] = await pf.until(/Forwarding from 127\.0\.0\.1:(\d+) ->/);
+        const reply = await new Promise<string>((resolve, reject) => {
+          const s = connect(Number(local), '127.0.0.1', () => s.write('ping through port-forward'));
+          s.on('data', (d) => {
+            resolve(d.toString());
+            s.destroy();
+          });
+          s.on('error', reject);
+        });
+        expect(reply).toBe('ping through port-forward');
+        await pf.stop();
+        expect(api.requests.slice(before).filter((r) => r.path.includes('/portforward')).map((r) => [r.method, r.code])).toEqual([[method, 101]]);
+      });
+    });
+  }
+
+  it('refuses what the API server refuses: no credentials, impersonation not granted, RBAC for the guest group', async () => {
+    const guest = await kubectl(admin, ['get', 'configmaps', '--as', 'alice', '--as-group', 'guest']);
+    expect(guest.code).toBe(1);
+    expect(guest.stderr).toBe('Error from server (Forbidden): configmaps is forbidden: User "alice" cannot list resource "configmaps" in API group "" in the namespace "default"\n');
+    expect((await kubectl(admin, ['get', 'pods', '--as', 'alice', '--as-group', 'guest'])).code).toBe(0);
+    const exec = await kubectl(admin, ['exec', 'web', '--as', 'alice', '--as-group', 'guest', '--', 'true']);
+    expect(exec.stderr).toMatch(/pods "web" is forbidden: User "alice" cannot create resource "pods\/exec" in API group "" in the namespace "default"/);
+
+    const svc: KubectlEnv = { kubeconfig: await api.writeKubeconfig(join(dir, 'svc.yaml'), { token: 'svc-token' }), home: dir };
+    const noImp = await kubectl(svc, ['get', 'pods', '--as', 'alice', '--as-group', 'system:masters']);
+    expect(noImp.stderr).toBe('Error from server (Forbidden): users "alice" is forbidden: User "kube-svc" cannot impersonate resource "users" in API group "" at the cluster scope\n');
+    api.rules.push({ users: ['kube-svc'], verbs: ['impersonate'], resources: ['users', 'groups'] });
+    const imp = await kubectl(svc, ['get', 'pods', '--as', 'alice', '--as-group', 'system:masters']);
+    expect(imp.stdout).toMatch(/web\s+1\/1/);
+    expect(api.requests.at(-1)).toMatchObject({ caller: { user: 'kube-svc' }, user: { user: 'alice', groups: ['system:masters', 'system:authenticated'] } });
+    const own = await kubectl(svc, ['get', 'pods']);
+    expect(own.stderr).toMatch(/pods is forbidden: User "kube-svc" cannot list resource "pods"/);
+
+    const badToken = await kubectl({ ...svc, kubeconfig: await api.writeKubeconfig(join(dir, 'bad.yaml'), { token: 'wrong' }) }, ['get', 'pods']);
+    expect(badToken.stderr).toBe('error: You must be logged in to the server (Unauthorized)\n');
+    const expired = await api.clientCert('admin', ['system:masters'], new Date(Date.now() - 3600_000));
+    const old = await kubectl({ ...svc, kubeconfig: await api.writeKubeconfig(join(dir, 'old.yaml'), expired) }, ['get', 'pods']);
+    expect(old.stderr).toBe('error: You must be logged in to the server (Unauthorized)\n');
+    const other = await startKubeAPIServer();
+    try {
+      const foreign = await other.clientCert('admin', ['system:masters']);
+      const f = await kubectl({ ...svc, kubeconfig: await api.writeKubeconfig(join(dir, 'foreign.yaml'), foreign) }, ['get', 'pods']);
+      expect(f.stderr).toBe('error: You must be logged in to the server (Unauthorized)\n');
+    } finally {
+      await other.close();
+    }
+  });
+});
