@@ -2,6 +2,8 @@
 import { VERSION } from '../../api/version.js';
 import { runApp, type AppSpec, type CliIO } from '../framework/index.js';
 import { configureCommand } from './configure.js';
+import { installSystemdCommand } from './install-systemd.js';
+import { nodeConfigureCommand } from './node-configure.js';
 import type { SignalSource, TeleportCtx } from './context.js';
 import { startCommand } from './start.js';
 import { versionCommand } from './version.js';
@@ -12,7 +14,7 @@ export const teleportApp: AppSpec<TeleportCtx> = {
   help: 'Teleport Access Platform: the daemon running the auth, proxy and node services.',
   version: VERSION,
   globalFlags: [{ name: 'debug', short: 'd', type: 'bool', help: 'Enable verbose logging to stderr' }],
-  commands: [startCommand, configureCommand, versionCommand],
+  commands: [startCommand, configureCommand, nodeConfigureCommand, installSystemdCommand, versionCommand],
 };
 
 /** Runs `teleport <argv>`; resolves with the exit code. `extra` adds to the context (tests' hooks). */
