@@ -7,7 +7,7 @@
 import { BadParameterError } from '../api/errors.js';
 import type { Clock } from '../api/clock.js';
 import { isAgentServerKind, validateAgentServer, type AgentServer, type AgentServerKind } from '../api/types/index.js';
-import { canSeeDatabase } from '../rbac/index.js';
+import { canSeeDatabase, canSeeKubeCluster, kubeClusterLabels } from '../rbac/index.js';
 import type { Services } from '../services/index.js';
 import type { Caller } from './caller.js';
 import { authorize } from './caller.js';
@@ -37,9 +37,11 @@ export async function upsertAgentServerHeartbeat(services: Services, clock: Cloc
 export async function listAgentServers(services: Services, caller: Caller, kind: AgentServerKind): Promise<AgentServer[]> {
   authorize(caller, kind, 'list');
   const servers = await services.agentServers(kind).list();
-  // Users see the databases their roles' db_labels reach, as Teleport lists them.
-  if (kind !== 'db_server' || caller.systemRole) return servers;
+  // Users see the databases their roles' db_labels reach and the Kubernetes clusters their
+  // kubernetes_labels reach, as Teleport lists them.
+  if (caller.systemRole || kind === 'app_server') return servers;
   const roles = caller.checker.all();
+  if (kind === 'kube_server') return servers.filter((s) => canSeeKubeCluster(roles, kubeClusterLabels(s)));
   return servers.filter((s) => canSeeDatabase(roles, databaseLabels(s)));
 }
 

@@ -20,6 +20,8 @@ export interface Profile {
   user: string;
   cluster: string;
   insecure?: boolean;
+  /** `host:port` of the proxy's Kubernetes front, when it serves Kubernetes (Teleport's profile field). */
+  kube_proxy_addr?: string;
 }
 
 /** The keys and certificates of a logged-in profile. */

@@ -20,6 +20,8 @@ export const IMPLICIT_READ_KINDS: readonly string[] = [
   'app_server',
   'remote_cluster',
   'kube_service',
+  // The heartbeats of Kubernetes clusters (Teleport's newer name for kube_service); auth filters them by kubernetes_labels.
+  'kube_server',
   'db_server',
 ];
 

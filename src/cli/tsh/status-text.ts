@@ -12,8 +12,22 @@ export function goTime(d: Date): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${sign}${pad(Math.floor(Math.abs(off) / 60))}${pad(Math.abs(off) % 60)} ${abbr}`;
 }
 
-/** The profile block; `active` prefixes `> `. */
-export function statusText(c: ProfileCredentials, now: number, active = true): string {
+/**
+ * The Kubernetes rows (Teleport's printStatus): enabled when the proxy serves Kubernetes, with the
+ * kubeconfig's selected cluster and the certificate's Kubernetes users and groups.
+ */
+function kubeRows(c: ProfileCredentials, kubeCluster?: string): [string, string][] {
+  if (!c.profile.kube_proxy_addr) return [['Kubernetes:', 'disabled']];
+  return [
+    ['Kubernetes:', 'enabled'],
+    ...(kubeCluster ? [['Kubernetes cluster:', JSON.stringify(kubeCluster)] as [string, string]] : []),
+    ...(c.identity.kubernetesUsers?.length ? [['Kubernetes users:', c.identity.kubernetesUsers.join(', ')] as [string, string]] : []),
+    ...(c.identity.kubernetesGroups?.length ? [['Kubernetes groups:', c.identity.kubernetesGroups.join(', ')] as [string, string]] : []),
+  ];
+}
+
+/** The profile block; `active` prefixes `> `; `kubeCluster` is the kubeconfig's selected cluster of this profile. */
+export function statusText(c: ProfileCredentials, now: number, active = true, kubeCluster?: string): string {
   const until = new Date(Number(c.sshCert.validBefore) * 1000);
   const left = until.getTime() - now;
   const validity = left > 0 ? `[valid for ${formatDuration(Math.round(left / MINUTE) * MINUTE)}]` : '[EXPIRED]';
@@ -25,7 +39,7 @@ export function statusText(c: ProfileCredentials, now: number, active = true): s
     ['Cluster:', c.profile.cluster],
     ['Roles:', c.identity.groups.join(', ')],
     ['Logins:', logins.join(', ')],
-    ['Kubernetes:', 'disabled'],
+    ...kubeRows(c, kubeCluster),
     ['Valid until:', `${goTime(until)} ${validity}`],
     ['Extensions:', extensions.join(', ')],
   ];

@@ -3,6 +3,7 @@ import { isCode } from '../../api/errors.js';
 import { loadProfile, tshHome } from '../../client/index.js';
 import type { CommandSpec } from '../framework/index.js';
 import type { TshCtx } from './tsh-context.js';
+import { selectedKubeCluster } from './kube-clusters.js';
 import { statusText } from './status-text.js';
 
 /** The command spec. */
@@ -11,7 +12,9 @@ export const statusCommand: CommandSpec<TshCtx> = {
   help: 'Display the list of proxy servers and retrieved certificates.',
   async run(inv) {
     try {
-      inv.io.stdout.write(statusText(await loadProfile(tshHome(inv.io.env, inv.io.homeDir)), Date.now()));
+      const profile = await loadProfile(tshHome(inv.io.env, inv.io.homeDir));
+      const kube = profile.profile.kube_proxy_addr ? await selectedKubeCluster(inv.io, profile.profile.cluster) : undefined;
+      inv.io.stdout.write(statusText(profile, Date.now(), true, kube));
       return 0;
     } catch (err) {
       if (!isCode(err, 'not_found')) throw err;

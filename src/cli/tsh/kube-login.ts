@@ -1,0 +1,52 @@
+/**
+ * `tsh kube login <cluster> [-n namespace] | --all`: checks the cluster is one the user may reach,
+ * gets a certificate routed to it (cached beside the profile), writes the kubeconfig entries of
+ * every cluster the user sees (exec plugin `tsh kube credentials`) and switches the current
+ * context to `<teleport-cluster>-<cluster>`, with Teleport's messages.
+ */
+import { BadParameterError, NotFoundError } from '../../api/errors.js';
+import type { CommandSpec } from '../framework/index.js';
+import { kubeCertificate, kubeServerOf, listKubeClusters, writeKubeEntries, type KubeClusterInfo, type ProfileIdentity } from './kube-clusters.js';
+import { connectProxy, loadIdentity, type TshCtx } from './tsh-context.js';
+
+/** The command spec. */
+export const kubeLoginCommand: CommandSpec<TshCtx> = {
+  name: 'kube login',
+  help: 'Login to a Kubernetes cluster.',
+  args: [{ name: 'kube-cluster', help: 'Name of the Kubernetes cluster to login to. Check \'tsh kube ls\' for a list of available clusters.' }],
+  flags: [
+    { name: 'all', type: 'bool', help: 'Generate a kubeconfig with every cluster the user has access to.' },
+    { name: 'kube-namespace', short: 'n', type: 'string', help: 'Configure the default Kubernetes namespace.' },
+  ],
+  async run(inv, ctx) {
+    const name = typeof inv.args['kube-cluster'] === 'string' ? inv.args['kube-cluster'] : undefined;
+    const all = inv.flags.all === true;
+    if (!name && !all) throw new BadParameterError("kube-cluster is required: tsh kube login <kube-cluster> (see 'tsh kube ls'), or --all");
+    if (name && all) throw new BadParameterError('give either a Kubernetes cluster name or --all, not both');
+    const namespace = typeof inv.flags['kube-namespace'] === 'string' && inv.flags['kube-namespace'] !== '' ? inv.flags['kube-namespace'] : undefined;
+    if (all && namespace) throw new BadParameterError('--kube-namespace needs one cluster to set it on: tsh kube login <kube-cluster> -n <namespace>');
+    const id = await loadIdentity(inv, ctx);
+    if (!id.paths) throw new BadParameterError('Kubernetes logins are kept in a tsh profile: run "tsh login --proxy=<proxy>" instead of -i');
+    const { server, tlsServerName } = await kubeServerOf(id);
+    const proxy = await connectProxy(inv, ctx);
+    let clusters: KubeClusterInfo[];
+    try {
+      clusters = await listKubeClusters(proxy.authClient());
+    } finally {
+      proxy.close();
+    }
+    if (name && !clusters.some((c) => c.name === name)) {
+      throw new NotFoundError(`kubernetes cluster "${name}" not found, check 'tsh kube ls' for a list of known clusters`);
+    }
+    if (name) {
+      // Fails here, not at kubectl's first request, when the roles do not reach the cluster.
+      await kubeCertificate(id as ProfileIdentity, name, (ctx.sys.now ?? Date.now)(), async () => {
+        const p = await connectProxy(inv, ctx);
+        return { auth: p.authClient(), close: () => p.close() };
+      });
+    }
+    await writeKubeEntries(inv.io, ctx, id, { server, ...(tlsServerName && { tlsServerName }), clusters: clusters.map((c) => c.name), ...(name && { select: name }), ...(namespace && { namespace }) });
+    if (name) inv.io.stdout.write(`Logged into Kubernetes cluster "${name}". Try 'kubectl version' to test the connection.\n`);
+    else inv.io.stdout.write("Created kubeconfig with every Kubernetes cluster available. Select a context and try 'kubectl version' to test the connection.\n");
+  },
+};
