@@ -68,10 +68,11 @@ it('a v3 node joins with join_params method token through proxy_server, with no 
 });
 
 it('a join method this release does not run is refused at start with the key and line', async () => {
-  const configPath = join(dir, 'ec2.yaml');
-  await writeFile(configPath, 'version: v3\nteleport:\n  join_params: {token_name: ec2-token, method: ec2}\n  proxy_server: proxy.example.com:443\nauth_service: {enabled: no}\nproxy_service: {enabled: no}\n');
+  // ec2, iam and kubernetes act (test/join-ec2.test.ts, join-iam, join-kubernetes); the other methods Teleport names are refused.
+  const configPath = join(dir, 'azure.yaml');
+  await writeFile(configPath, 'version: v3\nteleport:\n  join_params: {token_name: azure-token, method: azure}\n  proxy_server: proxy.example.com:443\nauth_service: {enabled: no}\nproxy_service: {enabled: no}\n');
   const cfg = await loadConfigFile(configPath);
-  await expect(checkConfigOnHost(cfg)).rejects.toThrow(`${configPath}:3: teleport.join_params.method: join method "ec2" is not available in this release`);
+  await expect(checkConfigOnHost(cfg)).rejects.toThrow(`${configPath}:3: teleport.join_params.method: join method "azure" is not available in this release; join with method token, ec2, iam or kubernetes`);
 });
 
 it('auth_service.public_addr is a name in the auth server\'s TLS certificate', async () => {

@@ -119,9 +119,21 @@ export interface HostCertsRequest {
   dns_names?: string[];
 }
 
-/** POST /v1/register: join with a token (no client certificate). */
+/**
+ * POST /v1/register: join with a token (no client certificate). For a secretless join method
+ * (`join_method` ec2, iam or kubernetes) `token` is the token's name and the proof travels beside
+ * it, as in Teleport's RegisterUsingTokenRequest (see src/api/join-proof.ts).
+ */
 export interface RegisterRequest extends HostCertsRequest {
   token: string;
+  /** `token` (the default), `ec2`, `iam` or `kubernetes`. */
+  join_method?: string;
+  /** ec2: the PKCS#7 signature of the instance identity document from IMDS (`/pkcs7`), base64 DER. */
+  ec2_identity_document?: string;
+  /** iam: the signed `sts:GetCallerIdentity` HTTP request, base64 of its wire form. */
+  sts_identity_request?: string;
+  /** kubernetes: the pod's service account token (a JWT). */
+  id_token?: string;
 }
 
 /** Host credentials. */

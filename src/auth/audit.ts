@@ -106,13 +106,16 @@ export class AuthAudit {
   }
 
   /** `instance.join`: a host used a token (TJ002I), or was refused (TJ002E with the error). */
-  instanceJoin(p: { hostId: string; nodeName: string; role: string; token: string }, meta: RequestMeta, error?: unknown): void {
+  instanceJoin(p: { hostId: string; nodeName: string; role: string; token: string; method?: string }, meta: RequestMeta, error?: unknown, attributes?: Record<string, unknown>): void {
+    const method = p.method ?? 'token';
     const fields = {
       host_id: p.hostId,
       node_name: p.nodeName,
       role: p.role,
-      method: 'token',
-      token_name: maskSecret(p.token),
+      method,
+      // The name of a secretless method's token is no secret (the host proves itself otherwise).
+      token_name: method === 'token' ? maskSecret(p.token) : p.token,
+      ...(attributes && { attributes }),
       ...addr(meta),
     };
     if (error === undefined) this.emit(auditEvent('instance.join', 'TJ002I', { ...fields, success: true }));

@@ -39,6 +39,8 @@ export interface AuthServerOptions {
   tlsOptions?: AuthAPIServerOptions['tlsOptions'];
   /** Session recordings' storage and mode (AuthServiceOptions.recordings). */
   recordings?: AuthServiceOptions['recordings'];
+  /** How the secretless join methods reach AWS and Kubernetes (AuthServiceOptions.joinMethods). */
+  joinMethods?: AuthServiceOptions['joinMethods'];
 }
 
 /** Starts and stops the auth service. */
@@ -55,6 +57,7 @@ export class AuthServer {
       proxyAddr: opts.proxyAddr,
       audit: opts.audit,
       recordings: opts.recordings,
+      joinMethods: opts.joinMethods,
     });
   }
 

@@ -52,6 +52,7 @@ import { RecordingsAPI } from './recordings.js';
 import { ResourceAPI } from './resources.js';
 import { completeUserToken, loginLocal, totpRegistration, userTokenInfo } from './user-setup.js';
 import type { StaticToken } from './tokens.js';
+import { checkMethodJoin, type JoinMethodOptions } from './join/index.js';
 import { canonicalSystemRole, checkJoinToken, listTokens, newProvisionToken, randomToken } from './tokens.js';
 import { ResourceWatches } from './watch-events.js';
 import { WebSessions } from './web-sessions.js';
@@ -67,6 +68,8 @@ export interface AuthServiceOptions {
   recordings?: { store: RecordingStore; mode: SessionRecordingMode; logger: Logger; emitter?: AuditEmitter };
   /** Where audit events go and are searched (default: in memory, for tests). */
   audit?: AuditLog;
+  /** How the secretless join methods reach AWS and Kubernetes (default: the real services). */
+  joinMethods?: JoinMethodOptions;
 }
 
 const INVITE_TTL = { def: 1 * HOUR, max: 48 * HOUR };
@@ -180,15 +183,21 @@ export class AuthService {
   async register(req: RegisterRequest, meta: RequestMeta = {}): Promise<HostCertsResponse> {
     if (typeof req?.token !== 'string' || req.token === '') throw new BadParameterError('missing join token');
     if (typeof req.host_id !== 'string' || req.host_id === '') throw new BadParameterError('missing host_id');
-    const joining = { hostId: req.host_id, nodeName: req.node_name ?? '', role: String(req.role), token: req.token };
+    const method = typeof req.join_method === 'string' && req.join_method !== '' ? req.join_method : 'token';
+    const joining = { hostId: req.host_id, nodeName: req.node_name ?? '', role: String(req.role), token: req.token, method };
+    let attributes: Record<string, unknown> | undefined;
     try {
-      await checkJoinToken(this.services, this.staticTokens, req.token, req.role, req.host_id);
+      if (method === 'token') await checkJoinToken(this.services, this.staticTokens, req.token, req.role, req.host_id);
+      else {
+        const role = canonicalSystemRole(req.role);
+        attributes = await checkMethodJoin(req, role, { services: this.services, clusterName: this.clusterName, clock: this.services.clock, options: this.opts.joinMethods ?? {} });
+      }
       await checkNamesNotHeld(this.services, this.clusterName, req.host_id, requestedHostNames(req));
       const certs = await this.issueHostCerts({ ...req, role: canonicalSystemRole(req.role) });
-      this.audit.instanceJoin(joining, meta);
+      this.audit.instanceJoin(joining, meta, undefined, attributes);
       return certs;
     } catch (err) {
-      this.audit.instanceJoin(joining, meta, err);
+      this.audit.instanceJoin(joining, meta, err, attributes);
       throw err;
     }
   }

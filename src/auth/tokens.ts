@@ -95,6 +95,11 @@ export async function checkJoinToken(services: Services, staticTokens: StaticTok
     try {
       dynamic = await services.tokens.get(token);
       roles = dynamic.spec.roles;
+      const method = dynamic.spec.join_method || 'token';
+      // The name of an ec2/iam/kubernetes token is no secret: it never joins as one.
+      if (method !== 'token') {
+        throw new AccessDeniedError(`the join token "${token}" is for the ${method} join method, not a secret token; set teleport.join_params.method: ${method} on the joining host`);
+      }
     } catch (err) {
       if (isCode(err, 'not_found') || isCode(err, 'bad_parameter')) {
         throw new AccessDeniedError('the join token is not valid: it does not exist or has expired; create a new one with "tctl tokens add"');

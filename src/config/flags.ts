@@ -22,6 +22,8 @@ export interface StartFlags {
   diagAddr?: string;
   advertiseIp?: string;
   insecureNoTls?: boolean;
+  /** `--insecure`: join through a proxy without verifying its web certificate (Teleport's flag, for tutorials' self-signed proxies). */
+  insecure?: boolean;
   /** `--listen-ip`: host for every default listener, ports kept. */
   listenIp?: string;
 }
@@ -79,6 +81,7 @@ export function applyStartFlags(cfg: TeleportConfig, flags: StartFlags): Telepor
     g.advertiseIp = flags.advertiseIp;
   }
   if (flags.insecureNoTls) out.proxy.disableTls = true;
+  if (flags.insecure) g.insecure = true;
   if (flags.listenIp) {
     applyListenIp(out, flags.listenIp);
     for (const key of LISTEN_IP_KEYS) origins[key] = '--listen-ip';

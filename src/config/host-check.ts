@@ -328,8 +328,11 @@ export async function checkConfigOnHost(cfg: TeleportConfig, opts: HostCheckOpti
  */
 function refuseUnavailable(cfg: TeleportConfig): void {
   const method = cfg.teleport.joinParams?.method;
-  if (method && method !== 'token') {
-    throw configKeyError(cfg, 'teleport.join_params.method', `join method "${method}" is not available in this release; join with method: token and a token from "tctl tokens add"`);
+  if (method && !['token', 'ec2', 'iam', 'kubernetes'].includes(method)) {
+    throw configKeyError(cfg, 'teleport.join_params.method', `join method "${method}" is not available in this release; join with method token, ec2, iam or kubernetes`);
+  }
+  if (method && cfg.teleport.joinParams?.tokenName === '') {
+    throw configKeyError(cfg, 'teleport.join_params.token_name', `the ${method} join method needs token_name: the name of the token created with "tctl create" (kind: token, join_method: ${method})`);
   }
   const features: [boolean, string, string][] = [
     [cfg.services.ssh && cfg.ssh.pam.enabled, 'ssh_service.pam.enabled', 'PAM is not available in this release; set enabled: no'],

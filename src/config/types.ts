@@ -101,6 +101,8 @@ export interface GlobalConfig {
   proxyServer?: NetAddr;
   joinParams?: { tokenName: string; method: string };
   caPins: string[];
+  /** `teleport start --insecure`: join through a proxy whose web certificate is not verified (no teleport.yaml key). */
+  insecure?: boolean;
   advertiseIp?: string;
   diagAddr?: NetAddr;
   cache: { enabled: boolean; type: 'in-memory' | 'sqlite'; ttl?: number; maxBackoff: number };

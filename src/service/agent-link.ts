@@ -70,10 +70,11 @@ export async function openAgentLink(opts: AgentLinkOptions): Promise<AgentLink> 
     nodeName: t.nodename,
     role: opts.role,
     authServers: [proxyAddr],
-    token: t.authToken,
+    token: t.authToken ?? t.joinParams?.tokenName,
+    method: t.joinParams?.method,
     caPins: t.caPins,
     additionalPrincipals: opts.additionalPrincipals,
-    register: (addr, caPins, req) => joinViaProxy({ addr, caPins }, req),
+    register: (addr, caPins, req) => joinViaProxy({ addr, caPins, ...(t.insecure && { insecure: true }) }, req),
     logger,
   });
   const { sshCert, tlsCert } = joined;

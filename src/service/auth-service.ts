@@ -50,6 +50,7 @@ class AuthService implements Service {
       recordings: { ...authRecordings(config, logger), emitter: this.auditLog },
       audit: this.auditLog,
       tlsOptions: tlsServerOptions(t.cipherSuites),
+      ...(this.ctx.joinMethods && { joinMethods: this.ctx.joinMethods }),
     });
     this.ctx.clusterName = this.server.clusterName;
     const addr = await this.server.start();

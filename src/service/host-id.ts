@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { BadParameterError } from '../api/errors.js';
 import { makeDirAll } from '../config/index.js';
 
-/** Reads the host UUID, creating it (and data_dir, with makeDirAll: never Node's recursive mkdir, which spins on /proc paths) on first start. */
-export async function ensureHostId(dataDir: string): Promise<string> {
+/**
+ * Reads the host UUID, creating it (and data_dir, with makeDirAll: never Node's recursive mkdir, which spins on /proc paths) on first start:
+ * `firstId()` when given (an EC2 host joining with the EC2 method is `<account>-<instance id>`), else a random UUID.
+ */
+export async function ensureHostId(dataDir: string, firstId?: () => Promise<string>): Promise<string> {
   const path = join(dataDir, 'host_uuid');
   try {
     const id = (await readFile(path, 'utf8')).trim();
@@ -16,7 +19,7 @@ export async function ensureHostId(dataDir: string): Promise<string> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   await makeDirAll(dataDir, 0o700);
-  const id = randomUUID();
+  const id = firstId ? await firstId() : randomUUID();
   await writeFile(path, id + '\n', { mode: 0o600 });
   return id;
 }

@@ -1,6 +1,6 @@
 /**
  * A host's identity in the cluster: joined once with a token (checking the auth server against
- * the CA pins), then kept in `<data_dir>/identity/<role>.pem` so restarts need no token.
+ * the CA pins) or a secretless method (EC2, IAM, Kubernetes: join-*.ts read the proof), then kept in `<data_dir>/identity/<role>.pem` so restarts need no token.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -9,7 +9,11 @@ import { AuthClient } from '../api/client/index.js';
 import type { HostCertsResponse, RegisterRequest } from '../api/auth-wire.js';
 import { BadParameterError, ConnectionProblemError, isCode } from '../api/errors.js';
 import { formatIdentityFile, knownHostsLine, parseIdentityFile, type IdentityBundle } from '../api/identity-file.js';
+import { iamChallenge } from '../api/join-proof.js';
 import type { Logger } from '../log/index.js';
+import { readInstanceIdentity } from './join-ec2.js';
+import { signedIdentityRequest } from './join-iam.js';
+import { readServiceAccountToken } from './join-kubernetes.js';
 
 /** What joining needs. */
 export interface JoinOptions {
@@ -21,6 +25,8 @@ export interface JoinOptions {
   /** `host:port` of auth servers, tried in order. */
   authServers: string[];
   token?: string;
+  /** `teleport.join_params.method`: token (default), ec2, iam or kubernetes (the token is then the token's name). */
+  method?: string;
   caPins: string[];
   additionalPrincipals?: string[];
   /** How to register at one of `authServers` (default: the auth API; joinViaProxy for a proxy). */
@@ -41,13 +47,19 @@ export async function ensureHostIdentity(opts: JoinOptions): Promise<IdentityBun
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
+  const method = opts.method ?? 'token';
   if (!opts.token) {
     throw new BadParameterError(
-      `this host has not joined the cluster yet: start it with --token=<token> (from "tctl tokens add --type=${opts.role.toLowerCase()}") and --ca-pin`,
+      method === 'token'
+        ? `this host has not joined the cluster yet: start it with --token=<token> (from "tctl tokens add --type=${opts.role.toLowerCase()}") and --ca-pin`
+        : `this host has not joined the cluster yet: the ${method} join method needs the token's name in teleport.join_params.token_name`,
     );
   }
   if (opts.authServers.length === 0) throw new BadParameterError('no auth server to join: set teleport.auth_servers or pass --auth-server');
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  // The proof of a secretless method is gathered once, before trying the auth servers.
+  const proof = method === 'token' ? {} : await joinProof(method, publicKeyPem);
   let lastErr: unknown;
   for (const addr of opts.authServers) {
     try {
@@ -60,8 +72,9 @@ export async function ensureHostIdentity(opts: JoinOptions): Promise<IdentityBun
           host_id: opts.hostId,
           node_name: opts.nodeName,
           role: opts.role,
-          public_key: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+          public_key: publicKeyPem,
           additional_principals: opts.additionalPrincipals ?? [],
+          ...proof,
         },
       );
       const bundle: IdentityBundle = {
@@ -73,7 +86,7 @@ export async function ensureHostIdentity(opts: JoinOptions): Promise<IdentityBun
       };
       await mkdir(join(opts.dataDir, 'identity'), { recursive: true, mode: 0o700 });
       await writeFile(path, formatIdentityFile(bundle), { mode: 0o600 });
-      opts.logger.info({ component: 'join', auth_server: addr, role: opts.role }, 'joined the cluster');
+      opts.logger.info({ component: 'join', auth_server: addr, role: opts.role, method }, 'joined the cluster');
       return bundle;
     } catch (err) {
       // Only an unreachable server is worth trying the next one; a refusal is final.
@@ -82,4 +95,18 @@ export async function ensureHostIdentity(opts: JoinOptions): Promise<IdentityBun
     }
   }
   throw new ConnectionProblemError(`could not reach any auth server (${opts.authServers.join(', ')})`, { cause: lastErr });
+}
+
+/** The fields a secretless join method adds to the register request, read from this host's cloud. */
+async function joinProof(method: string, publicKeyPem: string): Promise<Partial<RegisterRequest>> {
+  switch (method) {
+    case 'ec2':
+      return { join_method: 'ec2', ec2_identity_document: (await readInstanceIdentity()).pkcs7 };
+    case 'iam':
+      return { join_method: 'iam', sts_identity_request: await signedIdentityRequest(iamChallenge(publicKeyPem)) };
+    case 'kubernetes':
+      return { join_method: 'kubernetes', id_token: await readServiceAccountToken() };
+    default:
+      throw new BadParameterError(`join method "${method}" is not available in this release (available: token, ec2, iam, kubernetes)`);
+  }
 }

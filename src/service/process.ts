@@ -10,11 +10,12 @@ import { systemClock } from '../api/clock.js';
 import { makeDirAll, type TeleportConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Clock } from '../api/clock.js';
-import type { AuthServer } from '../auth/index.js';
+import type { AuthServer, JoinMethodOptions } from '../auth/index.js';
 import { LocalAgents, type Router } from '../proxy/index.js';
 import { openAgentLink, type AgentLink } from './agent-link.js';
 import { DiagServer } from './diag-server.js';
 import { ensureHostId } from './host-id.js';
+import { ec2HostIdFromIMDS } from './join-ec2.js';
 import type { ProxyReads } from './proxy-reads.js';
 import { proxyPublicAddr, proxySSHPublicAddr } from './proxy-service.js';
 import type { ProcessAddresses, ProcessContext, Service } from './service.js';
@@ -27,6 +28,8 @@ export interface ProcessOptions {
   config: TeleportConfig;
   logger: Logger;
   clock?: Clock;
+  /** How this process's auth server checks EC2, IAM and Kubernetes joins (default: the real AWS and Kubernetes; tests point it at stand-ins). */
+  joinMethods?: JoinMethodOptions;
 }
 
 /** One running teleport process. */
@@ -53,6 +56,7 @@ export class TeleportProcess {
       localAgents: new LocalAgents(),
       agentLink: (proxyAddr) => (this.link ??= this.openLink(proxyAddr)),
       proxyPublicAddr: () => this.proxyPublicAddr(),
+      ...(opts.joinMethods && { joinMethods: opts.joinMethods }),
     };
   }
 
@@ -94,7 +98,9 @@ export class TeleportProcess {
     try {
       const dataDir = config.teleport.dataDir;
       await makeDirAll(dataDir, 0o700);
-      this.hostId = await ensureHostId(dataDir);
+      // A host joining with the EC2 method is named after its instance, as Teleport names it.
+      const ec2 = config.teleport.joinParams?.method === 'ec2' && !config.services.auth;
+      this.hostId = await ensureHostId(dataDir, ec2 ? () => ec2HostIdFromIMDS() : undefined);
       if (config.teleport.diagAddr) {
         this.diag = new DiagServer({ host: config.teleport.diagAddr.host, port: config.teleport.diagAddr.port, ready: () => this.ready });
         this.addresses.diag = await this.diag.start();

@@ -4,7 +4,7 @@
  * Adding a service is adding a factory to the table (service-table.ts), not editing the process.
  */
 import type { Clock } from '../api/clock.js';
-import type { AuthServer } from '../auth/index.js';
+import type { AuthServer, JoinMethodOptions } from '../auth/index.js';
 import type { EnabledServices, NetAddr, TeleportConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { LocalAgents, Router } from '../proxy/index.js';
@@ -78,6 +78,8 @@ export interface ProcessContext {
   readonly clock: Clock;
   /** This host's UUID (data_dir/host_uuid). */
   readonly hostId: string;
+  /** How the auth server checks the secretless join methods (ProcessOptions.joinMethods). */
+  readonly joinMethods?: JoinMethodOptions;
   /** Every address bound so far. */
   readonly addresses: ProcessAddresses;
   /** The cluster's name, once auth started or a service joined. */

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthClient, type ClientCredentials } from '../../src/api/client/index.js';
 import { parseIdentityFile } from '../../src/api/identity-file.js';
-import { ADMIN_IDENTITY_FILE } from '../../src/auth/index.js';
+import { ADMIN_IDENTITY_FILE, type JoinMethodOptions } from '../../src/auth/index.js';
 import { loadConfigFile } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import { TeleportProcess } from '../../src/service/index.js';
@@ -46,6 +46,8 @@ export interface TestClusterOptions {
   extraSections?: string;
   /** Extra YAML under `proxy_service:`. */
   proxyExtra?: string;
+  /** How auth checks the secretless join methods (stand-ins for AWS and Kubernetes). */
+  joinMethods?: JoinMethodOptions;
 }
 
 /** Starts auth + proxy on 127.0.0.1:0 with a fresh data dir. */
@@ -83,7 +85,7 @@ export async function startCluster(opts: TestClusterOptions = {}): Promise<TestC
     ].join('\n'),
   );
   const config = await loadConfigFile(configPath);
-  const process = new TeleportProcess({ config, logger: silentLogger });
+  const process = new TeleportProcess({ config, logger: silentLogger, ...(opts.joinMethods && { joinMethods: opts.joinMethods }) });
   const addrs = await process.start();
   const authAddr = `127.0.0.1:${addrs.auth!.port}`;
   const adminCredentials = async (): Promise<ClientCredentials> => {

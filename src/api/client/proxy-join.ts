@@ -30,6 +30,8 @@ export interface ProxyJoinOptions {
   addr: string;
   caPins: string[];
   timeoutMs?: number;
+  /** `teleport start --insecure`: accept any certificate the proxy presents (the exported CA is still checked against the pins). */
+  insecure?: boolean;
 }
 
 const base = (o: { addr: string; timeoutMs?: number }): TransportOptions => ({
@@ -78,6 +80,7 @@ export async function joinViaProxy(o: ProxyJoinOptions, req: RegisterRequest): P
     // A proxy certificate from the host CA is checked against the pinned CA; any other must pass
     // the system's verification.
     ...(signedByCA && { caPems: trusted }),
+    ...(o.insecure && !signedByCA && { insecure: true }),
     untrustedHint: `the proxy at ${o.addr} presented a certificate neither signed by the cluster's host CA nor trusted by this system`,
   };
   return (await call<HostCertsResponse>(opts, 'POST', '/webapi/host/credentials', req)).body;

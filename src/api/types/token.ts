@@ -91,9 +91,61 @@ export function validateToken(input: unknown): ProvisionToken {
   if ((spec.join_method === 'ec2' || spec.join_method === 'iam') && (spec.allow ?? []).length === 0) {
     throw new BadParameterError(`spec.allow: the "${spec.join_method}" join method needs at least one allow rule`);
   }
+  (spec.allow ?? []).forEach((r, i) => {
+    // A rule without these would let any AWS account (or any identity in it) join.
+    if (spec.join_method === 'ec2' && !r.aws_account) throw new BadParameterError(`spec.allow[${i}].aws_account: an ec2 allow rule needs the AWS account`);
+    if (spec.join_method === 'iam' && !r.aws_account && !r.aws_arn) throw new BadParameterError(`spec.allow[${i}]: an iam allow rule needs aws_account or aws_arn`);
+  });
   if (spec.join_method === 'ec2') spec.aws_iid_ttl ??= '5m0s';
+  if (spec.join_method === 'kubernetes') spec.kubernetes = validateKubernetesSpec(spec.kubernetes);
   if (spec.roles.includes('Bot') && !spec.bot_name) {
     throw new BadParameterError('spec.bot_name: a token with the Bot role needs bot_name');
   }
   return t;
+}
+
+/** The `kubernetes` object of a token with `join_method: kubernetes`. */
+export interface KubernetesTokenSpec {
+  /** `in_cluster` (TokenReview by the API server auth runs in, the default) or `static_jwks`. */
+  type: 'in_cluster' | 'static_jwks';
+  /** The JWKS (JSON text) of the cluster's service account issuer, for `static_jwks`. */
+  static_jwks?: { jwks: string };
+  /** Service accounts allowed to join, `namespace:name`. */
+  allow: { service_account: string }[];
+}
+
+const kubernetesSchema = z.strictObject({
+  type: z.enum(['in_cluster', 'static_jwks']).optional(),
+  static_jwks: z.strictObject({ jwks: z.string() }).optional(),
+  allow: z.array(z.strictObject({ service_account: z.string() })).optional(),
+});
+
+function validateKubernetesSpec(input: unknown): KubernetesTokenSpec {
+  const parsed = kubernetesSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new BadParameterError(`spec.kubernetes${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${issue.message}`);
+  }
+  const k = parsed.data;
+  const type = k.type ?? 'in_cluster';
+  const allow = k.allow ?? [];
+  if (allow.length === 0) throw new BadParameterError('spec.kubernetes.allow: the kubernetes join method needs at least one allow rule (service_account: "namespace:name")');
+  allow.forEach((r, i) => {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(r.service_account)) {
+      throw new BadParameterError(`spec.kubernetes.allow[${i}].service_account: "${r.service_account}" is not "namespace:name"`);
+    }
+  });
+  if (type === 'static_jwks') {
+    const jwks = k.static_jwks?.jwks ?? '';
+    let keys: unknown;
+    try {
+      keys = (JSON.parse(jwks) as { keys?: unknown }).keys;
+    } catch {
+      throw new BadParameterError('spec.kubernetes.static_jwks.jwks: not JSON; give the JWKS of the cluster\'s service account issuer (kubectl get --raw /openid/v1/jwks)');
+    }
+    if (!Array.isArray(keys) || keys.length === 0) throw new BadParameterError('spec.kubernetes.static_jwks.jwks: the JWKS has no keys');
+    return { type, static_jwks: { jwks }, allow };
+  }
+  if (k.static_jwks) throw new BadParameterError('spec.kubernetes.static_jwks: only for type: static_jwks');
+  return { type, allow };
 }

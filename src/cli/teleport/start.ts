@@ -49,6 +49,7 @@ export async function resolveConfig(inv: Invocation): Promise<TeleportConfig> {
     diagAddr: f['diag-addr'] as string | undefined,
     advertiseIp: f['advertise-ip'] as string | undefined,
     insecureNoTls: f['insecure-no-tls'] as boolean | undefined,
+    insecure: f.insecure as boolean | undefined,
     listenIp: f['listen-ip'] as string | undefined,
   });
   await checkConfigOnHost(withFlags);
@@ -94,24 +95,39 @@ function banner(io: CliIO, proc: TeleportProcess, cfg: TeleportConfig, configPat
   }
 }
 
+/** What `--insecure` prints before anything else: it is not for production. */
+export const INSECURE_WARNING =
+  'WARNING: running in --insecure mode: the proxy\'s web certificate is NOT verified when this host joins through it.\n' +
+  'Anyone between this host and the proxy can impersonate it. Do not use --insecure in production;\n' +
+  'give the proxy a trusted certificate (https_keypairs) or pin the cluster CA with --ca-pin instead.\n';
+
 /** Runs the process until a stop signal. Returns the exit code. */
 async function run(inv: Invocation, ctx: TeleportCtx): Promise<number> {
   const configPath = inv.flags.config as string | undefined;
   let cfg = await resolveConfig(inv);
   const debug = Boolean(inv.flags.debug);
   const logger = createLogger({ output: cfg.teleport.log.output, severity: debug ? 'DEBUG' : cfg.teleport.log.severity, format: cfg.teleport.log.format.output, extraFields: cfg.teleport.log.format.extraFields });
+  if (cfg.teleport.insecure) inv.io.stderr.write(INSECURE_WARNING);
   let proc = new TeleportProcess({ config: cfg, logger });
   await proc.start().catch((err: unknown) => {
     throw explainListenError(cfg, err);
   });
   banner(inv.io, proc, cfg, configPath);
+  ctx.handover?.ready();
 
   return new Promise<number>((resolveExit) => {
     let busy = Promise.resolve();
     // shutdown_delay: keep serving that long after the first stop signal (so a load balancer drains
     // this host); a second stop signal ends the wait.
     let cutShort: (() => void) | undefined;
+    // Set while this process, replaced by a successor, waits for its sessions to end.
+    let endDrain: (() => void) | undefined;
     const stop = (signal: string) => {
+      if (endDrain) {
+        logger.info({ component: 'process', signal }, 'ending the remaining connections now');
+        endDrain();
+        return;
+      }
       if (cutShort) {
         cutShort();
         return;
@@ -147,6 +163,10 @@ async function run(inv: Invocation, ctx: TeleportCtx): Promise<number> {
           logger.error({ component: 'process', error: (err as Error).message }, 'reload refused: the new configuration is invalid; keeping the running one');
           return;
         }
+        if (ctx.handover) {
+          await handOver(ctx.handover, next);
+          return;
+        }
         logger.info({ component: 'process' }, 'reloading configuration');
         await proc.close();
         const candidate = new TeleportProcess({ config: next, logger });
@@ -160,6 +180,30 @@ async function run(inv: Invocation, ctx: TeleportCtx): Promise<number> {
           await proc.start();
         }
       });
+    };
+    // Teleport's graceful restart: a new process takes the listening sockets, so no connection is
+    // refused meanwhile; this one keeps its sessions until they end, then exits.
+    const handOver = async (handover: NonNullable<TeleportCtx['handover']>, next: TeleportConfig) => {
+      logger.info({ component: 'process' }, 'reloading configuration: starting a new process on the same sockets');
+      let pid: number;
+      try {
+        pid = await handover.start();
+      } catch (err) {
+        logger.error({ component: 'process', error: (err as Error).message }, 'reload failed; this process keeps serving with the previous configuration');
+        return;
+      }
+      cfg = next;
+      ctx.signals.off('SIGHUP', onHup);
+      logger.info({ component: 'process', new_pid: pid }, 'the new process serves; this one stops accepting and exits when its sessions end (signal it to end them now)');
+      let ticks = 0;
+      const drained = handover.drain((open) => {
+        if (++ticks % 60 === 0) logger.info({ component: 'process', open_connections: open }, 'waiting for sessions to end before exiting');
+      });
+      await Promise.race([drained, new Promise<void>((done) => (endDrain = done))]);
+      ctx.signals.off('SIGTERM', onTerm);
+      ctx.signals.off('SIGINT', onInt);
+      await proc.close();
+      resolveExit(0);
     };
     const onTerm = () => stop('SIGTERM');
     const onInt = () => stop('SIGINT');
@@ -188,6 +232,7 @@ export const startCommand: CommandSpec<TeleportCtx> = {
     { name: 'advertise-ip', type: 'string', help: 'IP to advertise to clients if running behind NAT' },
     { name: 'listen-ip', short: 'l', type: 'string', help: 'IP address to bind to [0.0.0.0]' },
     { name: 'insecure-no-tls', type: 'bool', help: 'Disable TLS for the web socket' },
+    { name: 'insecure', type: 'bool', help: 'Insecure mode disables certificate validation' },
   ],
   run,
 };

@@ -78,6 +78,11 @@ async function registerThroughProxy(auth: ProxyAuth, body: unknown, remoteAddr: 
     public_key: publicKey,
     additional_principals: list('additional_principals'),
     dns_names: list('dns_names'),
+    // The proof of a secretless join method (ec2, iam, kubernetes), checked by auth.
+    ...(str('join_method') && { join_method: str('join_method') }),
+    ...(str('ec2_identity_document') && { ec2_identity_document: str('ec2_identity_document') }),
+    ...(str('sts_identity_request') && { sts_identity_request: str('sts_identity_request') }),
+    ...(str('id_token') && { id_token: str('id_token') }),
   };
   return auth.register(req, { remoteAddr });
 }
