@@ -58,7 +58,7 @@ const PROOFS: Record<string, Proof> = {
   'teleport.auth_server': acts('src/service/service-table.test.ts', 'auth_server'),
   'teleport.proxy_server': acts('test/proxy-web-port.test.ts', 'a node with proxy_server = the web address serves through teleport-reversetunnel'),
   'teleport.join_params.token_name': acts(CLUSTER_KEYS, 'a v3 node joins with join_params method token through proxy_server'),
-  'teleport.join_params.method': acts(CLUSTER_KEYS, 'a join method this release does not run is refused at start with the key and line'),
+  'teleport.join_params.method': acts('test/join-ec2.test.ts', 'then a v3 node joins with join_params and no secret'),
   'teleport.ca_pin': acts('test/node-join.test.ts', 'refuses to join an auth server that does not match the CA pin'),
   'teleport.advertise_ip': acts('src/node/node-heartbeat.test.ts', 'announces the advertise address when given'),
   'teleport.diag_addr': acts(PROC, 'serves /healthz, /readyz and /metrics on the diag address'),
@@ -254,6 +254,7 @@ const FLAG_PROOFS: Record<string, Proof> = {
   'advertise-ip': acts('src/config/flags.test.ts', 'advertiseIp'),
   'listen-ip': acts('src/config/flags.test.ts', '--listen-ip moves every listener, ports kept'),
   'insecure-no-tls': acts('test/proxy-web-port.test.ts', 'serves the web API as plain HTTP behind the balancer'),
+  insecure: acts('test/join-insecure.test.ts', 'is refused without --insecure and joins with it'),
 };
 
 function dynamoProvisioned(line: string): string {

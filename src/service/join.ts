@@ -94,7 +94,7 @@ export async function ensureHostIdentity(opts: JoinOptions): Promise<IdentityBun
       lastErr = err;
     }
   }
-  throw new ConnectionProblemError(`could not reach any auth server (${opts.authServers.join(', ')})`, { cause: lastErr });
+  throw new ConnectionProblemError(`could not reach any auth server (${opts.authServers.join(', ')}): ${(lastErr as Error | undefined)?.message ?? 'no answer'}`, { cause: lastErr });
 }
 
 /** The fields a secretless join method adds to the register request, read from this host's cloud. */
