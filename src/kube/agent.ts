@@ -15,12 +15,14 @@ import type { AgentServer, Role } from '../api/types/index.js';
 import { VERSION } from '../api/version.js';
 import type { AuditEmitter } from '../events/index.js';
 import type { Logger } from '../log/index.js';
+import type { SessionRecorder } from '../node/index.js';
 import { applyRoleTraits, checkKubeClusterAccess, kubeUsersAndGroups } from '../rbac/index.js';
-import { KubeAudit } from './audit.js';
+import { KubeAudit, execCommand, podFields, wantsTTY } from './audit.js';
+import { execTap, negotiatedProtocol, type ExecTap } from './exec-tap.js';
 import type { KubeCredentials } from './credentials.js';
 import { downstreamHeaders, forwardRequest, httpsAgentOf, openUpgrade, upstreamHeaders } from './forward.js';
 import { checkHeaderValues, impersonationFor, type Impersonation } from './impersonation.js';
-import { isExecOrAttach, requestInfo } from './request-info.js';
+import { isExecOrAttach, requestInfo, type RequestInfo } from './request-info.js';
 import { rawStatusResponse, statusOf, writeStatus } from './status.js';
 import { readKubeHello, type KubeHello } from './wire.js';
 
@@ -53,6 +55,8 @@ export interface KubeAgentOptions {
   /** The Teleport cluster's name (audit `cluster_name` is set by the log). */
   clock: Clock;
   logger: Logger;
+  /** Records exec and attach sessions with a TTY (the cluster's recording mode decides). */
+  recorder?: SessionRecorder;
 }
 
 /** One request's context on the agent. */
@@ -189,6 +193,7 @@ export class KubeAgent {
 
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => {});
+    socket.pause();
     let conn: Conn;
     try {
       conn = this.connOf(req);
@@ -203,11 +208,11 @@ export class KubeAgent {
       imp = await this.authorize(conn, req);
       const headers = await upstreamHeaders(req, conn.cluster.credentials, imp, conn.hello.client_addr, true);
       const answer = await openUpgrade(req, conn.cluster.credentials, headers, head);
-      socket.write(answer.head);
       const up = answer.socket;
       up.on('error', () => {});
       if (answer.status !== 101) {
         // A refusal (pod not found, forbidden): its body follows; relay it and end.
+        socket.write(answer.head);
         up.pipe(socket);
         socket.once('close', () => up.destroy());
         up.resume();
@@ -217,6 +222,13 @@ export class KubeAgent {
       }
       const session = exec ? this.audit.startSession(conn, req, info, imp) : undefined;
       if (!exec) void this.audit.request(conn, req, info, 101, imp);
+      const recording = session && wantsTTY(req.url ?? '/') ? await this.record(conn, req, info, session.id, answer.head) : undefined;
+      // The client speaks once it has the answer: the tap is in place by then.
+      socket.write(answer.head);
+      if (recording) {
+        up.on('data', (chunk: Buffer) => recording.tap.fromServer(chunk));
+        socket.on('data', (chunk: Buffer) => recording.tap.fromClient(chunk));
+      }
       up.pipe(socket);
       socket.pipe(up);
       up.resume();
@@ -226,6 +238,7 @@ export class KubeAgent {
         closed = true;
         up.destroy();
         socket.destroy();
+        void recording?.end();
         void session?.end();
       };
       up.once('close', end);
@@ -236,6 +249,45 @@ export class KubeAgent {
       socket.end(rawStatusResponse(err));
       if (exec) void this.audit.exec(conn, req, info, imp, status.code, status.message);
       else void this.audit.request(conn, req, info, status.code, imp, status.message);
+    }
+  }
+
+  /**
+   * Begins recording an exec or attach with a TTY whose stream is up: output and resizes read
+   * from the stream's frames (exec-stream.ts). Undefined when the mode records nothing or the
+   * negotiated protocol is not one the tap reads.
+   */
+  private async record(conn: Conn, req: IncomingMessage, info: RequestInfo, sessionId: string, head: Buffer): Promise<{ tap: ExecTap; end(): Promise<void> } | undefined> {
+    if (!this.o.recorder) return undefined;
+    const url = req.url ?? '/';
+    const protocol = negotiatedProtocol(head);
+    try {
+      const rec = await this.o.recorder.begin({
+        sessionId,
+        kind: info.subresource === 'exec' ? 'exec' : 'shell',
+        ...(info.subresource === 'exec' && { command: execCommand(url) }),
+        user: conn.hello.user,
+        login: conn.hello.user,
+        remoteAddr: conn.hello.client_addr,
+        localAddr: conn.cluster.credentials.server.host,
+        tty: true,
+        cols: 80,
+        rows: 24,
+        strict: false,
+        fields: { proto: 'kube', kubernetes_cluster: conn.cluster.name, ...podFields(info, url) },
+      });
+      if (!rec) return undefined;
+      let exitCode = 0;
+      const tap = execTap(protocol, { output: (data) => void rec.write(data), resize: (cols, rows) => rec.resize(cols, rows), exit: (code) => (exitCode = code) });
+      if (!tap) {
+        this.o.logger.info({ protocol, sid: sessionId }, 'exec stream protocol not readable by the recorder; session not recorded');
+        await rec.discard();
+        return undefined;
+      }
+      return { tap, end: () => rec.end({ code: exitCode }) };
+    } catch (err) {
+      this.o.logger.warn({ sid: sessionId, err: (err as Error).message }, 'cannot record the Kubernetes session');
+      return undefined;
     }
   }
 

@@ -26,6 +26,8 @@ export interface RecordingStart {
   strict: boolean;
   /** Called once if the recording fails while the session runs (a full or broken disk). */
   onFailure?(err: Error): void;
+  /** Fields of the recording's events besides the SSH ones (a Kubernetes session: proto kube, the cluster and pod). */
+  fields?: Record<string, unknown>;
 }
 
 /** Where a process's output goes besides the channel. `write` returns false when the consumer wants a pause until `drained()`. */

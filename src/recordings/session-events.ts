@@ -48,6 +48,7 @@ export function sessionStartEvent(m: RecordingMeta): Record<string, unknown> {
     size: `${m.cols}:${m.rows}`,
     ...(m.command !== undefined && { initial_command: [m.command] }),
     session_recording: m.mode,
+    ...m.fields,
   };
 }
 
@@ -68,6 +69,7 @@ export function execEvent(m: RecordingMeta, ms: number, exit: ExitStatus): Recor
     exitCode: 'code' in exit ? String(exit.code) : '',
     ...('signal' in exit && { exitError: `signal: ${exit.signal}` }),
     ...('code' in exit && exit.code !== 0 && { exitError: `exit status ${exit.code}` }),
+    ...m.fields,
   };
 }
 
@@ -100,6 +102,7 @@ export function sessionEndEvent(m: RecordingMeta, ms: number, joined: string[] =
     session_stop: iso(m.startTime + ms),
     ...(m.command !== undefined && { initial_command: [m.command] }),
     session_recording: m.mode,
+    ...m.fields,
   };
 }
 
@@ -107,7 +110,7 @@ export function sessionEndEvent(m: RecordingMeta, ms: number, joined: string[] =
 export function recordingSummary(m: RecordingMeta, lastMs: number, incomplete: boolean): RecordingSummary {
   return {
     sid: m.sessionId,
-    proto: 'ssh',
+    proto: typeof m.fields?.proto === 'string' ? m.fields.proto : 'ssh',
     participants: [m.user],
     user: m.user,
     login: m.login,
