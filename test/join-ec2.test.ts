@@ -8,6 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../src/api/version.js';
@@ -17,6 +18,7 @@ import { IIDSigner } from './aws-standin/iid-signer.js';
 import { IMDSStandIn } from './aws-standin/imds.js';
 import { joinEvents, methodNode, tctl, tctlCreate, waitForNode } from './aws-standin/join-node.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
+import { loginUser } from './helpers/tsh-user.js';
 import { WebAgent } from './helpers/web-http.js';
 
 const ACCOUNT = '111122223333';
@@ -114,6 +116,12 @@ describe('EC2 join (seed tutorial steps)', () => {
     expect(aws.calls).toContain('ec2:DescribeInstances');
     const ls = await tctl(c, 'nodes', 'ls');
     expect(ls.out).toContain('ec2-node');
+    // Reachable as any node: tsh ssh through the proxy and the node's reverse tunnel.
+    const alice = await loginUser(c, 'alice', ['access'], [userInfo().username]);
+    const ran = await alice.tsh(['ssh', `${userInfo().username}@ec2-node`, 'echo', 'joined-by-ec2']);
+    await alice.cleanup();
+    expect(ran.err).toBe('');
+    expect(ran.out.trim()).toBe('joined-by-ec2');
     const ok = (await joinEvents(c)).find((e) => e.code === 'TJ002I' && e.host_id === node.metadata.name);
     expect(ok).toMatchObject({ method: 'ec2', token_name: 'ec2-token', role: 'Node', attributes: { aws_account: ACCOUNT, aws_region: 'us-west-2', aws_instance_id: 'i-0aaaaaaaaaaaaaaa1' } });
   });
