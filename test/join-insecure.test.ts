@@ -9,7 +9,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { applyStartFlags, defaultConfig } from '../src/config/index.js';
 import { methodNode, waitForNode } from './aws-standin/join-node.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { EventEmitter } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { captureIO } from '../src/cli/framework/index.js';
+import { runTeleport } from '../src/cli/teleport/run.js';
+import { INSECURE_WARNING } from '../src/cli/teleport/start.js';
 import { tmpdir } from 'node:os';
 
 let c: TestCluster;
@@ -43,4 +47,15 @@ it('a node joining through a proxy with a self-signed certificate is refused wit
   await loose.process.start();
   closers.push(() => loose.process.close());
   await waitForNode(c, 'insecure-node');
+});
+
+it('teleport start --insecure warns loudly before anything else', async () => {
+  const cfg = join(dir, 'node.yaml');
+  await writeFile(cfg, ['version: v3', 'teleport:', `  data_dir: ${join(dir, 'warned')}`, '  join_params: {token_name: not-a-token, method: token}', `  proxy_server: ${c.webAddr}`, '  log: {output: stderr, severity: ERROR}', 'auth_service: {enabled: no}', 'proxy_service: {enabled: no}', 'ssh_service: {enabled: yes, listen_addr: 127.0.0.1:0}', ''].join('\n'));
+  const cap = captureIO({ env: { PATH: process.env.PATH } });
+  const code = await runTeleport(['start', '--insecure', '-c', cfg], cap.io, new EventEmitter());
+  expect(code).not.toBe(0);
+  expect(cap.err()).toContain(INSECURE_WARNING);
+  expect(cap.err().indexOf('WARNING: running in --insecure mode')).toBe(0);
+  expect(cap.err()).toContain('the join token is not valid');
 });
