@@ -9,11 +9,15 @@
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RegisterRequest } from '../src/api/auth-wire.js';
 import { joinViaProxy } from '../src/api/client/index.js';
 import { iamChallenge } from '../src/api/join-proof.js';
-import { identityPath } from '../src/service/index.js';
+import { loadConfigFile } from '../src/config/index.js';
+import { silentLogger } from '../src/log/index.js';
+import { TeleportProcess, identityPath } from '../src/service/index.js';
 import { signedIdentityRequest } from '../src/service/join-iam.js';
 import { AWSAPIStandIn } from './aws-standin/aws-api.js';
 import { joinEvents, methodNode, tctlCreate, waitForNode } from './aws-standin/join-node.js';
@@ -97,6 +101,29 @@ describe('IAM join', () => {
     expect(failed.map((e) => e.code)).toEqual(['TJ002E']);
     expect(failed[0]).toMatchObject({ method: 'iam' });
     expect(String(failed[0].error)).toContain(says);
+  });
+});
+
+describe('IAM join of a proxy, straight to auth', () => {
+  it('a proxy-only process with join_params method iam and auth_server joins as Proxy', async () => {
+    const created = await tctlCreate(c, 'iam-proxy-token', [
+      'kind: token', 'version: v2', 'metadata: {name: iam-proxy-token}', 'spec:', '  roles: [Proxy]', '  join_method: iam', `  allow: [{aws_account: "${ACCOUNT}"}]`, '',
+    ].join('\n'));
+    expect(created.err).toBe('');
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: NODE_KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: NODE_KEY.secretAccessKey, AWS_REGION: 'us-west-2' });
+    const dir = await mkdtemp(join(c.dir, 'iam-proxy-'));
+    const configPath = join(dir, 'teleport.yaml');
+    await writeFile(configPath, [
+      'version: v3', 'teleport:', '  nodename: iam-proxy', `  data_dir: ${join(dir, 'data')}`, '  join_params: {token_name: iam-proxy-token, method: iam}', `  auth_server: ${c.authAddr}`,
+      '  log: {output: stderr, severity: ERROR}', 'auth_service: {enabled: no}', 'ssh_service: {enabled: no}',
+      'proxy_service: {enabled: yes, web_listen_addr: 127.0.0.1:0, listen_addr: 127.0.0.1:0, tunnel_listen_addr: 127.0.0.1:0}', '',
+    ].join('\n'));
+    const proxy = new TeleportProcess({ config: await loadConfigFile(configPath), logger: silentLogger });
+    closers.push(() => proxy.close());
+    await proxy.start();
+    expect(existsSync(identityPath(join(dir, 'data'), 'Proxy'))).toBe(true);
+    const ok = (await joinEvents(c)).find((e) => e.code === 'TJ002I' && e.node_name === 'iam-proxy');
+    expect(ok).toMatchObject({ method: 'iam', role: 'Proxy', token_name: 'iam-proxy-token' });
   });
 });
 
