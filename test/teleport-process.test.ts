@@ -60,6 +60,12 @@ describe('teleport start as a process', () => {
   });
   afterAll(async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
+    const pid = Number((await readFile(join(dir, 'teleport.pid'), 'utf8').catch(() => '')).trim());
+    try {
+      if (pid) process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -85,17 +91,23 @@ describe('teleport start as a process', () => {
     expect(child.exitCode).toBeNull();
   });
 
-  it('reloads a good config on SIGHUP', async () => {
+  let successor = 0;
+  it('reloads a good config on SIGHUP by handing over to a new process, which writes the pid file', async () => {
     await writeFile(join(dir, 'teleport.yaml'), configText(dir));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGHUP');
-    await waitFor(() => out, /reloading configuration[\s\S]*auth service is listening/);
-    expect(child.exitCode).toBeNull();
+    await waitFor(() => out, /reloading configuration[\s\S]*auth service is listening[\s\S]*the new process serves/);
+    // With no connection of its own left, the old process exits at once.
+    expect(await exited).toBe(0);
+    successor = Number((await readFile(join(dir, 'teleport.pid'), 'utf8')).trim());
+    expect(successor).not.toBe(child.pid);
+    expect(() => process.kill(successor, 0)).not.toThrow();
   });
 
   it('stops gracefully on SIGTERM and removes the pid file', async () => {
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    process.kill(successor, 'SIGTERM');
+    await waitFor(() => out, /shutting down/);
+    for (let i = 0; i < 100 && existsSync(join(dir, 'teleport.pid')); i++) await new Promise((r) => setTimeout(r, 100));
     expect(existsSync(join(dir, 'teleport.pid'))).toBe(false);
   });
 });

@@ -77,7 +77,8 @@ export class AuthAPIServer {
     server.headersTimeout = 30_000;
     server.requestTimeout = 120_000;
     this.server = server;
-    const bound = await listen(server, this.opts.port, this.opts.host);
+    // Hosts' watch streams must move to a new process at reload: they reconnect by themselves.
+    const bound = await listen(server, this.opts.port, this.opts.host, 'drop');
     return bound;
   }
 

@@ -7,6 +7,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorCode, httpStatus } from '../api/errors.js';
 import { RequestTooLargeError } from './body.js';
+import { bindListener, type HandoverPolicy } from '../handover/index.js';
 
 export { RequestTooLargeError, readBody, readJSONBody, readJSONObject } from './body.js';
 export { decodePathSegment, requestURL } from './request-url.js';
@@ -34,16 +35,15 @@ export function closeIfUnread(req: IncomingMessage, res: ServerResponse): void {
   if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
 }
 
-/** Starts `server` listening on host:port (0 picks a port); resolves with the bound address. */
-export function listen(server: Server, port: number, host: string): Promise<{ host: string; port: number }> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const a = server.address() as AddressInfo;
-      resolve({ host: a.address, port: a.port });
-    });
-  });
+/**
+ * Starts `server` listening on host:port (0 picks a port), on the socket a predecessor handed
+ * over when there is one (src/handover); resolves with the bound address. `policy`: what its
+ * connections do when a successor takes over (see HandoverPolicy).
+ */
+export async function listen(server: Server, port: number, host: string, policy: HandoverPolicy = 'drain'): Promise<{ host: string; port: number }> {
+  await bindListener(server, host, port, policy);
+  const a = server.address() as AddressInfo;
+  return { host: a.address, port: a.port };
 }
 
 /** Closes `server` and every open connection; resolves when it has stopped. */

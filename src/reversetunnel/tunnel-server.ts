@@ -120,6 +120,8 @@ export class TunnelServer implements TunnelDialer {
       host: this.o.host,
       port: this.o.port,
       listen: this.o.listen !== false,
+      // Agents reconnect by themselves: at a reload they must reach the new process at once.
+      handover: 'drop',
       hostKey: this.o.hostKey,
       hostCert: this.o.hostCert,
       logger: this.o.logger,

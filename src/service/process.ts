@@ -4,7 +4,7 @@
  * `close()`, and SIGHUP to a restart with the new config (as Teleport's graceful restart, which
  * also picks up renewed certificate and key files the config names).
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { systemClock } from '../api/clock.js';
 import { makeDirAll, type TeleportConfig } from '../config/index.js';
@@ -141,8 +141,10 @@ export class TeleportProcess {
     const link = await this.link?.catch(() => undefined);
     await link?.close();
     await this.diag?.close();
+    // After a reload by handover the file names the successor: leave it to that process.
     const pid = this.opts.config.teleport.pidFile;
-    if (pid) await rm(pid, { force: true });
+    const written = pid ? await readFile(pid, 'utf8').catch(() => '') : '';
+    if (pid && written.trim() === String(process.pid)) await rm(pid, { force: true });
   }
 
   private async openLink(proxyAddr: string): Promise<AgentLink> {
@@ -152,7 +154,7 @@ export class TeleportProcess {
       hostId: this.hostId,
       proxyAddr,
       // A host serving databases only joins with a db token, as Teleport's database agents do.
-      role: !config.services.ssh && config.services.db ? 'Db' : 'Node',
+      role: hostJoinRole(config),
       additionalPrincipals: config.ssh.publicAddrs.map((a) => a.host),
       clock: this.ctx.clock,
       logger,
@@ -160,4 +162,17 @@ export class TeleportProcess {
     this.ctx.clusterName ||= link.clusterName;
     return link;
   }
+}
+
+/**
+ * The system role a host joins through a proxy with: Db or Kube for a host running only that
+ * agent service (joined with a `--type=db` / `--type=kube` token, as Teleport's agents are), else
+ * Node (whose role may heartbeat every agent kind of its own host).
+ */
+export function hostJoinRole(config: TeleportConfig): 'Node' | 'Db' | 'Kube' {
+  const s = config.services;
+  if (s.ssh) return 'Node';
+  if (s.db && !s.kube) return 'Db';
+  if (s.kube && !s.db) return 'Kube';
+  return 'Node';
 }

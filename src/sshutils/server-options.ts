@@ -39,6 +39,11 @@ export interface SSHServerOptions {
    * through a reverse tunnel). `host`/`port` are then ignored. Default true.
    */
   listen?: boolean;
+  /**
+   * What this listener's connections do when a successor process takes over at reload: `drain`
+   * (default) keeps sessions until they end; `drop` ends them so agents reconnect to the successor.
+   */
+  handover?: 'drain' | 'drop';
   /** The host's private key. */
   hostKey: KeyObject;
   /** An OpenSSH host certificate line (or blob) for `hostKey`, offered ahead of the plain key. */

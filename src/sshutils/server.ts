@@ -6,6 +6,7 @@ import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Connection } from 'ssh2';
 import { BadParameterError } from '../api/errors.js';
+import { bindListener } from '../handover/index.js';
 import { admitConnection } from './admission.js';
 import { ssh2Algorithms } from './algorithms.js';
 import { handleConnection } from './connection.js';
@@ -89,13 +90,8 @@ export async function startSSHServer(opts: SSHServerOptions): Promise<SSHServer>
   server.on('error', (err: Error) => log.warn({ err: err.message }, 'ssh server error'));
   const listening = opts.listen !== false;
   if (listening) {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port, opts.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    // ssh2's listen() only forwards to its net server: bind that one (a handed-over socket at reload).
+    await bindListener((server as unknown as { _srv: NetServer })._srv, opts.host, opts.port, opts.handover ?? 'drain');
   }
   const address: AddressInfo = listening ? (server.address() as AddressInfo) : { address: '', family: '', port: 0 };
   let closed: Promise<void> | undefined;

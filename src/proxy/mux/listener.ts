@@ -24,6 +24,7 @@ import { readProxyV1, readProxyV2, type ProxySource } from './proxy-line.js';
 import { refusalFor } from './refusals.js';
 import type { ProtocolRegistry, RoutedConnection } from './registry.js';
 import { PeerClosedError, StreamReader } from './stream-reader.js';
+import { bindListener, dropAtHandover } from '../../handover/index.js';
 
 /** Default bound on the first bytes and the TLS handshake of a connection (Teleport's 15 s). */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 15_000;
@@ -86,14 +87,8 @@ export class ProxyListener {
   async start(): Promise<{ host: string; port: number }> {
     const server = createServer((sock) => this.accept(sock));
     server.on('error', (err) => this.log.warn({ err: err.message }, 'listener error'));
-    await new Promise<void>((resolve, reject) => {
-      const fail = (err: NodeJS.ErrnoException) =>
-        reject(new BadParameterError(`proxy_service.${this.o.name}: cannot listen on ${this.o.host}:${this.o.port}: ${err.code ?? err.message}`, { cause: err }));
-      server.once('error', fail);
-      server.listen(this.o.port, this.o.host, () => {
-        server.off('error', fail);
-        resolve();
-      });
+    await bindListener(server, this.o.host, this.o.port).catch((err: NodeJS.ErrnoException) => {
+      throw new BadParameterError(`proxy_service.${this.o.name}: cannot listen on ${this.o.host}:${this.o.port}: ${err.code ?? err.message}`, { cause: err });
     });
     this.server = server;
     const a = server.address() as AddressInfo;
@@ -240,6 +235,8 @@ export class ProxyListener {
       const alpn = tls.alpnProtocol || undefined;
       const serverName = (tls as { servername?: string | false }).servername || undefined;
       const protocol: RoutedProtocol = fixed ?? (serverName?.startsWith(KUBE_SNI_PREFIX) ? 'kube' : (alpn && protocolOfALPN(alpn)) || 'web');
+      // Agents' tunnels and hosts' auth streams reconnect by themselves: at a reload they move to the new process.
+      if (protocol === 'reversetunnel' || protocol === 'auth') dropAtHandover(sock);
       this.dispatch(protocol, tls, { ...peer, transport: 'tls', ...(alpn && { alpn }), ...(serverName && { serverName }) });
     });
   }
