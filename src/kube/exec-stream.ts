@@ -175,13 +175,13 @@ function spdyParser(): ExecStreamParser {
 
 /**
  * A parser for the protocol the API server agreed to: a websocket subprotocol (`v5.channel.k8s.io`,
- * `v4.channel.k8s.io`, ...) or `SPDY/3.1` (any `SPDY/3.x` upgrade; its X-Stream-Protocol-Version does
- * not change the framing). Undefined for a protocol it cannot read (base64 channels, port-forward).
+ * `v4.channel.k8s.io`, ...) or `SPDY/3.1` (the Upgrade header of a SPDY answer; its
+ * X-Stream-Protocol-Version does not change the framing). Undefined for a protocol it cannot read (base64 channels, port-forward).
  */
 export function createExecStreamParser(protocol: string): ExecStreamParser | undefined {
   const p = protocol.trim();
   if (WEBSOCKET_EXEC_PROTOCOLS.includes(p)) return websocketParser();
-  if (/^spdy\/3(\.1)?$/i.test(p) || /^v[1-5]\.channel\.k8s\.io$/.test(p)) return spdyParser();
+  if (/^spdy\/3(\.1)?$/i.test(p)) return spdyParser();
   return undefined;
 }
 
