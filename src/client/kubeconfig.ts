@@ -225,3 +225,34 @@ export function kubeProxyAddr(ping: { tls_routing_enabled?: boolean; kube?: { en
   const port = /:(\d+)$/.exec(kube.listen_addr ?? '')?.[1] ?? '3026';
   return { server: `https://${host.includes(':') ? `[${host}]` : host}:${port}` };
 }
+
+/** A kubeconfig holding a certificate and key itself (`tctl auth sign --format=kubernetes`), for where tsh does not run. */
+export interface StaticKubeEntries {
+  teleportCluster: string;
+  server: string;
+  tlsServerName?: string;
+  caPems: string[];
+  /** The Kubernetes cluster the certificate routes to; the context is then `<teleport>-<kube>`, else `<teleport>`. */
+  kubeCluster?: string;
+  certPem: string;
+  keyPem: string;
+}
+
+/** Adds (or replaces) the entries of a static-credential kubeconfig in `cfg`, made current; returns `cfg`. */
+export function addStaticEntries(cfg: KubeConfig, v: StaticKubeEntries): KubeConfig {
+  const cas = v.caPems.map((p) => p.trim()).filter(Boolean);
+  if (cas.length === 0) throw new BadParameterError('TLS trusted CAs missing in provided credentials');
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const name = v.kubeCluster ? kubeContextName(v.teleportCluster, v.kubeCluster) : v.teleportCluster;
+  upsert(cfg.clusters, {
+    name: v.teleportCluster,
+    cluster: { server: v.server, 'certificate-authority-data': b64(cas.join('\n') + '\n'), ...(v.tlsServerName && { 'tls-server-name': v.tlsServerName }) },
+  });
+  upsert(cfg.users, { name, user: { 'client-certificate-data': b64(v.certPem), 'client-key-data': b64(v.keyPem) } });
+  upsert(cfg.contexts, {
+    name,
+    context: { cluster: v.teleportCluster, user: name, ...(v.kubeCluster && { extensions: [{ name: KUBE_NAME_EXTENSION, extension: v.kubeCluster }] }) },
+  });
+  cfg['current-context'] = name;
+  return cfg;
+}
