@@ -10,7 +10,7 @@ import type { Agent as HttpsAgent } from 'node:https';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../api/clock.js';
-import { AccessDeniedError, NotFoundError } from '../api/errors.js';
+import { AccessDeniedError, BadParameterError, NotFoundError } from '../api/errors.js';
 import type { AgentServer, Role } from '../api/types/index.js';
 import { VERSION } from '../api/version.js';
 import type { AuditEmitter } from '../events/index.js';
@@ -79,7 +79,7 @@ export class KubeAgent {
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.onUpgrade(req, socket, head));
     this.http.on('clientError', (err: Error, socket: Duplex) => {
       this.o.logger.info({ err: err.message }, 'malformed Kubernetes request');
-      if (socket.writable) socket.end(rawStatusResponse(new AccessDeniedError(`malformed request: ${err.message}`)));
+      if (socket.writable) socket.end(rawStatusResponse(new BadParameterError(`malformed request: ${err.message}`)));
       else socket.destroy();
     });
     this.http.keepAliveTimeout = 0;
@@ -185,7 +185,7 @@ export class KubeAgent {
       const code = up.statusCode ?? 0;
       res.once('finish', () => void this.audit.request(conn, req, info, code, imp));
     } catch (err) {
-      const status = writeStatus(res, err);
+      const status = writeStatus(res, err, false, req);
       this.o.logger.info({ user: conn.hello.user, cluster: conn.cluster.name, path: req.url, err: status.message }, 'Kubernetes request refused');
       void this.audit.request(conn, req, info, status.code, imp, status.message);
     }

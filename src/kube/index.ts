@@ -12,7 +12,7 @@ export { impersonationFor, checkHeaderValues, SYSTEM_AUTHENTICATED } from './imp
 export type { Impersonation } from './impersonation.js';
 export { requestInfo, isExecOrAttach } from './request-info.js';
 export type { RequestInfo } from './request-info.js';
-export { rawStatusResponse, statusOf, writeStatus } from './status.js';
+export { isDiscovery, rawStatusResponse, statusOf, writeStatus } from './status.js';
 export type { KubeStatus } from './status.js';
 export { encodeKubeHello, checkKubeHello, readKubeHello, KUBE_HELLO_VERSION } from './wire.js';
 export type { KubeHello } from './wire.js';

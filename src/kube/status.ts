@@ -4,7 +4,7 @@
  * the proxy's Kubernetes front (no certificate, no such cluster, labels deny) and by the agent
  * (impersonation refused, bad headers, the API server unreachable).
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorCode, type ErrorCode } from '../api/errors.js';
 
 /** A Kubernetes `metav1.Status` of failure. */
@@ -37,16 +37,31 @@ export function statusOf(err: unknown): KubeStatus {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: err instanceof Error ? err.message : String(err), reason, code };
 }
 
-/** Answers `res` with the Status of `err` (closing the connection when `close`). */
-export function writeStatus(res: ServerResponse, err: unknown, close = false): KubeStatus {
+/**
+ * Whether a request is kubectl's discovery (`/api`, `/apis`, `/version`, `/openapi/...`, or an
+ * Accept asking for aggregated discovery). kubectl does not decode a Status answering discovery
+ * (it prints `Error from server (Forbidden): unknown`), while it prints a text body as is.
+ */
+export function isDiscovery(req: IncomingMessage): boolean {
+  const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '');
+  if (path === '/api' || path === '/apis' || path === '/version' || path.startsWith('/openapi')) return true;
+  return String(req.headers.accept ?? '').includes('apidiscovery.k8s.io');
+}
+
+/**
+ * Answers `res` with the Status of `err` (closing the connection when `close`); a discovery
+ * request of `req` gets the message as text, which kubectl prints.
+ */
+export function writeStatus(res: ServerResponse, err: unknown, close = false, req?: IncomingMessage): KubeStatus {
   const status = statusOf(err);
-  const body = JSON.stringify(status);
+  const plain = req !== undefined && isDiscovery(req);
+  const body = plain ? `${status.message}\n` : JSON.stringify(status);
   if (res.headersSent) {
     res.destroy();
     return status;
   }
   res.writeHead(status.code, {
-    'content-type': 'application/json',
+    'content-type': plain ? 'text/plain; charset=utf-8' : 'application/json',
     'content-length': Buffer.byteLength(body),
     ...(close && { connection: 'close' }),
   });

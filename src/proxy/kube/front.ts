@@ -122,7 +122,7 @@ function relay(client: Duplex, agent: Duplex): void {
 function refuse(stream: Duplex, err: unknown): void {
   const server = createHttpServer((req, res) => {
     req.resume();
-    writeStatus(res, err, true);
+    writeStatus(res, err, true, req);
   });
   server.headersTimeout = REFUSAL_STEP_MS;
   server.requestTimeout = REFUSAL_STEP_MS;
