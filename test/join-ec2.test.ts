@@ -109,6 +109,8 @@ describe('EC2 join (seed tutorial steps)', () => {
     );
     expect(created.err).toBe('');
     expect(created.out).toContain('token "ec2-token" has been created');
+    const audited = (await (await c.admin()).searchEvents({ types: ['join_token.create'], from: new Date(Date.now() - 60_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() })).events;
+    expect(audited.at(-1)).toMatchObject({ code: 'TJT00I', name: 'ec2-token', join_method: 'ec2', roles: ['Node'] });
     instance('i-0aaaaaaaaaaaaaaa1');
     expect((await joinAs('ec2-node')).error).toBe('');
     const node = await waitForNode(c, 'ec2-node');

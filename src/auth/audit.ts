@@ -92,14 +92,14 @@ export class AuthAudit {
     );
   }
 
-  /** `join_token.create`; the token itself is masked. */
-  joinTokenCreated(caller: Caller, token: string, roles: string[], expires?: string): void {
+  /** `join_token.create`; a secret token is masked (the name of an ec2/iam/kubernetes token is no secret). */
+  joinTokenCreated(caller: Caller, token: string, roles: string[], expires?: string, method = 'token'): void {
     this.emit(
       auditEvent('join_token.create', 'TJT00I', {
         user: caller.username,
-        name: maskSecret(token),
+        name: method === 'token' ? maskSecret(token) : token,
         roles,
-        join_method: 'token',
+        join_method: method,
         ...(expires && { expires }),
       }),
     );
@@ -140,8 +140,8 @@ export class AuthAudit {
   /** `role.created`, `user.update`, ... for kinds that are audited; nothing for the others. */
   resourceChanged(caller: Caller, action: ResourceAction, kind: string, name: string, resource?: AnyResource): void {
     if (kind === 'token') {
-      const spec = (resource as { spec?: { roles?: string[] } } | undefined)?.spec;
-      if (action !== 'deleted') this.joinTokenCreated(caller, name, spec?.roles ?? [], resource?.metadata.expires);
+      const spec = (resource as { spec?: { roles?: string[]; join_method?: string } } | undefined)?.spec;
+      if (action !== 'deleted') this.joinTokenCreated(caller, name, spec?.roles ?? [], resource?.metadata.expires, spec?.join_method || 'token');
       return;
     }
     const events = RESOURCE_EVENTS[kind as keyof typeof RESOURCE_EVENTS];
