@@ -43,8 +43,14 @@ export function runExec(pod: PodRuntime, command: string[], o: StreamOptions, s:
   } else if (!o.tty) {
     p.endInput();
   }
-  if (o.stdout) p.events.on('stdout', (d: Buffer) => s.stdout(d));
-  if (o.stderr) p.events.on('stderr', (d: Buffer) => s.stderr(d));
+  // A client that reads slowly holds the process's output back instead of the server buffering it.
+  const flow = (more: boolean) => {
+    if (more) return;
+    p.pause();
+    void s.drained().then(() => p.resume());
+  };
+  if (o.stdout) p.events.on('stdout', (d: Buffer) => flow(s.stdout(d)));
+  if (o.stderr) p.events.on('stderr', (d: Buffer) => flow(s.stderr(d)));
   let exited = false;
   s.events.once('gone', () => {
     if (!exited) p.kill();

@@ -19,6 +19,9 @@ export interface PodProcess {
   endInput(): void;
   resize(cols: number, rows: number): void;
   kill(): void;
+  /** Stops and restarts reading the process's output (backpressure from a slow client). */
+  pause(): void;
+  resume(): void;
   exited: Promise<number>;
 }
 
@@ -66,6 +69,8 @@ export function startProcess(o: { command: string[]; dir: string; tty: boolean; 
         }
       },
       kill: () => p.kill(),
+      pause: () => p.pause(),
+      resume: () => p.resume(),
     };
   }
   const c = spawn(file, args, { cwd: o.dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -85,6 +90,14 @@ export function startProcess(o: { command: string[]; dir: string; tty: boolean; 
     endInput: () => c.stdin.end(),
     resize: () => undefined,
     kill: () => c.kill('SIGKILL'),
+    pause: () => {
+      c.stdout.pause();
+      c.stderr.pause();
+    },
+    resume: () => {
+      c.stdout.resume();
+      c.stderr.resume();
+    },
   };
 }
 

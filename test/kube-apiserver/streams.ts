@@ -35,12 +35,16 @@ export interface ExitStatus {
 export interface ExecStreams {
   events: EventEmitter;
   protocol: string;
-  stdout(data: Buffer): void;
-  stderr(data: Buffer): void;
+  /** Sends output; false when the client is behind and the producer should wait for `drained()`. */
+  stdout(data: Buffer): boolean;
+  stderr(data: Buffer): boolean;
+  drained(): Promise<void>;
   finish(status: ExitStatus): void;
 }
 
 const WS_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+const HIGH_WATER = 1 << 20;
+const LOW_WATER = 256 * 1024;
 /** The websocket protocols the stand-in accepts for exec/attach. */
 export const EXEC_WS_PROTOCOLS = WS_PROTOCOLS;
 
@@ -76,14 +80,25 @@ export function acceptWebsocket(req: IncomingMessage, socket: Duplex, head: Buff
       });
       ws.on('close', () => events.emit('gone'));
       ws.on('error', () => events.emit('gone'));
-      const send = (ch: number, d: Buffer) => {
-        if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([ch]), d]));
+      // Bytes handed to ws and not yet written to the socket: output waits while there are too many.
+      let pending = 0;
+      const waiters: (() => void)[] = [];
+      const send = (ch: number, d: Buffer): boolean => {
+        if (ws.readyState !== ws.OPEN) return true;
+        pending += d.length;
+        ws.send(Buffer.concat([Buffer.from([ch]), d]), () => {
+          pending -= d.length;
+          if (pending < LOW_WATER) waiters.splice(0).forEach((w) => w());
+        });
+        return pending < HIGH_WATER;
       };
+      ws.on('close', () => waiters.splice(0).forEach((w) => w()));
       resolve({
         events,
         protocol: ws.protocol,
         stdout: (d) => send(1, d),
         stderr: (d) => send(2, d),
+        drained: () => (pending < LOW_WATER || ws.readyState !== ws.OPEN ? Promise.resolve() : new Promise<void>((r) => waiters.push(r))),
         finish: (status) => {
           send(3, Buffer.from(JSON.stringify(status)));
           if (ws.readyState === ws.OPEN) ws.close(1000);
@@ -131,8 +146,12 @@ export function acceptSpdy(req: IncomingMessage, socket: Duplex, head: Buffer, o
         resolve({
           events,
           protocol: 'v4.channel.k8s.io',
-          stdout: (d) => void streams.get('stdout')?.write(d),
-          stderr: (d) => void (streams.get('stderr') ?? streams.get('stdout'))?.write(d),
+          stdout: (d) => streams.get('stdout')?.write(d) ?? true,
+          stderr: (d) => (streams.get('stderr') ?? streams.get('stdout'))?.write(d) ?? true,
+          drained: () => {
+            const out = [streams.get('stdout'), streams.get('stderr')].filter((x): x is SpdyStream => x !== undefined && x.writableNeedDrain);
+            return Promise.all(out.map((x) => new Promise<void>((r) => (x.once('drain', r), x.once('close', r))))).then(() => undefined);
+          },
           finish: (status) => {
             const error = streams.get('error')!;
             error.write(JSON.stringify(status));
