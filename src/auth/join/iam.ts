@@ -91,11 +91,14 @@ export function checkSTSRequest(encoded: string, publicKeyPem: string): WireRequ
   return { ...req, host };
 }
 
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-connection', 'expect']);
+
 /** Sends the checked request to STS (or its configured stand-in) and reads the caller's identity. */
 export function callSTS(req: WireRequest & { host: string }, options: IAMJoinOptions): Promise<AWSIdentity> {
   const base = new URL(options.stsEndpoints?.[req.host] ?? `https://${req.host}`);
   const send = base.protocol === 'http:' ? httpRequest : httpsRequest;
-  const headers: Record<string, string> = Object.fromEntries(req.headers);
+  // Hop-by-hop headers are the host's connection's, not the request's: STS gets a plain request with its body's length.
+  const headers: Record<string, string> = Object.fromEntries([...req.headers].filter(([k]) => !HOP_BY_HOP.has(k)));
   headers['content-length'] = String(req.body.length);
   return new Promise((resolve, reject) => {
     const r = send({ hostname: base.hostname, port: base.port || undefined, path: '/', method: 'POST', headers, timeout: options.timeoutMs ?? 15_000 }, (res) => {
