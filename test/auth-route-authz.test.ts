@@ -144,6 +144,28 @@ function table(): Record<string, Case[]> {
     'GET /v1/websessions/:id': [{ path: '/v1/websessions/nope?user=access-user', allow: ['admin', 'proxy'], inputRefusal: /^your web session has expired/ }],
     'POST /v1/websessions/:id/renew': [{ path: '/v1/websessions/nope/renew', body: {}, allow: ['admin', 'proxy'] }],
     'DELETE /v1/websessions/:id': [{ path: '/v1/websessions/nope', allow: ['admin', 'proxy'] }],
+    // App sessions (src/auth/app-sessions.ts): users create and end their own (an unknown app or session is 404/ok);
+    // proxies read and end any; nodes neither. JWTs for apps: application agents (Node, App) and the admin.
+    'POST /v1/appsessions': [{ path: '/v1/appsessions', body: { app_name: 'no-such-app' }, allow: ['access', 'editor', 'auditor', 'noRoles'] }],
+    'GET /v1/appsessions/:id': [{ path: `/v1/appsessions/${'a'.repeat(64)}`, allow: ['admin', 'proxy', 'access', 'editor', 'auditor', 'noRoles'] }],
+    'DELETE /v1/appsessions/:id': [{ path: `/v1/appsessions/${'a'.repeat(64)}`, allow: ['admin', 'proxy', 'access', 'editor', 'auditor', 'noRoles'] }],
+    'POST /v1/apptokens': [{ path: '/v1/apptokens', body: {}, allow: ['admin', 'nodeSelf', 'nodeOther'] }],
+    // SSO (src/auth/sso/routes.ts): the connector list is public; starting and completing logins is the proxy's (editors hold *_request rules too).
+    'GET /v1/sso/connectors': [{ path: '/v1/sso/connectors', allow: 'public' }],
+    'POST /v1/sso/:kind/requests': [{ path: '/v1/sso/github/requests', body: {}, allow: ['admin', 'proxy', 'editor'] }],
+    'POST /v1/sso/:kind/callback': [{ path: '/v1/sso/github/callback', body: { params: { state: 'nope' } }, allow: ['admin', 'proxy'], inputRefusal: /state mismatch/ }],
+    // MFA (src/auth/mfa-routes.ts): logins and links are public; a user's own devices are theirs alone (hosts have none).
+    'POST /v1/usertokens/:token/webauthn': [{ path: '/v1/usertokens/nope/webauthn', body: {}, allow: 'public' }],
+    'POST /v1/mfa/login/begin': [{ path: '/v1/mfa/login/begin', body: {}, allow: 'public' }],
+    'POST /v1/mfa/login/finish': [{ path: '/v1/mfa/login/finish', body: {}, allow: 'public' }],
+    'POST /v1/websessions/mfa': [{ path: '/v1/websessions/mfa', body: {}, allow: ['admin', 'proxy'] }],
+    'GET /v1/mfa/devices': [{ path: '/v1/mfa/devices', allow: ['access', 'editor', 'auditor', 'noRoles'] }],
+    'POST /v1/mfa/devices/register': [{ path: '/v1/mfa/devices/register', body: { type: 'totp' }, allow: ['access', 'editor', 'auditor', 'noRoles'] }],
+    'POST /v1/mfa/devices': [{ path: '/v1/mfa/devices', body: {}, allow: ['access', 'editor', 'auditor', 'noRoles'] }],
+    'DELETE /v1/mfa/devices/:name': [{ path: '/v1/mfa/devices/nope', allow: ['access', 'editor', 'auditor', 'noRoles'] }],
+    'POST /v1/mfa/challenge': [{ path: '/v1/mfa/challenge', allow: ['access', 'editor', 'auditor', 'noRoles'] }],
+    'GET /v1/mfa/session-required': [{ path: '/v1/mfa/session-required', allow: ['access', 'editor', 'auditor', 'noRoles'] }],
+    'POST /v1/certs/user/mfa': [{ path: '/v1/certs/user/mfa', body: { node: 'n', public_key: pubPem(), totp_code: '000000' }, allow: ['access', 'editor', 'auditor', 'noRoles'], inputRefusal: /^the TOTP code is not valid/ }],
   };
 }
 

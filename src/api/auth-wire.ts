@@ -3,6 +3,7 @@
  * Our own versioned protocol (`/v1/...`); field names follow Teleport's snake_case.
  * Errors come back as `{ error: { code, message } }` with the HTTP status of errors.ts.
  */
+import type { WebAuthnRegistrationResponse } from './mfa-wire.js';
 
 /** GET /v1/ping (no client certificate needed). */
 export interface PingResponse {
@@ -65,6 +66,21 @@ export interface UserCertsRequest {
   cert_format?: string;
   /** A database-access certificate: the route the proxy reads (`tsh db login`). */
   route_to_database?: RouteToDatabaseWire;
+  /** An application-access certificate (`tsh app login`): the app session it belongs to (POST /v1/appsessions). */
+  route_to_app?: RouteToAppWire;
+  /**
+   * A certificate routed to this Kubernetes cluster (`tsh kube login`, `tsh kube credentials`):
+   * it must be registered (a kube_server heartbeat) and allowed by the roles' kubernetes_labels.
+   */
+  kubernetes_cluster?: string;
+}
+
+/** The application a user certificate routes to (Teleport's RouteToApp); the session must be the caller's and live. */
+export interface RouteToAppWire {
+  name: string;
+  session_id: string;
+  public_addr: string;
+  cluster_name: string;
 }
 
 /** The database a user certificate routes to (Teleport's RouteToDatabase). */
@@ -181,6 +197,8 @@ export interface CompleteUserTokenRequest {
   password: string;
   otp_code?: string;
   device_name?: string;
+  /** A security key registered instead of a TOTP app (the answer to `/v1/usertokens/:token/webauthn`). */
+  webauthn_response?: WebAuthnRegistrationResponse;
 }
 
 /** POST /v1/login/ssh: local login returning certificates for `public_key`. */

@@ -39,9 +39,10 @@ import { caPin, type RouteToDatabase } from '../tlsca/index.js';
 import { AuthAudit, type RequestMeta } from './audit.js';
 import { CA_TYPES, caSSHPublicKeys, caTLSCerts } from './authorities.js';
 import type { Caller } from './caller.js';
-import { authorize, isAdmin, loadRoles } from './caller.js';
+import { authorize, authorizeOwnMFA, isAdmin, loadRoles } from './caller.js';
 import { DEFAULT_USER_CERT_TTL, MAX_CERT_TTL, issueHostCerts, issueUserCerts } from './certs.js';
 import { issueDatabaseCert } from './db-certs.js';
+import { kubeCertFields } from './kube-certs.js';
 import { checkNamesHeld, checkNamesNotHeld, requestedHostNames } from './host-names.js';
 import { listTOTPDevices, type SecondFactorMode } from './local-login.js';
 import { listNodes, upsertNodeHeartbeat } from './presence.js';
@@ -56,6 +57,13 @@ import { checkMethodJoin, type JoinMethodOptions } from './join/index.js';
 import { canonicalSystemRole, checkJoinToken, listTokens, newProvisionToken, randomToken } from './tokens.js';
 import { ResourceWatches } from './watch-events.js';
 import { WebSessions } from './web-sessions.js';
+import { SSOService } from './sso/index.js';
+import type { SSOAuthRequestCreate, SSOAuthRequestCreated, SSOCallbackRequest, SSOCallbackResponse, SSOConnectorInfo } from '../api/sso-wire.js';
+import { MFAService } from './mfa/index.js';
+import { authenticateLocal as checkPassword } from './local-login.js';
+import { EXT_MFA_NODE, EXT_MFA_VERIFIED, SESSION_MFA_CERT_TTL_MS, sessionMFARequired } from '../api/mfa-wire.js';
+import type { MFALoginBeginRequest, MFAAuthenticateChallenge, MFALoginFinishRequest, MFARegisterChallenge, SessionMFACertsRequest, WebAuthnAssertionResponse } from '../api/mfa-wire.js';
+import { AppSessions } from './app-sessions.js';
 
 /** What the auth service needs from its surroundings. */
 export interface AuthServiceOptions {
@@ -85,12 +93,18 @@ export class AuthService {
   private readonly audit: AuthAudit;
   /** Browser sessions (the proxy's web UI): login, renew, logout. */
   readonly webSessions: WebSessions;
+  /** Application sessions (app-sessions.ts): created by users, read by proxies, ended at web logout. */
+  readonly appSessions: AppSessions;
+  /** Single sign-on: GitHub, OIDC and SAML logins (src/auth/sso). */
+  readonly sso: SSOService;
   /** Proxy heartbeats, read by reverse tunnel discovery (see proxy-presence.ts). */
   readonly proxies: ProxyPresence;
   /** Live sessions the nodes report (see session-trackers.ts). */
   readonly sessionTrackers: SessionTrackers;
   /** Watch streams of resource events for proxies and agents (see watch-events.ts). */
   readonly watches: ResourceWatches;
+  /** MFA devices and WebAuthn ceremonies (src/auth/mfa). */
+  readonly mfa: MFAService;
   private readonly services: Services;
   private readonly staticTokens: StaticToken[];
 
@@ -108,10 +122,25 @@ export class AuthService {
     this.proxies = new ProxyPresence(opts.services, opts.clusterName);
     this.sessionTrackers = new SessionTrackers(opts.services, opts.clusterName);
     this.watches = new ResourceWatches({ services: opts.services, ...(opts.recordings && { logger: opts.recordings.logger }) });
+    this.appSessions = new AppSessions(opts.services, opts.clusterName);
+    this.mfa = new MFAService({
+      services: opts.services,
+      clusterName: opts.clusterName,
+      audit: this.audit,
+      preference: async () => (await this.authPreference()).spec,
+      proxyAddr: opts.proxyAddr,
+    });
     this.webSessions = new WebSessions({
       services: opts.services,
+      onDelete: (user) => this.appSessions.deleteForUser(user),
       authenticate: (req) => this.authenticateLocal(req),
       issue: (user, req) => this.certsForUser(user, req),
+    });
+    this.sso = new SSOService({
+      services: opts.services,
+      audit: this.audit,
+      issue: (user, req) => this.certsForUser(user, req),
+      createWebSession: (user, ttlMs) => this.webSessions.createFor(user, ttlMs),
     });
   }
 
@@ -279,7 +308,7 @@ export class AuthService {
   }
 
   /** Issues certificates to `user` per their current roles (the caller has been authorized or authenticated). */
-  private async certsForUser(user: User, req: UserCertsRequest, issuer = user.metadata.name, meta: RequestMeta = {}): Promise<UserCertsResponse> {
+  private async certsForUser(user: User, req: UserCertsRequest, issuer = user.metadata.name, meta: RequestMeta = {}, extraExtensions?: Record<string, string>): Promise<UserCertsResponse> {
     const status = user.spec.status;
     if (status?.is_locked && (!status.lock_expires || Date.parse(status.lock_expires) > this.services.clock.now())) {
       throw new AccessDeniedError(`user "${user.metadata.name}" is locked`);
@@ -291,7 +320,11 @@ export class AuthService {
     const preset = req.ttl_ms === undefined ? (await this.authPreference().catch(notFoundAsUndefined))?.spec.default_session_ttl : undefined;
     const requested = req.ttl_ms ?? (preset ? parseDuration(preset) : DEFAULT_USER_CERT_TTL);
     if (!(requested > 0)) throw new BadParameterError(`invalid certificate TTL ${formatDuration(requested)}`);
-    const ttlMs = Math.min(checker.adjustSessionTTL(requested), MAX_CERT_TTL);
+    let ttlMs = Math.min(checker.adjustSessionTTL(requested), MAX_CERT_TTL);
+    // An app certificate belongs to one of the user's live app sessions and ends with it.
+    const app = req.route_to_app && (await this.appSessions.routeFor(user.metadata.name, req.route_to_app));
+    if (app) ttlMs = Math.min(ttlMs, app.ttlMs);
+    const kube = await kubeCertFields(this.services, roles, req.kubernetes_cluster);
     const userCA = await this.services.authorities('user').get(this.clusterName);
     const certs = await issueUserCerts(
       userCA,
@@ -308,6 +341,9 @@ export class AuthService {
         permitAgentForwarding: checker.canForwardAgents(),
         certFormat: req.cert_format ?? checker.certificateFormat(),
         ...(req.route_to_database && { routeToDatabase: routeToDatabaseOf(req.route_to_database) }),
+        ...(extraExtensions && { extraExtensions }),
+        ...(app && { routeToApp: app.route }),
+        ...kube,
       },
       this.services.clock,
     );
@@ -368,7 +404,10 @@ export class AuthService {
 
   /** Public: completes an invite or reset link (password, and TOTP when required). */
   async completeUserToken(req: CompleteUserTokenRequest): Promise<{ user: string }> {
-    const user = await completeUserToken(this.services, req, await this.secondFactor());
+    const mode = await this.secondFactor();
+    if (req?.webauthn_response) return this.completeUserTokenWebAuthn(req, mode);
+    if (mode === 'webauthn') throw new BadParameterError('this cluster requires a security key (second_factor: webauthn): register one to complete the link');
+    const user = await completeUserToken(this.services, req, mode);
     const name = user.metadata.name;
     // The device registered just now, if any: the newest one.
     const device = req.otp_code ? (await listTOTPDevices(this.services, name)).sort((a, b) => a.added_at.localeCompare(b.added_at)).pop() : undefined;
@@ -376,10 +415,102 @@ export class AuthService {
     return { user: name };
   }
 
+  /** An invite or reset link completed with a security key instead of a TOTP app. */
+  private async completeUserTokenWebAuthn(req: CompleteUserTokenRequest, mode: SecondFactorMode): Promise<{ user: string }> {
+    if (mode === 'otp' || mode === 'off') throw new BadParameterError(`this cluster's second_factor is ${mode}: security keys cannot be registered`);
+    const info = await userTokenInfo(this.services, req.token);
+    const cred = await this.mfa.verifyLinkRegistration(info.user, req.token, req.webauthn_response!);
+    // The key stands in for the TOTP app: completeUserToken then asks for no code.
+    const user = await completeUserToken(this.services, { ...req, otp_code: undefined }, 'optional');
+    await this.mfa.storeWebAuthn(user.metadata.name, req.device_name || 'webauthn', cred);
+    this.audit.passwordSet(user.metadata.name);
+    return { user: user.metadata.name };
+  }
+
+  /** Public: the WebAuthn creation options for an invite or reset link's security key. */
+  async webauthnRegistration(token: string, passwordless = false): Promise<MFARegisterChallenge> {
+    const info = await userTokenInfo(this.services, token);
+    return this.mfa.registerChallenge(info.user, { type: 'webauthn', passwordless }, token);
+  }
+
+  /**
+   * Public: a login's first step with a security key. With a password, it is checked (failures
+   * count towards the lockout) and the challenge names the user's keys; passwordless, any
+   * discoverable key of the cluster may answer.
+   */
+  async mfaLoginBegin(req: MFALoginBeginRequest, meta: RequestMeta = {}): Promise<MFAAuthenticateChallenge> {
+    const cap = await this.authPreference().catch(notFoundAsUndefined);
+    if (cap?.spec.allow_local_auth === false) throw new AccessDeniedError('local authentication is disabled for this cluster (authentication.local_auth: false); log in with its SSO connector');
+    if (req?.passwordless) return this.mfa.authenticateChallenge(undefined, 'passwordless');
+    try {
+      const user = await checkPassword(this.services, { user: req?.user ?? '', password: req?.password ?? '' }, 'off');
+      return await this.mfa.authenticateChallenge(user.metadata.name, 'login');
+    } catch (err) {
+      this.audit.localLogin(typeof req?.user === 'string' ? req.user : '', meta, err);
+      throw err;
+    }
+  }
+
+  /** Checks a login's security key assertion (after mfaLoginBegin); records `user.login` either way. */
+  async authenticateWebAuthn(user: string | undefined, response: WebAuthnAssertionResponse, meta: RequestMeta = {}): Promise<User> {
+    try {
+      const done = await this.mfa.verifyWebAuthn(response, user ? ['login'] : ['login', 'passwordless'], user || undefined);
+      const u = await this.services.users.get(done.user);
+      this.audit.localLogin(done.user, meta);
+      return u;
+    } catch (err) {
+      this.audit.localLogin(user ?? '', meta, err);
+      throw err;
+    }
+  }
+
+  /** Public: `tsh login` finished with a security key: certificates for the request's key. */
+  async mfaLoginFinish(req: MFALoginFinishRequest, meta: RequestMeta = {}): Promise<UserCertsResponse> {
+    const user = await this.authenticateWebAuthn(req?.user, req?.webauthn_response, meta);
+    const { user: _u, webauthn_response: _w, ...certReq } = req;
+    return this.certsForUser(user, { ...certReq, username: user.metadata.name }, user.metadata.name, meta);
+  }
+
+  /** Whether the caller's sessions need an MFA check first (require_session_mfa of the cluster or a role). */
+  async sessionMFARequired(caller: Caller): Promise<{ required: boolean }> {
+    authorizeOwnMFA(caller);
+    const cap = await this.authPreference().catch(notFoundAsUndefined);
+    return { required: sessionMFARequired([cap?.spec.require_session_mfa, ...caller.checker.all().map((r) => r.spec.options?.require_session_mfa)]) };
+  }
+
+  /**
+   * A per-session MFA certificate: after a TOTP code or security key assertion answering the
+   * caller's own challenge, SSH and TLS certificates for one minute, marked `mfa-verified` with the
+   * device and bound to the node the session is for.
+   */
+  async sessionMFACerts(caller: Caller, req: SessionMFACertsRequest): Promise<UserCertsResponse> {
+    const name = authorizeOwnMFA(caller);
+    if (typeof req?.node !== 'string' || req.node === '') throw new BadParameterError('missing node: the node the session is for');
+    if (typeof req.public_key !== 'string') throw new BadParameterError('missing public_key');
+    const device = await this.mfa.verifyResponse(name, req, 'session');
+    const user = await this.services.users.get(name);
+    return this.certsForUser(user, { username: name, public_key: req.public_key, ttl_ms: SESSION_MFA_CERT_TTL_MS }, name, {}, { [EXT_MFA_VERIFIED]: device.id, [EXT_MFA_NODE]: req.node });
+  }
+
   /** Public: local login with password (+ TOTP) returning certificates for the given public key. */
   async loginSSH(req: SSHLoginRequest, meta: RequestMeta = {}): Promise<UserCertsResponse> {
     const user = await this.authenticateLocal(req, meta);
     return this.certsForUser(user, { ...req, username: user.metadata.name }, user.metadata.name, meta);
+  }
+
+  /** Public: the SSO connectors login pages offer (names and button texts). */
+  async ssoConnectors(): Promise<SSOConnectorInfo[]> {
+    return this.sso.connectors();
+  }
+
+  /** Starts an SSO login for a proxy (this process's proxy: already trusted). */
+  createSSORequest(kind: string, req: SSOAuthRequestCreate): Promise<SSOAuthRequestCreated> {
+    return this.sso.createRequest(kind, req);
+  }
+
+  /** Completes an SSO login from the IdP's callback (this process's proxy). */
+  completeSSO(kind: string, req: SSOCallbackRequest, meta: RequestMeta = {}): Promise<SSOCallbackResponse> {
+    return this.sso.complete(kind, req, meta);
   }
 
   /** Checks a local user's password (+ TOTP) and records `user.login` either way (lockouts included). */

@@ -87,3 +87,13 @@ function ownRecordsOnly(caller: Caller, kind: string, verb: string): boolean {
 export function isAdmin(caller: Caller): boolean {
   return caller.systemRole === 'Admin' || caller.systemRole === 'Auth';
 }
+
+/**
+ * The user whose own MFA devices (and per-session MFA challenges) the caller acts on: always the
+ * caller itself, as in Teleport, where no role rule is needed to manage one's own devices. Hosts
+ * and the cluster's admin identity have no devices: AccessDeniedError.
+ */
+export function authorizeOwnMFA(caller: Caller): string {
+  if (caller.systemRole) throw new AccessDeniedError(`${caller.systemRole} identities have no MFA devices: only users manage their own`);
+  return caller.username;
+}

@@ -9,7 +9,7 @@ import { HOUR, MINUTE } from '../api/duration.js';
 import { BadParameterError } from '../api/errors.js';
 import type { CertAuthority } from '../api/types/index.js';
 import { formatCertificate, publicKeyToBlob, signCertificate } from '../sshca/index.js';
-import type { Identity, RouteToDatabase } from '../tlsca/index.js';
+import type { Identity, RouteToApp, RouteToDatabase } from '../tlsca/index.js';
 import { hostIdentitySANs, issueCertificate } from '../tlsca/index.js';
 import { caSigner } from './authorities.js';
 
@@ -37,6 +37,14 @@ export interface UserCertParams {
   usage?: string[];
   /** The database a `tsh db login` certificate routes to. */
   routeToDatabase?: RouteToDatabase;
+  /** The app session a `tsh app login` certificate routes to. */
+  routeToApp?: RouteToApp;
+  /** The Kubernetes cluster a `tsh kube login` certificate routes to, and the users/groups the roles grant (kube-certs.ts). */
+  kubernetesCluster?: string;
+  kubernetesUsers?: string[];
+  kubernetesGroups?: string[];
+  /** More SSH extensions, set by auth itself (per-session MFA: `mfa-verified`, the node bound to). */
+  extraExtensions?: Record<string, string>;
 }
 
 /** Issued user credentials. */
@@ -68,6 +76,7 @@ export async function issueUserCerts(
     extensions['teleport-traits'] = JSON.stringify(p.traits);
     extensions['teleport-route-to-cluster'] = p.routeToCluster ?? p.clusterName;
   }
+  Object.assign(extensions, p.extraExtensions);
   const sshCert = signCertificate({
     type: 'user',
     publicKey: publicKeyToBlob(publicKey),
@@ -88,6 +97,10 @@ export async function issueUserCerts(
     expires,
     ...(p.usage && { usage: p.usage }),
     ...(p.routeToDatabase && { routeToDatabase: p.routeToDatabase }),
+    ...(p.routeToApp && { routeToApp: p.routeToApp }),
+    ...(p.kubernetesCluster && { kubernetesCluster: p.kubernetesCluster }),
+    ...(p.kubernetesUsers?.length && { kubernetesUsers: p.kubernetesUsers }),
+    ...(p.kubernetesGroups?.length && { kubernetesGroups: p.kubernetesGroups }),
   };
   const tls = await issueCertificate({
     caCertPem: signer.tlsCertPem(),

@@ -8,6 +8,6 @@ export { CA_TYPES, caSSHPublicBlobs, caTLSCerts } from './authorities.js';
 export { BEARER_TOKEN_TTL, WebSessions, checkBearerToken } from './web-sessions.js';
 export type { WebSession } from './web-sessions.js';
 export type { Caller } from './caller.js';
-export { userCaller } from './caller.js';
+export { authorizeOwnMFA, userCaller } from './caller.js';
 export { searchEvents } from './audit-api.js';
 export { DEFAULT_PROXY_TTL_MS, ProxyPresence } from './proxy-presence.js';

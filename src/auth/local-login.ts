@@ -48,7 +48,9 @@ const attemptsPrefix = (user: string) => `/web/users/${user}/attempts/`;
 /** The user's TOTP devices. */
 export async function listTOTPDevices(services: Services, user: string): Promise<TOTPDevice[]> {
   const prefix = `/web/users/${user}/mfa/`;
-  return (await services.backend.getRange(prefix, rangeEnd(prefix))).map((i) => JSON.parse(i.value) as TOTPDevice);
+  const all = (await services.backend.getRange(prefix, rangeEnd(prefix))).map((i) => JSON.parse(i.value) as TOTPDevice & { type?: string });
+  // WebAuthn devices share the prefix (src/auth/mfa/devices.ts); records without a type are TOTP.
+  return all.filter((d) => d.type === undefined || d.type === 'totp');
 }
 
 /** Stores a new TOTP device. */
@@ -162,9 +164,12 @@ async function checkCredentials(services: Services, req: LocalLoginRequest, seco
   // A user without a password costs a hash check too.
   const matches = await check(stored ?? (await dummyPasswordHash()), password);
   if (!stored || typeof req.password !== 'string' || !matches) return false;
-  const devices = await listTOTPDevices(services, req.user);
-  const needed = secondFactor === 'otp' || secondFactor === 'on' || (secondFactor === 'optional' && devices.length > 0);
+  const prefix = `/web/users/${req.user}/mfa/`;
+  const anyDevice = (await services.backend.getRange(prefix, rangeEnd(prefix), 1)).length > 0;
+  const needed = secondFactor === 'otp' || secondFactor === 'on' || secondFactor === 'webauthn' || (secondFactor === 'optional' && anyDevice);
   if (!needed) return true;
+  // A security key is checked by the MFA login (src/auth/mfa), never by a code here.
+  if (secondFactor === 'webauthn') return false;
   if (typeof req.otp !== 'string' || req.otp === '') return false;
   return checkTOTP(services, req.user, req.otp);
 }

@@ -1,10 +1,13 @@
 /** The auth API's route table: method, path, who may call, and the AuthService call behind it. */
 import type { CompleteUserTokenRequest, CreateUserTokenRequest, DatabaseCertRequest, GenerateTokenRequest, SSHLoginRequest, HostCertsRequest, RegisterRequest, UserCertsRequest } from '../api/auth-wire.js';
+import { APP_SESSION_ROUTES } from './app-session-routes.js';
 import { emitHostEvents, searchEvents } from './audit-api.js';
+import { MFA_ROUTES } from './mfa-routes.js';
 import { RECORDING_ROUTES } from './recording-routes.js';
 import type { Route } from './route.js';
 import { WATCH_ROUTES } from './watch-routes.js';
 import { WEB_SESSION_ROUTES } from './web-session-routes.js';
+import { SSO_ROUTES } from './sso/index.js';
 
 const flag = (q: URLSearchParams, name: string): boolean => ['1', 'true', 'yes'].includes(q.get(name) ?? '');
 
@@ -143,4 +146,7 @@ export const ROUTES: Route[] = [
   ...RECORDING_ROUTES,
   ...WATCH_ROUTES,
   ...WEB_SESSION_ROUTES,
+  ...MFA_ROUTES,
+  ...SSO_ROUTES,
+  ...APP_SESSION_ROUTES,
 ];

@@ -36,6 +36,8 @@ export interface NodeTarget {
   hostId?: string;
   /** Forward this ssh-agent socket (`-A`). */
   agent?: string;
+  /** Another SSH certificate of the same key (a per-session MFA certificate), as its wire blob. */
+  cert?: Buffer;
 }
 
 /** A connected proxy client; `close` ends the connection and every node session over it. */
@@ -126,7 +128,7 @@ export class ProxyClient {
         sock: channel,
         username: t.login,
         privateKey: id.privateKey,
-        cert: id.sshCert.blob,
+        cert: t.cert ?? id.sshCert.blob,
         verifyHostKey: (k) => verifier.verify(k),
         ...(t.agent && { agent: t.agent, agentForward: true }),
         ...(this.timeoutMs && { timeoutMs: this.timeoutMs }),
@@ -151,7 +153,7 @@ export class ProxyClient {
    * `<uuid>.<cluster>` as is, else by hostname or address (and port, unless 0), as the proxy
    * resolves. Undefined when none or several match.
    */
-  private async resolveHostId(host: string, port: number): Promise<string | undefined> {
+  async resolveHostId(host: string, port: number): Promise<string | undefined> {
     const suffix = `.${this.cluster}`;
     const bare = host.endsWith(suffix) ? host.slice(0, -suffix.length) : host;
     if (UUID_RE.test(bare)) return bare.toLowerCase();

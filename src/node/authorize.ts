@@ -13,6 +13,7 @@ import { CERT_FOREVER, verifyCertificate } from '../sshca/index.js';
 import type { SSHCertificate } from '../sshca/index.js';
 import type { AuthContext } from '../sshutils/index.js';
 import type { NodeAccessPoint } from './access-point.js';
+import { EXT_MFA_NODE, EXT_MFA_VERIFIED, sessionMFARequired } from '../api/mfa-wire.js';
 
 /** Certificate extensions Teleport puts in user certificates (facts §2.2). */
 export const EXT_PERMIT_PTY = 'permit-pty';
@@ -52,6 +53,24 @@ export interface AuthorizeDeps {
   clock: Clock;
   /** The node's labels now: static plus command label values. */
   labels(): Record<string, string>;
+  /** This node's names: a per-session MFA certificate must be bound to one of them. */
+  node?: { hostId: string; hostname: string };
+}
+
+/** Teleport's refusal of a session without the MFA check `require_session_mfa` asks for. */
+export const SESSION_MFA_REFUSAL = 'access to this node requires an MFA check for each session (require_session_mfa): connect with tsh ssh, which asks for it';
+
+/**
+ * Per-session MFA: when the cluster or a role requires it, the certificate must come from an MFA
+ * check (`mfa-verified`) and be bound to this node. Join-only logins are not sessions of their own.
+ */
+function checkSessionMFA(cert: SSHCertificate, roles: RoleSet, capValue: unknown, node: AuthorizeDeps['node']): void {
+  if (!sessionMFARequired([capValue, ...roles.all().map((r) => r.spec.options?.require_session_mfa)])) return;
+  if (!cert.extensions[EXT_MFA_VERIFIED]) throw new AccessDeniedError(SESSION_MFA_REFUSAL);
+  const bound = cert.extensions[EXT_MFA_NODE];
+  if (node && bound !== node.hostId && bound !== node.hostname) {
+    throw new AccessDeniedError(`this MFA-verified certificate was issued for node "${bound ?? ''}", not for this one (${node.hostname})`);
+  }
 }
 
 /** Decide a signed publickey login. Throws AccessDeniedError with the reason (for the log). */
@@ -79,6 +98,7 @@ export async function authorizeLogin(ctx: AuthContext, deps: AuthorizeDeps): Pro
   if (!joinOnly || !supportsModeratedSessions(roles.all())) roles.checkAccessToNode({ labels: deps.labels() }, ctx.username);
 
   const pref = await deps.access.authPreference();
+  if (!joinOnly) checkSessionMFA(cert, roles, pref.spec.require_session_mfa, deps.node);
   const ext = cert.extensions;
   return {
     teleportUser: cert.keyId,

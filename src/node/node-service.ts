@@ -202,7 +202,7 @@ export class NodeService {
 
   private async authenticate(ctx: AuthContext): Promise<AuthResult> {
     try {
-      const identity = await authorizeLogin(ctx, { access: this.opts.access, clock: this.opts.clock, labels: () => this.currentLabels() });
+      const identity = await authorizeLogin(ctx, { access: this.opts.access, clock: this.opts.clock, labels: () => this.currentLabels(), node: { hostId: this.opts.hostId, hostname: this.opts.nodeName } });
       this.log.info({ login: ctx.username, user: identity.teleportUser, remote_addr: ctx.remoteAddress }, 'ssh login accepted');
       return { allow: true, identity };
     } catch (err) {

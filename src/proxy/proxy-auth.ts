@@ -15,6 +15,8 @@ import type {
   UserTokenInfo,
 } from '../api/auth-wire.js';
 import type { AuthPreference } from '../api/types/index.js';
+import type { MFAAuthenticateChallenge, MFALoginBeginRequest, MFALoginFinishRequest, MFARegisterChallenge } from '../api/mfa-wire.js';
+import type { SSOAuthRequestCreate, SSOAuthRequestCreated, SSOCallbackRequest, SSOCallbackResponse, SSOConnectorInfo } from '../api/sso-wire.js';
 
 /** Who a request came from, for the audit events auth records. */
 export interface ProxyRequestMeta {
@@ -32,4 +34,16 @@ export interface ProxyAuth {
   userTokenInfo(token: string): Promise<UserTokenInfo>;
   totpRegistration(token: string): Promise<TOTPRegistration>;
   completeUserToken(req: CompleteUserTokenRequest): Promise<{ user: string }>;
+  /** WebAuthn creation options for an invite or reset link's security key. */
+  webauthnRegistration(token: string, passwordless?: boolean): Promise<MFARegisterChallenge>;
+  /** A security-key login's first step (password checked), or a passwordless challenge. */
+  mfaLoginBegin(req: MFALoginBeginRequest, meta?: ProxyRequestMeta): Promise<MFAAuthenticateChallenge>;
+  /** Certificates after a security key assertion (`tsh login`). */
+  mfaLoginFinish(req: MFALoginFinishRequest, meta?: ProxyRequestMeta): Promise<UserCertsResponse>;
+  /** The SSO connectors (GitHub, OIDC, SAML) login pages offer. */
+  ssoConnectors(): Promise<SSOConnectorInfo[]>;
+  /** Starts an SSO login; returns the IdP's login URL. */
+  createSSORequest(kind: string, req: SSOAuthRequestCreate): Promise<SSOAuthRequestCreated>;
+  /** Completes an SSO login from the IdP's callback (see SSOCallbackResponse for failures). */
+  completeSSO(kind: string, req: SSOCallbackRequest, meta?: ProxyRequestMeta): Promise<SSOCallbackResponse>;
 }

@@ -3,7 +3,7 @@
  * WebUIAuth by direct calls, each checked by the auth service's RBAC as the session's user.
  */
 import { NotImplementedError } from '../api/errors.js';
-import { searchEvents, type AuthService, type Caller } from '../auth/index.js';
+import { authorizeOwnMFA, searchEvents, type AuthService, type Caller } from '../auth/index.js';
 import type { WebUIAuth, WebUserAPI } from '../proxy/index.js';
 import { parseAuthorizedKey } from '../sshca/index.js';
 
@@ -14,6 +14,7 @@ export function localWebUIAuth(auth: AuthService): WebUIAuth {
     clusterName: auth.clusterName,
     sessions: {
       login: (req) => ws.login(req),
+      loginWebAuthn: async (req) => ws.createFor((await auth.authenticateWebAuthn(req.user, req.webauthn_response, { ...(req.remoteAddr && { remoteAddr: req.remoteAddr }) })).metadata.name),
       get: (user, id) => ws.get(user, id),
       checkBearer: (s, token) => ws.checkBearer(s, token),
       renew: (prev) => ws.renew(prev),
@@ -40,6 +41,9 @@ function localUserAPI(auth: AuthService, caller: Caller): WebUserAPI {
     caller,
     listNodes: () => auth.listNodes(caller),
     listDatabaseServers: () => auth.listAgentServers(caller, 'db_server'),
+    listAppServers: () => auth.listAgentServers(caller, 'app_server'),
+    listKubeServers: () => auth.listAgentServers(caller, 'kube_server'),
+    createAppSession: (req) => auth.appSessions.create(caller, req),
     listResources: (kind) => auth.resources.list(caller, kind),
     getResource: (kind, name) => auth.resources.get(caller, kind, name),
     saveResource: (doc, overwrite) => auth.resources.create(caller, doc, overwrite),
@@ -52,5 +56,10 @@ function localUserAPI(auth: AuthService, caller: Caller): WebUserAPI {
     searchEvents: (query) => searchEvents(auth, caller, query),
     listRecordings: (q) => recordings().list(caller, q),
     recordingStream: (sid) => recordings().stream(caller, sid),
+    listMFADevices: () => auth.mfa.list(authorizeOwnMFA(caller)),
+    mfaRegisterChallenge: (req) => auth.mfa.registerChallenge(authorizeOwnMFA(caller), req),
+    addMFADevice: (req) => auth.mfa.addDevice(authorizeOwnMFA(caller), req),
+    removeMFADevice: (name) => auth.mfa.removeDevice(authorizeOwnMFA(caller), name),
+    mfaChallenge: () => auth.mfa.authenticateChallenge(authorizeOwnMFA(caller), 'session'),
   };
 }

@@ -4,7 +4,8 @@
  * configured auth servers); the auth preference and ping answer are cached briefly, since every
  * `tsh` command pings the proxy.
  */
-import type { AuthClient } from '../api/client/index.js';
+import { MFAClient, type AuthClient } from '../api/client/index.js';
+import type { MFAAuthenticateChallenge, MFALoginBeginRequest, MFALoginFinishRequest, MFARegisterChallenge } from '../api/mfa-wire.js';
 import type {
   CompleteUserTokenRequest,
   HostCertsResponse,
@@ -17,6 +18,7 @@ import type {
 } from '../api/auth-wire.js';
 import type { Clock } from '../api/clock.js';
 import type { AuthPreference } from '../api/types/index.js';
+import type { SSOAuthRequestCreate, SSOAuthRequestCreated, SSOCallbackRequest, SSOCallbackResponse, SSOConnectorInfo } from '../api/sso-wire.js';
 import type { ProxyAuth } from '../proxy/proxy-auth.js';
 
 /** How long the auth preference and ping answer are reused. */
@@ -68,5 +70,29 @@ export class RemoteProxyAuth implements ProxyAuth {
 
   completeUserToken(req: CompleteUserTokenRequest): Promise<{ user: string }> {
     return this.client.completeUserToken(req);
+  }
+
+  webauthnRegistration(token: string, passwordless?: boolean): Promise<MFARegisterChallenge> {
+    return new MFAClient(this.client).linkRegistration(token, passwordless);
+  }
+
+  mfaLoginBegin(req: MFALoginBeginRequest): Promise<MFAAuthenticateChallenge> {
+    return new MFAClient(this.client).loginBegin(req);
+  }
+
+  mfaLoginFinish(req: MFALoginFinishRequest): Promise<UserCertsResponse> {
+    return new MFAClient(this.client).loginFinish(req);
+  }
+
+  ssoConnectors(): Promise<SSOConnectorInfo[]> {
+    return this.client.ssoConnectors();
+  }
+
+  createSSORequest(kind: string, req: SSOAuthRequestCreate): Promise<SSOAuthRequestCreated> {
+    return this.client.createSSORequest(kind, req);
+  }
+
+  completeSSO(kind: string, req: SSOCallbackRequest): Promise<SSOCallbackResponse> {
+    return this.client.completeSSO(kind, req);
   }
 }

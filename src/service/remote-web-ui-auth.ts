@@ -7,6 +7,7 @@
  * identity and kept for a few seconds.
  */
 import type { AuthClient, ClientCredentials } from '../api/client/index.js';
+import { MFAClient } from '../api/client/index.js';
 import type { Clock } from '../api/clock.js';
 import { isCode } from '../api/errors.js';
 import type { RecordingEvent } from '../api/recording-wire.js';
@@ -48,6 +49,8 @@ export class RemoteWebUIAuth implements WebUIAuth {
     const { client, clock } = opts;
     this.sessions = {
       login: (req) => client.webSessionLogin({ user: req.user, password: req.password, ...(req.otp && { otp: req.otp }) }),
+      loginWebAuthn: (req) =>
+        new MFAClient(client).webSessionLogin({ ...(req.user && { user: req.user }), webauthn_response: req.webauthn_response, ...(req.remoteAddr && { remote_addr: req.remoteAddr }) }),
       get: (user, id) => client.getWebSession(user, id),
       checkBearer: (s, token) => checkBearerToken(s, token, clock.now()),
       renew: (prev) => client.renewWebSession(prev.user, prev.id),
@@ -83,6 +86,9 @@ export class RemoteWebUIAuth implements WebUIAuth {
       caller,
       listNodes: () => c.listNodes<Node>(),
       listDatabaseServers: () => c.listAgentServers<AgentServer>('db_server'),
+      listAppServers: () => c.listAgentServers<AgentServer>('app_server'),
+      listKubeServers: () => c.listAgentServers<AgentServer>('kube_server'),
+      createAppSession: (req) => c.createAppSession(req),
       listResources: (kind) => c.listResources(kind),
       getResource: (kind, name) => c.getResource(kind, name),
       saveResource: (doc, overwrite) => c.createResource(doc, { force: overwrite }),
@@ -95,6 +101,11 @@ export class RemoteWebUIAuth implements WebUIAuth {
       searchEvents: (query) => c.searchEventsByParams(query),
       listRecordings: (q) => c.listRecordings(q),
       recordingStream: (sid) => recordingStream(c, sid),
+      listMFADevices: () => new MFAClient(c).listDevices(),
+      mfaRegisterChallenge: (req) => new MFAClient(c).registerChallenge(req),
+      addMFADevice: (req) => new MFAClient(c).addDevice(req),
+      removeMFADevice: (name) => new MFAClient(c).removeDevice(name),
+      mfaChallenge: () => new MFAClient(c).challenge(),
     };
   }
 

@@ -10,7 +10,10 @@ import { SessionCtx } from './components/session-context';
 import { Alert, Spinner } from './components/ui';
 import { Invite } from './features/Invite/Invite';
 import { Login } from './features/Login/Login';
+import { MfaBrowser } from './features/MfaDevices/MfaBrowser';
+import { MfaDevices } from './features/MfaDevices/MfaDevices';
 import { ActiveSessions } from './features/ActiveSessions/ActiveSessions';
+import { AppLauncher } from './features/AppLauncher/AppLauncher';
 import { Audit } from './features/Audit/Audit';
 import { Nodes } from './features/Nodes/Nodes';
 import { Recordings } from './features/Recordings/Recordings';
@@ -89,8 +92,13 @@ function NotFound() {
 export function App() {
   const { path, search } = useLocation();
   if (path === paths.login) return <Login />;
+  const mfaBrowser = match('/web/mfa/browser/:id', path);
+  if (mfaBrowser) return <MfaBrowser id={mfaBrowser.id} />;
   const invite = match('/web/invite/:token', path) ?? match('/web/reset/:token', path);
   if (invite) return <Invite token={invite.token} mode={path.startsWith('/web/reset/') ? 'reset' : 'invite'} />;
+  // Teleport's app launcher: `/web/launch/:fqdn/:clusterId?/:publicAddr?`.
+  const launch = match('/web/launch/:fqdn/:clusterId/:publicAddr', path) ?? match('/web/launch/:fqdn/:clusterId', path) ?? match('/web/launch/:fqdn', path);
+  if (launch) return <Authenticated>{() => <AppLauncher params={{ fqdn: launch.fqdn, clusterId: launch.clusterId, publicAddr: launch.publicAddr }} />}</Authenticated>;
   const consoleRoute = match('/web/cluster/:site/console/node/:serverId/:login', path);
   if (consoleRoute) {
     return <Authenticated site={consoleRoute.site}>{(site) => (
@@ -127,6 +135,7 @@ export function App() {
   const clusterPage = resources ?? nodes ?? recordings ?? audit ?? active;
   const pages: Record<string, () => ReactNode> = {
     [paths.users]: () => <Users />,
+    [paths.mfaDevices]: () => <MfaDevices />,
     [paths.roles]: () => <Roles />,
     [paths.tokens]: () => <Tokens />,
     [paths.addServer]: () => <AddServer />,

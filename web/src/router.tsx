@@ -63,6 +63,8 @@ export const paths = {
   joinSession: (site: string, sid: string, mode: string) =>
     `/web/cluster/${encodeURIComponent(site)}/console/session/${encodeURIComponent(sid)}?mode=${encodeURIComponent(mode)}`,
   users: '/web/users',
+  /** The user's own MFA devices. */
+  mfaDevices: '/web/account/mfa',
   roles: '/web/roles',
   tokens: '/web/tokens',
   addServer: '/web/discover',

@@ -3,6 +3,8 @@
  * server side. Construct with credentials for authenticated calls; `AuthClient.join` for hosts
  * joining with a token (verifies the CA pin before trusting the server).
  */
+import type { SSOAuthRequestCreate, SSOAuthRequestCreated, SSOCallbackRequest, SSOCallbackResponse, SSOConnectorInfo } from '../sso-wire.js';
+import type { AppSessionWire, AppTokenRequest, CreateAppSessionRequest } from '../app-wire.js';
 import { X509Certificate } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type {
@@ -99,6 +101,11 @@ export class AuthClient {
   /** Every auth server this client may use, the current one first. */
   get allAddrs(): string[] {
     return this.addrs.map((_, i) => this.addrs[(this.good + i) % this.addrs.length]);
+  }
+
+  /** One call to any route of the auth API (for route groups with their own client, as mfa-client.ts). */
+  request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.req(method, path, body);
   }
 
   private async req<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -232,6 +239,22 @@ export class AuthClient {
   generateDatabaseCert(req: DatabaseCertRequest): Promise<DatabaseCertResponse> {
     return this.req('POST', '/v1/certs/db', req);
   }
+  /** An application session for the calling user (`tsh app login`, the web UI's launcher). */
+  createAppSession(req: CreateAppSessionRequest): Promise<AppSessionWire> {
+    return this.req('POST', '/v1/appsessions', req);
+  }
+  /** An application session by ID (proxies; a user their own). */
+  getAppSession(id: string): Promise<AppSessionWire> {
+    return this.req('GET', `/v1/appsessions/${encodeURIComponent(id)}`);
+  }
+  /** Ends an application session (`tsh app logout`); an unknown one is fine. */
+  async deleteAppSession(id: string): Promise<void> {
+    await this.req('DELETE', `/v1/appsessions/${encodeURIComponent(id)}`);
+  }
+  /** A JWT from the cluster's `jwt` CA for a user of an app (application agents). */
+  async generateAppToken(req: AppTokenRequest): Promise<string> {
+    return (await this.req<{ token: string }>('POST', '/v1/apptokens', req)).token;
+  }
   generateHostCerts(req: HostCertsRequest): Promise<HostCertsResponse> {
     return this.req('POST', '/v1/certs/host', req);
   }
@@ -342,6 +365,18 @@ export class AuthClient {
   /** Public: local login (password + TOTP) returning certificates for `public_key`. */
   loginSSH(req: SSHLoginRequest): Promise<UserCertsResponse> {
     return this.req('POST', '/v1/login/ssh', req);
+  }
+  /** Public: the SSO connectors (kind, name, button text). */
+  async ssoConnectors(): Promise<SSOConnectorInfo[]> {
+    return (await this.req<{ items: SSOConnectorInfo[] }>('GET', '/v1/sso/connectors')).items;
+  }
+  /** Proxies: starts an SSO login (`kind` github, oidc or saml); returns the IdP's login URL. */
+  createSSORequest(kind: string, req: SSOAuthRequestCreate): Promise<SSOAuthRequestCreated> {
+    return this.req('POST', `/v1/sso/${encodeURIComponent(kind)}/requests`, req);
+  }
+  /** Proxies: completes an SSO login from the IdP's callback. */
+  completeSSO(kind: string, req: SSOCallbackRequest): Promise<SSOCallbackResponse> {
+    return this.req('POST', `/v1/sso/${encodeURIComponent(kind)}/callback`, req);
   }
 
   /**

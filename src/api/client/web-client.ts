@@ -9,7 +9,7 @@ import { call } from './transport.js';
 export interface WebPing {
   cluster_name: string;
   server_version: string;
-  auth: { type: string; second_factor: string };
+  auth: { type: string; second_factor: string; connectors?: { kind: string; name: string; display: string }[]; github?: { name: string }; oidc?: { name: string }; saml?: { name: string } };
   proxy: { ssh: { public_addr?: string; ssh_public_addr?: string; listen_addr?: string }; db?: { mysql_listen_addr?: string } };
 }
 
@@ -22,6 +22,17 @@ export interface CreateSSHCertReq {
   tls_pub_key: string;
   /** Nanoseconds. */
   ttl?: number;
+}
+
+/** `POST /webapi/<kind>/login/console` body (Teleport's SSOLoginConsoleReq). */
+export interface SSOLoginConsoleReq {
+  /** tsh's callback with its `secret_key`. */
+  redirect_url: string;
+  connector_id: string;
+  ssh_pub_key: string;
+  tls_pub_key: string;
+  /** Nanoseconds. */
+  cert_ttl?: number;
 }
 
 /** `POST /webapi/ssh/certs` response (SSHLoginResponse); []byte fields base64. */
@@ -50,6 +61,16 @@ export class WebClient {
 
   sshCerts(req: CreateSSHCertReq): Promise<SSHLoginResponse> {
     return this.call('POST', '/webapi/ssh/certs', req);
+  }
+
+  /** `POST /webapi/<kind>/login/console` (SSOLoginConsoleReq): the IdP URL a tsh SSO login starts at. */
+  ssoLoginConsole(kind: string, req: SSOLoginConsoleReq): Promise<{ redirect_url: string }> {
+    return this.call('POST', `/webapi/${encodeURIComponent(kind)}/login/console`, req);
+  }
+
+  /** Any other web API call (route groups with their own helpers, as tsh's MFA). */
+  request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.call(method, path, body);
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -19,6 +19,7 @@ import { startForwards, type ForwardRequests } from './forwards.js';
 import { runOnNodes } from './ssh-fanout.js';
 import { runSession } from './ssh-session.js';
 import { aborted, connectProxy, hostLogin, splitUserHost, type TshCtx } from './tsh-context.js';
+import { sessionMFACert } from './mfa-session.js';
 
 /** `-o` options we act on; the values OpenSSH takes. */
 interface SSHOptions {
@@ -110,7 +111,9 @@ export const sshCommand: CommandSpec<TshCtx> = {
         }
         target = { host: nodes[0].metadata.name, hostId: nodes[0].metadata.name };
       }
-      const client = await proxy.connectNode({ ...target, port, login, ...(agent && { agent }) });
+      // require_session_mfa: a one-minute certificate for this node after an MFA check (mfa-session.ts).
+      const mfaCert = await sessionMFACert(inv, proxy, () => proxy.resolveHostId(target.host, port).then((id) => target.hostId ?? id ?? target.host), login);
+      const client = await proxy.connectNode({ ...target, port, login, ...(agent && { agent }), ...(mfaCert && { cert: mfaCert }) });
       const running = await startForwards(client, forwards, inv.io);
       try {
         if (noExec) {

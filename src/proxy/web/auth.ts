@@ -10,6 +10,7 @@ import type { Caller, WebSession } from '../../auth/index.js';
 import { sendJSON } from '../../httpserver/index.js';
 import { bearerToken, checkCSRF, clearSessionCookie, hasCSRFHeader, requestSession, sessionCookie } from './cookies.js';
 import { passwordTokenRequest } from './login.js';
+import { assertionOf } from './mfa-public.js';
 import type { WebUIAuth, WebUserAPI } from './ui-auth.js';
 
 /** The request has no live web session: the UI answers with the login page (HTTP 401). */
@@ -68,6 +69,19 @@ export class WebAuth {
     this.sendSession(res, s);
   }
 
+  /**
+   * `POST /webapi/mfa/login/finishsession`: `{user, webauthnAssertionResponse}` after
+   * `/webapi/mfa/login/begin` (no user for a passwordless login) → bearer token + session cookie.
+   */
+  async loginWebAuthn(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    checkCSRF(req);
+    const b = (body ?? {}) as Record<string, unknown>;
+    const user = typeof b.user === 'string' && b.user !== '' ? b.user : undefined;
+    const remoteAddr = req.socket.remoteAddress;
+    const s = await this.auth.sessions.loginWebAuthn({ ...(user && { user }), webauthn_response: assertionOf(b), ...(remoteAddr && { remoteAddr }) });
+    this.sendSession(res, s);
+  }
+
   /** `DELETE /webapi/sessions/web`: ends the session and clears the cookie. */
   async logout(ctx: WebContext, res: ServerResponse): Promise<void> {
     await this.auth.sessions.delete(ctx.session.id);
@@ -91,6 +105,17 @@ export class WebAuth {
     if (!browser) return sendJSON(res, 200, await this.auth.completeUserToken(change));
     const done = await this.auth.completeUserTokenLogin(change);
     this.sendSession(res, done.session, { user: done.user });
+  }
+
+  /**
+   * `POST /webapi/sso/session`: after an SSO callback set the session cookie, the page (CSRF header
+   * checked) gets the new session's bearer token, within two minutes of the login only.
+   */
+  async adoptSSOSession(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    checkCSRF(req);
+    const ctx = await this.authenticate(req, { bearer: false });
+    if (Date.now() - Date.parse(ctx.session.created) > 2 * 60_000) throw new NeedLoginError('this session was not just created by a single sign-on: log in again');
+    this.sendSession(res, ctx.session);
   }
 
   private sendSession(res: ServerResponse, s: WebSession, extra: Record<string, unknown> = {}): void {

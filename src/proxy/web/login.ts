@@ -5,8 +5,9 @@
  * `[]byte` fields are base64 in JSON, as Go encodes them.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import type { CompleteUserTokenRequest } from '../../api/auth-wire.js';
+import type { CompleteUserTokenRequest, UserCertsResponse } from '../../api/auth-wire.js';
 import { BadParameterError } from '../../api/errors.js';
+import type { WebAuthnRegistrationResponse } from '../../api/mfa-wire.js';
 import type { ProxyAuth } from '../proxy-auth.js';
 import { blobToPublicKey, parseAuthorizedKey } from '../../sshca/index.js';
 
@@ -28,7 +29,8 @@ interface CreateSSHCertReq {
   route_to_cluster?: string;
 }
 
-function publicKeyOf(req: CreateSSHCertReq): KeyObject {
+/** The key of a login request: `tls_pub_key` (PEM), else `ssh_pub_key`/`pub_key` (authorized_keys); BadParameterError when none parses. */
+export function publicKeyOf(req: Pick<CreateSSHCertReq, 'tls_pub_key' | 'ssh_pub_key' | 'pub_key'>): KeyObject {
   try {
     if (req.tls_pub_key) return createPublicKey(Buffer.from(req.tls_pub_key, looksBase64(req.tls_pub_key) ? 'base64' : 'utf8').toString('utf8'));
     const line = req.ssh_pub_key ?? req.pub_key;
@@ -60,8 +62,13 @@ export async function sshCerts(auth: ProxyAuth, body: unknown, remoteAddr?: stri
     ...(req.compatibility && { cert_format: req.compatibility }),
     ...(req.route_to_cluster && { route_to_cluster: req.route_to_cluster }),
   }, remoteAddr ? { remoteAddr } : {});
+  return sshLoginResponse(String(req.user), res);
+}
+
+/** Teleport's SSHLoginResponse for certificates auth issued (`[]byte` fields base64). */
+export function sshLoginResponse(username: string, res: UserCertsResponse): Record<string, unknown> {
   return {
-    username: String(req.user),
+    username,
     cert: b64(res.ssh + '\n'),
     tls_cert: b64(res.tls),
     host_signers: [
@@ -84,19 +91,24 @@ export async function tokenInfo(auth: ProxyAuth, token: string): Promise<Record<
 export async function registerChallenge(auth: ProxyAuth, token: string, body: unknown): Promise<Record<string, unknown>> {
   const type: unknown = (body as { deviceType?: unknown; device_type?: unknown } | undefined)?.deviceType ?? (body as { device_type?: unknown })?.device_type ?? 'totp';
   if (typeof type !== 'string') throw new BadParameterError('deviceType must be a string such as "totp"');
-  if (type !== 'totp') throw new BadParameterError(`unsupported MFA device type "${type}": this cluster supports totp`);
+  if (type === 'webauthn') {
+    const usage = (body as { deviceUsage?: unknown } | undefined)?.deviceUsage;
+    return { ...(await auth.webauthnRegistration(token, usage === 'passwordless')) };
+  }
+  if (type !== 'totp') throw new BadParameterError(`unsupported MFA device type "${type}": use totp or webauthn`);
   const reg = await auth.totpRegistration(token);
   return { totp: { secret: reg.secret, uri: reg.uri, account: reg.account } };
 }
 
 /** The auth request behind `PUT /webapi/users/password/token`'s body `{token, password (base64), second_factor_token}`. */
 export function passwordTokenRequest(body: unknown): CompleteUserTokenRequest {
-  const b = (body ?? {}) as { token?: string; password?: string; second_factor_token?: string; deviceName?: string };
+  const b = (body ?? {}) as { token?: string; password?: string; second_factor_token?: string; deviceName?: string; webauthnCreationResponse?: WebAuthnRegistrationResponse };
   const password = typeof b.password === 'string' ? Buffer.from(b.password, 'base64').toString('utf8') : '';
   return {
     token: String(b.token ?? ''),
     password,
     ...(b.second_factor_token && { otp_code: b.second_factor_token }),
     ...(b.deviceName && { device_name: b.deviceName }),
+    ...(b.webauthnCreationResponse && typeof b.webauthnCreationResponse === 'object' && { webauthn_response: b.webauthnCreationResponse }),
   };
 }

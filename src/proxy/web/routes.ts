@@ -13,11 +13,13 @@ import type { UnauthenticatedLimiter } from '../../limiter/index.js';
 import type { Logger } from '../../log/index.js';
 import type { Router } from '../route/index.js';
 import { ResourceTextError, WebAdmin } from './admin.js';
+import { createAppSession, getAppDetails } from './apps.js';
 import { searchRecordings, streamRecording } from './audit.js';
 import { NeedLoginError, WebAuth, type WebContext } from './auth.js';
 import { checkSite, userContext, webCluster } from './nodes.js';
 import { getNodes, getUnifiedResources } from './resources.js';
 import { listActiveSessions } from './sessions-active.js';
+import { addMFADevice, listMFADevices, mfaDeviceChallenge } from './mfa-devices.js';
 import { installNodeScript, installScript, parseScriptLabels, sendBundle, type ScriptAddrs } from './scripts.js';
 import { checkRouteRule, type RouteRule } from './route-access.js';
 import { WebAssets } from './static.js';
@@ -172,8 +174,17 @@ export class WebUI {
       { method: 'DELETE', path: '/webapi/sessions/web', auth: true, run: ({ ctx, res }) => this.webAuth.logout(ctx, res) },
       { method: 'DELETE', path: '/webapi/sessions', auth: true, run: ({ ctx, res }) => this.webAuth.logout(ctx, res) },
       { method: 'POST', path: '/webapi/sessions/web/renew', auth: true, run: ({ ctx, res }) => this.webAuth.renew(ctx, res) },
+      // The end of a web SSO login: the page takes over the session the callback's cookie holds (sso.ts).
+      { method: 'POST', path: '/webapi/sso/session', auth: false, limited: true, run: ({ req, res }) => this.webAuth.adoptSSOSession(req, res) },
       { method: 'POST', path: '/webapi/sessions/renew', auth: true, run: ({ ctx, res }) => this.webAuth.renew(ctx, res) },
       { method: 'PUT', path: '/webapi/users/password/token', auth: false, body: true, limited: true, run: ({ req, res, body }) => this.webAuth.completeInvite(req, res, body) },
+      // MFA: a security-key login's last step, and the user's own devices (mfa-devices.ts).
+      { method: 'POST', path: '/webapi/mfa/login/finishsession', auth: false, body: true, limited: true, run: ({ req, res, body }) => this.webAuth.loginWebAuthn(req, res, body) },
+      { method: 'GET', path: '/webapi/mfa/devices', auth: true, run: ({ ctx }) => listMFADevices(ctx.api) },
+      { method: 'POST', path: '/webapi/mfa/devices/challenge', auth: true, body: true, run: ({ ctx, body }) => mfaDeviceChallenge(ctx.api, body) },
+      { method: 'POST', path: '/webapi/mfa/devices', auth: true, body: true, run: ({ ctx, body }) => addMFADevice(ctx.api, body) },
+      { method: 'DELETE', path: '/webapi/mfa/devices/:name', auth: true, run: async ({ ctx, params }) => (await ctx.api.removeMFADevice(params.name), { message: 'ok' }) },
+      { method: 'POST', path: '/webapi/mfa/authenticatechallenge', auth: true, run: ({ ctx }) => ctx.api.mfaChallenge() },
       // The cluster.
       { method: 'GET', path: '/webapi/sites', auth: true, run: async () => [webCluster(auth, this.opts.publicAddr())] },
       {
@@ -189,6 +200,11 @@ export class WebUI {
         auth: true,
         run: ({ ctx, params, query }) => (site(params), getUnifiedResources({ ctx, clusterName: auth.clusterName }, query)),
       },
+      // The app launcher (apps.ts): where an app resolves to, and an app session for it.
+      { method: 'GET', path: '/webapi/apps/:fqdn', auth: true, run: ({ ctx, params }) => getAppDetails(ctx.api, auth.clusterName, params) },
+      { method: 'GET', path: '/webapi/apps/:fqdn/:cluster', auth: true, run: ({ ctx, params }) => getAppDetails(ctx.api, auth.clusterName, params) },
+      { method: 'GET', path: '/webapi/apps/:fqdn/:cluster/:publicAddr', auth: true, run: ({ ctx, params }) => getAppDetails(ctx.api, auth.clusterName, params) },
+      { method: 'POST', path: '/webapi/sessions/app', auth: true, body: true, run: ({ ctx, body }) => createAppSession(ctx.api, auth.clusterName, body) },
       { method: 'GET', path: '/webapi/sites/:site/sessions', auth: true, run: ({ ctx, params }) => (site(params), listActiveSessions(ctx.api)) },
       // Audit log and session recordings.
       { method: 'GET', path: '/webapi/sites/:site/events/search', auth: true, run: ({ ctx, params, query }) => (site(params), ctx.api.searchEvents(query)) },
@@ -225,7 +241,7 @@ export class WebUI {
       },
       { method: 'POST', path: '/webapi/token', auth: true, body: true, rule: { kind: 'token', verb: 'create' }, run: ({ ctx, body }) => admin(ctx).createJoinToken(body, this.opts.publicAddr()) },
       // Install scripts (public, as Teleport's: the token in the path is the secret).
-      { method: 'GET', path: '/scripts/install.sh', auth: false, run: async ({ res }) => text(res, installScript(this.scriptAddrs())) },
+      { method: 'GET', path: '/scripts/install.sh', auth: false, run: async ({ res }) => text(res, await installScript(this.scriptAddrs())) },
       { method: 'GET', path: '/scripts/teleport-ts.tar.gz', auth: false, run: async ({ res }) => sendBundle(res, this.opts.logger) },
       {
         method: 'GET',

@@ -26,16 +26,20 @@ import {
 import { UnauthenticatedLimiter, admitRequest, admitUpgrade, type ConnectionLimiter } from '../../limiter/index.js';
 import type { Logger } from '../../log/index.js';
 import type { Router } from '../route/index.js';
+import type { AppProxy } from '../app/index.js';
+import { hostOnly } from '../app/index.js';
 import { ProtocolRegistry, ProxyListener, type KeyPairPem } from '../mux/index.js';
 
 /** The bodies of `tsh login` and the invite page's calls are small. */
 const MAX_PUBLIC_BODY = 64 * 1024;
-import { defaultSSHPublicAddr, findResponse, pingResponse } from './ping.js';
+import { defaultSSHPublicAddr, findResponse, pingResponse, type KubeProxySettings } from './ping.js';
 import type { ProxyAuth } from '../proxy-auth.js';
 import type { WebUIAuth } from './ui-auth.js';
 import { handleHostJoin } from './host-join.js';
 import { registerChallenge, sshCerts, tokenInfo } from './login.js';
+import { handleSSO } from './sso.js';
 import { WebUI } from './routes.js';
+import { PublicMFA } from './mfa-public.js';
 
 /** Options of the web listener. */
 export interface ProxyWebServerOptions {
@@ -60,6 +64,8 @@ export interface ProxyWebServerOptions {
   tunnelPublicAddr?: () => string;
   /** Ping's `proxy.db`: the separate database listeners clients use (`mysql_listen_addr`). */
   dbAddrs?: () => Record<string, string>;
+  /** Ping's `proxy.kube`: Kubernetes served, and the separate kube listener's addresses. */
+  kubeSettings?: () => KubeProxySettings;
   /** Where joining nodes reach the auth server (install scripts); default: the web host on port 3025. */
   authPublicAddr?: () => string;
   /** The built web UI; default web/dist next to the code. */
@@ -82,6 +88,8 @@ export interface ProxyWebServerOptions {
   handshakeTimeoutMs?: number;
   /** Whether ping/find say `tls_routing_enabled` (agents then dial tunnels through this port). */
   tlsRouting?: () => boolean;
+  /** Application access (src/proxy/app): requests to apps' host names or with app certificates, and the JWKS. */
+  apps?: AppProxy;
   /** Login, invite and token endpoints per client IP; default Teleport's 20 a minute, bursts of 40. */
   unauthenticatedLimiter?: UnauthenticatedLimiter;
   logger: Logger;
@@ -94,9 +102,12 @@ export class ProxyWebServer {
   private unregister?: () => void;
   private readonly ui?: WebUI;
   private readonly strangers: UnauthenticatedLimiter;
+  /** Security-key logins and tsh's browser relay (mfa-public.ts). */
+  private readonly mfa: PublicMFA;
 
   constructor(private readonly opts: ProxyWebServerOptions) {
     this.strangers = opts.unauthenticatedLimiter ?? new UnauthenticatedLimiter(opts.clock ? { clock: opts.clock } : {});
+    this.mfa = new PublicMFA({ auth: opts.auth, strangers: this.strangers, peer: peerAddr });
     if (!opts.webUIAuth) return;
     this.ui = new WebUI({
       auth: opts.webUIAuth,
@@ -120,10 +131,16 @@ export class ProxyWebServer {
       // A throw in this listener would be an uncaught exception that stops the whole process.
       try {
         if (this.opts.limiter && !admitUpgrade(this.opts.limiter, req, socket, this.opts.logger)) return;
-        const url = requestURL(req, 'https://proxy');
-        const path = url.pathname.replace(/^\/v1(?=\/webapi\/)/, '');
-        for (const segment of path.split('/')) decodePathSegment(segment);
-        if (!this.ui?.handleUpgrade(req, socket, head, path, url.searchParams)) socket.destroy();
+        const apps = this.opts.apps;
+        if (apps) {
+          // Upgrades to an app's host (websockets) are the app proxy's; the rest the web UI's.
+          apps.handleUpgrade(req, socket, head).then(
+            (taken) => taken || this.upgradeWebUI(req, socket, head),
+            (err: unknown) => this.refuseUpgrade(socket, err),
+          );
+          return;
+        }
+        this.upgradeWebUI(req, socket, head);
       } catch (err) {
         this.refuseUpgrade(socket, err);
       }
@@ -131,6 +148,7 @@ export class ProxyWebServer {
     this.server = server;
     const registry = this.opts.protocols ?? new ProtocolRegistry();
     this.unregister = registry.register('web', (stream) => server.emit('connection', stream));
+    const apps = this.opts.apps;
     this.front = new ProxyListener({
       name: 'web_listen_addr',
       host: this.opts.host,
@@ -140,6 +158,8 @@ export class ProxyWebServer {
       tlsOptions: this.opts.tlsOptions ?? TLS_SERVER_OPTIONS,
       ...((this.opts.upgradeTLS ?? this.opts.tls) && { upgradeTLS: this.opts.upgradeTLS ?? this.opts.tls }),
       registry,
+      // App hosts (any SNI but the proxy's own name) and TCP apps are asked for an app certificate.
+      ...(apps && { clientCertFor: (sni: string | undefined, offered: readonly string[]) => offered.includes('teleport-tcp') || (sni !== undefined && sni !== hostOnly(this.opts.publicAddr())) }),
       ...(this.opts.proxyProtocol && { proxyProtocol: this.opts.proxyProtocol }),
       ...(this.opts.handshakeTimeoutMs && { handshakeTimeoutMs: this.opts.handshakeTimeoutMs }),
       logger: this.opts.logger,
@@ -156,6 +176,18 @@ export class ProxyWebServer {
     this.unregister?.();
     await this.ui?.close();
     await closeServer(server);
+  }
+
+  /** The web UI's websocket upgrades (terminals); anything else is refused. */
+  private upgradeWebUI(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    try {
+      const url = requestURL(req, 'https://proxy');
+      const path = url.pathname.replace(/^\/v1(?=\/webapi\/)/, '');
+      for (const segment of path.split('/')) decodePathSegment(segment);
+      if (!this.ui?.handleUpgrade(req, socket, head, path, url.searchParams)) socket.destroy();
+    } catch (err) {
+      this.refuseUpgrade(socket, err);
+    }
   }
 
   /** Answers a refused upgrade on the raw socket with the error's status and JSON body. */
@@ -184,17 +216,23 @@ export class ProxyWebServer {
     try {
       if (this.opts.tls) res.setHeader('strict-transport-security', HSTS_HEADER);
       if (this.opts.limiter) admitRequest(this.opts.limiter, req, res, this.opts.logger);
+      // Requests to an app's host name (or with an app certificate), and the JWKS (src/proxy/app).
+      if (this.opts.apps && (await this.opts.apps.handle(req, res))) return;
       const url = requestURL(req, 'https://proxy');
       const path = url.pathname.replace(/^\/v1(?=\/webapi\/)/, '');
       if (req.method === 'GET' && (path === '/webapi/ping' || path.startsWith('/webapi/ping/'))) {
-        return sendJSON(res, 200, await pingResponse(this.opts.auth, this.opts.publicAddr(), this.sshPublicAddr(), this.opts.tunnelPublicAddr?.(), this.opts.tlsRouting?.(), this.opts.dbAddrs?.()));
+        return sendJSON(res, 200, await pingResponse(this.opts.auth, this.opts.publicAddr(), this.sshPublicAddr(), this.opts.tunnelPublicAddr?.(), this.opts.tlsRouting?.(), this.opts.dbAddrs?.(), this.opts.kubeSettings?.()));
       }
       if (req.method === 'GET' && path === '/webapi/find') {
-        return sendJSON(res, 200, findResponse(this.opts.auth, this.opts.publicAddr(), this.sshPublicAddr(), this.opts.tunnelPublicAddr?.(), this.opts.tlsRouting?.()));
+        return sendJSON(res, 200, findResponse(this.opts.auth, this.opts.publicAddr(), this.sshPublicAddr(), this.opts.tunnelPublicAddr?.(), this.opts.tlsRouting?.(), this.opts.kubeSettings?.()));
       }
       if (req.method === 'GET' && path === '/webapi/version') return sendJSON(res, 200, { version: VERSION });
       // Hosts joining through the proxy (reverse tunnel nodes).
       if (await handleHostJoin(req, res, path, url.searchParams, this.opts.auth, this.strangers)) return;
+      // Security-key logins (tsh and the login page) and tsh's browser relay for WebAuthn.
+      if (await this.mfa.handle(req, res, path, url.searchParams)) return;
+      // Single sign-on: tsh's and the web UI's GitHub, OIDC and SAML logins and their callbacks.
+      if (await handleSSO(req, res, path, url.searchParams, { auth: this.opts.auth, strangers: this.strangers, peer: peerAddr })) return;
       // The web UI: the app at /web, web sessions, cluster, admin and script routes.
       if (this.ui && (await this.ui.handle(req, res, path, url.searchParams))) return;
       const auth = this.opts.auth;

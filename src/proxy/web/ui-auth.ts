@@ -7,16 +7,20 @@
  * The proxy imports only types from src/auth, so a proxy-only process loads no auth-server code.
  */
 import type { CompleteUserTokenRequest, CreateUserTokenRequest, GenerateTokenRequest, TokenInfo, UserTokenResponse } from '../../api/auth-wire.js';
+import type { AppSessionWire, CreateAppSessionRequest } from '../../api/app-wire.js';
 import type { SearchEventsResponse } from '../../api/audit-wire.js';
 import type { ListRecordingsQuery, RecordingSummary } from '../../api/recording-wire.js';
 import type { AgentServer, Node, SessionTracker } from '../../api/types/index.js';
 import type { Caller, WebSession } from '../../auth/index.js';
 import type { StreamBody } from '../../httpserver/index.js';
+import type { MFAAddDeviceRequest, MFAAuthenticateChallenge, MFADeviceInfo, MFARegisterBeginRequest, MFARegisterChallenge, WebAuthnAssertionResponse } from '../../api/mfa-wire.js';
 
 /** Browser sessions. Every method throws AccessDeniedError for anything that is not a live session. */
 export interface WebSessionStore {
   /** A local login (password + OTP as the cluster requires). */
   login(req: { user: string; password: string; otp?: string }): Promise<WebSession>;
+  /** A security-key login (after the password step, or passwordless without a user). */
+  loginWebAuthn(req: { user?: string; webauthn_response: WebAuthnAssertionResponse; remoteAddr?: string }): Promise<WebSession>;
   /** The live session `id` of `user`. */
   get(user: string, id: string): Promise<WebSession>;
   /** Throws AccessDeniedError unless `token` is the session's unexpired bearer token. */
@@ -34,6 +38,12 @@ export interface WebUserAPI {
   listNodes(): Promise<Node[]>;
   /** The db_server heartbeats of the databases the user's roles reach (auth filters by db_labels). */
   listDatabaseServers(): Promise<AgentServer[]>;
+  /** The kube_server heartbeats of the Kubernetes clusters the user's roles reach (auth filters by kubernetes_labels). */
+  listKubeServers(): Promise<AgentServer[]>;
+  /** The app_server heartbeats of the apps the user's roles reach (auth filters by app_labels). */
+  listAppServers(): Promise<AgentServer[]>;
+  /** A new app session for the user (auth checks app_labels). */
+  createAppSession(req: CreateAppSessionRequest): Promise<AppSessionWire>;
   listResources(kind: string): Promise<unknown[]>;
   getResource(kind: string, name: string): Promise<unknown>;
   /** Creates `doc`, or replaces the existing one when `overwrite`. */
@@ -49,6 +59,12 @@ export interface WebUserAPI {
   listRecordings(q: ListRecordingsQuery): Promise<RecordingSummary[]>;
   /** A recording's events as JSON lines; errors before the first line are ordinary typed errors. */
   recordingStream(sid: string): Promise<StreamBody>;
+  /** The user's own MFA devices: list, add (challenge, then the answer), remove; a per-session challenge. */
+  listMFADevices(): Promise<MFADeviceInfo[]>;
+  mfaRegisterChallenge(req: MFARegisterBeginRequest): Promise<MFARegisterChallenge>;
+  addMFADevice(req: MFAAddDeviceRequest): Promise<MFADeviceInfo>;
+  removeMFADevice(name: string): Promise<void>;
+  mfaChallenge(): Promise<MFAAuthenticateChallenge>;
 }
 
 /** The web UI's view of auth. */

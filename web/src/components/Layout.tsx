@@ -31,6 +31,7 @@ const ICONS = {
   recordings: icon('M4 6h16v12H4zM10 9.5v5l4.5-2.5z'),
   active: icon('M4 5h16v11H4zM8 20h8M12 16v4M7 9l3 2-3 2M12 13h4'),
   audit: icon('M8 4h8l4 4v12H4V4h4M9 12h6M9 16h6M9 8h2'),
+  key: icon('M7 14a3 3 0 1 1 0-6 3 3 0 0 1 0 6zM10 11h10M17 11v3M20 11v2'),
 };
 
 /** The app frame around `children`. */
@@ -49,6 +50,7 @@ export function Layout({ children }: { children: ReactNode }) {
     { href: paths.roles, label: 'Roles', icon: ICONS.roles, show: acl.roles.list },
     { href: paths.tokens, label: 'Join tokens', icon: ICONS.tokens, show: acl.tokens.list },
     { href: paths.addServer, label: 'Add a server', icon: ICONS.add, show: acl.tokens.create },
+    { href: paths.mfaDevices, label: 'MFA devices', icon: ICONS.key, show: true },
   ];
   const initials = user.userName.slice(0, 2).toUpperCase();
   return (

@@ -5,14 +5,14 @@ import { Link, paths } from '../../router';
 import { AuthCard } from './AuthCard';
 import { PASSWORD_MAX, PASSWORD_MIN, useInvite } from './useInvite';
 
-function Steps({ at }: { at: 1 | 2 }) {
+function Steps({ at, second = 'Authenticator app' }: { at: 1 | 2; second?: string }) {
   return (
     <ol className="steps" aria-label="Progress">
       <li className={at === 1 ? 'current' : 'done'} aria-current={at === 1 ? 'step' : undefined}>
         Password
       </li>
       <li className={at === 2 ? 'current' : ''} aria-current={at === 2 ? 'step' : undefined}>
-        Authenticator app
+        {second}
       </li>
     </ol>
   );
@@ -106,6 +106,35 @@ function TOTPStep({ secret, account, qr, busy, error, onBack, onDone }: { secret
   );
 }
 
+/** Step 2 with a security key: a name for it, passwordless or not, and the browser's prompt. */
+function KeyStep({ busy, error, passwordlessAllowed, onBack, onApp, onDone }: { busy: boolean; error?: string; passwordlessAllowed: boolean; onBack: () => void; onApp?: () => void; onDone: (name: string, passwordless: boolean) => void }) {
+  const [name, setName] = useState('security key');
+  const [passwordless, setPasswordless] = useState(passwordlessAllowed);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    onDone(name.trim(), passwordless);
+  };
+  return (
+    <form className="form" onSubmit={submit}>
+      <p>Register a security key (a USB or NFC key, or your device's built-in authenticator such as Touch ID or Windows Hello). Your browser will ask you to touch or unlock it. You will use it each time you sign in.</p>
+      <Field label="Device name" name="device-name" required maxLength={64} value={name} onChange={(e) => setName(e.target.value)} hint="How the key is listed on your MFA devices page and in tsh mfa ls." />
+      {passwordlessAllowed && (
+        <label className="checkbox">
+          <input type="checkbox" checked={passwordless} onChange={(e) => setPasswordless(e.target.checked)} /> Also sign in with this key alone (passwordless)
+        </label>
+      )}
+      {error && <Alert>{error}</Alert>}
+      <div className="row-actions">
+        <Button onClick={onBack}>Back</Button>
+        {onApp && <Button onClick={onApp}>Use an authenticator app</Button>}
+        <Button type="submit" variant="primary" busy={busy}>
+          Register key and sign in
+        </Button>
+      </div>
+    </form>
+  );
+}
+
 export function Invite({ token, mode }: { token: string; mode: 'invite' | 'reset' }) {
   const s = useInvite(token);
   const title = mode === 'reset' ? 'Reset your password' : 'Welcome';
@@ -133,11 +162,30 @@ export function Invite({ token, mode }: { token: string; mode: 'invite' | 'reset
   const user = s.info?.user ?? '';
   return (
     <AuthCard title={title} subtitle={mode === 'reset' ? `Choose a new password and authenticator for ${user}.` : `Set up your account, ${user}.`} wide={s.step === 'totp'}>
-      <Steps at={s.step === 'password' ? 1 : 2} />
+      <Steps at={s.step === 'password' ? 1 : 2} second={s.step === 'key' ? 'Security key' : 'Authenticator app'} />
       {s.step === 'password' ? (
         <PasswordStep user={user} busy={s.busy} error={s.error} onDone={(pw) => void s.choosePassword(pw)} />
+      ) : s.step === 'key' ? (
+        <KeyStep
+          busy={s.busy}
+          error={s.error}
+          passwordlessAllowed={s.passwordlessAllowed}
+          onBack={s.back}
+          {...(s.totp && { onApp: s.useApp })}
+          onDone={(name, pl) => void s.finishWithKey(name, pl)}
+        />
       ) : (
-        <TOTPStep secret={s.totp?.secret ?? ''} account={s.totp?.account ?? user} qr={s.qr} busy={s.busy} error={s.error} onBack={s.back} onDone={(c) => void s.finish(c)} />
+        <>
+          <TOTPStep secret={s.totp?.secret ?? ''} account={s.totp?.account ?? user} qr={s.qr} busy={s.busy} error={s.error} onBack={s.back} onDone={(c) => void s.finish(c)} />
+          {s.keyAllowed && (
+            <p className="muted">
+              Have a security key?{' '}
+              <button type="button" className="link-button" onClick={s.useKey}>
+                Use a security key instead
+              </button>
+            </p>
+          )}
+        </>
       )}
     </AuthCard>
   );

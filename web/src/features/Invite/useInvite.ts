@@ -6,12 +6,13 @@ import { navigate, paths } from '../../router';
 import { fetchClusters } from '../../services/cluster';
 import { ApiError } from '../../services/http';
 import { completeInvite, fetchInvite, fetchTOTPChallenge } from '../../services/invite';
+import { ceremonyError, completeInviteWithKey, fetchAuthSettings, type AuthSettings } from '../../services/mfa';
 
 /** Teleport's password policy. */
 export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 128;
 
-export type InviteStep = 'loading' | 'invalid' | 'password' | 'totp';
+export type InviteStep = 'loading' | 'invalid' | 'password' | 'totp' | 'key';
 
 export function useInvite(token: string) {
   const [step, setStep] = useState<InviteStep>('loading');
@@ -23,8 +24,11 @@ export function useInvite(token: string) {
   const [qr, setQr] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  const [settings, setSettings] = useState<AuthSettings>();
 
   useEffect(() => {
+    fetchAuthSettings().then(setSettings, () => undefined);
+
     fetchInvite(token).then(
       (i) => {
         setInfo(i);
@@ -41,6 +45,13 @@ export function useInvite(token: string) {
   const choosePassword = async (pw: string) => {
     setBusy(true);
     setError(undefined);
+    // A cluster that takes only security keys skips the authenticator app.
+    if ((settings ?? (await fetchAuthSettings().catch(() => undefined)))?.secondFactor === 'webauthn') {
+      setPassword(pw);
+      setStep('key');
+      setBusy(false);
+      return;
+    }
     try {
       const reg = await fetchTOTPChallenge(token);
       setTotp(reg.totp);
@@ -69,5 +80,37 @@ export function useInvite(token: string) {
     }
   };
 
-  return { step, info, problem, totp, qr, busy, error, choosePassword, finish, back: () => setStep('password') };
+  /** Step 2 with a security key instead of the app: register it, set the password, log in. */
+  const finishWithKey = async (deviceName: string, passwordless: boolean) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await completeInviteWithKey(token, password, deviceName, passwordless);
+      const site = (await fetchClusters())[0].name;
+      navigate(paths.resources(site), { replace: true });
+    } catch (err) {
+      setError(ceremonyError(err));
+      setBusy(false);
+    }
+  };
+
+  const mode = settings?.secondFactor ?? 'otp';
+  return {
+    step,
+    info,
+    problem,
+    totp,
+    qr,
+    busy,
+    error,
+    choosePassword,
+    finish,
+    finishWithKey,
+    /** The cluster lets this user pick a security key instead of the app. */
+    keyAllowed: mode === 'on' || mode === 'optional' || mode === 'webauthn',
+    passwordlessAllowed: Boolean(settings?.allowPasswordless),
+    useKey: () => (setError(undefined), setStep('key')),
+    useApp: () => (setError(undefined), setStep('totp')),
+    back: () => setStep('password'),
+  };
 }

@@ -1,17 +1,31 @@
-/** The login page: username, password and the authenticator app's code. */
+/**
+ * The login page: username and password with the second factor the cluster asks for (an
+ * authenticator app's code, a security key, or either), and passwordless login with a security
+ * key where the cluster allows it.
+ */
 import { useState, type FormEvent } from 'react';
 import { Alert, Button, Field } from '../../components/ui';
 import { AuthCard } from '../Invite/AuthCard';
 import { useLogin } from './useLogin';
+import { SSOButtons } from './SSOButtons';
 
 export function Login() {
-  const { cluster, busy, error, failures, expired, submit } = useLogin();
+  const { cluster, settings, busy, error, failures, expired, submit, submitWithKey, passwordless } = useLogin();
   const [user, setUser] = useState('');
   const [pass, setPass] = useState('');
   const [otp, setOtp] = useState('');
+  const mode = settings?.secondFactor ?? 'otp';
+  const keyOnly = mode === 'webauthn';
+  const keyOrCode = mode === 'on' || mode === 'optional';
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    void submit(user, pass, otp);
+    if (keyOnly) void submitWithKey(user, pass);
+    else void submit(user, pass, otp);
+  };
+  const withKey = () => {
+    const form = document.querySelector<HTMLFormElement>('form.login-form');
+    if (form && !form.reportValidity()) return;
+    void submitWithKey(user, pass);
   };
   return (
     <AuthCard title="Sign in" subtitle={cluster ? `to cluster ${cluster}` : undefined}>
@@ -22,25 +36,42 @@ export function Login() {
           {failures > 0 && <p className="muted">After 5 failed attempts within 30 minutes the account is locked for 30 minutes. An administrator can unlock it by sending a reset link.</p>}
         </Alert>
       )}
-      <form onSubmit={onSubmit} className="form" noValidate={false}>
-        <Field label="Username" name="username" autoComplete="username" autoFocus required value={user} onChange={(e) => setUser(e.target.value)} />
+      <form onSubmit={onSubmit} className="form login-form" noValidate={false}>
+        <Field label="Username" name="username" autoComplete="username webauthn" autoFocus required value={user} onChange={(e) => setUser(e.target.value)} />
         <Field label="Password" name="password" type="password" autoComplete="current-password" required value={pass} onChange={(e) => setPass(e.target.value)} />
-        <Field
-          label="Authenticator code"
-          name="otp"
-          inputMode="numeric"
-          autoComplete="one-time-code"
-          pattern="[0-9]{6}"
-          maxLength={6}
-          required
-          hint="The 6-digit code your authenticator app shows for this cluster."
-          value={otp}
-          onChange={(e) => setOtp(e.target.value.replace(/\D/g, ''))}
-        />
-        <Button type="submit" variant="primary" busy={busy} className="btn-block">
+        {!keyOnly && mode !== 'off' && (
+          <Field
+            label="Authenticator code"
+            name="otp"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            pattern="[0-9]{6}"
+            maxLength={6}
+            required={!keyOrCode}
+            hint={keyOrCode ? 'The 6-digit code of your authenticator app, or leave it empty and use a security key.' : 'The 6-digit code your authenticator app shows for this cluster.'}
+            value={otp}
+            onChange={(e) => setOtp(e.target.value.replace(/\D/g, ''))}
+          />
+        )}
+        {keyOnly && <p className="muted">After your password, your browser asks for your security key.</p>}
+        <Button type="submit" variant="primary" busy={busy === 'password' || (keyOnly && busy === 'key')} className="btn-block">
           Sign in
         </Button>
+        {keyOrCode && (
+          <Button onClick={withKey} busy={busy === 'key'} className="btn-block">
+            Use a security key instead of a code
+          </Button>
+        )}
       </form>
+      {settings?.allowPasswordless && (
+        <div className="form passwordless">
+          <p className="muted">Or, with a security key registered for passwordless login:</p>
+          <Button onClick={() => void passwordless()} busy={busy === 'passwordless'} className="btn-block">
+            Passwordless: use a security key
+          </Button>
+        </div>
+      )}
+      <SSOButtons />
     </AuthCard>
   );
 }
