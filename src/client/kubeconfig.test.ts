@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addTeleportEntries,
+  contextNameTemplate,
   execCredential,
   kubeClusterOfContext,
   kubeconfigPath,
@@ -96,6 +97,19 @@ describe('kubeconfig', () => {
     expect((cfg.users[1].user as { exec: { args: string[] } }).exec.args).toContain('--insecure');
     expect(() => addTeleportEntries(cfg, entries({ select: 'nope' }))).toThrow(/can't switch kubeconfig context to cluster "nope", run 'tsh kube ls'/);
     expect(() => addTeleportEntries(cfg, entries({ caPems: [] }))).toThrow(/TLS trusted CAs missing/);
+  });
+
+  it('names the selected context from a --set-context-name template, refusing other fields', () => {
+    expect(contextNameTemplate('{{.KubeName}}@{{ .ClusterName }}', 'example.com', 'dev')).toBe('dev@example.com');
+    expect(() => contextNameTemplate('{{.User}}', 'example.com', 'dev')).toThrow(/only \{\{\.ClusterName\}\} and \{\{\.KubeName\}\} may be used, not \{\{\.User\}\}/);
+    expect(() => contextNameTemplate('{{.KubeName}}', 'example.com', '')).toThrow(/empty or unprintable/);
+    const cfg = addTeleportEntries(parseKubeConfig(OTHER), entries({ selectedContextName: 'my-dev' }));
+    expect(cfg.contexts.map((c) => c.name)).toEqual(['minikube', 'my-dev', 'example.com-prod']);
+    expect(cfg['current-context']).toBe('my-dev');
+    expect(cfg.contexts[1].context).toMatchObject({ cluster: 'example.com', user: 'example.com-dev' });
+    expect(kubeClusterOfContext(cfg, 'my-dev')).toBe('dev');
+    expect(removeTeleportEntries(cfg, 'example.com')).toBe(true);
+    expect(cfg.contexts.map((c) => c.name)).toEqual(['minikube']);
   });
 
   it('removes only the Teleport cluster entries and moves current-context off them', () => {

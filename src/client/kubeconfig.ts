@@ -53,6 +53,8 @@ export interface TeleportKubeEntries {
   exec: { command: string; proxy: string; insecure?: boolean; env?: Record<string, string> };
   /** Default namespace of the selected context. */
   namespace?: string;
+  /** `--set-context-name`: the selected cluster's context name (a contextNameTemplate result). */
+  selectedContextName?: string;
 }
 
 /** The kubeconfig tsh writes: `$KUBECONFIG`'s first path, else `~/.kube/config`. */
@@ -64,6 +66,21 @@ export function kubeconfigPath(env: Record<string, string | undefined>, homeDir:
 /** `<teleport-cluster>-<kube-cluster>`: the context and user name of a Kubernetes cluster. */
 export function kubeContextName(teleportCluster: string, kubeCluster: string): string {
   return `${teleportCluster}-${kubeCluster}`;
+}
+
+/**
+ * Teleport's `--set-context-name` template: `{{.ClusterName}}` (the Teleport cluster) and
+ * `{{.KubeName}}` (the Kubernetes cluster) are replaced; BadParameterError for any other
+ * `{{...}}` or an empty result.
+ */
+export function contextNameTemplate(template: string, teleportCluster: string, kubeCluster: string): string {
+  const out = template.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (_m, field: string) => {
+    if (field === '.ClusterName') return teleportCluster;
+    if (field === '.KubeName') return kubeCluster;
+    throw new BadParameterError(`failed to parse context override template "${template}": only {{.ClusterName}} and {{.KubeName}} may be used, not {{${field}}}`);
+  });
+  if (out.trim() === '' || /[\u0000-\u001f]/.test(out)) throw new BadParameterError(`context override template "${template}" gives an empty or unprintable context name`);
+  return out;
 }
 
 /** An empty kubeconfig. */
@@ -137,19 +154,21 @@ export function addTeleportEntries(cfg: KubeConfig, v: TeleportKubeEntries): Kub
       ...(v.tlsServerName && { 'tls-server-name': v.tlsServerName }),
     },
   });
+  const contextOf = (kube: string) => (kube === v.select && v.selectedContextName ? v.selectedContextName : kubeContextName(v.teleportCluster, kube));
   for (const kube of v.kubeClusters) {
     const name = kubeContextName(v.teleportCluster, kube);
+    const ctxName = contextOf(kube);
     const args = ['kube', 'credentials', `--kube-cluster=${kube}`, `--teleport-cluster=${v.teleportCluster}`, `--proxy=${v.exec.proxy}`, ...(v.exec.insecure ? ['--insecure'] : [])];
     const env = Object.entries(v.exec.env ?? {}).map(([n, value]) => ({ name: n, value }));
     upsert(cfg.users, {
       name,
       user: { exec: { apiVersion: EXEC_API_VERSION, command: v.exec.command, args, ...(env.length > 0 && { env }), interactiveMode: 'IfAvailable', provideClusterInfo: false } },
     });
-    const last = cfg.contexts.find((c) => c.name === name)?.context ?? {};
+    const last = cfg.contexts.find((c) => c.name === ctxName)?.context ?? {};
     const lastExt = Array.isArray(last.extensions) ? (last.extensions as { name: string }[]).filter((e) => e.name !== KUBE_NAME_EXTENSION) : [];
     const namespace = kube === v.select && v.namespace ? v.namespace : last.namespace;
     upsert(cfg.contexts, {
-      name,
+      name: ctxName,
       context: {
         cluster: v.teleportCluster,
         user: name,
@@ -158,7 +177,7 @@ export function addTeleportEntries(cfg: KubeConfig, v: TeleportKubeEntries): Kub
       },
     });
   }
-  if (v.select !== undefined) cfg['current-context'] = kubeContextName(v.teleportCluster, v.select);
+  if (v.select !== undefined) cfg['current-context'] = contextOf(v.select);
   return cfg;
 }
 

@@ -109,7 +109,7 @@ export async function writeKubeEntries(
   io: CliIO,
   ctx: TshCtx,
   id: ClientIdentity,
-  o: { server: string; tlsServerName?: string; clusters: string[]; select?: string; namespace?: string },
+  o: { server: string; tlsServerName?: string; clusters: string[]; select?: string; namespace?: string; contextName?: string },
 ): Promise<string> {
   if (id.tlsCAs.length === 0) throw new BadParameterError(`${id.source} has no TLS certificate authorities: log in again with tsh login`);
   const path = kubeconfigPath(io.env, io.homeDir);
@@ -122,6 +122,7 @@ export async function writeKubeEntries(
     kubeClusters: o.clusters,
     ...(o.select && { select: o.select }),
     ...(o.namespace && { namespace: o.namespace }),
+    ...(o.contextName && { selectedContextName: o.contextName }),
     exec: {
       command: ctx.sys.executablePath ?? 'tsh',
       proxy: id.webProxyAddr,

@@ -1,10 +1,11 @@
 /**
- * `tsh kube login <cluster> [-n namespace] | --all`: checks the cluster is one the user may reach,
+ * `tsh kube login <cluster> [-n namespace] [--set-context-name=tmpl] | --all`: checks the cluster is one the user may reach,
  * gets a certificate routed to it (cached beside the profile), writes the kubeconfig entries of
  * every cluster the user sees (exec plugin `tsh kube credentials`) and switches the current
  * context to `<teleport-cluster>-<cluster>`, with Teleport's messages.
  */
 import { BadParameterError, NotFoundError } from '../../api/errors.js';
+import { contextNameTemplate } from '../../client/kubeconfig.js';
 import type { CommandSpec } from '../framework/index.js';
 import { kubeCertificate, kubeServerOf, listKubeClusters, writeKubeEntries, type KubeClusterInfo, type ProfileIdentity } from './kube-clusters.js';
 import { connectProxy, loadIdentity, type TshCtx } from './tsh-context.js';
@@ -17,6 +18,7 @@ export const kubeLoginCommand: CommandSpec<TshCtx> = {
   flags: [
     { name: 'all', type: 'bool', help: 'Generate a kubeconfig with every cluster the user has access to.' },
     { name: 'kube-namespace', short: 'n', type: 'string', help: 'Configure the default Kubernetes namespace.' },
+    { name: 'set-context-name', type: 'string', help: 'Define a custom context name or template ({{.ClusterName}}, {{.KubeName}}).' },
   ],
   async run(inv, ctx) {
     const name = typeof inv.args['kube-cluster'] === 'string' ? inv.args['kube-cluster'] : undefined;
@@ -25,8 +27,11 @@ export const kubeLoginCommand: CommandSpec<TshCtx> = {
     if (name && all) throw new BadParameterError('give either a Kubernetes cluster name or --all, not both');
     const namespace = typeof inv.flags['kube-namespace'] === 'string' && inv.flags['kube-namespace'] !== '' ? inv.flags['kube-namespace'] : undefined;
     if (all && namespace) throw new BadParameterError('--kube-namespace needs one cluster to set it on: tsh kube login <kube-cluster> -n <namespace>');
+    const template = typeof inv.flags['set-context-name'] === 'string' && inv.flags['set-context-name'] !== '' ? inv.flags['set-context-name'] : undefined;
+    if (all && template) throw new BadParameterError('--set-context-name names one context: tsh kube login <kube-cluster> --set-context-name=<name>');
     const id = await loadIdentity(inv, ctx);
     if (!id.paths) throw new BadParameterError('Kubernetes logins are kept in a tsh profile: run "tsh login --proxy=<proxy>" instead of -i');
+    const contextName = name && template ? contextNameTemplate(template, id.cluster, name) : undefined;
     const { server, tlsServerName } = await kubeServerOf(id);
     const proxy = await connectProxy(inv, ctx);
     let clusters: KubeClusterInfo[];
@@ -45,7 +50,14 @@ export const kubeLoginCommand: CommandSpec<TshCtx> = {
         return { auth: p.authClient(), close: () => p.close() };
       });
     }
-    await writeKubeEntries(inv.io, ctx, id, { server, ...(tlsServerName && { tlsServerName }), clusters: clusters.map((c) => c.name), ...(name && { select: name }), ...(namespace && { namespace }) });
+    await writeKubeEntries(inv.io, ctx, id, {
+      server,
+      ...(tlsServerName && { tlsServerName }),
+      clusters: clusters.map((c) => c.name),
+      ...(name && { select: name }),
+      ...(namespace && { namespace }),
+      ...(contextName && { contextName }),
+    });
     if (name) inv.io.stdout.write(`Logged into Kubernetes cluster "${name}". Try 'kubectl version' to test the connection.\n`);
     else inv.io.stdout.write("Created kubeconfig with every Kubernetes cluster available. Select a context and try 'kubectl version' to test the connection.\n");
   },
