@@ -155,14 +155,14 @@ const PROOFS: Record<string, Proof> = {
   'auth_service.keep_alive_count_max': unsettled(NETWORKING),
   'auth_service.authentication.type': acts(PROC, 'authentication: {type: local, second_factor: otp}'),
   'auth_service.authentication.second_factor': acts('test/web-login.test.ts', 'second_factor'),
-  'auth_service.authentication.connector_name': unsettled('stored in cluster_auth_preference; no test shows a login picking it yet'),
-  'auth_service.authentication.require_session_mfa': unsettled('stored in cluster_auth_preference; no test shows it yet'),
+  'auth_service.authentication.connector_name': acts('test/sso-github.test.ts', 'without --auth on a github cluster'),
+  'auth_service.authentication.require_session_mfa': acts('test/webauthn-session-mfa.test.ts', 'refuses the login certificate alone at the node'),
   'auth_service.authentication.local_auth': acts(CLUSTER_KEYS, 'local_auth: false refuses password logins'),
   'auth_service.authentication.disconnect_expired_cert': acts('src/node/node-monitor.test.ts', 'disconnect_expired_cert'),
   'auth_service.authentication.locking_mode': unsettled('stored in cluster_auth_preference; no test shows it yet'),
   'auth_service.authentication.message_of_the_day': unsettled('stored in cluster_auth_preference; no test shows it yet'),
   'auth_service.authentication.default_session_ttl': acts(CLUSTER_KEYS, 'authentication.default_session_ttl is the TTL of user certificates issued without one asked for'),
-  'auth_service.authentication.webauthn.rp_id': unsettled('stored in cluster_auth_preference; no test shows it yet'),
+  'auth_service.authentication.webauthn.rp_id': acts('test/webauthn-web.test.ts', 'rp_id: localhost'),
   'auth_service.authentication.webauthn.attestation_allowed_cas': unsettled('stored in cluster_auth_preference; not checked at registration'),
   'auth_service.authentication.webauthn.attestation_denied_cas': unsettled('stored in cluster_auth_preference; not checked at registration'),
   'auth_service.authentication.webauthn.disabled': refused('auth_service:\n  authentication:\n    second_factor: on\n    webauthn:\n      rp_id: example.com\n      disabled: yes\n', 6, /set second_factor to otp or off/),
@@ -193,7 +193,7 @@ const PROOFS: Record<string, Proof> = {
   'proxy_service.public_addr': acts('src/proxy/web/ping.test.ts', 'advertise the tunnel address they are given, else the web host on 3024'),
   'proxy_service.ssh_public_addr': acts('src/proxy/web/ping.test.ts', 'advertise the SSH public address they are given'),
   'proxy_service.tunnel_public_addr': acts('src/proxy/web/ping.test.ts', 'advertise the tunnel address they are given'),
-  'proxy_service.kube_public_addr': unsettled('not yet in the proxy\'s ping answer'),
+  'proxy_service.kube_public_addr': acts('src/service/proxy-kube-settings.test.ts', 'advertises kube_public_addr and the bound kube_listen_addr'),
   'proxy_service.mysql_public_addr': acts('src/service/proxy-db-addrs.test.ts', 'advertises mysql_public_addr when it is set'),
   'proxy_service.postgres_public_addr': unsettled('not yet in the proxy\'s ping answer'),
   // The first pair is served (a second one, for another name, is not chosen by SNI yet).
@@ -204,8 +204,8 @@ const PROOFS: Record<string, Proof> = {
   'proxy_service.https_keypairs_reload_interval': unsettled('key pairs are read at start and on SIGHUP'),
   'proxy_service.kubernetes.enabled': acts(KEY_ACTS, 'the legacy proxy_service.kubernetes section opens the Kubernetes listener'),
   'proxy_service.kubernetes.listen_addr': acts(KEY_ACTS, 'the legacy proxy_service.kubernetes section opens the Kubernetes listener'),
-  'proxy_service.kubernetes.public_addr': unsettled('not yet in the proxy\'s ping answer'),
-  'proxy_service.kubernetes.kubeconfig_file': refused('proxy_service:\n  kubernetes:\n    enabled: yes\n    kubeconfig_file: /etc/kube.yaml\n', 4, /reaches Kubernetes clusters through kubernetes_service agents/),
+  'proxy_service.kubernetes.public_addr': acts('src/service/proxy-kube-settings.test.ts', 'takes the legacy kubernetes section'),
+  'proxy_service.kubernetes.kubeconfig_file': acts('test/kube-agents.test.ts', 'in the 2019 form, under the Teleport cluster'),
   'proxy_service.trust_x_forwarded_for': unsettled('the web API takes the socket peer as the client address'),
   ...feature('proxy_service', 'acme', ['email', 'uri'], /ACME \(Let's Encrypt\) certificates are not available/),
   'proxy_service.proxy_protocol': acts('src/proxy/mux/listener.test.ts', 'PROXY headers: refused unless proxy_protocol is on'),
@@ -225,8 +225,32 @@ const PROOFS: Record<string, Proof> = {
   ...Object.fromEntries(['aws', 'azure', 'gcp'].map((k) => [`db_service.${k}`, refused(`db_service:\n  enabled: yes\n  ${k}: []\n`, 3, DB_LATER)])),
   'db_service.resources': acts('test/db-dynamic.test.ts', 'creates, lists, serves and removes db resources selected by db_service.resources'),
 
-  ...laterSection('kubernetes_service', ['listen_addr', 'public_addr', 'kubeconfig_file', 'kube_cluster_name', 'labels', 'resources']),
-  ...laterSection('app_service', ['debug_app', 'apps', 'resources', 'mcp_demo_server']),
+  // kubernetes_service is the Kubernetes agent's (section-kube.ts).
+  'kubernetes_service.enabled': acts('test/kube-access.test.ts', 'lists pods in every namespace through kube_listen_addr and through the web port'),
+  'kubernetes_service.kubeconfig_file': acts('test/kube-access.test.ts', 'lists pods in every namespace through kube_listen_addr and through the web port'),
+  'kubernetes_service.labels': acts('test/kube-access.test.ts', 'refuses a cluster a deny kubernetes_labels rule matches'),
+  'kubernetes_service.kube_cluster_name': acts('src/kube/credentials.test.ts', 'reads the in-cluster service account'),
+  'kubernetes_service.listen_addr': refused('kubernetes_service:\n  enabled: yes\n  kube_cluster_name: k\n  listen_addr: 0.0.0.0:3027\n', 4, /listen_addr is not supported by this release: the proxy reaches kubernetes_service/),
+  'kubernetes_service.public_addr': refused('kubernetes_service:\n  enabled: yes\n  kube_cluster_name: k\n  public_addr: k.example.com:3027\n', 4, /public_addr is not supported by this release/),
+  'kubernetes_service.resources': refused('kubernetes_service:\n  enabled: yes\n  kube_cluster_name: k\n  resources: []\n', 4, /dynamic kube_cluster registration\) is not supported by this release yet/),
+  // app_service is the application agent's (section-app.ts).
+  'app_service.enabled': acts('test/app-access.test.ts', 'relays to the app by host name with the app session cookies'),
+  ...Object.fromEntries(['name', 'uri', 'insecure_skip_verify', 'labels', 'public_addr'].map((k) => [`app_service.apps[].${k}`, acts('test/app-access.test.ts', 'relays to the app by host name with the app session cookies')])),
+  'app_service.apps[].description': unsettled('carried in the app_server heartbeat; no test reads it back yet'),
+  'app_service.apps[].rewrite.redirect': acts('test/app-access.test.ts', 'or to a host of rewrite.redirect, comes back at its public address'),
+  'app_service.apps[].rewrite.headers': acts('test/app-access.test.ts', "expect(seen.headers['x-custom']).toBe('alice-login,ops')"),
+  'app_service.apps[].rewrite.jwt_claims': {
+    ...(refused('app_service:\n  enabled: yes\n  apps:\n  - name: a\n    uri: "http://h:1"\n    rewrite:\n      jwt_claims: roles\n', 7, /jwt_claims is not supported by this release yet/) as object),
+    path: 'app_service.apps[0].rewrite.jwt_claims',
+  } as Proof,
+  ...Object.fromEntries(
+    ['commands', 'aws', 'cloud', 'azure', 'gcp', 'cors', 'required_apps', 'use_any_proxy_public_addr', 'tcp_ports', 'mcp', 'identity_center'].map((k) => [
+      `app_service.apps[].${k}`,
+      { ...(refused(`app_service:\n  enabled: yes\n  apps:\n  - name: a\n    uri: "http://h:1"\n    ${k}: x\n`, 6, /is not supported by this release yet; remove it/) as object), path: `app_service.apps[0].${k}` } as Proof,
+    ]),
+  ),
+  ...Object.fromEntries(['debug_app', 'mcp_demo_server'].map((k) => [`app_service.${k}`, refused(`app_service:\n  enabled: yes\n  ${k}: yes\n`, 3, /is not supported by this release yet; remove it/)])),
+  'app_service.resources[].labels': acts('test/app-access.test.ts', 'serves app resources created with tctl create, selected by app_service.resources'),
   ...laterSection('windows_desktop_service', ['listen_addr', 'public_addr', 'ldap', 'discovery', 'discovery_configs', 'static_hosts', 'hosts', 'non_ad_hosts', 'host_labels', 'labels', 'pki_domain', 'show_desktop_wallpaper', 'resources']),
   ...laterSection('discovery_service', ['aws', 'azure', 'gcp', 'kubernetes', 'access_graph', 'discovery_group', 'poll_interval']),
   ...Object.fromEntries(['metrics_service', 'tracing_service', 'debug_service'].flatMap((s) => {
@@ -272,6 +296,7 @@ const VISITS = [
   'teleport:\n  storage: {type: dynamodb, table_name: t}\n',
   'version: v3\nteleport:\n  join_params: {token_name: x, method: token}\n',
   'db_service:\n  databases: [{name: a, protocol: postgres, uri: "x:5432", tls: {mode: verify-full}}]\n',
+  'app_service:\n  apps: [{name: a, uri: "http://x:1", rewrite: {redirect: [x]}}]\n  resources: [{labels: {a: b}}]\n',
 ];
 
 /** Every key path the reader accepts; a path that is itself a mapping or a list of mappings is covered by its keys. */
