@@ -103,6 +103,9 @@ describe('tsh kube against a cluster with kube_server heartbeats', () => {
       // tsh login selected the cluster named like the Teleport cluster.
       { kube_cluster_name: 'kube.test', labels: { env: 'dev' }, selected: true },
     ]);
+    const filtered = await alice.tsh(['kube', 'ls', 'team=a', '-f', 'json']);
+    expect(JSON.parse(filtered.out).map((x: { kube_cluster_name: string }) => x.kube_cluster_name)).toEqual(['dev-cluster']);
+    expect((await alice.tsh(['kube', 'ls', '=x'])).err).toContain('invalid label selector "=x"');
     const bob = await user('bob', ['no-kube'], {});
     expect((await bob.login()).code).toBe(0);
     expect(JSON.parse((await bob.tsh(['kube', 'ls', '--format=json'])).out)).toEqual([]);

@@ -1,10 +1,11 @@
 /**
- * `tsh kube ls [--format=text|json|yaml] [-v] [-q]`: the Kubernetes clusters the user's roles
+ * `tsh kube ls [k=v,...] [--format=text|json|yaml] [-v] [-q]`: the Kubernetes clusters the user's roles
  * reach, in Teleport's table (Kube Cluster Name, Labels, Selected), the one the kubeconfig's
  * current context points at marked `*`; json/yaml as Teleport serializes them
  * (`kube_cluster_name`, `labels`, `selected`).
  */
 import { stringify } from 'yaml';
+import { parseLabelSelector } from '../../client/index.js';
 import { makeHeadlessTable, makeTable, makeTableWithTruncatedColumn, type CommandSpec } from '../framework/index.js';
 import { listKubeClusters, selectedKubeCluster, type KubeClusterInfo } from './kube-clusters.js';
 import { connectProxy, loadIdentity, type TshCtx } from './tsh-context.js';
@@ -30,17 +31,19 @@ export function kubeClustersTable(clusters: KubeClusterInfo[], selected: string 
 export const kubeLsCommand: CommandSpec<TshCtx> = {
   name: 'kube ls',
   help: 'Get a list of Kubernetes clusters.',
+  args: [{ name: 'labels', help: 'List of labels to filter Kubernetes cluster list (key=value[,key=value])', variadic: true }],
   flags: [
     { name: 'format', short: 'f', type: 'string', default: 'text', enum: ['text', 'json', 'yaml'], help: 'Format output (text, json, yaml)' },
     { name: 'verbose', short: 'v', type: 'bool', help: 'Show an untruncated list of labels.' },
     { name: 'quiet', short: 'q', type: 'bool', help: 'Quiet mode.' },
   ],
   async run(inv, ctx) {
+    const wanted = parseLabelSelector((inv.args.labels as string[]).join(','));
     const id = await loadIdentity(inv, ctx);
     const proxy = await connectProxy(inv, ctx);
     let clusters: KubeClusterInfo[];
     try {
-      clusters = await listKubeClusters(proxy.authClient());
+      clusters = (await listKubeClusters(proxy.authClient())).filter((c) => Object.entries(wanted).every(([k, v]) => c.labels[k] === v));
     } finally {
       proxy.close();
     }
