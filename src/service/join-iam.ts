@@ -5,7 +5,6 @@
  * application/json`, captured before it is sent and handed to auth in its HTTP/1.1 wire form.
  * The regional STS endpoint of `AWS_REGION` / `AWS_DEFAULT_REGION` (else us-east-1) is named.
  */
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { BadParameterError } from '../api/errors.js';
 import { IAM_CHALLENGE_HEADER } from '../api/join-proof.js';
@@ -30,6 +29,8 @@ class Captured extends Error {
  */
 export async function signedIdentityRequest(challenge: string, env: NodeJS.ProcessEnv = process.env, credentials?: AwsCredentialIdentity): Promise<string> {
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
+  // Loaded on first use, as a host that joins otherwise never needs the SDK.
+  const { GetCallerIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
   const client = new STSClient({ region, maxAttempts: 1, ...(credentials && { credentials }) });
   client.middlewareStack.add(
     (next) => async (args) => {

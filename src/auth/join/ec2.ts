@@ -5,8 +5,6 @@
  * `<account>-<instance id>` and the instance has not joined yet, and that EC2 says it is running
  * (`ec2:DescribeInstances`, as the rule's `aws_role` when it names one).
  */
-import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { Clock } from '../../api/clock.js';
 import { formatDuration, parseDuration } from '../../api/duration.js';
@@ -46,7 +44,7 @@ export async function checkEC2Join(
   o: { clock: Clock; services: Services; options: EC2JoinOptions },
 ): Promise<EC2JoinAttributes> {
   if (!req.ec2_identity_document) throw new BadParameterError('the EC2 join method needs the instance identity document (ec2_identity_document)');
-  const doc = verifyInstanceIdentity(req.ec2_identity_document, o.options.iidCertificates ?? AWS_IID_CERTIFICATES);
+  const doc = await verifyInstanceIdentity(req.ec2_identity_document, o.options.iidCertificates ?? AWS_IID_CERTIFICATES);
   const rule = (token.spec.allow ?? []).find((r) => r.aws_account === doc.accountId && (!r.aws_regions?.length || r.aws_regions.includes(doc.region)));
   if (!rule) {
     throw new AccessDeniedError(`EC2 instance ${doc.instanceId} of account ${doc.accountId} in region ${doc.region} matches no allow rule of token "${token.metadata.name}"`);
@@ -98,6 +96,8 @@ async function claimInstance(services: Services, hostId: string, role: string, u
 async function instanceState(doc: InstanceIdentity, rule: TokenRule, options: EC2JoinOptions): Promise<string | undefined> {
   let credentials = options.credentials;
   try {
+    // The AWS SDK is loaded on first use (the EC2 client alone is megabytes of code every start would parse).
+    const [{ DescribeInstancesCommand, EC2Client }, { AssumeRoleCommand, STSClient }] = await Promise.all([import('@aws-sdk/client-ec2'), import('@aws-sdk/client-sts')]);
     if (rule.aws_role) {
       const sts = new STSClient({ region: doc.region, maxAttempts: 2, ...(options.stsEndpoint && { endpoint: options.stsEndpoint }), ...(credentials && { credentials }) });
       const assumed = await sts.send(new AssumeRoleCommand({ RoleArn: rule.aws_role, RoleSessionName: 'teleport-ec2-join' }));

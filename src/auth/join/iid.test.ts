@@ -30,33 +30,33 @@ afterAll(() => {
 });
 const doc = { accountId: '123456789012', instanceId: 'i-0abc1234def567890', region: 'eu-west-1', pendingTime: '2026-12-07T10:00:00Z' };
 
-describe('instance identity documents', () => {
-  it('the shipped AWS certificate is self-signed and verifies a document AWS signed', () => {
+describe('instance identity documents', async () => {
+  it('the shipped AWS certificate is self-signed and verifies a document AWS signed', async () => {
     const cert = new X509Certificate(AWS_IID_DSA_CERTIFICATE);
     expect(cert.verify(cert.publicKey)).toBe(true);
     expect(cert.subject).toContain('O=Amazon Web Services LLC');
-    expect(verifyInstanceIdentity(AWS_SIGNED, [AWS_IID_DSA_CERTIFICATE])).toMatchObject({ accountId: '278576220453', instanceId: 'i-0285b76dbc8f75ce6', region: 'us-west-2', pendingTime: '2021-06-11T00:08:27Z' });
+    await expect(verifyInstanceIdentity(AWS_SIGNED, [AWS_IID_DSA_CERTIFICATE])).resolves.toMatchObject({ accountId: '278576220453', instanceId: 'i-0285b76dbc8f75ce6', region: 'us-west-2', pendingTime: '2021-06-11T00:08:27Z' });
   });
 
-  it('an AWS-signed document is refused when only another certificate is trusted', () => {
-    expect(() => verifyInstanceIdentity(AWS_SIGNED, [signer.certPem])).toThrow('it is not signed by AWS (no trusted certificate verifies its signature)');
+  it('an AWS-signed document is refused when only another certificate is trusted', async () => {
+    await expect(verifyInstanceIdentity(AWS_SIGNED, [signer.certPem])).rejects.toThrow('it is not signed by AWS (no trusted certificate verifies its signature)');
   });
 
-  it('reads a document signed by a trusted (test) CA, base64 as IMDS serves it', () => {
-    expect(verifyInstanceIdentity(signer.sign(IIDSigner.text(doc)), [AWS_IID_DSA_CERTIFICATE, signer.certPem])).toMatchObject(doc);
+  it('reads a document signed by a trusted (test) CA, base64 as IMDS serves it', async () => {
+    await expect(verifyInstanceIdentity(signer.sign(IIDSigner.text(doc)), [AWS_IID_DSA_CERTIFICATE, signer.certPem])).resolves.toMatchObject(doc);
   });
 
-  it('refuses a document signed by an untrusted key, a tampered one and garbage', () => {
-    expect(() => verifyInstanceIdentity(other.sign(IIDSigner.text(doc)), [signer.certPem])).toThrow('not signed by AWS');
+  it('refuses a document signed by an untrusted key, a tampered one and garbage', async () => {
+    await expect(verifyInstanceIdentity(other.sign(IIDSigner.text(doc)), [signer.certPem])).rejects.toThrow('not signed by AWS');
     const der = Buffer.from(signer.sign(IIDSigner.text(doc)), 'base64');
     const at = der.indexOf(Buffer.from('123456789012'));
     der.write('999999999999', at);
-    expect(() => verifyInstanceIdentity(der, [signer.certPem])).toThrow('the document does not match its signed digest');
-    expect(() => verifyInstanceIdentity('bm90IGEgc2lnbmF0dXJl', [signer.certPem])).toThrow('it is not a PKCS#7 signature');
+    await expect(verifyInstanceIdentity(der, [signer.certPem])).rejects.toThrow('the document does not match its signed digest');
+    await expect(verifyInstanceIdentity('bm90IGEgc2lnbmF0dXJl', [signer.certPem])).rejects.toThrow('it is not a PKCS#7 signature');
   });
 
-  it('refuses a signed document without an account or instance ID', () => {
-    expect(() => verifyInstanceIdentity(signer.sign(JSON.stringify({ region: 'eu-west-1', pendingTime: doc.pendingTime })), [signer.certPem])).toThrow('the document has no accountId');
-    expect(() => verifyInstanceIdentity(signer.sign(JSON.stringify({ ...doc, instanceId: '../x' })), [signer.certPem])).toThrow('is not an EC2 instance ID');
+  it('refuses a signed document without an account or instance ID', async () => {
+    await expect(verifyInstanceIdentity(signer.sign(JSON.stringify({ region: 'eu-west-1', pendingTime: doc.pendingTime })), [signer.certPem])).rejects.toThrow('the document has no accountId');
+    await expect(verifyInstanceIdentity(signer.sign(JSON.stringify({ ...doc, instanceId: '../x' })), [signer.certPem])).rejects.toThrow('is not an EC2 instance ID');
   });
 });

@@ -5,8 +5,8 @@
  * signs these with DSA and SHA-1, which WebCrypto cannot verify); pkijs only reads the structure.
  */
 import { createHash, verify, X509Certificate } from 'node:crypto';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+import type * as Asn1js from 'asn1js';
+import type * as Pkijs from 'pkijs';
 import { AccessDeniedError } from '../../api/errors.js';
 
 /** The fields of an instance identity document that joining uses. */
@@ -40,9 +40,9 @@ const DIGESTS: Record<string, string> = {
 const refuse = (why: string): AccessDeniedError => new AccessDeniedError(`the EC2 instance identity document is not valid: ${why}`);
 
 /** The bytes of an OCTET STRING, primitive or constructed (BER chunks). */
-function octets(block: asn1js.BaseBlock): Buffer {
-  const value = (block as asn1js.OctetString).valueBlock;
-  if (block.idBlock.isConstructed) return Buffer.concat((value.value as asn1js.BaseBlock[]).map(octets));
+function octets(block: Asn1js.BaseBlock): Buffer {
+  const value = (block as Asn1js.OctetString).valueBlock;
+  if (block.idBlock.isConstructed) return Buffer.concat((value.value as Asn1js.BaseBlock[]).map(octets));
   return Buffer.from(value.valueHexView);
 }
 
@@ -51,9 +51,11 @@ function octets(block: asn1js.BaseBlock): Buffer {
  * returns the document it carries. Throws AccessDeniedError saying what is wrong: not PKCS#7, no
  * content, a digest that does not match, a signature no trusted certificate made.
  */
-export function verifyInstanceIdentity(pkcs7: Buffer | string, trusted: readonly string[]): InstanceIdentity {
+export async function verifyInstanceIdentity(pkcs7: Buffer | string, trusted: readonly string[]): Promise<InstanceIdentity> {
+  // Loaded on first use: a process that never checks an EC2 join does not parse them at start.
+  const [asn1js, pkijs] = await Promise.all([import('asn1js'), import('pkijs')]);
   const der = typeof pkcs7 === 'string' ? Buffer.from(pkcs7.replace(/-----[A-Z0-9 ]+-----|\s/g, ''), 'base64') : pkcs7;
-  let signed: pkijs.SignedData;
+  let signed: Pkijs.SignedData;
   try {
     const asn = asn1js.fromBER(new Uint8Array(der));
     if (asn.offset === -1) throw new Error(asn.result.error);
@@ -72,7 +74,7 @@ export function verifyInstanceIdentity(pkcs7: Buffer | string, trusted: readonly
   if (!digest) throw refuse(`unsupported digest algorithm ${signer.digestAlgorithm.algorithmId}`);
   const attrs = signer.signedAttrs?.attributes;
   if (!attrs) throw refuse('the signer has no signed attributes');
-  const contentType = attrs.find((a) => a.type === OID.contentType)?.values[0] as asn1js.ObjectIdentifier | undefined;
+  const contentType = attrs.find((a) => a.type === OID.contentType)?.values[0] as Asn1js.ObjectIdentifier | undefined;
   if (contentType?.valueBlock.toString() !== OID.data) throw refuse('the signed content type is not data');
   const md = attrs.find((a) => a.type === OID.messageDigest)?.values[0];
   if (!md || !octets(md).equals(createHash(digest).update(content).digest())) throw refuse('the document does not match its signed digest');

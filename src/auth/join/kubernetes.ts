@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import type { Clock } from '../../api/clock.js';
 import { AccessDeniedError, BadParameterError, ConnectionProblemError } from '../../api/errors.js';
 import type { RegisterRequest } from '../../api/auth-wire.js';
@@ -96,6 +96,7 @@ async function inCluster(token: string, options: KubernetesJoinOptions): Promise
 
 async function staticJWKS(token: string, jwks: string, clusterName: string, clock: Clock): Promise<string> {
   let payload: JWTPayload;
+  const { createLocalJWKSet, jwtVerify } = await import('jose');
   try {
     const set = createLocalJWKSet(JSON.parse(jwks) as Parameters<typeof createLocalJWKSet>[0]);
     ({ payload } = await jwtVerify(token, set, { audience: clusterName, clockTolerance: 10, currentDate: new Date(clock.now()) }));
