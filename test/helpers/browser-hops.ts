@@ -13,6 +13,8 @@ export interface Hop {
   status: number;
   location?: string;
   text: string;
+  /** The form posted, if any. */
+  form?: Record<string, string>;
 }
 
 /** A cookie jar and a redirect follower. */
@@ -54,7 +56,7 @@ export class BrowserHops {
             this.jar.set(u.host, jar);
           }
           const location = typeof res.headers.location === 'string' ? res.headers.location : undefined;
-          resolve({ url, method, status: res.statusCode ?? 0, ...(location && { location }), text });
+          resolve({ url, method, status: res.statusCode ?? 0, ...(location && { location }), text, ...(form && { form }) });
         });
       });
       req.on('error', reject);

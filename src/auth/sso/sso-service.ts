@@ -21,6 +21,7 @@ import { loadRoles } from '../caller.js';
 import { DEFAULT_USER_CERT_TTL, MAX_CERT_TTL } from '../certs.js';
 import { GithubProvider } from './github.js';
 import { OIDCProvider } from './oidc.js';
+import { SAMLProvider } from './saml.js';
 import type { SSOProvider } from './provider.js';
 import { SSORequests, type SSOAuthRequest } from './requests.js';
 import { SSOUserRefusedError, upsertSSOUser } from './sso-users.js';
@@ -47,7 +48,7 @@ export class SSOService {
 
   constructor(private readonly opts: SSOServiceOptions) {
     this.requests = new SSORequests({ backend: opts.services.backend, clock: opts.services.clock });
-    const list = opts.providers ?? [new GithubProvider(opts.services), new OIDCProvider(opts.services)];
+    const list = opts.providers ?? [new GithubProvider(opts.services), new OIDCProvider(opts.services), new SAMLProvider(opts.services)];
     this.providers = new Map(list.map((p) => [p.kind, p]));
   }
 
