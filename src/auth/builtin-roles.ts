@@ -70,6 +70,21 @@ const RULES: Record<string, (hostId: string) => Rule[]> = {
       { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'proxy', 'db'], verbs: RO },
     ];
   },
+  // A host that joined for its Kubernetes service only (`tctl tokens add --type=kube`).
+  Kube: (hostId) => {
+    const h = quoted(hostId);
+    return [
+      { resources: AGENT_SERVER_KINDS, verbs: RO },
+      { resources: ['kube_server'], verbs: ['create', 'update'], where: `equals(resource.spec.host_id, ${h})` },
+      { resources: ['host_cert'], verbs: ['create'], where: `equals(resource.host_id, ${h}) && equals(resource.role, "Kube")` },
+      { resources: ['event'], verbs: ['create'], where: `equals(resource.server_id, ${h})` },
+      // Recordings of the exec and attach sessions it serves.
+      { resources: ['session'], verbs: ['create'] },
+      { resources: ['session'], verbs: ['update'], where: `equals(resource.server_id, ${h})` },
+      { resources: ['cert_authority'], verbs: NO_SECRETS },
+      { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'proxy'], verbs: RO },
+    ];
+  },
   Proxy: (hostId) => {
     const h = quoted(hostId);
     return [

@@ -11,6 +11,7 @@ import { readSSH } from './section-ssh.js';
 import { readProxy } from './section-proxy.js';
 import { LATER_SECTIONS, readLater, type LaterSection } from './section-later.js';
 import { readDB } from './section-db.js';
+import { readKube } from './section-kube.js';
 import type { TeleportConfig } from './types.js';
 
 /** Options for parseConfig. */
@@ -23,7 +24,7 @@ export interface ParseOptions {
   onKeys?: (path: string, keys: readonly string[]) => void;
 }
 
-const TOP_KEYS = ['version', 'teleport', 'auth_service', 'ssh_service', 'proxy_service', ...Object.keys(LATER_SECTIONS)];
+const TOP_KEYS = ['version', 'teleport', 'auth_service', 'ssh_service', 'proxy_service', 'kubernetes_service', ...Object.keys(LATER_SECTIONS)];
 
 /**
  * Parse and validate teleport.yaml text, applying Teleport's defaults. Throws BadParameterError
@@ -53,7 +54,7 @@ export function parseConfig(text: string, opts: ParseOptions = {}): TeleportConf
   const proxy = readProxy(section('proxy_service'), ctx, version);
   const later = (name: LaterSection) => readLater(name, section(name), ctx);
   const db = readDB(section('db_service'), ctx);
-  const kube = later('kubernetes_service');
+  const kube = readKube(section('kubernetes_service'), ctx);
   const app = later('app_service');
   const windowsDesktop = later('windows_desktop_service');
   const discovery = later('discovery_service');
@@ -70,7 +71,8 @@ export function parseConfig(text: string, opts: ParseOptions = {}): TeleportConf
     ssh: ssh.enabled ?? true,
     proxy: proxy.enabled ?? true,
     db: db.enabled ?? false,
-    kube: kube.enabled ?? false,
+    // The 2019 form: a proxy holding a kubeconfig runs the Kubernetes agent in its own process.
+    kube: (kube.enabled ?? false) || ((proxy.enabled ?? true) && proxy.config.kubernetes.kubeconfigFile !== undefined),
     app: app.enabled ?? false,
     windowsDesktop: windowsDesktop.enabled ?? false,
     discovery: discovery.enabled ?? false,

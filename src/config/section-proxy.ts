@@ -73,9 +73,9 @@ export function readProxy(node: Node | null, ctx: SourceContext, version: Config
   if (legacyKey && legacyCert) keypairs.push({ keyFile: legacyKey, certFile: legacyCert });
   const kube = f.section('kubernetes', ['enabled', 'listen_addr', 'public_addr', 'kubeconfig_file']);
   const kubeEnabled = kube.get('enabled', bool) ?? false;
-  if (kube.has('kubeconfig_file')) {
-    kube.fail('kubeconfig_file', 'kubeconfig_file has no effect in this release: the proxy reaches Kubernetes clusters through kubernetes_service agents; remove it');
-  }
+  // The 2019 form: the proxy itself holds the kubeconfig and runs the Kubernetes agent in process.
+  const kubeconfigFile = kube.get('kubeconfig_file', str) || undefined;
+  if (kubeconfigFile && !kubeEnabled) kube.fail('kubeconfig_file', 'kubeconfig_file is read only with enabled: yes in this section; enable it or remove kubeconfig_file');
   const kubeLegacyAddr = kube.get('listen_addr', addr(PORTS.proxyKube));
   const acme = f.section('acme', ['enabled', 'email', 'uri']);
   return {
@@ -100,6 +100,7 @@ export function readProxy(node: Node | null, ctx: SourceContext, version: Config
         enabled: kubeEnabled,
         listenAddr: kubeLegacyAddr,
         publicAddrs: kube.get('public_addr', oneOrMany(addr(PORTS.proxyKube))) ?? [],
+        ...(kubeconfigFile && { kubeconfigFile }),
       },
       trustXForwardedFor: f.get('trust_x_forwarded_for', bool) ?? false,
       acme: {

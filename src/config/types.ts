@@ -225,7 +225,8 @@ export interface ProxyServiceConfig {
   /** `https_keypairs` plus the legacy `https_key_file`/`https_cert_file` pair. */
   httpsKeypairs: { keyFile: string; certFile: string }[];
   httpsKeypairsReloadInterval: number;
-  kubernetes: { enabled: boolean; listenAddr?: NetAddr; publicAddrs: NetAddr[] };
+  /** The legacy `kubernetes:` section; `kubeconfigFile` (the 2019 form) runs the Kubernetes agent in the proxy's process. */
+  kubernetes: { enabled: boolean; listenAddr?: NetAddr; publicAddrs: NetAddr[]; kubeconfigFile?: string };
   trustXForwardedFor: boolean;
   acme: { enabled: boolean; email?: string; uri?: string };
   proxyProtocol?: 'on' | 'off';
@@ -261,6 +262,15 @@ export interface DatabaseServiceConfig extends LaterServiceConfig {
   resources: { labels: Record<string, string[]> }[];
 }
 
+/** `kubernetes_service:` (section-kube.ts): where the clusters served come from, and their labels. */
+export interface KubeServiceConfig {
+  /** Every context of this kubeconfig is a cluster, named after the context. */
+  kubeconfigFile?: string;
+  /** The cluster of the pod's service account (in-cluster credentials). */
+  kubeClusterName?: string;
+  labels: Record<string, string>;
+}
+
 /** Which services this process runs, resolved from `enabled:` flags, defaults and `--roles`. */
 export interface EnabledServices {
   auth: boolean;
@@ -288,7 +298,7 @@ export interface TeleportConfig {
   ssh: SSHServiceConfig;
   proxy: ProxyServiceConfig;
   db: DatabaseServiceConfig;
-  kube: LaterServiceConfig;
+  kube: KubeServiceConfig;
   app: LaterServiceConfig;
   windowsDesktop: LaterServiceConfig;
   discovery: LaterServiceConfig;

@@ -8,8 +8,8 @@
 import { createPrivateKey } from 'node:crypto';
 import type { Clock } from '../api/clock.js';
 import { AuthClient } from '../api/client/index.js';
-import { BadParameterError } from '../api/errors.js';
-import type { CertAuthority } from '../api/types/index.js';
+import { BadParameterError, isCode } from '../api/errors.js';
+import type { CertAuthority, Role } from '../api/types/index.js';
 import { DEFAULT_PROXY_TTL_MS, caTLSCerts, type ProxyPresence } from '../auth/index.js';
 import { formatAddr, type TeleportConfig } from '../config/index.js';
 import type { AuditEmitter, RemoteEmitter } from '../events/index.js';
@@ -18,6 +18,7 @@ import { ConnectionLimiter } from '../limiter/index.js';
 import { ProxySSHServer, ProxyWebServer, Router, type WebUIAuth } from '../proxy/index.js';
 import type { ProxyAuth } from '../proxy/proxy-auth.js';
 import { mysqlFront, postgresFront } from '../proxy/db/index.js';
+import { kubeFront } from '../proxy/kube/index.js';
 import { ProtocolRegistry, type ProxyListener } from '../proxy/mux/index.js';
 import type { TunnelServer } from '../reversetunnel/index.js';
 import { remoteAuditEmitter } from './audit-service.js';
@@ -45,6 +46,8 @@ interface ProxyLink {
   audit: AuditEmitter;
   /** The cluster's user CA certificates (PEM): database clients' certificates are checked against them. */
   userTLSCAs(): Promise<string[]>;
+  /** The roles named, those that exist (the Kubernetes front checks kubernetes_labels with them). */
+  roles(names: string[]): Promise<Role[]>;
 }
 
 /** How long a proxy without auth keeps the user CA it read before reading it again. */
@@ -97,6 +100,8 @@ class ProxyService implements Service {
     this.protocols.register('postgres', postgresFront({ router, userTLSCAs: () => link.userTLSCAs(), clock, logger }));
     // MySQL on mysql_listen_addr and ALPN teleport-mysql.
     this.protocols.register('mysql', mysqlFront({ router, userTLSCAs: () => link.userTLSCAs(), clock, logger }));
+    // Kubernetes on kube_listen_addr and the web port by SNI kube-teleport-proxy-alpn.* (src/proxy/kube).
+    this.protocols.register('kube', kubeFront({ router, userTLSCAs: () => link.userTLSCAs(), roles: (names) => link.roles(names), clock, logger }));
     this.web = new ProxyWebServer({
       host: config.proxy.webListenAddr.host,
       port: config.proxy.webListenAddr.port,
@@ -109,6 +114,7 @@ class ProxyService implements Service {
       sshPublicAddr: () => proxySSHPublicAddr(config, this.ctx.addresses, this.ctx.proxyPublicAddr()),
       tunnelPublicAddr: () => tunnelPublicAddr(config, this.ctx.addresses.proxyTunnel, this.ctx.proxyPublicAddr()),
       dbAddrs: () => proxyDBAddrs(config, this.ctx.addresses, this.ctx.proxyPublicAddr()),
+      kubeSettings: () => proxyKubeSettings(config, this.ctx.addresses),
       router,
       limiter: new ConnectionLimiter({ limits: config.teleport.connectionLimits, clock }),
       protocols: this.protocols,
@@ -163,6 +169,7 @@ class ProxyService implements Service {
       presence: server.auth.proxies,
       audit: server.auth.auditLog,
       userTLSCAs: async () => caTLSCerts(await services.authorities('user').get(this.ctx.clusterName)),
+      roles: (names) => existingRoles(names, (n) => services.roles.get(n)),
     };
   }
 
@@ -220,6 +227,7 @@ class ProxyService implements Service {
       },
       audit: this.emitter,
       userTLSCAs: cachedFor(USER_CA_CACHE_MS, clock, async () => caTLSCerts(await client.getResource<CertAuthority>('cert_authority', `user/${clusterName}`))),
+      roles: (names) => existingRoles(names, (n) => client.getResource<Role>('role', n)),
     };
   }
 
@@ -283,4 +291,28 @@ function cachedFor<T>(ms: number, clock: Clock, read: () => Promise<T>): () => P
     }
     return last.value;
   };
+}
+
+/** The roles of `names` that exist (a role deleted since the certificate was issued is left out). */
+async function existingRoles(names: string[], get: (name: string) => Promise<Role>): Promise<Role[]> {
+  const out: Role[] = [];
+  for (const name of names) {
+    try {
+      out.push(await get(name));
+    } catch (err) {
+      if (!isCode(err, 'not_found')) throw err;
+    }
+  }
+  return out;
+}
+
+/**
+ * Ping's `proxy.kube`: Kubernetes is always served (on the web port by SNI); `listen_addr` is the
+ * bound kube_listen_addr (or legacy kubernetes.listen_addr), `public_addr` kube_public_addr (or the
+ * legacy kubernetes.public_addr), as tsh kube login reads them.
+ */
+export function proxyKubeSettings(config: TeleportConfig, addresses: ProcessAddresses): { enabled: boolean; public_addr?: string; listen_addr?: string } {
+  const pub = config.proxy.kubePublicAddrs[0] ?? config.proxy.kubernetes.publicAddrs[0];
+  const bound = addresses.proxyKube;
+  return { enabled: true, ...(pub && { public_addr: formatAddr(pub) }), ...(bound && { listen_addr: formatAddr(bound) }) };
 }

@@ -7,12 +7,13 @@ import { NotImplementedError } from '../api/errors.js';
 import type { EnabledServices, TeleportConfig } from '../config/index.js';
 import { authServiceFactory } from './auth-service.js';
 import { dbServiceFactory } from './db-service.js';
+import { kubeServiceFactory } from './kube-service.js';
 import { proxyServiceFactory } from './proxy-service.js';
 import type { ServiceFactory, ServiceName } from './service.js';
 import { sshServiceFactory } from './ssh-service.js';
 
 /** Every service this release runs. */
-export const SERVICE_TABLE: readonly ServiceFactory[] = [authServiceFactory, proxyServiceFactory, sshServiceFactory, dbServiceFactory];
+export const SERVICE_TABLE: readonly ServiceFactory[] = [authServiceFactory, proxyServiceFactory, sshServiceFactory, dbServiceFactory, kubeServiceFactory];
 
 /** How teleport.yaml names each section, for the refusal of one without a factory. */
 const SECTIONS: Record<keyof EnabledServices, string> = {
