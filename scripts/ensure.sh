@@ -26,6 +26,8 @@ if [ "${ENSURE_APT:-auto}" != "no" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   # etcd backend tests start their own etcd (temp dir, loopback, random ports).
   [ -x /usr/bin/etcd ] || need+=(etcd-server)
+  # The install test builds a bare Debian root (test/helpers/debian-root.ts).
+  command -v debootstrap >/dev/null || need+=(debootstrap)
   if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
       echo "ensure: apt-get install ${need[*]}" >&2

@@ -189,8 +189,8 @@ describe('web sessions and the web terminal', () => {
     const node = await a.call('GET', `/scripts/${token}/install-node.sh`);
     expect(plain.status).toBe(200);
     expect(node.status).toBe(200);
-    expect(node.text).toContain(`auth_token: ${token}`);
-    expect(node.text).toMatch(/ca_pin: \[sha256:[0-9a-f]{64}\]/);
+    // What they install (the release, its sha256, the token and CA pins) is tested with a real
+    // release in test/install-release.test.ts; here only that both are scripts bash accepts.
     for (const s of [plain.text, node.text]) expect(spawnSync('bash', ['-n'], { input: s }).status).toBe(0);
   });
 
