@@ -43,6 +43,16 @@ const RESOURCE_EVENTS = {
     updated: () => auditEvent('github.updated', 'T80002I'),
     deleted: () => auditEvent('github.deleted', 'T8001I'),
   },
+  oidc: {
+    created: () => auditEvent('oidc.created', 'T8100I'),
+    updated: () => auditEvent('oidc.updated', 'T8102I'),
+    deleted: () => auditEvent('oidc.deleted', 'T8101I'),
+  },
+  saml: {
+    created: () => auditEvent('saml.created', 'T8200I'),
+    updated: () => auditEvent('saml.updated', 'T8202I'),
+    deleted: () => auditEvent('saml.deleted', 'T8201I'),
+  },
   cluster_auth_preference: {
     created: () => auditEvent('auth_preference.update', 'TCAUTH001I'),
     updated: () => auditEvent('auth_preference.update', 'TCAUTH001I'),

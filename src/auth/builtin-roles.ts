@@ -50,11 +50,13 @@ const RULES: Record<string, (hostId: string) => Rule[]> = {
       { resources: ['event'], verbs: ['create'], where: `equals(resource.server_id, ${h})` },
       // Client certificates its database service logs in to databases with (Teleport's Db role).
       { resources: ['database_certificate'], verbs: ['create'] },
+      // The identity JWTs its application service puts on requests (Teleport's App role).
+      { resources: ['app_token'], verbs: ['create'] },
       // Recording parts of its sessions, and completing the recordings of sessions it served.
       { resources: ['session'], verbs: ['create'] },
       { resources: ['session'], verbs: ['update'], where: `equals(resource.server_id, ${h})` },
       { resources: ['cert_authority'], verbs: NO_SECRETS },
-      { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'proxy', 'db'], verbs: RO },
+      { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'proxy', 'db', 'app'], verbs: RO },
     ];
   },
   // A host that joined for its database service only (`tctl tokens add --type=db`).
@@ -68,6 +70,19 @@ const RULES: Record<string, (hostId: string) => Rule[]> = {
       { resources: ['event'], verbs: ['create'], where: `equals(resource.server_id, ${h})` },
       { resources: ['cert_authority'], verbs: NO_SECRETS },
       { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'proxy', 'db'], verbs: RO },
+    ];
+  },
+  // A host that joined for its application service only (`tctl tokens add --type=app`).
+  App: (hostId) => {
+    const h = quoted(hostId);
+    return [
+      { resources: AGENT_SERVER_KINDS, verbs: RO },
+      { resources: ['app_server'], verbs: ['create', 'update'], where: `equals(resource.spec.host_id, ${h})` },
+      { resources: ['host_cert'], verbs: ['create'], where: `equals(resource.host_id, ${h}) && equals(resource.role, "App")` },
+      { resources: ['app_token'], verbs: ['create'] },
+      { resources: ['event'], verbs: ['create'], where: `equals(resource.server_id, ${h})` },
+      { resources: ['cert_authority'], verbs: NO_SECRETS },
+      { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'proxy', 'app'], verbs: RO },
     ];
   },
   // A host that joined for its Kubernetes service only (`tctl tokens add --type=kube`).
@@ -96,6 +111,10 @@ const RULES: Record<string, (hostId: string) => Rule[]> = {
       { resources: ['event', 'session'], verbs: RO },
       // Browser sessions of the web UI it serves (web-session-routes.ts).
       { resources: ['web_session'], verbs: ['create', 'read', 'update', 'delete'] },
+      // SSO logins of the browsers it serves (src/auth/sso/routes.ts).
+      { resources: ['github_request', 'oidc_request', 'saml_request'], verbs: ['create', 'update'] },
+      // Application sessions of the browsers and app certificates it authenticates (app-sessions.ts).
+      { resources: ['app_session'], verbs: ['read', 'delete'] },
       { resources: ['cert_authority'], verbs: NO_SECRETS },
       { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'github', 'token', 'user_token'], verbs: RO },
     ];

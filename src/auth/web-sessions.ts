@@ -34,6 +34,8 @@ export interface WebSessionsOptions {
   authenticate(req: SSHLoginRequest): Promise<User>;
   /** Certificates for `user` per their current roles. */
   issue(user: User, req: UserCertsRequest): Promise<UserCertsResponse>;
+  /** Called when a session of `user` is ended (logout): their app sessions end with it. */
+  onDelete?(user: string): Promise<unknown>;
 }
 
 const key = (id: string) => `/web/sessions/${id}`;
@@ -51,10 +53,10 @@ export class WebSessions {
 
   /**
    * A session for a user who has just proven who they are another way (completing an invite or
-   * reset link). Only for in-process callers that did that check.
+   * reset link, an SSO login for `ttlMs`). Only for in-process callers that did that check.
    */
-  async createFor(username: string): Promise<WebSession> {
-    return this.create(await this.opts.services.users.get(username));
+  async createFor(username: string, ttlMs?: number): Promise<WebSession> {
+    return this.create(await this.opts.services.users.get(username), ttlMs === undefined ? {} : { ttlMs });
   }
 
   /** The live session `id` of `user`. */
@@ -97,9 +99,17 @@ export class WebSessions {
 
   /** Ends a session (logout). Unknown sessions are fine. */
   async delete(id: string): Promise<void> {
+    let user: string | undefined;
+    if (this.opts.onDelete && typeof id === 'string' && /^[0-9a-f]{64}$/.test(id)) {
+      user = await this.opts.services.backend.get(key(id)).then(
+        (item) => (JSON.parse(item.value) as WebSession).user,
+        () => undefined,
+      );
+    }
     await this.opts.services.backend.delete(key(id)).catch((err: unknown) => {
       if (!isCode(err, 'not_found')) throw err;
     });
+    if (user) await this.opts.onDelete?.(user);
   }
 
   /** The session's user as an API caller (roles and traits from its certificate, current role definitions). */

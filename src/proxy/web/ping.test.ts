@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuthService } from '../../auth/index.js';
 import { defaultSSHPublicAddr, defaultTunnelPublicAddr, findResponse, pingResponse } from './ping.js';
 
-const auth = { clusterName: 'example.com', authPreference: () => Promise.resolve({ spec: {} }) } as unknown as AuthService;
+const auth = { clusterName: 'example.com', authPreference: () => Promise.resolve({ spec: {} }), ssoConnectors: () => Promise.resolve([]) } as unknown as AuthService;
 
 describe('ping and find', () => {
   it('advertise the SSH public address they are given', async () => {

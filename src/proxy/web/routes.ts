@@ -185,6 +185,7 @@ export class WebUI {
       { method: 'POST', path: '/webapi/mfa/devices', auth: true, body: true, run: ({ ctx, body }) => addMFADevice(ctx.api, body) },
       { method: 'DELETE', path: '/webapi/mfa/devices/:name', auth: true, run: async ({ ctx, params }) => (await ctx.api.removeMFADevice(params.name), { message: 'ok' }) },
       { method: 'POST', path: '/webapi/mfa/authenticatechallenge', auth: true, run: ({ ctx }) => ctx.api.mfaChallenge() },
+      { method: 'POST', path: '/webapi/sites/:site/mfa/required', auth: true, run: async ({ ctx, params }) => (site(params), { required: await ctx.api.sessionMFARequired() }) },
       // The cluster.
       { method: 'GET', path: '/webapi/sites', auth: true, run: async () => [webCluster(auth, this.opts.publicAddr())] },
       {
