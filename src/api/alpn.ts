@@ -22,7 +22,9 @@ export type RoutedProtocol =
   | 'snowflake'
   | 'cassandra'
   | 'elasticsearch'
-  | 'oracle';
+  | 'oracle'
+  /** A TCP application (`tsh proxy app` for a `tcp://` app): raw bytes after TLS with the app certificate. */
+  | 'app-tcp';
 
 /** ALPN protocol names, as Teleport's clients and agents send them. */
 export const ALPN = {
@@ -39,6 +41,8 @@ export const ALPN = {
   cassandra: 'teleport-cassandra',
   elasticsearch: 'teleport-elasticsearch',
   oracle: 'teleport-oracle',
+  /** TCP application access (Teleport's ProtocolTCP). */
+  tcp: 'teleport-tcp',
   /** Followed by the SNI-encoded cluster name in Teleport (`teleport-auth@`). */
   auth: 'teleport-auth@',
 } as const;
@@ -62,6 +66,7 @@ const BY_NAME: Record<string, RoutedProtocol> = {
   [ALPN.cassandra]: 'cassandra',
   [ALPN.elasticsearch]: 'elasticsearch',
   [ALPN.oracle]: 'oracle',
+  [ALPN.tcp]: 'app-tcp',
   [ALPN.auth]: 'auth',
 };
 

@@ -9,6 +9,8 @@ import type { Clock } from '../api/clock.js';
 import { isAgentServerKind, validateAgentServer, type AgentServer, type AgentServerKind } from '../api/types/index.js';
 import { canSeeDatabase, canSeeKubeCluster, kubeClusterLabels } from '../rbac/index.js';
 import type { Services } from '../services/index.js';
+import { appOfServer } from './app-sessions.js';
+import { canSeeApp } from '../rbac/app-access.js';
 import type { Caller } from './caller.js';
 import { authorize } from './caller.js';
 
@@ -37,11 +39,12 @@ export async function upsertAgentServerHeartbeat(services: Services, clock: Cloc
 export async function listAgentServers(services: Services, caller: Caller, kind: AgentServerKind): Promise<AgentServer[]> {
   authorize(caller, kind, 'list');
   const servers = await services.agentServers(kind).list();
-  // Users see the databases their roles' db_labels reach and the Kubernetes clusters their
-  // kubernetes_labels reach, as Teleport lists them.
-  if (caller.systemRole || kind === 'app_server') return servers;
+  // Users see the databases their roles' db_labels reach, the Kubernetes clusters their
+  // kubernetes_labels reach and the apps their app_labels reach (deny wins), as Teleport lists them.
+  if (caller.systemRole) return servers;
   const roles = caller.checker.all();
   if (kind === 'kube_server') return servers.filter((s) => canSeeKubeCluster(roles, kubeClusterLabels(s)));
+  if (kind === 'app_server') return servers.filter((s) => canSeeApp(roles, appOfServer(s).labels));
   return servers.filter((s) => canSeeDatabase(roles, databaseLabels(s)));
 }
 

@@ -3,7 +3,8 @@
  * read, write and delete it, and every call is authorized the same way (rule verbs on the kind).
  */
 import { AccessDeniedError, BadParameterError, NotFoundError, isCode } from '../api/errors.js';
-import type { AnyResource, CertAuthority, Database, Node, Role, User } from '../api/types/index.js';
+import type { AnyResource, App, CertAuthority, Database, Node, Role, SAMLConnector, User } from '../api/types/index.js';
+import { withSigningKeyPair } from './sso/saml-keys.js';
 import { nodeLabels, resolveKind, validateDocument } from '../api/types/index.js';
 import type { Services } from '../services/index.js';
 import type { AuthAudit } from './audit.js';
@@ -139,12 +140,20 @@ export class ResourceAPI {
       },
       token: plain(s.tokens),
       github: plain(s.github),
+      oidc: plain(s.oidc),
+      saml: { ...plain(s.saml), create: async (r) => s.saml.create(await withSigningKeyPair(r as SAMLConnector)), upsert: async (r) => s.saml.upsert(await withSigningKeyPair(r as SAMLConnector)) },
       node: plain(s.nodes),
       db: {
         ...plain(s.databases),
         // Teleport marks databases created through the API as dynamic.
         create: (r) => s.databases.create(withOrigin(r as Database)),
         upsert: (r) => s.databases.upsert(withOrigin(r as Database)),
+      },
+      app: {
+        ...plain(s.apps),
+        // Apps created through the API are dynamic, as databases.
+        create: (r) => s.apps.create(withOrigin(r as App)),
+        upsert: (r) => s.apps.upsert(withOrigin(r as App)),
       },
       cert_authority: {
         readVerb: (o) => (o.withSecrets ? 'read' : 'read_no_secrets'),
@@ -210,10 +219,10 @@ export class ResourceAPI {
 }
 
 /** Kinds whose overwrite is recorded as an update rather than a creation when they existed. */
-const AUDITED_UPDATES = new Set(['role', 'user', 'github']);
+const AUDITED_UPDATES = new Set(['role', 'user', 'github', 'oidc', 'saml']);
 
-function withOrigin(db: Database): Database {
-  return { ...db, metadata: { ...db.metadata, labels: { ...db.metadata.labels, 'teleport.dev/origin': 'dynamic' } } };
+function withOrigin<T extends Database | App>(r: T): T {
+  return { ...r, metadata: { ...r.metadata, labels: { ...r.metadata.labels, 'teleport.dev/origin': 'dynamic' } } };
 }
 
 function ignoreNotFound(err: unknown): void {

@@ -27,6 +27,8 @@ export type {
   ConfigVersion,
   ConnectionRate,
   DatabaseConfig,
+  AppConfig,
+  AppServiceConfig,
   DatabaseServiceConfig,
   DatabaseTLSMode,
   EnabledServices,

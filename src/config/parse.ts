@@ -12,6 +12,7 @@ import { readProxy } from './section-proxy.js';
 import { LATER_SECTIONS, readLater, type LaterSection } from './section-later.js';
 import { readDB } from './section-db.js';
 import { readKube } from './section-kube.js';
+import { readApp } from './section-app.js';
 import type { TeleportConfig } from './types.js';
 
 /** Options for parseConfig. */
@@ -24,7 +25,7 @@ export interface ParseOptions {
   onKeys?: (path: string, keys: readonly string[]) => void;
 }
 
-const TOP_KEYS = ['version', 'teleport', 'auth_service', 'ssh_service', 'proxy_service', 'kubernetes_service', ...Object.keys(LATER_SECTIONS)];
+const TOP_KEYS = ['version', 'teleport', 'auth_service', 'ssh_service', 'proxy_service', 'kubernetes_service', 'app_service', ...Object.keys(LATER_SECTIONS)];
 
 /**
  * Parse and validate teleport.yaml text, applying Teleport's defaults. Throws BadParameterError
@@ -55,7 +56,7 @@ export function parseConfig(text: string, opts: ParseOptions = {}): TeleportConf
   const later = (name: LaterSection) => readLater(name, section(name), ctx);
   const db = readDB(section('db_service'), ctx);
   const kube = readKube(section('kubernetes_service'), ctx);
-  const app = later('app_service');
+  const app = readApp(section('app_service'), ctx);
   const windowsDesktop = later('windows_desktop_service');
   const discovery = later('discovery_service');
   const sideServices = (['metrics_service', 'tracing_service', 'debug_service'] as const).filter((side) => later(side).enabled === true);

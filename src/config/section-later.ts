@@ -1,5 +1,5 @@
 /**
- * Service sections a later release runs (app, windows desktop, discovery, and the
+ * Service sections a later release runs (windows desktop, discovery, and the
  * metrics/tracing/debug side services): their documented keys are accepted, values kept as written.
  */
 import type { Node } from 'yaml';
@@ -9,7 +9,6 @@ import type { LaterServiceConfig } from './types.js';
 /** Documented keys per later section (besides `enabled`). */
 export const LATER_SECTIONS = {
   db_service: ['databases', 'resources', 'aws', 'azure', 'gcp'],
-  app_service: ['debug_app', 'apps', 'resources', 'mcp_demo_server'],
   windows_desktop_service: [
     'listen_addr',
     'public_addr',

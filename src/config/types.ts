@@ -262,6 +262,26 @@ export interface DatabaseServiceConfig extends LaterServiceConfig {
   resources: { labels: Record<string, string[]> }[];
 }
 
+/** One entry of `app_service.apps` (section-app.ts). */
+export interface AppConfig {
+  name: string;
+  description: string;
+  /** `http://`, `https://` or `tcp://` (a TCP app), as written. */
+  uri: string;
+  /** Host users reach it at; default `<name>.<proxy public host>`. */
+  publicAddr?: string;
+  insecureSkipVerify: boolean;
+  labels: Record<string, string>;
+  /** `rewrite.redirect`: hosts whose redirects are rewritten to the public address; `rewrite.headers` (values may hold trait templates). */
+  rewrite: { redirect: string[]; headers: { name: string; value: string }[] };
+}
+
+/** `app_service:`: the apps listed and the selectors of `app` resources served besides them. */
+export interface AppServiceConfig extends LaterServiceConfig {
+  apps: AppConfig[];
+  resources: { labels: Record<string, string[]> }[];
+}
+
 /** `kubernetes_service:` (section-kube.ts): where the clusters served come from, and their labels. */
 export interface KubeServiceConfig {
   /** Every context of this kubeconfig is a cluster, named after the context. */
@@ -299,7 +319,7 @@ export interface TeleportConfig {
   proxy: ProxyServiceConfig;
   db: DatabaseServiceConfig;
   kube: KubeServiceConfig;
-  app: LaterServiceConfig;
+  app: AppServiceConfig;
   windowsDesktop: LaterServiceConfig;
   discovery: LaterServiceConfig;
   services: EnabledServices;

@@ -30,8 +30,8 @@ export interface AgentLinkOptions {
   hostId: string;
   /** The proxy's web address (`host:port`). */
   proxyAddr: string;
-  /** The system role the host joins with: Node, or Db / Kube for a host that runs only the database / Kubernetes service. */
-  role: 'Node' | 'Db' | 'Kube';
+  /** The system role the host joins with: Node, or Db / Kube / App for a host that runs only the database / Kubernetes / application service. */
+  role: 'Node' | 'Db' | 'Kube' | 'App';
   /** Host names and addresses the host certificate also names. */
   additionalPrincipals: string[];
   clock: Clock;

@@ -165,14 +165,15 @@ export class TeleportProcess {
 }
 
 /**
- * The system role a host joins through a proxy with: Db or Kube for a host running only that
- * agent service (joined with a `--type=db` / `--type=kube` token, as Teleport's agents are), else
+ * The system role a host joins through a proxy with: Db, Kube or App for a host running only that
+ * agent service (joined with a `--type=db` / `--type=kube` / `--type=app` token, as Teleport's agents are), else
  * Node (whose role may heartbeat every agent kind of its own host).
  */
-export function hostJoinRole(config: TeleportConfig): 'Node' | 'Db' | 'Kube' {
+export function hostJoinRole(config: TeleportConfig): 'Node' | 'Db' | 'Kube' | 'App' {
   const s = config.services;
   if (s.ssh) return 'Node';
-  if (s.db && !s.kube) return 'Db';
-  if (s.kube && !s.db) return 'Kube';
+  if (s.db && !s.kube && !s.app) return 'Db';
+  if (s.kube && !s.db && !s.app) return 'Kube';
+  if (s.app && !s.db && !s.kube) return 'App';
   return 'Node';
 }

@@ -20,6 +20,8 @@ import type { ProxyAuth } from '../proxy/proxy-auth.js';
 import { mysqlFront, postgresFront } from '../proxy/db/index.js';
 import { kubeFront } from '../proxy/kube/index.js';
 import { ProtocolRegistry, type ProxyListener } from '../proxy/mux/index.js';
+import { AppProxy, type AppProxyAccess } from '../proxy/app/index.js';
+import { localAppProxyAccess, remoteAppProxyAccess } from './app-proxy-access.js';
 import type { TunnelServer } from '../reversetunnel/index.js';
 import { remoteAuditEmitter } from './audit-service.js';
 import { ensureHostIdentity } from './join.js';
@@ -46,6 +48,8 @@ interface ProxyLink {
   audit: AuditEmitter;
   /** The cluster's user CA certificates (PEM): database clients' certificates are checked against them. */
   userTLSCAs(): Promise<string[]>;
+  /** What application access reads: app sessions, the user and jwt CAs (app-proxy-access.ts). */
+  apps: AppProxyAccess;
   /** The roles named, those that exist (the Kubernetes front checks kubernetes_labels with them). */
   roles(names: string[]): Promise<Role[]>;
 }
@@ -62,6 +66,7 @@ class ProxyService implements Service {
   private reads?: ProxyReads;
   private emitter?: RemoteEmitter;
   private remoteWebUI?: RemoteWebUIAuth;
+  private apps?: AppProxy;
   /** What the web port and the protocol listeners route to (src/proxy/mux); services add handlers. */
   private readonly protocols = new ProtocolRegistry();
   private protocolListeners: ProxyListener[] = [];
@@ -102,6 +107,9 @@ class ProxyService implements Service {
     this.protocols.register('mysql', mysqlFront({ router, userTLSCAs: () => link.userTLSCAs(), clock, logger }));
     // Kubernetes on kube_listen_addr and the web port by SNI kube-teleport-proxy-alpn.* (src/proxy/kube).
     this.protocols.register('kube', kubeFront({ router, userTLSCAs: () => link.userTLSCAs(), roles: (names) => link.roles(names), clock, logger }));
+    // Application access: app hosts and certificates on the web port, TCP apps by ALPN teleport-tcp (src/proxy/app).
+    const apps = (this.apps = new AppProxy({ router, access: link.apps, clusterName, publicAddr: () => this.ctx.proxyPublicAddr(), clock, logger: logger.child({ component: 'proxy:app' }) }));
+    this.protocols.register('app-tcp', (stream, conn) => apps.handleTCP(stream, conn));
     this.web = new ProxyWebServer({
       host: config.proxy.webListenAddr.host,
       port: config.proxy.webListenAddr.port,
@@ -118,6 +126,8 @@ class ProxyService implements Service {
       router,
       limiter: new ConnectionLimiter({ limits: config.teleport.connectionLimits, clock }),
       protocols: this.protocols,
+      // Application access by host name, app certificates and the JWKS (src/proxy/app).
+      apps: this.apps,
       upgradeTLS: { certPem: creds.tls, keyPem: creds.keyPem },
       ...(config.proxy.proxyProtocol && { proxyProtocol: config.proxy.proxyProtocol }),
       // Agents dial tunnels through the web port when there is no tunnel port, or when asked to.
@@ -169,6 +179,7 @@ class ProxyService implements Service {
       presence: server.auth.proxies,
       audit: server.auth.auditLog,
       userTLSCAs: async () => caTLSCerts(await services.authorities('user').get(this.ctx.clusterName)),
+      apps: localAppProxyAccess(server.auth, services, this.ctx.clusterName, async () => caTLSCerts(await services.authorities('user').get(this.ctx.clusterName))),
       roles: (names) => existingRoles(names, (n) => services.roles.get(n)),
     };
   }
@@ -227,6 +238,7 @@ class ProxyService implements Service {
       },
       audit: this.emitter,
       userTLSCAs: cachedFor(USER_CA_CACHE_MS, clock, async () => caTLSCerts(await client.getResource<CertAuthority>('cert_authority', `user/${clusterName}`))),
+      apps: remoteAppProxyAccess(client, clusterName, cachedFor(USER_CA_CACHE_MS, clock, async () => caTLSCerts(await client.getResource<CertAuthority>('cert_authority', `user/${clusterName}`)))),
       roles: (names) => existingRoles(names, (n) => client.getResource<Role>('role', n)),
     };
   }
@@ -241,6 +253,7 @@ class ProxyService implements Service {
       await this.tunnels?.close();
       await this.ssh?.close();
       await this.web?.close();
+      this.apps?.close();
       this.remoteWebUI?.close();
     })();
     return this.closing;

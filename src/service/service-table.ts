@@ -5,6 +5,7 @@
  */
 import { NotImplementedError } from '../api/errors.js';
 import type { EnabledServices, TeleportConfig } from '../config/index.js';
+import { appServiceFactory } from './app-service.js';
 import { authServiceFactory } from './auth-service.js';
 import { dbServiceFactory } from './db-service.js';
 import { kubeServiceFactory } from './kube-service.js';
@@ -13,7 +14,7 @@ import type { ServiceFactory, ServiceName } from './service.js';
 import { sshServiceFactory } from './ssh-service.js';
 
 /** Every service this release runs. */
-export const SERVICE_TABLE: readonly ServiceFactory[] = [authServiceFactory, proxyServiceFactory, sshServiceFactory, dbServiceFactory, kubeServiceFactory];
+export const SERVICE_TABLE: readonly ServiceFactory[] = [authServiceFactory, proxyServiceFactory, sshServiceFactory, dbServiceFactory, kubeServiceFactory, appServiceFactory];
 
 /** How teleport.yaml names each section, for the refusal of one without a factory. */
 const SECTIONS: Record<keyof EnabledServices, string> = {

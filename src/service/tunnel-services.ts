@@ -50,8 +50,8 @@ export async function startProxyTunnel(opts: StartProxyTunnelOptions): Promise<{
     hostCAKeys: () => reads.hostCAKeys(),
     proxies: () => reads.proxyNames(),
     dialAuth: () => reads.dialAuth(),
-    // Nodes, and hosts that joined for their database or Kubernetes service only.
-    roles: ['Node', 'Db', 'Kube'],
+    // Nodes, and hosts that joined for their database, Kubernetes or application service only.
+    roles: ['Node', 'Db', 'Kube', 'App'],
     logger: opts.logger.child({ component: 'proxy:tunnel' }),
   });
   const address = await server.start();

@@ -8,9 +8,12 @@ import type { Clock } from '../api/clock.js';
 import type {
   AuthPreference,
   CertAuthority,
+  App,
   Database,
   ClusterName,
   GithubConnector,
+  OIDCConnector,
+  SAMLConnector,
   ProvisionToken,
   Role,
   Node,
@@ -38,9 +41,14 @@ export interface Services {
   clusterName: ResourceStore<ClusterName>;
   authPreference: ResourceStore<AuthPreference>;
   github: ResourceStore<GithubConnector>;
+  /** OIDC and SAML connectors, `/web/connectors/<kind>/connectors/<name>`. */
+  oidc: ResourceStore<OIDCConnector>;
+  saml: ResourceStore<SAMLConnector>;
   nodes: ResourceStore<Node>;
   /** Databases registered with `tctl create` (kind `db`), `/db/<name>`. */
   databases: ResourceStore<Database>;
+  /** Applications registered with `tctl create` (kind `app`), `/applications/<name>`. */
+  apps: ResourceStore<App>;
   /** Proxy heartbeats (what reverse tunnel discovery lists). */
   proxies: ResourceStore<ProxyServer>;
   /** Heartbeats of database, Kubernetes and application agents, one store per kind. */
@@ -123,12 +131,33 @@ export function createServices(backend: Backend): Services {
       keyOf: (n) => `/web/connectors/github/connectors/${n}`,
       validate: byKind<GithubConnector>('github'),
     }),
+    oidc: new ResourceStore<OIDCConnector>({
+      backend,
+      kind: 'oidc connector',
+      prefix: '/web/connectors/oidc/connectors/',
+      keyOf: (n) => `/web/connectors/oidc/connectors/${n}`,
+      validate: byKind<OIDCConnector>('oidc'),
+    }),
+    saml: new ResourceStore<SAMLConnector>({
+      backend,
+      kind: 'saml connector',
+      prefix: '/web/connectors/saml/connectors/',
+      keyOf: (n) => `/web/connectors/saml/connectors/${n}`,
+      validate: byKind<SAMLConnector>('saml'),
+    }),
     nodes: new ResourceStore<Node>({
       backend,
       kind: 'node',
       prefix: '/nodes/default/',
       keyOf: (n) => `/nodes/default/${n}`,
       validate: byKind<Node>('node'),
+    }),
+    apps: new ResourceStore<App>({
+      backend,
+      kind: 'application',
+      prefix: '/applications/',
+      keyOf: (n) => `/applications/${n}`,
+      validate: byKind<App>('app'),
     }),
     databases: new ResourceStore<Database>({
       backend,

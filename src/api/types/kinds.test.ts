@@ -38,12 +38,36 @@ const SAMPLES: Record<Kind, unknown> = {
       teams_to_roles: [{ organization: 'octocats', team: 'admins', roles: ['access', 'editor'] }],
     },
   },
+  oidc: {
+    kind: 'oidc',
+    version: 'v3',
+    metadata: { name: 'auth0' },
+    spec: {
+      issuer_url: 'https://idp.example.com',
+      client_id: 'id',
+      client_secret: 'secret',
+      redirect_url: ['https://proxy.example.com:3080/v1/webapi/oidc/callback'],
+      scope: ['email', 'groups'],
+      claims_to_roles: [{ claim: 'groups', value: 'admins', roles: ['access'] }],
+    },
+  },
+  saml: {
+    kind: 'saml',
+    version: 'v2',
+    metadata: { name: 'okta' },
+    spec: {
+      acs: 'https://proxy.example.com:3080/v1/webapi/saml/acs/okta',
+      entity_descriptor_url: 'https://idp.example.com/metadata',
+      attributes_to_roles: [{ name: 'groups', value: 'admins', roles: ['access'] }],
+    },
+  },
   node: {
     kind: 'node',
     version: 'v2',
     metadata: { name: '5b4b4c1e-0000-4000-8000-000000000001', labels: { env: 'dev' } },
     spec: { addr: '10.0.0.1:3022', hostname: 'web-1', cmd_labels: { arch: { command: ['uname', '-m'], period: '1h', result: 'x86_64' } } },
   },
+  app: { kind: 'app', version: 'v3', metadata: { name: 'dashboard', labels: { env: 'dev' } }, spec: { uri: 'https://127.0.0.1:8443', public_addr: 'dashboard.example.com', insecure_skip_verify: true } },
   db: {
     kind: 'db',
     version: 'v3',

@@ -7,10 +7,16 @@ import type { CertAuthority } from './cert-authority.js';
 import { CA_VERSIONS, validateCertAuthority } from './cert-authority.js';
 import type { AuthPreference, ClusterName } from './cluster-config.js';
 import { AUTH_PREFERENCE_NAME, CLUSTER_NAME_NAME, validateAuthPreference, validateClusterName } from './cluster-config.js';
+import type { App } from './app.js';
+import { validateApp } from './app.js';
 import type { Database } from './database.js';
 import { validateDatabase } from './database.js';
 import type { GithubConnector } from './github.js';
 import { validateGithubConnector } from './github.js';
+import type { OIDCConnector } from './oidc.js';
+import { validateOIDCConnector } from './oidc.js';
+import type { SAMLConnector } from './saml.js';
+import { validateSAMLConnector } from './saml.js';
 import type { Node } from './node.js';
 import { validateNode } from './node.js';
 import { validateRole } from './role.js';
@@ -22,7 +28,7 @@ import type { User } from './user.js';
 import { USER_VERSIONS, validateUser } from './user.js';
 
 /** Any resource this registry knows. */
-export type AnyResource = Role | User | ProvisionToken | CertAuthority | ClusterName | AuthPreference | GithubConnector | Node | Database;
+export type AnyResource = Role | User | ProvisionToken | CertAuthority | ClusterName | AuthPreference | GithubConnector | OIDCConnector | SAMLConnector | Node | Database | App;
 
 /** Canonical kind names. */
 export type Kind = AnyResource['kind'];
@@ -55,8 +61,11 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'user', versions: USER_VERSIONS, aliases: ['user', 'users'], singleton: false, validate: validateUser },
   { kind: 'token', versions: TOKEN_VERSIONS, aliases: ['token', 'tokens'], singleton: false, validate: validateToken },
   { kind: 'github', versions: ['v3'], aliases: ['github', 'connectors'], singleton: false, validate: validateGithubConnector },
+  { kind: 'oidc', versions: ['v3', 'v2'], aliases: ['oidc'], singleton: false, validate: validateOIDCConnector },
+  { kind: 'saml', versions: ['v2'], aliases: ['saml'], singleton: false, validate: validateSAMLConnector },
   { kind: 'node', versions: ['v2'], aliases: ['node', 'nodes'], singleton: false, validate: validateNode },
   { kind: 'db', versions: ['v3'], aliases: ['db', 'dbs', 'database', 'databases'], singleton: false, validate: validateDatabase },
+  { kind: 'app', versions: ['v3'], aliases: ['app', 'apps', 'application', 'applications'], singleton: false, validate: validateApp },
 ];
 
 const BY_NAME = new Map<string, KindInfo>();

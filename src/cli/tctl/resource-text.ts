@@ -21,6 +21,7 @@ export function describe(r: { kind: string; metadata: { name: string } }): strin
   if (info?.singleton) return r.kind.replace(/_/g, ' ');
   // Teleport names the db kind in full: `database "pg-main" has been created`.
   if (r.kind === 'db') return `database "${r.metadata.name}"`;
+  if (r.kind === 'app') return `application "${r.metadata.name}"`;
   // Connectors are created as `authentication connector "github" has been created`.
   if (CONNECTOR_KINDS.has(r.kind)) return `authentication connector "${r.metadata.name}"`;
   return `${r.kind} "${r.metadata.name}"`;
