@@ -120,6 +120,18 @@ describe('Kubernetes join, in_cluster (TokenReview)', () => {
     expect((await joinWith('kube-in-cluster', 'other-sa')).error).toContain('the Kubernetes service account "kube-system:default" matches no allow rule');
   });
 
+  it('an API server that refuses auth\'s own credentials fails the join with its answer, not as an unreachable auth server', async () => {
+    const reviewer = review.reviewerToken;
+    review.reviewerToken = 'rotated';
+    try {
+      const r = await joinWith('kube-in-cluster', 'projected-token-1');
+      expect(r.error).toContain('the auth server could not check this kubernetes join: the Kubernetes TokenReview failed: 401');
+      expect(r.error).not.toContain('could not reach any auth server');
+    } finally {
+      review.reviewerToken = reviewer;
+    }
+  });
+
   it('a token of the kubernetes method used by a host joining with iam is refused, naming both', async () => {
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIAUNUSED0000000001', AWS_SECRET_ACCESS_KEY: 'unused', AWS_REGION: 'us-east-1' });
     const node = await methodNode(c, { nodename: 'wrong-method', token: 'kube-in-cluster', method: 'iam' });

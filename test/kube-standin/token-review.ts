@@ -21,7 +21,7 @@ export class TokenReviewStandIn {
   /** Tokens reviewed, in order. */
   readonly reviewed: string[] = [];
 
-  constructor(readonly reviewerToken: string) {}
+  constructor(public reviewerToken: string) {}
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {

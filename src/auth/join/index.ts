@@ -59,7 +59,17 @@ export async function checkMethodJoin(req: RegisterRequest, role: string, ctx: M
   if (!token.spec.roles.some((r) => r.toLowerCase() === role.toLowerCase())) {
     throw new AccessDeniedError(`the join token "${req.token}" does not allow joining as "${role}" (it allows: ${token.spec.roles.join(', ')})`);
   }
-  const attrs = { ...req, role };
+  try {
+    return await checkProof(token, { ...req, role }, method, ctx);
+  } catch (err) {
+    // Auth failing to reach AWS or Kubernetes is no connection problem of the joining host (which
+    // would try its next auth server and report it unreachable): it is this join that failed.
+    if (isCode(err, 'connection_problem')) throw new AccessDeniedError(`the auth server could not check this ${method} join: ${(err as Error).message}`, { cause: err });
+    throw err;
+  }
+}
+
+async function checkProof(token: ProvisionToken, attrs: RegisterRequest, method: string, ctx: MethodJoinContext): Promise<Record<string, unknown>> {
   switch (method) {
     case 'ec2': {
       const doc = await checkEC2Join(token, attrs, { clock: ctx.clock, services: ctx.services, options: ctx.options.ec2 ?? {} });
