@@ -22,6 +22,7 @@ import { AuthClient } from '../src/api/client/index.js';
 import { captureIO } from '../src/cli/framework/index.js';
 import { runTctl } from '../src/cli/tctl/run.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
+import { WebAgent, inviteUser } from './helpers/web-http.js';
 
 const run = promisify(execFile);
 let c: TestCluster;
@@ -380,6 +381,21 @@ describe('application access', () => {
     const none = await get('nope.localhost', '/', { headers: { accept: 'text/html' } });
     expect(none.status).toBe(404);
     expect(none.body).toContain('no application is registered at &#34;nope.localhost&#34;');
+  });
+
+  it('ends the app sessions of a user who logs out of the web UI', async () => {
+    const agent = new WebAgent(c);
+    await inviteUser(c, 'carol', ['app-dev'], [], 'a long enough password', { agent, browser: true });
+    const { client } = await userClient('carol');
+    const s = await client.createAppSession({ app_name: 'dashboard' });
+    expect((await get('dashboard.localhost', '/echo', { headers: cookiesOf(s) })).status).toBe(200);
+    const out = await agent.call('DELETE', '/webapi/sessions/web');
+    expect(out.status, out.text).toBe(200);
+    const admin = await c.admin();
+    await expect(admin.getAppSession(s.session_id)).rejects.toThrow(/app session not found or expired/);
+    await new Promise((r) => setTimeout(r, 2_100));
+    const after = await get('dashboard.localhost', '/echo', { headers: { ...cookiesOf(s), accept: 'application/json' } });
+    expect(after.status).toBe(403);
   });
 
   it('answers a clear error for an app that is down while the others keep working, and audits the sessions', async () => {
