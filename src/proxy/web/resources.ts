@@ -8,9 +8,10 @@
 import { BadParameterError } from '../../api/errors.js';
 import { parseWhere, type WhereExpr } from '../../api/types/index.js';
 import type { AgentServer } from '../../api/types/index.js';
-import { MAX_RESOURCE_PAGE, type WebDatabase, type WebResourceKind, type WebUnifiedPage, type WebUnifiedResource } from '../../api/web-resources-wire.js';
+import { MAX_RESOURCE_PAGE, type WebDatabase, type WebKubeCluster, type WebResourceKind, type WebUnifiedPage, type WebUnifiedResource } from '../../api/web-resources-wire.js';
 import { evaluateWhere } from '../../rbac/index.js';
 import type { WebContext } from './auth.js';
+import { listWebApps } from './apps.js';
 import { webNode } from './nodes.js';
 
 /** What listing a kind needs: the user's API (RBAC-filtered by auth) and the cluster name for `siteId`. */
@@ -63,6 +64,19 @@ export function webDatabase(s: AgentServer): WebDatabase {
   };
 }
 
+/** A kube_server heartbeat as the UI lists its cluster (Teleport's ui.KubeCluster); labels sorted by name. */
+export function webKubeCluster(s: AgentServer): WebKubeCluster {
+  const own = (s.spec.cluster as { metadata?: { labels?: Record<string, string> } } | undefined)?.metadata?.labels ?? {};
+  const labels: Record<string, string> = { ...(s.metadata.labels ?? {}), ...own };
+  return {
+    kind: 'kube_cluster',
+    name: s.metadata.name,
+    labels: Object.keys(labels)
+      .sort()
+      .map((name) => ({ name, value: String(labels[name]) })),
+  };
+}
+
 /** One entry per database: agents serving the same database each heartbeat it. */
 function uniqueByName(dbs: WebDatabase[]): WebDatabase[] {
   return [...new Map(dbs.map((d) => [d.name, d])).values()];
@@ -70,7 +84,7 @@ function uniqueByName(dbs: WebDatabase[]): WebDatabase[] {
 
 type KindTable = { [K in WebResourceKind]: ResourceKind<Extract<WebUnifiedResource, { kind: K }>> };
 
-/** Every kind the endpoint serves. Kubernetes clusters and apps each add one entry. */
+/** Every kind the endpoint serves. */
 const RESOURCE_KINDS: KindTable = {
   node: {
     list: async ({ ctx, clusterName }) => (await ctx.api.listNodes()).map((n) => webNode(n, ctx.caller, clusterName)),
@@ -87,6 +101,22 @@ const RESOURCE_KINDS: KindTable = {
     labels: (d) => Object.fromEntries(d.labels.map((t) => [t.name, t.value])),
     spec: (d) => ({ description: d.description, protocol: d.protocol, type: d.type, hostname: d.hostname }),
     specFields: ['description', 'protocol', 'type', 'hostname'],
+  },
+  kube_cluster: {
+    list: async ({ ctx }) => [...new Map((await ctx.api.listKubeServers()).map((s) => [s.metadata.name, webKubeCluster(s)])).values()],
+    name: (k) => k.name,
+    id: (k) => k.name,
+    labels: (k) => Object.fromEntries(k.labels.map((t) => [t.name, t.value])),
+    spec: () => ({}),
+    specFields: [],
+  },
+  app: {
+    list: ({ ctx, clusterName }) => listWebApps(ctx.api, clusterName),
+    name: (a) => a.name,
+    id: (a) => a.name,
+    labels: (a) => Object.fromEntries(a.labels.map((t) => [t.name, t.value])),
+    spec: (a) => ({ description: a.description, public_addr: a.publicAddr, uri: a.uri }),
+    specFields: ['description', 'public_addr', 'uri'],
   },
 };
 

@@ -1,13 +1,16 @@
 /**
  * How the resources page shows each kind: its icon and names, the name and detail of a resource,
  * its address and labels, and its action (Connect: a login menu for a server, the tsh commands for a
- * database). Kubernetes clusters and apps each add one entry; the page and its table need nothing else.
+ * database, a Kubernetes cluster or a TCP app; Launch for a web app). A kind is one entry; the page
+ * and its table need nothing else.
  */
 import type { WebResourceKind, WebUnifiedResource } from '@api/web-resources-wire';
 import type { WebLabel } from '@api/web-wire';
 import type { ReactNode } from 'react';
 import { paths } from '../../router';
+import { AppAction, isTCPApp } from './AppLaunch';
 import { DbConnect, databaseType } from './DbConnect';
+import { KubeConnect } from './KubeConnect';
 import { LoginMenu } from './LoginMenu';
 
 /** One kind of resource in the UI. */
@@ -61,6 +64,28 @@ export const UI_KINDS: KindTable = {
     address: (d) => `${databaseType(d)}${d.hostname ? ` · ${d.hostname}` : ''}`,
     labels: (d) => d.labels,
     action: (d) => <DbConnect db={d} />,
+  },
+  kube_cluster: {
+    label: 'Kubernetes',
+    plural: 'Kubernetes clusters',
+    icon: glyph('M12 2l8.5 4.5v9L12 20l-8.5-4.5v-9zM12 8v4M12 12l3.5 2M12 12l-3.5 2'),
+    key: (k) => k.name,
+    name: (k) => k.name,
+    detail: () => 'Kubernetes cluster',
+    address: () => '',
+    labels: (k) => k.labels,
+    action: (k) => <KubeConnect kube={k} />,
+  },
+  app: {
+    label: 'Application',
+    plural: 'applications',
+    icon: glyph('M4 5h16v14H4zM4 9h16M7 7h.01M10 7h.01'),
+    key: (a) => a.name,
+    name: (a) => a.name,
+    detail: (a) => a.description || (isTCPApp(a) ? 'TCP application' : 'Web application'),
+    address: (a) => a.publicAddr,
+    labels: (a) => a.labels,
+    action: (a) => <AppAction app={a} />,
   },
 };
 
