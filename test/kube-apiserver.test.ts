@@ -73,6 +73,12 @@ describe('kubectl against the API server stand-in', () => {
     await watch.until(/settings\s+2\s+/);
     await watch.stop();
     expect((await kubectl(admin, ['get', 'cm', 'settings', '-o', 'jsonpath={.data.color}'])).stdout).toBe('green');
+    await writeFile(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: made\ndata:\n  k: v\n');
+    expect((await kubectl(admin, ['apply', '-f', file])).stdout).toBe('configmap/made created\n');
+    expect((await kubectl(admin, ['delete', 'configmap', 'made'])).stdout).toBe('configmap "made" deleted\n');
+    expect((await kubectl(admin, ['delete', 'configmap', 'made'])).stderr).toBe('Error from server (NotFound): configmaps "made" not found\n');
+    // kubectl create's typed client sends protobuf, which the stand-in does not read: refused as a real server refuses an unknown type.
+    expect((await kubectl(admin, ['create', 'configmap', 'typed', '--from-literal=k=v'])).stderr).toMatch(/unknown format - accepted media types include: application\/json/);
     await writeFile(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\nfoo: 1\n');
     const bad = await kubectl(admin, ['apply', '-f', file]);
     expect(bad.code).toBe(1);
@@ -82,6 +88,8 @@ describe('kubectl against the API server stand-in', () => {
   it('prints logs, the tail, and follows new lines', async () => {
     expect((await kubectl(admin, ['logs', 'web'])).stdout).toBe('line one\nline two\nline three\n');
     expect((await kubectl(admin, ['logs', '--tail=1', 'web'])).stdout).toBe('line three\n');
+    expect((await kubectl(admin, ['logs', 'web', '-c', 'sidecar'])).stderr).toBe('error: container sidecar is not valid for pod web\n');
+    expect((await kubectl(admin, ['logs', 'web', '--previous'])).stderr).toBe('Error from server (BadRequest): previous terminated container "main" in pod "web" not found\n');
     const follow = kubectlBackground(admin, ['logs', '-f', 'web']);
     await follow.until(/line three\n/);
     api.pod('default', 'web').appendLog('line four\n');

@@ -15,6 +15,14 @@ export const MAX_BODY = 3 * 1024 * 1024;
 
 /** Reads the body as JSON, or answers 413/400 and returns undefined. */
 export async function readJSON(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+  // The real server also reads protobuf (what `kubectl create <kind>`'s typed client sends); the stand-in
+  // reads JSON only and says so as the server does for a type it does not know.
+  const type = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim();
+  if (!['application/json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].includes(type)) {
+    writeStatus(res, failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/merge-patch+json, application/strategic-merge-patch+json`));
+    req.resume();
+    return undefined;
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req as AsyncIterable<Buffer>) {

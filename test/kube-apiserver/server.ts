@@ -149,7 +149,14 @@ export async function startKubeAPIServer(o: KubeAPIServerOptions = {}): Promise<
     if (!info) return writeStatus(res, failure(404, 'NotFound', 'the server could not find the requested resource'));
     if (info.resource === 'pods' && info.subresource === 'log') {
       const runtime = runtimes.get(`${info.namespace}/${info.name}`);
-      if (!runtime || !store.get('pods', info.namespace, info.name!)) return writeStatus(res, notFound('pods', info.name!));
+      const pod = store.get('pods', info.namespace, info.name!);
+      if (!runtime || !pod) return writeStatus(res, notFound('pods', info.name!));
+      const names = ((pod.spec as { containers?: { name: string }[] }).containers ?? []).map((c) => c.name);
+      const container = url.searchParams.get('container') ?? names[0] ?? '';
+      if (!names.includes(container)) return writeStatus(res, badRequest(`container ${container} is not valid for pod ${info.name}`));
+      if (url.searchParams.get('previous') === 'true') {
+        return writeStatus(res, badRequest(`previous terminated container "${container}" in pod "${info.name}" not found`));
+      }
       return serveLogs(res, runtime, url.searchParams);
     }
     if (info.subresource && info.subresource !== 'status') {
