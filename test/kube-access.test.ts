@@ -6,7 +6,8 @@
  * impersonated groups (Forbidden for configmaps as guest); kubernetes_labels pick the clusters
  * (deny wins); requests are audited as kube.request.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, connect, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import { startCluster, type TestCluster } from './helpers/cluster.js';
 import { identityUser, spawnInPty } from './helpers/identity-user.js';
 import { kubeUser } from './helpers/kube-user.js';
 import { startKubeAPIServer, type KubeAPIServer } from './kube-apiserver/index.js';
+import { kubectlBackground } from './kube-apiserver/kubectl.js';
 
 let c: TestCluster;
 let api: KubeAPIServer;
@@ -163,7 +165,7 @@ describe('recorded sessions', () => {
     await run.until(/40 120/);
     run.p.write('exit\r');
     expect(await run.exited).toBe(0);
-    const ends = async () => (await admin.searchEvents({ types: ['session.end'], user: 'alice', limit: 100 })).events.filter((e) => e.proto === 'kube');
+    const ends = async () => (await admin.searchEvents({ types: ['session.end'], user: 'alice', limit: 100 })).events.filter((e) => e.proto === 'kube' && e.interactive === true);
     for (let i = 0; i < 100 && (await ends()).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
     const end = (await ends())[0];
     expect(end).toMatchObject({ kubernetes_cluster: 'dev-cluster', kubernetes_pod_name: 'web-1', kubernetes_pod_namespace: 'default', interactive: true });
@@ -188,5 +190,52 @@ describe('recorded sessions', () => {
     } finally {
       await viewer.cleanup();
     }
+  });
+});
+
+describe('the rest of kubectl through the proxy', () => {
+  it('follows logs, applies a manifest, copies files and port-forwards over websocket and SPDY', async () => {
+    const alice = await kubeUser(admin, { dir, file: 'alice-verbs', username: 'alice', server: kubeURL });
+    const env = { kubeconfig: alice.kubeconfig, home: dir };
+    api.pod('default', 'web-1').appendLog('log line one\n');
+    const follow = kubectlBackground(env, ['logs', '-f', 'web-1']);
+    await follow.until(/log line one\n/);
+    api.pod('default', 'web-1').appendLog('log line two\n');
+    await follow.until(/log line two\n/);
+    await follow.stop();
+    const manifest = join(dir, 'cm.yaml');
+    await writeFile(manifest, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: default}\ndata: {color: blue}\n');
+    const applied = await alice.kubectl(['apply', '-f', manifest]);
+    expect(applied.err).toBe('');
+    expect(applied.out).toBe('configmap/settings created\n');
+    expect((await alice.kubectl(['get', 'configmap', 'settings', '-o', 'jsonpath={.data.color}'])).out).toBe('blue');
+    const src = join(dir, 'to-pod.txt');
+    await writeFile(src, 'copied through teleport\n');
+    expect((await alice.kubectl(['cp', src, 'web-1:copied.txt'])).code).toBe(0);
+    expect(await readFile(join(api.pod('default', 'web-1').dir, 'copied.txt'), 'utf8')).toBe('copied through teleport\n');
+    const echo: Server = createServer((sock) => sock.pipe(sock));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    const echoPort = (echo.address() as { port: number }).port;
+    try {
+      for (const extra of [{}, { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }]) {
+        const pf = kubectlBackground({ ...env, env: extra }, ['port-forward', 'pod/web-1', `:${echoPort}`]);
+        const [, local] = await pf.until(/Forwarding from 127\.0\.0\.1:(\d+) ->/);
+        const reply = await new Promise<string>((resolve, reject) => {
+          const sock = connect(Number(local), '127.0.0.1', () => sock.write('ping through teleport'));
+          sock.on('data', (d) => {
+            resolve(d.toString());
+            sock.destroy();
+          });
+          sock.on('error', reject);
+        });
+        expect(reply).toBe('ping through teleport');
+        await pf.stop();
+      }
+    } finally {
+      echo.close();
+    }
+    // Port-forward is audited as a request (101), as every non-exec request.
+    const reqs = (await admin.searchEvents({ types: ['kube.request'], user: 'alice', limit: 1000 })).events;
+    expect(reqs.some((e) => String(e.request_path).endsWith('/pods/web-1/portforward') && e.response_code === 101)).toBe(true);
   });
 });
