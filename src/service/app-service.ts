@@ -5,7 +5,7 @@
  * proxy runs in this process, else through the host's reverse tunnels (tunnel type `app`).
  */
 import type { Duplex } from 'node:stream';
-import { AuthClient } from '../api/client/index.js';
+import { AuthClient, findProxy } from '../api/client/index.js';
 import { BadParameterError, isCode } from '../api/errors.js';
 import type { AgentServer, App, Role } from '../api/types/index.js';
 import { AppAgent, appFromResource, appSelectedBy, type AppAccessPoint } from '../app/index.js';
@@ -88,7 +88,10 @@ class AppService implements Service {
       link = await this.ctx.agentLink(proxyAddr);
       client = link.client;
       audit = link.emitter;
-      proxyHost = () => hostOf(proxyAddr);
+      // Apps without public_addr are `<name>.<the proxy's public host>`, as the proxy tells it.
+      const find = await findProxy({ addr: proxyAddr, timeoutMs: 5_000 }).catch(() => undefined);
+      const publicHost = hostOf(find?.proxy.ssh.public_addr || proxyAddr);
+      proxyHost = () => publicHost;
     }
     const useTunnel = link !== undefined;
     const access = authAppAccess(client);
