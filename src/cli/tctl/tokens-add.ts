@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { AlreadyExistsError, isCode } from '../../api/errors.js';
 import type { CommandSpec } from '../framework/index.js';
 import type { TctlCtx } from './context.js';
+import { dbAgentJoinAddr, formatDbJoinInstructions, isDbToken } from './db-join-text.js';
 import { formatJoinInstructions, joinInstructions } from './join-instructions.js';
 import { parseLabelSpec } from './text-formats.js';
 
@@ -33,6 +34,9 @@ export const tokensAddCommand: CommandSpec<TctlCtx> = {
     { name: 'labels', type: 'string', help: 'Set token labels, e.g. env=prod,region=us-west' },
     { name: 'ttl', type: 'duration', default: '30m', help: 'Set expiration time for token, default is 30 minutes' },
     { name: 'format', type: 'string', enum: ['text', 'json', 'yaml'], help: "Output format, 'text', 'json', or 'yaml'" },
+    { name: 'db-name', type: 'string', help: 'Name of the database to add' },
+    { name: 'db-protocol', type: 'string', help: 'Database protocol to use. Supports [postgres mysql]' },
+    { name: 'db-uri', type: 'string', help: 'Address the database is reachable at' },
   ],
   async run(inv, ctx) {
     const f = inv.flags;
@@ -54,6 +58,12 @@ export const tokensAddCommand: CommandSpec<TctlCtx> = {
         out.write(stringify({ expires: info.expires, roles: info.roles, token: info.token }, { indentSeq: false }));
         return;
       default:
+        if (isDbToken(info.roles)) {
+          const j = { ...(await joinInstructions(loaded, info, ttlMs)), authServer: await dbAgentJoinAddr(loaded) };
+          const db = { name: f['db-name'] as string | undefined, protocol: f['db-protocol'] as string | undefined, uri: f['db-uri'] as string | undefined };
+          out.write(formatDbJoinInstructions(j, db));
+          return;
+        }
         out.write(formatJoinInstructions(await joinInstructions(loaded, info, ttlMs)));
     }
   },
