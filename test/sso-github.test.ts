@@ -101,6 +101,8 @@ describe('GitHub SSO', () => {
     const got = await tctl('get', 'github/github');
     expect(got.out).toMatch(/kind: github\n/);
     expect(got.out).toMatch(/kubernetes_groups:\n\s+- system:masters/);
+    expect(got.out).toMatch(/client_secret: ''\n/);
+    expect((await tctl('get', 'github/github', '--with-secrets')).out).toMatch(/client_secret: gh-secret\n/);
     await writeFile(join(c.dir, 'temp.yaml'), connectorYAML('temp', `${gh.url}/api/v3`));
     expect((await tctl('create', join(c.dir, 'temp.yaml'))).out).toBe('authentication connector "temp" has been created\n');
     expect((await tctl('rm', 'github/temp')).out).toBe('github connector "temp" has been deleted\n');

@@ -139,9 +139,14 @@ export class ResourceAPI {
         },
       },
       token: plain(s.tokens),
-      github: plain(s.github),
-      oidc: plain(s.oidc),
-      saml: { ...plain(s.saml), create: async (r) => s.saml.create(await withSigningKeyPair(r as SAMLConnector)), upsert: async (r) => s.saml.upsert(await withSigningKeyPair(r as SAMLConnector)) },
+      // Connectors hide their secrets unless asked for (`tctl get github --with-secrets`), as Teleport's.
+      github: withoutConnectorSecrets(plain(s.github)),
+      oidc: withoutConnectorSecrets(plain(s.oidc)),
+      saml: withoutConnectorSecrets({
+        ...plain(s.saml),
+        create: async (r) => s.saml.create(await withSigningKeyPair(r as SAMLConnector)),
+        upsert: async (r) => s.saml.upsert(await withSigningKeyPair(r as SAMLConnector)),
+      }),
       node: plain(s.nodes),
       db: {
         ...plain(s.databases),
@@ -223,6 +228,19 @@ const AUDITED_UPDATES = new Set(['role', 'user', 'github', 'oidc', 'saml']);
 
 function withOrigin<T extends Database | App>(r: T): T {
   return { ...r, metadata: { ...r.metadata, labels: { ...r.metadata.labels, 'teleport.dev/origin': 'dynamic' } } };
+}
+
+/** A connector handler whose reads leave out `client_secret` and the SAML signing key unless secrets are asked for. */
+function withoutConnectorSecrets(h: KindHandler): KindHandler {
+  const strip = (r: AnyResource, o: ReadOptions): AnyResource => {
+    if (o.withSecrets) return r;
+    const spec = { ...(r.spec as Record<string, unknown>) };
+    if ('client_secret' in spec) spec.client_secret = '';
+    const kp = spec.signing_key_pair as { cert?: string } | undefined;
+    if (kp) spec.signing_key_pair = { private_key: '', cert: kp.cert ?? '' };
+    return { ...r, spec } as AnyResource;
+  };
+  return { ...h, list: async (o) => (await h.list(o)).map((r) => strip(r, o)), get: async (n, o) => strip(await h.get(n, o), o) };
 }
 
 function ignoreNotFound(err: unknown): void {
