@@ -194,6 +194,26 @@ describe('tsh apps', () => {
     expect((await alice.tsh(['apps', 'ls'])).out).toMatch(/^> pg-tcp /m);
   });
 
+  it('prints the TCP message for a TCP app, and refuses a busy port or an unknown app for tsh proxy app', async () => {
+    const login = await alice.tsh(['apps', 'login', 'pg-tcp']);
+    expect(login.code, login.err).toBe(0);
+    expect(login.out).toBe('Logged into TCP app pg-tcp. Start the local TCP proxy for it:\n\n  tsh proxy app pg-tcp\n\nThen connect to the application through this proxy.\n');
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (busy.address() as { port: number }).port;
+      const r = await alice.tsh(['proxy', 'app', 'pg-tcp', '--port', String(port)]);
+      expect(r.code).not.toBe(0);
+      expect(r.err).toContain(`cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
+    } finally {
+      busy.close();
+    }
+    const unknown = await alice.tsh(['proxy', 'app', 'nope', '--port', '0']);
+    expect(unknown.err).toContain('app "nope" not found, use "tsh apps ls" to see registered apps');
+    const badPort = await alice.tsh(['proxy', 'app', 'pg-tcp', '--port', 'http']);
+    expect(badPort.err).toContain('--port must be a port number from 1 to 65535, got "http"');
+  });
+
   it('logout ends the session: the old certificate no longer reaches the app', async () => {
     const cert = (await alice.tsh(['apps', 'config', 'dashboard', '--format=cert'])).out.trim();
     const key = (await alice.tsh(['apps', 'config', 'dashboard', '--format=key'])).out.trim();
