@@ -132,7 +132,7 @@ export async function forwardRequest(req: IncomingMessage, res: ServerResponse, 
       up.destroy();
       resolve();
     };
-    const timer = setTimeout(() => fail(504, `app "${ctx.app.name}" did not answer within ${Math.round(ctx.responseTimeoutMs / 1000)} s`), ctx.responseTimeoutMs);
+    const timer = setTimeout(() => fail(504, `app "${ctx.app.name}" did not answer within ${Math.round(ctx.responseTimeoutMs / 100) / 10} s`), ctx.responseTimeoutMs);
     up.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       fail(502, `app "${ctx.app.name}" cannot be reached at ${ctx.app.uri}: ${err.code ?? err.message}`);
