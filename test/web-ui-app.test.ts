@@ -125,6 +125,24 @@ describe.skipIf(!existsSync(CHROMIUM))('apps in the web UI', () => {
     await tab.close();
   });
 
+  it('opening the app signed out of the web UI asks for the login, then opens the app', async () => {
+    const secret = await inviteUser(c, 'frank', ['access'], [], PASSWORD);
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 720 } });
+    try {
+      const tab = await context.newPage();
+      await tab.goto(`https://dashboard.localhost:${new URL(base).port}/nodes`);
+      await tab.waitForURL(/\/web\/login\?/, { timeout: 20_000 });
+      await tab.getByLabel('Username').fill('frank');
+      await tab.getByLabel('Password').fill(PASSWORD);
+      await tab.getByLabel('Authenticator code').fill(totpCode(secret, Date.now() + 30_000));
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.waitForURL(/^https:\/\/dashboard\.localhost:\d+\/nodes$/, { timeout: 20_000 });
+      await expect.poll(() => tab.locator('#who').textContent(), { timeout: 10_000 }).toBe('Signed in through Teleport as frank');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('a launch URL naming another host is refused by the launcher, not followed', async () => {
     const tab = await page.context().newPage();
     await tab.goto(`${base}/web/launch/evil.localhost/uiapp.test/evil.localhost`);
