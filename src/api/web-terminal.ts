@@ -41,6 +41,8 @@ export interface TerminalRequest {
   sid?: string;
   /** Participant mode when joining: observer (default), moderator or peer. */
   mode?: string;
+  /** Ours: the answer to a per-session MFA challenge (require_session_mfa), a TOTP code or a security key assertion. */
+  mfa?: { totp_code?: string; webauthn_response?: Record<string, unknown> & { id: string; response: Record<string, unknown> } };
 }
 
 /** First text frame of the socket: the bearer token (the cookie came with the upgrade). */

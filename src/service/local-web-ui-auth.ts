@@ -61,5 +61,7 @@ function localUserAPI(auth: AuthService, caller: Caller): WebUserAPI {
     addMFADevice: (req) => auth.mfa.addDevice(authorizeOwnMFA(caller), req),
     removeMFADevice: (name) => auth.mfa.removeDevice(authorizeOwnMFA(caller), name),
     mfaChallenge: () => auth.mfa.authenticateChallenge(authorizeOwnMFA(caller), 'session'),
+    sessionMFARequired: async () => (await auth.sessionMFARequired(caller)).required,
+    sessionMFACerts: (req) => auth.sessionMFACerts(caller, req),
   };
 }

@@ -106,6 +106,8 @@ export class RemoteWebUIAuth implements WebUIAuth {
       addMFADevice: (req) => new MFAClient(c).addDevice(req),
       removeMFADevice: (name) => new MFAClient(c).removeDevice(name),
       mfaChallenge: () => new MFAClient(c).challenge(),
+      sessionMFARequired: () => new MFAClient(c).sessionMFARequired(),
+      sessionMFACerts: (req) => new MFAClient(c).sessionCerts(req),
     };
   }
 

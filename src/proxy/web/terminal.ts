@@ -7,7 +7,7 @@
  * protobuf envelopes (see src/api/web-terminal.ts). The node records and audits the session as it
  * does for `tsh ssh`.
  */
-import { createPrivateKey, randomUUID } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -83,7 +83,8 @@ export function parseTerminalRequest(raw: string | null): TerminalRequest {
   const ok = (n: number) => Number.isInteger(n) && n >= TERM_MIN && n <= TERM_MAX;
   if (!ok(w) || !ok(h)) throw new BadParameterError(`params.term: width and height must be between ${TERM_MIN} and ${TERM_MAX}`);
   if (joining) return { server_id: String(v.server_id ?? ''), login: JOIN_LOGIN, term: { w, h }, sid: v.sid!.toLowerCase(), mode: String(v.mode || 'observer') };
-  return { server_id: v.server_id!, login: v.login!, term: { w, h } };
+  const mfa = v.mfa && typeof v.mfa === 'object' ? v.mfa : undefined;
+  return { server_id: v.server_id!, login: v.login!, term: { w, h }, ...(mfa && { mfa }) };
 }
 
 /** Live terminal sockets; `close()` ends them all. */
@@ -186,7 +187,7 @@ export class WebTerminals {
         node = found.node;
         sessionLogin = found.login;
       } else node = await this.findNode(ctx, params);
-      client = await this.dial(ctx, node, params.login, clientAddr(req));
+      client = await this.dial(ctx, node, params.login, clientAddr(req), params.mfa);
       if (closed) return client.close();
       const env: Record<string, string> = { TELEPORT_SESSION: sid, ...(params.sid && { TELEPORT_SSH_JOIN_MODE: params.mode ?? 'observer' }) };
       proc = await client.shell({ pty: { term: 'xterm-256color', cols: params.term.w, rows: params.term.h }, env });
@@ -288,7 +289,7 @@ export class WebTerminals {
     return node;
   }
 
-  private async dial(ctx: WebContext, node: Node, login: string, from: string): Promise<SSHClient> {
+  private async dial(ctx: WebContext, node: Node, login: string, from: string, mfa?: TerminalRequest['mfa']): Promise<SSHClient> {
     const { auth, clock } = this.opts;
     const timeoutMs = this.opts.dialTimeoutMs ?? 15_000;
     const target = nodeTarget(node);
@@ -301,7 +302,8 @@ export class WebTerminals {
         sock,
         username: login,
         privateKey: createPrivateKey(ctx.session.priv),
-        cert: ctx.session.ssh_cert,
+        // require_session_mfa: a one-minute certificate for this node, after the browser's MFA answer.
+        cert: mfa ? await sessionMFACert(ctx, node.metadata.name, login, mfa) : ctx.session.ssh_cert,
         timeoutMs,
         verifyHostKey: (k) => verifier.verify(k),
       });
@@ -346,4 +348,10 @@ function rawText(data: RawData): string {
 
 function sendJSON(ws: WebSocket, v: WebSocketAuthStatus): void {
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(v));
+}
+
+/** A per-session MFA certificate of the session's key for `node`, from auth as the session's user. */
+async function sessionMFACert(ctx: WebContext, node: string, login: string, mfa: NonNullable<TerminalRequest['mfa']>): Promise<string> {
+  const publicKey = createPublicKey(createPrivateKey(ctx.session.priv)).export({ type: 'spki', format: 'pem' }).toString();
+  return (await ctx.api.sessionMFACerts({ ...mfa, public_key: publicKey, node, login })).ssh;
 }

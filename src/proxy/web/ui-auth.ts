@@ -6,14 +6,14 @@
  * auth with the user's own certificate, so the auth server's RBAC decides every call in both cases.
  * The proxy imports only types from src/auth, so a proxy-only process loads no auth-server code.
  */
-import type { CompleteUserTokenRequest, CreateUserTokenRequest, GenerateTokenRequest, TokenInfo, UserTokenResponse } from '../../api/auth-wire.js';
+import type { CompleteUserTokenRequest, CreateUserTokenRequest, GenerateTokenRequest, TokenInfo, UserCertsResponse, UserTokenResponse } from '../../api/auth-wire.js';
 import type { AppSessionWire, CreateAppSessionRequest } from '../../api/app-wire.js';
 import type { SearchEventsResponse } from '../../api/audit-wire.js';
 import type { ListRecordingsQuery, RecordingSummary } from '../../api/recording-wire.js';
 import type { AgentServer, Node, SessionTracker } from '../../api/types/index.js';
 import type { Caller, WebSession } from '../../auth/index.js';
 import type { StreamBody } from '../../httpserver/index.js';
-import type { MFAAddDeviceRequest, MFAAuthenticateChallenge, MFADeviceInfo, MFARegisterBeginRequest, MFARegisterChallenge, WebAuthnAssertionResponse } from '../../api/mfa-wire.js';
+import type { MFAAddDeviceRequest, MFAAuthenticateChallenge, MFADeviceInfo, MFARegisterBeginRequest, MFARegisterChallenge, SessionMFACertsRequest, WebAuthnAssertionResponse } from '../../api/mfa-wire.js';
 
 /** Browser sessions. Every method throws AccessDeniedError for anything that is not a live session. */
 export interface WebSessionStore {
@@ -65,6 +65,9 @@ export interface WebUserAPI {
   addMFADevice(req: MFAAddDeviceRequest): Promise<MFADeviceInfo>;
   removeMFADevice(name: string): Promise<void>;
   mfaChallenge(): Promise<MFAAuthenticateChallenge>;
+  /** Whether the user's sessions need an MFA check (require_session_mfa), and the one-minute certificate after it. */
+  sessionMFARequired(): Promise<boolean>;
+  sessionMFACerts(req: SessionMFACertsRequest): Promise<UserCertsResponse>;
 }
 
 /** The web UI's view of auth. */

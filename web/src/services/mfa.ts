@@ -111,3 +111,23 @@ export function fetchBrowserCeremony(id: string): Promise<{ kind: 'login' | 'reg
 export async function answerBrowserCeremony(id: string, response: unknown): Promise<void> {
   await api('POST', `/v1/webapi/mfa/browser/${encodeURIComponent(id)}`, { response }, { public: true, anonymous: true });
 }
+
+/**
+ * Per-session MFA before a terminal (require_session_mfa): undefined when not required, else the
+ * answer to a challenge of the user's devices, a security key's assertion (preferred) or a TOTP
+ * code the user types. `say` tells the user what is asked.
+ */
+export async function sessionMFAResponse(site: string, say: (text: string) => void): Promise<{ totp_code?: string; webauthn_response?: Record<string, unknown> } | undefined> {
+  const { required } = await api<{ required: boolean }>('POST', `/v1/webapi/sites/${encodeURIComponent(site)}/mfa/required`, {});
+  if (!required) return undefined;
+  const ch = await api<MFAAuthenticateChallenge>('POST', '/v1/webapi/mfa/authenticatechallenge');
+  if (ch.webauthn_challenge) {
+    say('This session needs an MFA check: touch or unlock your security key.');
+    return { webauthn_response: await assert(ch.webauthn_challenge.publicKey) };
+  }
+  if (ch.totp_challenge) {
+    const code = window.prompt('This session needs an MFA check: enter the code of your authenticator app.') ?? '';
+    return { totp_code: code.trim() };
+  }
+  throw new Error('This session needs an MFA check (require_session_mfa) and you have no MFA device: add one on the MFA devices page.');
+}

@@ -24,6 +24,8 @@ export interface TerminalTarget {
   rows: number;
   /** Join this live session instead of starting one (server and login then come from it). */
   join?: { sid: string; mode: string };
+  /** The answer to a per-session MFA challenge (require_session_mfa). */
+  mfa?: unknown;
 }
 
 const decoder = new TextDecoder();
@@ -37,7 +39,9 @@ export class TerminalSocket {
   constructor(target: TerminalTarget, private readonly events: TerminalEvents) {
     const term = { w: target.cols, h: target.rows };
     const params = JSON.stringify(
-      target.join ? { server_id: target.serverId, login: target.login, term, sid: target.join.sid, mode: target.join.mode } : { server_id: target.serverId, login: target.login, term },
+      target.join
+        ? { server_id: target.serverId, login: target.login, term, sid: target.join.sid, mode: target.join.mode }
+        : { server_id: target.serverId, login: target.login, term, ...(target.mfa !== undefined && { mfa: target.mfa }) },
     );
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     const url = `${scheme}://${location.host}/v1/webapi/sites/${encodeURIComponent(target.site)}/connect/ws?params=${encodeURIComponent(params)}`;

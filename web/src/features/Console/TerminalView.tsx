@@ -8,6 +8,7 @@ import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef } from 'react';
 import { TerminalSocket } from '../../services/terminal';
+import { ceremonyError, sessionMFAResponse } from '../../services/mfa';
 
 /** What a terminal reports to its tab. */
 export interface TerminalStatus {
@@ -76,18 +77,28 @@ export function TerminalView({
     term.open(host);
     fit.fit();
     api.current = { term, fit };
-    const socket = new TerminalSocket(
-      { site, serverId, login, cols: term.cols, rows: term.rows, ...(joining && { join: joining }) },
-      {
-        onData: (b) => term.write(b),
-        onSession: (meta) => report.current({ hostname: meta.server_hostname, login: meta.login, state: 'live' }),
-        onEnd: (reason) => {
-          term.write(reason ? `\r\n\x1b[31m${reason}\x1b[0m\r\n` : '\r\n\x1b[2m[session ended]\x1b[0m\r\n');
-          report.current({ state: 'ended', reason });
-        },
+    const end = (reason?: string) => {
+      term.write(reason ? `\r\n\x1b[31m${reason}\x1b[0m\r\n` : '\r\n\x1b[2m[session ended]\x1b[0m\r\n');
+      report.current({ state: 'ended', reason });
+    };
+    let socket: TerminalSocket | undefined;
+    let closed = false;
+    // require_session_mfa: the MFA answer goes with the request (joining needs none).
+    (joining ? Promise.resolve(undefined) : sessionMFAResponse(site, (text) => term.write(`\x1b[2m${text}\x1b[0m\r\n`))).then(
+      (mfa) => {
+        if (closed) return;
+        socket = new TerminalSocket(
+          { site, serverId, login, cols: term.cols, rows: term.rows, ...(joining && { join: joining }), ...(mfa && { mfa }) },
+          {
+            onData: (b) => term.write(b),
+            onSession: (meta) => report.current({ hostname: meta.server_hostname, login: meta.login, state: 'live' }),
+            onEnd: end,
+          },
+        );
       },
+      (err: unknown) => !closed && end(ceremonyError(err)),
     );
-    const subs = [term.onData((d) => socket.send(d)), term.onResize(({ cols, rows }) => socket.resize(cols, rows))];
+    const subs = [term.onData((d) => socket?.send(d)), term.onResize(({ cols, rows }) => socket?.resize(cols, rows))];
     term.attachCustomKeyEventHandler((e) => {
       if (!e.ctrlKey || !e.shiftKey) return true;
       if (e.code === 'KeyC') {
@@ -106,7 +117,8 @@ export function TerminalView({
     return () => {
       observer.disconnect();
       for (const s of subs) s.dispose();
-      socket.close();
+      closed = true;
+      socket?.close();
       term.dispose();
       api.current = undefined;
     };
