@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { NotFoundError } from '../../api/errors.js';
 import type { ClientIdentity } from '../../client/index.js';
+import { removeKubeCerts } from '../../client/kube-certs.js';
 import { kubeconfigPath, kubeProxyAddr, loadKubeConfig, removeTeleportEntries, saveKubeConfig } from '../../client/kubeconfig.js';
 import type { Invocation } from '../framework/index.js';
 import { defaultKubeCluster, listKubeClusters, writeKubeEntries } from './kube-clusters.js';
@@ -34,6 +35,8 @@ export function kubeProxyAddrOf(ping: KubePing, webProxyAddr: string): string | 
  * when `wanted` is not among the clusters.
  */
 export async function kubeconfigOnLogin(inv: Invocation, ctx: TshCtx, id: ClientIdentity, ping: KubePing, wanted?: string): Promise<string | undefined> {
+  // A login brings a new key: the Kubernetes certificates of the previous one are of no more use.
+  if (id.paths) await removeKubeCerts(id.paths, id.username);
   if (!kubeProxyAddrOf(ping, id.webProxyAddr)) {
     if (wanted) throw new NotFoundError(`the proxy ${id.webProxyAddr} does not serve Kubernetes, so --kube-cluster=${wanted} cannot be selected`);
     return undefined;
