@@ -41,12 +41,14 @@ beforeAll(async () => {
     admin.createResource({ kind: 'role', version: 'v7', metadata: { name }, spec: { allow, deny } });
   await role('kube-admin', { kubernetes_labels: { env: 'dev' }, kubernetes_groups: ['system:masters'] });
   await role('kube-guest', { kubernetes_labels: { '*': '*' }, kubernetes_groups: ['guest'], kubernetes_users: ['{{internal.logins}}'] });
+  await role('kube-web-only', { kubernetes_labels: { '*': '*' }, kubernetes_groups: ['system:masters'], kubernetes_resources: [{ kind: 'pod', namespace: 'default', name: 'web-*', verbs: ['get', 'list', 'exec'] }] });
   await role('kube-denied', { kubernetes_labels: { '*': '*' }, kubernetes_groups: ['system:masters'] }, { kubernetes_labels: { env: 'dev' } });
   const user = (name: string, roles: string[], traits: Record<string, string[]> = {}) =>
     admin.createResource({ kind: 'user', version: 'v2', metadata: { name }, spec: { roles, traits } });
   await user('alice', ['kube-admin']);
   await user('gus', ['kube-guest'], { logins: ['gus'] });
   await user('dora', ['kube-denied']);
+  await user('wendy', ['kube-web-only']);
   kubeURL = `https://127.0.0.1:${c.process.addresses.proxyKube!.port}`;
   webURL = `https://${c.webAddr}`;
 }, 60_000);
@@ -94,6 +96,21 @@ describe('roles decide', () => {
     expect(r.err).toMatch(/Forbidden|denied/);
     expect(r.err).toContain('user "dora" has no access to any Kubernetes cluster');
     expect(api.requests.some((q) => q.user.user === 'dora')).toBe(false);
+  });
+
+  it('limits pods to the kubernetes_resources entries of the roles (v7)', async () => {
+    const wendy = await kubeUser(admin, { dir, file: 'wendy', username: 'wendy', server: kubeURL });
+    const own = await wendy.kubectl(['get', 'pod', 'web-1']);
+    expect(own.err).toBe('');
+    expect(own.out).toMatch(/web-1/);
+    const other = await wendy.kubectl(['get', 'pod', 'dns-1', '-n', 'kube-system']);
+    expect(other.err).toContain('Error from server (Forbidden): access to pod "kube-system/dns-1" denied');
+    const all = await wendy.kubectl(['get', 'pods', '-A']);
+    expect(all.err).toContain('access to pods in every namespace denied');
+    const exec = await wendy.kubectl(['exec', '-n', 'kube-system', 'dns-1', '--', 'true']);
+    expect(exec.code).not.toBe(0);
+    expect(exec.err).toContain('access to pod "kube-system/dns-1" denied');
+    expect((await wendy.kubectl(['exec', 'web-1', '--', 'echo', 'mine'])).out).toBe('mine\n');
   });
 
   it('refuses impersonation outside the roles, and any other Impersonate-* header', async () => {

@@ -22,6 +22,7 @@ import { execTap, negotiatedProtocol, type ExecTap } from './exec-tap.js';
 import type { KubeCredentials } from './credentials.js';
 import { downstreamHeaders, forwardRequest, httpsAgentOf, openUpgrade, upstreamHeaders } from './forward.js';
 import { checkHeaderValues, impersonationFor, type Impersonation } from './impersonation.js';
+import { checkPodAccess } from './pod-access.js';
 import { isExecOrAttach, requestInfo, type RequestInfo } from './request-info.js';
 import { rawStatusResponse, statusOf, writeStatus } from './status.js';
 import { readKubeHello, type KubeHello } from './wire.js';
@@ -153,6 +154,7 @@ export class KubeAgent {
     const roles = await this.rolesOf(conn.hello);
     if (roles.length === 0) throw new AccessDeniedError(`user "${conn.hello.user}" has no roles on this cluster`);
     checkKubeClusterAccess(roles, conn.cluster.name, conn.cluster.labels);
+    checkPodAccess(roles, conn.cluster.labels, requestInfo(req.method ?? 'GET', req.url ?? '/'));
     return impersonationFor(req.rawHeaders, kubeUsersAndGroups(roles, conn.cluster.labels), conn.hello.user);
   }
 
