@@ -169,6 +169,17 @@ describe('GitHub SSO', () => {
     expect(r.err).toMatch(/login failed: GitHub refused the authorization code: The code passed is incorrect or expired\./);
   });
 
+  it('a web login is bound to the browser that started it: finished in another browser it is refused', async () => {
+    gh.signedIn = 'octocat';
+    const start = `https://${c.webAddr}/v1/webapi/github/login/web?connector_id=github&redirect_url=${encodeURIComponent('/web/cluster/sso.test/resources')}`;
+    const mine = new BrowserHops();
+    const landed = await mine.go(start, { stop: (h) => (h.location ?? '').startsWith('/web/login') });
+    expect(landed.location).toBe(`/web/login?sso_redirect=${encodeURIComponent('/web/cluster/sso.test/resources')}`);
+    const toGithub = await new BrowserHops().once(start);
+    const other = await new BrowserHops().go(toGithub.location!, { stop: (h) => (h.location ?? '').startsWith('/web/login') });
+    expect(new URLSearchParams((other.location ?? '').split('?')[1]).get('sso_error')).toMatch(/^the login was started in another browser \(CSRF token mismatch\)/);
+  });
+
   it('refuses a callback whose state names no login, and audits it', async () => {
     const r = await new BrowserHops().once(`https://${c.webAddr}/webapi/github/callback?code=abc&state=${'0'.repeat(48)}`);
     expect(r.status).toBe(403);
