@@ -7,6 +7,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthClient } from '../src/api/client/index.js';
 import type { SAMLConnector, User } from '../src/api/types/index.js';
@@ -128,5 +129,19 @@ describe('SAML SSO', () => {
       if (failed.length === 0) await new Promise((res) => setTimeout(res, 50));
     }
     expect(failed).toContainEqual(expect.objectContaining({ method: 'saml', connector: 'corp' }));
+  });
+
+  it('the web UI offers the connector; the IdP posts to the ACS and the browser lands logged in', async () => {
+    idp.signedIn = { nameID: 'carol@corp.example', attributes: { groups: ['admins'], logins: ['carol'] } };
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    try {
+      const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
+      await page.goto(`https://${c.webAddr}/web/login`);
+      await page.getByRole('link', { name: 'Sign in with Corp SSO' }).click();
+      await page.waitForURL(/\/web\/cluster\/saml\.test\/resources/);
+      await page.getByText('carol@corp.example').first().waitFor();
+    } finally {
+      await browser.close();
+    }
   });
 });
