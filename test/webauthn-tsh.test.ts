@@ -1,10 +1,11 @@
 // tsh and MFA devices against a real cluster (second_factor: on, webauthn.rp_id: localhost), with
 // the WebAuthn ceremonies run by a real headless Chromium's virtual authenticator on the proxy page
 // tsh prints (--browser=none): tsh mfa add (TOTP with its printed secret and a code; WEBAUTHN through
-// the browser), tsh mfa ls, tsh login with a security key, tsh mfa rm, and the last device refused.
+// the browser), tsh mfa ls, tsh login with a security key, tsh mfa rm, the last device refused, and
+// tsh ssh answering a per-session MFA challenge (a role's require_session_mfa) with the key.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -62,7 +63,7 @@ describe.skipIf(!existsSync(CHROMIUM))('tsh mfa and tsh login with a security ke
 
   beforeAll(async () => {
     [c, browser] = await Promise.all([
-      startCluster({ clusterName: 'tsh-mfa.test', authExtra: 'authentication:\n  type: local\n  second_factor: on\n  webauthn:\n    rp_id: localhost' }),
+      startCluster({ clusterName: 'tsh-mfa.test', nodename: 'mfa-node', ssh: '', authExtra: 'authentication:\n  type: local\n  second_factor: on\n  webauthn:\n    rp_id: localhost' }),
       chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] }),
     ]);
     proxy = `localhost:${c.webAddr.split(':')[1]}`;
@@ -74,7 +75,9 @@ describe.skipIf(!existsSync(CHROMIUM))('tsh mfa and tsh login with a security ke
       options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
     });
     const admin = await c.admin();
-    await admin.createResource({ kind: 'user', version: 'v2', metadata: { name: 'bob' }, spec: { roles: ['access'], traits: { logins: ['root'] } } });
+    // Per-session MFA from a role option (the cluster itself does not ask for it).
+    await admin.createResource({ kind: 'role', version: 'v7', metadata: { name: 'session-mfa' }, spec: { options: { require_session_mfa: true }, allow: {} } });
+    await admin.createResource({ kind: 'user', version: 'v2', metadata: { name: 'bob' }, spec: { roles: ['access', 'session-mfa'], traits: { logins: [userInfo().username] } } });
     const invite = await admin.createUserToken('bob', { type: 'invite' });
     const anon = new AuthClient({ addr: c.authAddr, clusterName: c.clusterName, caPems: (await admin.ping()).host_ca_certs });
     secret = (await anon.totpRegistration(invite.token)).secret;
@@ -139,5 +142,12 @@ describe.skipIf(!existsSync(CHROMIUM))('tsh mfa and tsh login with a security ke
     const missing = await tsh(home, ['mfa', 'rm', 'nope']);
     expect(missing.err).toMatch(/MFA device "nope" does not exist/);
     expect((await tsh(home, ['mfa', 'ls'])).out).toMatch(/key1\s+WebAuthn/);
+  });
+
+  it('runs tsh ssh after the security key answers the per-session MFA challenge (a role option asks for it)', async () => {
+    const r = await tsh(home, ['ssh', `${userInfo().username}@mfa-node`, 'echo', 'via-key'], browserAnswers());
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/verify with your security key/);
+    expect(r.out).toBe('via-key\n');
   });
 });
