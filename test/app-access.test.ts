@@ -225,6 +225,26 @@ describe('application access', () => {
     expect(away.headers.location).toBe(`https://dashboard.localhost:${webPort}/inside`);
   });
 
+  it('answers every request of many concurrent keep-alive connections', async () => {
+    const { client } = await userClient('alice');
+    const s = await client.createAppSession({ app_name: 'dashboard' });
+    const { Agent } = await import('node:https');
+    const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+    const one = () =>
+      new Promise<string>((resolve, reject) => {
+        httpsRequest({ host: '127.0.0.1', port: webPort, path: '/echo', servername: 'dashboard.localhost', headers: { host: `dashboard.localhost:${webPort}`, ...cookiesOf(s) }, rejectUnauthorized: false, agent }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve(res.statusCode === 200 ? '200' : `${res.statusCode} ${body}`));
+        })
+          .on('error', reject)
+          .end();
+      });
+    const results = await Promise.all(Array.from({ length: 160 }, one));
+    agent.destroy();
+    expect(results.filter((r) => r !== '200')).toEqual([]);
+  });
+
   it('passes websockets through', async () => {
     const { client } = await userClient('alice');
     const s = await client.createAppSession({ public_addr: 'dashboard.localhost' });
