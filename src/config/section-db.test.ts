@@ -27,6 +27,15 @@ describe('db_service', () => {
     expect(b.tls).toEqual({ mode: 'verify-full', caCertFile: '/x.cas' });
   });
 
+  it('reads mysql.server_version of a MySQL database and refuses it elsewhere or with a line break', () => {
+    const base = '  databases:\n  - name: m\n    protocol: mysql\n    uri: h\n';
+    expect(db(`${base}    mysql: {server_version: 8.0.36-log}\n`).db.databases[0].mysql).toEqual({ serverVersion: '8.0.36-log' });
+    expect(db(base).db.databases[0].mysql).toBeUndefined();
+    expect(() => db('  databases:\n  - {name: p, protocol: postgres, uri: h, mysql: {server_version: "8.0"}}\n')).toThrow(/mysql.server_version is for MySQL databases; "p" is postgres/);
+    expect(() => db(`${base}    mysql: {server_version: "8.0\\n"}\n`)).toThrow(/must be one line without NUL bytes/);
+    expect(() => db(`${base}    mysql: {version: "8.0"}\n`)).toThrow(/version/);
+  });
+
   it('reads resources label selectors', () => {
     const cfg = db('  resources:\n  - labels: {env: test, team: [db, "web-*"]}\n  - labels: {"*": "*"}\n');
     expect(cfg.db.resources).toEqual([{ labels: { env: ['test'], team: ['db', 'web-*'] } }, { labels: { '*': ['*'] } }]);

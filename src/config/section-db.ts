@@ -12,7 +12,7 @@ import type { DatabaseConfig, DatabaseServiceConfig, DatabaseTLSMode } from './t
 /** Section keys Teleport documents that this release refuses. */
 const LATER_SECTION_KEYS = ['aws', 'azure', 'gcp'] as const;
 /** Database keys Teleport documents that this release refuses. */
-const LATER_DB_KEYS = ['aws', 'gcp', 'azure', 'ad', 'admin_user', 'dynamic_labels', 'mysql', 'oracle', 'mongo'] as const;
+const LATER_DB_KEYS = ['aws', 'gcp', 'azure', 'ad', 'admin_user', 'dynamic_labels', 'oracle', 'mongo'] as const;
 /** Database protocols this release runs an engine for. */
 export const DB_PROTOCOLS = ['postgres', 'mysql'] as const;
 /** Protocols Teleport knows that have no engine here yet. */
@@ -28,7 +28,7 @@ function refuseLater(f: Fields, keys: readonly string[]): void {
 }
 
 const database: Reader<DatabaseConfig> = (node, path, ctx) => {
-  const f: Fields = fields(node, path, ctx, ['name', 'description', 'protocol', 'uri', 'static_labels', 'labels', 'tls', 'ca_cert_file', ...LATER_DB_KEYS]);
+  const f: Fields = fields(node, path, ctx, ['name', 'description', 'protocol', 'uri', 'static_labels', 'labels', 'tls', 'ca_cert_file', 'mysql', ...LATER_DB_KEYS]);
   refuseLater(f, LATER_DB_KEYS);
   const name = f.get('name', str);
   if (!name) f.fail('name', 'name is required');
@@ -47,6 +47,10 @@ const database: Reader<DatabaseConfig> = (node, path, ctx) => {
   // The database-level ca_cert_file is Teleport's older spelling of tls.ca_cert_file.
   const caCertFile = tls.get('ca_cert_file', str) ?? f.get('ca_cert_file', str);
   const serverName = tls.get('server_name', str);
+  const mysql: Fields = f.section('mysql', ['server_version']);
+  const serverVersion = mysql.get('server_version', str);
+  if (serverVersion && protocol !== 'mysql') mysql.fail('server_version', `mysql.server_version is for MySQL databases; "${name}" is ${protocol}`);
+  if (serverVersion && /[\0\r\n]/.test(serverVersion)) mysql.fail('server_version', 'mysql.server_version must be one line without NUL bytes');
   return {
     name,
     description: f.get('description', str) ?? '',
@@ -55,6 +59,7 @@ const database: Reader<DatabaseConfig> = (node, path, ctx) => {
     uriText,
     staticLabels: { ...f.get('labels', strMap), ...f.get('static_labels', strMap) },
     tls: { mode, ...(caCertFile && { caCertFile }), ...(serverName && { serverName }) },
+    ...(serverVersion && { mysql: { serverVersion } }),
   };
 };
 

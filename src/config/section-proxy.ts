@@ -26,6 +26,7 @@ const KEYS = [
   'kube_public_addr',
   'mysql_listen_addr',
   'mysql_public_addr',
+  'mysql_server_version',
   'postgres_listen_addr',
   'postgres_public_addr',
   'mongo_listen_addr',
@@ -87,6 +88,7 @@ export function readProxy(node: Node | null, ctx: SourceContext, version: Config
       // The legacy `kubernetes:` section's listener, when enabled, is the same listener.
       kubeListenAddr: f.get('kube_listen_addr', addr(PORTS.proxyKube)) ?? (kubeEnabled ? (kubeLegacyAddr ?? { host: BIND_IP, port: PORTS.proxyKube }) : undefined),
       mysqlListenAddr: f.get('mysql_listen_addr', addr(PORTS.proxyMysql)),
+      ...(f.get('mysql_server_version', str) && { mysqlServerVersion: f.get('mysql_server_version', str) }),
       postgresListenAddr: f.get('postgres_listen_addr', addr(PORTS.proxyPostgres)),
       publicAddrs: addrs('public_addr', PORTS.proxyWeb),
       sshPublicAddrs: addrs('ssh_public_addr', PORTS.proxySsh),

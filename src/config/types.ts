@@ -214,6 +214,8 @@ export interface ProxyServiceConfig {
   /** Separate Kubernetes listener (`kube_listen_addr`, or the legacy `kubernetes:` section). */
   kubeListenAddr?: NetAddr;
   mysqlListenAddr?: NetAddr;
+  /** `mysql_server_version`: the MySQL greeting's version when the agents report none (default `8.0.0-Teleport`). */
+  mysqlServerVersion?: string;
   /** Separate PostgreSQL listener; without it PostgreSQL is served on the web port. */
   postgresListenAddr?: NetAddr;
   publicAddrs: NetAddr[];
@@ -253,6 +255,8 @@ export interface DatabaseConfig {
   uriText: string;
   staticLabels: Record<string, string>;
   tls: { mode: DatabaseTLSMode; caCertFile?: string; serverName?: string; /** A `db` resource's spec.tls.ca_cert, inline. */ caCertPem?: string };
+  /** `mysql.server_version`: what the proxy greets MySQL clients with until the agent learns the real one. */
+  mysql?: { serverVersion?: string };
 }
 
 /** `db_service:`: the databases listed; `settings` keeps the later keys as written. */

@@ -110,7 +110,8 @@ export class DatabaseAgent {
           kind: 'db',
           version: 'v3',
           metadata: { name: d.name, description: d.description, labels: d.staticLabels },
-          spec: { protocol: d.protocol, uri: d.uriText, tls: { mode: d.tls.mode }, ...this.learned.get(d.name) },
+          // What the engine learned of the database (MySQL's real version) wins over what is configured.
+          spec: { protocol: d.protocol, uri: d.uriText, tls: { mode: d.tls.mode }, ...(d.mysql?.serverVersion && { mysql: { server_version: d.mysql.serverVersion } }), ...this.learned.get(d.name) },
         },
       },
     }));

@@ -104,7 +104,7 @@ class ProxyService implements Service {
     // PostgreSQL on the web port and postgres_listen_addr (src/proxy/db).
     this.protocols.register('postgres', postgresFront({ router, userTLSCAs: () => link.userTLSCAs(), clock, logger }));
     // MySQL on mysql_listen_addr and ALPN teleport-mysql.
-    this.protocols.register('mysql', mysqlFront({ router, userTLSCAs: () => link.userTLSCAs(), clock, logger }));
+    this.protocols.register('mysql', mysqlFront({ router, userTLSCAs: () => link.userTLSCAs(), clock, logger, serverVersion: config.proxy.mysqlServerVersion }));
     // Kubernetes on kube_listen_addr and the web port by SNI kube-teleport-proxy-alpn.* (src/proxy/kube).
     this.protocols.register('kube', kubeFront({ router, userTLSCAs: () => link.userTLSCAs(), roles: (names) => link.roles(names), clock, logger }));
     // Application access: app hosts and certificates on the web port, TCP apps by ALPN teleport-tcp (src/proxy/app).

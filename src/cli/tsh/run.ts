@@ -21,6 +21,7 @@ import { lsCommand } from './ls.js';
 import { mfaAddCommand, mfaLsCommand, mfaRmCommand } from './mfa-cmds.js';
 import { playCommand } from './play.js';
 import { proxyAppCommand } from './proxy-app.js';
+import { proxyDbCommand } from './proxy-db.js';
 import { proxySSHCommand } from './proxy-ssh.js';
 import { recordingsLsCommand } from './recordings-ls.js';
 import { sessionsLsCommand } from './sessions-ls.js';
@@ -55,7 +56,7 @@ export const tshApp: AppSpec<TshCtx> = {
     { name: 'auth', type: 'string', help: 'Specify the name of authentication connector to use.', env: 'TELEPORT_AUTH' },
     { name: 'bind-addr', type: 'string', help: 'Override host:port used when opening a browser for cluster logins', env: 'TELEPORT_LOGIN_BIND_ADDR' },
   ],
-  commands: [loginCommand, statusCommand, logoutCommand, lsCommand, sshCommand, joinCommand, scpCommand, configCommand, proxySSHCommand, playCommand, recordingsLsCommand, sessionsLsCommand, dbLsCommand, dbLoginCommand, dbLogoutCommand, dbEnvCommand, dbConfigCommand, dbConnectCommand, kubeLsCommand, kubeLoginCommand, kubeCredentialsCommand, appLsCommand, appLoginCommand, appLogoutCommand, appConfigCommand, proxyAppCommand, mfaLsCommand, mfaAddCommand, mfaRmCommand, versionCommand],
+  commands: [loginCommand, statusCommand, logoutCommand, lsCommand, sshCommand, joinCommand, scpCommand, configCommand, proxySSHCommand, playCommand, recordingsLsCommand, sessionsLsCommand, dbLsCommand, dbLoginCommand, dbLogoutCommand, dbEnvCommand, dbConfigCommand, dbConnectCommand, kubeLsCommand, kubeLoginCommand, kubeCredentialsCommand, appLsCommand, appLoginCommand, appLogoutCommand, appConfigCommand, proxyAppCommand, proxyDbCommand, mfaLsCommand, mfaAddCommand, mfaRmCommand, versionCommand],
   groups: [
     { name: 'mfa', help: 'Manage multi-factor authentication (MFA) devices.' },
     { name: 'proxy', help: 'Run local proxies towards the cluster.' },

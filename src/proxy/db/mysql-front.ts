@@ -1,7 +1,8 @@
 /**
  * The proxy's MySQL front (Teleport's lib/srv/db/mysql proxy), on `mysql_listen_addr` and ALPN
  * `teleport-mysql`: plays the server's greeting (protocol 10, CLIENT_SSL, mysql_native_password,
- * the server version the database agents learned, else Teleport's `8.0.0-Teleport`), takes the
+ * the server version of the database (what its agent learned from the server, else its configured
+ * `mysql.server_version`), else `mysql_server_version`, else Teleport's `8.0.0-Teleport`), takes the
  * client's SSLRequest and upgrades to TLS asking for its certificate, reads the HandshakeResponse,
  * checks the certificate against the user CA and reads the route, dials the database's agent
  * through the route core (kind `db`), sends it the hello and the HandshakeResponse, then pipes.
@@ -14,6 +15,7 @@ import type { Clock } from '../../api/clock.js';
 import { AccessDeniedError, BadParameterError } from '../../api/errors.js';
 import { mysqlErrorPacket, mysqlwire, readMysqlPacket } from '../../db/index.js';
 import type { Logger } from '../../log/index.js';
+import { identityFromCertificate, verifyChain } from '../../tlsca/index.js';
 import type { ProtocolHandler, RoutedConnection } from '../mux/index.js';
 import type { Router } from '../route/index.js';
 import { dialDatabaseAgent, pipeBoth } from './agent-dial.js';
@@ -25,6 +27,8 @@ export interface MysqlFrontOptions {
   userTLSCAs(): Promise<string[]>;
   clock: Clock;
   logger: Logger;
+  /** `proxy_service.mysql_server_version`: the version to greet with when the databases give none. */
+  serverVersion?: string;
 }
 
 /** The handler to register for `mysql` in the proxy's ProtocolRegistry. */
@@ -45,21 +49,38 @@ export function mysqlFront(o: MysqlFrontOptions): ProtocolHandler {
 }
 
 /**
- * The version to greet with: the one every MySQL database's agent reported when they agree
- * (the greeting comes before the client names a database), else Teleport's default.
+ * The version to greet with: the routed database's when the client's certificate (TLS routing, sent
+ * before the greeting) names one, else the one every MySQL database reports when they agree (a plain
+ * greeting comes before the client names a database), else `mysql_server_version`, else Teleport's default.
  */
-async function serverVersion(router: Router): Promise<string> {
+async function serverVersion(o: MysqlFrontOptions, stream: Duplex): Promise<string> {
+  const fallback = o.serverVersion || mysqlwire.DEFAULT_SERVER_VERSION;
   try {
+    const routed = await routedDatabase(o, stream);
     const versions = new Set<string>();
-    for (const s of await router.servers('db')) {
-      const spec = (s.spec.database as { spec?: { protocol?: string; mysql?: { server_version?: string } } } | undefined)?.spec;
-      if (spec?.protocol !== 'mysql') continue;
-      versions.add(spec.mysql?.server_version ?? '');
+    for (const s of await o.router.servers('db')) {
+      const db = s.spec.database as { metadata?: { name?: string }; spec?: { protocol?: string; mysql?: { server_version?: string } } } | undefined;
+      if (db?.spec?.protocol !== 'mysql') continue;
+      if (routed !== undefined && db.metadata?.name === routed) return db.spec.mysql?.server_version || fallback;
+      versions.add(db.spec.mysql?.server_version ?? '');
     }
     const [only] = versions;
-    return versions.size === 1 && only ? only : mysqlwire.DEFAULT_SERVER_VERSION;
+    return versions.size === 1 && only ? only : fallback;
   } catch {
-    return mysqlwire.DEFAULT_SERVER_VERSION;
+    return fallback;
+  }
+}
+
+/** The database a trusted client certificate already presented is routed to (TLS routing). */
+async function routedDatabase(o: MysqlFrontOptions, stream: Duplex): Promise<string | undefined> {
+  const peer = (stream as Partial<TLSSocket>).getPeerX509Certificate?.();
+  if (!peer) return undefined;
+  try {
+    verifyChain(peer.toString(), await o.userTLSCAs(), new Date(o.clock.now()));
+    return identityFromCertificate(peer).routeToDatabase?.serviceName || undefined;
+  } catch {
+    // Refused with its reason once the handshake response is in.
+    return undefined;
   }
 }
 
@@ -69,11 +90,12 @@ async function serve(o: MysqlFrontOptions, current: { s: Duplex; seq: number }, 
     mysqlwire.packet(
       0,
       mysqlwire.encodeGreeting({
-        serverVersion: await serverVersion(o.router),
+        serverVersion: await serverVersion(o, s),
         connectionId,
         // Printable bytes without NUL, as servers send.
         scramble: Buffer.from([...randomBytes(20)].map((b) => 0x21 + (b % 94))),
-        capabilities: mysqlwire.PROXY_CAPABILITIES,
+        // Behind ALPN teleport-mysql (tsh proxy db) the TLS is already there: no SSL to offer.
+        capabilities: conn.transport === 'tls' ? mysqlwire.PROXY_CAPABILITIES & ~mysqlwire.CLIENT.SSL : mysqlwire.PROXY_CAPABILITIES,
         charset: mysqlwire.DEFAULT_CHARSET,
         status: 0x0002,
         authPlugin: mysqlwire.AUTH_PLUGIN,

@@ -214,6 +214,8 @@ export class ProxyListener {
         if (kube && fixed !== 'kube') askForClientCert(tls);
         // App access: tsh and curl present an app certificate to an app's host name (or ALPN teleport-tcp).
         else if (!kube && this.o.clientCertFor?.(typeof servername === 'string' ? servername : undefined, protocols)) askForClientCert(tls);
+        // Database clients by TLS routing (tsh proxy db) present the db certificate in this handshake.
+        else if (!kube && offersDatabase(protocols)) askForClientCert(tls);
         return chooseALPN(protocols, kube);
       },
     });
@@ -297,6 +299,11 @@ function context(pair: KeyPairPem, name: string, options: ProxyListenerOptions['
   } catch (err) {
     throw new BadParameterError(`proxy_service.${name}: unusable TLS certificate or key: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** True when the ALPN offer asks for a database front (`teleport-postgres`, `teleport-mysql[-<version>]`), whose handler checks the certificate. */
+function offersDatabase(protocols: readonly string[]): boolean {
+  return protocols.some((p) => p === ALPN.postgres || protocolOfALPN(p) === 'mysql');
 }
 
 /** Asks the client of a server TLSSocket still in its handshake for its certificate (not verified here). */
