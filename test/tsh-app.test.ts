@@ -131,6 +131,9 @@ describe('tsh apps', () => {
     expect(lines.find((l) => l.startsWith('dashboard'))).toMatch(/^dashboard\s+Kubernetes dashboard\s+HTTP\s+dashboard\.localhost\s+env=dev$/);
     expect(lines.find((l) => l.startsWith('pg-tcp'))).toMatch(/^pg-tcp\s+TCP\s+pg-tcp\.localhost\s+env=dev$/);
     expect(ls.out).not.toContain('secret');
+    const filtered = await alice.tsh(['apps', 'ls', 'env=dev', '--format=json']);
+    expect(JSON.parse(filtered.out)).toHaveLength(2);
+    expect((await alice.tsh(['apps', 'ls', 'env=prod', '--format=json'])).out).toBe('[]\n');
     const json = await alice.tsh(['app', 'ls', '--format=json']);
     expect(JSON.parse(json.out).map((a: { metadata: { name: string } }) => a.metadata.name)).toEqual(['dashboard', 'pg-tcp']);
   });

@@ -1,13 +1,18 @@
 /**
- * `tsh apps ls [-v] [--format=text|json|yaml]`: the apps agents serve that the user's roles reach
+ * `tsh apps ls [k=v,...] [-v] [--format=text|json|yaml]`: the apps agents serve that the user's roles reach
  * (auth filters them by app_labels), in Teleport's table (Application, Description, Type, Public
  * Address, Labels); the ones logged into are marked `> name`.
  */
 import { stringify } from 'yaml';
-import { formatLabels, type AppLogin } from '../../client/index.js';
+import { formatLabels, parseLabelSelector, type AppLogin } from '../../client/index.js';
 import { makeTable, makeTableWithTruncatedColumn, type CommandSpec } from '../framework/index.js';
 import { appLogins, appProfile, isTCPApp, listApps, type AppResource } from './app-common.js';
 import { connectProxy, type TshCtx } from './tsh-context.js';
+
+/** The apps carrying every label of `selector` (exact values), as `tsh apps ls env=dev` filters. */
+export function filterApps(apps: AppResource[], selector: Record<string, string>): AppResource[] {
+  return apps.filter((a) => Object.entries(selector).every(([k, v]) => (a.metadata.labels ?? {})[k] === v));
+}
 
 /** The text table. */
 export function appsTable(apps: AppResource[], active: AppLogin[], verbose: boolean, width: number): string {
@@ -26,16 +31,18 @@ export const appLsCommand: CommandSpec<TshCtx> = {
   name: 'apps ls',
   aliases: ['app ls'],
   help: 'List available applications.',
+  args: [{ name: 'labels', help: 'List of labels to filter app list (key=value[,key=value])', variadic: true }],
   flags: [
     { name: 'verbose', short: 'v', type: 'bool', help: 'Show extra application fields.' },
     { name: 'format', short: 'f', type: 'string', default: 'text', enum: ['text', 'json', 'yaml'], help: 'Format output (text, json, yaml)' },
   ],
   async run(inv, ctx) {
+    const selector = parseLabelSelector(((inv.args.labels as string[] | undefined) ?? []).join(','));
     const id = await appProfile(inv, ctx);
     const proxy = await connectProxy(inv, ctx);
     let apps: AppResource[];
     try {
-      apps = await listApps(proxy.authClient());
+      apps = filterApps(await listApps(proxy.authClient()), selector);
     } finally {
       proxy.close();
     }

@@ -5,7 +5,7 @@ import type { AgentServer } from '../../api/types/index.js';
 import type { AppLogin } from '../../client/index.js';
 import { appLoginText, appsOfServers, appURI, curlCommand, findApp, isTCPApp, pickAppLogin, tcpAppLoginText, type AppResource } from './app-common.js';
 import { formatAppConfig } from './app-config.js';
-import { appsTable } from './app-ls.js';
+import { appsTable, filterApps } from './app-ls.js';
 import { parseLocalPort } from './proxy-app.js';
 
 const app = (name: string, uri: string, extra: Partial<AppResource['metadata']> = {}): AppResource => ({
@@ -42,6 +42,10 @@ describe('tsh apps ls', () => {
   it('lists each app once, by name, however many agents serve it', () => {
     const a = app('b', 'http://x');
     expect(appsOfServers([server(a, 'h1'), server(app('a', 'http://y'), 'h1'), server(a, 'h2')]).map((x) => x.metadata.name)).toEqual(['a', 'b']);
+    const labelled = [app('a', 'http://x', { labels: { env: 'dev', team: 'x' } }), app('b', 'http://y', { labels: { env: 'prod' } }), app('c', 'http://z')];
+    expect(filterApps(labelled, { env: 'dev' }).map((x) => x.metadata.name)).toEqual(['a']);
+    expect(filterApps(labelled, {}).map((x) => x.metadata.name)).toEqual(['a', 'b', 'c']);
+    expect(filterApps(labelled, { env: 'dev', team: 'y' })).toEqual([]);
     expect(isTCPApp(app('x', 'TCP://h:1'))).toBe(true);
     expect(isTCPApp(app('x', 'https://h'))).toBe(false);
     expect(() => findApp([a], 'nope')).toThrow('app "nope" not found, use "tsh apps ls" to see registered apps');
