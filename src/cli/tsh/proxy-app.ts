@@ -26,7 +26,7 @@ export const proxyAppCommand: CommandSpec<TshCtx> = {
   name: 'proxy app',
   help: 'Start local TLS proxy for app connection when using Teleport in single-port mode.',
   args: [{ name: 'app', help: 'The name of the application to start local proxy for', required: true }],
-  flags: [{ name: 'port', short: 'p', type: 'string', help: 'Specifies the source port used by by the proxy app listener' }],
+  flags: [{ name: 'port', short: 'p', type: 'string', help: 'Specifies the source port used by the proxy app listener (random when omitted)' }],
   async run(inv, ctx) {
     const name = String(inv.args.app);
     const port = parseLocalPort(inv.flags.port);
