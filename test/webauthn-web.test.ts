@@ -3,7 +3,8 @@
 // against a real cluster with second_factor: on and webauthn.rp_id: localhost: invite sign-up with
 // a security key, login with password + key, passwordless login, the MFA devices page (the last
 // device cannot be removed, a TOTP app can be added, then the key removed), and a cloned credential
-// (a copy of the key whose signature counter is behind) refused. Screenshots go to docs/screenshots/.
+// (a copy of the key whose signature counter is behind), a replayed assertion and a tampered signature
+// refused. Screenshots go to docs/screenshots/.
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -108,6 +109,36 @@ describe.skipIf(!existsSync(CHROMIUM))('WebAuthn in the web UI (Chromium virtual
     // The login was audited as alice's.
     const events = await (await c.admin()).searchEvents({ types: ['user.login'], user: 'alice' });
     expect(JSON.stringify(events)).toContain('"user":"alice"');
+  });
+
+  it('refuses a replayed assertion and one whose signature was tampered with', async () => {
+    // Capture the browser's finishsession body on a good login, then send it again.
+    await logout();
+    let captured = '';
+    page.on('request', (r) => {
+      if (r.url().endsWith('/mfa/login/finishsession')) captured = r.postData() ?? '';
+    });
+    await page.getByRole('button', { name: 'Passwordless: use a security key' }).click();
+    await page.waitForURL(/\/resources$/);
+    expect(captured).toContain('webauthnAssertionResponse');
+    const csrf = await page.locator('meta[name="grv_csrf_token"]').getAttribute('content');
+    const replay = await page.request.post(`${base}/v1/webapi/mfa/login/finishsession`, { data: JSON.parse(captured), headers: { 'x-csrf-token': csrf ?? '' } });
+    expect(replay.status()).toBe(403);
+    expect((await replay.json()).error.message).toMatch(/the MFA challenge is unknown, expired or already used/);
+    // A signature flipped in flight: the key's answer no longer verifies.
+    await logout();
+    await page.route('**/mfa/login/finishsession', async (route) => {
+      const body = JSON.parse(route.request().postData() ?? '{}');
+      const sig = Buffer.from(body.webauthnAssertionResponse.response.signature, 'base64url');
+      sig[sig.length - 1] ^= 0xff;
+      body.webauthnAssertionResponse.response.signature = sig.toString('base64url');
+      await route.continue({ postData: JSON.stringify(body) });
+    });
+    await page.getByRole('button', { name: 'Passwordless: use a security key' }).click();
+    await expect.poll(() => page.getByRole('alert').innerText()).toMatch(/assertion could not be verified/);
+    await page.unroute('**/mfa/login/finishsession');
+    await page.getByRole('button', { name: 'Passwordless: use a security key' }).click();
+    await page.waitForURL(/\/resources$/);
   });
 
   it('adds an authenticator app from the devices page, after which the key may go', async () => {
