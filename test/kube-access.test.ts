@@ -234,7 +234,7 @@ describe('the rest of kubectl through the proxy', () => {
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
     const echoPort = (echo.address() as { port: number }).port;
     try {
-      for (const extra of [{}, { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }]) {
+      for (const extra of [{}, { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }] as Record<string, string>[]) {
         const pf = kubectlBackground({ ...env, env: extra }, ['port-forward', 'pod/web-1', `:${echoPort}`]);
         const [, local] = await pf.until(/Forwarding from 127\.0\.0\.1:(\d+) ->/);
         const reply = await new Promise<string>((resolve, reject) => {
