@@ -57,7 +57,8 @@ import { checkMethodJoin, type JoinMethodOptions } from './join/index.js';
 import { canonicalSystemRole, checkJoinToken, listTokens, newProvisionToken, randomToken } from './tokens.js';
 import { ResourceWatches } from './watch-events.js';
 import { WebSessions } from './web-sessions.js';
-import { SSOService } from './sso/index.js';
+// Not ./sso/index.js: that also exports the SSO routes, which import route.ts, which imports this file.
+import { SSOService } from './sso/sso-service.js';
 import type { SSOAuthRequestCreate, SSOAuthRequestCreated, SSOCallbackRequest, SSOCallbackResponse, SSOConnectorInfo } from '../api/sso-wire.js';
 import { MFAService } from './mfa/index.js';
 import { authenticateLocal as checkPassword } from './local-login.js';

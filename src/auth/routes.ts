@@ -7,7 +7,7 @@ import { RECORDING_ROUTES } from './recording-routes.js';
 import type { Route } from './route.js';
 import { WATCH_ROUTES } from './watch-routes.js';
 import { WEB_SESSION_ROUTES } from './web-session-routes.js';
-import { SSO_ROUTES } from './sso/index.js';
+import { SSO_ROUTES } from './sso/routes.js';
 
 const flag = (q: URLSearchParams, name: string): boolean => ['1', 'true', 'yes'].includes(q.get(name) ?? '');
 
