@@ -107,6 +107,21 @@ describe('kubectl with the kubeconfig tsh writes', () => {
     expect(cms.stderr).toContain('Error from server (Forbidden): configmaps is forbidden: User "gus" cannot list resource "configmaps"');
   });
 
+  it('tsh kube login --as-groups narrows kubectl to one of the groups the roles give; a group outside them is refused by the proxy', async () => {
+    await admin.createResource({ kind: 'role', version: 'v7', metadata: { name: 'kube-both' }, spec: { allow: { kubernetes_labels: { '*': '*' }, kubernetes_groups: ['system:masters', 'guest'] } } });
+    const hal = await login('hal', ['kube-both'], {});
+    expect((await hal.kubectl(['get', 'configmaps'])).code).toBe(0);
+    const narrowed = await hal.tsh(['kube', 'login', 'dev-cluster', '--as=hal', '--as-groups=guest']);
+    expect(narrowed.code, narrowed.err).toBe(0);
+    const cms = await hal.kubectl(['get', 'configmaps']);
+    expect(cms.stderr).toContain('Error from server (Forbidden): configmaps is forbidden: User "hal" cannot list resource "configmaps"');
+    expect((await hal.kubectl(['get', 'pods'])).stdout).toMatch(/web-1/);
+    expect((await hal.tsh(['kube', 'login', 'dev-cluster', '--as-groups=guest'])).err).toContain('--as-groups needs --as as well');
+    const outside = await hal.tsh(['kube', 'login', 'dev-cluster', '--as=hal', '--as-groups=intruders']);
+    expect(outside.code, outside.err).toBe(0);
+    expect((await hal.kubectl(['get', 'pods'])).stderr).toContain('group header "intruders" value is not allowed in roles');
+  });
+
   it('an expired login makes kubectl show the plugin asking for a new login, not a TLS error', async () => {
     const eve = await login('eve', ['kube-traits'], { kubernetes_groups: ['system:masters'] });
     expect((await eve.kubectl(['get', 'pods'])).code).toBe(0);

@@ -112,6 +112,12 @@ describe('kubeconfig', () => {
     expect(cfg.contexts.map((c) => c.name)).toEqual(['minikube']);
   });
 
+  it('puts --as/--as-groups on the selected cluster user only', () => {
+    const cfg = addTeleportEntries(parseKubeConfig(''), entries({ impersonate: 'alice', impersonateGroups: ['guest'] }));
+    expect(cfg.users.find((u) => u.name === 'example.com-dev')!.user).toMatchObject({ as: 'alice', 'as-groups': ['guest'] });
+    expect(cfg.users.find((u) => u.name === 'example.com-prod')!.user).not.toHaveProperty('as');
+  });
+
   it('removes only the Teleport cluster entries and moves current-context off them', () => {
     const cfg = addTeleportEntries(parseKubeConfig(OTHER), entries());
     expect(removeTeleportEntries(cfg, 'example.com')).toBe(true);

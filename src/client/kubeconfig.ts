@@ -55,6 +55,9 @@ export interface TeleportKubeEntries {
   namespace?: string;
   /** `--set-context-name`: the selected cluster's context name (a contextNameTemplate result). */
   selectedContextName?: string;
+  /** `--as` / `--as-groups`: the selected cluster's user impersonates these (within the roles; the proxy checks). */
+  impersonate?: string;
+  impersonateGroups?: string[];
 }
 
 /** The kubeconfig tsh writes: `$KUBECONFIG`'s first path, else `~/.kube/config`. */
@@ -160,9 +163,14 @@ export function addTeleportEntries(cfg: KubeConfig, v: TeleportKubeEntries): Kub
     const ctxName = contextOf(kube);
     const args = ['kube', 'credentials', `--kube-cluster=${kube}`, `--teleport-cluster=${v.teleportCluster}`, `--proxy=${v.exec.proxy}`, ...(v.exec.insecure ? ['--insecure'] : [])];
     const env = Object.entries(v.exec.env ?? {}).map(([n, value]) => ({ name: n, value }));
+    const selected = kube === v.select;
     upsert(cfg.users, {
       name,
-      user: { exec: { apiVersion: EXEC_API_VERSION, command: v.exec.command, args, ...(env.length > 0 && { env }), interactiveMode: 'IfAvailable', provideClusterInfo: false } },
+      user: {
+        exec: { apiVersion: EXEC_API_VERSION, command: v.exec.command, args, ...(env.length > 0 && { env }), interactiveMode: 'IfAvailable', provideClusterInfo: false },
+        ...(selected && v.impersonate && { as: v.impersonate }),
+        ...(selected && v.impersonateGroups?.length && { 'as-groups': v.impersonateGroups }),
+      },
     });
     const last = cfg.contexts.find((c) => c.name === ctxName)?.context ?? {};
     const lastExt = Array.isArray(last.extensions) ? (last.extensions as { name: string }[]).filter((e) => e.name !== KUBE_NAME_EXTENSION) : [];

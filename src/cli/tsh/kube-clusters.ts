@@ -109,7 +109,7 @@ export async function writeKubeEntries(
   io: CliIO,
   ctx: TshCtx,
   id: ClientIdentity,
-  o: { server: string; tlsServerName?: string; clusters: string[]; select?: string; namespace?: string; contextName?: string },
+  o: { server: string; tlsServerName?: string; clusters: string[]; select?: string; namespace?: string; contextName?: string; as?: string; asGroups?: string[] },
 ): Promise<string> {
   if (id.tlsCAs.length === 0) throw new BadParameterError(`${id.source} has no TLS certificate authorities: log in again with tsh login`);
   const path = kubeconfigPath(io.env, io.homeDir);
@@ -123,6 +123,8 @@ export async function writeKubeEntries(
     ...(o.select && { select: o.select }),
     ...(o.namespace && { namespace: o.namespace }),
     ...(o.contextName && { selectedContextName: o.contextName }),
+    ...(o.as && { impersonate: o.as }),
+    ...(o.asGroups?.length && { impersonateGroups: o.asGroups }),
     exec: {
       command: ctx.sys.executablePath ?? 'tsh',
       proxy: id.webProxyAddr,

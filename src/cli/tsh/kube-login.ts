@@ -18,6 +18,8 @@ export const kubeLoginCommand: CommandSpec<TshCtx> = {
   flags: [
     { name: 'all', type: 'bool', help: 'Generate a kubeconfig with every cluster the user has access to.' },
     { name: 'kube-namespace', short: 'n', type: 'string', help: 'Configure the default Kubernetes namespace.' },
+    { name: 'as', type: 'string', help: 'Configure custom Kubernetes user impersonation.' },
+    { name: 'as-groups', type: 'list', help: 'Configure custom Kubernetes group impersonation.' },
     { name: 'set-context-name', type: 'string', help: 'Define a custom context name or template ({{.ClusterName}}, {{.KubeName}}).' },
   ],
   async run(inv, ctx) {
@@ -28,6 +30,10 @@ export const kubeLoginCommand: CommandSpec<TshCtx> = {
     const namespace = typeof inv.flags['kube-namespace'] === 'string' && inv.flags['kube-namespace'] !== '' ? inv.flags['kube-namespace'] : undefined;
     if (all && namespace) throw new BadParameterError('--kube-namespace needs one cluster to set it on: tsh kube login <kube-cluster> -n <namespace>');
     const template = typeof inv.flags['set-context-name'] === 'string' && inv.flags['set-context-name'] !== '' ? inv.flags['set-context-name'] : undefined;
+    const as = typeof inv.flags.as === 'string' && inv.flags.as !== '' ? inv.flags.as : undefined;
+    const asGroups = ((inv.flags['as-groups'] as string[] | undefined) ?? []).filter((g) => g !== '');
+    if (asGroups.length > 0 && !as) throw new BadParameterError("--as-groups needs --as as well: kubectl impersonates groups only together with a user (--as=<your Kubernetes user or Teleport user>)");
+    if (all && (as || asGroups.length > 0)) throw new BadParameterError('--as and --as-groups apply to one cluster: tsh kube login <kube-cluster> --as=<user> --as-groups=<groups>');
     if (all && template) throw new BadParameterError('--set-context-name names one context: tsh kube login <kube-cluster> --set-context-name=<name>');
     const id = await loadIdentity(inv, ctx);
     if (!id.paths) throw new BadParameterError('Kubernetes logins are kept in a tsh profile: run "tsh login --proxy=<proxy>" instead of -i');
@@ -57,6 +63,8 @@ export const kubeLoginCommand: CommandSpec<TshCtx> = {
       ...(name && { select: name }),
       ...(namespace && { namespace }),
       ...(contextName && { contextName }),
+      ...(as && { as }),
+      ...(asGroups.length > 0 && { asGroups }),
     });
     if (name) inv.io.stdout.write(`Logged into Kubernetes cluster "${name}". Try 'kubectl version' to test the connection.\n`);
     else inv.io.stdout.write("Created kubeconfig with every Kubernetes cluster available. Select a context and try 'kubectl version' to test the connection.\n");
