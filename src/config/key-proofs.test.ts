@@ -219,7 +219,12 @@ const PROOFS: Record<string, Proof> = {
     path: 'db_service.databases[0].tls.trust_system_cert_pool',
   } as Proof,
   'db_service.databases[].mysql.server_version': acts('test/db-proxy-tunnel.test.ts', 'greets with the routed database'),
-  ...Object.fromEntries(['aws', 'gcp', 'azure', 'ad', 'admin_user', 'dynamic_labels', 'oracle', 'mongo'].map((k) => [
+  'db_service.databases[].aws.region': acts('test/db-rds-iam.test.ts', 'the database gets a signed IAM token as the password over TLS'),
+  ...Object.fromEntries(['redshift', 'rds', 'elasticache', 'memorydb', 'secret_store', 'account_id', 'assume_role_arn', 'external_id'].map((k) => [
+    `db_service.databases[].aws.${k}`,
+    { ...(refused(`db_service:\n  enabled: yes\n  databases:\n  - name: a\n    protocol: postgres\n    uri: "h:1"\n    aws:\n      ${k}: x\n`, 8, DB_LATER) as object), path: `db_service.databases[0].aws.${k}` } as Proof,
+  ])),
+  ...Object.fromEntries(['gcp', 'azure', 'ad', 'admin_user', 'dynamic_labels', 'oracle', 'mongo'].map((k) => [
     `db_service.databases[].${k}`,
     { ...(refused(`db_service:\n  enabled: yes\n  databases:\n  - name: a\n    protocol: postgres\n    uri: "h:1"\n    ${k}: {}\n`, 7, DB_LATER) as object), path: `db_service.databases[0].${k}` } as Proof,
   ])),

@@ -12,7 +12,7 @@ import type { DatabaseConfig, DatabaseServiceConfig, DatabaseTLSMode } from './t
 /** Section keys Teleport documents that this release refuses. */
 const LATER_SECTION_KEYS = ['aws', 'azure', 'gcp'] as const;
 /** Database keys Teleport documents that this release refuses. */
-const LATER_DB_KEYS = ['aws', 'gcp', 'azure', 'ad', 'admin_user', 'dynamic_labels', 'oracle', 'mongo'] as const;
+const LATER_DB_KEYS = ['gcp', 'azure', 'ad', 'admin_user', 'dynamic_labels', 'oracle', 'mongo'] as const;
 /** Database protocols this release runs an engine for. */
 export const DB_PROTOCOLS = ['postgres', 'mysql'] as const;
 /** Protocols Teleport knows that have no engine here yet. */
@@ -28,7 +28,7 @@ function refuseLater(f: Fields, keys: readonly string[]): void {
 }
 
 const database: Reader<DatabaseConfig> = (node, path, ctx) => {
-  const f: Fields = fields(node, path, ctx, ['name', 'description', 'protocol', 'uri', 'static_labels', 'labels', 'tls', 'ca_cert_file', 'mysql', ...LATER_DB_KEYS]);
+  const f: Fields = fields(node, path, ctx, ['name', 'description', 'protocol', 'uri', 'static_labels', 'labels', 'tls', 'ca_cert_file', 'mysql', 'aws', ...LATER_DB_KEYS]);
   refuseLater(f, LATER_DB_KEYS);
   const name = f.get('name', str);
   if (!name) f.fail('name', 'name is required');
@@ -51,6 +51,13 @@ const database: Reader<DatabaseConfig> = (node, path, ctx) => {
   const serverVersion = mysql.get('server_version', str);
   if (serverVersion && protocol !== 'mysql') mysql.fail('server_version', `mysql.server_version is for MySQL databases; "${name}" is ${protocol}`);
   if (serverVersion && /[\0\r\n]/.test(serverVersion)) mysql.fail('server_version', 'mysql.server_version must be one line without NUL bytes');
+  const aws: Fields = f.section('aws', ['region', 'redshift', 'rds', 'elasticache', 'memorydb', 'secret_store', 'account_id', 'assume_role_arn', 'external_id']);
+  for (const k of ['redshift', 'rds', 'elasticache', 'memorydb', 'secret_store', 'account_id', 'assume_role_arn', 'external_id']) {
+    if (aws.has(k)) aws.fail(k, `aws.${k} is not supported by this release yet; remove it (aws.region alone: RDS/Aurora IAM auth for PostgreSQL)`);
+  }
+  const region = aws.get('region', str);
+  if (f.has('aws') && !region) f.fail('aws', 'aws.region is required: the AWS region of the RDS/Aurora database, e.g. us-east-1');
+  if (region && protocol !== 'postgres') aws.fail('region', `RDS/Aurora IAM auth is supported for PostgreSQL only in this release; "${name}" is ${protocol}: use certificates (tctl auth sign --format=db) and remove aws`);
   return {
     name,
     description: f.get('description', str) ?? '',
@@ -60,6 +67,7 @@ const database: Reader<DatabaseConfig> = (node, path, ctx) => {
     staticLabels: { ...f.get('labels', strMap), ...f.get('static_labels', strMap) },
     tls: { mode, ...(caCertFile && { caCertFile }), ...(serverName && { serverName }) },
     ...(serverVersion && { mysql: { serverVersion } }),
+    ...(region && { aws: { region } }),
   };
 };
 

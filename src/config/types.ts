@@ -257,6 +257,8 @@ export interface DatabaseConfig {
   tls: { mode: DatabaseTLSMode; caCertFile?: string; serverName?: string; /** A `db` resource's spec.tls.ca_cert, inline. */ caCertPem?: string };
   /** `mysql.server_version`: what the proxy greets MySQL clients with until the agent learns the real one. */
   mysql?: { serverVersion?: string };
+  /** `aws.region`: an RDS/Aurora database the agent logs in to with IAM auth tokens (PostgreSQL). */
+  aws?: { region: string };
 }
 
 /** `db_service:`: the databases listed; `settings` keeps the later keys as written. */

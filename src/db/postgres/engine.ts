@@ -12,6 +12,7 @@ import { ConnectionProblemError, TeleportError, isCode } from '../../api/errors.
 import type { DatabaseConfig } from '../../config/index.js';
 import type { DatabaseSession, Engine } from '../engine.js';
 import { readExact } from '../read-exact.js';
+import { rdsAuthToken } from '../rds-iam.js';
 import {
   MessageSplitter,
   PG_MAX_STARTUP,
@@ -89,7 +90,18 @@ export class PostgresEngine implements Engine {
       return this.sendError(client, e);
     }
     server.write(encodeStartup({ ...startup.params, user: dbUser, database: dbName }));
-    const login = await readLogin(server, client).catch((err: Error) => ({ error: err.message, rest: Buffer.alloc(0) }));
+    // RDS/Aurora (aws.region): the IAM auth token is the password the server asks for in cleartext, over TLS.
+    let password: string | undefined;
+    if (s.database.aws) {
+      try {
+        password = await rdsAuthToken(s.database, dbUser);
+      } catch (err) {
+        server.destroy();
+        await s.audit.start(dbUser, dbName, err as Error);
+        return this.sendError(client, err as Error);
+      }
+    }
+    const login = await readLogin(server, client, password).catch((err: Error) => ({ error: err.message, rest: Buffer.alloc(0) }));
     if (login.error !== undefined) {
       server.destroy();
       const e = new ConnectionProblemError(login.error);
@@ -102,6 +114,9 @@ export class PostgresEngine implements Engine {
     await s.audit.end();
   }
 }
+
+/** AuthenticationCleartextPassword: what RDS asks of IAM logins. */
+const AUTH_CLEARTEXT = 3;
 
 /** The client's StartupMessage (the proxy answered SSLRequest/GSSENCRequest already). */
 async function readStartup(client: Duplex): Promise<ReturnType<typeof parseStartup>> {
@@ -165,7 +180,7 @@ async function dialDatabase(s: DatabaseSession, dbUser: string): Promise<TLSSock
  * Forwards the server's login answer to the client up to ReadyForQuery. Resolves with the bytes
  * read past it, or `error` (already forwarded when it was the server's ErrorResponse).
  */
-function readLogin(server: TLSSocket, client: Duplex): Promise<{ error?: string; rest: Buffer }> {
+function readLogin(server: TLSSocket, client: Duplex, password?: string): Promise<{ error?: string; rest: Buffer }> {
   return new Promise((resolve) => {
     const split = new MessageSplitter();
     const timer = setTimeout(() => done({ error: `the database did not finish the login within ${STEP_MS} ms`, rest: Buffer.alloc(0) }), STEP_MS);
@@ -186,6 +201,13 @@ function readLogin(server: TLSSocket, client: Duplex): Promise<{ error?: string;
       }
       for (let i = 0; i < msgs.length; i++) {
         const m = msgs[i];
+        if (m.type === 'R' && m.body.length >= 4 && m.body.readUInt32BE(0) === AUTH_CLEARTEXT && password !== undefined) {
+          const text = Buffer.from(`${password}\0`);
+          const len = Buffer.alloc(4);
+          len.writeUInt32BE(4 + text.length);
+          server.write(Buffer.concat([Buffer.from('p'), len, text]));
+          continue;
+        }
         if (m.type === 'R' && m.body.length >= 4 && m.body.readUInt32BE(0) !== 0) {
           const why = 'the database asked for a password: configure certificate authentication (hostssl ... cert in pg_hba.conf) for Teleport';
           client.end(errorResponse(why, '28000'));
