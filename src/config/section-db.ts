@@ -1,9 +1,10 @@
 /**
  * The `db_service:` section (Teleport's keys): the databases this agent proxies, each with its
  * protocol, address, labels and how the agent verifies the database's TLS, and the label selectors
- * (`resources`) of the `db` resources it serves besides them. Keys Teleport
- * documents that this release does not act on yet (`aws`, a database's `aws`,
- * `gcp`, `admin_user`, ...) are refused with their name, never read and ignored.
+ * (`resources`) of the `db` resources it serves besides them; a database's `mysql.server_version`
+ * and `aws.region` (RDS/Aurora IAM auth, PostgreSQL). Keys Teleport documents that this release
+ * does not act on yet (the section's `aws`, a database's `gcp`, `admin_user`, `aws.rds`, ...) are
+ * refused with their name, never read and ignored.
  */
 import { isMap, isScalar, type Node, type Pair } from 'yaml';
 import { addr, bool, describe as describeNode, fields, list, loose, oneOf, oneOrMany, str, strMap, type Fields, type Reader, type SourceContext } from './read.js';
