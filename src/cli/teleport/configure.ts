@@ -1,10 +1,8 @@
 /** `teleport configure`: prints (or writes with -o) a commented sample teleport.yaml. */
-import { writeFile, access } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { AlreadyExistsError } from '../../api/errors.js';
 import { sampleConfig } from '../../config/index.js';
 import type { CommandSpec } from '../framework/index.js';
 import type { TeleportCtx } from './context.js';
+import { configWritten, writeOutput } from './output.js';
 
 /** The command spec. */
 export const configureCommand: CommandSpec<TeleportCtx> = {
@@ -25,19 +23,8 @@ export const configureCommand: CommandSpec<TeleportCtx> = {
       dataDir: f['data-dir'] as string | undefined,
       nodename: f.nodename as string | undefined,
     });
-    const out = String(f.output ?? 'stdout');
-    if (out === 'stdout' || out === '-') {
-      inv.io.stdout.write(text);
-      return 0;
-    }
-    const path = resolve(inv.io.cwd, out.replace(/^file:\/\//, ''));
-    const taken = await access(path).then(
-      () => true,
-      () => false,
-    );
-    if (taken) throw new AlreadyExistsError(`${path} already exists; remove it first or write elsewhere with -o`);
-    await writeFile(path, text, { mode: 0o600 });
-    inv.io.stdout.write(`A Teleport configuration file has been created at "${path}".\nTo start Teleport with this configuration file, run:\n\nteleport start --config="${path}"\n`);
+    const path = await writeOutput(inv, text, 0o600);
+    if (path) inv.io.stdout.write(configWritten(path));
     return 0;
   },
 };

@@ -2,11 +2,11 @@
  * `teleport install systemd`: prints (or writes with --output) the systemd unit Teleport ships,
  * so a host installed from a release runs the daemon under systemd with reload on SIGHUP.
  */
-import { access, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
-import { AlreadyExistsError, BadParameterError } from '../../api/errors.js';
+import { isAbsolute, join } from 'node:path';
+import { BadParameterError } from '../../api/errors.js';
 import type { CommandSpec } from '../framework/index.js';
 import type { TeleportCtx } from './context.js';
+import { writeOutput } from './output.js';
 
 /** What shapes the unit. */
 export interface SystemdUnitOptions {
@@ -85,19 +85,8 @@ export const installSystemdCommand: CommandSpec<TeleportCtx> = {
       installPath: String(f['install-path']),
       configPath: String(f.config),
     });
-    const out = String(f.output);
-    if (out === 'stdout' || out === '-') {
-      inv.io.stdout.write(text);
-      return 0;
-    }
-    const path = resolve(inv.io.cwd, out.replace(/^file:\/\//, ''));
-    const taken = await access(path).then(
-      () => true,
-      () => false,
-    );
-    if (taken) throw new AlreadyExistsError(`${path} already exists; remove it first or write elsewhere with --output`);
-    await writeFile(path, text, { mode: 0o644 });
-    inv.io.stdout.write(`Wrote systemd unit file to: ${path}\n`);
+    const path = await writeOutput(inv, text, 0o644);
+    if (path) inv.io.stdout.write(`Wrote systemd unit file to: ${path}\n`);
     return 0;
   },
 };

@@ -3,14 +3,13 @@
  * proxy (or an auth server) with a token or a secretless join method, as the install scripts and
  * Teleport's "add a server" guides run it. The text parses with parseConfig.
  */
-import { access, writeFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
-import { resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { AlreadyExistsError, BadParameterError } from '../../api/errors.js';
+import { BadParameterError } from '../../api/errors.js';
 import { DEFAULT_DATA_DIR, formatAddr, parseAddr, parseLabelSpec } from '../../config/index.js';
 import type { CommandSpec } from '../framework/index.js';
 import type { TeleportCtx } from './context.js';
+import { configWritten, writeOutput } from './output.js';
 
 /** The join methods a node config may name (the cluster refuses those it does not accept). */
 const JOIN_METHODS = ['token', 'ec2', 'iam', 'kubernetes'] as const;
@@ -103,19 +102,8 @@ export const nodeConfigureCommand: CommandSpec<TeleportCtx> = {
       labels: f.labels as string | undefined,
       publicAddr: f['public-addr'] as string | undefined,
     });
-    const out = String(f.output);
-    if (out === 'stdout' || out === '-') {
-      inv.io.stdout.write(text);
-      return 0;
-    }
-    const path = resolve(inv.io.cwd, out.replace(/^file:\/\//, ''));
-    const taken = await access(path).then(
-      () => true,
-      () => false,
-    );
-    if (taken) throw new AlreadyExistsError(`${path} already exists; remove it first or write elsewhere with --output`);
-    await writeFile(path, text, { mode: 0o600 });
-    inv.io.stdout.write(`A Teleport configuration file has been created at "${path}".\nTo start Teleport with this configuration file, run:\n\nteleport start --config="${path}"\n`);
+    const path = await writeOutput(inv, text, 0o600);
+    if (path) inv.io.stdout.write(configWritten(path));
     return 0;
   },
 };
