@@ -51,6 +51,8 @@ export interface AppProxyOptions {
 /** How long heartbeats and sessions are reused between reads. */
 const APPS_CACHE_MS = 1_000;
 const SESSION_CACHE_MS = 2_000;
+/** The least time between two reads past the cache for a host no app has. */
+const FRESH_READ_MS = 250;
 
 /** `host` of a Host header or `host:port`, lower-cased, brackets removed. */
 export function hostOnly(addr: string): string {
@@ -61,6 +63,7 @@ export function hostOnly(addr: string): string {
 export class AppProxy {
   private readonly relay: AgentRelay;
   private apps?: { at: number; list: Promise<AgentServer[]> };
+  private lastFresh = 0;
   private readonly sessions = new Map<string, { at: number; s: Promise<AppSessionWire> }>();
 
   constructor(private readonly o: AppProxyOptions) {
@@ -193,8 +196,14 @@ export class AppProxy {
       list.catch(() => (this.apps = undefined));
       this.apps = { at: now, list };
     }
-    const servers = await this.apps.list;
-    return servers.find((s) => hostOnly(publicAddrOf(s)) === host);
+    const found = (await this.apps.list).find((s) => hostOnly(publicAddrOf(s)) === host);
+    if (found || now - this.lastFresh < FRESH_READ_MS) return found;
+    // An app that just registered: one read past the cache (at most every FRESH_READ_MS, so a flood of unknown names cannot force reads).
+    this.lastFresh = now;
+    const list = this.o.router.servers('app', true);
+    list.catch(() => (this.apps = undefined));
+    this.apps = { at: now, list };
+    return (await list).find((s) => hostOnly(publicAddrOf(s)) === host);
   }
 
   /** The live session `id` (cached for two seconds). Throws NotFoundError. */
