@@ -27,7 +27,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { buildDist, startOurCluster } from './cluster.mjs';
 import { makeOpenSshKeys, openSshVersion, startOpenSshPair } from './openssh.mjs';
-import { cpuSeconds, createCpuGroup, median, run, stopAll } from './run.mjs';
+import { cpuSeconds, createCpuGroup, median, run, stopAll, writeJsonResults } from './run.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -346,6 +346,7 @@ try {
       log(`${c} ${row.key}: ${(r.ms / 1000).toFixed(2)} s`);
     });
   }
+  await writeJsonResults({ bench: 'copies', results });
   process.stdout.write(
     [
       `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${await openSshVersion()}`,

@@ -23,7 +23,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { acceptInvite, buildDist, PASSWORD, retry } from './cluster.mjs';
-import { freePort, median, run, startServer, stopAll, stopServer, waitForPort } from './run.mjs';
+import { freePort, median, run, startServer, stopAll, stopServer, waitForPort, writeJsonResults } from './run.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -250,6 +250,9 @@ function table(header, rows) {
  * Runs every workload on both sides `runs` times, direct and ours taking turns; `sample(workload,
  * side)` resolves to one figure. Returns the table rows: name, direct median, ours median, ratio.
  */
+/** The medians measure() found, for writeJsonResults (bench/all.mjs). */
+const jsonResults = [];
+
 async function measure(workloads, sides, sample, unit) {
   const samples = workloads.map(() => sides.map(() => []));
   for (let i = 0; i < Number(opts.runs); i++) {
@@ -263,6 +266,7 @@ async function measure(workloads, sides, sample, unit) {
   }
   return workloads.map((w, i) => {
     const [direct, ours] = samples[i].map(median);
+    jsonResults.push({ workload: w.name, unit, direct, ours });
     return [w.name, direct.toFixed(0), ours.toFixed(0), (ours / direct).toFixed(2)];
   });
 }
@@ -373,6 +377,7 @@ try {
     );
   }
   out.push('', `load average (1 min) at start ${loadAtStart.toFixed(1)}, at end ${loadavg()[0].toFixed(1)}`, '');
+  await writeJsonResults({ bench: 'db', results: jsonResults });
   process.stdout.write(out.join('\n'));
 } finally {
   for (const close of closers.reverse()) await close().catch((err) => log(`closing: ${err.message}`));

@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { buildDist, startOurCluster } from './cluster.mjs';
-import { cpuSeconds, median, run, stopAll } from './run.mjs';
+import { cpuSeconds, median, run, stopAll, writeJsonResults } from './run.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({
@@ -124,6 +124,7 @@ async function throughput() {
       if (!opts.keep) await rm(c.dir, { recursive: true, force: true });
     }
   }
+  await writeJsonResults({ bench: 'recording', results });
   process.stdout.write(`\nCost of recording: exec session of ${opts.size} through proxy -> node (ssh -J), median of ${RUNS}\n`);
   process.stdout.write('data    off MiB/s  recorded MiB/s  throughput recorded/off  teleport CPU s/GiB off  recorded  CPU recorded/off  upload lag after end\n');
   for (const kind of kinds) {

@@ -159,3 +159,14 @@ export function createCpuGroup(name) {
     },
   };
 }
+
+/**
+ * Machine-readable results for bench/all.mjs: when the environment names a file in BENCH_JSON,
+ * writes `data` there as JSON (the raw figures the bench printed its table from). A no-op otherwise.
+ */
+export async function writeJsonResults(data) {
+  const file = process.env.BENCH_JSON;
+  if (!file) return;
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(file, JSON.stringify(data, null, 2));
+}

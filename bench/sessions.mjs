@@ -27,7 +27,7 @@ import { build } from 'esbuild';
 import { buildDist, startOurCluster } from './cluster.mjs';
 import { monotonicUs, summarizeCpuProfile } from './cpu-profile.mjs';
 import { makeOpenSshKeys, openSshVersion, startOpenSshPair } from './openssh.mjs';
-import { run, stopAll } from './run.mjs';
+import { run, stopAll, writeJsonResults } from './run.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -340,6 +340,7 @@ try {
     }
   }
 
+  await writeJsonResults({ bench: 'sessions', results });
   process.stdout.write(
     [
       `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${await openSshVersion()}`,

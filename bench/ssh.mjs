@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { makeOpenSshKeys, openSshVersion, startOpenSshPair } from './openssh.mjs';
 import { buildDist, startOurCluster } from './cluster.mjs';
 import { monotonicUs, profileClients, summarizeCpuProfile } from './cpu-profile.mjs';
-import { cpuSeconds, createCpuGroup, median, run, stopAll } from './run.mjs';
+import { cpuSeconds, createCpuGroup, median, run, stopAll, writeJsonResults } from './run.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -263,6 +263,7 @@ try {
     }
     if (serverProfile) reports.push(...(await profileOurServer(rows, serverProfile, cipher)));
   }
+  await writeJsonResults({ bench: 'ssh', results, problems });
   process.stdout.write(`${await machineFacts()}\n\n${formatTable(results)}\n`);
   process.stdout.write('x OpenSSH = ours / OpenSSH: above 1 is faster for MiB/s, slower for ms\n');
   if (opts.profile) process.stdout.write('(teleport ran under --cpu-prof: its figures are somewhat lower than without)\n');

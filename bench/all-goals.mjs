@@ -1,0 +1,76 @@
+// The goals of the performance issue, read from the machine-readable results a bench writes
+// (BENCH_JSON): rows of {path, ours, baseline, baselineName, unit, ratio, goal, met} for bench/all.mjs.
+
+/** A row where higher is better (throughput): ratio = ours / baseline, met when ratio >= min. */
+function atLeast(path, ours, baseline, baselineName, unit, min) {
+  const ratio = ours / baseline;
+  return { path, ours, baseline, baselineName, unit, ratio, goal: `>= ${min.toFixed(2)}x`, met: ratio >= min };
+}
+
+/** A row where lower is better (time): ratio = ours / baseline, met when ratio <= max. */
+function atMost(path, ours, baseline, baselineName, unit, max) {
+  const ratio = ours / baseline;
+  return { path, ours, baseline, baselineName, unit, ratio, goal: `<= ${max.toFixed(2)}x time`, met: ratio <= max };
+}
+
+const GOALS = {
+  /** ssh.mjs: ssh -J through us (recording on) >= 0.9x OpenSSH ssh -J; tsh ssh time <= 1.0x ssh -J. */
+  ssh({ results }) {
+    const rows = [];
+    for (const base of results.filter((r) => r.side === 'openssh')) {
+      const cipher = base.cipher.replace('@openssh.com', '');
+      for (const r of results.filter((x) => x.cipher === base.cipher && x.side !== 'openssh')) {
+        if (r.name.startsWith('ssh -J')) {
+          rows.push(atLeast(`ssh -J via us, ${cipher}`, r.mibps, base.mibps, 'OpenSSH ssh -J', 'MiB/s', 0.9));
+        }
+        if (r.name.startsWith('tsh ssh')) {
+          rows.push(atMost(`tsh ssh \`true\`, ${cipher}`, r.ms, base.ms, 'OpenSSH ssh -J', 'ms', 1.0));
+        }
+      }
+    }
+    return rows;
+  },
+  /** copies.mjs: every copy path at least as fast as OpenSSH's (ratio of speeds = baseline time / ours). */
+  copies({ results }) {
+    const rows = [];
+    for (const r of results.filter((x) => x.baseline)) {
+      const base = results.find((x) => x.case === r.case && x.key === r.baseline);
+      if (!base) continue;
+      const row = atLeast(`${r.key} ${r.case}`, 1 / (r.ms / 1000), 1 / (base.ms / 1000), r.baseline, 'copies/s', 1.0);
+      rows.push({ ...row, ours: r.ms / 1000, baseline: base.ms / 1000, unit: 's' });
+    }
+    return rows;
+  },
+  /** db.mjs: PostgreSQL TPS (and MySQL queries/s) through us >= 0.9x direct. */
+  db({ results }) {
+    return results.map((r) => atLeast(r.workload, r.ours, r.direct, 'direct', r.unit, 0.9));
+  },
+  /** sessions.mjs: aggregate pump throughput of N sessions through us >= 0.9x OpenSSH at the same N. */
+  sessions({ results }) {
+    const mibps = (r) => r.pump.bytes / 2 ** 20 / (r.pump.ms / 1000);
+    return results
+      .filter((r) => r.side !== 'OpenSSH')
+      .map((r) => {
+        const base = results.find((b) => b.side === 'OpenSSH' && b.n === r.n);
+        const path = `${r.n} sessions, pump`;
+        if (!base) return { path, note: `ours ${mibps(r).toFixed(0)} MiB/s; no OpenSSH run at this N (--openssh-max)` };
+        return atLeast(path, mibps(r), mibps(base), 'OpenSSH', 'MiB/s', 0.9);
+      });
+  },
+  /** recording.mjs: recorded throughput >= 0.95x of recording off. */
+  recording({ results }) {
+    const rows = [];
+    for (const key of Object.keys(results).filter((k) => k.endsWith('/node'))) {
+      const kind = key.slice(0, -'/node'.length);
+      const off = results[`${kind}/off`];
+      if (off) rows.push(atLeast(`recording on, ${kind}`, results[key].mbps, off.mbps, 'recording off', 'MiB/s', 0.95));
+    }
+    return rows;
+  },
+};
+
+/** The goal rows of bench `name` from its JSON results (none when the bench has no goals here). */
+export function goalRows(name, json) {
+  const goals = GOALS[name];
+  return goals ? goals(json) : [];
+}
