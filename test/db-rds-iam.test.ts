@@ -17,13 +17,17 @@ import { runTctl } from '../src/cli/tctl/run.js';
 import { parseConfig } from '../src/config/parse.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
 import { freePort } from './helpers/postgres-server.js';
-import { startRdsStandin, type RdsStandin } from './helpers/rds-postgres-standin.js';
+import { startRdsMysqlStandin, startRdsStandin, type RdsStandin } from './helpers/rds-postgres-standin.js';
+import { mysqlwire, readMysqlPacket } from '../src/db/index.js';
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 
 const run = promisify(execFile);
 const KEY_ID = 'AKIDSTANDINEXAMPLE';
 const SECRET = 'standin/secret/key/for/the/test';
 let c: TestCluster;
 let rds: RdsStandin;
+let rdsMy: Awaited<ReturnType<typeof startRdsMysqlStandin>>;
 let admin: AuthClient;
 const saved = { ...process.env };
 
@@ -55,13 +59,23 @@ beforeAll(async () => {
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' });
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
-  const port = await freePort();
+  const [port, myPort] = await Promise.all([freePort(), freePort()]);
   c = await startCluster({
-    extraSections: ['db_service:', '  enabled: yes', '  databases:', `  - {name: aurora, protocol: postgres, uri: "127.0.0.1:${port}", static_labels: {env: test}, aws: {region: us-east-1}}`, ''].join('\n'),
+    proxyExtra: 'mysql_listen_addr: 127.0.0.1:0',
+    extraSections: [
+      'db_service:',
+      '  enabled: yes',
+      '  databases:',
+      `  - {name: aurora, protocol: postgres, uri: "127.0.0.1:${port}", static_labels: {env: test}, aws: {region: us-east-1}}`,
+      `  - {name: aurora-my, protocol: mysql, uri: "127.0.0.1:${myPort}", static_labels: {env: test}, aws: {region: eu-west-1}}`,
+      '',
+    ].join('\n'),
   });
   const signed = await tctl('auth', 'sign', '--format=db', '--host=localhost,127.0.0.1', '--out=server', '--ttl=2190h');
   expect(signed.code, signed.err).toBe(0);
-  rds = await startRdsStandin({ port, certPem: await readFile(join(c.dir, 'server.crt'), 'utf8'), keyPem: await readFile(join(c.dir, 'server.key'), 'utf8') });
+  const tlsFiles = { certPem: await readFile(join(c.dir, 'server.crt'), 'utf8'), keyPem: await readFile(join(c.dir, 'server.key'), 'utf8') };
+  rds = await startRdsStandin({ port, ...tlsFiles });
+  rdsMy = await startRdsMysqlStandin({ port: myPort, ...tlsFiles });
   admin = await c.admin();
   await admin.createResource({ kind: 'role', version: 'v7', metadata: { name: 'rds' }, spec: { allow: { db_labels: { env: 'test' }, db_users: ['iam_alice'], db_names: ['*'] } } });
   await admin.createResource({ kind: 'user', version: 'v2', metadata: { name: 'ria' }, spec: { roles: ['rds'] } });
@@ -70,6 +84,7 @@ beforeAll(async () => {
 afterAll(async () => {
   process.env = saved;
   await rds?.close();
+  await rdsMy?.close();
   await c?.close();
 });
 
@@ -102,9 +117,29 @@ describe('RDS/Aurora IAM auth (PostgreSQL)', () => {
     expect(expectedSignature(login.password, 'another secret')).not.toBe(q.get('X-Amz-Signature'));
   });
 
-  it('refuses aws on a MySQL database, aws without a region and the aws keys this release lacks, by name', () => {
+  it('MySQL: the agent sends the token with mysql_clear_password inside TLS and the client gets the OK', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const certs = await admin.generateUserCerts({ username: 'ria', public_key: publicKey.export({ type: 'spki', format: 'pem' }).toString(), route_to_database: { service_name: 'aurora-my', protocol: 'mysql', username: 'iam_alice' } });
+    const tcp = netConnect({ host: '127.0.0.1', port: c.process.addresses.proxyMySQL!.port });
+    await readMysqlPacket(tcp);
+    const base = { capabilities: mysqlwire.PROXY_CAPABILITIES & ~mysqlwire.CLIENT.CONNECT_ATTRS, maxPacket: 1 << 24, charset: 45 };
+    tcp.write(mysqlwire.packet(1, mysqlwire.encodeHandshakeResponse(base)));
+    const tls = tlsConnect({ socket: tcp, ca: certs.tls_ca_certs, cert: certs.tls, key: privateKey.export({ type: 'pkcs8', format: 'pem' }), checkServerIdentity: () => undefined });
+    await new Promise((r) => tls.once('secureConnect', r));
+    tls.write(mysqlwire.packet(2, mysqlwire.encodeHandshakeResponse({ ...base, user: 'iam_alice', authResponse: Buffer.alloc(0), authPlugin: mysqlwire.AUTH_PLUGIN })));
+    expect((await readMysqlPacket(tls)).payload[0]).toBe(0x00);
+    tls.destroy();
+    expect(rdsMy.logins).toHaveLength(1);
+    const login = rdsMy.logins[0];
+    expect(login).toMatchObject({ user: 'iam_alice', plugin: 'mysql_clear_password' });
+    expect(login.password.startsWith(`127.0.0.1:${rdsMy.port}/?Action=connect&DBUser=iam_alice&`)).toBe(true);
+    const q = new URLSearchParams(login.password.split('/?')[1]);
+    expect(q.get('X-Amz-Credential')).toMatch(new RegExp(`^${KEY_ID}/\\d{8}/eu-west-1/rds-db/aws4_request$`));
+    expect(q.get('X-Amz-Signature')).toBe(expectedSignature(login.password, SECRET));
+  });
+
+  it('refuses aws without a region and the aws keys this release lacks, by name', () => {
     const db = (line: string) => () => parseConfig(`db_service:\n  enabled: yes\n  databases:\n  - ${line}\n`, { path: 'teleport.yaml', hostname: 'h' });
-    expect(db('{name: m, protocol: mysql, uri: "h:3306", aws: {region: us-east-1}}')).toThrow(/IAM auth is supported for PostgreSQL only in this release; "m" is mysql/);
     expect(db('{name: p, protocol: postgres, uri: "h:5432", aws: {}}')).toThrow(/aws.region is required/);
     expect(db('{name: p, protocol: postgres, uri: "h:5432", aws: {region: us-east-1, assume_role_arn: "arn:aws:iam::1:role/x"}}')).toThrow(/aws.assume_role_arn is not supported by this release yet/);
   });

@@ -48,7 +48,6 @@ describe('db_service', () => {
     ['  resources:\n  - labels: [env]\n', /db_service.resources\[0\].labels: expected a mapping of label keys to values/],
     ['  aws: {region: us-east-1}\n', /db_service.aws: aws is not supported/],
     ['  databases:\n  - {name: a, protocol: mongodb, uri: "h:27017"}\n', /protocol "mongodb" is not supported by this release yet \(supported: postgres, mysql\)/],
-    ['  databases:\n  - {name: a, protocol: mysql, uri: "h:1", aws: {region: x}}\n', /databases\[0\]\.aws\.region: RDS\/Aurora IAM auth is supported for PostgreSQL only/],
     ['  databases:\n  - {name: a, protocol: postgres, uri: "h:1", aws: {rds: {instance_id: x}, region: x}}\n', /databases\[0\]\.aws\.rds: aws.rds is not supported/],
     ['  databases:\n  - {name: a, protocol: postgres, uri: "h:1", admin_user: {name: x}}\n', /admin_user is not supported/],
     ['  databases:\n  - {name: Bad_Name, protocol: postgres, uri: "h:1"}\n', /invalid database name "Bad_Name"/],

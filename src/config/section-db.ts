@@ -2,7 +2,7 @@
  * The `db_service:` section (Teleport's keys): the databases this agent proxies, each with its
  * protocol, address, labels and how the agent verifies the database's TLS, and the label selectors
  * (`resources`) of the `db` resources it serves besides them; a database's `mysql.server_version`
- * and `aws.region` (RDS/Aurora IAM auth, PostgreSQL). Keys Teleport documents that this release
+ * and `aws.region` (RDS/Aurora IAM auth). Keys Teleport documents that this release
  * does not act on yet (the section's `aws`, a database's `gcp`, `admin_user`, `aws.rds`, ...) are
  * refused with their name, never read and ignored.
  */
@@ -54,11 +54,10 @@ const database: Reader<DatabaseConfig> = (node, path, ctx) => {
   if (serverVersion && /[\0\r\n]/.test(serverVersion)) mysql.fail('server_version', 'mysql.server_version must be one line without NUL bytes');
   const aws: Fields = f.section('aws', ['region', 'redshift', 'rds', 'elasticache', 'memorydb', 'secret_store', 'account_id', 'assume_role_arn', 'external_id']);
   for (const k of ['redshift', 'rds', 'elasticache', 'memorydb', 'secret_store', 'account_id', 'assume_role_arn', 'external_id']) {
-    if (aws.has(k)) aws.fail(k, `aws.${k} is not supported by this release yet; remove it (aws.region alone: RDS/Aurora IAM auth for PostgreSQL)`);
+    if (aws.has(k)) aws.fail(k, `aws.${k} is not supported by this release yet; remove it (aws.region alone: RDS/Aurora IAM auth)`);
   }
   const region = aws.get('region', str);
   if (f.has('aws') && !region) f.fail('aws', 'aws.region is required: the AWS region of the RDS/Aurora database, e.g. us-east-1');
-  if (region && protocol !== 'postgres') aws.fail('region', `RDS/Aurora IAM auth is supported for PostgreSQL only in this release; "${name}" is ${protocol}: use certificates (tctl auth sign --format=db) and remove aws`);
   return {
     name,
     description: f.get('description', str) ?? '',

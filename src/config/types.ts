@@ -257,7 +257,7 @@ export interface DatabaseConfig {
   tls: { mode: DatabaseTLSMode; caCertFile?: string; serverName?: string; /** A `db` resource's spec.tls.ca_cert, inline. */ caCertPem?: string };
   /** `mysql.server_version`: what the proxy greets MySQL clients with until the agent learns the real one. */
   mysql?: { serverVersion?: string };
-  /** `aws.region`: an RDS/Aurora database the agent logs in to with IAM auth tokens (PostgreSQL). */
+  /** `aws.region`: an RDS/Aurora database the agent logs in to with IAM auth tokens. */
   aws?: { region: string };
 }
 

@@ -106,3 +106,48 @@ export async function startRdsStandin(o: { port: number; certPem: string; keyPem
     },
   };
 }
+
+/** A MySQL login the stand-in saw: the plugin the response named and the password sent in clear. */
+export interface RecordedMysqlLogin {
+  user: string;
+  plugin: string;
+  password: string;
+}
+
+/**
+ * The same for RDS/Aurora MySQL: a greeting offering TLS and length-encoded auth data, the
+ * SSLRequest, TLS, then the HandshakeResponse, whose auth data it records (NUL dropped) before an OK.
+ */
+export async function startRdsMysqlStandin(o: { port: number; certPem: string; keyPem: string }): Promise<{ port: number; logins: RecordedMysqlLogin[]; close(): Promise<void> }> {
+  const { mysqlwire, readMysqlPacket } = await import('../../src/db/index.js');
+  const logins: RecordedMysqlLogin[] = [];
+  const sockets = new Set<Socket>();
+  const serveOne = async (sock: Socket) => {
+    sock.on('error', () => {});
+    const caps = mysqlwire.PROXY_CAPABILITIES | mysqlwire.CLIENT.PLUGIN_AUTH_LENENC_CLIENT_DATA;
+    sock.write(mysqlwire.packet(0, mysqlwire.encodeGreeting({ serverVersion: '8.0.28-rds', connectionId: 1, scramble: Buffer.alloc(20, 0x41), capabilities: caps, charset: 45, status: 2, authPlugin: 'mysql_native_password' })));
+    await readMysqlPacket(sock);
+    const tls = new TLSSocket(sock, { isServer: true, cert: o.certPem, key: o.keyPem });
+    tls.on('error', () => {});
+    const resp = await readMysqlPacket(tls, 1 << 16);
+    const hs = mysqlwire.parseHandshakeResponse(resp.payload);
+    const auth = hs.authResponse ?? Buffer.alloc(0);
+    logins.push({ user: hs.user ?? '', plugin: hs.authPlugin ?? '', password: auth.subarray(0, auth[auth.length - 1] === 0 ? auth.length - 1 : auth.length).toString() });
+    tls.write(mysqlwire.packet(resp.seq + 1, Buffer.from([0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00])));
+    tls.resume();
+  };
+  const server: Server = createServer((sock) => {
+    sockets.add(sock);
+    sock.once('close', () => sockets.delete(sock));
+    serveOne(sock).catch(() => sock.destroy());
+  });
+  await new Promise<void>((r) => server.listen(o.port, '127.0.0.1', r));
+  return {
+    port: o.port,
+    logins,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}

@@ -11,6 +11,7 @@ import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'n
 import { AccessDeniedError, ConnectionProblemError, TeleportError, isCode } from '../../api/errors.js';
 import type { DatabaseConfig } from '../../config/index.js';
 import type { DatabaseSession, Engine } from '../engine.js';
+import { rdsAuthToken } from '../rds-iam.js';
 import { readExact } from '../read-exact.js';
 import {
   CLIENT,
@@ -53,6 +54,15 @@ export async function readPacket(stream: Duplex, max = MAX_HANDSHAKE): Promise<M
   if (len > max) throw new ConnectionProblemError(`a MySQL handshake packet of ${len} bytes is over ${max}`);
   const payload = len > 0 ? await readExact(stream, len, STEP_MS) : Buffer.alloc(0);
   return { seq: head[3], payload, raw: Buffer.concat([head, payload]) };
+}
+
+/** The client-side plugin that sends the password as is (RDS IAM logins, over TLS). */
+const CLEAR_PASSWORD = 'mysql_clear_password';
+
+/** The plugin an AuthSwitchRequest (0xfe, plugin name NUL, data) names. */
+function switchPlugin(payload: Buffer): string {
+  const end = payload.indexOf(0, 1);
+  return payload.subarray(1, end < 0 ? payload.length : end).toString('latin1');
 }
 
 /** The MySQL engine. */
@@ -126,6 +136,12 @@ export class MysqlEngine implements Engine {
       const lacking = wanted & ~greeting.capabilities & (CLIENT.DEPRECATE_EOF | CLIENT.PLUGIN_AUTH_LENENC_CLIENT_DATA | CLIENT.MULTI_RESULTS);
       if (lacking) throw new ConnectionProblemError(`the database lacks capabilities the client asked for (0x${lacking.toString(16)}): MySQL 5.7+ or MariaDB 10.2+ is needed`);
       let capabilities = (wanted & (greeting.capabilities | CLIENT.LONG_PASSWORD)) | CLIENT.SSL | CLIENT.PROTOCOL_41 | CLIENT.SECURE_CONNECTION | CLIENT.PLUGIN_AUTH;
+      // RDS/Aurora (aws.region): the IAM auth token is the password, in clear (mysql_clear_password) inside TLS.
+      const token = s.database.aws ? await rdsAuthToken(s.database, dbUser) : undefined;
+      const cleartext = token !== undefined ? Buffer.from(`${token}\0`) : undefined;
+      // A token is longer than the one-byte length: sent in the response only with length-encoded auth data.
+      const inResponse = cleartext !== undefined && (greeting.capabilities & CLIENT.PLUGIN_AUTH_LENENC_CLIENT_DATA) !== 0;
+      if (inResponse) capabilities |= CLIENT.PLUGIN_AUTH_LENENC_CLIENT_DATA;
       if (dbName) capabilities |= CLIENT.CONNECT_WITH_DB;
       else capabilities &= ~CLIENT.CONNECT_WITH_DB;
       const base = { capabilities, maxPacket: resp.maxPacket || 0x1000000, charset: resp.charset };
@@ -138,9 +154,9 @@ export class MysqlEngine implements Engine {
           encodeHandshakeResponse({
             ...base,
             user: dbUser,
-            authResponse: Buffer.alloc(0),
+            authResponse: inResponse ? cleartext : Buffer.alloc(0),
             database: dbName,
-            authPlugin: greeting.authPlugin,
+            authPlugin: cleartext !== undefined ? CLEAR_PASSWORD : greeting.authPlugin,
             attrs: capabilities & CLIENT.CONNECT_ATTRS ? (resp.attrs ?? Buffer.from([0])) : undefined,
           }),
         ),
@@ -153,8 +169,8 @@ export class MysqlEngine implements Engine {
           case 0xff:
             throw new DatabaseRefusal(answer.payload);
           case 0xfe:
-            // AuthSwitchRequest: a user without a password answers any plugin with nothing.
-            tls.write(packet(answer.seq + 1, Buffer.alloc(0)));
+            // AuthSwitchRequest: the IAM token to mysql_clear_password; a user without a password answers any plugin with nothing.
+            tls.write(packet(answer.seq + 1, cleartext !== undefined && switchPlugin(answer.payload) === CLEAR_PASSWORD ? cleartext : Buffer.alloc(0)));
             continue;
           case 0x01:
             // caching_sha2_password: 3 is "fast auth done" (an OK follows), 4 asks for the password.
