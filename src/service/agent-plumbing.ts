@@ -1,0 +1,161 @@
+/**
+ * What the database, application and Kubernetes services share, written once: how an agent
+ * reaches the cluster (in process next to auth and the proxy, or through the proxy it joined),
+ * how the proxy reaches the agent (a memory pipe, or the host's reverse tunnel of its kind), the
+ * role reads their access points make, the heartbeat loop of their `*_server` records, and the
+ * poll that serves the resources `resources:` selectors match (db, app).
+ */
+import type { Duplex } from 'node:stream';
+import { AuthClient } from '../api/client/index.js';
+import { BadParameterError, isCode } from '../api/errors.js';
+import type { AgentServer, Role } from '../api/types/index.js';
+import { formatAddr } from '../config/index.js';
+import type { AuditEmitter } from '../events/index.js';
+import type { Logger } from '../log/index.js';
+import { every, realTimers } from '../reversetunnel/index.js';
+import type { Clock } from '../api/clock.js';
+import type { AgentLink } from './agent-link.js';
+import { memoryPipe } from './memory-pipe.js';
+import type { ProcessContext } from './service.js';
+import { loopbackFor } from './ssh-services.js';
+import { proxyToJoinThrough } from './tunnel-services.js';
+
+/** Teleport's heartbeat period and the time a heartbeat stays listed. */
+export const HEARTBEAT_MS = 60_000;
+export const HEARTBEAT_TTL_MS = 10 * 60_000;
+/** How often selected resources are read (a created one is served within this). */
+export const RESOURCES_POLL_MS = 5_000;
+/** A heartbeat withdrawn: announced again with an expiry of now, so it leaves the listings at once. */
+const WITHDRAW_TTL_MS = 1;
+
+/** An agent's way to the cluster. */
+export interface AgentConnection {
+  client: AuthClient;
+  audit: AuditEmitter;
+  /** The host's link through its proxy; absent in process next to auth. */
+  link?: AgentLink;
+}
+
+/**
+ * Connects an agent service: with this process's auth when it runs here (the proxy must run here
+ * too, to reach it in memory), else through the proxy it joined. `section` and `agent` name it in
+ * the BadParameterError for a process that cannot do either.
+ */
+export async function connectAgent(ctx: ProcessContext, section: string, agent: string, o: { withProxyNeedsAuth?: boolean } = {}): Promise<AgentConnection> {
+  const { config, localAuth } = ctx;
+  if (localAuth || (o.withProxyNeedsAuth && config.services.proxy)) {
+    if (!localAuth || !config.services.proxy) {
+      throw new BadParameterError(`${section} next to auth_service needs proxy_service in the same process (and the other way round); or run ${section} on a host that joins through the proxy (proxy_server)`);
+    }
+    const c = await localAuth.server.hostCredentials('Node');
+    const client = new AuthClient({ addr: formatAddr(loopbackFor(localAuth.addr)), clusterName: ctx.clusterName, credentials: { keyPem: c.keyPem, certPem: c.tls, caPems: c.tlsCAs } });
+    return { client, audit: localAuth.server.auth.auditLog };
+  }
+  const proxyAddr = await proxyToJoinThrough(config);
+  if (!proxyAddr) {
+    throw new BadParameterError(`${section} is reached through a proxy: set teleport.proxy_server (or auth_servers to the proxy's public address) so the ${agent} can open its reverse tunnel`);
+  }
+  const link = await ctx.agentLink(proxyAddr);
+  return { client: link.client, audit: link.emitter, link };
+}
+
+/** Lets the proxy reach `serve` for `kind`: through the host's tunnel, else in memory. Returns the undo. */
+export function exposeAgent(ctx: ProcessContext, conn: AgentConnection, kind: 'db' | 'app' | 'kube', serve: (stream: Duplex) => void): () => void {
+  if (conn.link) return conn.link.handlers.register(kind, () => serve);
+  return ctx.localAgents.register(kind, ctx.hostId, () => {
+    const [proxySide, agentSide] = memoryPipe();
+    serve(agentSide);
+    return proxySide;
+  });
+}
+
+/** The roles of `names` the auth API has (missing ones skipped), as every agent's access point reads them. */
+export async function rolesByName(client: AuthClient, names: string[]): Promise<Role[]> {
+  const out: Role[] = [];
+  for (const name of names) {
+    try {
+      out.push(await client.getResource<Role>('role', name));
+    } catch (err) {
+      if (!isCode(err, 'not_found')) throw err;
+    }
+  }
+  return out;
+}
+
+/** What the loops below need of an agent. */
+export interface HeartbeatOptions {
+  /** The records to announce now. */
+  servers(): AgentServer[];
+  heartbeat(server: AgentServer, ttlMs: number): Promise<void>;
+  /** Runs before each round (a database agent re-reads its databases' versions). */
+  refresh?(): Promise<void>;
+  clock: Clock;
+  log: Logger;
+  /** The log field naming a record (`db`, `app`, `kube_cluster`). */
+  field: string;
+}
+
+/** Announces every record now and each HEARTBEAT_MS; resolves with the stop function. */
+export async function startHeartbeats(o: HeartbeatOptions): Promise<() => void> {
+  const beat = async () => {
+    await o.refresh?.();
+    for (const server of o.servers()) {
+      await o.heartbeat(server, HEARTBEAT_TTL_MS).catch((err: unknown) => o.log.warn({ [o.field]: server.metadata.name, err: (err as Error).message }, 'heartbeat failed'));
+    }
+  };
+  await beat();
+  return every(realTimers(o.clock, { unref: true }), HEARTBEAT_MS, () => void beat());
+}
+
+/** The dynamic registration of one kind: resources read, chosen, and handed to the agent. */
+export interface ResourceSyncOptions<R extends { metadata: { name: string } }, T> extends HeartbeatOptions {
+  /** The resource kind as logs name it (`db`, `app`). */
+  kind: string;
+  list(): Promise<R[]>;
+  selected(r: R): boolean;
+  /** Throws for a resource this agent cannot serve (logged, skipped). */
+  convert(r: R): T;
+  /** Replaces the agent's dynamic set; returns the names it no longer serves. */
+  setDynamic(chosen: T[]): string[];
+}
+
+/**
+ * Serves the resources the selectors match: read now and every RESOURCES_POLL_MS; new and
+ * changed ones are announced at once, ones deleted or no longer matching withdrawn. Resolves with
+ * the stop function.
+ */
+export async function startResourceSync<R extends { metadata: { name: string } }, T>(o: ResourceSyncOptions<R, T>): Promise<() => void> {
+  let syncing = false;
+  const sync = async () => {
+    if (syncing) return;
+    syncing = true;
+    try {
+      const chosen: T[] = [];
+      for (const r of await o.list()) {
+        if (!o.selected(r)) continue;
+        try {
+          chosen.push(o.convert(r));
+        } catch (err) {
+          o.log.warn({ [o.field]: r.metadata.name, err: (err as Error).message }, `${o.kind} resource cannot be served`);
+        }
+      }
+      const before = new Map(o.servers().map((s) => [s.metadata.name, s]));
+      for (const name of o.setDynamic(chosen)) {
+        const server = before.get(name);
+        if (server) await o.heartbeat(server, WITHDRAW_TTL_MS).catch((err: unknown) => o.log.warn({ [o.field]: name, err: (err as Error).message }, 'withdrawing a heartbeat failed'));
+        o.log.info({ [o.field]: name }, `${o.kind} resource no longer served`);
+      }
+      // New ones, and ones whose resource changed (uri, labels, ...), are announced at once.
+      for (const server of o.servers().filter((s) => JSON.stringify(before.get(s.metadata.name)) !== JSON.stringify(s))) {
+        o.log.info({ [o.field]: server.metadata.name }, before.has(server.metadata.name) ? `${o.kind} resource changed` : `serving ${o.kind} resource`);
+        await o.heartbeat(server, HEARTBEAT_TTL_MS).catch((err: unknown) => o.log.warn({ [o.field]: server.metadata.name, err: (err as Error).message }, 'heartbeat failed'));
+      }
+    } catch (err) {
+      o.log.warn({ err: (err as Error).message }, `could not read the ${o.kind} resources`);
+    } finally {
+      syncing = false;
+    }
+  };
+  await sync();
+  return every(realTimers(o.clock, { unref: true }), RESOURCES_POLL_MS, () => void sync());
+}
