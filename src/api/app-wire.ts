@@ -6,6 +6,7 @@
  * which the stream carries HTTP/1.1 (HTTP apps) or the client's raw bytes (TCP apps).
  */
 import { BadParameterError } from './errors.js';
+import { encodeHelloFrame, type HelloFormat } from './hello-frame.js';
 
 /** Teleport's cookie names on an app's own host. */
 export const APP_SESSION_COOKIE = '__Host-grv_app_session';
@@ -78,13 +79,12 @@ export interface AppHello {
   public_addr: string;
 }
 
+/** The application hello's framing. */
+export const APP_HELLO: HelloFormat<AppHello> = { what: 'app hello', maxBytes: MAX_APP_HELLO_BYTES, check: (x) => checkAppHello(x) };
+
 /** The hello as bytes. */
 export function encodeAppHello(h: AppHello): Buffer {
-  const body = Buffer.from(JSON.stringify(h), 'utf8');
-  if (body.length > MAX_APP_HELLO_BYTES) throw new BadParameterError(`app hello of ${body.length} bytes is over ${MAX_APP_HELLO_BYTES}`);
-  const head = Buffer.alloc(4);
-  head.writeUInt32BE(body.length, 0);
-  return Buffer.concat([head, body]);
+  return encodeHelloFrame(APP_HELLO, h);
 }
 
 /** Checks a decoded hello's shape. Throws BadParameterError naming the field. */

@@ -6,6 +6,7 @@
  * StartupMessage onwards). The proxy has verified the user's certificate; the agent authorizes.
  */
 import { BadParameterError } from './errors.js';
+import { encodeHelloFrame, type HelloFormat } from './hello-frame.js';
 
 /** The hello's version; an agent refuses any other. */
 export const DB_HELLO_VERSION = 1;
@@ -36,13 +37,12 @@ export interface DatabaseHello {
   cancel?: boolean;
 }
 
+/** The database hello's framing. */
+export const DATABASE_HELLO: HelloFormat<DatabaseHello> = { what: 'database hello', maxBytes: MAX_DB_HELLO_BYTES, check: (x) => checkDatabaseHello(x) };
+
 /** The hello as bytes. */
 export function encodeDatabaseHello(h: DatabaseHello): Buffer {
-  const body = Buffer.from(JSON.stringify(h), 'utf8');
-  if (body.length > MAX_DB_HELLO_BYTES) throw new BadParameterError(`database hello of ${body.length} bytes is over ${MAX_DB_HELLO_BYTES}`);
-  const head = Buffer.alloc(4);
-  head.writeUInt32BE(body.length, 0);
-  return Buffer.concat([head, body]);
+  return encodeHelloFrame(DATABASE_HELLO, h);
 }
 
 /** Checks a decoded hello's shape. Throws BadParameterError naming the field. */

@@ -8,7 +8,8 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 import type { Clock } from '../api/clock.js';
-import { MAX_DB_HELLO_BYTES, checkDatabaseHello, type DatabaseHello } from '../api/db-wire.js';
+import { DATABASE_HELLO, type DatabaseHello } from '../api/db-wire.js';
+import { readHelloFrame } from '../api/hello-frame.js';
 import { AccessDeniedError, BadParameterError, NotFoundError } from '../api/errors.js';
 import type { AgentServer, Role } from '../api/types/index.js';
 import { VERSION } from '../api/version.js';
@@ -209,33 +210,6 @@ function newClientKey(): { privateKey: KeyObject; publicPem: string } {
 
 /** Reads the proxy's hello from the front of `stream`; the bytes after it are put back. */
 export function readHello(stream: Duplex): Promise<DatabaseHello> {
-  return new Promise((resolve, reject) => {
-    let buf = Buffer.alloc(0);
-    const timer = setTimeout(() => done(new BadParameterError('no database hello from the proxy in time')), HELLO_TIMEOUT_MS);
-    const done = (err?: Error, hello?: DatabaseHello, rest?: Buffer) => {
-      clearTimeout(timer);
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.pause();
-      if (err) return reject(err);
-      if (rest && rest.length > 0) stream.unshift(rest);
-      resolve(hello!);
-    };
-    const onEnd = () => done(new BadParameterError('the stream ended before the database hello'));
-    const onData = (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      if (buf.length < 4) return;
-      const len = buf.readUInt32BE(0);
-      if (len > MAX_DB_HELLO_BYTES) return done(new BadParameterError(`database hello of ${len} bytes is too large`));
-      if (buf.length < 4 + len) return;
-      try {
-        done(undefined, checkDatabaseHello(JSON.parse(buf.subarray(4, 4 + len).toString('utf8'))), buf.subarray(4 + len));
-      } catch (err) {
-        done(err instanceof BadParameterError ? err : new BadParameterError(`malformed database hello: ${(err as Error).message}`));
-      }
-    };
-    stream.on('data', onData);
-    stream.once('end', onEnd);
-  });
+  return readHelloFrame(stream, DATABASE_HELLO, HELLO_TIMEOUT_MS);
 }
 

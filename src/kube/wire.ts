@@ -7,13 +7,12 @@
  */
 import type { Duplex } from 'node:stream';
 import { BadParameterError } from '../api/errors.js';
+import { HELLO_TIMEOUT_MS, encodeHelloFrame, readHelloFrame, type HelloFormat } from '../api/hello-frame.js';
 
 /** The hello's version; an agent refuses any other. */
 export const KUBE_HELLO_VERSION = 1;
 /** Largest hello accepted (roles and traits of one user). */
 export const MAX_KUBE_HELLO_BYTES = 64 * 1024;
-/** How long the hello may take to arrive. */
-const HELLO_TIMEOUT_MS = 15_000;
 
 /** Who connects to which Kubernetes cluster, as the proxy established it. */
 export interface KubeHello {
@@ -30,13 +29,12 @@ export interface KubeHello {
   teleport_cluster: string;
 }
 
+/** The Kubernetes hello's framing. */
+const KUBE_HELLO: HelloFormat<KubeHello> = { what: 'kubernetes hello', maxBytes: MAX_KUBE_HELLO_BYTES, check: (x) => checkKubeHello(x) };
+
 /** The hello as bytes. */
 export function encodeKubeHello(h: KubeHello): Buffer {
-  const body = Buffer.from(JSON.stringify(h), 'utf8');
-  if (body.length > MAX_KUBE_HELLO_BYTES) throw new BadParameterError(`kubernetes hello of ${body.length} bytes is over ${MAX_KUBE_HELLO_BYTES}`);
-  const head = Buffer.alloc(4);
-  head.writeUInt32BE(body.length, 0);
-  return Buffer.concat([head, body]);
+  return encodeHelloFrame(KUBE_HELLO, h);
 }
 
 /** Checks a decoded hello's shape. Throws BadParameterError naming the field. */
@@ -57,32 +55,5 @@ export function checkKubeHello(x: unknown): KubeHello {
 
 /** Reads the hello from the front of `stream`; the bytes after it are put back and the stream is paused. */
 export function readKubeHello(stream: Duplex, timeoutMs = HELLO_TIMEOUT_MS): Promise<KubeHello> {
-  return new Promise((resolve, reject) => {
-    let buf = Buffer.alloc(0);
-    const timer = setTimeout(() => done(new BadParameterError('no kubernetes hello from the proxy in time')), timeoutMs);
-    const done = (err?: Error, hello?: KubeHello, rest?: Buffer) => {
-      clearTimeout(timer);
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.pause();
-      if (err) return reject(err);
-      if (rest && rest.length > 0) stream.unshift(rest);
-      resolve(hello!);
-    };
-    const onEnd = () => done(new BadParameterError('the stream ended before the kubernetes hello'));
-    const onData = (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      if (buf.length < 4) return;
-      const len = buf.readUInt32BE(0);
-      if (len > MAX_KUBE_HELLO_BYTES) return done(new BadParameterError(`kubernetes hello of ${len} bytes is too large`));
-      if (buf.length < 4 + len) return;
-      try {
-        done(undefined, checkKubeHello(JSON.parse(buf.subarray(4, 4 + len).toString('utf8'))), buf.subarray(4 + len));
-      } catch (err) {
-        done(err instanceof BadParameterError ? err : new BadParameterError(`malformed kubernetes hello: ${(err as Error).message}`));
-      }
-    };
-    stream.on('data', onData);
-    stream.once('end', onEnd);
-  });
+  return readHelloFrame(stream, KUBE_HELLO, timeoutMs);
 }
