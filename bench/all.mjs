@@ -25,7 +25,7 @@ const BENCHES = {
   recording: { quick: ['--size=64M', '--runs=1', '--data=text', '--only=throughput'], needs: ['ssh'] },
   db: { quick: ['--secs=5', '--runs=1', '--only=postgres'], needs: ['pgbench'] },
   sessions: { quick: ['--sessions=100,1000', '--openssh-max=100', '--bytes=64M'], needs: ['sshd'] },
-  'web-terminal': { quick: ['--keys=100', '--concurrency=1,10,50', '--seconds=3'], needs: [] },
+  'web-terminal': { quick: ['--keys=100', '--concurrency=1,10,50', '--seconds=3', '--min-samples=50'], needs: [] },
   presence: { quick: ['--nodes=1000', '--backend=sqlite', '--runs=1', '--spread=10', '--downtime=5'], needs: [] },
   kube: { quick: ['--gets=10', '--size=32M', '--runs=1', '--secs=3'], needs: ['kubectl'] },
   app: { quick: ['--secs=3', '--runs=1'], needs: [] },
