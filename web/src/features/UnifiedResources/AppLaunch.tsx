@@ -5,10 +5,7 @@
  * that give it a local port (`tsh proxy app`), as Teleport's dialog does.
  */
 import type { WebApp } from '@api/web-resources-wire';
-import { useState } from 'react';
-import { Dialog } from '../../components/Dialog';
-import { useSession } from '../../components/session-context';
-import { Button, CopyBlock } from '../../components/ui';
+import { ConnectDialog, type ConnectStep } from './ConnectDialog';
 
 /** True for a TCP app (`tcp://host:port`). */
 export function isTCPApp(a: Pick<WebApp, 'uri'>): boolean {
@@ -21,7 +18,7 @@ export function appLaunchPath(a: Pick<WebApp, 'fqdn' | 'clusterId' | 'publicAddr
 }
 
 /** The commands that reach a TCP app, in order. */
-export function tcpAppCommands(a: Pick<WebApp, 'name'>, proxy: string, user: string): { title: string; command: string }[] {
+export function tcpAppCommands(a: Pick<WebApp, 'name'>, proxy: string, user: string): ConnectStep[] {
   return [
     { title: 'Log in to Teleport', command: `tsh login --proxy=${proxy} --user=${user}` },
     { title: 'Start a local proxy for the app', command: `tsh proxy app ${a.name} --port 8080` },
@@ -30,39 +27,11 @@ export function tcpAppCommands(a: Pick<WebApp, 'name'>, proxy: string, user: str
 }
 
 function TCPConnect({ app }: { app: WebApp }) {
-  const { user } = useSession();
-  const [open, setOpen] = useState(false);
-  const steps = tcpAppCommands(app, `${window.location.hostname}:${window.location.port || '443'}`, user.userName);
   return (
-    <>
-      <Button variant="secondary" className="btn-sm" onClick={() => setOpen(true)} aria-label={`Connect to ${app.name}`}>
-        Connect
-      </Button>
-      <Dialog
-        open={open}
-        wide
-        title={`Connect to ${app.name}`}
-        onClose={() => setOpen(false)}
-        footer={
-          <Button variant="secondary" onClick={() => setOpen(false)}>
-            Close
-          </Button>
-        }
-      >
-        <ol className="connect-steps">
-          {steps.map((s) => (
-            <li key={s.title}>
-              <p>{s.title}</p>
-              <CopyBlock text={s.command} label={s.title} />
-            </li>
-          ))}
-        </ol>
-        <p>
-          {app.name} is a TCP application: any client of its protocol connects to the local port while <code>tsh proxy app</code> runs (leave out{' '}
-          <code>--port</code> for a random one).
-        </p>
-      </Dialog>
-    </>
+    <ConnectDialog name={app.name} steps={(proxy, user) => tcpAppCommands(app, proxy, user)}>
+      {app.name} is a TCP application: any client of its protocol connects to the local port while <code>tsh proxy app</code> runs (leave out{' '}
+      <code>--port</code> for a random one).
+    </ConnectDialog>
   );
 }
 
