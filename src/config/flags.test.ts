@@ -115,6 +115,30 @@ describe('applyStartFlags', () => {
   });
 });
 
+describe('--db-* (the command tctl tokens add --type=db prints)', () => {
+  it('--db-name, --db-protocol, --db-uri and --db-description add a database the agent serves', () => {
+    const cfg = parseConfig('', { hostname: 'h' });
+    const out = applyStartFlags(cfg, { roles: 'db', db: { name: 'pg-main', protocol: 'postgres', uri: 'db.internal:5433', description: 'main' } });
+    expect(out.services.db).toBe(true);
+    expect(out.db.databases).toEqual([
+      { name: 'pg-main', description: 'main', protocol: 'postgres', uri: { host: 'db.internal', port: 5433 }, uriText: 'db.internal:5433', staticLabels: {}, tls: { mode: 'verify-full' } },
+    ]);
+    // A MySQL address without a port takes 3306.
+    const my = applyStartFlags(cfg, { roles: 'db', db: { name: 'm', protocol: 'mysql', uri: 'maria' } });
+    expect(my.db.databases[0].uri).toEqual({ host: 'maria', port: 3306 });
+  });
+
+  it.each([
+    [{ roles: 'node', db: { name: 'a', protocol: 'postgres', uri: 'h:1' } }, /add --roles=db/],
+    [{ roles: 'db', db: { name: 'a', uri: 'h:1' } }, /--db-protocol: required/],
+    [{ roles: 'db', db: { name: 'a', protocol: 'mongodb', uri: 'h:1' } }, /--db-protocol: "mongodb" is not one of postgres, mysql/],
+    [{ roles: 'db', db: { name: 'a', protocol: 'postgres', uri: 'h:port' } }, /--db-uri/],
+  ])('refuses %j naming the flag', (flags, why) => {
+    const cfg = parseConfig('', { hostname: 'h' });
+    expect(() => applyStartFlags(cfg, flags)).toThrow(why);
+  });
+});
+
 describe('parseLabelSpec', () => {
   it('reads static and command labels, commas inside brackets kept', () => {
     expect(parseLabelSpec('env=prod, arch=[1h:uname -p],x=[5m:echo a,b]')).toEqual({

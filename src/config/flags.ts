@@ -5,7 +5,8 @@ import { parseDuration } from '../api/duration.js';
 import { BadParameterError } from '../api/errors.js';
 import { parseAddr, type NetAddr } from './address.js';
 import { PORTS } from './defaults.js';
-import type { CommandLabel, EnabledServices, TeleportConfig } from './types.js';
+import { DB_PROTOCOLS } from './section-db.js';
+import type { CommandLabel, DatabaseConfig, EnabledServices, TeleportConfig } from './types.js';
 
 /** The `teleport start` flags that change configuration (all optional; absent means "keep the file's"). */
 export interface StartFlags {
@@ -26,6 +27,11 @@ export interface StartFlags {
   insecure?: boolean;
   /** `--listen-ip`: host for every default listener, ports kept. */
   listenIp?: string;
+  /**
+   * `--db-name`, `--db-protocol`, `--db-uri`, `--db-description` (Teleport's `teleport start
+   * --roles=db` flags, which `tctl tokens add --type=db` prints): one more database to serve.
+   */
+  db?: { name?: string; protocol?: string; uri?: string; description?: string };
 }
 
 const ROLE_SERVICES: Record<string, keyof EnabledServices> = {
@@ -91,7 +97,28 @@ export function applyStartFlags(cfg: TeleportConfig, flags: StartFlags): Telepor
     out.ssh.labels = labels;
     out.ssh.commands = commands;
   }
+  if (flags.db && Object.values(flags.db).some((v) => v !== undefined)) out.db.databases.push(flagDatabase(out, flags.db));
   return out;
+}
+
+/** The database `--db-*` describe. Throws BadParameterError naming the flag that is missing or wrong. */
+function flagDatabase(cfg: TeleportConfig, f: NonNullable<StartFlags['db']>): DatabaseConfig {
+  if (!cfg.services.db) throw new BadParameterError('--db-name, --db-protocol and --db-uri start a database agent: add --roles=db (or enable db_service in the config)');
+  const missing = (['name', 'protocol', 'uri'] as const).filter((k) => !f[k]);
+  if (missing.length > 0) throw new BadParameterError(`${missing.map((k) => `--db-${k}`).join(', ')}: required with the other --db-* flags`);
+  const protocol = f.protocol as string;
+  if (!(DB_PROTOCOLS as readonly string[]).includes(protocol)) throw new BadParameterError(`--db-protocol: "${protocol}" is not one of ${DB_PROTOCOLS.join(', ')}`);
+  if (cfg.db.databases.some((d) => d.name === f.name)) throw new BadParameterError(`--db-name: database "${f.name}" is already in db_service.databases`);
+  const uriText = f.uri as string;
+  return {
+    name: f.name as string,
+    description: f.description ?? '',
+    protocol: protocol as DatabaseConfig['protocol'],
+    uri: flagAddr('--db-uri', uriText, protocol === 'mysql' ? 3306 : 5432),
+    uriText,
+    staticLabels: {},
+    tls: { mode: 'verify-full' },
+  };
 }
 
 /**

@@ -286,6 +286,10 @@ const FLAG_PROOFS: Record<string, Proof> = {
   'listen-ip': acts('src/config/flags.test.ts', '--listen-ip moves every listener, ports kept'),
   'insecure-no-tls': acts('test/proxy-web-port.test.ts', 'serves the web API as plain HTTP behind the balancer'),
   insecure: acts('test/join-insecure.test.ts', 'is refused without --insecure and joins with it'),
+  'db-name': acts('src/config/flags.test.ts', 'add a database the agent serves'),
+  'db-protocol': acts('src/config/flags.test.ts', 'add a database the agent serves'),
+  'db-uri': acts('src/config/flags.test.ts', 'add a database the agent serves'),
+  'db-description': acts('src/config/flags.test.ts', 'add a database the agent serves'),
 };
 
 function dynamoProvisioned(line: string): string {

@@ -51,6 +51,7 @@ export async function resolveConfig(inv: Invocation): Promise<TeleportConfig> {
     insecureNoTls: f['insecure-no-tls'] as boolean | undefined,
     insecure: f.insecure as boolean | undefined,
     listenIp: f['listen-ip'] as string | undefined,
+    db: { name: f['db-name'] as string | undefined, protocol: f['db-protocol'] as string | undefined, uri: f['db-uri'] as string | undefined, description: f['db-description'] as string | undefined },
   });
   await checkConfigOnHost(withFlags);
   return withFlags;
@@ -233,6 +234,10 @@ export const startCommand: CommandSpec<TeleportCtx> = {
     { name: 'listen-ip', short: 'l', type: 'string', help: 'IP address to bind to [0.0.0.0]' },
     { name: 'insecure-no-tls', type: 'bool', help: 'Disable TLS for the web socket' },
     { name: 'insecure', type: 'bool', help: 'Insecure mode disables certificate validation' },
+    { name: 'db-name', type: 'string', help: 'Name of the database to proxy (with --roles=db)' },
+    { name: 'db-protocol', type: 'string', help: 'Database protocol: postgres or mysql' },
+    { name: 'db-uri', type: 'string', help: 'Database address to connect to, host:port' },
+    { name: 'db-description', type: 'string', help: 'Description of the database' },
   ],
   run,
 };
