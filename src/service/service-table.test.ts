@@ -26,10 +26,10 @@ describe('plan', () => {
   });
 
   it('a service added to the table is started without editing the process', () => {
-    const c = config('auth_service: {enabled: yes}\nproxy_service: {enabled: no}\nssh_service: {enabled: no}\napp_service: {enabled: yes}\n');
+    const c = config('auth_service: {enabled: yes}\nproxy_service: {enabled: no}\nssh_service: {enabled: no}\nwindows_desktop_service: {enabled: yes}\n');
     expect(() => plan(c)).toThrow(NotImplementedError);
-    expect(() => plan(c)).toThrow(/app_service: not available in this release yet/);
-    const app: ServiceFactory = { name: 'app', section: 'app_service', after: ['auth'], create: () => ({ name: 'app', start: async () => ({}), close: async () => {} }) };
-    expect(plan(c, [app, ...SERVICE_TABLE]).map((f) => f.name)).toEqual(['auth', 'app']);
+    expect(() => plan(c)).toThrow(/windows_desktop_service: not available in this release yet/);
+    const desktop: ServiceFactory = { name: 'windowsDesktop', section: 'windows_desktop_service', after: ['auth'], create: () => ({ name: 'windowsDesktop', start: async () => ({}), close: async () => {} }) };
+    expect(plan(c, [desktop, ...SERVICE_TABLE]).map((f) => f.name)).toEqual(['auth', 'windowsDesktop']);
   });
 });
