@@ -64,6 +64,7 @@ export class AppProxy {
   private readonly relay: AgentRelay;
   private apps?: { at: number; list: Promise<AgentServer[]> };
   private lastFresh = 0;
+  private fresh?: Promise<AgentServer[]>;
   private readonly sessions = new Map<string, { at: number; s: Promise<AppSessionWire> }>();
 
   constructor(private readonly o: AppProxyOptions) {
@@ -197,13 +198,20 @@ export class AppProxy {
       this.apps = { at: now, list };
     }
     const found = (await this.apps.list).find((s) => hostOnly(publicAddrOf(s)) === host);
-    if (found || now - this.lastFresh < FRESH_READ_MS) return found;
-    // An app that just registered: one read past the cache (at most every FRESH_READ_MS, so a flood of unknown names cannot force reads).
-    this.lastFresh = now;
-    const list = this.o.router.servers('app', true);
-    list.catch(() => (this.apps = undefined));
-    this.apps = { at: now, list };
-    return (await list).find((s) => hostOnly(publicAddrOf(s)) === host);
+    if (found) return found;
+    // An app that just registered: a read past the cache. At most one every FRESH_READ_MS, shared by
+    // every request that waits for it, so a flood of unknown names cannot force reads; a request
+    // inside the window waits for the next read instead of being told the app does not exist.
+    this.fresh ??= new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, this.lastFresh + FRESH_READ_MS - now)))
+      .then(() => {
+        this.lastFresh = this.o.clock.now();
+        const list = this.o.router.servers('app', true);
+        list.catch(() => (this.apps = undefined));
+        this.apps = { at: this.lastFresh, list };
+        return list;
+      })
+      .finally(() => (this.fresh = undefined));
+    return (await this.fresh).find((s) => hostOnly(publicAddrOf(s)) === host);
   }
 
   /** The live session `id` (cached for two seconds). Throws NotFoundError. */
