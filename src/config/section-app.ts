@@ -5,9 +5,10 @@
  * Keys Teleport documents that this release does not act on (`debug_app`, cloud apps, dynamic
  * `commands` labels, CORS, ...) are refused with their name, never read and ignored.
  */
-import { isMap, isScalar, type Node, type Pair } from 'yaml';
-import { bool, describe as describeNode, fields, list, oneOrMany, str, strMap, type Fields, type Reader, type SourceContext } from './read.js';
+import type { Node } from 'yaml';
+import { bool, fields, list, str, strMap, type Fields, type Reader, type SourceContext } from './read.js';
 import type { AppConfig, AppServiceConfig } from './types.js';
+import { resourceSelector } from './resource-selector.js';
 
 /** Section keys Teleport documents that this release refuses. */
 const LATER_SECTION_KEYS = ['debug_app', 'mcp_demo_server'] as const;
@@ -48,25 +49,7 @@ export function appURI(text: string): URL | string {
   return u;
 }
 
-const selectorMap: Reader<Record<string, string[]>> = (node, path, ctx) => {
-  if (!isMap(node)) return ctx.fail(node, path, `expected a mapping of label keys to values, got ${describeNode(node)}`);
-  const out: Record<string, string[]> = {};
-  for (const pair of node.items as Pair<Node, Node | null>[]) {
-    const k = str(pair.key, path, ctx);
-    const v = pair.value;
-    if (v === null || (isScalar(v) && (v.value === null || v.value === ''))) return ctx.fail(pair.key, `${path}.${k}`, `label "${k}" has no value ("*" matches any)`);
-    out[k] = oneOrMany(str)(v, `${path}.${k}`, ctx);
-  }
-  return out;
-};
-
-/** One `resources` entry: `labels` maps a key to a value or a list of them (globs, `*: *` for all). */
-const resourceSelector: Reader<{ labels: Record<string, string[]> }> = (node, path, ctx) => {
-  const f: Fields = fields(node, path, ctx, ['labels']);
-  const labels = f.get('labels', selectorMap);
-  if (!labels || Object.keys(labels).length === 0) f.fail('labels', 'labels is required: the labels of the app resources to serve ({"*": "*"} for all)');
-  return { labels };
-};
+const resourceSelectorOf = resourceSelector('app');
 
 const app: Reader<AppConfig> = (node, path, ctx) => {
   const f: Fields = fields(node, path, ctx, ['name', 'description', 'uri', 'public_addr', 'insecure_skip_verify', 'labels', 'rewrite', ...LATER_APP_KEYS]);
@@ -104,6 +87,6 @@ export function readApp(node: Node | null, ctx: SourceContext): { config: AppSer
     if (seen.has(a.name)) ctx.fail(f.nodeOf('apps'), `app_service.apps[${i}].name`, `app "${a.name}" is listed twice`);
     seen.add(a.name);
   });
-  const resources = f.get('resources', list(resourceSelector)) ?? [];
+  const resources = f.get('resources', list(resourceSelectorOf)) ?? [];
   return { enabled, config: { apps, resources, settings: {} } };
 }

@@ -6,9 +6,10 @@
  * does not act on yet (the section's `aws`, a database's `gcp`, `admin_user`, `aws.rds`, ...) are
  * refused with their name, never read and ignored.
  */
-import { isMap, isScalar, type Node, type Pair } from 'yaml';
-import { addr, bool, describe as describeNode, fields, list, loose, oneOf, oneOrMany, str, strMap, type Fields, type Reader, type SourceContext } from './read.js';
+import type { Node } from 'yaml';
+import { addr, bool, fields, list, loose, oneOf, str, strMap, type Fields, type Reader, type SourceContext } from './read.js';
 import type { DatabaseConfig, DatabaseServiceConfig, DatabaseTLSMode } from './types.js';
+import { resourceSelector } from './resource-selector.js';
 
 /** Section keys Teleport documents that this release refuses. */
 const LATER_SECTION_KEYS = ['aws', 'azure', 'gcp'] as const;
@@ -71,25 +72,7 @@ const database: Reader<DatabaseConfig> = (node, path, ctx) => {
   };
 };
 
-const selectorMap: Reader<Record<string, string[]>> = (node, path, ctx) => {
-  if (!isMap(node)) return ctx.fail(node, path, `expected a mapping of label keys to values, got ${describeNode(node)}`);
-  const out: Record<string, string[]> = {};
-  for (const pair of node.items as Pair<Node, Node | null>[]) {
-    const k = str(pair.key, path, ctx);
-    const v = pair.value;
-    if (v === null || (isScalar(v) && (v.value === null || v.value === ''))) return ctx.fail(pair.key, `${path}.${k}`, `label "${k}" has no value ("*" matches any)`);
-    out[k] = oneOrMany(str)(v, `${path}.${k}`, ctx);
-  }
-  return out;
-};
-
-/** One `resources` entry: `labels` maps a key to a value or a list of them (globs, `*: *` for all), as role label selectors. */
-const resourceSelector: Reader<{ labels: Record<string, string[]> }> = (node, path, ctx) => {
-  const f: Fields = fields(node, path, ctx, ['labels']);
-  const labels = f.get('labels', selectorMap);
-  if (!labels || Object.keys(labels).length === 0) f.fail('labels', 'labels is required: the labels of the db resources to serve ({"*": "*"} for all)');
-  return { labels };
-};
+const resourceSelectorOf = resourceSelector('db');
 
 /** Read `db_service:` (absent: no databases); `enabled` is undefined when not written. */
 export function readDB(node: Node | null, ctx: SourceContext): { config: DatabaseServiceConfig; enabled?: boolean } {
@@ -108,6 +91,6 @@ export function readDB(node: Node | null, ctx: SourceContext): { config: Databas
     const v = f.get(key, loose);
     if (v !== undefined) settings[key] = v;
   }
-  const resources = f.get('resources', list(resourceSelector)) ?? [];
+  const resources = f.get('resources', list(resourceSelectorOf)) ?? [];
   return { enabled, config: { databases, resources, settings } };
 }
