@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { rename, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { arch, tmpdir } from 'node:os';
@@ -88,7 +88,9 @@ const releases = new Map<string, Promise<Release>>();
  * into the temp directory. NotFoundError says how to make one.
  */
 export function findRelease(root = findInstallRoot()): Promise<Release> {
-  const key = root ?? '';
+  // A release built (again) while this proxy runs is picked up: the key holds the archive's mtime.
+  const built = root ? join(root, 'release', releaseName()) : '';
+  const key = `${root ?? ''}\0${built && existsSync(built) ? statSync(built).mtimeMs : ''}`;
   let found = releases.get(key);
   if (!found) {
     found = locateRelease(root);
