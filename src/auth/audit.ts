@@ -58,6 +58,11 @@ const RESOURCE_EVENTS = {
     updated: () => auditEvent('auth_preference.update', 'TCAUTH001I'),
     deleted: () => auditEvent('auth_preference.update', 'TCAUTH001I'),
   },
+  cluster_networking_config: {
+    created: () => auditEvent('cluster_networking_config.update', 'TCNET002I'),
+    updated: () => auditEvent('cluster_networking_config.update', 'TCNET002I'),
+    deleted: () => auditEvent('cluster_networking_config.update', 'TCNET002I'),
+  },
 } as const;
 
 /** What happened to a resource. */

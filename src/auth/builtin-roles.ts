@@ -56,7 +56,7 @@ const RULES: Record<string, (hostId: string) => Rule[]> = {
       { resources: ['session'], verbs: ['create'] },
       { resources: ['session'], verbs: ['update'], where: `equals(resource.server_id, ${h})` },
       { resources: ['cert_authority'], verbs: NO_SECRETS },
-      { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'proxy', 'db', 'app'], verbs: RO },
+      { resources: ['cluster_name', 'cluster_auth_preference', 'cluster_networking_config', 'role', 'user', 'namespace', 'proxy', 'db', 'app'], verbs: RO },
     ];
   },
   // A host that joined for its database service only (`tctl tokens add --type=db`).
@@ -69,7 +69,7 @@ const RULES: Record<string, (hostId: string) => Rule[]> = {
       { resources: ['database_certificate'], verbs: ['create'] },
       { resources: ['event'], verbs: ['create'], where: `equals(resource.server_id, ${h})` },
       { resources: ['cert_authority'], verbs: NO_SECRETS },
-      { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'proxy', 'db'], verbs: RO },
+      { resources: ['cluster_name', 'cluster_auth_preference', 'cluster_networking_config', 'role', 'user', 'namespace', 'proxy', 'db'], verbs: RO },
     ];
   },
   // A host that joined for its application service only (`tctl tokens add --type=app`).
@@ -82,7 +82,7 @@ const RULES: Record<string, (hostId: string) => Rule[]> = {
       { resources: ['app_token'], verbs: ['create'] },
       { resources: ['event'], verbs: ['create'], where: `equals(resource.server_id, ${h})` },
       { resources: ['cert_authority'], verbs: NO_SECRETS },
-      { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'proxy', 'app'], verbs: RO },
+      { resources: ['cluster_name', 'cluster_auth_preference', 'cluster_networking_config', 'role', 'user', 'namespace', 'proxy', 'app'], verbs: RO },
     ];
   },
   // A host that joined for its Kubernetes service only (`tctl tokens add --type=kube`).
@@ -97,7 +97,7 @@ const RULES: Record<string, (hostId: string) => Rule[]> = {
       { resources: ['session'], verbs: ['create'] },
       { resources: ['session'], verbs: ['update'], where: `equals(resource.server_id, ${h})` },
       { resources: ['cert_authority'], verbs: NO_SECRETS },
-      { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'proxy'], verbs: RO },
+      { resources: ['cluster_name', 'cluster_auth_preference', 'cluster_networking_config', 'role', 'user', 'namespace', 'proxy'], verbs: RO },
     ];
   },
   Proxy: (hostId) => {
@@ -116,7 +116,7 @@ const RULES: Record<string, (hostId: string) => Rule[]> = {
       // Application sessions of the browsers and app certificates it authenticates (app-sessions.ts).
       { resources: ['app_session'], verbs: ['read', 'delete'] },
       { resources: ['cert_authority'], verbs: NO_SECRETS },
-      { resources: ['cluster_name', 'cluster_auth_preference', 'role', 'user', 'namespace', 'github', 'token', 'user_token'], verbs: RO },
+      { resources: ['cluster_name', 'cluster_auth_preference', 'cluster_networking_config', 'role', 'user', 'namespace', 'github', 'token', 'user_token'], verbs: RO },
     ];
   },
 };

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BadParameterError, isCode } from '../api/errors.js';
-import type { AuthPreference, ClusterName } from '../api/types/index.js';
+import type { AuthPreference, ClusterName, NetworkingConfigSpec } from '../api/types/index.js';
+import { NETWORKING_CONFIG_NAME, validateNetworkingConfig } from '../api/types/index.js';
 import { presetRoles } from '../rbac/index.js';
 import type { Services } from '../services/index.js';
 import { CA_TYPES, newCertAuthority } from './authorities.js';
@@ -15,6 +16,8 @@ export interface ClusterInitOptions {
   clusterName: string;
   /** `auth_service.authentication` values given in the file (others keep their stored or default values). */
   authPreference?: Partial<AuthPreference['spec']>;
+  /** `auth_service` networking keys given in the file (the others keep their stored or default values). */
+  networking?: Partial<NetworkingConfigSpec>;
 }
 
 /** Creates what is missing; refuses to start when the stored cluster name differs from the configured one. */
@@ -33,6 +36,27 @@ export async function initCluster(services: Services, opts: ClusterInitOptions):
     await createIgnoringRace(() => services.roles.create(role));
   }
   await ensureAuthPreference(services, opts.authPreference);
+  await ensureNetworkingConfig(services, opts.networking ?? {});
+}
+
+/** The stored cluster_networking_config with the file's values over it (created with defaults when missing). */
+async function ensureNetworkingConfig(services: Services, fromFile: Partial<NetworkingConfigSpec>): Promise<void> {
+  let current: Partial<NetworkingConfigSpec> | undefined;
+  try {
+    current = (await services.networkingConfig.get(NETWORKING_CONFIG_NAME)).spec;
+  } catch (err) {
+    if (!isCode(err, 'not_found')) throw err;
+  }
+  if (current && Object.keys(fromFile).length === 0) return;
+  const origin = Object.keys(fromFile).length > 0 ? 'config-file' : 'defaults';
+  await services.networkingConfig.upsert(
+    validateNetworkingConfig({
+      kind: 'cluster_networking_config',
+      version: 'v2',
+      metadata: { name: NETWORKING_CONFIG_NAME, labels: { 'teleport.dev/origin': origin } },
+      spec: { ...current, ...fromFile },
+    }),
+  );
 }
 
 async function createIgnoringRace(fn: () => Promise<unknown>): Promise<void> {

@@ -5,7 +5,7 @@
 import { AccessDeniedError, BadParameterError, NotFoundError, isCode } from '../api/errors.js';
 import type { AnyResource, App, CertAuthority, Database, Node, Role, SAMLConnector, User } from '../api/types/index.js';
 import { withSigningKeyPair } from './sso/saml-keys.js';
-import { nodeLabels, resolveKind, validateDocument } from '../api/types/index.js';
+import { NETWORKING_CONFIG_NAME, nodeLabels, resolveKind, validateDocument, validateNetworkingConfig } from '../api/types/index.js';
 import type { Services } from '../services/index.js';
 import type { AuthAudit } from './audit.js';
 import { CA_TYPES, withoutSecrets } from './authorities.js';
@@ -206,6 +206,16 @@ export class ResourceAPI {
             spec: {},
           });
           await s.authPreference.upsert(defaults as never);
+        },
+      },
+      cluster_networking_config: {
+        list: async () => [await s.networkingConfig.get(NETWORKING_CONFIG_NAME)],
+        get: () => s.networkingConfig.get(NETWORKING_CONFIG_NAME),
+        // A singleton: creating it replaces the current settings; deleting it restores the defaults.
+        create: (r) => s.networkingConfig.upsert(r as never),
+        upsert: (r) => s.networkingConfig.upsert(r as never),
+        delete: async () => {
+          await s.networkingConfig.upsert(validateNetworkingConfig({ kind: 'cluster_networking_config', version: 'v2', spec: {} }) as never);
         },
       },
     };

@@ -1,5 +1,5 @@
 /** Teleport's default ports, paths and limits, as `lib/defaults` defines them. */
-import { MINUTE, SECOND } from '../api/duration.js';
+import { SECOND } from '../api/duration.js';
 
 /** Default `teleport.data_dir`. */
 export const DEFAULT_DATA_DIR = '/var/lib/teleport';
@@ -28,10 +28,6 @@ export const MAX_CONNECTIONS = 15000;
 export const MAX_USERS = 250;
 /** `cache.max_backoff` default (`defaults.MaxWatcherBackoff`). */
 export const CACHE_MAX_BACKOFF = 90 * SECOND;
-/** Default `auth_service.keep_alive_interval` (cluster networking config). */
-export const KEEP_ALIVE_INTERVAL = 5 * MINUTE;
-/** Default `auth_service.keep_alive_count_max`. */
-export const KEEP_ALIVE_COUNT_MAX = 3;
 /** PAM service name used when `pam.service_name` is not set. */
 export const PAM_SERVICE_NAME = 'sshd';
 /** First X11 display number the node tries. */

@@ -41,7 +41,7 @@ const STORAGE = 'src/config/section-storage.test.ts';
 const STORAGE_KEYS = 'src/service/storage-keys.test.ts';
 const SPEC = 'src/service/storage.test.ts';
 const PROC = 'test/teleport-process.test.ts';
-const NETWORKING = 'cluster_networking_config is not served to agents in this release';
+const NET = 'test/networking-config.test.ts';
 const LATER = (section: string): Proof => ({ startRefuses: `${section}:\n  enabled: yes\n`, says: new RegExp(`^${section}: not available in this release yet; disable it`) });
 const DB_LATER = /is not supported by this release yet; remove it/;
 const laterSection = (section: string, keys: string[]): Record<string, Proof> =>
@@ -147,12 +147,12 @@ const PROOFS: Record<string, Proof> = {
   'auth_service.disconnect_expired_cert': acts(CLUSTER_KEYS, 'auth_service.disconnect_expired_cert and message_of_the_day set the cluster auth preference'),
   'auth_service.message_of_the_day': acts(CLUSTER_KEYS, 'auth_service.disconnect_expired_cert and message_of_the_day set the cluster auth preference'),
   'auth_service.proxy_checks_host_keys': unsettled('session_recording_config is not served to proxies in this release'),
-  'auth_service.client_idle_timeout': unsettled(NETWORKING),
-  'auth_service.client_idle_timeout_message': unsettled(NETWORKING),
-  'auth_service.web_idle_timeout': unsettled(NETWORKING),
-  'auth_service.session_control_timeout': unsettled(NETWORKING),
-  'auth_service.keep_alive_interval': unsettled(NETWORKING),
-  'auth_service.keep_alive_count_max': unsettled(NETWORKING),
+  'auth_service.client_idle_timeout': acts(NET, 'the node closes an idle session at client_idle_timeout with the configured message'),
+  'auth_service.client_idle_timeout_message': acts(NET, 'the node closes an idle session at client_idle_timeout with the configured message'),
+  'auth_service.web_idle_timeout': unsettled('stored in cluster_networking_config; web sessions do not end on inactivity yet'),
+  'auth_service.session_control_timeout': unsettled('stored in cluster_networking_config; max_connections is not enforced yet'),
+  'auth_service.keep_alive_interval': acts('src/node/node-monitor.test.ts', 'disconnects a client that stops answering keep-alives'),
+  'auth_service.keep_alive_count_max': acts('src/node/node-monitor.test.ts', 'disconnects a client that stops answering keep-alives'),
   'auth_service.authentication.type': acts(PROC, 'authentication: {type: local, second_factor: otp}'),
   'auth_service.authentication.second_factor': acts('test/web-login.test.ts', 'second_factor'),
   'auth_service.authentication.connector_name': acts('test/sso-github.test.ts', 'without --auth on a github cluster'),

@@ -77,8 +77,7 @@ describe('tutorial configs', () => {
       publicAddrs: [{ host: '127.0.0.1', port: 3025 }],
       sessionRecording: 'node',
       authentication: { type: 'local', secondFactor: 'otp', localAuth: true },
-      keepAliveInterval: 5 * 60_000,
-      keepAliveCountMax: 3,
+      networking: {},
       proxyListenerMode: 'separate',
     });
   });
@@ -171,7 +170,7 @@ describe('values', () => {
     ['30h', 108_000_000],
     ['90s', 90_000],
   ])('duration %s', (text, ms) => {
-    expect(parseConfig(`auth_service:\n  keep_alive_interval: ${text}\n`, opts).auth.keepAliveInterval).toBe(ms);
+    expect(parseConfig(`auth_service:\n  keep_alive_interval: ${text}\n`, opts).auth.networking.keepAliveInterval).toBe(ms);
   });
 
   it('ca_pin takes a string or a list', () => {

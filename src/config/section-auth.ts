@@ -16,7 +16,7 @@ import {
   type Reader,
   type SourceContext,
 } from './read.js';
-import { BIND_IP, KEEP_ALIVE_COUNT_MAX, KEEP_ALIVE_INTERVAL, PORTS, SYSTEM_ROLES } from './defaults.js';
+import { BIND_IP, PORTS, SYSTEM_ROLES } from './defaults.js';
 import type { AuthenticationConfig, AuthServiceConfig, StaticToken } from './types.js';
 
 const KEYS = [
@@ -89,10 +89,15 @@ export function readAuth(node: Node | null, ctx: SourceContext): AuthSection {
       sessionRecording:
         f.get('session_recording', oneOf(['node', 'node-sync', 'proxy', 'proxy-sync', 'off'] as const)) ?? 'node',
       proxyChecksHostKeys: f.get('proxy_checks_host_keys', bool) ?? true,
-      clientIdleTimeout: f.get('client_idle_timeout', duration) ?? 0,
       disconnectExpiredCert: disconnect ?? authentication.disconnectExpiredCert ?? false,
-      keepAliveInterval: f.get('keep_alive_interval', duration) || KEEP_ALIVE_INTERVAL,
-      keepAliveCountMax: f.get('keep_alive_count_max', int()) || KEEP_ALIVE_COUNT_MAX,
+      networking: definedOnly({
+        clientIdleTimeout: f.get('client_idle_timeout', duration),
+        idleTimeoutMessage: f.get('client_idle_timeout_message', str),
+        keepAliveInterval: f.get('keep_alive_interval', duration),
+        keepAliveCountMax: f.get('keep_alive_count_max', int()),
+        sessionControlTimeout: f.get('session_control_timeout', duration),
+        webIdleTimeout: f.get('web_idle_timeout', duration),
+      }),
       messageOfTheDay: motd ?? authentication.messageOfTheDay,
       proxyListenerMode: f.get('proxy_listener_mode', oneOf(['separate', 'multiplex'] as const)) ?? 'separate',
     },
@@ -176,4 +181,9 @@ function readAuthentication(f: Fields): AuthenticationConfig {
     messageOfTheDay: a.get('message_of_the_day', str) || undefined,
     defaultSessionTtl: a.get('default_session_ttl', duration),
   };
+}
+
+/** The object without its undefined values (keys not written in the file). */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

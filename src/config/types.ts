@@ -162,6 +162,16 @@ export interface AuthenticationConfig {
 }
 
 /** The `auth_service:` section (read even when disabled, so mistakes surface early). */
+/** `auth_service` keys that set the cluster_networking_config, as written. */
+export interface NetworkingFromFile {
+  clientIdleTimeout?: number;
+  idleTimeoutMessage?: string;
+  keepAliveInterval?: number;
+  keepAliveCountMax?: number;
+  sessionControlTimeout?: number;
+  webIdleTimeout?: number;
+}
+
 export interface AuthServiceConfig {
   listenAddr: NetAddr;
   publicAddrs: NetAddr[];
@@ -171,10 +181,9 @@ export interface AuthServiceConfig {
   authentication: AuthenticationConfig;
   sessionRecording: SessionRecordingMode;
   proxyChecksHostKeys: boolean;
-  clientIdleTimeout: number;
   disconnectExpiredCert: boolean;
-  keepAliveInterval: number;
-  keepAliveCountMax: number;
+  /** The cluster_networking_config settings written in the file (milliseconds); unwritten ones keep their stored values. */
+  networking: NetworkingFromFile;
   messageOfTheDay?: string;
   proxyListenerMode: 'separate' | 'multiplex';
 }

@@ -3,7 +3,7 @@
  * role definitions, the auth preference, and a way to announce itself. The composition root
  * implements it over the auth API (reads from a watch-fed cache); tests implement it in memory.
  */
-import type { AuthPreference, Node, Role, SessionTracker } from '../api/types/index.js';
+import type { AuthPreference, NetworkingConfig, Node, Role, SessionTracker } from '../api/types/index.js';
 
 /** The node's narrow view of the cluster. */
 export interface NodeAccessPoint {
@@ -14,6 +14,8 @@ export interface NodeAccessPoint {
   roles(names: string[]): Promise<Role[]>;
   /** The cluster auth preference (disconnect_expired_cert etc.). */
   authPreference(): Promise<AuthPreference>;
+  /** The cluster networking config (idle timeout, keep-alives, session control); undefined: the defaults. */
+  networkingConfig(): Promise<NetworkingConfig | undefined>;
   /** Announce this node (heartbeat) so it stays listed for ttlMs. */
   heartbeat(node: Node, ttlMs: number): Promise<void>;
   /** Report a live session so it stays listed for ttlMs (absent: sessions are not tracked). */

@@ -7,6 +7,7 @@
 import type { Clock } from '../api/clock.js';
 import { AccessDeniedError } from '../api/errors.js';
 import type { Role } from '../api/types/index.js';
+import { networkingSettings } from '../api/types/index.js';
 import { RoleSet, SESSION_JOIN_PRINCIPAL, applyRoleTraits, supportsModeratedSessions } from '../rbac/index.js';
 import type { Traits } from '../rbac/index.js';
 import { CERT_FOREVER, verifyCertificate } from '../sshca/index.js';
@@ -38,8 +39,14 @@ export interface NodeIdentity {
   certExpiresAt?: number;
   /** Close the connection at certExpiresAt (role option or cluster auth preference). */
   disconnectExpiredCert: boolean;
-  /** Close the connection after this much inactivity; 0 = never. */
+  /** Close the connection after this much inactivity; 0 = never (the smallest of the roles' and the cluster's). */
   idleTimeoutMs: number;
+  /** What the client is told when it is closed for idling (cluster_networking_config); empty: the reason. */
+  idleTimeoutMessage: string;
+  /** Send the client a keep-alive after this much silence; 0 = never (cluster_networking_config). */
+  keepAliveIntervalMs: number;
+  /** Keep-alives the client may leave unanswered in a row before it is disconnected. */
+  keepAliveCountMax: number;
   /**
    * Logged in as the join principal (`-teleport-internal-join`): the connection may only join live
    * sessions, never start one or forward ports.
@@ -98,6 +105,7 @@ export async function authorizeLogin(ctx: AuthContext, deps: AuthorizeDeps): Pro
   if (!joinOnly || !supportsModeratedSessions(roles.all())) roles.checkAccessToNode({ labels: deps.labels() }, ctx.username);
 
   const pref = await deps.access.authPreference();
+  const net = networkingSettings(await deps.access.networkingConfig());
   if (!joinOnly) checkSessionMFA(cert, roles, pref.spec.require_session_mfa, deps.node);
   const ext = cert.extensions;
   return {
@@ -111,7 +119,10 @@ export async function authorizeLogin(ctx: AuthContext, deps: AuthorizeDeps): Pro
     permitAgentForwarding: EXT_PERMIT_AGENT_FORWARDING in ext,
     certExpiresAt: cert.validBefore === CERT_FOREVER ? undefined : Number(cert.validBefore) * 1000,
     disconnectExpiredCert: roles.disconnectExpiredCert(pref.spec.disconnect_expired_cert === true),
-    idleTimeoutMs: roles.clientIdleTimeoutMs(),
+    idleTimeoutMs: smallestNonZero(roles.clientIdleTimeoutMs(), net.clientIdleTimeoutMs),
+    idleTimeoutMessage: net.idleTimeoutMessage,
+    keepAliveIntervalMs: net.keepAliveIntervalMs,
+    keepAliveCountMax: net.keepAliveCountMax,
     joinOnly,
   };
 }
@@ -160,4 +171,9 @@ export function certTraits(cert: SSHCertificate): Traits {
 /** `::ffff:10.0.0.1` (a v4 peer on a dual-stack listener) as `10.0.0.1`. */
 function plainIP(addr: string): string {
   return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
+}
+
+/** The smaller of two limits where 0 means none. */
+function smallestNonZero(a: number, b: number): number {
+  return a === 0 ? b : b === 0 ? a : Math.min(a, b);
 }

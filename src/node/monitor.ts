@@ -24,23 +24,35 @@ export interface MonitorOptions {
   notify(message: string): void;
 }
 
+/**
+ * The most a client's answer to one keep-alive adds to bytesReceived (an encrypted
+ * SSH_MSG_REQUEST_FAILURE with MAC and padding is 32-64 bytes): so little arriving while a
+ * keep-alive is unanswered is that answer, not activity, and does not reset the idle timer.
+ */
+export const KEEPALIVE_REPLY_MAX_BYTES = 128;
+
 /** Start watching; stops by itself when the connection closes. */
 export function monitorConnection(opts: MonitorOptions): void {
   const { conn, identity, clock } = opts;
   const expiresAt = identity.disconnectExpiredCert ? identity.certExpiresAt : undefined;
   const idleMs = identity.idleTimeoutMs;
-  if (expiresAt === undefined && idleMs <= 0) return;
+  const keepAliveMs = identity.keepAliveIntervalMs;
+  if (expiresAt === undefined && idleMs <= 0 && keepAliveMs <= 0) return;
   let lastBytes = conn.bytesReceived();
   let lastActive = clock.now();
+  // Keep-alives (OpenSSH's ClientAliveInterval/CountMax): one goes out after keepAliveMs without a
+  // byte from the client; keepAliveCountMax unanswered in a row end the connection.
+  let lastHeard = lastActive;
+  let unanswered = 0;
   let done = false;
   const disconnect = (reason: string, message: string) => {
     done = true;
     stop();
     opts.logger.info({ login: identity.login, user: identity.teleportUser, remote_addr: conn.remoteAddress, reason }, 'disconnecting client');
-    opts.notify(message);
+    if (message) opts.notify(message);
     // OpenSSH exits on the disconnect without printing channel data it has not written out yet:
     // give the message a moment to reach the terminal first.
-    setTimeout(() => conn.close(), MESSAGE_GRACE_MS).unref();
+    setTimeout(() => conn.close(), message ? MESSAGE_GRACE_MS : 0).unref();
   };
   const stop = opts.ticker.add(() => {
     if (done) return;
@@ -49,15 +61,27 @@ export function monitorConnection(opts: MonitorOptions): void {
       const reason = `client certificate expired at ${new Date(now).toISOString()}`;
       return disconnect(reason, reason);
     }
-    if (idleMs > 0) {
-      const bytes = conn.bytesReceived();
-      if (bytes !== lastBytes) {
-        lastBytes = bytes;
-        lastActive = now;
-      } else if (now - lastActive >= idleMs) {
-        const reason = `Client exceeded idle timeout of ${formatDuration(idleMs)}`;
-        disconnect(reason, reason);
+    const bytes = conn.bytesReceived();
+    const delta = bytes - lastBytes;
+    lastBytes = bytes;
+    if (delta > 0) {
+      lastHeard = now;
+      const onlyAnAnswer = unanswered > 0 && delta <= KEEPALIVE_REPLY_MAX_BYTES * unanswered;
+      unanswered = 0;
+      if (!onlyAnAnswer) lastActive = now;
+    }
+    if (idleMs > 0 && now - lastActive >= idleMs) {
+      const reason = `Client exceeded idle timeout of ${formatDuration(idleMs)}`;
+      return disconnect(reason, identity.idleTimeoutMessage || reason);
+    }
+    if (keepAliveMs > 0 && now - lastHeard >= keepAliveMs) {
+      if (unanswered >= identity.keepAliveCountMax) {
+        // The client is gone (or its network is): nobody is left to read a message.
+        return disconnect(`client did not answer ${unanswered} keep-alives sent ${formatDuration(keepAliveMs)} apart`, '');
       }
+      unanswered++;
+      lastHeard = now;
+      conn.keepAlive();
     }
   });
   conn.onClose(() => {

@@ -2,9 +2,12 @@
 // disconnect_expired_cert (auth preference or role option) closes it when the certificate
 // expires, each telling the client why; without them the connection stays.
 import { spawn } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../api/clock.js';
-import { newRole, validateAuthPreference } from '../api/types/index.js';
+import { newRole, validateAuthPreference, validateNetworkingConfig } from '../api/types/index.js';
 import { TEST_LOGIN, ensureTestUser, startTestNode, waitFor, type TestNode } from './testing/fixtures.js';
 
 const skip = ensureTestUser();
@@ -72,5 +75,86 @@ describe.skipIf(skip !== undefined)('connection monitor', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(s.child.exitCode).toBeNull();
     s.child.kill();
+  });
+
+  const networking = (spec: Record<string, unknown>) => validateNetworkingConfig({ kind: 'cluster_networking_config', version: 'v2', spec });
+  const pause = (ms = 300) => new Promise((r) => setTimeout(r, ms));
+
+  it('closes an idle connection at the cluster client_idle_timeout with its idle_timeout_message', async () => {
+    const clock = new FakeClock(Date.now());
+    const n = await startTestNode({ clock });
+    nodes.push(n);
+    n.access.networking = networking({ client_idle_timeout: '2m', idle_timeout_message: 'Idle for too long: reconnect when you are back' });
+    const s = longSession(n, await n.identity());
+    await waitFor(() => s.out().includes('started'));
+    await pause();
+    clock.advance(MINUTE);
+    await pause();
+    expect(s.child.exitCode).toBeNull();
+    clock.advance(2 * MINUTE);
+    expect(await s.exit).toBe(255);
+    expect(s.err()).toContain('Idle for too long: reconnect when you are back');
+  });
+
+  it('takes the shorter of the role option and the cluster client_idle_timeout', async () => {
+    const clock = new FakeClock(Date.now());
+    const n = await startTestNode({ clock });
+    nodes.push(n);
+    n.access.networking = networking({ client_idle_timeout: '1h' });
+    n.access.addRole(newRole('idle', { options: { client_idle_timeout: '1m' }, allow: { logins: [TEST_LOGIN], node_labels: { '*': '*' } } }));
+    const s = longSession(n, await n.identity({ roles: ['access', 'idle'] }));
+    await waitFor(() => s.out().includes('started'));
+    await pause();
+    clock.advance(2 * MINUTE);
+    expect(await s.exit).toBe(255);
+    expect(s.err()).toContain('Client exceeded idle timeout of 1m0s');
+  });
+
+  it('disconnects a client that stops answering keep-alives after keep_alive_count_max of them', async () => {
+    const clock = new FakeClock(Date.now());
+    const logFile = join(tmpdir(), `node-monitor-${process.pid}-${Date.now()}.log`);
+    const n = await startTestNode({ clock, logFile });
+    nodes.push(n);
+    n.access.networking = networking({ keep_alive_interval: '1m', keep_alive_count_max: 2 });
+    const s = longSession(n, await n.identity());
+    await waitFor(() => s.out().includes('started'));
+    await pause();
+    // A live client answers each keep-alive and stays, however long it is quiet.
+    for (let i = 0; i < 5; i++) {
+      clock.advance(MINUTE);
+      await pause();
+    }
+    expect(s.child.exitCode).toBeNull();
+    // A frozen client answers nothing: two unanswered keep-alives, then the third interval ends it.
+    s.child.kill('SIGSTOP');
+    try {
+      for (let i = 0; i < 3; i++) {
+        clock.advance(MINUTE);
+        await pause();
+      }
+    } finally {
+      s.child.kill('SIGCONT');
+    }
+    expect(await s.exit).toBe(255);
+    await waitFor(async () => (await readFile(logFile, 'utf8')).includes('client did not answer 2 keep-alives sent 1m0s apart'));
+    await rm(logFile, { force: true });
+  });
+
+  it('does not count answers to keep-alives as activity for the idle timeout', async () => {
+    const clock = new FakeClock(Date.now());
+    const n = await startTestNode({ clock });
+    nodes.push(n);
+    n.access.networking = networking({ keep_alive_interval: '1m', client_idle_timeout: '4m' });
+    const s = longSession(n, await n.identity());
+    await waitFor(() => s.out().includes('started'));
+    await pause();
+    for (let i = 0; i < 3; i++) {
+      clock.advance(MINUTE);
+      await pause();
+    }
+    expect(s.child.exitCode).toBeNull();
+    clock.advance(MINUTE + 1000);
+    expect(await s.exit).toBe(255);
+    expect(s.err()).toContain('Client exceeded idle timeout of 4m0s');
   });
 });

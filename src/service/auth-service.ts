@@ -42,6 +42,7 @@ class AuthService implements Service {
       cluster: {
         clusterName: config.auth.clusterName ?? t.nodename,
         authPreference: authPreferenceFromConfig(config),
+        networking: networkingFromConfig(config),
       },
       staticTokens: config.auth.tokens,
       listen: { host: config.auth.listenAddr.host, port: config.auth.listenAddr.port },
@@ -93,4 +94,19 @@ function authPreferenceFromConfig(config: TeleportConfig): Record<string, unknow
     ...(a.messageOfTheDay && { message_of_the_day: a.messageOfTheDay }),
     ...(a.defaultSessionTtl && { default_session_ttl: formatDuration(a.defaultSessionTtl) }),
   };
+}
+
+/** The `auth_service` networking keys written in teleport.yaml, as cluster_networking_config fields. */
+function networkingFromConfig(config: TeleportConfig): Record<string, string | number> {
+  const n = config.auth.networking;
+  const d = (ms: number | undefined) => (ms === undefined ? undefined : formatDuration(ms));
+  const fields = {
+    client_idle_timeout: d(n.clientIdleTimeout),
+    idle_timeout_message: n.idleTimeoutMessage,
+    keep_alive_interval: d(n.keepAliveInterval),
+    keep_alive_count_max: n.keepAliveCountMax,
+    session_control_timeout: d(n.sessionControlTimeout),
+    web_idle_timeout: d(n.webIdleTimeout),
+  };
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Record<string, string | number>;
 }

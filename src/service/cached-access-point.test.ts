@@ -48,6 +48,10 @@ function direct(auth: FakeWatchAuth) {
       seen.reads++;
       return { kind: 'cluster_auth_preference', metadata: { name: 'cluster-auth-preference' }, spec: { second_factor: 'direct' } } as unknown as AuthPreference;
     },
+    networkingConfig: async () => {
+      seen.reads++;
+      return undefined;
+    },
     heartbeat: async () => {
       seen.heartbeats++;
     },

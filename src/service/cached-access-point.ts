@@ -6,7 +6,8 @@
  * has synced keeps admitting users with the last known CAs and roles while auth is down.
  */
 import type { AuthClient } from '../api/client/index.js';
-import type { AuthPreference, CertAuthority, Node, Role, SessionTracker } from '../api/types/index.js';
+import type { AuthPreference, CertAuthority, NetworkingConfig, Node, Role, SessionTracker } from '../api/types/index.js';
+import { NETWORKING_CONFIG_NAME } from '../api/types/index.js';
 import type { WatchedResource } from '../api/watch-wire.js';
 import { caSSHPublicBlobs } from '../auth/index.js';
 import type { Logger } from '../log/index.js';
@@ -15,7 +16,7 @@ import type { BackoffOptions, Timers } from '../reversetunnel/index.js';
 import { ResourceCache } from './resource-cache.js';
 
 /** What a node caches: what it reads on every login. */
-const NODE_KINDS = ['cert_authority', 'role', 'cluster_auth_preference'] as const;
+const NODE_KINDS = ['cert_authority', 'role', 'cluster_auth_preference', 'cluster_networking_config'] as const;
 
 /** Options: the access point to wrap, the client to watch through; `timers`/`backoff` for tests. */
 export interface CachedAccessPointOptions {
@@ -79,6 +80,12 @@ export class CachedAccessPoint implements NodeAccessPoint {
     this.cache.start();
     const cap = this.cache.get('cluster_auth_preference', 'cluster-auth-preference');
     return cap ? (cap as unknown as AuthPreference) : this.direct.authPreference();
+  }
+
+  async networkingConfig(): Promise<NetworkingConfig | undefined> {
+    this.cache.start();
+    if (!this.cache.synced) return this.direct.networkingConfig();
+    return this.cache.get('cluster_networking_config', NETWORKING_CONFIG_NAME) as unknown as NetworkingConfig | undefined;
   }
 
   heartbeat(node: Node, ttlMs: number): Promise<void> {

@@ -6,10 +6,11 @@ import { createPrivateKey } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../api/clock.js';
-import { BadParameterError } from '../api/errors.js';
+import { BadParameterError, isCode } from '../api/errors.js';
 import { AuthClient } from '../api/client/index.js';
 import type { IdentityBundle } from '../api/identity-file.js';
-import type { AuthPreference, CertAuthority, Node, Role, SessionTracker } from '../api/types/index.js';
+import type { AuthPreference, CertAuthority, NetworkingConfig, Node, Role, SessionTracker } from '../api/types/index.js';
+import { NETWORKING_CONFIG_NAME } from '../api/types/index.js';
 import { caSSHPublicBlobs, type AuthServer } from '../auth/index.js';
 import { formatAddr, type NetAddr, type TeleportConfig } from '../config/index.js';
 import type { AuditEmitter, RemoteEmitter } from '../events/index.js';
@@ -60,6 +61,16 @@ export class AuthAccessPoint implements NodeAccessPoint {
 
   authPreference(): Promise<AuthPreference> {
     return this.client.getResource<AuthPreference>('cluster_auth_preference', 'cluster-auth-preference');
+  }
+
+  async networkingConfig(): Promise<NetworkingConfig | undefined> {
+    try {
+      return await this.client.getResource<NetworkingConfig>('cluster_networking_config', NETWORKING_CONFIG_NAME);
+    } catch (err) {
+      // An auth server of an older release stores none: the defaults apply.
+      if (isCode(err, 'not_found')) return undefined;
+      throw err;
+    }
   }
 
   async heartbeat(node: Node, ttlMs: number): Promise<void> {

@@ -7,6 +7,7 @@
 import type { Clock } from '../api/clock.js';
 import type {
   AuthPreference,
+  NetworkingConfig,
   CertAuthority,
   App,
   Database,
@@ -40,6 +41,7 @@ export interface Services {
   authorities: (type: string) => ResourceStore<CertAuthority>;
   clusterName: ResourceStore<ClusterName>;
   authPreference: ResourceStore<AuthPreference>;
+  networkingConfig: ResourceStore<NetworkingConfig>;
   github: ResourceStore<GithubConnector>;
   /** OIDC and SAML connectors, `/web/connectors/<kind>/connectors/<name>`. */
   oidc: ResourceStore<OIDCConnector>;
@@ -123,6 +125,13 @@ export function createServices(backend: Backend): Services {
       prefix: '/cluster_configuration/authentication_preference',
       keyOf: () => '/cluster_configuration/authentication_preference',
       validate: byKind<AuthPreference>('cluster_auth_preference'),
+    }),
+    networkingConfig: new ResourceStore<NetworkingConfig>({
+      backend,
+      kind: 'cluster networking configuration',
+      prefix: '/cluster_configuration/networking',
+      keyOf: () => '/cluster_configuration/networking',
+      validate: byKind<NetworkingConfig>('cluster_networking_config'),
     }),
     github: new ResourceStore<GithubConnector>({
       backend,

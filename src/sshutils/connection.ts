@@ -65,6 +65,9 @@ export function handleConnection(client: Connection, opts: SSHServerOptions, log
         localPort,
         identity: result.identity,
         bytesReceived: () => sock?.bytesRead ?? 0,
+        keepAlive: () => {
+          if (!isClosed) (client as unknown as { _protocol?: SSH2Protocol })._protocol?.ping();
+        },
         openForwardedTcpip: (info) => openForwardedTcpip(client, info),
         close: () => {
           if (!isClosed) client.end();

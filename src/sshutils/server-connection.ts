@@ -16,6 +16,8 @@ export interface SSHConnection {
   identity: unknown;
   /** Bytes received from the client so far: a cheap activity signal for idle timeouts. */
   bytesReceived(): number;
+  /** Send `keepalive@openssh.com` (want-reply): a live client answers, which shows in bytesReceived. */
+  keepAlive(): void;
   /** Open a `forwarded-tcpip` channel to the client (see forwarding.ts). */
   openForwardedTcpip(info: ForwardedTcpipInfo): Promise<Duplex>;
   /** Disconnect the client. Safe to call twice. */

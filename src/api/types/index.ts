@@ -14,6 +14,7 @@ export * from './user.js';
 export * from './token.js';
 export * from './cert-authority.js';
 export * from './cluster-config.js';
+export * from './networking-config.js';
 export * from './github.js';
 export * from './oidc.js';
 export * from './saml.js';

@@ -27,6 +27,7 @@ const SAMPLES: Record<Kind, unknown> = {
   },
   cluster_name: { kind: 'cluster_name', version: 'v2', metadata: { name: 'cluster-name' }, spec: { cluster_name: 'example.com', cluster_id: 'id-1' } },
   cluster_auth_preference: { kind: 'cluster_auth_preference', version: 'v2', metadata: { name: 'cluster-auth-preference' }, spec: {} },
+  cluster_networking_config: { kind: 'cluster_networking_config', version: 'v2', metadata: { name: 'cluster-networking-config' }, spec: { client_idle_timeout: '30m' } },
   github: {
     kind: 'github',
     version: 'v3',

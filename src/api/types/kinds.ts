@@ -7,6 +7,8 @@ import type { CertAuthority } from './cert-authority.js';
 import { CA_VERSIONS, validateCertAuthority } from './cert-authority.js';
 import type { AuthPreference, ClusterName } from './cluster-config.js';
 import { AUTH_PREFERENCE_NAME, CLUSTER_NAME_NAME, validateAuthPreference, validateClusterName } from './cluster-config.js';
+import type { NetworkingConfig } from './networking-config.js';
+import { NETWORKING_CONFIG_NAME, validateNetworkingConfig } from './networking-config.js';
 import type { App } from './app.js';
 import { validateApp } from './app.js';
 import type { Database } from './database.js';
@@ -28,7 +30,7 @@ import type { User } from './user.js';
 import { USER_VERSIONS, validateUser } from './user.js';
 
 /** Any resource this registry knows. */
-export type AnyResource = Role | User | ProvisionToken | CertAuthority | ClusterName | AuthPreference | GithubConnector | OIDCConnector | SAMLConnector | Node | Database | App;
+export type AnyResource = Role | User | ProvisionToken | CertAuthority | ClusterName | AuthPreference | NetworkingConfig | GithubConnector | OIDCConnector | SAMLConnector | Node | Database | App;
 
 /** Canonical kind names. */
 export type Kind = AnyResource['kind'];
@@ -55,6 +57,14 @@ export const KINDS: readonly KindInfo[] = [
     singleton: true,
     singletonName: AUTH_PREFERENCE_NAME,
     validate: validateAuthPreference,
+  },
+  {
+    kind: 'cluster_networking_config',
+    versions: ['v2'],
+    aliases: ['cluster_networking_config', 'networking_config'],
+    singleton: true,
+    singletonName: NETWORKING_CONFIG_NAME,
+    validate: validateNetworkingConfig,
   },
   { kind: 'cert_authority', versions: CA_VERSIONS, aliases: ['cert_authority', 'cert_authorities', 'cas', 'ca'], singleton: false, validate: validateCertAuthority },
   { kind: 'role', versions: ROLE_VERSIONS, aliases: ['role', 'roles'], singleton: false, validate: validateRole },

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../api/clock.js';
 import { systemClock } from '../../api/clock.js';
-import type { AuthPreference, Node, Role, SessionTracker } from '../../api/types/index.js';
+import type { AuthPreference, NetworkingConfig, Node, Role, SessionTracker } from '../../api/types/index.js';
 import { newRole, validateAuthPreference } from '../../api/types/index.js';
 import type { SSHServiceConfig } from '../../config/index.js';
 import { createLogger, silentLogger } from '../../log/index.js';
@@ -61,6 +61,7 @@ export class MemoryAccessPoint implements NodeAccessPoint {
   readonly roleDefs = new Map<string, Role>();
   readonly heartbeats: { node: Node; ttlMs: number }[] = [];
   failHeartbeats = 0;
+  networking?: NetworkingConfig;
   authPref: AuthPreference = validateAuthPreference({ kind: 'cluster_auth_preference', version: 'v2', spec: { type: 'local' } });
 
   constructor(public userCAs: Buffer[]) {}
@@ -73,6 +74,9 @@ export class MemoryAccessPoint implements NodeAccessPoint {
   }
   authPreference(): Promise<AuthPreference> {
     return Promise.resolve(this.authPref);
+  }
+  networkingConfig(): Promise<NetworkingConfig | undefined> {
+    return Promise.resolve(this.networking);
   }
   heartbeat(node: Node, ttlMs: number): Promise<void> {
     if (this.failHeartbeats > 0) {
