@@ -111,6 +111,10 @@ function table(): Record<string, Case[]> {
     'GET /v1/sessions/trackers': [{ path: '/v1/sessions/trackers', allow: AUTHENTICATED }],
     'PUT /v1/sessions/trackers': [{ path: '/v1/sessions/trackers', body: { tracker: tracker(SID, NODE_A) }, allow: ['admin', 'nodeSelf'] }],
     'DELETE /v1/sessions/trackers/:id': [{ path: `/v1/sessions/trackers/${SID}`, allow: ['admin', 'nodeSelf'] }],
+    // max_connections leases: nodes for themselves (and the admin); a lease not held is 404.
+    'POST /v1/semaphores/acquire': [{ path: '/v1/semaphores/acquire', body: { semaphore_kind: 'connection', semaphore_name: 'alice', max_leases: 5, holder: NODE_A, expires_ms: 60_000 }, allow: ['admin', 'nodeSelf'] }],
+    'POST /v1/semaphores/renew': [{ path: '/v1/semaphores/renew', body: { semaphore_kind: 'connection', semaphore_name: 'alice', lease_id: 'none', expires_ms: 60_000 }, allow: ['admin', 'nodeSelf', 'nodeOther'] }],
+    'POST /v1/semaphores/cancel': [{ path: '/v1/semaphores/cancel', body: { semaphore_kind: 'connection', semaphore_name: 'alice', lease_id: 'none' }, allow: ['admin', 'nodeSelf', 'nodeOther'] }],
     'POST /v1/certs/user': [{ path: '/v1/certs/user', body: { username: 'access-user', public_key: pubPem() }, allow: ['admin', 'access', 'editor'] }],
     'POST /v1/certs/host': [
       { path: '/v1/certs/host', body: { host_id: NODE_A, node_name: 'node-a', role: 'Node', public_key: pubPem() }, allow: ['admin', 'nodeSelf'] },

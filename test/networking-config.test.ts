@@ -108,3 +108,39 @@ it('refuses fields this release does not act on, naming them, and changes nothin
   const got = await tctl('get', 'cluster_networking_config', '--format=json');
   expect((JSON.parse(got.out) as { spec: Record<string, unknown> }[])[0].spec.idle_timeout_message).toBe('Changed with tctl');
 });
+
+it("max_connections holds across the cluster: a login past it is refused with Teleport's text, audited, and the slot comes back", async () => {
+  // No idle timeout for this one; leases of a minute (session_control_timeout).
+  const file = join(c.dir, 'net-lease.yaml');
+  await writeFile(file, ['kind: cluster_networking_config', 'version: v2', 'metadata: {name: cluster-networking-config}', 'spec:', '  session_control_timeout: 1m', ''].join('\n'));
+  expect((await tctl('create', '-f', file)).code).toBe(0);
+  expect((await tctl('get', 'cluster_networking_config')).out).toMatch(/session_control_timeout: 1m0s\n/);
+  const admin = await c.admin();
+  await admin.createResource({ kind: 'role', version: 'v7', metadata: { name: 'one-conn' }, spec: { options: { max_connections: 1 }, allow: { logins: [login], node_labels: { '*': '*' } } } });
+  const limited = await loginUser(c, 'net-limited', ['access', 'one-conn'], [login]);
+  try {
+    const first = limited.tsh(['ssh', `${login}@net-node`, 'sleep 3; echo first done']);
+    // Wait until the first session runs (its tracker is listed).
+    const deadline = Date.now() + 10_000;
+    while (!(await admin.listSessionTrackers<{ spec: { participants?: { user: string }[] } }>()).some((t) => t.spec.participants?.some((p) => p.user === 'net-limited'))) {
+      if (Date.now() > deadline) throw new Error('the first session did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const second = await limited.tsh(['ssh', `${login}@net-node`, 'echo second']);
+    expect(second.code).not.toBe(0);
+    expect(second.out).not.toContain('second');
+    expect(second.err).toContain('too many concurrent ssh connections for user "net-limited" (max=1)');
+    const done = await first;
+    expect(done.code, done.err).toBe(0);
+    expect(done.out).toContain('first done');
+    // The first connection gave its lease back when it closed.
+    const third = await limited.tsh(['ssh', `${login}@net-node`, 'echo third']);
+    expect(third.code, third.err).toBe(0);
+    expect(third.out).toContain('third');
+    const { events } = await admin.searchEvents({ from: new Date(Date.now() - 60_000).toISOString(), limit: 1000 });
+    const rejected = events.find((e) => e.event === 'session.rejected');
+    expect(rejected).toMatchObject({ code: 'T1006W', user: 'net-limited', reason: 'max_connections limit reached', maximum: 1 });
+  } finally {
+    await limited.cleanup();
+  }
+}, 60_000);

@@ -48,6 +48,7 @@ import { listTOTPDevices, type SecondFactorMode } from './local-login.js';
 import { listNodes, upsertNodeHeartbeat } from './presence.js';
 import { agentServerKind, listAgentServers, upsertAgentServerHeartbeat } from './agent-server-presence.js';
 import { ProxyPresence } from './proxy-presence.js';
+import { Semaphores } from './semaphores.js';
 import { SessionTrackers } from './session-trackers.js';
 import { RecordingsAPI } from './recordings.js';
 import { ResourceAPI } from './resources.js';
@@ -102,6 +103,8 @@ export class AuthService {
   readonly proxies: ProxyPresence;
   /** Live sessions the nodes report (see session-trackers.ts). */
   readonly sessionTrackers: SessionTrackers;
+  /** Leases that hold max_connections across the cluster's nodes. */
+  readonly semaphores: Semaphores;
   /** Watch streams of resource events for proxies and agents (see watch-events.ts). */
   readonly watches: ResourceWatches;
   /** MFA devices and WebAuthn ceremonies (src/auth/mfa). */
@@ -122,6 +125,7 @@ export class AuthService {
     this.resources = new ResourceAPI(opts.services, opts.clusterName, this.audit);
     this.proxies = new ProxyPresence(opts.services, opts.clusterName);
     this.sessionTrackers = new SessionTrackers(opts.services, opts.clusterName);
+    this.semaphores = new Semaphores(opts.services);
     this.watches = new ResourceWatches({ services: opts.services, ...(opts.recordings && { logger: opts.recordings.logger }) });
     this.appSessions = new AppSessions(opts.services, opts.clusterName);
     this.mfa = new MFAService({

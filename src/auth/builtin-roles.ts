@@ -47,6 +47,8 @@ const RULES: Record<string, (hostId: string) => Rule[]> = {
       { resources: ['host_cert'], verbs: ['create'], where: `equals(resource.host_id, ${h}) && equals(resource.role, "Node")` },
       { resources: ['session_tracker'], verbs: RO },
       { resources: ['session_tracker'], verbs: ['create', 'update', 'delete'], where: `equals(resource.spec.host_id, ${h})` },
+      // Leases on max_connections semaphores for its own connections.
+      { resources: ['semaphore'], verbs: ['create', 'update', 'delete'], where: `equals(resource.holder, ${h})` },
       { resources: ['event'], verbs: ['create'], where: `equals(resource.server_id, ${h})` },
       // Client certificates its database service logs in to databases with (Teleport's Db role).
       { resources: ['database_certificate'], verbs: ['create'] },

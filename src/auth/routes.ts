@@ -5,6 +5,7 @@ import { emitHostEvents, searchEvents } from './audit-api.js';
 import { MFA_ROUTES } from './mfa-routes.js';
 import { RECORDING_ROUTES } from './recording-routes.js';
 import type { Route } from './route.js';
+import type { AcquireSemaphoreRequest, SemaphoreLease } from './semaphores.js';
 import { WATCH_ROUTES } from './watch-routes.js';
 import { WEB_SESSION_ROUTES } from './web-session-routes.js';
 import { SSO_ROUTES } from './sso/routes.js';
@@ -128,6 +129,18 @@ export const ROUTES: Route[] = [
     path: '/v1/sessions/trackers/:id',
     run: async ({ auth, caller, params }) => {
       await auth.sessionTrackers.remove(caller, params.id);
+      return {};
+    },
+  },
+  // Leases for max_connections (semaphores.ts).
+  { method: 'POST', path: '/v1/semaphores/acquire', body: true, run: ({ auth, caller, body }) => auth.semaphores.acquire(caller, body as AcquireSemaphoreRequest) },
+  { method: 'POST', path: '/v1/semaphores/renew', body: true, run: ({ auth, caller, body }) => auth.semaphores.renew(caller, body as SemaphoreLease & { expires_ms: number }) },
+  {
+    method: 'POST',
+    path: '/v1/semaphores/cancel',
+    body: true,
+    run: async ({ auth, caller, body }) => {
+      await auth.semaphores.cancel(caller, body as SemaphoreLease);
       return {};
     },
   },

@@ -150,7 +150,7 @@ const PROOFS: Record<string, Proof> = {
   'auth_service.client_idle_timeout': acts(NET, 'the node closes an idle session at client_idle_timeout with the configured message'),
   'auth_service.client_idle_timeout_message': acts(NET, 'the node closes an idle session at client_idle_timeout with the configured message'),
   'auth_service.web_idle_timeout': unsettled('stored in cluster_networking_config; web sessions do not end on inactivity yet'),
-  'auth_service.session_control_timeout': unsettled('stored in cluster_networking_config; max_connections is not enforced yet'),
+  'auth_service.session_control_timeout': acts(NET, 'max_connections holds across the cluster'),
   'auth_service.keep_alive_interval': acts('src/node/node-monitor.test.ts', 'disconnects a client that stops answering keep-alives'),
   'auth_service.keep_alive_count_max': acts('src/node/node-monitor.test.ts', 'disconnects a client that stops answering keep-alives'),
   'auth_service.authentication.type': acts(PROC, 'authentication: {type: local, second_factor: otp}'),

@@ -3,6 +3,7 @@
  * role definitions, the auth preference, and a way to announce itself. The composition root
  * implements it over the auth API (reads from a watch-fed cache); tests implement it in memory.
  */
+import type { SemaphoreLeaseWire } from '../api/client/auth-client.js';
 import type { AuthPreference, NetworkingConfig, Node, Role, SessionTracker } from '../api/types/index.js';
 
 /** The node's narrow view of the cluster. */
@@ -22,6 +23,12 @@ export interface NodeAccessPoint {
   upsertSessionTracker?(tracker: SessionTracker, ttlMs: number): Promise<void>;
   /** Remove a session's tracker when it ends. */
   deleteSessionTracker?(sessionId: string): Promise<void>;
+  /** Take a lease on the user's `connection` semaphore (max_connections); LimitExceededError when none is left. */
+  acquireSemaphore?(req: { semaphore_kind: string; semaphore_name: string; max_leases: number; holder: string; expires_ms: number }): Promise<SemaphoreLeaseWire>;
+  /** Extend a lease; NotFoundError when it was lost. */
+  renewSemaphore?(lease: SemaphoreLeaseWire, expiresMs: number): Promise<SemaphoreLeaseWire>;
+  /** Give a lease back. */
+  cancelSemaphore?(lease: SemaphoreLeaseWire): Promise<void>;
   /** Stops background work (a cache's watch); the node calls it when it closes. Safe twice. */
   close?(): void;
 }

@@ -14,6 +14,7 @@ import { CERT_FOREVER, verifyCertificate } from '../sshca/index.js';
 import type { SSHCertificate } from '../sshca/index.js';
 import type { AuthContext } from '../sshutils/index.js';
 import type { NodeAccessPoint } from './access-point.js';
+import type { ConnectionLease } from './connection-lease.js';
 import { EXT_MFA_NODE, EXT_MFA_VERIFIED, sessionMFARequired } from '../api/mfa-wire.js';
 
 /** Certificate extensions Teleport puts in user certificates (facts §2.2). */
@@ -47,6 +48,10 @@ export interface NodeIdentity {
   keepAliveIntervalMs: number;
   /** Keep-alives the client may leave unanswered in a row before it is disconnected. */
   keepAliveCountMax: number;
+  /** How long a max_connections lease lasts unless renewed (session_control_timeout). */
+  sessionControlTimeoutMs: number;
+  /** The max_connections lease this connection holds (set by the node after authorization). */
+  connectionLease?: ConnectionLease;
   /**
    * Logged in as the join principal (`-teleport-internal-join`): the connection may only join live
    * sessions, never start one or forward ports.
@@ -123,6 +128,7 @@ export async function authorizeLogin(ctx: AuthContext, deps: AuthorizeDeps): Pro
     idleTimeoutMessage: net.idleTimeoutMessage,
     keepAliveIntervalMs: net.keepAliveIntervalMs,
     keepAliveCountMax: net.keepAliveCountMax,
+    sessionControlTimeoutMs: net.sessionControlTimeoutMs,
     joinOnly,
   };
 }

@@ -116,6 +116,20 @@ export class NodeAudit {
   }
 
   /** The node closed the client's connection (idle timeout, expired certificate). */
+  /** `session.rejected` (T1006W): a login refused by a limit (max_connections), with the limit. */
+  sessionRejected(ctx: AuthContext, user: string, reason: string, maximum: number): void {
+    this.emit(
+      auditEvent('session.rejected', 'T1006W', {
+        user,
+        login: ctx.username,
+        reason,
+        maximum,
+        'addr.remote': hostPort(ctx.remoteAddress, ctx.remotePort),
+        ...this.server(),
+      }),
+    );
+  }
+
   clientDisconnected(conn: SSHConnection, reason: string): void {
     this.emit(auditEvent('client.disconnect', 'T3006I', { ...this.connFields(conn), reason }));
   }

@@ -20,6 +20,7 @@ import { authorizeLogin, type NodeIdentity } from './authorize.js';
 import { CommandLabels, type LabelRunner } from './command-labels.js';
 import { Heartbeat } from './heartbeat.js';
 import { monitorConnection } from './monitor.js';
+import { keepConnectionLease, takeConnectionLease } from './connection-lease.js';
 import { NodeAudit } from './node-audit.js';
 import { RemoteForwards, portForwardRefusal, serveDirectTcpip } from './port-forward.js';
 import type { SessionEventHandler } from './session-events.js';
@@ -203,6 +204,16 @@ export class NodeService {
   private async authenticate(ctx: AuthContext): Promise<AuthResult> {
     try {
       const identity = await authorizeLogin(ctx, { access: this.opts.access, clock: this.opts.clock, labels: () => this.currentLabels(), node: { hostId: this.opts.hostId, hostname: this.opts.nodeName } });
+      const max = identity.joinOnly ? 0 : identity.roles.maxConnections();
+      if (max > 0) {
+        const taken = await takeConnectionLease(this.opts.access, identity.teleportUser, max, this.opts.hostId, identity.sessionControlTimeoutMs);
+        if ('refusal' in taken) {
+          this.log.info({ login: ctx.username, user: identity.teleportUser, remote_addr: ctx.remoteAddress, max }, 'ssh login refused: max_connections reached');
+          this.audit?.sessionRejected(ctx, identity.teleportUser, 'max_connections limit reached', max);
+          return { allow: true, identity, refusal: taken.refusal };
+        }
+        identity.connectionLease = taken;
+      }
       this.log.info({ login: ctx.username, user: identity.teleportUser, remote_addr: ctx.remoteAddress }, 'ssh login accepted');
       return { allow: true, identity };
     } catch (err) {
@@ -213,6 +224,9 @@ export class NodeService {
 
   private onConnection(conn: SSHConnection): void {
     const identity = conn.identity as NodeIdentity;
+    if (identity.connectionLease) {
+      keepConnectionLease({ conn, held: identity.connectionLease, access: this.opts.access, clock: this.opts.clock, ticker: this.ticker, logger: this.log });
+    }
     const writers = new Set<(message: string) => void>();
     this.sessionWriters.set(conn, writers);
     conn.onClose(() => this.sessionWriters.delete(conn));

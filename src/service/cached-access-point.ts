@@ -39,6 +39,9 @@ export class CachedAccessPoint implements NodeAccessPoint {
 
   constructor(opts: CachedAccessPointOptions) {
     this.direct = opts.direct;
+    this.acquireSemaphore = opts.direct.acquireSemaphore?.bind(opts.direct);
+    this.renewSemaphore = opts.direct.renewSemaphore?.bind(opts.direct);
+    this.cancelSemaphore = opts.direct.cancelSemaphore?.bind(opts.direct);
     this.clusterName = opts.direct.clusterName;
     const { client } = opts;
     this.cache = new ResourceCache({
@@ -91,6 +94,11 @@ export class CachedAccessPoint implements NodeAccessPoint {
   heartbeat(node: Node, ttlMs: number): Promise<void> {
     return this.direct.heartbeat(node, ttlMs);
   }
+
+  // Leases are writes: straight to auth (when the wrapped access point has them).
+  readonly acquireSemaphore?: NodeAccessPoint['acquireSemaphore'];
+  readonly renewSemaphore?: NodeAccessPoint['renewSemaphore'];
+  readonly cancelSemaphore?: NodeAccessPoint['cancelSemaphore'];
 
   async upsertSessionTracker(tracker: SessionTracker, ttlMs: number): Promise<void> {
     await this.direct.upsertSessionTracker?.(tracker, ttlMs);

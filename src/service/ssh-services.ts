@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Clock } from '../api/clock.js';
 import { BadParameterError, isCode } from '../api/errors.js';
 import { AuthClient } from '../api/client/index.js';
+import type { SemaphoreLeaseWire } from '../api/client/auth-client.js';
 import type { IdentityBundle } from '../api/identity-file.js';
 import type { AuthPreference, CertAuthority, NetworkingConfig, Node, Role, SessionTracker } from '../api/types/index.js';
 import { NETWORKING_CONFIG_NAME } from '../api/types/index.js';
@@ -71,6 +72,18 @@ export class AuthAccessPoint implements NodeAccessPoint {
       if (isCode(err, 'not_found')) return undefined;
       throw err;
     }
+  }
+
+  acquireSemaphore(req: Parameters<AuthClient['acquireSemaphore']>[0]): Promise<SemaphoreLeaseWire> {
+    return this.client.acquireSemaphore(req);
+  }
+
+  renewSemaphore(lease: SemaphoreLeaseWire, expiresMs: number): Promise<SemaphoreLeaseWire> {
+    return this.client.renewSemaphore(lease, expiresMs);
+  }
+
+  cancelSemaphore(lease: SemaphoreLeaseWire): Promise<void> {
+    return this.client.cancelSemaphore(lease);
   }
 
   async heartbeat(node: Node, ttlMs: number): Promise<void> {

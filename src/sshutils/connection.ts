@@ -56,7 +56,7 @@ export function handleConnection(client: Connection, opts: SSHServerOptions, log
         log.info({ user: ctx.username, remote_addr: remoteAddress, reason: result.reason }, 'ssh login refused');
         return ctx.reject(['publickey']);
       }
-      userRefusal = admitUser(client, opts.limiter, offered.cert?.keyId ?? ctx.username, log, remoteAddress);
+      userRefusal = result.refusal ?? admitUser(client, opts.limiter, offered.cert?.keyId ?? ctx.username, log, remoteAddress);
       conn = {
         username: ctx.username,
         remoteAddress,

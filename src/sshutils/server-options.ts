@@ -27,6 +27,11 @@ export interface AuthResult {
   identity?: unknown;
   /** Why not (logged, never sent to the client). */
   reason?: string;
+  /**
+   * Allowed in, but only to be told this (a limit reached): every shell, command or subsystem gets
+   * it on stderr with exit status 1, then the connection ends.
+   */
+  refusal?: string;
 }
 
 /** Options of `startSSHServer`. */

@@ -232,6 +232,19 @@ export class AuthClient {
     await this.req('DELETE', `/v1/sessions/trackers/${encodeURIComponent(sessionId)}`);
   }
 
+  /** Take a lease on a semaphore (max_connections); LimitExceededError when none is left. */
+  acquireSemaphore(req: { semaphore_kind: string; semaphore_name: string; max_leases: number; holder: string; expires_ms: number }): Promise<SemaphoreLeaseWire> {
+    return this.req('POST', '/v1/semaphores/acquire', req);
+  }
+  /** Extend a lease; NotFoundError when it was lost. */
+  renewSemaphore(lease: SemaphoreLeaseWire, expiresMs: number): Promise<SemaphoreLeaseWire> {
+    return this.req('POST', '/v1/semaphores/renew', { ...lease, expires_ms: expiresMs });
+  }
+  /** Give a lease back. */
+  async cancelSemaphore(lease: SemaphoreLeaseWire): Promise<void> {
+    await this.req('POST', '/v1/semaphores/cancel', lease);
+  }
+
   generateUserCerts(req: UserCertsRequest): Promise<UserCertsResponse> {
     return this.req('POST', '/v1/certs/user', req);
   }
@@ -416,4 +429,12 @@ function parseEventLine(line: string): RecordingEvent {
   const o = v as { event?: unknown; error?: { code?: string; message?: string } };
   if (o.event === undefined && o.error && typeof o.error === 'object') throw errorFromWire(o.error.code ?? 'internal', o.error.message ?? 'recording stream failed');
   return o as RecordingEvent;
+}
+
+/** A semaphore lease as the auth API returns it. */
+export interface SemaphoreLeaseWire {
+  semaphore_kind: string;
+  semaphore_name: string;
+  lease_id: string;
+  expires: string;
 }
