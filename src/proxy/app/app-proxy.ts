@@ -110,7 +110,8 @@ export class AppProxy {
         }
         throw new AccessDeniedError(`not signed in to app "${app ? app.metadata.name : host}": launch it from the web UI, or use "tsh app login"`);
       }
-      await this.relay.forward(req, res, session, client).catch((err: unknown) => {
+      const server = app && app.metadata.name === session.app_name ? app : await this.appNamed(session.app_name);
+      await this.relay.forward(req, res, session, client, server).catch((err: unknown) => {
         throw err instanceof TeleportError ? err : new ConnectionProblemError(`app "${session.app_name}" is unavailable: ${(err as Error).message}`, { cause: err });
       });
     } catch (err) {
@@ -192,12 +193,7 @@ export class AppProxy {
   async appForHost(host: string): Promise<AgentServer | undefined> {
     if (!host) return undefined;
     const now = this.o.clock.now();
-    if (!this.apps || now - this.apps.at > APPS_CACHE_MS) {
-      const list = this.o.router.servers('app');
-      list.catch(() => (this.apps = undefined));
-      this.apps = { at: now, list };
-    }
-    const found = (await this.apps.list).find((s) => hostOnly(publicAddrOf(s)) === host);
+    const found = (await this.appList()).find((s) => hostOnly(publicAddrOf(s)) === host);
     if (found) return found;
     // An app that just registered: a read past the cache. At most one every FRESH_READ_MS, shared by
     // every request that waits for it, so a flood of unknown names cannot force reads; a request
@@ -212,6 +208,22 @@ export class AppProxy {
       })
       .finally(() => (this.fresh = undefined));
     return (await this.fresh).find((s) => hostOnly(publicAddrOf(s)) === host);
+  }
+
+  /** The heartbeat of the app named `name` from the cached list (undefined: the relay resolves it). */
+  private async appNamed(name: string): Promise<AgentServer | undefined> {
+    return (await this.appList()).find((s) => s.metadata.name === name);
+  }
+
+  /** The app_server heartbeats (read at most once a second). */
+  private appList(): Promise<AgentServer[]> {
+    const now = this.o.clock.now();
+    if (!this.apps || now - this.apps.at > APPS_CACHE_MS) {
+      const list = this.o.router.servers('app');
+      list.catch(() => (this.apps = undefined));
+      this.apps = { at: now, list };
+    }
+    return this.apps.list;
   }
 
   /** The live session `id` (cached for two seconds). Throws NotFoundError. */
