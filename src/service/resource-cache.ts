@@ -65,7 +65,7 @@ export class ResourceCache {
    * events in flight). False before the first sync and while reconnecting after a break.
    */
   get live(): boolean {
-    return this.watching;
+    return this.watching && !this.closed;
   }
 
   /** Bumps on every change of the cached state: derived values may be memoized per version. */
