@@ -67,6 +67,17 @@ const GOALS = {
     }
     return rows;
   },
+  /**
+   * app.mjs: requests/s through the app proxy (keep-alive, session cookie) >= 0.8x the app direct;
+   * app sessions created/s well above Teleport's published 2,500/s per 4-vCPU proxy, scaled to our cores.
+   */
+  app({ direct, proxied, sessions, cpus }) {
+    const teleport = (2500 / 4) * cpus;
+    return [
+      atLeast('app requests through the proxy', proxied.rps, direct.rps, 'the app direct', 'req/s', 0.8),
+      atLeast('app sessions created', sessions.perSec, teleport, `Teleport 2,500/s per 4 vCPU, x${cpus}/4`, '/s', 1.0),
+    ];
+  },
 };
 
 /** The goal rows of bench `name` from its JSON results (none when the bench has no goals here). */

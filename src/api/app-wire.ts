@@ -102,3 +102,29 @@ export function checkAppHello(x: unknown): AppHello {
   }
   return { ...(h as AppHello), traits };
 }
+
+/** Where app sessions are stored in the backend (`<prefix><session ID>`). */
+export const APP_SESSION_PREFIX = '/web/appsessions/';
+
+/** An app session as a watch carries it: a resource header around the session. */
+export interface AppSessionResource {
+  kind: 'app_session';
+  version: 'v1';
+  metadata: { name: string; expires: string };
+  spec: AppSessionWire;
+}
+
+/**
+ * The watch resource of a stored app session. Throws BadParameterError when a field the proxy
+ * relies on is missing or mistyped.
+ */
+export function appSessionResource(x: unknown): AppSessionResource {
+  const s = x as Partial<AppSessionWire> | null;
+  if (!s || typeof s !== 'object') throw new BadParameterError('app session is not an object');
+  for (const k of ['session_id', 'subject_token', 'user', 'app_name', 'expires'] as const) {
+    if (typeof s[k] !== 'string' || s[k] === '') throw new BadParameterError(`app session lacks ${k}`);
+  }
+  if (!Array.isArray(s.roles)) throw new BadParameterError('app session lacks roles');
+  const session = s as AppSessionWire;
+  return { kind: 'app_session', version: 'v1', metadata: { name: session.session_id, expires: session.expires }, spec: session };
+}

@@ -6,8 +6,12 @@
  * `{"error":{"code","message"}}` (the watcher fell behind, the auth server is shutting down).
  */
 
-/** Kinds a watch may ask for. Cert authorities are always sent without private keys. */
-export const WATCH_KINDS = ['node', 'proxy', 'cert_authority', 'role', 'cluster_auth_preference', 'cluster_networking_config', 'cluster_name', 'db_server', 'kube_server', 'app_server'] as const;
+/**
+ * Kinds a watch may ask for. Cert authorities are always sent without private keys. An `app_session`
+ * travels as `{kind, version, metadata: {name: <session ID>, expires}, spec: <AppSessionWire>}`
+ * (see appSessionResource in app-wire.ts).
+ */
+export const WATCH_KINDS = ['node', 'proxy', 'cert_authority', 'role', 'cluster_auth_preference', 'cluster_networking_config', 'cluster_name', 'db_server', 'kube_server', 'app_server', 'app_session'] as const;
 
 /** One of WATCH_KINDS. */
 export type WatchKind = (typeof WATCH_KINDS)[number];

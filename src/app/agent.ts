@@ -5,7 +5,7 @@
  * an HTTP app an HTTP/1.1 server on the stream forwarding to the app (forward.ts), for a TCP app
  * (`tcp://`) the bytes piped to it. Every session is audited (app-audit.ts).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { connect as netConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../api/clock.js';
@@ -31,6 +31,8 @@ const TOKEN_RENEW_MS = 60_000;
 const TOKEN_TTL_MS = 30 * 60_000;
 /** Largest request head (line and headers) an app request may have. */
 const MAX_HEADER_BYTES = 64 * 1024;
+/** How long a session's access check stands before the roles are read and checked again. */
+const ACCESS_RECHECK_MS = 10_000;
 
 /** What the agent needs from the cluster (the auth API, narrowed). */
 export interface AppAccessPoint {
@@ -61,6 +63,7 @@ export interface AppAgentOptions {
 interface StreamState {
   hello: AppHello;
   app: AppConfig;
+  ctx?: ForwardContext;
 }
 
 /** The application service of one host. */
@@ -71,6 +74,7 @@ export class AppAgent {
   private readonly http: Server;
   private readonly tokens = new Map<string, { at: number; expires: number; token: Promise<string> }>();
   private readonly state = new WeakMap<object, StreamState>();
+  private readonly checked = new Map<string, { until: number; app: Promise<AppConfig> }>();
 
   constructor(private readonly o: AppAgentOptions) {
     this.audit = new AppAudit({ emitter: o.audit, serverId: o.hostId, hostname: o.hostname, logger: o.logger, chunkMs: o.chunkMs, endGraceMs: o.endGraceMs });
@@ -145,13 +149,61 @@ export class AppAgent {
     this.http.close();
   }
 
-  private async run(stream: Duplex): Promise<void> {
-    const hello = await readAppHello(stream);
+  /**
+   * One HTTP request of an in-process proxy (LocalRequestHandler): the same checks and forwarding as
+   * a request on a stream, without the stream. Answers refusals and failures as error pages.
+   */
+  async handleLocal(req: IncomingMessage, res: ServerResponse, headers: OutgoingHttpHeaders, hello: AppHello): Promise<void> {
+    let app: AppConfig;
+    try {
+      app = await this.authorize(hello);
+    } catch (err) {
+      this.o.logger.info({ err: (err as Error).message }, 'app request refused');
+      const status = err instanceof AccessDeniedError ? 403 : err instanceof NotFoundError ? 404 : 502;
+      return sendAppError(req, res, status, err instanceof TeleportError ? err.message : 'internal error');
+    }
+    if (new URL(app.uri).protocol === 'tcp:') return sendAppError(req, res, 400, `app "${app.name}" is a TCP app: reach it with "tsh proxy app ${app.name}"`);
+    await this.forward(req, res, this.contextOf(hello, app), headers);
+  }
+
+  /**
+   * The app `hello` names, once the user's roles (read from auth, with the session's traits) reach
+   * it. The answer stands for ACCESS_RECHECK_MS per session (requests of one session do not each
+   * read the roles); the session's expiry is checked every time. Throws NotFoundError,
+   * AccessDeniedError.
+   */
+  private async authorize(hello: AppHello): Promise<AppConfig> {
+    const now = this.o.clock.now();
+    if (Date.parse(hello.expires) <= now) throw new AccessDeniedError('the app session has expired; launch the app again');
+    const key = `${hello.session_id}|${hello.app}`;
+    let c = this.checked.get(key);
+    if (!c || c.until <= now) {
+      for (const [k, v] of this.checked) if (v.until <= now) this.checked.delete(k);
+      const app = this.check(hello);
+      app.catch(() => this.checked.delete(key));
+      c = { until: now + ACCESS_RECHECK_MS, app };
+      this.checked.set(key, c);
+    }
+    const app = await c.app;
+    // An app removed since the check is not served.
+    if (!this.apps().includes(app)) {
+      this.checked.delete(key);
+      return this.check(hello);
+    }
+    return app;
+  }
+
+  private async check(hello: AppHello): Promise<AppConfig> {
     const app = this.apps().find((a) => a.name === hello.app);
     if (!app) throw new NotFoundError(`app "${hello.app}" is not served by this agent`);
     const roles = (await this.o.access.roles(hello.roles)).map((r) => applyRoleTraits(r, { traits: hello.traits }));
     checkAppAccess(roles, app.name, app.labels);
-    if (Date.parse(hello.expires) <= this.o.clock.now()) throw new AccessDeniedError('the app session has expired; launch the app again');
+    return app;
+  }
+
+  private async run(stream: Duplex): Promise<void> {
+    const hello = await readAppHello(stream);
+    const app = await this.authorize(hello);
     const uri = new URL(app.uri);
     if (uri.protocol === 'tcp:') {
       this.audit.begin(hello, this.audited(app));
@@ -189,13 +241,18 @@ export class AppAgent {
   private ctxOf(req: IncomingMessage): ForwardContext | undefined {
     const st = this.state.get(req.socket);
     if (!st) return undefined;
+    st.ctx ??= this.contextOf(st.hello, st.app);
+    return st.ctx;
+  }
+
+  private contextOf(hello: AppHello, app: AppConfig): ForwardContext {
     return {
-      app: st.app,
-      hello: st.hello,
-      token: () => this.token(st.hello, st.app),
+      app,
+      hello,
+      token: () => this.token(hello, app),
       record: (method, url, status) => {
         const q = url.indexOf('?');
-        this.audit.request(st.hello.session_id, {
+        this.audit.request(hello.session_id, {
           method,
           path: q < 0 ? url : url.slice(0, q),
           raw_query: q < 0 ? '' : url.slice(q + 1),
@@ -207,12 +264,16 @@ export class AppAgent {
     };
   }
 
-  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const ctx = this.ctxOf(req);
-    if (!ctx) return sendAppError(req, res, 502, 'no app session on this connection');
+    if (!ctx) return Promise.resolve(sendAppError(req, res, 502, 'no app session on this connection'));
+    return this.forward(req, res, ctx);
+  }
+
+  private async forward(req: IncomingMessage, res: ServerResponse, ctx: ForwardContext, relayed?: OutgoingHttpHeaders): Promise<void> {
     this.audit.begin(ctx.hello, this.audited(ctx.app));
     try {
-      await forwardRequest(req, res, ctx, this.transports);
+      await forwardRequest(req, res, ctx, this.transports, relayed);
     } catch (err) {
       this.o.logger.warn({ app: ctx.app.name, err: (err as Error).message }, 'app request failed');
       sendAppError(req, res, 502, err instanceof TeleportError ? err.message : `app "${ctx.app.name}" request failed`);

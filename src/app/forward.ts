@@ -7,7 +7,7 @@
  * `rewrite.redirect`) are rewritten to its public address. Websocket upgrades are relayed as bytes.
  * An app that refuses, fails or is too slow gets a clear error page, never a hung client.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect as netConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -32,34 +32,60 @@ export interface ForwardContext {
   responseTimeoutMs: number;
 }
 
-/** Keep-alive connection pools to apps, one per (app, TLS check) pair. */
-export class AppTransports {
-  private readonly pools = new Map<string, HttpAgent>();
+/** How one app is reached: its parsed URI and keep-alive pool, worked out once per (app, URI, TLS check). */
+export interface AppTarget {
+  url: URL;
+  port: number;
+  /** The URI's path without its trailing slash ('' for `/`): prefixed to every request path. */
+  basePath: string;
+  /** SNI for an `https://` app named by host name. */
+  servername?: string;
+  agent: HttpAgent;
+  request: typeof httpRequest;
+}
 
-  /** The pool for `app`. */
-  agentFor(app: AppConfig): HttpAgent {
+/** Idle keep-alive connections kept per app (Node's default of 256 is per host already). */
+const MAX_FREE_PER_APP = 256;
+
+/** Keep-alive connection pools to apps, one per (app, URI, TLS check). */
+export class AppTransports {
+  private readonly targets = new Map<string, AppTarget>();
+
+  /** The target of `app`. */
+  targetOf(app: AppConfig): AppTarget {
     const key = `${app.name}|${app.uri}|${app.insecureSkipVerify}`;
-    let a = this.pools.get(key);
-    if (!a) {
-      a = new URL(app.uri).protocol === 'https:' ? new HttpsAgent({ keepAlive: true, rejectUnauthorized: !app.insecureSkipVerify }) : new HttpAgent({ keepAlive: true });
-      this.pools.set(key, a);
+    let t = this.targets.get(key);
+    if (!t) {
+      const url = new URL(app.uri);
+      const secure = url.protocol === 'https:';
+      t = {
+        url,
+        port: Number(url.port || (secure ? 443 : 80)),
+        basePath: url.pathname === '/' ? '' : url.pathname.replace(/\/$/, ''),
+        ...(secure && !/^[\d.]+$|:/.test(url.hostname) && { servername: url.hostname }),
+        agent: secure ? new HttpsAgent({ keepAlive: true, maxFreeSockets: MAX_FREE_PER_APP, rejectUnauthorized: !app.insecureSkipVerify }) : new HttpAgent({ keepAlive: true, maxFreeSockets: MAX_FREE_PER_APP }),
+        request: secure ? (httpsRequest as typeof httpRequest) : httpRequest,
+      };
+      this.targets.set(key, t);
     }
-    return a;
+    return t;
   }
 
   /** Closes every pooled connection. */
   close(): void {
-    for (const a of this.pools.values()) a.destroy();
-    this.pools.clear();
+    for (const t of this.targets.values()) t.agent.destroy();
+    this.targets.clear();
   }
 }
 
 /** The headers sent to the app for `req`: hop-by-hop and forged identity headers dropped, the JWT and rewrites added. */
-export function upstreamHeaders(req: IncomingMessage, ctx: ForwardContext, token: string, target: URL): OutgoingHttpHeaders {
+export function upstreamHeaders(req: { headers: IncomingHttpHeaders | OutgoingHttpHeaders }, ctx: ForwardContext, token: string, target: URL): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
-  const connectionTokens = new Set(String(req.headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim()));
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || connectionTokens.has(name) || name === JWT_HEADER || name === 'host') continue;
+  const connection = req.headers.connection;
+  const connectionTokens = connection === undefined ? undefined : new Set(String(connection).toLowerCase().split(',').map((t) => t.trim()));
+  for (const name in req.headers) {
+    const value = req.headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || connectionTokens?.has(name) || name === JWT_HEADER || name === 'host') continue;
     out[name] = value;
   }
   out.host = target.host;
@@ -104,25 +130,27 @@ export function sendAppError(req: IncomingMessage, res: ServerResponse, status: 
   res.end(page.body);
 }
 
-/** Forwards one request to the app and its response back. */
-export async function forwardRequest(req: IncomingMessage, res: ServerResponse, ctx: ForwardContext, transports: AppTransports): Promise<void> {
-  const target = new URL(ctx.app.uri);
+/**
+ * Forwards one request to the app and its response back. `relayed` are the request's headers as the
+ * proxy relays them (the in-process path, where `req` is the proxy's own request); default: `req`'s.
+ */
+export async function forwardRequest(req: IncomingMessage, res: ServerResponse, ctx: ForwardContext, transports: AppTransports, relayed?: OutgoingHttpHeaders): Promise<void> {
+  const t = transports.targetOf(ctx.app);
   const token = await ctx.token();
-  const headers = upstreamHeaders(req, ctx, token, target);
-  const basePath = target.pathname === '/' ? '' : target.pathname.replace(/\/$/, '');
-  const doRequest = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  const clientHost = String(req.headers['x-forwarded-host'] ?? ctx.hello.public_addr);
+  const inHeaders = relayed ?? req.headers;
+  const headers = upstreamHeaders({ headers: inHeaders }, ctx, token, t.url);
+  const clientHost = String(inHeaders['x-forwarded-host'] ?? ctx.hello.public_addr);
   await new Promise<void>((resolve) => {
-    const up = doRequest({
-      protocol: target.protocol,
-      hostname: target.hostname,
-      port: target.port || (target.protocol === 'https:' ? 443 : 80),
+    const up = t.request({
+      host: t.url.hostname,
+      port: t.port,
       method: req.method,
-      path: `${basePath}${req.url ?? '/'}`,
+      path: `${t.basePath}${req.url ?? '/'}`,
       headers,
-      agent: transports.agentFor(ctx.app),
-      ...(target.protocol === 'https:' && { servername: target.hostname.match(/^[\d.]+$|:/) ? undefined : target.hostname }),
+      agent: t.agent,
+      ...(t.servername !== undefined && { servername: t.servername }),
     });
+    up.setNoDelay(true);
     let answered = false;
     const fail = (status: number, message: string) => {
       if (answered) return;
@@ -145,7 +173,7 @@ export async function forwardRequest(req: IncomingMessage, res: ServerResponse, 
       const out: Record<string, string | string[]> = {};
       for (const [name, value] of Object.entries(upRes.headers)) {
         if (value === undefined || HOP_BY_HOP.has(name)) continue;
-        out[name] = name === 'location' && typeof value === 'string' ? rewriteLocation(value, ctx.app, target, clientHost) : value;
+        out[name] = name === 'location' && typeof value === 'string' ? rewriteLocation(value, ctx.app, t.url, clientHost) : value;
       }
       res.writeHead(status, out);
       upRes.pipe(res);

@@ -10,6 +10,7 @@ import type { Route } from './route.js';
 /** The app session routes. */
 export const APP_SESSION_ROUTES: Route[] = [
   { method: 'POST', path: '/v1/appsessions', body: true, run: ({ auth, caller, body }) => auth.appSessions.create(caller, (body ?? {}) as CreateAppSessionRequest) },
+  { method: 'GET', path: '/v1/appsessions', run: ({ auth, caller }) => auth.appSessions.list(caller) },
   { method: 'GET', path: '/v1/appsessions/:id', run: ({ auth, caller, params }) => auth.appSessions.get(caller, params.id) },
   {
     method: 'DELETE',

@@ -7,7 +7,7 @@
  * user's app sessions. Also signs the JWT (`teleport-jwt-assertion`) agents put on requests.
  */
 import { createHash, randomBytes, sign, type KeyObject } from 'node:crypto';
-import type { AppSessionWire, AppTokenRequest, CreateAppSessionRequest } from '../api/app-wire.js';
+import { APP_SESSION_PREFIX, type AppSessionWire, type AppTokenRequest, type CreateAppSessionRequest } from '../api/app-wire.js';
 import type { RouteToAppWire } from '../api/auth-wire.js';
 import { AccessDeniedError, BadParameterError, NotFoundError, isCode } from '../api/errors.js';
 import type { AgentServer } from '../api/types/index.js';
@@ -19,7 +19,7 @@ import { caSigner } from './authorities.js';
 import type { Caller } from './caller.js';
 import { authorize } from './caller.js';
 
-const PREFIX = '/web/appsessions/';
+const PREFIX = APP_SESSION_PREFIX;
 const key = (id: string) => `${PREFIX}${id}`;
 /** The longest a JWT may live (agents ask again before then). */
 const MAX_TOKEN_MS = 60 * 60_000;
@@ -138,6 +138,28 @@ export class AppSessions {
     await this.services.backend.delete(key(id)).catch((err: unknown) => {
       if (!isCode(err, 'not_found')) throw err;
     });
+  }
+
+  /** Every live app session (proxies' caches: `app_session` list and read). */
+  async list(caller: Caller): Promise<AppSessionWire[]> {
+    authorize(caller, 'app_session', 'list');
+    authorize(caller, 'app_session', 'read');
+    return this.listAll();
+  }
+
+  /** Every live app session (in-process callers that are the proxy). */
+  async listAll(): Promise<AppSessionWire[]> {
+    const now = this.services.clock.now();
+    const out: AppSessionWire[] = [];
+    for (const item of await this.services.backend.getRange(PREFIX, rangeEnd(PREFIX))) {
+      try {
+        const s = JSON.parse(item.value) as AppSessionWire;
+        if (Date.parse(s.expires) > now) out.push(s);
+      } catch {
+        // A value no reader can use is skipped, as a read of it would fail.
+      }
+    }
+    return out;
   }
 
   /** Ends every app session of `user` (their web logout). */

@@ -116,7 +116,7 @@ const RULES: Record<string, (hostId: string) => Rule[]> = {
       // SSO logins of the browsers it serves (src/auth/sso/routes.ts).
       { resources: ['github_request', 'oidc_request', 'saml_request'], verbs: ['create', 'update'] },
       // Application sessions of the browsers and app certificates it authenticates (app-sessions.ts).
-      { resources: ['app_session'], verbs: ['read', 'delete'] },
+      { resources: ['app_session'], verbs: ['list', 'read', 'delete'] },
       { resources: ['cert_authority'], verbs: NO_SECRETS },
       { resources: ['cluster_name', 'cluster_auth_preference', 'cluster_networking_config', 'role', 'user', 'namespace', 'github', 'token', 'user_token'], verbs: RO },
     ];

@@ -4,6 +4,7 @@
  * identity JWTs), its `app_server` heartbeats, and the way the proxy reaches it: in memory when the
  * proxy runs in this process, else through the host's reverse tunnels (tunnel type `app`).
  */
+import type { AppHello } from '../api/app-wire.js';
 import { findProxy, type AuthClient } from '../api/client/index.js';
 import type { AgentServer, App } from '../api/types/index.js';
 import { AppAgent, appFromResource, appSelectedBy, type AppAccessPoint } from '../app/index.js';
@@ -56,6 +57,8 @@ class AppService implements Service {
     const agent = new AppAgent({ apps: config.app.apps, access, audit: conn.audit, hostId, hostname: config.teleport.nodename, proxyPublicHost: proxyHost, clock, logger: logger.child({ component: 'app' }) });
     this.agent = agent;
     this.stops.push(exposeAgent(this.ctx, conn, 'app', (stream) => agent.serve(stream)));
+    // An in-process proxy hands its parsed requests straight to the agent (no second HTTP parse).
+    if (!conn.link) this.stops.push(this.ctx.localAgents.registerHandler<AppHello>('app', hostId, (req, res, headers, hello) => agent.handleLocal(req, res, headers, hello)));
     const loop = { servers: () => agent.servers(useTunnel), heartbeat: access.heartbeat, clock, log, field: 'app' };
     const selectors = config.app.resources;
     if (selectors.length > 0) {

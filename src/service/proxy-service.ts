@@ -179,7 +179,7 @@ class ProxyService implements Service {
       presence: server.auth.proxies,
       audit: server.auth.auditLog,
       userTLSCAs: async () => caTLSCerts(await services.authorities('user').get(this.ctx.clusterName)),
-      apps: localAppProxyAccess(server.auth, services, this.ctx.clusterName, async () => caTLSCerts(await services.authorities('user').get(this.ctx.clusterName))),
+      apps: localAppProxyAccess(server.auth, services, this.ctx.clusterName, async () => caTLSCerts(await services.authorities('user').get(this.ctx.clusterName)), this.ctx.logger),
       roles: (names) => existingRoles(names, (n) => services.roles.get(n)),
     };
   }
@@ -238,7 +238,7 @@ class ProxyService implements Service {
       },
       audit: this.emitter,
       userTLSCAs: cachedFor(USER_CA_CACHE_MS, clock, async () => caTLSCerts(await client.getResource<CertAuthority>('cert_authority', `user/${clusterName}`))),
-      apps: remoteAppProxyAccess(client, clusterName, cachedFor(USER_CA_CACHE_MS, clock, async () => caTLSCerts(await client.getResource<CertAuthority>('cert_authority', `user/${clusterName}`)))),
+      apps: remoteAppProxyAccess(client, clusterName, cachedFor(USER_CA_CACHE_MS, clock, async () => caTLSCerts(await client.getResource<CertAuthority>('cert_authority', `user/${clusterName}`))), this.ctx.logger),
       roles: (names) => existingRoles(names, (n) => client.getResource<Role>('role', n)),
     };
   }

@@ -33,6 +33,7 @@ export class ResourceCache {
   private state?: Map<string, Map<string, WatchedResource>>;
   private rev = 0;
   private syncCount = 0;
+  private watching = false;
   private closed = false;
   private started = false;
   private current?: AbortController;
@@ -57,6 +58,14 @@ export class ResourceCache {
   /** True once a full state has been read (it stays served through later breaks). */
   get synced(): boolean {
     return this.state !== undefined;
+  }
+
+  /**
+   * True while a watch is delivering events after a full read: the state is current (up to the
+   * events in flight). False before the first sync and while reconnecting after a break.
+   */
+  get live(): boolean {
+    return this.watching && !this.closed;
   }
 
   /** Bumps on every change of the cached state: derived values may be memoized per version. */
@@ -136,12 +145,14 @@ export class ResourceCache {
       this.syncCount++;
       this.backoff.reset();
       for (const w of this.waiters.splice(0)) w();
+      this.watching = true;
       for (;;) {
         const r = await it.next();
         if (r.done || this.closed) return;
         this.apply(r.value);
       }
     } finally {
+      this.watching = false;
       void it.return?.(undefined)?.catch(() => undefined);
     }
   }

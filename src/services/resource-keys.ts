@@ -4,6 +4,7 @@
  * resource (validated, with its revision) exactly as the stores read it. Mirrors the layout in
  * stores.ts; resource-keys.test.ts checks the two agree.
  */
+import { APP_SESSION_PREFIX, appSessionResource } from '../api/app-wire.js';
 import { BadParameterError } from '../api/errors.js';
 import { AGENT_SERVER_KINDS, resolveKind, validateAgentServer, validateProxyServer } from '../api/types/index.js';
 import type { Item } from '../backend/index.js';
@@ -52,6 +53,8 @@ const LAYOUTS: readonly Layout[] = [
   { kind: 'cluster_networking_config', prefix: '/cluster_configuration/networking', parse: (r) => (r === '' ? { name: 'cluster-networking-config' } : undefined), validate: byKind('cluster_networking_config') },
   { kind: 'cluster_name', prefix: '/cluster_configuration/name', parse: (r) => (r === '' ? { name: 'cluster-name' } : undefined), validate: byKind('cluster_name') },
   ...AGENT_SERVER_KINDS.map((kind) => ({ kind, prefix: AGENT_SERVER_PREFIXES[kind], parse: hostAndName, validate: (v: unknown) => validateAgentServer(kind, v) })),
+  // Written by auth/app-sessions.ts (the session as stored, wrapped as a resource for the watch).
+  { kind: 'app_session', prefix: APP_SESSION_PREFIX, parse: single, validate: appSessionResource },
 ];
 
 /** The backend prefixes to watch for `kind`; undefined for a kind without a known layout. */

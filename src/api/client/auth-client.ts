@@ -256,6 +256,10 @@ export class AuthClient {
   createAppSession(req: CreateAppSessionRequest): Promise<AppSessionWire> {
     return this.req('POST', '/v1/appsessions', req);
   }
+  /** Every live application session (proxies: `app_session` list and read). */
+  listAppSessions(): Promise<AppSessionWire[]> {
+    return this.req('GET', '/v1/appsessions');
+  }
   /** An application session by ID (proxies; a user their own). */
   getAppSession(id: string): Promise<AppSessionWire> {
     return this.req('GET', `/v1/appsessions/${encodeURIComponent(id)}`);

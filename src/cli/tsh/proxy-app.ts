@@ -3,15 +3,22 @@
  * carried to the proxy's web port over TLS with the app certificate (logged into first when the
  * profile has no live login for the app): an HTTP app's clients speak plain HTTP to the local
  * port (`curl http://127.0.0.1:N/`), a TCP app's speak their own protocol (`psql -h 127.0.0.1 -p N`).
+ * A long-running proxy outlives its app certificate: shortly before it expires the next connection
+ * has a new one issued from the tsh login (re-read, so a `tsh login` in another terminal counts), as
+ * Teleport's local proxy does; once the login itself has expired, connections are refused with a
+ * message to run `tsh login` again, and the proxy keeps listening for after that.
  */
 import { readFile } from 'node:fs/promises';
 import { splitHostPort } from '../../api/client/index.js';
-import { BadParameterError } from '../../api/errors.js';
+import { AccessDeniedError, BadParameterError } from '../../api/errors.js';
 import { dialApp, startLocalForward, type AppLogin } from '../../client/index.js';
 import type { CommandSpec } from '../framework/index.js';
 import { appLogins, appProfile, findApp, isTCPApp, listApps } from './app-common.js';
 import { loginToApp } from './app-login.js';
 import { aborted, connectProxy, type TshCtx } from './tsh-context.js';
+
+/** An app certificate is replaced when it has less than this left. */
+const RENEW_BEFORE_MS = 60_000;
 
 /** `--port`: empty or 0 for a random port, else 1..65535. */
 export function parseLocalPort(raw: unknown): number {
@@ -38,14 +45,37 @@ export const proxyAppCommand: CommandSpec<TshCtx> = {
     } finally {
       proxy.close();
     }
-    const now = (ctx.sys.now ?? Date.now)();
-    let login: AppLogin | undefined = (await appLogins(id)).find((l) => l.route.name === name && l.expires.getTime() > now + 60_000);
-    login ??= (await loginToApp(inv, ctx, id, name)).login;
-    const [certPem, keyPem] = await Promise.all([readFile(login.certPath, 'utf8'), readFile(login.keyPath, 'utf8')]);
+    const clock = ctx.sys.now ?? Date.now;
+    const usable = (l: AppLogin) => l.route.name === name && l.expires.getTime() > clock() + RENEW_BEFORE_MS;
+    const credentials = async (l: AppLogin) => ({ login: l, certPem: await readFile(l.certPath, 'utf8'), keyPem: await readFile(l.keyPath, 'utf8') });
+    let current = await credentials((await appLogins(id)).find(usable) ?? (await loginToApp(inv, ctx, id, name)).login);
+    let renewing: Promise<typeof current> | undefined;
+    let renewedAt = -Infinity;
+    // The certificate to dial with: the current one, or a new one once it is about to expire (one
+    // issued in the login's last minute is used until it ends, not issued again for each connection).
+    const fresh = (): Promise<typeof current> => {
+      const now = clock();
+      if (usable(current.login) || (current.login.expires.getTime() > now && now - renewedAt < RENEW_BEFORE_MS)) return Promise.resolve(current);
+      renewing ??= (async () => {
+        const { identityFromCertificate } = await import('../../tlsca/index.js');
+        const profile = await appProfile(inv, ctx);
+        const loginEnds = identityFromCertificate(profile.tlsCertPem).expires.getTime();
+        if (loginEnds <= clock()) {
+          throw new AccessDeniedError(`your tsh login expired at ${new Date(loginEnds).toISOString()}, and with it the certificate for app "${name}": run "tsh login" again (this proxy keeps listening and uses the new login)`);
+        }
+        current = await credentials((await loginToApp(inv, ctx, profile, name)).login);
+        renewedAt = clock();
+        return current;
+      })().finally(() => (renewing = undefined));
+      return renewing;
+    };
     const web = splitHostPort(id.webProxyAddr);
     const insecure = id.insecure === true || inv.flags.insecure === true;
-    const dial = () => dialApp({ proxyHost: web.host, proxyPort: web.port, publicAddr: login.route.publicAddr, tcp, certPem, keyPem, caPems: id.tlsCAs, insecure });
-    const listener = await startLocalForward({ bindHost: '127.0.0.1', bindPort: port, destHost: login.route.publicAddr, destPort: web.port }, dial, (err) =>
+    const dial = async () => {
+      const c = await fresh();
+      return dialApp({ proxyHost: web.host, proxyPort: web.port, publicAddr: c.login.route.publicAddr, tcp, certPem: c.certPem, keyPem: c.keyPem, caPems: id.tlsCAs, insecure });
+    };
+    const listener = await startLocalForward({ bindHost: '127.0.0.1', bindPort: port, destHost: current.login.route.publicAddr, destPort: web.port }, dial, (err) =>
       inv.io.stderr.write(`ERROR: ${(err as Error).message}\n`),
     );
     inv.io.stdout.write(`Proxying connections to ${name} on 127.0.0.1:${listener.address.port}\n`);

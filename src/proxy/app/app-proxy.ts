@@ -35,6 +35,22 @@ export interface AppProxyAccess {
   userTLSCAs(): Promise<string[]>;
   /** The `jwt` CA's public keys (PEM). */
   jwtPublicKeys(): Promise<string[]>;
+  /** Apps and app sessions kept current by a watch; without it (or while it is down) they are read with short caches. */
+  watched?: AppWatch;
+}
+
+/** The apps and app sessions as a watch of the cluster's events keeps them (src/service/app-proxy-access.ts). */
+export interface AppWatch {
+  /** True while the watch delivers events: what it holds is current, and what it lacks may be read past it. */
+  live(): boolean;
+  /** Bumps on every change. */
+  version(): number;
+  /** Every app_server heartbeat. */
+  appServers(): AgentServer[];
+  /** The app session `id`, when the watch holds it. */
+  session(id: string): AppSessionWire | undefined;
+  /** Stops watching. Safe twice. */
+  close(): void;
 }
 
 /** Options of the app proxy. */
@@ -48,7 +64,7 @@ export interface AppProxyOptions {
   logger: Logger;
 }
 
-/** How long heartbeats and sessions are reused between reads. */
+/** How long heartbeats and sessions are reused between reads while no watch keeps them (it broke, or none). */
 const APPS_CACHE_MS = 1_000;
 const SESSION_CACHE_MS = 2_000;
 /** The least time between two reads past the cache for a host no app has. */
@@ -66,6 +82,7 @@ export class AppProxy {
   private lastFresh = 0;
   private fresh?: Promise<AgentServer[]>;
   private readonly sessions = new Map<string, { at: number; s: Promise<AppSessionWire> }>();
+  private watchedApps?: { version: number; list: Promise<AgentServer[]>; soonest: number };
 
   constructor(private readonly o: AppProxyOptions) {
     this.relay = new AgentRelay({ router: o.router, now: () => o.clock.now() });
@@ -110,7 +127,8 @@ export class AppProxy {
         }
         throw new AccessDeniedError(`not signed in to app "${app ? app.metadata.name : host}": launch it from the web UI, or use "tsh app login"`);
       }
-      await this.relay.forward(req, res, session, client).catch((err: unknown) => {
+      const server = app && app.metadata.name === session.app_name ? app : await this.appNamed(session.app_name);
+      await this.relay.forward(req, res, session, client, server).catch((err: unknown) => {
         throw err instanceof TeleportError ? err : new ConnectionProblemError(`app "${session.app_name}" is unavailable: ${(err as Error).message}`, { cause: err });
       });
     } catch (err) {
@@ -171,9 +189,10 @@ export class AppProxy {
     });
   }
 
-  /** Closes the pooled agent streams. */
+  /** Closes the pooled agent streams and the watch. */
   close(): void {
     this.relay.close();
+    this.o.access.watched?.close();
   }
 
   /**
@@ -192,12 +211,7 @@ export class AppProxy {
   async appForHost(host: string): Promise<AgentServer | undefined> {
     if (!host) return undefined;
     const now = this.o.clock.now();
-    if (!this.apps || now - this.apps.at > APPS_CACHE_MS) {
-      const list = this.o.router.servers('app');
-      list.catch(() => (this.apps = undefined));
-      this.apps = { at: now, list };
-    }
-    const found = (await this.apps.list).find((s) => hostOnly(publicAddrOf(s)) === host);
+    const found = (await this.appList()).find((s) => hostOnly(publicAddrOf(s)) === host);
     if (found) return found;
     // An app that just registered: a read past the cache. At most one every FRESH_READ_MS, shared by
     // every request that waits for it, so a flood of unknown names cannot force reads; a request
@@ -214,9 +228,45 @@ export class AppProxy {
     return (await this.fresh).find((s) => hostOnly(publicAddrOf(s)) === host);
   }
 
-  /** The live session `id` (cached for two seconds). Throws NotFoundError. */
+  /** The heartbeat of the app named `name` from the cached list (undefined: the relay resolves it). */
+  private async appNamed(name: string): Promise<AgentServer | undefined> {
+    return (await this.appList()).find((s) => s.metadata.name === name);
+  }
+
+  /** The app_server heartbeats: the watch's, else read at most once a second. */
+  private appList(): Promise<AgentServer[]> {
+    const now = this.o.clock.now();
+    const w = this.o.access.watched;
+    if (w?.live()) {
+      if (this.watchedApps?.version !== w.version()) this.watchedApps = { version: w.version(), list: Promise.resolve(w.appServers()), soonest: soonestExpiry(w.appServers()) };
+      // A heartbeat that expired is no longer served (its delete may lag behind).
+      if (now < this.watchedApps.soonest) return this.watchedApps.list;
+      return Promise.resolve(w.appServers().filter((s) => !(Date.parse(s.metadata.expires ?? '') <= now)));
+    }
+    if (!this.apps || now - this.apps.at > APPS_CACHE_MS) {
+      const list = this.o.router.servers('app');
+      list.catch(() => (this.apps = undefined));
+      this.apps = { at: now, list };
+    }
+    return this.apps.list;
+  }
+
+  /**
+   * The live session `id`: the watch's (an ended session is gone from it at once); one it lacks
+   * (created a moment ago) is read from auth. Without a live watch, reads are cached for two seconds.
+   * Throws NotFoundError.
+   */
   private session(id: string): Promise<AppSessionWire> {
     const now = this.o.clock.now();
+    const w = this.o.access.watched;
+    if (w?.live()) {
+      const s = w.session(id);
+      if (s) return Date.parse(s.expires) > now ? Promise.resolve(s) : Promise.reject(new NotFoundError('app session expired'));
+      return this.o.access.appSession(id).then((s) => {
+        if (Date.parse(s.expires) <= this.o.clock.now()) throw new NotFoundError('app session expired');
+        return s;
+      });
+    }
     for (const [k, v] of this.sessions) if (now - v.at > SESSION_CACHE_MS) this.sessions.delete(k);
     let e = this.sessions.get(id);
     if (!e) {
@@ -293,6 +343,16 @@ export class AppProxy {
     res.writeHead(page.status, { ...page.headers, 'content-length': Buffer.byteLength(page.body) });
     res.end(page.body);
   }
+}
+
+/** The earliest expiry of the heartbeats (Infinity when none expires). */
+function soonestExpiry(servers: AgentServer[]): number {
+  let soonest = Infinity;
+  for (const s of servers) {
+    const e = Date.parse(s.metadata.expires ?? '');
+    if (e < soonest) soonest = e;
+  }
+  return soonest;
 }
 
 /** The public address an app_server heartbeat carries. */

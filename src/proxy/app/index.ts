@@ -4,6 +4,6 @@
  * the app's agent (relay.ts) and the JWKS (jwks.ts).
  */
 export { AppProxy, hostOnly } from './app-proxy.js';
-export type { AppProxyAccess, AppProxyOptions } from './app-proxy.js';
+export type { AppProxyAccess, AppProxyOptions, AppWatch } from './app-proxy.js';
 export { jwksDocument } from './jwks.js';
 export { relayHeaders, stripAppCookies } from './relay.js';

@@ -9,12 +9,13 @@ import { Agent, request, type IncomingMessage, type OutgoingHttpHeaders, type Se
 import type { Duplex } from 'node:stream';
 import { APP_SESSION_COOKIE, APP_SUBJECT_COOKIE, APP_HELLO_VERSION, JWT_HEADER, encodeAppHello, type AppHello, type AppSessionWire } from '../../api/app-wire.js';
 import { NotFoundError } from '../../api/errors.js';
+import type { AgentServer } from '../../api/types/index.js';
 import type { Router } from '../route/index.js';
 
 /** Headers of one hop, never relayed. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
-/** Idle keep-alive streams to agents per session. */
-const MAX_FREE_PER_SESSION = 8;
+/** Idle keep-alive streams to agents per session (as many as a browser or a load test keeps busy). */
+const MAX_FREE_PER_SESSION = 256;
 /** How long an idle stream to an agent is kept for the next request. */
 const IDLE_STREAM_MS = 30_000;
 
@@ -31,9 +32,11 @@ export interface ClientInfo {
 /** The headers the agent gets: forgeable and hop-by-hop ones dropped, the proxy's X-Forwarded-* set. */
 export function relayHeaders(req: IncomingMessage, client: ClientInfo, upgrade = false): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
-  const connectionTokens = new Set(String(req.headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim()));
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || connectionTokens.has(name) || name === JWT_HEADER || name.startsWith('x-forwarded-') || name === 'forwarded') continue;
+  const connection = req.headers.connection;
+  const connectionTokens = connection === undefined ? undefined : new Set(connection.toLowerCase().split(',').map((t) => t.trim()));
+  for (const name in req.headers) {
+    const value = req.headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || connectionTokens?.has(name) || name === JWT_HEADER || name.startsWith('x-forwarded-') || name === 'forwarded') continue;
     if (name === 'cookie') {
       const kept = stripAppCookies(String(value));
       if (kept) out.cookie = kept;
@@ -49,6 +52,21 @@ export function relayHeaders(req: IncomingMessage, client: ClientInfo, upgrade =
     if (req.headers.upgrade) out.upgrade = req.headers.upgrade;
   }
   return out;
+}
+
+/** The hello that tells the agent who is behind a stream or request. */
+function helloOf(session: AppSessionWire, client: ClientInfo): AppHello {
+  return {
+    v: APP_HELLO_VERSION,
+    app: session.app_name,
+    user: session.user,
+    roles: session.roles,
+    traits: session.traits,
+    session_id: session.session_id,
+    expires: session.expires,
+    client_addr: client.addr,
+    public_addr: client.host,
+  };
 }
 
 /** The Cookie header without Teleport's app session cookies (the app never sees them). */
@@ -75,23 +93,20 @@ export class AgentRelay {
     });
     const stream = await this.o.router.dial(target, { clientAddr: client.addr });
     stream.on('error', () => {});
-    const hello: AppHello = {
-      v: APP_HELLO_VERSION,
-      app: session.app_name,
-      user: session.user,
-      roles: session.roles,
-      traits: session.traits,
-      session_id: session.session_id,
-      expires: session.expires,
-      client_addr: client.addr,
-      public_addr: client.host,
-    };
-    stream.write(encodeAppHello(hello));
+    stream.write(encodeAppHello(helloOf(session, client)));
     return stream;
   }
 
-  /** Relays `req` to the app and the answer back; rejects (before anything is sent) when the agent cannot be reached. */
-  forward(req: IncomingMessage, res: ServerResponse, session: AppSessionWire, client: ClientInfo): Promise<void> {
+  /**
+   * Relays `req` to the app and the answer back; rejects (before anything is sent) when the agent
+   * cannot be reached. With `server` (the app's heartbeat, when the caller has it) and its agent in
+   * this process, the request is handed to the agent as it is, without a stream between them.
+   */
+  forward(req: IncomingMessage, res: ServerResponse, session: AppSessionWire, client: ClientInfo, server?: AgentServer): Promise<void> {
+    if (server) {
+      const local = this.o.router.localHandler<AppHello>(this.o.router.targetOf('app', server));
+      if (local) return local(req, res, relayHeaders(req, client), helloOf(session, client));
+    }
     const agent = this.agentFor(session, client);
     return new Promise<void>((resolve, reject) => {
       const up = request({ agent, method: req.method, path: req.url ?? '/', headers: relayHeaders(req, client), host: 'app', port: 0 });

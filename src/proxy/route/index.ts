@@ -6,7 +6,7 @@
 export { Router, targetDialAddr } from './router.js';
 export type { RouteDialOptions, RouteReads, RouterOptions } from './router.js';
 export { LocalAgents } from './local-agents.js';
-export type { LocalDialRequest, LocalDialer } from './local-agents.js';
+export type { LocalDialRequest, LocalDialer, LocalRequestHandler } from './local-agents.js';
 export { ROUTE_KINDS, SERVER_KIND, agentServerTarget, describeTarget, nodeTarget } from './target.js';
 export type { RouteKind, RouteTarget, ServerOf } from './target.js';
 export { DIAL_TIMEOUT_MS, dialTCP } from './tcp-dial.js';

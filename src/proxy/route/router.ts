@@ -11,7 +11,7 @@ import { ConnectionProblemError, TeleportError, isCode } from '../../api/errors.
 import { splitHostPort } from '../../api/client/index.js';
 import type { AgentServer, AgentServerKind, Node } from '../../api/types/index.js';
 import { LOCAL_NODE, type TunnelDialer } from '../../reversetunnel/index.js';
-import type { LocalAgents } from './local-agents.js';
+import type { LocalAgents, LocalRequestHandler } from './local-agents.js';
 import { SERVER_KIND, agentServerTarget, nodeTarget, type RouteKind, type RouteTarget, type ServerOf } from './target.js';
 import { dialTCP } from './tcp-dial.js';
 
@@ -112,6 +112,11 @@ export class Router {
     }
     const addr = targetDialAddr(target);
     return dialTCP(addr.host, addr.port, opts.timeoutMs ?? this.o.dialTimeoutMs).catch(fail);
+  }
+
+  /** The request handler of `target`'s agent when it runs in this process (see LocalAgents); else undefined. */
+  localHandler<M>(target: RouteTarget): LocalRequestHandler<M> | undefined {
+    return this.o.local?.handler<M>(target.kind, target.hostId);
   }
 
   private hasFresh(kind: RouteKind): boolean {
