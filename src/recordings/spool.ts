@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { syncDir } from '../disk/index.js';
 import { printRecordsSize, writePrintRecords } from './record-format.js';
 import type { RecordingMeta } from './session-events.js';
-import { spoolWorker } from './spool-worker.js';
+import { writeBatch } from './spool-worker.js';
 
 /** The spool's root under a data dir (Teleport's path for async uploads). */
 export function spoolRoot(dataDir: string): string {
@@ -152,7 +152,7 @@ export class SpoolWriter {
     const ab = batch.buffer as ArrayBuffer;
     const cost = ab.byteLength;
     this.inflight += cost;
-    const written = spoolWorker.write(this.fh.fd, ab, len).then(
+    const written = writeBatch(this.fh.fd, ab, len).then(
       (ab) => {
         giveBack(ab);
         this.inflight -= cost;
