@@ -32,8 +32,8 @@ export function spoolFiles(dir: string): { meta: string; log: string; checkpoint
 /** Output in batches not yet written beyond this pauses the session's process until the disk catches up. */
 const HIGH_WATER = 8 * 1024 * 1024;
 const DEFAULT_SYNC_MS = 1000;
-/** A batch's size: two records of a pipe's 64 KiB reads. Larger records get a batch of their own. */
-const BATCH_BYTES = 128 * 1024;
+/** A batch's size: four records of a pipe's 64 KiB reads. Larger records get a batch of their own. */
+const BATCH_BYTES = 256 * 1024;
 /** Batch memory kept for reuse, for every session of the process (bytes). */
 const POOL_BYTES = 8 * 1024 * 1024;
 const pool: ArrayBuffer[] = [];
@@ -132,13 +132,17 @@ export class SpoolWriter {
     return !this.full;
   }
 
-  /** One batch per event-loop turn at most, besides the full ones. */
+  /**
+   * At the end of the turn, the batch goes to the worker, unless one of this writer's batches is
+   * still there: then it fills on until that one is written (it would wait for it anyway) or it
+   * is full. Fewer, larger batches; a record still reaches the kernel as soon as the worker can.
+   */
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.post();
+      if (this.inflight === 0) this.post();
     });
   }
 
@@ -161,6 +165,7 @@ export class SpoolWriter {
         this.dirty = true;
         this.opts.onCommit?.(this.committed);
         this.wakeDrained();
+        if (this.inflight === 0 && !this.scheduled) this.post();
       },
       (err: Error) => {
         this.inflight -= cost;
