@@ -5,7 +5,8 @@
  * (which parts the auth server has), and `ended` once the session ended normally.
  *
  * Write cadence: output is copied into a batch that the spool worker (spool-worker.ts) writes at
- * the end of the event-loop turn, so a record reaches the kernel within a turn of being produced
+ * the end of the event-loop turn (or, while the session's previous batch is still being written,
+ * right after it), so a record reaches the kernel within a turn or a write of being produced
  * (sub-millisecond under normal load) without the relay's thread making a system call; only
  * that is needed to survive a `kill -9` of the node, since the page cache outlives the process.
  * fdatasync runs at most once a second while data arrives, and at the end of the session, which
