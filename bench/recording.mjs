@@ -2,7 +2,7 @@
 // Session recording benchmark: the cost of recording and the memory of replaying.
 //
 //   node bench/recording.mjs [--size=256M] [--runs=3] [--data=text,random] [--replay-size=1G]
-//                            [--only=throughput|replay] [--keep]
+//                            [--only=throughput|replay] [--keep] [--profile]
 //
 // Throughput: the same exec session (`<generator> | head -c SIZE` on the node, stdout to /dev/null
 // on the client) through our proxy to our node with OpenSSH `ssh -J`, once with
@@ -11,6 +11,9 @@
 // of throughput and of the teleport process's CPU per GiB. Each recorded run waits until the node's
 // spool is uploaded before the next starts, and that lag is reported. Data: `text` (a repeated line:
 // compresses well) and `random` (base64 of /dev/urandom: compresses to ~75%).
+//
+// With --profile both clusters' teleport processes run under `node --cpu-prof`, and where their CPU
+// went (self time by function and by package) is printed after the table.
 //
 // Replay: a REPLAY_SIZE session is recorded, then `tsh play --format=text` streams it through the
 // proxy to /dev/null; peak RSS (VmHWM, reset before the replay with /proc/<pid>/clear_refs) of the
@@ -24,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { buildDist, startOurCluster } from './cluster.mjs';
+import { monotonicUs, summarizeCpuProfile } from './cpu-profile.mjs';
 import { cpuSeconds, median, run, stopAll, writeJsonResults } from './run.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,11 +39,12 @@ const { values: opts } = parseArgs({
     'replay-size': { type: 'string', default: '1G' },
     only: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (opts.help) {
-  process.stdout.write('usage: node bench/recording.mjs [--size=256M] [--runs=3] [--data=text,random] [--replay-size=1G] [--only=throughput|replay] [--keep]\n');
+  process.stdout.write('usage: node bench/recording.mjs [--size=256M] [--runs=3] [--data=text,random] [--replay-size=1G] [--only=throughput|replay] [--keep] [--profile]\n');
   process.exit(0);
 }
 
@@ -85,23 +90,28 @@ async function waitForUploads(dataDir, timeoutMs = 600_000) {
 
 async function cluster(recording) {
   const dir = await mkdtemp(join(tmpdir(), `bench-rec-${recording}-`));
-  const c = await startOurCluster({ dir, cipher: 'aes128-gcm@openssh.com', kex: 'curve25519-sha256', recording });
+  const c = await startOurCluster({ dir, cipher: 'aes128-gcm@openssh.com', kex: 'curve25519-sha256', recording, profile: opts.profile });
   const row = c.rows.find((r) => r.name.startsWith('ssh -J')) ?? c.rows[0];
-  return { ...c, dir, dataDir: join(dir, 'data'), row, env: { ...process.env, TELEPORT_HOME: join(dir, 'tsh-home') } };
+  // The profile counts only the time of sessions (their [start, end] in monotonicUs), not the cluster's start.
+  return { ...c, dir, dataDir: join(dir, 'data'), row, windows: [], env: { ...process.env, TELEPORT_HOME: join(dir, 'tsh-home') } };
 }
 
 /** One exec session of `n` bytes of `kind`; {seconds, cpu (teleport's), lag (upload after the end)}. */
 async function session(c, kind, n) {
   const [cmd, ...args] = c.row.args(GENERATORS[kind](n));
+  const window = [monotonicUs()];
+  c.windows.push(window);
   const cpu0 = cpuSeconds(c.pid) + cpuSeconds(c.pid, { children: true });
   const r = await run(cmd, args, { discardStdout: true, env: c.row.env ?? process.env });
   const lag = await waitForUploads(c.dataDir);
   const cpu = cpuSeconds(c.pid) + cpuSeconds(c.pid, { children: true }) - cpu0;
+  window.push(monotonicUs());
   return { seconds: r.ms / 1000, cpu, lag };
 }
 
 async function throughput() {
   const results = {};
+  const profiles = [];
   // Both clusters run side by side and their sessions alternate, so that a machine busier in one
   // minute than in the next weighs on both the same.
   const clusters = { off: await cluster('off'), node: await cluster('node') };
@@ -119,8 +129,9 @@ async function throughput() {
       }
     }
   } finally {
-    for (const c of Object.values(clusters)) {
-      await c.close();
+    for (const [mode, c] of Object.entries(clusters)) {
+      const prof = await c.close();
+      if (prof) profiles.push(await summarizeCpuProfile(prof, { title: `teleport during sessions, recording ${mode}`, windows: c.windows, top: 30 }));
       if (!opts.keep) await rm(c.dir, { recursive: true, force: true });
     }
   }
@@ -134,6 +145,7 @@ async function throughput() {
       `${kind.padEnd(7)} ${fmt(off.mbps, 1).padStart(9)}  ${fmt(on.mbps, 1).padStart(14)}  ${fmt(on.mbps / off.mbps).padStart(23)}  ${fmt(off.cpuPerGiB).padStart(22)}  ${fmt(on.cpuPerGiB).padStart(8)}  ${fmt(on.cpuPerGiB / off.cpuPerGiB).padStart(16)}  ${String(Math.round(on.lag)).padStart(17)} ms\n`,
     );
   }
+  for (const p of profiles) process.stdout.write(`\n${p}\n`);
 }
 
 /** Runs `cmd args` with stdout to /dev/null, sampling the peak RSS of the child and of `watchPid`. */

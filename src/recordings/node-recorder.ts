@@ -17,7 +17,7 @@ import type { SessionRecordingMode } from '../api/recording-wire.js';
 import type { Logger } from '../log/index.js';
 import type { RecordedParty, RecordingStart, SessionRecorder, SessionRecording } from '../node/index.js';
 import type { ExitStatus } from '../sshutils/index.js';
-import { encodeEvent, encodePrint, MAX_PAYLOAD_BYTES } from './record-format.js';
+import { encodeEvent, MAX_PAYLOAD_BYTES } from './record-format.js';
 import { execEvent, partyEvent, resizeEvent, sessionEndEvent, sessionStartEvent, type RecordingMeta } from './session-events.js';
 import { markEnded, removeSpool, spoolRoot, SpoolWriter } from './spool.js';
 import { DEFAULT_PART_SIZE, SpoolUploader, type RecordingUploadTarget } from './uploader.js';
@@ -263,7 +263,7 @@ class ActiveRecording implements SessionRecording {
 
   write(data: Buffer): boolean {
     if (this.done || !this.writer) return true;
-    return this.writer.append(encodePrint(this.ms(), data));
+    return this.writer.appendPrint(this.ms(), data);
   }
 
   drained(): Promise<void> {

@@ -10,13 +10,20 @@ import { BadParameterError } from '../api/errors.js';
 
 const brotliCompress = promisify(brotliCompressCb);
 const brotliDecompress = promisify(brotliDecompressCb);
-const MAGIC = Buffer.from('TRP1');
-const HEADER = 12;
+/** A part's first bytes. */
+export const PART_MAGIC = 'TRP1';
+/** Bytes of a part's header: the magic, then the compressed and the raw length. */
+export const PART_HEADER_BYTES = 12;
+const MAGIC = Buffer.from(PART_MAGIC, 'latin1');
+const HEADER = PART_HEADER_BYTES;
 const CHUNK = 1024 * 1024;
 /** No part is larger than this, raw or compressed; a bigger length means a damaged recording. */
 export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
 
-/** Compresses `raw` (whole records) into one framed part, off the main thread: header and body, to send in order. */
+/**
+ * Compresses `raw` (whole records) into one framed part, in libuv's pool: header and body, to send
+ * in order. The node's uploader uses the recorder's worker (spool-worker.ts) instead.
+ */
 export async function encodePart(raw: Buffer): Promise<Buffer[]> {
   const body = await brotliCompress(raw, {
     // Large output chunks: fewer callbacks and buffers on the main thread.

@@ -14,6 +14,8 @@ export const MAX_PRINT_BYTES = 64 * 1024;
 /** No record payload is larger than this; a bigger length means corruption. */
 export const MAX_PAYLOAD_BYTES = 1024 * 1024;
 const HEADER = 8;
+/** An output record's payload before its bytes: the type and `ms`. */
+const PRINT_HEAD = 9;
 const TYPE_JSON = 1;
 const TYPE_PRINT = 2;
 
@@ -45,6 +47,28 @@ export function encodePrint(ms: number, data: Buffer): Buffer[] {
     out.push(...frame([head, data.subarray(at, at + MAX_PRINT_BYTES)]));
   }
   return out;
+}
+
+/** Bytes of the records `encodePrint` makes for `n` bytes of output. */
+export function printRecordsSize(n: number): number {
+  return n + Math.ceil(n / MAX_PRINT_BYTES) * (HEADER + PRINT_HEAD);
+}
+
+/**
+ * Writes the records of `encodePrint(ms, data)` into `out` at `at` (printRecordsSize(data.length)
+ * bytes), their checksums left zero for the spool worker to fill in; returns where they end.
+ */
+export function writePrintRecords(out: Buffer, at: number, ms: number, data: Buffer): number {
+  for (let from = 0; from < data.length; from += MAX_PRINT_BYTES) {
+    const n = Math.min(MAX_PRINT_BYTES, data.length - from);
+    out.writeUInt32LE(n + PRINT_HEAD, at);
+    out.writeUInt32LE(0, at + 4);
+    out[at + HEADER] = TYPE_PRINT;
+    out.writeDoubleLE(ms, at + HEADER + 1);
+    data.copy(out, at + HEADER + PRINT_HEAD, from, from + n);
+    at += HEADER + PRINT_HEAD + n;
+  }
+  return at;
 }
 
 function decodePayload(p: Buffer): RecordEntry {

@@ -4,8 +4,10 @@
  * session's process starts), `events.log` (records appended as the session runs), `upload.json`
  * (which parts the auth server has), and `ended` once the session ended normally.
  *
- * Write cadence: output is queued and written with one write() per event-loop turn, so a record
- * reaches the kernel within a turn of being produced (sub-millisecond under normal load); only
+ * Write cadence: output is copied into a batch that the spool worker (spool-worker.ts) writes at
+ * the end of the event-loop turn (or, while the session's previous batch is still being written,
+ * right after it), so a record reaches the kernel within a turn or a write of being produced
+ * (sub-millisecond under normal load) without the relay's thread making a system call; only
  * that is needed to survive a `kill -9` of the node, since the page cache outlives the process.
  * fdatasync runs at most once a second while data arrives, and at the end of the session, which
  * bounds what an OS crash or power loss can take to about a second without paying a disk flush
@@ -14,7 +16,9 @@
 import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDir } from '../disk/index.js';
+import { printRecordsSize, writePrintRecords } from './record-format.js';
 import type { RecordingMeta } from './session-events.js';
+import { writeBatch } from './spool-worker.js';
 
 /** The spool's root under a data dir (Teleport's path for async uploads). */
 export function spoolRoot(dataDir: string): string {
@@ -26,9 +30,23 @@ export function spoolFiles(dir: string): { meta: string; log: string; checkpoint
   return { meta: join(dir, 'meta.json'), log: join(dir, 'events.log'), checkpoint: join(dir, 'upload.json'), ended: join(dir, 'ended') };
 }
 
-/** Queued output beyond this pauses the session's process until the disk catches up. */
+/** Output in batches not yet written beyond this pauses the session's process until the disk catches up. */
 const HIGH_WATER = 8 * 1024 * 1024;
 const DEFAULT_SYNC_MS = 1000;
+/** A batch's size: four records of a pipe's 64 KiB reads. Larger records get a batch of their own. */
+const BATCH_BYTES = 256 * 1024;
+/** Batch memory kept for reuse, for every session of the process (bytes). */
+const POOL_BYTES = 8 * 1024 * 1024;
+const pool: ArrayBuffer[] = [];
+
+function takeBatch(size: number): Buffer {
+  const ab = size <= BATCH_BYTES ? pool.pop() : undefined;
+  return ab ? Buffer.from(ab) : Buffer.allocUnsafeSlow(Math.max(size, BATCH_BYTES));
+}
+
+function giveBack(ab: ArrayBuffer): void {
+  if (ab.byteLength === BATCH_BYTES && pool.length * BATCH_BYTES < POOL_BYTES) pool.push(ab);
+}
 
 /** Options of a writer. */
 export interface SpoolWriterOptions {
@@ -40,13 +58,19 @@ export interface SpoolWriterOptions {
   onError?(err: Error): void;
 }
 
-/** Appends records to a session's `events.log`. A write failure is kept in `failed`; later appends are dropped. */
+/**
+ * Appends records to a session's `events.log`. The caller's thread only copies records into a
+ * batch; the batch goes to the spool worker (spool-worker.ts: checksums and write) at the end of
+ * the event-loop turn, or as soon as it is full. A write failure is kept in `failed`; later
+ * appends are dropped.
+ */
 export class SpoolWriter {
-  private queue: Buffer[] = [];
-  private queued = 0;
+  private batch: Buffer | undefined;
+  private used = 0;
+  /** Bytes of batch memory handed to the worker and not back yet. */
   private inflight = 0;
+  private last: Promise<void> = Promise.resolve();
   private scheduled = false;
-  private writing: Promise<void> | undefined;
   private dirty = false;
   private syncing = false;
   private closed = false;
@@ -80,68 +104,87 @@ export class SpoolWriter {
     return new SpoolWriter(fh, opts);
   }
 
-  /** Queues record buffers; false when the queue is over its high-water mark (wait for `drained()`). */
-  append(bufs: Buffer[]): boolean {
-    if (this.closed || this.failed) return true;
-    for (const b of bufs) {
-      this.queue.push(b);
-      this.queued += b.length;
-    }
-    if (!this.writing) this.schedule();
-    return this.queued + this.inflight < HIGH_WATER;
+  /** Whether the caller should wait for `drained()` before producing more. */
+  private get full(): boolean {
+    return this.used + this.inflight >= HIGH_WATER;
   }
 
-  /** One write per event-loop turn: everything queued during the turn goes in it. */
+  /** Room for `n` more bytes in the batch; false when the writer takes no more. */
+  private room(n: number): boolean {
+    if (this.closed || this.failed) return false;
+    if (this.batch && this.used + n > this.batch.length) this.post();
+    this.batch ??= takeBatch(n);
+    this.schedule();
+    return true;
+  }
+
+  /** Queues whole records (record-format.ts encodeEvent); false when over the high-water mark (wait for `drained()`). */
+  append(bufs: Buffer[]): boolean {
+    if (!this.room(bufs.reduce((n, b) => n + b.length, 0))) return true;
+    for (const b of bufs) this.used += b.copy(this.batch!, this.used);
+    return !this.full;
+  }
+
+  /** Queues the output records of `data` at `ms` (a copy: `data` may be reused at once); as `append`. */
+  appendPrint(ms: number, data: Buffer): boolean {
+    if (data.length === 0) return !this.full;
+    if (!this.room(printRecordsSize(data.length))) return true;
+    this.used = writePrintRecords(this.batch!, this.used, ms, data);
+    return !this.full;
+  }
+
+  /**
+   * At the end of the turn, the batch goes to the worker, unless one of this writer's batches is
+   * still there: then it fills on until that one is written (it would wait for it anyway) or it
+   * is full. Fewer, larger batches; a record still reaches the kernel as soon as the worker can.
+   */
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.kick();
+      if (this.inflight === 0) this.post();
     });
   }
 
-  private kick(): void {
-    if (this.writing) return;
-    this.writing = this.flush().finally(() => {
-      this.writing = undefined;
-      if (this.queue.length > 0 && !this.failed) this.schedule();
-    });
-  }
-
-  /** Resolves when queued output is under half the high-water mark (or the writer failed). */
-  drained(): Promise<void> {
-    if (this.failed || this.queued + this.inflight < HIGH_WATER / 2) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
-  }
-
-  private async flush(): Promise<void> {
-    try {
-      while (this.queue.length > 0 && !this.failed) {
-        const batch = this.queue;
-        const size = this.queued;
-        this.inflight = size;
-        this.queue = [];
-        this.queued = 0;
-        // Gathered writes: no copy of the output into one big buffer (they cost GC time).
-        await writeAll(this.fh, batch);
-        this.committed += size;
-        this.inflight = 0;
+  /** Hands the batch to the worker. */
+  private post(): void {
+    const batch = this.batch;
+    const len = this.used;
+    if (!batch || len === 0 || this.failed) return;
+    this.batch = undefined;
+    this.used = 0;
+    const ab = batch.buffer as ArrayBuffer;
+    const cost = ab.byteLength;
+    this.inflight += cost;
+    const written = writeBatch(this.fh.fd, ab, len).then(
+      (ab) => {
+        giveBack(ab);
+        this.inflight -= cost;
+        if (this.failed) return;
+        this.committed += len;
         this.dirty = true;
         this.opts.onCommit?.(this.committed);
         this.wakeDrained();
-      }
-    } catch (err) {
-      this.fail(err as Error);
-      this.queue = [];
-      this.queued = 0;
-      this.inflight = 0;
-      this.wakeDrained(true);
-    }
+        if (this.inflight === 0 && !this.scheduled) this.post();
+      },
+      (err: Error) => {
+        this.inflight -= cost;
+        this.fail(err);
+        this.wakeDrained(true);
+      },
+    );
+    this.last = written;
+  }
+
+  /** Resolves when output in flight is under half the high-water mark (or the writer failed). */
+  drained(): Promise<void> {
+    if (this.failed || this.used + this.inflight < HIGH_WATER / 2) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
   private wakeDrained(all = false): void {
-    if (!all && this.queued + this.inflight >= HIGH_WATER / 2) return;
+    if (!all && this.used + this.inflight >= HIGH_WATER / 2) return;
     for (const w of this.drainWaiters.splice(0)) w();
   }
 
@@ -161,6 +204,8 @@ export class SpoolWriter {
   private fail(err: Error): void {
     if (this.failed) return;
     this.failed = err;
+    this.batch = undefined;
+    this.used = 0;
     this.opts.onError?.(err);
   }
 
@@ -168,11 +213,10 @@ export class SpoolWriter {
   async close(): Promise<void> {
     if (this.closed) return;
     clearInterval(this.timer);
-    while (this.writing || (this.queue.length > 0 && !this.failed)) {
-      this.kick();
-      await this.writing;
-    }
+    this.post();
     this.closed = true;
+    // The worker answers in order: the last write settles after every earlier one.
+    await this.last;
     try {
       if (!this.failed) await this.fh.datasync();
     } finally {
@@ -180,23 +224,6 @@ export class SpoolWriter {
       this.wakeDrained(true);
     }
     if (this.failed) throw this.failed;
-  }
-}
-
-/** Writes every buffer of `bufs`, in order, with as few writev calls as IOV_MAX allows. */
-async function writeAll(fh: FileHandle, bufs: Buffer[]): Promise<void> {
-  for (let i = 0; i < bufs.length; i += 1024) {
-    let group = bufs.slice(i, i + 1024);
-    let want = group.reduce((n, b) => n + b.length, 0);
-    while (want > 0) {
-      const { bytesWritten } = await fh.writev(group);
-      want -= bytesWritten;
-      if (want === 0) break;
-      // A short write: drop what went out and go on with the rest.
-      let skip = bytesWritten;
-      while (skip >= group[0].length) skip -= group.shift()!.length;
-      group = [group[0].subarray(skip), ...group.slice(1)];
-    }
   }
 }
 

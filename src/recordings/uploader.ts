@@ -10,9 +10,9 @@ import type { CompleteRecordingRequest, RecordingConfig } from '../api/recording
 import { isCode } from '../api/errors.js';
 import { exists } from '../disk/index.js';
 import type { Logger } from '../log/index.js';
-import { encodePart } from './part-codec.js';
 import { scanRecords, walkRecords } from './record-format.js';
 import { recordingSummary } from './session-events.js';
+import { encodePartOffThread } from './spool-worker.js';
 import { readCheckpoint, readMeta, removeSpool, spoolFiles, writeCheckpoint, type UploadCheckpoint } from './spool.js';
 
 /** Where recordings go: the auth API as the node sees it (AuthClient implements it). */
@@ -34,7 +34,7 @@ export type FinishResult = 'completed' | 'already-complete' | 'empty';
 /** The uploader of one spool directory. Calls must not overlap (the recorder serializes them). */
 export class SpoolUploader {
   private cp: UploadCheckpoint | undefined;
-  /** One read buffer for every part (big buffers cost garbage-collection time). */
+  /** One read buffer for every part (big buffers cost garbage-collection time); lent to the part encoder while it compresses. */
   private buf: Buffer | undefined;
 
   constructor(
@@ -102,7 +102,7 @@ export class SpoolUploader {
       while (cp.offset < end) {
         const want = Math.min(this.opts.partSize, end - cp.offset);
         if (want < minPart) break;
-        const buf = (this.buf ??= Buffer.allocUnsafe(this.opts.partSize));
+        const buf = (this.buf ??= Buffer.allocUnsafeSlow(this.opts.partSize));
         let got = 0;
         while (got < want) {
           const { bytesRead } = await fh.read(buf, got, want - got, cp.offset + got);
@@ -119,8 +119,11 @@ export class SpoolUploader {
           end = cp.offset + scan.validEnd;
         }
         if (scan.validEnd === 0) break;
-        const data = await encodePart(slice.subarray(0, scan.validEnd));
-        await this.target.uploadRecordingPart(this.sid, cp.part, data);
+        // The buffer goes to the encoder's thread and back: unusable meanwhile.
+        this.buf = undefined;
+        const encoded = await encodePartOffThread(buf.buffer as ArrayBuffer, scan.validEnd);
+        this.buf = Buffer.from(encoded.buf);
+        await this.target.uploadRecordingPart(this.sid, cp.part, encoded.part);
         cp = { part: cp.part + 1, offset: cp.offset + scan.validEnd, lastMs: scan.lastMs ?? cp.lastMs };
         await writeCheckpoint(this.dir, cp);
         this.cp = cp;
