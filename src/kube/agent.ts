@@ -91,8 +91,12 @@ export class KubeAgent {
     return this.o.clusters;
   }
 
-  /** The kube_server heartbeats of this agent (no address: the proxy reaches it in memory or through the tunnel). */
-  servers(useTunnel: boolean): AgentServer[] {
+  /**
+   * The kube_server heartbeats of this agent: with `addr` when it listens (proxies dial it there),
+   * else none and the proxy reaches it in memory or through the tunnel.
+   */
+  servers(reach: { useTunnel: boolean; addr?: string }): AgentServer[] {
+    const { useTunnel, addr } = reach;
     return this.o.clusters.map((c) => ({
       kind: 'kube_server',
       version: 'v3',
@@ -101,6 +105,7 @@ export class KubeAgent {
         host_id: this.o.hostId,
         hostname: this.o.hostname,
         version: VERSION,
+        ...(addr && { addr }),
         ...(useTunnel && { use_tunnel: true }),
         cluster: { kind: 'kube_cluster', version: 'v3', metadata: { name: c.name, labels: c.labels }, spec: {} },
       },
