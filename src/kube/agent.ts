@@ -17,7 +17,7 @@ import type { AuditEmitter } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import type { SessionRecorder } from '../node/index.js';
 import { applyRoleTraits, checkKubeClusterAccess, kubeUsersAndGroups } from '../rbac/index.js';
-import { KubeAudit, execCommand, podFields, wantsTTY } from './audit.js';
+import { KubeAudit, execCommand, podFields, wantsTTY, type ExecExit } from './audit.js';
 import { execTap, negotiatedProtocol, type ExecTap } from './exec-tap.js';
 import type { KubeCredentials } from './credentials.js';
 import { downstreamHeaders, forwardRequest, httpsAgentOf, openUpgrade, upstreamHeaders } from './forward.js';
@@ -229,12 +229,16 @@ export class KubeAgent {
       }
       const session = exec ? this.audit.startSession(conn, req, info, imp) : undefined;
       if (!exec) void this.audit.request(conn, req, info, 101, imp);
-      const recording = session && wantsTTY(req.url ?? '/') ? await this.record(conn, req, info, session.id, answer.head) : undefined;
+      // Every exec's exit status is read off its stream for the audit; a TTY's output is recorded too.
+      let exit: ExecExit | undefined;
+      const onExit = (code: number, error?: string) => (exit = { code, ...(error !== undefined && { error }) });
+      const recording = session && wantsTTY(req.url ?? '/') ? await this.record(conn, req, info, session.id, answer.head, onExit) : undefined;
+      const tap = recording?.tap ?? (session ? execTap(negotiatedProtocol(answer.head), { output: () => {}, resize: () => {}, exit: onExit }) : undefined);
       // The client speaks once it has the answer: the tap is in place by then.
       socket.write(answer.head);
-      if (recording) {
-        up.on('data', (chunk: Buffer) => recording.tap.fromServer(chunk));
-        socket.on('data', (chunk: Buffer) => recording.tap.fromClient(chunk));
+      if (tap) {
+        up.on('data', (chunk: Buffer) => tap.fromServer(chunk));
+        socket.on('data', (chunk: Buffer) => tap.fromClient(chunk));
       }
       up.pipe(socket);
       socket.pipe(up);
@@ -246,7 +250,7 @@ export class KubeAgent {
         up.destroy();
         socket.destroy();
         void recording?.end();
-        void session?.end();
+        void session?.end(exit);
       };
       up.once('close', end);
       socket.once('close', end);
@@ -264,7 +268,7 @@ export class KubeAgent {
    * from the stream's frames (exec-stream.ts). Undefined when the mode records nothing or the
    * negotiated protocol is not one the tap reads.
    */
-  private async record(conn: Conn, req: IncomingMessage, info: RequestInfo, sessionId: string, head: Buffer): Promise<{ tap: ExecTap; end(): Promise<void> } | undefined> {
+  private async record(conn: Conn, req: IncomingMessage, info: RequestInfo, sessionId: string, head: Buffer, onExit: (code: number, error?: string) => void): Promise<{ tap: ExecTap; end(): Promise<void> } | undefined> {
     if (!this.o.recorder) return undefined;
     const url = req.url ?? '/';
     const protocol = negotiatedProtocol(head);
@@ -285,7 +289,14 @@ export class KubeAgent {
       });
       if (!rec) return undefined;
       let exitCode = 0;
-      const tap = execTap(protocol, { output: (data) => void rec.write(data), resize: (cols, rows) => rec.resize(cols, rows), exit: (code) => (exitCode = code) });
+      const tap = execTap(protocol, {
+        output: (data) => void rec.write(data),
+        resize: (cols, rows) => rec.resize(cols, rows),
+        exit: (code, error) => {
+          exitCode = code;
+          onExit(code, error);
+        },
+      });
       if (!tap) {
         this.o.logger.info({ protocol, sid: sessionId }, 'exec stream protocol not readable by the recorder; session not recorded');
         await rec.discard();
