@@ -16,7 +16,7 @@ import { VERSION } from '../api/version.js';
 import type { AuditEmitter } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import type { SessionRecorder } from '../node/index.js';
-import { applyRoleTraits, checkKubeClusterAccess, kubeUsersAndGroups } from '../rbac/index.js';
+import { applyRoleTraits, checkKubeClusterAccess, kubeUsersAndGroups, type KubeUsersAndGroups } from '../rbac/index.js';
 import { KubeAudit, execCommand, podFields, wantsTTY, type ExecExit } from './audit.js';
 import { execTap, negotiatedProtocol, type ExecTap } from './exec-tap.js';
 import type { KubeCredentials } from './credentials.js';
@@ -60,10 +60,12 @@ export interface KubeAgentOptions {
   recorder?: SessionRecorder;
 }
 
-/** One request's context on the agent. */
+/** One connection's context on the agent. */
 interface Conn {
   hello: KubeHello;
   cluster: ServedKubeCluster;
+  /** The roles (traits applied) and the cluster's grants, decided once per ROLES_CACHE_MS for the connection's requests. */
+  authz?: { at: number; roles: Role[]; grants: KubeUsersAndGroups };
 }
 
 /** The Kubernetes service of one host. */
@@ -154,13 +156,21 @@ export class KubeAgent {
   }
 
   /** Authorizes a request and decides its impersonation. */
-  private async authorize(conn: Conn, req: IncomingMessage): Promise<Impersonation> {
+  private async authorize(conn: Conn, req: IncomingMessage, info: RequestInfo): Promise<Impersonation> {
     checkHeaderValues(req.rawHeaders);
-    const roles = await this.rolesOf(conn.hello);
-    if (roles.length === 0) throw new AccessDeniedError(`user "${conn.hello.user}" has no roles on this cluster`);
-    checkKubeClusterAccess(roles, conn.cluster.name, conn.cluster.labels);
-    checkPodAccess(roles, conn.cluster.labels, requestInfo(req.method ?? 'GET', req.url ?? '/'));
-    return impersonationFor(req.rawHeaders, kubeUsersAndGroups(roles, conn.cluster.labels), conn.hello.user);
+    let authz = conn.authz;
+    // A keep-alive connection's requests share one decision: roles read, traits applied and the
+    // cluster's labels checked once per ROLES_CACHE_MS, not per request.
+    if (!authz || this.o.clock.now() - authz.at > ROLES_CACHE_MS) {
+      const at = this.o.clock.now();
+      const roles = await this.rolesOf(conn.hello);
+      if (roles.length === 0) throw new AccessDeniedError(`user "${conn.hello.user}" has no roles on this cluster`);
+      checkKubeClusterAccess(roles, conn.cluster.name, conn.cluster.labels);
+      authz = { at, roles, grants: kubeUsersAndGroups(roles, conn.cluster.labels) };
+      conn.authz = authz;
+    }
+    checkPodAccess(authz.roles, conn.cluster.labels, info);
+    return impersonationFor(req.rawHeaders, authz.grants, conn.hello.user);
   }
 
   private agentOf(c: ServedKubeCluster): HttpsAgent {
@@ -183,7 +193,7 @@ export class KubeAgent {
     const info = requestInfo(req.method ?? 'GET', req.url ?? '/');
     let imp: Impersonation | undefined;
     try {
-      imp = await this.authorize(conn, req);
+      imp = await this.authorize(conn, req, info);
       const headers = await upstreamHeaders(req, conn.cluster.credentials, imp, conn.hello.client_addr, false);
       const up = await forwardRequest(req, conn.cluster.credentials, this.agentOf(conn.cluster), headers);
       res.writeHead(up.statusCode ?? 502, downstreamHeaders(up).flat());
@@ -212,7 +222,7 @@ export class KubeAgent {
     const exec = isExecOrAttach(info);
     let imp: Impersonation | undefined;
     try {
-      imp = await this.authorize(conn, req);
+      imp = await this.authorize(conn, req, info);
       const headers = await upstreamHeaders(req, conn.cluster.credentials, imp, conn.hello.client_addr, true);
       const answer = await openUpgrade(req, conn.cluster.credentials, headers, head);
       const up = answer.socket;
