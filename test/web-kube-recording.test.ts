@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthClient } from '../src/api/client/index.js';
+import type { AgentServer } from '../src/api/types/index.js';
 import { totpCode } from '../src/auth/totp.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
 import { spawnInPty } from './helpers/identity-user.js';
@@ -35,9 +36,12 @@ beforeAll(async () => {
   c = await startCluster({
     clusterName: 'kuberec.test',
     proxyExtra: 'kube_listen_addr: 127.0.0.1:0',
-    extraSections: ['kubernetes_service:', '  enabled: yes', `  kubeconfig_file: ${kubeconfig}`, '  labels: {env: dev}'].join('\n'),
+    // Next to auth and the proxy, with the sample config's listen_addr: reached in memory by this proxy, heartbeated with its address for others.
+    extraSections: ['kubernetes_service:', '  enabled: yes', '  listen_addr: 127.0.0.1:0', `  kubeconfig_file: ${kubeconfig}`, '  labels: {env: dev}'].join('\n'),
   });
   admin = await c.admin();
+  const hb = (await admin.listAgentServers<AgentServer>('kube_server')).find((x) => x.metadata.name === 'dev-cluster');
+  if (!/^127\.0\.0\.1:\d+$/.test(hb?.spec.addr ?? '')) throw new Error(`kube_server heartbeat without its listener address: ${JSON.stringify(hb?.spec)}`);
   await admin.createResource({ kind: 'role', version: 'v7', metadata: { name: 'kube-dev' }, spec: { allow: { kubernetes_labels: { env: 'dev' }, kubernetes_groups: ['system:masters'] }, deny: {} } });
   // `access` lets a user read the sessions they took part in (Teleport's preset).
   secret = await inviteUser(c, 'kate', ['kube-dev', 'access'], [], PASSWORD);
