@@ -78,6 +78,15 @@ const GOALS = {
       atLeast('app sessions created', sessions.perSec, teleport, `Teleport 2,500/s per 4 vCPU, x${cpus}/4`, '/s', 1.0),
     ];
   },
+  /**
+   * kube.mjs: through the proxy against kubectl straight to the API server: exec throughput and
+   * requests/s >= 0.9x direct; kubectl get pods with the certificate inline <= 1.2x the time (the
+   * exec plugin's row adds a tsh process per kubectl run, so it is shown against 2x).
+   */
+  kube({ results }) {
+    const goal = { 'get-pods-plugin': 2.0, 'get-pods-inline': 1.2 };
+    return results.map((r) => (r.better === 'lower' ? atMost(r.path, r.ours, r.direct, 'direct', r.unit, goal[r.key] ?? 1.2) : atLeast(r.path, r.ours, r.direct, 'direct', r.unit, 0.9)));
+  },
 };
 
 /** The goal rows of bench `name` from its JSON results (none when the bench has no goals here). */

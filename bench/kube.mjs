@@ -6,7 +6,9 @@
 // the same API server. Direct and proxied runs take turns; figures are medians (and p99) and the ratio
 // ours/direct.
 //
-//   node bench/kube.mjs [--gets=40] [--size=200M] [--runs=3] [--clients=16] [--secs=5] [--keep]
+//   node bench/kube.mjs [--gets=40] [--size=200M] [--runs=3] [--clients=16] [--secs=5] [--keep] [--cpu-prof]
+//
+// --cpu-prof runs the teleport process under `node --cpu-prof` and prints where its time went.
 //
 // Rows: `kubectl get pods` wall time (one kubectl process each: through the proxy with the exec plugin
 // `tsh kube credentials` that tsh kube login configures, and with that certificate written inline); `kubectl exec pod -- head -c
@@ -22,7 +24,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { acceptInvite, buildDist, PASSWORD, retry } from './cluster.mjs';
-import { freePort, median, run, startServer, stopAll, stopServer, waitForPort } from './run.mjs';
+import { freePort, median, run, startServer, stopAll, stopServer, waitForPort, writeJsonResults } from './run.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -32,6 +34,7 @@ const { values: opts } = parseArgs({
     clients: { type: 'string', default: '16' },
     secs: { type: 'string', default: '5' },
     keep: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -190,7 +193,9 @@ async function main() {
     for (const k of ['auth', 'web', 'proxySsh', 'tunnel', 'kube']) ports[k] = await freePort();
     const config = join(dir, 'teleport.yaml');
     await writeFile(config, teleportYaml({ dataDir: join(dir, 'data'), ports, kubeconfig: agentKubeconfig }));
-    teleport = startServer(process.execPath, [bin('teleport'), 'start', '-c', config], { logFile: join(dir, 'teleport.log') });
+    const profDir = join(dir, 'cpu-prof');
+    const nodeFlags = opts['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+    teleport = startServer(process.execPath, [...nodeFlags, bin('teleport'), 'start', '-c', config], { logFile: join(dir, 'teleport.log') });
     for (const k of ['auth', 'web', 'kube']) await waitForPort(ports[k], { child: teleport });
     const tctl = (...args) => run(bin('tctl'), ['-c', config, ...args]);
     await retry(() => tctl('status'));
@@ -210,6 +215,8 @@ async function main() {
       ['ours', ours],
     ];
     const results = [];
+    /** Machine-readable rows for bench/all.mjs (BENCH_JSON). */
+    const json = [];
     const targets = { direct: await credentials(direct.KUBECONFIG, direct), ours: await credentials(ours.KUBECONFIG, ours) };
     // The same proxied kubectl without the exec plugin: tsh kube credentials' certificate written inline,
     // which tells the proxy's share of the time from the plugin's (a tsh process per kubectl run).
@@ -224,6 +231,8 @@ async function main() {
     const latency = (xs) => `${fmt(median(xs))} / ${fmt(p99(xs))}`;
     results.push({ row: 'kubectl get pods, tsh exec plugin (ms, median / p99)', direct: latency(gets.direct), ours: latency(gets.ours), ratio: median(gets.ours) / median(gets.direct) });
     results.push({ row: 'kubectl get pods, certificate inline (ms, median / p99)', direct: latency(gets.direct), ours: latency(gets.inline), ratio: median(gets.inline) / median(gets.direct) });
+    json.push({ key: 'get-pods-plugin', path: 'kubectl get pods, tsh exec plugin', unit: 'ms', better: 'lower', direct: median(gets.direct), ours: median(gets.ours) });
+    json.push({ key: 'get-pods-inline', path: 'kubectl get pods, certificate inline', unit: 'ms', better: 'lower', direct: median(gets.direct), ours: median(gets.inline) });
 
     for (const [transport, extra] of [
       ['websocket', {}],
@@ -239,12 +248,15 @@ async function main() {
         }
       }
       results.push({ row: `kubectl exec head -c ${opts.size} over ${transport} (MiB/s)`, direct: fmt(median(mbps.direct)), ours: fmt(median(mbps.ours)), ratio: median(mbps.ours) / median(mbps.direct) });
+      json.push({ key: `exec-${transport}`, path: `kubectl exec head -c ${opts.size} over ${transport}`, unit: 'MiB/s', better: 'higher', direct: median(mbps.direct), ours: median(mbps.ours) });
     }
 
     log(`GET pods from ${opts.clients} keep-alive clients for ${opts.secs} s each side`);
     const rps = { direct: [], ours: [] };
     for (let i = 0; i < Number(opts.runs); i++) for (const [name] of sides) rps[name].push(await requestsPerSecond(targets[name], Number(opts.clients), Number(opts.secs)));
     results.push({ row: `GET pods, ${opts.clients} clients (requests/s)`, direct: fmt(median(rps.direct), 0), ours: fmt(median(rps.ours), 0), ratio: median(rps.ours) / median(rps.direct) });
+    json.push({ key: 'requests', path: `GET pods, ${opts.clients} keep-alive clients`, unit: 'requests/s', better: 'higher', direct: median(rps.direct), ours: median(rps.ours) });
+    await writeJsonResults({ bench: 'kube', load: { start: loadAtStart, end: loadavg()[0] }, results: json });
 
     process.stdout.write(`\nkubectl ${(await run('kubectl', ['version', '--client'])).stdout.split('\n')[0]}; ${availableParallelism()} cores; load ${fmt(loadAtStart)} at start, ${fmt(loadavg()[0])} at end\n\n`);
     const w = Math.max(...results.map((r) => r.row.length));
@@ -252,6 +264,11 @@ async function main() {
     for (const r of results) process.stdout.write(`${r.row.padEnd(w)}  ${r.direct.padStart(14)}  ${r.ours.padStart(14)}  ${fmt(r.ratio, 2)}x\n`);
   } finally {
     if (teleport) await stopServer(teleport, 15_000);
+    if (teleport && opts['cpu-prof']) {
+      const { readdir } = await import('node:fs/promises');
+      const { summarizeCpuProfile } = await import('./cpu-profile.mjs');
+      for (const f of await readdir(join(dir, 'cpu-prof')).catch(() => [])) process.stdout.write(`\n${await summarizeCpuProfile(join(dir, 'cpu-prof', f), { top: 25, title: 'teleport (proxy + kubernetes_service)' })}\n`);
+    }
     await api.close();
     await stopAll();
     if (!opts.keep) await rm(dir, { recursive: true, force: true });

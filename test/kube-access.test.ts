@@ -156,6 +156,14 @@ describe('exec', () => {
     expect(stdin.code).toBe(3);
     const execs = (await admin.searchEvents({ types: ['exec'], user: 'alice', limit: 100 })).events;
     expect(execs.some((e) => e.kubernetes_pod_name === 'web-1' && e.kubernetes_pod_namespace === 'default' && String(e.command).includes('spdy'))).toBe(true);
+    // Teleport audits an exec without a TTY as a session (not recorded) with the command's exit code.
+    const byCommand = (part: string) => execs.find((e) => String(e.command).includes(part));
+    expect(byCommand('spdy-')).toMatchObject({ code: 'T3002I', exitCode: '0', proto: 'kube' });
+    expect(byCommand('out-')).toMatchObject({ code: 'T3002I', exitCode: '0' });
+    expect(byCommand('got-')).toMatchObject({ code: 'T3002E', exitCode: '3', exitError: expect.stringMatching(/exit code 3/) as unknown });
+    const sid = String(byCommand('got-')!.sid);
+    const ends = (await admin.searchEvents({ types: ['session.end'], user: 'alice', limit: 100 })).events;
+    expect(ends.find((e) => e.sid === sid)).toMatchObject({ proto: 'kube', interactive: false, initial_command: ['sh -c read x; echo got-$x; exit 3'], kubernetes_pod_name: 'web-1' });
   });
 
   it('answers an exec into a missing pod with the API server\'s NotFound', async () => {

@@ -23,7 +23,7 @@ export interface RecordingConfig {
 export interface RecordingSummary {
   /** Session ID (uuid v4). */
   sid: string;
-  /** Protocol: `ssh`. */
+  /** Protocol: `ssh`, or `kube` for kubectl exec/attach. */
   proto: string;
   /** Teleport users who took part. */
   participants: string[];
@@ -42,7 +42,15 @@ export interface RecordingSummary {
   initial_command?: string[];
   /** True when the node's process ended before the session did (crash, kill): no `session.end` was recorded. */
   incomplete?: boolean;
+  /** A Kubernetes session (proto `kube`): the cluster, and the pod (namespace, name, container) of the exec or attach. */
+  kubernetes_cluster?: string;
+  kubernetes_pod_namespace?: string;
+  kubernetes_pod_name?: string;
+  kubernetes_container_name?: string;
 }
+
+/** The Kubernetes fields a recording summary carries over from the session's fields. */
+export const KUBE_SUMMARY_FIELDS = ['kubernetes_cluster', 'kubernetes_pod_namespace', 'kubernetes_pod_name', 'kubernetes_container_name'] as const;
 
 /** POST /v1/recordings/:sid/complete: the node has uploaded parts 1..parts. */
 export interface CompleteRecordingRequest {

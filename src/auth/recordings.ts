@@ -6,7 +6,7 @@
  * and playback emits `session.recording.access` T2012I.
  */
 import { AccessDeniedError, BadParameterError } from '../api/errors.js';
-import type { CompleteRecordingRequest, ListRecordingsQuery, RecordingConfig, RecordingSummary, SessionRecordingMode } from '../api/recording-wire.js';
+import { KUBE_SUMMARY_FIELDS, type CompleteRecordingRequest, type ListRecordingsQuery, type RecordingConfig, type RecordingSummary, type SessionRecordingMode } from '../api/recording-wire.js';
 import { RECORDING_STREAM_CONTENT_TYPE } from '../api/recording-wire.js';
 import type { Clock } from '../api/clock.js';
 import { auditEvent, type AuditEmitter } from '../events/index.js';
@@ -140,6 +140,7 @@ function checkSummary(raw: unknown, sid: string): RecordingSummary {
   };
   for (const k of ['proto', 'user', 'login', 'cluster_name', 'server_id', 'server_hostname', 'session_start', 'session_stop']) str(k);
   str('server_addr', true);
+  for (const k of KUBE_SUMMARY_FIELDS) str(k, true);
   if (s.sid !== sid) throw new BadParameterError(`summary.sid must be ${sid}`);
   if (!Array.isArray(s.participants) || s.participants.length > 1000 || !s.participants.every((p) => typeof p === 'string')) {
     throw new BadParameterError('summary.participants must be a list of user names');

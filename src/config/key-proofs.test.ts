@@ -237,8 +237,8 @@ const PROOFS: Record<string, Proof> = {
   'kubernetes_service.kubeconfig_file': acts('test/kube-access.test.ts', 'lists pods in every namespace through kube_listen_addr and through the web port'),
   'kubernetes_service.labels': acts('test/kube-access.test.ts', 'refuses a cluster a deny kubernetes_labels rule matches'),
   'kubernetes_service.kube_cluster_name': acts('src/kube/credentials.test.ts', 'reads the in-cluster service account'),
-  'kubernetes_service.listen_addr': refused('kubernetes_service:\n  enabled: yes\n  kube_cluster_name: k\n  listen_addr: 0.0.0.0:3027\n', 4, /listen_addr is not supported by this release: the proxy reaches kubernetes_service/),
-  'kubernetes_service.public_addr': refused('kubernetes_service:\n  enabled: yes\n  kube_cluster_name: k\n  public_addr: k.example.com:3027\n', 4, /public_addr is not supported by this release/),
+  'kubernetes_service.listen_addr': acts('test/kube-listen-addr.test.ts', 'heartbeats the listener address without a tunnel, and the proxy dials it for the real kubectl'),
+  'kubernetes_service.public_addr': acts('test/kube-listen-addr.test.ts', 'heartbeats the listener address without a tunnel, and the proxy dials it for the real kubectl'),
   'kubernetes_service.resources': refused('kubernetes_service:\n  enabled: yes\n  kube_cluster_name: k\n  resources: []\n', 4, /dynamic kube_cluster registration\) is not supported by this release yet/),
   // app_service is the application agent's (section-app.ts).
   'app_service.enabled': acts('test/app-access.test.ts', 'relays to the app by host name with the app session cookies'),

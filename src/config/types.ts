@@ -304,6 +304,10 @@ export interface KubeServiceConfig {
   /** The cluster of the pod's service account (in-cluster credentials). */
   kubeClusterName?: string;
   labels: Record<string, string>;
+  /** The mutual-TLS listener proxies dial (a service joined directly to auth). */
+  listenAddr?: NetAddr;
+  /** Addresses heartbeated instead of the bound one (the first is dialed). */
+  publicAddrs: NetAddr[];
 }
 
 /** Which services this process runs, resolved from `enabled:` flags, defaults and `--roles`. */

@@ -16,8 +16,8 @@ import { VERSION } from '../api/version.js';
 import type { AuditEmitter } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import type { SessionRecorder } from '../node/index.js';
-import { applyRoleTraits, checkKubeClusterAccess, kubeUsersAndGroups } from '../rbac/index.js';
-import { KubeAudit, execCommand, podFields, wantsTTY } from './audit.js';
+import { applyRoleTraits, checkKubeClusterAccess, kubeUsersAndGroups, type KubeUsersAndGroups } from '../rbac/index.js';
+import { KubeAudit, execCommand, podFields, wantsTTY, type ExecExit } from './audit.js';
 import { execTap, negotiatedProtocol, type ExecTap } from './exec-tap.js';
 import type { KubeCredentials } from './credentials.js';
 import { downstreamHeaders, forwardRequest, httpsAgentOf, openUpgrade, upstreamHeaders } from './forward.js';
@@ -60,10 +60,12 @@ export interface KubeAgentOptions {
   recorder?: SessionRecorder;
 }
 
-/** One request's context on the agent. */
+/** One connection's context on the agent. */
 interface Conn {
   hello: KubeHello;
   cluster: ServedKubeCluster;
+  /** The roles (traits applied) and the cluster's grants, decided once per ROLES_CACHE_MS for the connection's requests. */
+  authz?: { at: number; roles: Role[]; grants: KubeUsersAndGroups };
 }
 
 /** The Kubernetes service of one host. */
@@ -91,8 +93,12 @@ export class KubeAgent {
     return this.o.clusters;
   }
 
-  /** The kube_server heartbeats of this agent (no address: the proxy reaches it in memory or through the tunnel). */
-  servers(useTunnel: boolean): AgentServer[] {
+  /**
+   * The kube_server heartbeats of this agent: with `addr` when it listens (proxies dial it there),
+   * else none and the proxy reaches it in memory or through the tunnel.
+   */
+  servers(reach: { useTunnel: boolean; addr?: string }): AgentServer[] {
+    const { useTunnel, addr } = reach;
     return this.o.clusters.map((c) => ({
       kind: 'kube_server',
       version: 'v3',
@@ -101,6 +107,7 @@ export class KubeAgent {
         host_id: this.o.hostId,
         hostname: this.o.hostname,
         version: VERSION,
+        ...(addr && { addr }),
         ...(useTunnel && { use_tunnel: true }),
         cluster: { kind: 'kube_cluster', version: 'v3', metadata: { name: c.name, labels: c.labels }, spec: {} },
       },
@@ -149,13 +156,21 @@ export class KubeAgent {
   }
 
   /** Authorizes a request and decides its impersonation. */
-  private async authorize(conn: Conn, req: IncomingMessage): Promise<Impersonation> {
+  private async authorize(conn: Conn, req: IncomingMessage, info: RequestInfo): Promise<Impersonation> {
     checkHeaderValues(req.rawHeaders);
-    const roles = await this.rolesOf(conn.hello);
-    if (roles.length === 0) throw new AccessDeniedError(`user "${conn.hello.user}" has no roles on this cluster`);
-    checkKubeClusterAccess(roles, conn.cluster.name, conn.cluster.labels);
-    checkPodAccess(roles, conn.cluster.labels, requestInfo(req.method ?? 'GET', req.url ?? '/'));
-    return impersonationFor(req.rawHeaders, kubeUsersAndGroups(roles, conn.cluster.labels), conn.hello.user);
+    let authz = conn.authz;
+    // A keep-alive connection's requests share one decision: roles read, traits applied and the
+    // cluster's labels checked once per ROLES_CACHE_MS, not per request.
+    if (!authz || this.o.clock.now() - authz.at > ROLES_CACHE_MS) {
+      const at = this.o.clock.now();
+      const roles = await this.rolesOf(conn.hello);
+      if (roles.length === 0) throw new AccessDeniedError(`user "${conn.hello.user}" has no roles on this cluster`);
+      checkKubeClusterAccess(roles, conn.cluster.name, conn.cluster.labels);
+      authz = { at, roles, grants: kubeUsersAndGroups(roles, conn.cluster.labels) };
+      conn.authz = authz;
+    }
+    checkPodAccess(authz.roles, conn.cluster.labels, info);
+    return impersonationFor(req.rawHeaders, authz.grants, conn.hello.user);
   }
 
   private agentOf(c: ServedKubeCluster): HttpsAgent {
@@ -178,7 +193,7 @@ export class KubeAgent {
     const info = requestInfo(req.method ?? 'GET', req.url ?? '/');
     let imp: Impersonation | undefined;
     try {
-      imp = await this.authorize(conn, req);
+      imp = await this.authorize(conn, req, info);
       const headers = await upstreamHeaders(req, conn.cluster.credentials, imp, conn.hello.client_addr, false);
       const up = await forwardRequest(req, conn.cluster.credentials, this.agentOf(conn.cluster), headers);
       res.writeHead(up.statusCode ?? 502, downstreamHeaders(up).flat());
@@ -207,7 +222,7 @@ export class KubeAgent {
     const exec = isExecOrAttach(info);
     let imp: Impersonation | undefined;
     try {
-      imp = await this.authorize(conn, req);
+      imp = await this.authorize(conn, req, info);
       const headers = await upstreamHeaders(req, conn.cluster.credentials, imp, conn.hello.client_addr, true);
       const answer = await openUpgrade(req, conn.cluster.credentials, headers, head);
       const up = answer.socket;
@@ -224,12 +239,16 @@ export class KubeAgent {
       }
       const session = exec ? this.audit.startSession(conn, req, info, imp) : undefined;
       if (!exec) void this.audit.request(conn, req, info, 101, imp);
-      const recording = session && wantsTTY(req.url ?? '/') ? await this.record(conn, req, info, session.id, answer.head) : undefined;
+      // Every exec's exit status is read off its stream for the audit; a TTY's output is recorded too.
+      let exit: ExecExit | undefined;
+      const onExit = (code: number, error?: string) => (exit = { code, ...(error !== undefined && { error }) });
+      const recording = session && wantsTTY(req.url ?? '/') ? await this.record(conn, req, info, session.id, answer.head, onExit) : undefined;
+      const tap = recording?.tap ?? (session ? execTap(negotiatedProtocol(answer.head), { output: () => {}, resize: () => {}, exit: onExit }) : undefined);
       // The client speaks once it has the answer: the tap is in place by then.
       socket.write(answer.head);
-      if (recording) {
-        up.on('data', (chunk: Buffer) => recording.tap.fromServer(chunk));
-        socket.on('data', (chunk: Buffer) => recording.tap.fromClient(chunk));
+      if (tap) {
+        up.on('data', (chunk: Buffer) => tap.fromServer(chunk));
+        socket.on('data', (chunk: Buffer) => tap.fromClient(chunk));
       }
       up.pipe(socket);
       socket.pipe(up);
@@ -241,7 +260,7 @@ export class KubeAgent {
         up.destroy();
         socket.destroy();
         void recording?.end();
-        void session?.end();
+        void session?.end(exit);
       };
       up.once('close', end);
       socket.once('close', end);
@@ -259,7 +278,7 @@ export class KubeAgent {
    * from the stream's frames (exec-stream.ts). Undefined when the mode records nothing or the
    * negotiated protocol is not one the tap reads.
    */
-  private async record(conn: Conn, req: IncomingMessage, info: RequestInfo, sessionId: string, head: Buffer): Promise<{ tap: ExecTap; end(): Promise<void> } | undefined> {
+  private async record(conn: Conn, req: IncomingMessage, info: RequestInfo, sessionId: string, head: Buffer, onExit: (code: number, error?: string) => void): Promise<{ tap: ExecTap; end(): Promise<void> } | undefined> {
     if (!this.o.recorder) return undefined;
     const url = req.url ?? '/';
     const protocol = negotiatedProtocol(head);
@@ -280,7 +299,14 @@ export class KubeAgent {
       });
       if (!rec) return undefined;
       let exitCode = 0;
-      const tap = execTap(protocol, { output: (data) => void rec.write(data), resize: (cols, rows) => rec.resize(cols, rows), exit: (code) => (exitCode = code) });
+      const tap = execTap(protocol, {
+        output: (data) => void rec.write(data),
+        resize: (cols, rows) => rec.resize(cols, rows),
+        exit: (code, error) => {
+          exitCode = code;
+          onExit(code, error);
+        },
+      });
       if (!tap) {
         this.o.logger.info({ protocol, sid: sessionId }, 'exec stream protocol not readable by the recorder; session not recorded');
         await rec.discard();

@@ -1,9 +1,10 @@
 /**
  * The audit events of the Kubernetes service, with Teleport's names, codes and fields:
  * `kube.request` (T3009I) for every request but exec and attach (verb, request_path,
- * response_code, the resource), `exec` (T3002I, T3002E when refused) for exec and attach, and
- * `session.start` / `session.end` (T2000I / T2004I, proto kube) around an exec or attach that got
- * its stream. Emit failures are logged, never thrown into the relay.
+ * response_code, the resource), `exec` (T3002I; T3002E when refused or when the command exited
+ * non-zero, with its exit code) for exec, and `session.start` / `session.end` (T2000I / T2004I,
+ * proto kube, `interactive` and `initial_command`) around an exec or attach that got its stream,
+ * with a TTY or without (Teleport audits both; only a TTY's is recorded). Emit failures are logged, never thrown into the relay.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -19,11 +20,17 @@ export interface AuditedConn {
   cluster: { name: string; labels: Record<string, string> };
 }
 
+/** How an exec's command ended, as the API server's status said; undefined when the stream ended without one. */
+export interface ExecExit {
+  code: number;
+  error?: string;
+}
+
 /** An exec or attach session underway. */
 export interface KubeSession {
   id: string;
-  /** Emits `exec` and `session.end`; safe twice. */
-  end(): Promise<void>;
+  /** Emits `exec` (an exec's command, exit code and error) and `session.end`; safe twice. */
+  end(exit?: ExecExit): Promise<void>;
 }
 
 /** The pod fields of an exec or attach request. */
@@ -108,16 +115,28 @@ export class KubeAudit {
   /** `session.start` of an exec or attach whose stream is up; `end()` emits `exec` and `session.end`. */
   startSession(conn: AuditedConn, req: IncomingMessage, info: RequestInfo, imp: Impersonation, id = randomUUID()): KubeSession {
     const url = req.url ?? '/';
-    const fields = { ...this.common(conn, imp), ...podFields(info, url), sid: id, namespace: 'default', interactive: wantsTTY(url) };
+    const isExec = info.subresource === 'exec';
+    const fields = { ...this.common(conn, imp), ...podFields(info, url), sid: id, namespace: 'default', interactive: wantsTTY(url), ...(isExec && { initial_command: [execCommand(url)] }) };
     const started = new Date();
-    void this.emit(auditEvent('session.start', 'T2000I', { ...fields, ...(info.subresource === 'exec' && { initial_command: [execCommand(url)] }) }));
+    void this.emit(auditEvent('session.start', 'T2000I', fields));
     let ended = false;
     return {
       id,
-      end: async () => {
+      end: async (exit?: ExecExit) => {
         if (ended) return;
         ended = true;
-        if (info.subresource === 'exec') await this.emit(auditEvent('exec', 'T3002I', { ...fields, command: execCommand(url), exitCode: '0' }));
+        if (isExec) {
+          // Teleport's exec event: T3002I when the command exited 0, else T3002E with its exit code and error.
+          const ok = exit?.code === 0;
+          await this.emit(
+            auditEvent('exec', ok ? 'T3002I' : 'T3002E', {
+              ...fields,
+              command: execCommand(url),
+              exitCode: exit ? String(exit.code) : '',
+              ...(!ok && { exitError: exit?.error ?? 'the session ended before the command reported its exit status' }),
+            }),
+          );
+        }
         await this.emit(auditEvent('session.end', 'T2004I', { ...fields, session_start: started.toISOString(), session_stop: new Date().toISOString(), participants: [conn.hello.user] }));
       },
     };

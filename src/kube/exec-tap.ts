@@ -16,8 +16,8 @@ export interface ExecTap {
 export interface ExecTapEvents {
   output(data: Buffer): void;
   resize(cols: number, rows: number): void;
-  /** The command's exit code, from the status the API server wrote last. */
-  exit?(code: number): void;
+  /** The command's exit code, from the status the API server wrote last (with its message when it failed). */
+  exit?(code: number, error?: string): void;
 }
 
 /** The protocol named in a 101 answer's head: the websocket subprotocol, else the SPDY stream protocol, else `SPDY/3.1` when upgraded to SPDY. */
@@ -36,6 +36,6 @@ export function execTap(protocol: string, on: ExecTapEvents): ExecTap | undefine
   return execStreamTap(protocol, {
     output: (data) => on.output(data),
     resize: (cols, rows) => on.resize(cols, rows),
-    status: (e) => on.exit?.(e.exitCode ?? (e.success ? 0 : 1)),
+    status: (e) => on.exit?.(e.exitCode ?? (e.success ? 0 : 1), e.success ? undefined : (e.message ?? e.reason ?? 'the command failed')),
   });
 }

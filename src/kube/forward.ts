@@ -102,6 +102,7 @@ export interface UpgradeAnswer {
 export function openUpgrade(req: IncomingMessage, c: KubeCredentials, headers: [string, string][], early: Buffer): Promise<UpgradeAnswer> {
   return new Promise((resolve, reject) => {
     const sock = tlsConnect({ ...tlsOptionsOf(c), ALPNProtocols: ['http/1.1'] });
+    sock.setNoDelay(true);
     let buf = Buffer.alloc(0);
     const timer = setTimeout(() => fail(new Error(`no answer within ${UPGRADE_TIMEOUT_MS} ms`)), UPGRADE_TIMEOUT_MS);
     const fail = (err: Error) => {

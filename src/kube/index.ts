@@ -5,6 +5,8 @@
  * refusals (status.ts), which the proxy's Kubernetes front shares.
  */
 export { KubeAgent } from './agent.js';
+export { KubeListener, checkProxyPeer } from './listener.js';
+export type { KubeListenerOptions, KubeListenerTLS } from './listener.js';
 export type { KubeAccessPoint, KubeAgentOptions, ServedKubeCluster } from './agent.js';
 export { clustersFromKubeconfig, inClusterCredentials, SERVICE_ACCOUNT_DIR } from './credentials.js';
 export type { KubeClusterSource, KubeCredentials, ReadText } from './credentials.js';

@@ -4,7 +4,7 @@
  * recordings list shows. Output records become `print` events only when played back.
  */
 import { randomUUID } from 'node:crypto';
-import type { RecordingSummary, SessionRecordingMode } from '../api/recording-wire.js';
+import { KUBE_SUMMARY_FIELDS, type RecordingSummary, type SessionRecordingMode } from '../api/recording-wire.js';
 import type { RecordedParty, RecordingStart } from '../node/index.js';
 import type { ExitStatus } from '../sshutils/index.js';
 
@@ -123,5 +123,16 @@ export function recordingSummary(m: RecordingMeta, lastMs: number, incomplete: b
     interactive: m.tty,
     ...(m.command !== undefined && { initial_command: [m.command] }),
     ...(incomplete && { incomplete: true }),
+    ...kubeFields(m.fields),
   };
+}
+
+/** The Kubernetes fields of a session's `fields`, those that are strings. */
+function kubeFields(fields: RecordingMeta['fields']): Partial<Record<(typeof KUBE_SUMMARY_FIELDS)[number], string>> {
+  const out: Partial<Record<(typeof KUBE_SUMMARY_FIELDS)[number], string>> = {};
+  for (const k of KUBE_SUMMARY_FIELDS) {
+    const v = fields?.[k];
+    if (typeof v === 'string' && v !== '') out[k] = v;
+  }
+  return out;
 }

@@ -10,14 +10,16 @@ import { AuthClient } from '../api/client/index.js';
 import { BadParameterError, isCode } from '../api/errors.js';
 import type { AgentServer, Role } from '../api/types/index.js';
 import { formatAddr } from '../config/index.js';
-import type { AuditEmitter } from '../events/index.js';
+import type { AuditEmitter, RemoteEmitter } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import { every, realTimers } from '../reversetunnel/index.js';
 import type { Clock } from '../api/clock.js';
 import type { AgentLink } from './agent-link.js';
+import { remoteAuditEmitter } from './audit-service.js';
+import { ensureHostIdentity } from './join.js';
 import { memoryPipe } from './memory-pipe.js';
 import type { ProcessContext } from './service.js';
-import { loopbackFor } from './ssh-services.js';
+import { clusterOfIdentity, loopbackFor } from './ssh-services.js';
 import { proxyToJoinThrough } from './tunnel-services.js';
 
 /** Teleport's heartbeat period and the time a heartbeat stays listed. */
@@ -41,7 +43,7 @@ export interface AgentConnection {
  * too, to reach it in memory), else through the proxy it joined. `section` and `agent` name it in
  * the BadParameterError for a process that cannot do either.
  */
-export async function connectAgent(ctx: ProcessContext, section: string, agent: string, o: { withProxyNeedsAuth?: boolean } = {}): Promise<AgentConnection> {
+export async function connectAgent(ctx: ProcessContext, section: string, agent: string, o: { withProxyNeedsAuth?: boolean; proxyAddr?: string } = {}): Promise<AgentConnection> {
   const { config, localAuth } = ctx;
   if (localAuth || (o.withProxyNeedsAuth && config.services.proxy)) {
     if (!localAuth || !config.services.proxy) {
@@ -51,12 +53,53 @@ export async function connectAgent(ctx: ProcessContext, section: string, agent: 
     const client = new AuthClient({ addr: formatAddr(loopbackFor(localAuth.addr)), clusterName: ctx.clusterName, credentials: { keyPem: c.keyPem, certPem: c.tls, caPems: c.tlsCAs } });
     return { client, audit: localAuth.server.auth.auditLog };
   }
-  const proxyAddr = await proxyToJoinThrough(config);
+  const proxyAddr = o.proxyAddr ?? (await proxyToJoinThrough(config));
   if (!proxyAddr) {
     throw new BadParameterError(`${section} is reached through a proxy: set teleport.proxy_server (or auth_servers to the proxy's public address) so the ${agent} can open its reverse tunnel`);
   }
   const link = await ctx.agentLink(proxyAddr);
   return { client: link.client, audit: link.emitter, link };
+}
+
+/** An agent joined directly to auth, with the host identity it serves its own listener with. */
+export interface DirectAgentConnection extends AgentConnection {
+  clusterName: string;
+  identity: { keyPem: string; certPem: string; caPems: string[] };
+  /** The audit emitter to flush at close (remote auth only). */
+  emitter?: RemoteEmitter;
+}
+
+/**
+ * Connects an agent straight to auth with a host identity of `role`: this process's auth server,
+ * or the `auth_servers` it joins with its token (the identity kept in data_dir/identity/). Throws
+ * BadParameterError without a token or auth server, AccessDeniedError when refused.
+ */
+export async function connectDirect(ctx: ProcessContext, role: 'Kube', extraNames: string[]): Promise<DirectAgentConnection> {
+  const { config, localAuth, hostId, logger } = ctx;
+  if (localAuth) {
+    const c = await localAuth.server.hostCredentials(role, extraNames);
+    const client = new AuthClient({ addr: formatAddr(loopbackFor(localAuth.addr)), clusterName: ctx.clusterName, credentials: { keyPem: c.keyPem, certPem: c.tls, caPems: c.tlsCAs } });
+    return { client, audit: localAuth.server.auth.auditLog, clusterName: ctx.clusterName, identity: { keyPem: c.keyPem, certPem: c.tls, caPems: c.tlsCAs } };
+  }
+  const t = config.teleport;
+  const authAddrs = t.authServers.map(formatAddr);
+  const identity = await ensureHostIdentity({
+    dataDir: t.dataDir,
+    hostId,
+    nodeName: t.nodename,
+    role,
+    authServers: authAddrs,
+    token: t.authToken ?? t.joinParams?.tokenName,
+    method: t.joinParams?.method,
+    caPins: t.caPins,
+    additionalPrincipals: extraNames,
+    logger,
+  });
+  if (!identity.tlsCert) throw new BadParameterError(`the ${role.toLowerCase()} identity lacks its TLS certificate; remove data_dir/identity/${role.toLowerCase()}.pem and join again`);
+  const clusterName = clusterOfIdentity(identity.tlsCert, hostId);
+  const client = new AuthClient({ addr: authAddrs[0], fallbackAddrs: authAddrs.slice(1), clusterName, credentials: { keyPem: identity.keyPem, certPem: identity.tlsCert, caPems: identity.tlsCAs } });
+  const emitter = remoteAuditEmitter(client, ctx.clock, logger);
+  return { client, audit: emitter, emitter, clusterName, identity: { keyPem: identity.keyPem, certPem: identity.tlsCert, caPems: identity.tlsCAs } };
 }
 
 /** Lets the proxy reach `serve` for `kind`: through the host's tunnel, else in memory. Returns the undo. */

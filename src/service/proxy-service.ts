@@ -43,7 +43,7 @@ interface ProxyLink {
   /** What the web UI runs on: the auth service of this process, or the auth API as each user. */
   webUIAuth: WebUIAuth;
   reads: ProxyReads;
-  creds: { keyPem: string; ssh: string; tls: string };
+  creds: { keyPem: string; ssh: string; tls: string; tlsCAs: string[] };
   presence: Pick<ProxyPresence, 'announce' | 'remove'>;
   audit: AuditEmitter;
   /** The cluster's user CA certificates (PEM): database clients' certificates are checked against them. */
@@ -106,7 +106,7 @@ class ProxyService implements Service {
     // MySQL on mysql_listen_addr and ALPN teleport-mysql.
     this.protocols.register('mysql', mysqlFront({ router, userTLSCAs: () => link.userTLSCAs(), clock, logger, serverVersion: config.proxy.mysqlServerVersion }));
     // Kubernetes on kube_listen_addr and the web port by SNI kube-teleport-proxy-alpn.* (src/proxy/kube).
-    this.protocols.register('kube', kubeFront({ router, userTLSCAs: () => link.userTLSCAs(), roles: (names) => link.roles(names), clock, logger }));
+    this.protocols.register('kube', kubeFront({ router, userTLSCAs: () => link.userTLSCAs(), roles: (names) => link.roles(names), hostTLS: { keyPem: creds.keyPem, certPem: creds.tls, caPems: creds.tlsCAs }, clock, logger }));
     // Application access: app hosts and certificates on the web port, TCP apps by ALPN teleport-tcp (src/proxy/app).
     const apps = (this.apps = new AppProxy({ router, access: link.apps, clusterName, publicAddr: () => this.ctx.proxyPublicAddr(), clock, logger: logger.child({ component: 'proxy:app' }) }));
     this.protocols.register('app-tcp', (stream, conn) => apps.handleTCP(stream, conn));
@@ -175,7 +175,7 @@ class ProxyService implements Service {
       auth: server.auth,
       webUIAuth: localWebUIAuth(server.auth),
       reads: localProxyReads({ services, clusterName: this.ctx.clusterName, authAddr: () => loopbackFor(addr), dial: dialTCP }),
-      creds: { keyPem: c.keyPem, ssh: c.ssh, tls: c.tls },
+      creds: { keyPem: c.keyPem, ssh: c.ssh, tls: c.tls, tlsCAs: c.tlsCAs },
       presence: server.auth.proxies,
       audit: server.auth.auditLog,
       userTLSCAs: async () => caTLSCerts(await services.authorities('user').get(this.ctx.clusterName)),
@@ -231,7 +231,7 @@ class ProxyService implements Service {
       auth: new RemoteProxyAuth(client, clusterName, clock),
       webUIAuth: this.remoteWebUI,
       reads,
-      creds: { keyPem: identity.keyPem, ssh: identity.sshCert, tls: identity.tlsCert },
+      creds: { keyPem: identity.keyPem, ssh: identity.sshCert, tls: identity.tlsCert, tlsCAs: identity.tlsCAs },
       presence: {
         announce: (proxy, ttlMs) => client.heartbeatProxy(proxy, ttlMs ?? DEFAULT_PROXY_TTL_MS),
         remove: (_caller, name) => client.deleteProxy(name),

@@ -192,7 +192,12 @@ export function loopbackFor(addr: NetAddr): NetAddr {
  * wildcard host replaced by advertise_ip or this host's first non-loopback IPv4 address.
  */
 export function nodeAdvertiseAddr(config: TeleportConfig, bound: AddressInfo): string {
-  const pub = config.ssh.publicAddrs[0];
+  return advertiseAddr(config.ssh.publicAddrs, config, bound);
+}
+
+/** The address a listening service heartbeats: the first of `publicAddrs`, else the bound one (wildcard host replaced as for a node). */
+export function advertiseAddr(publicAddrs: NetAddr[], config: TeleportConfig, bound: AddressInfo): string {
+  const pub = publicAddrs[0];
   if (pub) return formatAddr(pub);
   let host = bound.address;
   if (host === '0.0.0.0' || host === '::') host = config.teleport.advertiseIp ?? guessHostIP();

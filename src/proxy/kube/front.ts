@@ -4,7 +4,8 @@
  * `kube-teleport-proxy-alpn.*`, TLS with the client's certificate asked for. Per connection: the
  * certificate is checked against the cluster's user CA, its Kubernetes cluster read (none: the
  * first cluster by name the roles reach), the cluster's `kubernetes_labels` checked (deny wins),
- * its kube_server resolved and dialed through the route core (in memory, tunnel or TCP), the
+ * its kube_server resolved and dialed through the route core (in memory, tunnel, or mutual TLS to
+ * the service's listen_addr with the proxy's host certificate: agent-tls.ts), the
  * hello sent (src/kube/wire.ts), and the connection's bytes relayed both ways: the agent
  * impersonates, forwards and audits each request. Refusals reach kubectl as a Kubernetes Status.
  */
@@ -22,6 +23,7 @@ import { applyRoleTraits, canSeeKubeCluster, checkKubeClusterAccess, kubeCluster
 import { identityFromCertificate, verifyChain, type Identity } from '../../tlsca/index.js';
 import type { ProtocolHandler, RoutedConnection } from '../mux/index.js';
 import type { Router } from '../route/index.js';
+import { kubeServiceTLS, type ProxyHostTLS } from './agent-tls.js';
 
 /** Bound on each request of a refused connection. */
 const REFUSAL_STEP_MS = 10_000;
@@ -33,6 +35,8 @@ export interface KubeFrontOptions {
   userTLSCAs(): Promise<string[]>;
   /** The roles named, those that exist. */
   roles(names: string[]): Promise<Role[]>;
+  /** The proxy's host identity, presented to Kubernetes services dialed at their listen_addr. */
+  hostTLS: ProxyHostTLS;
   clock: Clock;
   logger: Logger;
 }
@@ -70,7 +74,7 @@ async function connect(o: KubeFrontOptions, tls: TLSSocket, conn: RoutedConnecti
   });
   checkKubeClusterAccess(roles, cluster, kubeClusterLabels(server));
   const clientAddr = `${conn.remoteAddress}:${conn.remotePort}`;
-  const agent = await o.router.dial(target, { clientAddr });
+  const agent = await o.router.dial(target, { clientAddr, overTCP: (socket, t) => kubeServiceTLS(o.hostTLS, o.router.clusterName, socket, t) });
   agent.on('error', () => {});
   agent.write(
     encodeKubeHello({

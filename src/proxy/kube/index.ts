@@ -4,3 +4,4 @@
  */
 export { kubeFront } from './front.js';
 export type { KubeFrontOptions } from './front.js';
+export type { ProxyHostTLS } from './agent-tls.js';

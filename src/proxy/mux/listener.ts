@@ -85,7 +85,7 @@ export class ProxyListener {
 
   /** Listens. Rejects with BadParameterError naming the key when the address cannot be bound. */
   async start(): Promise<{ host: string; port: number }> {
-    // No Nagle: a response written as head then body would wait for the client's delayed ACK (40 ms).
+    // TCP_NODELAY on every accepted connection, as Go (Teleport) sets it: small writes (a request, a keystroke) leave at once.
     const server = createServer({ noDelay: true }, (sock) => this.accept(sock));
     server.on('error', (err) => this.log.warn({ err: err.message }, 'listener error'));
     await bindListener(server, this.o.host, this.o.port).catch((err: NodeJS.ErrnoException) => {

@@ -44,6 +44,11 @@ export interface RouteDialOptions {
   /** The client behind the request (`ip:port`), passed to tunnelled agents to see and audit. */
   clientAddr?: string;
   timeoutMs?: number;
+  /**
+   * Secures a TCP connection to the agent's address before it is returned (a Kubernetes service's
+   * listener wants mutual TLS); in-memory and tunnel streams are returned as they are.
+   */
+  overTCP?: (socket: Duplex, target: RouteTarget) => Promise<Duplex>;
 }
 
 /** How messages name each kind. */
@@ -111,7 +116,12 @@ export class Router {
       return tunnels.dial({ serverId, type: target.kind, address, ...(opts.clientAddr && { clientAddr: opts.clientAddr }) }).catch(fail);
     }
     const addr = targetDialAddr(target);
-    return dialTCP(addr.host, addr.port, opts.timeoutMs ?? this.o.dialTimeoutMs).catch(fail);
+    const socket = await dialTCP(addr.host, addr.port, opts.timeoutMs ?? this.o.dialTimeoutMs).catch(fail);
+    if (!opts.overTCP) return socket;
+    return opts.overTCP(socket, target).catch((err: unknown) => {
+      socket.destroy();
+      return fail(err);
+    });
   }
 
   /** The request handler of `target`'s agent when it runs in this process (see LocalAgents); else undefined. */

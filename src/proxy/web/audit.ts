@@ -6,7 +6,7 @@
  * `GET /webapi/sites/:site/sessions/:sid/events` (the recording's events as JSON lines).
  */
 import type { ServerResponse } from 'node:http';
-import type { RecordingSummary } from '../../api/recording-wire.js';
+import { KUBE_SUMMARY_FIELDS, type RecordingSummary } from '../../api/recording-wire.js';
 import { sendStream } from '../../httpserver/index.js';
 import type { Logger } from '../../log/index.js';
 import type { WebUserAPI } from './ui-auth.js';
@@ -32,6 +32,7 @@ export function sessionEndEvent(s: RecordingSummary): Record<string, unknown> {
     interactive: s.interactive,
     ...(s.initial_command && { initial_command: s.initial_command }),
     ...(s.incomplete && { incomplete: true }),
+    ...Object.fromEntries(KUBE_SUMMARY_FIELDS.filter((k) => s[k] !== undefined).map((k) => [k, s[k]])),
   };
 }
 

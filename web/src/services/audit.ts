@@ -33,6 +33,11 @@ export interface SessionEndEvent extends AuditEvent {
   interactive: boolean;
   initial_command?: string[];
   incomplete?: boolean;
+  /** `kube` for a Kubernetes session (kubectl exec/attach), which carries the cluster and pod. */
+  proto?: string;
+  kubernetes_cluster?: string;
+  kubernetes_pod_name?: string;
+  kubernetes_pod_namespace?: string;
 }
 
 /** `GET /webapi/sites/:site/events/search/sessions`: recordings, newest first. */

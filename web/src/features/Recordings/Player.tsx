@@ -52,9 +52,15 @@ export function Player({ site, sid }: { site: string; sid: string }) {
         </Link>
         {p.info ? (
           <div className="player-meta" aria-label="Recording">
-            <span className="player-who">
-              <strong>{p.info.user}</strong> as <span className="mono">{p.info.login}</span> on <strong>{p.info.hostname}</strong>
-            </span>
+            {p.info.kube ? (
+              <span className="player-who">
+                <strong>{p.info.user}</strong> on <strong>{p.info.kube.cluster}</strong>: pod <span className="mono">{p.info.kube.pod}</span>
+              </span>
+            ) : (
+              <span className="player-who">
+                <strong>{p.info.user}</strong> as <span className="mono">{p.info.login}</span> on <strong>{p.info.hostname}</strong>
+              </span>
+            )}
             <span className="player-facts">
               <span>
                 <span className="player-fact-name">Started</span>{' '}

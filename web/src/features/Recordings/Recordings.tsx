@@ -3,14 +3,26 @@ import { useSession } from '../../components/session-context';
 import { ResourceTable } from '../../components/ResourceTable';
 import { Button, PageHeader } from '../../components/ui';
 import { Link, paths } from '../../router';
+import type { SessionEndEvent } from '../../services/audit';
+import { podName } from './usePlayer';
 import { clock, useRecordings } from './useRecordings';
+
+/** A Kubernetes session (kubectl exec or attach through the Kubernetes service). */
+function isKube(r: SessionEndEvent): boolean {
+  return r.proto === 'kube';
+}
+
+/** Where the session ran: the server, or the Kubernetes cluster. */
+function where(r: SessionEndEvent): string {
+  return isKube(r) ? (r.kubernetes_cluster ?? r.server_hostname) : r.server_hostname;
+}
 
 export function Recordings() {
   const { site } = useSession();
   const s = useRecordings(site);
   return (
     <section>
-      <PageHeader title="Session recordings" subtitle="Terminal sessions recorded on the servers, as they appeared. The most recently ended first." />
+      <PageHeader title="Session recordings" subtitle="Terminal sessions recorded on the servers and in Kubernetes pods, as they appeared. The most recently ended first." />
       <div className="toolbar">
         <label className="inline-field">
           Time
@@ -37,9 +49,15 @@ export function Recordings() {
             header: 'Session',
             cell: (r) => (
               <>
-                <div className="strong">
-                  {r.user} as <span className="mono">{r.login}</span>
-                </div>
+                {isKube(r) ? (
+                  <div className="strong">
+                    {r.user} <span className="muted small">· Kubernetes pod</span> <span className="mono">{podName(r.kubernetes_pod_namespace ?? '', r.kubernetes_pod_name ?? '')}</span>
+                  </div>
+                ) : (
+                  <div className="strong">
+                    {r.user} as <span className="mono">{r.login}</span>
+                  </div>
+                )}
                 <div className="muted small">
                   {r.interactive ? 'interactive' : `exec: ${(r.initial_command ?? []).join(' ')}`}
                   {r.incomplete ? ' · incomplete' : ''}
@@ -47,7 +65,7 @@ export function Recordings() {
               </>
             ),
           },
-          { header: 'Server', cell: (r) => r.server_hostname },
+          { header: 'Server', cell: (r) => where(r) },
           { header: 'Started', className: 'nowrap', cell: (r) => <time dateTime={r.session_start}>{new Date(r.session_start).toLocaleString()}</time> },
           { header: 'Duration', className: 'mono', cell: (r) => clock(Date.parse(r.session_stop) - Date.parse(r.session_start)) },
           {
@@ -58,7 +76,7 @@ export function Recordings() {
               <Link
                 href={paths.player(site, r.sid)}
                 className="btn btn-secondary btn-sm"
-                aria-label={`Play the session of ${r.user} on ${r.server_hostname} at ${new Date(r.session_start).toLocaleString()}`}
+                aria-label={`Play the session of ${r.user} on ${where(r)} at ${new Date(r.session_start).toLocaleString()}`}
               >
                 ▶ Play
               </Link>

@@ -28,6 +28,8 @@ export interface RecordingInfo {
   start: string;
   /** Milliseconds. */
   duration: number;
+  /** A Kubernetes session (`kubectl exec`/`attach`): the cluster and the pod. */
+  kube?: { cluster: string; pod: string };
 }
 
 /** The header's facts from the recording's `session.start` (or first) and last events. */
@@ -41,7 +43,13 @@ export function recordingInfo(events: RecordingEvent[]): RecordingInfo | undefin
     hostname: str(first.server_hostname) || str(first.server_id),
     start: first.time,
     duration: events[events.length - 1].ms,
+    ...(first.proto === 'kube' && { kube: { cluster: str(first.kubernetes_cluster), pod: podName(str(first.kubernetes_pod_namespace), str(first.kubernetes_pod_name)) } }),
   };
+}
+
+/** `namespace/name` of a pod, as kubectl names it. */
+export function podName(namespace: string, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
 }
 
 export function usePlayer(site: string, sid: string) {
