@@ -23,7 +23,7 @@ export interface RecordingConfig {
 export interface RecordingSummary {
   /** Session ID (uuid v4). */
   sid: string;
-  /** Protocol: `ssh`. */
+  /** Protocol: `ssh`, or a database session's `postgres` / `mysql`. */
   proto: string;
   /** Teleport users who took part. */
   participants: string[];
@@ -42,6 +42,8 @@ export interface RecordingSummary {
   initial_command?: string[];
   /** True when the node's process ended before the session did (crash, kill): no `session.end` was recorded. */
   incomplete?: boolean;
+  /** Database sessions (`proto` postgres or mysql): the database's name in Teleport; `server_hostname` is the database name inside it and `login` the database user. */
+  db_service?: string;
 }
 
 /** POST /v1/recordings/:sid/complete: the node has uploaded parts 1..parts. */

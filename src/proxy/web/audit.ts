@@ -32,6 +32,7 @@ export function sessionEndEvent(s: RecordingSummary): Record<string, unknown> {
     interactive: s.interactive,
     ...(s.initial_command && { initial_command: s.initial_command }),
     ...(s.incomplete && { incomplete: true }),
+    ...(s.db_service && { db_service: s.db_service }),
   };
 }
 

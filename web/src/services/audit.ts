@@ -33,6 +33,9 @@ export interface SessionEndEvent extends AuditEvent {
   interactive: boolean;
   initial_command?: string[];
   incomplete?: boolean;
+  /** A database session: the database's name (`server_hostname` is the database name inside it, `login` the database user). */
+  db_service?: string;
+  proto?: string;
 }
 
 /** `GET /webapi/sites/:site/events/search/sessions`: recordings, newest first. */

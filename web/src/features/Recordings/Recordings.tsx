@@ -41,13 +41,13 @@ export function Recordings() {
                   {r.user} as <span className="mono">{r.login}</span>
                 </div>
                 <div className="muted small">
-                  {r.interactive ? 'interactive' : `exec: ${(r.initial_command ?? []).join(' ')}`}
+                  {r.db_service ? `${r.proto} database session` : r.interactive ? 'interactive' : `exec: ${(r.initial_command ?? []).join(' ')}`}
                   {r.incomplete ? ' · incomplete' : ''}
                 </div>
               </>
             ),
           },
-          { header: 'Server', cell: (r) => r.server_hostname },
+          { header: 'Server', cell: (r) => (r.db_service ? `${r.db_service} (${r.server_hostname})` : r.server_hostname) },
           { header: 'Started', className: 'nowrap', cell: (r) => <time dateTime={r.session_start}>{new Date(r.session_start).toLocaleString()}</time> },
           { header: 'Duration', className: 'mono', cell: (r) => clock(Date.parse(r.session_stop) - Date.parse(r.session_start)) },
           {
