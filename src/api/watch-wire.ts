@@ -7,7 +7,7 @@
  */
 
 /** Kinds a watch may ask for. Cert authorities are always sent without private keys. */
-export const WATCH_KINDS = ['node', 'proxy', 'cert_authority', 'role', 'cluster_auth_preference', 'cluster_name', 'db_server', 'kube_server', 'app_server'] as const;
+export const WATCH_KINDS = ['node', 'proxy', 'cert_authority', 'role', 'cluster_auth_preference', 'cluster_name', 'db_server', 'kube_server', 'app_server', 'db', 'app'] as const;
 
 /** One of WATCH_KINDS. */
 export type WatchKind = (typeof WATCH_KINDS)[number];
