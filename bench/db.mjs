@@ -27,7 +27,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { acceptInvite, buildDist, PASSWORD, retry } from './cluster.mjs';
-import { summarizeCpuProfile } from './cpu-profile.mjs';
+import { monotonicUs, summarizeCpuProfile } from './cpu-profile.mjs';
 import { freePort, median, run, startServer, stopAll, stopServer, waitForPort, writeJsonResults } from './run.mjs';
 
 const { values: opts } = parseArgs({
@@ -272,6 +272,8 @@ function table(header, rows) {
  */
 /** The medians measure() found, for writeJsonResults (bench/all.mjs). */
 const jsonResults = [];
+/** Per PostgreSQL workload, the [start, end] of its runs through us (the profile's windows). */
+const profileWindows = new Map();
 
 async function measure(workloads, sides, sample, unit) {
   const samples = workloads.map(() => sides.map(() => []));
@@ -352,7 +354,9 @@ try {
     const cpu = WORKLOADS.map(() => sides.map(() => ({ pg: [], ours: [] })));
     const rows = await measure(WORKLOADS, sides, async (w, side) => {
       const before = [await pg.cpu(), await cpuUs(cluster.pid)];
+      const t0 = monotonicUs();
       const { stdout } = await run('pgbench', [...w.flags, ...base], { env: side.env });
+      if (side.name === 'ours') profileWindows.set(w.name, [...(profileWindows.get(w.name) ?? []), [t0, monotonicUs()]]);
       // The backends of the run have ended once pgbench has: their time is in the postmaster's.
       await new Promise((r) => setTimeout(r, 200));
       const after = [await pg.cpu(), await cpuUs(cluster.pid)];
@@ -425,7 +429,9 @@ try {
   if (opts.profile) {
     await cluster.close();
     for (const f of (await readdir(cluster.profileDir)).filter((n) => n.endsWith('.cpuprofile'))) {
-      out.push(await summarizeCpuProfile(join(cluster.profileDir, f), { title: 'teleport (proxy + db_service + auth) CPU profile' }), '');
+      for (const [name, windows] of profileWindows) {
+        out.push(await summarizeCpuProfile(join(cluster.profileDir, f), { windows, title: `teleport (proxy + db_service + auth) during ${name} through it` }), '');
+      }
     }
   }
   process.stdout.write(out.join('\n'));

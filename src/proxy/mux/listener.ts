@@ -85,7 +85,9 @@ export class ProxyListener {
 
   /** Listens. Rejects with BadParameterError naming the key when the address cannot be bound. */
   async start(): Promise<{ host: string; port: number }> {
-    const server = createServer((sock) => this.accept(sock));
+    // No Nagle: a relayed reply written in pieces (a TLS record each) must not wait for the
+    // client's delayed ACK (40 ms) between them.
+    const server = createServer({ noDelay: true }, (sock) => this.accept(sock));
     server.on('error', (err) => this.log.warn({ err: err.message }, 'listener error'));
     await bindListener(server, this.o.host, this.o.port).catch((err: NodeJS.ErrnoException) => {
       throw new BadParameterError(`proxy_service.${this.o.name}: cannot listen on ${this.o.host}:${this.o.port}: ${err.code ?? err.message}`, { cause: err });
