@@ -1,13 +1,17 @@
 /**
- * Batches a sink's writes: events written during one turn of the event loop go to the sink's
- * `flush` together, in one transaction or one write call, right after that turn (setImmediate).
- * Every write's promise settles with its batch. A store flushes before it answers a search, so an
- * emitted event is searchable at once, as when each write was its own.
+ * Batches a sink's writes: events written within WRITE_BATCH_MS of the first of a batch (or
+ * WRITE_BATCH_MAX of them) go to the sink's `flush` together, in one transaction or one write
+ * call. Every write's promise settles with its batch. A store flushes before it answers a search,
+ * so an emitted event is searchable at once, as when each write was its own; a crash loses at most
+ * the events of that window (Teleport's asynchronous emitter buffers the same way).
  */
+export const WRITE_BATCH_MS = 20;
+export const WRITE_BATCH_MAX = 1000;
+
 export class WriteBatch<T> {
   private pending: T[] = [];
   private settle?: { resolve: () => void; reject: (err: unknown) => void; promise: Promise<void> };
-  private timer?: NodeJS.Immediate;
+  private timer?: NodeJS.Timeout;
 
   /** `flush` writes a batch synchronously and throws when it could not. */
   constructor(private readonly flush: (items: T[]) => void) {}
@@ -22,14 +26,18 @@ export class WriteBatch<T> {
       // The emitter catches it; nobody else has to.
       promise.catch(() => {});
       this.settle = { resolve, reject, promise };
-      this.timer = setImmediate(() => this.flushNow());
+      this.timer = setTimeout(() => this.flushNow(), WRITE_BATCH_MS);
+      // A pending batch does not keep a process alive: close() flushes it.
+      this.timer.unref();
     }
-    return this.settle.promise;
+    const settled = this.settle.promise;
+    if (this.pending.length >= WRITE_BATCH_MAX) this.flushNow();
+    return settled;
   }
 
   /** Writes what is queued now (before a search, and on close). */
   flushNow(): void {
-    if (this.timer) clearImmediate(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const items = this.pending;
     const settle = this.settle;

@@ -1,7 +1,7 @@
 /**
  * The `file://<dir>` audit log: JSON lines, one file per UTC day named as Teleport names them
  * (`2026-01-02.00:00:00.log`), rolled over on the first write of a new day by the injected clock.
- * The events of one event-loop turn are appended in one write right after it (write-batch.ts);
+ * The events of a 20 ms window are appended in one write (write-batch.ts);
  * searches flush first and read the files of the days the time range covers.
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';

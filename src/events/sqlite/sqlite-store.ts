@@ -2,7 +2,7 @@
  * The cluster database's event store on SQLite: a dedicated `events` table (in its own file beside
  * the cluster state, `events.db`) with one index per way of searching — by time, by type, by user,
  * by session — each ordered by (time, uid), so a page costs an index range scan whatever the table
- * size. Writes of one event-loop turn go in one transaction right after it (write-batch.ts); every
+ * size. The writes of a 20 ms window go in one transaction (write-batch.ts); every
  * read flushes first, so an event is searchable as soon as `write` returns.
  */
 import { mkdirSync } from 'node:fs';
