@@ -5,7 +5,11 @@
 // turns, printed as TPS and the ratio ours/direct.
 //
 //   node bench/db.mjs [--secs=20] [--runs=3] [--clients=8] [--threads=2] [--mysql-queries=20000]
-//                     [--only=postgres|mysql] [--keep]
+//                     [--only=postgres|mysql] [--keep] [--profile]
+//
+// Beside the TPS, the CPU each side spent per transaction: the PostgreSQL server's (the postmaster
+// and its ended backends, from /proc) and, through the proxy, our teleport process's. With
+// --profile, teleport runs under `node --cpu-prof` and the profile's summary is printed.
 //
 // Workloads: `pgbench -S` (select only), `pgbench` (TPC-B like, after `pgbench -i`), and
 // `pgbench -C -S` (a new connection per transaction: the connection set-up rate).
@@ -17,12 +21,13 @@
 // --mysql-queries queries, and with `--detach=1` (a new connection per query, a tenth of the queries),
 // straight to a private mariadbd (a `REQUIRE X509` user) and through mysql_listen_addr with the
 // ~/.my.cnf group `tsh db login` writes; figures in queries per second.
-import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { acceptInvite, buildDist, PASSWORD, retry } from './cluster.mjs';
+import { monotonicUs, summarizeCpuProfile } from './cpu-profile.mjs';
 import { freePort, median, run, startServer, stopAll, stopServer, waitForPort, writeJsonResults } from './run.mjs';
 
 const { values: opts } = parseArgs({
@@ -34,12 +39,13 @@ const { values: opts } = parseArgs({
     'mysql-queries': { type: 'string', default: '20000' },
     only: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (opts.help) {
   process.stdout.write('usage: node bench/db.mjs [--secs=20] [--runs=3] [--clients=8] [--threads=2] [--mysql-queries=20000]\n' +
-    '                         [--only=postgres|mysql] [--keep]\n');
+    '                         [--only=postgres|mysql] [--keep] [--profile]\n');
   process.exit(0);
 }
 for (const k of ['secs', 'runs', 'clients', 'threads', 'mysql-queries']) {
@@ -119,7 +125,9 @@ async function startCluster(dir, pgPort, mysqlPort) {
   for (const k of ['auth', 'web', 'proxySsh', 'tunnel', 'mysql']) ports[k] = await freePort();
   const config = join(dir, 'teleport.yaml');
   await writeFile(config, teleportYaml({ dataDir: join(dir, 'data'), ports, pgPort, mysqlPort }));
-  const child = startServer(process.execPath, [bin('teleport'), 'start', '-c', config], { logFile: join(dir, 'teleport.log') });
+  const profileDir = join(dir, 'cpu-profile');
+  const profFlags = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = startServer(process.execPath, [...profFlags, bin('teleport'), 'start', '-c', config], { logFile: join(dir, 'teleport.log') });
   const tctl = (...args) => run(bin('tctl'), ['-c', config, ...args]);
   try {
     for (const k of ['auth', 'web']) await waitForPort(ports[k], { child });
@@ -128,7 +136,16 @@ async function startCluster(dir, pgPort, mysqlPort) {
     await stopServer(child, 15_000);
     throw new Error(`our cluster (log: ${join(dir, 'teleport.log')}): ${err.message}`, { cause: err });
   }
-  return { pid: child.pid, ports, tctl, close: () => stopServer(child, 15_000) };
+  return { pid: child.pid, ports, tctl, profileDir, close: () => stopServer(child, 15_000) };
+}
+
+/** CPU microseconds `pid` has used (with `children`: also its waited-for children, e.g. ended backends). */
+async function cpuUs(pid, children = false) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  // Fields 14-17 (utime, stime, cutime, cstime) in clock ticks (100 per second on Linux).
+  const ticks = f[11] + f[12] + (children ? f[13] + f[14] : 0);
+  return ticks * 10_000;
 }
 
 /**
@@ -177,8 +194,11 @@ async function startPostgres({ dir, port, certPrefix, extraCa }) {
   const sql = async (statement) =>
     (await run('psql', ['-h', dir, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-Atc', statement])).stdout;
   await retry(() => sql('select 1'));
+  const postmaster = Number((await readFile(join(data, 'postmaster.pid'), 'utf8')).split('\n')[0]);
   return {
     sql,
+    /** CPU µs of the server: the postmaster and the backends that have ended. */
+    cpu: () => cpuUs(postmaster, true),
     async close() {
       // Through pg_ctl: runuser does not pass a signal on to the server it started.
       await run(...asPostgres(`${PG_BIN}/pg_ctl`, ['stop', '-D', data, '-m', 'fast', '-w']), { allowFailure: true });
@@ -252,6 +272,8 @@ function table(header, rows) {
  */
 /** The medians measure() found, for writeJsonResults (bench/all.mjs). */
 const jsonResults = [];
+/** Per PostgreSQL workload, the [start, end] of its runs through us (the profile's windows). */
+const profileWindows = new Map();
 
 async function measure(workloads, sides, sample, unit) {
   const samples = workloads.map(() => sides.map(() => []));
@@ -328,7 +350,29 @@ try {
     log(`through the proxy: ${Object.entries(libpq).map(([k, v]) => `${k}=${v}`).join(' ')}`);
     await run('pgbench', ['-i', '-q'], { env: sides[0].env });
     const base = ['-c', opts.clients, '-j', opts.threads, '-T', opts.secs];
-    const rows = await measure(WORKLOADS, sides, async (w, side) => tps((await run('pgbench', [...w.flags, ...base], { env: side.env })).stdout), 'TPS');
+    // CPU per transaction: the server's and ours, per workload and side (medians).
+    const cpu = WORKLOADS.map(() => sides.map(() => ({ pg: [], ours: [] })));
+    const rows = await measure(WORKLOADS, sides, async (w, side) => {
+      const before = [await pg.cpu(), await cpuUs(cluster.pid)];
+      const t0 = monotonicUs();
+      const { stdout } = await run('pgbench', [...w.flags, ...base], { env: side.env });
+      if (side.name === 'ours') profileWindows.set(w.name, [...(profileWindows.get(w.name) ?? []), [t0, monotonicUs()]]);
+      // The backends of the run have ended once pgbench has: their time is in the postmaster's.
+      await new Promise((r) => setTimeout(r, 200));
+      const after = [await pg.cpu(), await cpuUs(cluster.pid)];
+      const tx = Number(/number of transactions actually processed: (\d+)/.exec(stdout)?.[1] ?? 0);
+      const slot = cpu[WORKLOADS.indexOf(w)][sides.indexOf(side)];
+      if (tx > 0) {
+        slot.pg.push((after[0] - before[0]) / tx);
+        slot.ours.push((after[1] - before[1]) / tx);
+      }
+      return tps(stdout);
+    }, 'TPS');
+    const cpuRows = WORKLOADS.map((w, i) => {
+      const [d, o] = cpu[i];
+      const f = (a) => (a.length > 0 ? median(a).toFixed(0) : '-');
+      return [w.name, f(d.pg), f(o.pg), f(o.ours)];
+    });
     const version = (await run('pgbench', ['--version'])).stdout.trim();
     out.push(
       '',
@@ -336,6 +380,10 @@ try {
       "direct: TLS (sslmode=require) with a client certificate; ours: the `tsh db env` settings (verify-full to the proxy's web port)",
       '',
       table(['workload', 'direct TPS', 'ours TPS', 'ours/direct'], rows),
+      '',
+      'CPU per transaction (µs, /proc, 10 ms ticks): the PostgreSQL server direct and through us, and our teleport process',
+      '',
+      table(['workload', 'PostgreSQL direct', 'PostgreSQL via ours', 'teleport (ours)'], cpuRows),
     );
   }
 
@@ -378,6 +426,14 @@ try {
   }
   out.push('', `load average (1 min) at start ${loadAtStart.toFixed(1)}, at end ${loadavg()[0].toFixed(1)}`, '');
   await writeJsonResults({ bench: 'db', results: jsonResults });
+  if (opts.profile) {
+    await cluster.close();
+    for (const f of (await readdir(cluster.profileDir)).filter((n) => n.endsWith('.cpuprofile'))) {
+      for (const [name, windows] of profileWindows) {
+        out.push(await summarizeCpuProfile(join(cluster.profileDir, f), { windows, title: `teleport (proxy + db_service + auth) during ${name} through it` }), '');
+      }
+    }
+  }
   process.stdout.write(out.join('\n'));
 } finally {
   for (const close of closers.reverse()) await close().catch((err) => log(`closing: ${err.message}`));

@@ -111,7 +111,7 @@ beforeAll(async () => {
   );
   agent = new TeleportProcess({ config: await loadConfigFile(configPath), logger: silentLogger });
   await agent.start();
-  user = await loginUser(c, 'mia', ['db-maria'], []);
+  user = await loginUser(c, 'mia', ['db-maria', 'access'], []);
 }, 120_000);
 
 afterAll(async () => {
@@ -176,6 +176,15 @@ describe('MySQL through the proxy', () => {
     expect(use.out).toBe('mysql\n');
     const initDb = await waitForEvent('db.session.mysql.init_db', (e) => e.schema_name === 'mysql');
     expect(initDb).toMatchObject({ code: 'TMY07I', user: 'mia', db_service: 'maria', db_user: 'alice', db_name: 'mysql' });
+    // The session plays back as its statements after the client's prompt, and is listed.
+    await waitForEvent('db.session.end', (e) => e.sid === initDb.sid);
+    const played = await user.tsh(['play', String(initDb.sid), '--format=text']);
+    expect(played.err).toBe('');
+    expect(played.out).toMatch(/^Session started to database "maria" at /);
+    expect(played.out).toContain('\nmysql [(none)]> USE mysql\n');
+    expect(played.out).toContain('\nmysql [mysql]> select database()\n');
+    expect(played.out).toMatch(/\nSession ended at .* UTC\n$/);
+    expect((await user.tsh(['recordings', 'ls'])).out).toMatch(new RegExp(`${String(initDb.sid)}\\s+mysql\\s+mia\\s+mysql`));
     // A driver's prepared statement, spoken with the same wire codec over the login's files.
     const cnf = await readFile(join(user.home, '.my.cnf'), 'utf8');
     const file = (k: string) => readFile(new RegExp(`^${k}=(.*)$`, 'm').exec(cnf)![1], 'utf8');

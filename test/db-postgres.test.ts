@@ -272,6 +272,60 @@ describe('PostgreSQL through the proxy', () => {
     }
   });
 
+  it('plays a psql session back with tsh play (text, json) and lists it with tsh recordings ls', async () => {
+    const user = await loginUser(c, 'hank', ['db-alice', 'access'], []);
+    try {
+      expect((await user.tsh(['db', 'login', 'pg-main', '--db-user=alice', '--db-name=postgres'])).code).toBe(0);
+      const env = { PATH: process.env.PATH, PGSERVICEFILE: join(user.home, '.pg_service.conf') };
+      await run('psql', [`service=${c.clusterName}-pg-main`, '-Atc', 'select 6 *\n  7 as answer'], { env });
+      // The extended protocol's parameters, as the pg driver sends them.
+      const files = await credentials('hank', 'hank-play', { service_name: 'pg-main', protocol: 'postgres', username: 'alice', database: 'postgres' });
+      const ssl = { ca: await readFile(files.ca, 'utf8'), cert: await readFile(files.cert, 'utf8'), key: await readFile(files.key, 'utf8') };
+      const client = new pg.Client({ host: '127.0.0.1', port: Number(c.webAddr.split(':')[1]), user: 'alice', database: 'postgres', ssl: { ...ssl, checkServerIdentity: () => undefined } });
+      await client.connect();
+      await client.query('select $1::text as word', ['tea "green"']);
+      await client.end();
+      let ends: { sid?: string }[] = [];
+      for (let i = 0; i < 100 && ends.length < 2; i++) {
+        ends = (await admin.searchEvents({ types: ['db.session.end'], user: 'hank', limit: 10, order: 'asc' })).events;
+        if (ends.length < 2) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(ends).toHaveLength(2);
+      const [psqlSid, driverSid] = ends.map((e) => String(e.sid));
+
+      const text = await user.tsh(['play', psqlSid, '--format=text']);
+      expect(text.err).toBe('');
+      expect(text.out).toMatch(/^Session started to database "pg-main" at \w{3} \w{3} [ \d]\d \d\d:\d\d UTC\n/);
+      // Continuation lines sit under the first, after the prompt's width.
+      expect(text.out).toContain('\npostgres=> select 6 *\n           7 as answer\n');
+      expect(text.out).toMatch(/\nSession ended at .* UTC\n$/);
+      const driver = await user.tsh(['play', driverSid, '-f', 'text']);
+      expect(driver.out).toContain('postgres=> select $1::text as word ($1 = "tea \\"green\\"")');
+      const pty = await user.tsh(['play', psqlSid, '--speed=8x']);
+      expect(pty.code).toBe(0);
+      expect(pty.out).toContain('postgres=> select 6 *');
+
+      // The export is the session's audit events, in order, as Teleport's.
+      const json = JSON.parse((await user.tsh(['play', psqlSid, '--format=json'])).out) as { event: string; db_query?: string }[];
+      expect(json.map((e) => e.event)).toEqual(['db.session.start', 'db.session.query', 'db.session.end']);
+      expect(json[1].db_query).toBe('select 6 *\n  7 as answer');
+
+      const ls = await user.tsh(['recordings', 'ls']);
+      expect(ls.out).toMatch(new RegExp(`${psqlSid}\\s+postgres\\s+hank\\s+postgres\\s+\\w{3} \\d+ \\d{4}`));
+      // Another user's session is neither listed nor played for someone without the auditor role.
+      const other = await loginUser(c, 'ivan', ['db-alice', 'access'], []);
+      try {
+        expect((await other.tsh(['recordings', 'ls'])).out).not.toContain(psqlSid);
+        expect((await other.tsh(['play', psqlSid, '-f', 'text'])).err).toContain('access denied');
+      } finally {
+        await other.cleanup();
+      }
+      expect((await user.tsh(['play', '11111111-2222-4333-8444-555555555555'])).err).toContain('Recording for session 11111111-2222-4333-8444-555555555555 not found.');
+    } finally {
+      await user.cleanup();
+    }
+  });
+
   it('reaches a database agent on another host through its reverse tunnel, joined with a db token', async () => {
     const { agent, dir } = await dbAgent(c.webAddr, 'db-edge', 'pg-edge');
     try {

@@ -23,7 +23,7 @@ export interface RecordingConfig {
 export interface RecordingSummary {
   /** Session ID (uuid v4). */
   sid: string;
-  /** Protocol: `ssh`, or `kube` for kubectl exec/attach. */
+  /** Protocol: `ssh`, `kube` for kubectl exec/attach, or a database session's `postgres` / `mysql`. */
   proto: string;
   /** Teleport users who took part. */
   participants: string[];
@@ -47,6 +47,8 @@ export interface RecordingSummary {
   kubernetes_pod_namespace?: string;
   kubernetes_pod_name?: string;
   kubernetes_container_name?: string;
+  /** Database sessions (`proto` postgres or mysql): the database's name in Teleport; `server_hostname` is the database name inside it and `login` the database user. */
+  db_service?: string;
 }
 
 /** The Kubernetes fields a recording summary carries over from the session's fields. */

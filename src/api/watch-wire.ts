@@ -11,7 +11,7 @@
  * travels as `{kind, version, metadata: {name: <session ID>, expires}, spec: <AppSessionWire>}`
  * (see appSessionResource in app-wire.ts).
  */
-export const WATCH_KINDS = ['node', 'proxy', 'cert_authority', 'role', 'cluster_auth_preference', 'cluster_networking_config', 'cluster_name', 'db_server', 'kube_server', 'app_server', 'app_session'] as const;
+export const WATCH_KINDS = ['node', 'proxy', 'cert_authority', 'role', 'cluster_auth_preference', 'cluster_networking_config', 'cluster_name', 'db_server', 'kube_server', 'app_server', 'app_session', 'db', 'app'] as const;
 
 /** One of WATCH_KINDS. */
 export type WatchKind = (typeof WATCH_KINDS)[number];

@@ -120,7 +120,7 @@ export class AuthService {
     if (opts.recordings) {
       const index = new RecordingIndex(opts.services.backend);
       const emitter = opts.recordings.emitter ?? this.auditLog;
-      this.recordings = new RecordingsAPI({ ...opts.recordings, emitter, index, clusterName: opts.clusterName, clock: opts.services.clock });
+      this.recordings = new RecordingsAPI({ events: this.auditLog, ...opts.recordings, emitter, index, clusterName: opts.clusterName, clock: opts.services.clock });
     }
     this.resources = new ResourceAPI(opts.services, opts.clusterName, this.audit);
     this.proxies = new ProxyPresence(opts.services, opts.clusterName);

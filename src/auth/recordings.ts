@@ -5,8 +5,9 @@
  * `session.participants` (the access preset's `contains(session.participants, user.metadata.name)`),
  * and playback emits `session.recording.access` T2012I.
  */
-import { AccessDeniedError, BadParameterError } from '../api/errors.js';
-import { KUBE_SUMMARY_FIELDS, type CompleteRecordingRequest, type ListRecordingsQuery, type RecordingConfig, type RecordingSummary, type SessionRecordingMode } from '../api/recording-wire.js';
+import type { AuditEvent } from '../api/audit-wire.js';
+import { AccessDeniedError, BadParameterError, isCode } from '../api/errors.js';
+import { KUBE_SUMMARY_FIELDS, type CompleteRecordingRequest, type ListRecordingsQuery, type RecordingConfig, type RecordingEvent, type RecordingSummary, type SessionRecordingMode } from '../api/recording-wire.js';
 import { RECORDING_STREAM_CONTENT_TYPE } from '../api/recording-wire.js';
 import type { Clock } from '../api/clock.js';
 import { auditEvent, type AuditEmitter } from '../events/index.js';
@@ -15,6 +16,7 @@ import { checkPartNumber, checkSessionId, ndjson, recordingEvents, type Recordin
 import type { Caller } from './caller.js';
 import { ruleContext } from '../rbac/index.js';
 import { authorize } from './caller.js';
+import { databaseRecordingSummary, databaseSessionEvents, listDatabaseRecordings, type EventSearcher } from './db-recordings.js';
 import { StreamBody } from '../httpserver/index.js';
 
 /** Largest part a node may upload (ours are 5 MiB before compression). */
@@ -33,6 +35,8 @@ export interface RecordingsAPIOptions {
   logger: Logger;
   /** Where `session.upload` and `session.recording.access` go. */
   emitter?: AuditEmitter;
+  /** The audit log, where database sessions' recordings are (see db-recordings.ts). */
+  events?: EventSearcher;
 }
 
 /** The recordings half of the auth API. Methods throw AccessDeniedError when RBAC says no. */
@@ -92,6 +96,10 @@ export class RecordingsAPI {
     const limit = q.limit ?? DEFAULT_LIST_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) throw new BadParameterError(`limit must be between 1 and ${MAX_LIST_LIMIT}`);
     const all = await this.opts.index.list(from, to);
+    if (this.opts.events) {
+      all.push(...(await listDatabaseRecordings(this.opts.events, from, to)));
+      all.sort((a, b) => Date.parse(a.session_stop) - Date.parse(b.session_stop));
+    }
     const out: RecordingSummary[] = [];
     for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
       if (caller.checker.hasAccessToRule(sessionContext(caller, all[i]), 'session', 'list')) out.push(all[i]);
@@ -102,11 +110,19 @@ export class RecordingsAPI {
   /** The recording's events as JSON lines, streamed. NotFoundError when there is none. */
   async stream(caller: Caller, sid: string): Promise<StreamBody> {
     checkSessionId(sid);
-    const summary = await this.opts.index.get(sid);
+    let summary: RecordingSummary;
+    let dbEvents: RecordingEvent[] | undefined;
+    try {
+      summary = await this.opts.index.get(sid);
+    } catch (err) {
+      dbEvents = isCode(err, 'not_found') && this.opts.events ? await databaseSessionEvents(this.opts.events, sid) : undefined;
+      if (!dbEvents) throw err;
+      summary = databaseRecordingSummary(dbEvents[0] as unknown as AuditEvent);
+    }
     if (!caller.checker.hasAccessToRule(sessionContext(caller, summary), 'session', 'read')) {
       throw new AccessDeniedError(`access denied to perform action "read" on "session" ${sid}`);
     }
-    const source = await this.opts.store.open(sid);
+    const source = dbEvents ? listed(dbEvents) : recordingEvents(await this.opts.store.open(sid));
     void this.opts.emitter?.emit(
       auditEvent('session.recording.access', 'T2012I', {
         sid,
@@ -115,8 +131,12 @@ export class RecordingsAPI {
         time: new Date(this.opts.clock.now()).toISOString(),
       }),
     );
-    return new StreamBody(RECORDING_STREAM_CONTENT_TYPE, ndjson(recordingEvents(source)));
+    return new StreamBody(RECORDING_STREAM_CONTENT_TYPE, ndjson(source));
   }
+}
+
+async function* listed(events: RecordingEvent[]): AsyncGenerator<RecordingEvent> {
+  yield* events;
 }
 
 /** The rule context of a recording: the caller, and the session with its participants. */

@@ -172,7 +172,7 @@ export class DatabaseAgent {
         hello,
         authorize: (dbUser, dbName) => this.authorize(hello, database, dbUser, dbName),
         tlsOptions: (dbUser) => this.tlsOptions(database, dbUser),
-        audit: sessionAudit({ emitter: this.o.audit, sessionId: id, database, hello, serverId: this.o.hostId, hostname: this.o.hostname, logger }),
+        audit: sessionAudit({ emitter: this.o.audit, sessionId: id, database, hello, serverId: this.o.hostId, hostname: this.o.hostname, logger, clock: this.o.clock }),
         logger,
       },
       stream,

@@ -2,6 +2,7 @@
  * The audit events of a database session, with Teleport's names, codes and fields
  * (`db.session.start` TDB00I/TDB00W, `db.session.query` TDB02I, `db.session.end` TDB01I).
  */
+import type { Clock } from '../api/clock.js';
 import type { DatabaseHello } from '../api/db-wire.js';
 import type { DatabaseConfig } from '../config/index.js';
 import { auditEvent, type AuditEmitter } from '../events/index.js';
@@ -24,13 +25,18 @@ export function sessionAudit(o: {
   serverId: string;
   hostname: string;
   logger: Logger;
+  clock: Clock;
 }): SessionAudit {
   let dbUser = '';
   let dbName = '';
   let started = false;
   let ended = false;
+  let startedAt = '';
+  // The event index within the session: playback orders the session's events by it.
+  let ei = 0;
   const common = () => ({
     sid: o.sessionId,
+    ei: ei++,
     user: o.hello.user,
     server_id: o.serverId,
     server_hostname: o.hostname,
@@ -54,6 +60,7 @@ export function sessionAudit(o: {
       dbName = name;
       if (err) return emit(auditEvent('db.session.start', 'TDB00W', { ...common(), success: false, error: err.message, message: err.message }));
       started = true;
+      startedAt = new Date(o.clock.now()).toISOString();
       return emit(auditEvent('db.session.start', 'TDB00I', { ...common(), success: true }));
     },
     async query(query, parameters) {
@@ -80,7 +87,8 @@ export function sessionAudit(o: {
     async end() {
       if (!started || ended) return;
       ended = true;
-      return emit(auditEvent('db.session.end', 'TDB01I', common()));
+      // Teleport's db.session.end carries the session's times (its recordings list shows them).
+      return emit(auditEvent('db.session.end', 'TDB01I', { ...common(), session_start: startedAt, session_stop: new Date(o.clock.now()).toISOString() }));
     },
   };
 }

@@ -16,7 +16,7 @@ export function selectedBy(selectors: readonly { labels: Record<string, string[]
 
 /** The configuration a `db` resource becomes (spec.uri without a port takes the protocol's usual one). */
 export function databaseFromResource(db: Database): DatabaseConfig {
-  const { protocol, uri, tls } = db.spec;
+  const { protocol, uri, tls, aws, mysql } = db.spec;
   return {
     name: db.metadata.name,
     description: db.metadata.description ?? '',
@@ -25,5 +25,7 @@ export function databaseFromResource(db: Database): DatabaseConfig {
     uriText: uri,
     staticLabels: { ...db.metadata.labels },
     tls: { mode: tls?.mode ?? 'verify-full', ...(tls?.ca_cert && { caCertPem: tls.ca_cert }), ...(tls?.server_name && { serverName: tls.server_name }) },
+    ...(mysql?.server_version && { mysql: { serverVersion: mysql.server_version } }),
+    ...(aws && { aws: { region: aws.region } }),
   };
 }

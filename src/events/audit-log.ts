@@ -9,8 +9,8 @@ import type { EventQuery } from './query.js';
 /**
  * Records events. `emit` completes the event (uid, time, index) and hands it on; the promise
  * settles when every destination has it and never rejects (failures are logged): callers may
- * `void` it. Stores that write synchronously (the cluster database) have the event before `emit`
- * returns.
+ * `void` it. The cluster database and file:// write the events of a 20 ms window together
+ * (write-batch.ts), and flush before any search: a search after `emit` returns finds the event.
  */
 export interface AuditEmitter {
   emit(event: AuditEventInput): Promise<void>;

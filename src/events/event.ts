@@ -2,7 +2,7 @@
  * Building audit events: the typed constructor every emit site uses, completing an event with its
  * uid, time and index, and checking an event that arrived over the network against the registry.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { AuditEvent, AuditEventInput } from '../api/audit-wire.js';
 import type { Clock } from '../api/clock.js';
 import { BadParameterError } from '../api/errors.js';
@@ -27,6 +27,18 @@ export const MAX_EVENT_BYTES = 64 * 1024;
 
 let lastMs = 0;
 let seq = 0;
+/** Random bytes drawn in bulk: one getrandom per 400 uids instead of two per uid. */
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+
+function randomFromPool(n: number): Buffer {
+  if (poolAt + n > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  poolAt += n;
+  return pool.subarray(poolAt - n, poolAt);
+}
 
 /**
  * A UUIDv7 (RFC 9562) whose 12-bit counter makes the uids of one process increase in the order they
@@ -36,15 +48,14 @@ let seq = 0;
 export function newEventUID(nowMs: number): string {
   if (nowMs > lastMs) {
     lastMs = nowMs;
-    seq = randomBytes(2).readUInt16BE(0) & 0x3ff;
+    seq = randomFromPool(2).readUInt16BE(0) & 0x3ff;
   } else if (++seq > 0xfff) {
     lastMs++;
     seq = 0;
   }
   const ms = lastMs.toString(16).padStart(12, '0').slice(-12);
-  const r = randomBytes(8);
-  r[0] = (r[0] & 0x3f) | 0x80;
-  const rand = r.toString('hex');
+  const r = randomFromPool(8);
+  const rand = ((r[0] & 0x3f) | 0x80).toString(16).padStart(2, '0') + r.toString('hex', 1);
   return `${ms.slice(0, 8)}-${ms.slice(8)}-7${seq.toString(16).padStart(3, '0')}-${rand.slice(0, 4)}-${rand.slice(4)}`;
 }
 

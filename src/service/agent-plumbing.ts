@@ -3,7 +3,7 @@
  * reaches the cluster (in process next to auth and the proxy, or through the proxy it joined),
  * how the proxy reaches the agent (a memory pipe, or the host's reverse tunnel of its kind), the
  * role reads their access points make, the heartbeat loop of their `*_server` records, and the
- * poll that serves the resources `resources:` selectors match (db, app).
+ * watch (or poll) that serves the resources `resources:` selectors match (db, app).
  */
 import type { Duplex } from 'node:stream';
 import { AuthClient } from '../api/client/index.js';
@@ -12,7 +12,8 @@ import type { AgentServer, Role } from '../api/types/index.js';
 import { formatAddr } from '../config/index.js';
 import type { AuditEmitter, RemoteEmitter } from '../events/index.js';
 import type { Logger } from '../log/index.js';
-import { every, realTimers } from '../reversetunnel/index.js';
+import type { WatchEvent } from '../api/watch-wire.js';
+import { Backoff, every, realTimers, type Timers } from '../reversetunnel/index.js';
 import type { Clock } from '../api/clock.js';
 import type { AgentLink } from './agent-link.js';
 import { remoteAuditEmitter } from './audit-service.js';
@@ -20,13 +21,16 @@ import { ensureHostIdentity } from './join.js';
 import { memoryPipe } from './memory-pipe.js';
 import type { ProcessContext } from './service.js';
 import { clusterOfIdentity, loopbackFor } from './ssh-services.js';
+import { CACHE_BACKOFF } from './resource-cache.js';
 import { proxyToJoinThrough } from './tunnel-services.js';
 
 /** Teleport's heartbeat period and the time a heartbeat stays listed. */
 export const HEARTBEAT_MS = 60_000;
 export const HEARTBEAT_TTL_MS = 10 * 60_000;
-/** How often selected resources are read (a created one is served within this). */
+/** How often selected resources are read without a watch (a created one is served within this). */
 export const RESOURCES_POLL_MS = 5_000;
+/** With a watch, the full read that catches anything it may have missed. */
+export const RESOURCES_RESYNC_MS = 5 * 60_000;
 /** A heartbeat withdrawn: announced again with an expiry of now, so it leaves the listings at once. */
 const WITHDRAW_TTL_MS = 1;
 
@@ -160,45 +164,93 @@ export interface ResourceSyncOptions<R extends { metadata: { name: string } }, T
   convert(r: R): T;
   /** Replaces the agent's dynamic set; returns the names it no longer serves. */
   setDynamic(chosen: T[]): string[];
+  /**
+   * The auth API's watch of the kind (AuthClient.watchEvents): each change is read at once, and the
+   * poll falls back to RESOURCES_RESYNC_MS. Without it the resources are polled each RESOURCES_POLL_MS.
+   */
+  watch?(signal: AbortSignal): AsyncIterable<WatchEvent>;
 }
 
 /**
- * Serves the resources the selectors match: read now and every RESOURCES_POLL_MS; new and
- * changed ones are announced at once, ones deleted or no longer matching withdrawn. Resolves with
- * the stop function.
+ * Serves the resources the selectors match: read now, on every change the watch reports (every
+ * RESOURCES_POLL_MS without one, and every RESOURCES_RESYNC_MS with one in case it missed any);
+ * new and changed ones are announced at once, ones deleted or no longer matching withdrawn.
+ * Resolves with the stop function.
  */
 export async function startResourceSync<R extends { metadata: { name: string } }, T>(o: ResourceSyncOptions<R, T>): Promise<() => void> {
-  let syncing = false;
-  const sync = async () => {
-    if (syncing) return;
-    syncing = true;
-    try {
-      const chosen: T[] = [];
-      for (const r of await o.list()) {
-        if (!o.selected(r)) continue;
-        try {
-          chosen.push(o.convert(r));
-        } catch (err) {
-          o.log.warn({ [o.field]: r.metadata.name, err: (err as Error).message }, `${o.kind} resource cannot be served`);
-        }
-      }
-      const before = new Map(o.servers().map((s) => [s.metadata.name, s]));
-      for (const name of o.setDynamic(chosen)) {
-        const server = before.get(name);
-        if (server) await o.heartbeat(server, WITHDRAW_TTL_MS).catch((err: unknown) => o.log.warn({ [o.field]: name, err: (err as Error).message }, 'withdrawing a heartbeat failed'));
-        o.log.info({ [o.field]: name }, `${o.kind} resource no longer served`);
-      }
-      // New ones, and ones whose resource changed (uri, labels, ...), are announced at once.
-      for (const server of o.servers().filter((s) => JSON.stringify(before.get(s.metadata.name)) !== JSON.stringify(s))) {
-        o.log.info({ [o.field]: server.metadata.name }, before.has(server.metadata.name) ? `${o.kind} resource changed` : `serving ${o.kind} resource`);
-        await o.heartbeat(server, HEARTBEAT_TTL_MS).catch((err: unknown) => o.log.warn({ [o.field]: server.metadata.name, err: (err as Error).message }, 'heartbeat failed'));
-      }
-    } catch (err) {
-      o.log.warn({ err: (err as Error).message }, `could not read the ${o.kind} resources`);
-    } finally {
-      syncing = false;
+  let syncing: Promise<void> | undefined;
+  let again = false;
+  const sync = (): Promise<void> => {
+    // A change during a sync is read by one more sync right after it.
+    if (syncing) {
+      again = true;
+      return syncing;
     }
+    syncing = (async () => {
+      do {
+        again = false;
+        await syncOnce(o);
+      } while (again);
+    })().finally(() => (syncing = undefined));
+    return syncing;
   };
   await sync();
-  return every(realTimers(o.clock, { unref: true }), RESOURCES_POLL_MS, () => void sync());
+  const timers = realTimers(o.clock, { unref: true });
+  const stopPoll = every(timers, o.watch ? RESOURCES_RESYNC_MS : RESOURCES_POLL_MS, () => void sync());
+  if (!o.watch) return stopPoll;
+  const stop = new AbortController();
+  void watchChanges(o, stop.signal, timers, () => void sync());
+  return () => {
+    stop.abort();
+    stopPoll();
+  };
+}
+
+/** Calls `changed` on each put or delete of the watch (and when it reconnects); reconnects after a jittered backoff. */
+async function watchChanges<R extends { metadata: { name: string } }, T>(o: ResourceSyncOptions<R, T>, signal: AbortSignal, timers: Timers, changed: () => void): Promise<void> {
+  const backoff = new Backoff(CACHE_BACKOFF);
+  while (!signal.aborted) {
+    try {
+      for await (const ev of o.watch!(signal)) {
+        // `init`: the watch is registered; what changed while it was down is read now.
+        changed();
+        if (ev.type === 'init') backoff.reset();
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      o.log.warn({ err: (err as Error).message }, `the watch of ${o.kind} resources broke: reconnecting`);
+    }
+    if (signal.aborted) return;
+    await new Promise<void>((wake) => {
+      const cancel = timers.after(backoff.next(), wake);
+      signal.addEventListener('abort', () => (cancel(), wake()), { once: true });
+    });
+  }
+}
+
+async function syncOnce<R extends { metadata: { name: string } }, T>(o: ResourceSyncOptions<R, T>): Promise<void> {
+  try {
+    const chosen: T[] = [];
+    for (const r of await o.list()) {
+      if (!o.selected(r)) continue;
+      try {
+        chosen.push(o.convert(r));
+      } catch (err) {
+        o.log.warn({ [o.field]: r.metadata.name, err: (err as Error).message }, `${o.kind} resource cannot be served`);
+      }
+    }
+    const before = new Map(o.servers().map((s) => [s.metadata.name, s]));
+    for (const name of o.setDynamic(chosen)) {
+      const server = before.get(name);
+      if (server) await o.heartbeat(server, WITHDRAW_TTL_MS).catch((err: unknown) => o.log.warn({ [o.field]: name, err: (err as Error).message }, 'withdrawing a heartbeat failed'));
+      o.log.info({ [o.field]: name }, `${o.kind} resource no longer served`);
+    }
+    // New ones, and ones whose resource changed (uri, labels, ...), are announced at once.
+    for (const server of o.servers().filter((s) => JSON.stringify(before.get(s.metadata.name)) !== JSON.stringify(s))) {
+      o.log.info({ [o.field]: server.metadata.name }, before.has(server.metadata.name) ? `${o.kind} resource changed` : `serving ${o.kind} resource`);
+      await o.heartbeat(server, HEARTBEAT_TTL_MS).catch((err: unknown) => o.log.warn({ [o.field]: server.metadata.name, err: (err as Error).message }, 'heartbeat failed'));
+    }
+  } catch (err) {
+    o.log.warn({ err: (err as Error).message }, `could not read the ${o.kind} resources`);
+  }
 }

@@ -70,6 +70,7 @@ class AppService implements Service {
           selected: (a) => appSelectedBy(selectors, a),
           convert: appFromResource,
           setDynamic: (chosen) => agent.setDynamic(chosen),
+          watch: (signal) => conn.client.watchEvents(['app'], { signal }),
         }),
       );
     }

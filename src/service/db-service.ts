@@ -61,6 +61,7 @@ class DBService implements Service {
           selected: (db) => selectedBy(selectors, db),
           convert: databaseFromResource,
           setDynamic: (chosen) => agent.setDynamic(chosen),
+          watch: (signal) => conn.client.watchEvents(['db'], { signal }),
         }),
       );
     }

@@ -49,6 +49,8 @@ const LAYOUTS: readonly Layout[] = [
     validate: byKind('cert_authority'),
   },
   { kind: 'role', prefix: '/roles/', parse: params, validate: byKind('role') },
+  { kind: 'db', prefix: '/db/', parse: single, validate: byKind('db') },
+  { kind: 'app', prefix: '/applications/', parse: single, validate: byKind('app') },
   { kind: 'cluster_auth_preference', prefix: '/cluster_configuration/authentication_preference', parse: (r) => (r === '' ? { name: 'cluster-auth-preference' } : undefined), validate: byKind('cluster_auth_preference') },
   { kind: 'cluster_networking_config', prefix: '/cluster_configuration/networking', parse: (r) => (r === '' ? { name: 'cluster-networking-config' } : undefined), validate: byKind('cluster_networking_config') },
   { kind: 'cluster_name', prefix: '/cluster_configuration/name', parse: (r) => (r === '' ? { name: 'cluster-name' } : undefined), validate: byKind('cluster_name') },

@@ -1,8 +1,10 @@
 /**
  * A database registered dynamically (`kind: db`, `version: v3`, Teleport's types.DatabaseV3): created
  * with `tctl create`, stored by auth, and served by the database agents whose `db_service.resources`
- * selectors match its labels. The spec keys this release acts on; Teleport's cloud keys (`aws`, `gcp`,
- * `azure`, `ad`, `admin_user`, `dynamic_labels`, ...) are refused by name rather than stored and ignored.
+ * selectors match its labels. The spec keys this release acts on, as the static `db_service.databases`
+ * entries: `aws.region` (RDS/Aurora IAM auth) and `mysql.server_version`; Teleport's other cloud keys
+ * (`aws.rds`, `gcp`, `azure`, `ad`, `admin_user`, `dynamic_labels`, ...) are refused by name rather
+ * than stored and ignored.
  */
 import { z } from 'zod';
 import { BadParameterError } from '../errors.js';
@@ -20,6 +22,10 @@ export interface DatabaseSpec {
   uri: string;
   /** `ca_cert`: PEM of the CA that signed the database's certificate (the static form's ca_cert_file, inline). */
   tls?: { mode?: (typeof DATABASE_TLS_MODES)[number]; ca_cert?: string; server_name?: string };
+  /** An RDS/Aurora database: the agent logs in with IAM auth tokens for this region. */
+  aws?: { region: string };
+  /** MySQL: what the proxy greets clients with until the agent learns the real version. */
+  mysql?: { server_version?: string };
 }
 
 /** A validated `db` resource. */
@@ -28,7 +34,10 @@ export type Database = Resource<'db', DatabaseSpec>;
 /** Teleport's database names: lower-case DNS-1035 labels (they become SNI and certificate names). */
 const NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 /** Spec keys Teleport documents that this release does not act on. */
-const LATER_SPEC_KEYS = ['aws', 'gcp', 'azure', 'ad', 'admin_user', 'dynamic_labels', 'mysql', 'oracle', 'mongo', 'ca_cert'];
+const LATER_SPEC_KEYS = ['gcp', 'azure', 'ad', 'admin_user', 'dynamic_labels', 'oracle', 'mongo', 'ca_cert'];
+/** Teleport's `spec.aws` keys besides `region` (RDS Proxy, Redshift, ElastiCache, assumed roles, ...). */
+const LATER_AWS_KEYS = ['rds', 'redshift', 'redshift_serverless', 'elasticache', 'memorydb', 'secret_store', 'account_id', 'assume_role_arn', 'external_id', 'rdsproxy', 'iam_policy_status', 'session_tags', 'docdb', 'opensearch'];
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 const databaseSchema = z.strictObject({
   ...headerShape('db', ['v3']),
@@ -42,6 +51,8 @@ const databaseSchema = z.strictObject({
         server_name: z.string().optional(),
       })
       .optional(),
+    aws: z.strictObject({ region: z.string({ error: 'aws.region is required: the AWS region of the RDS/Aurora database, e.g. us-east-1' }) }).optional(),
+    mysql: z.strictObject({ server_version: z.string().optional() }).optional(),
   }),
 });
 
@@ -52,6 +63,12 @@ export function validateDatabase(input: unknown): Database {
   if (typeof spec === 'object' && spec !== null) {
     for (const key of LATER_SPEC_KEYS) {
       if (key in spec) throw new BadParameterError(`spec.${key}: ${key} is not supported by this release yet; remove it${key === 'ca_cert' ? ' (give spec.tls.ca_cert)' : ''}`);
+    }
+    const aws = (spec as { aws?: unknown }).aws;
+    if (typeof aws === 'object' && aws !== null) {
+      for (const key of LATER_AWS_KEYS) {
+        if (key in aws) throw new BadParameterError(`spec.aws.${key}: aws.${key} is not supported by this release yet; remove it (aws.region alone: RDS/Aurora IAM auth)`);
+      }
     }
     const tls = (spec as { tls?: unknown }).tls;
     if (typeof tls === 'object' && tls !== null && 'trust_system_cert_pool' in tls) {
@@ -64,5 +81,9 @@ export function validateDatabase(input: unknown): Database {
     throw new BadParameterError(`metadata.name: invalid database name "${name}": lower-case letters, digits and dashes, starting with a letter (as Teleport requires)`);
   }
   if (/\s/.test(db.spec.uri) || db.spec.uri.includes('://')) throw new BadParameterError(`spec.uri: "${db.spec.uri}" is not a host:port address`);
+  if (db.spec.aws && !REGION.test(db.spec.aws.region)) throw new BadParameterError(`spec.aws.region: "${db.spec.aws.region}" is not an AWS region such as us-east-1`);
+  const version = db.spec.mysql?.server_version;
+  if (version !== undefined && db.spec.protocol !== 'mysql') throw new BadParameterError(`spec.mysql.server_version: mysql.server_version is for MySQL databases; "${name}" is ${db.spec.protocol}`);
+  if (version !== undefined && /[\0\r\n]/.test(version)) throw new BadParameterError('spec.mysql.server_version: must be one line without NUL bytes');
   return db;
 }

@@ -134,7 +134,12 @@ describe('db kind', () => {
     [db({ protocol: 'mongodb', uri: 'h:1' }), /protocol "mongodb" is not supported/],
     [db({ protocol: 'postgres' }), /spec.uri: uri is required/],
     [db({ protocol: 'postgres', uri: 'postgres://h:5432' }), /spec.uri: "postgres:\/\/h:5432" is not a host:port address/],
-    [db({ protocol: 'postgres', uri: 'h:5432', aws: { region: 'x' } }), /spec.aws: aws is not supported by this release yet/],
+    [db({ protocol: 'postgres', uri: 'h:5432', aws: { region: 'x' } }), /spec.aws.region: "x" is not an AWS region such as us-east-1/],
+    [db({ protocol: 'postgres', uri: 'h:5432', aws: { region: 'us-east-1', rds: { instance_id: 'a' } } }), /spec.aws.rds: aws.rds is not supported by this release yet/],
+    [db({ protocol: 'postgres', uri: 'h:5432', aws: {} }), /aws.region is required/],
+    [db({ protocol: 'postgres', uri: 'h:5432', mysql: { server_version: '8.0.36' } }), /mysql.server_version is for MySQL databases; "pg" is postgres/],
+    [db({ protocol: 'mysql', uri: 'h:3306', mysql: { server_version: '8.0\n' } }), /must be one line/],
+    [db({ protocol: 'postgres', uri: 'h:5432', gcp: { project_id: 'p' } }), /spec.gcp: gcp is not supported by this release yet/],
     [db({ protocol: 'postgres', uri: 'h:5432' }, 'Bad_Name'), /invalid database name "Bad_Name"/],
     [db({ protocol: 'postgres', uri: 'h:5432', tls: { mode: 'loose' } }), /tls mode "loose" is not one of/],
     [db({ protocol: 'postgres', uri: 'h:5432', tls: { trust_system_cert_pool: true } }), /spec.tls.trust_system_cert_pool: .* give spec.tls.ca_cert/],
@@ -144,5 +149,9 @@ describe('db kind', () => {
   });
   it('is reached by its aliases', () => {
     expect(parseKindRef('databases/pg')).toEqual({ kind: 'db', name: 'pg' });
+  });
+  it('keeps aws.region and mysql.server_version, which the agent acts on (src/db/dynamic.ts)', () => {
+    const r = kindInfo('db')!.validate(db({ protocol: 'mysql', uri: 'aurora:3306', aws: { region: 'us-east-1' }, mysql: { server_version: '8.0.36' } }, 'aurora')) as AnyResource;
+    expect(r.spec).toMatchObject({ aws: { region: 'us-east-1' }, mysql: { server_version: '8.0.36' } });
   });
 });

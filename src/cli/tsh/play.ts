@@ -3,8 +3,11 @@
  * replays a recorded session streamed from the auth server through the proxy, on the terminal at
  * the recorded pace (pty, the default), or exported as Teleport's JSON/YAML events, plain text, or
  * asciicast v2. Needs `session` read on the recording (its participants, or the auditor role).
+ * A database session plays as its statements after the client's prompt (api/db-playback.ts); its
+ * json/yaml export is its audit events, as Teleport's.
  */
 import { StringDecoder } from 'node:string_decoder';
+import { playableEvents } from '../../api/db-playback.js';
 import { BadParameterError, NotImplementedError } from '../../api/errors.js';
 import type { CommandSpec, Invocation } from '../framework/index.js';
 import { writeAsciicast, writeJSON, writeText, writeYAML, type OutputSink } from './play-formats.js';
@@ -47,7 +50,7 @@ function outputSink(inv: Invocation, ctx: TshCtx): OutputSink {
 /** The command spec. */
 export const playCommand: CommandSpec<TshCtx> = {
   name: 'play',
-  help: 'Replay the recorded session (SSH).',
+  help: 'Replay the recorded session (SSH, Kubernetes, PostgreSQL and MySQL).',
   args: [{ name: 'session-id', help: 'ID of the session to play', required: true }],
   flags: [
     { name: 'speed', type: 'string', default: '1x', enum: Object.keys(SPEEDS), help: 'Playback speed, applicable when streaming SSH sessions.' },
@@ -72,13 +75,13 @@ export const playCommand: CommandSpec<TshCtx> = {
           await writeYAML(events, out);
           break;
         case 'text':
-          await writeText(events, out);
+          await writeText(playableEvents(events), out);
           break;
         case 'asciicast':
-          await writeAsciicast(events, out);
+          await writeAsciicast(playableEvents(events), out);
           break;
         default:
-          await playOnTerminal(events, {
+          await playOnTerminal(playableEvents(events), {
             speed: SPEEDS[String(inv.flags.speed)] ?? 1,
             skipIdle: inv.flags['skip-idle-time'] === true,
             out,

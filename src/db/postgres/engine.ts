@@ -199,6 +199,12 @@ function readLogin(server: TLSSocket, client: Duplex, password?: string): Promis
       } catch (err) {
         return done({ error: (err as Error).message, rest: Buffer.alloc(0) });
       }
+      // The messages of one read go to the client in one write (one TLS record at the proxy).
+      const forward: Buffer[] = [];
+      const flush = () => {
+        if (forward.length > 0) client.write(forward.length === 1 ? forward[0] : Buffer.concat(forward));
+        forward.length = 0;
+      };
       for (let i = 0; i < msgs.length; i++) {
         const m = msgs[i];
         if (m.type === 'R' && m.body.length >= 4 && m.body.readUInt32BE(0) === AUTH_CLEARTEXT && password !== undefined) {
@@ -210,19 +216,23 @@ function readLogin(server: TLSSocket, client: Duplex, password?: string): Promis
         }
         if (m.type === 'R' && m.body.length >= 4 && m.body.readUInt32BE(0) !== 0) {
           const why = 'the database asked for a password: configure certificate authentication (hostssl ... cert in pg_hba.conf) for Teleport';
+          flush();
           client.end(errorResponse(why, '28000'));
           return done({ error: why, rest: Buffer.alloc(0) });
         }
-        client.write(m.raw);
+        forward.push(m.raw);
         if (m.type === 'E') {
+          flush();
           client.end();
           return done({ error: errorMessageOf(m.body), rest: Buffer.alloc(0) });
         }
         if (m.type === 'Z') {
+          flush();
           const after = Buffer.concat([...msgs.slice(i + 1).map((x) => x.raw), split.rest()]);
           return done({ rest: after });
         }
       }
+      flush();
     };
     server.on('data', onData);
     server.once('close', onClose);

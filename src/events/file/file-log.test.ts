@@ -30,11 +30,14 @@ describe('file audit log', () => {
     const clock = new FakeClock(Date.UTC(2026, 4, 10, 23, 59, 0));
     const log = new FileEventLog({ dir, clock });
     const at = (ms: number, uid: string) => ({ ...testEvent(0, { uid }), time: new Date(ms).toISOString() });
-    log.write(at(clock.now(), 'before-midnight'));
+    // Written together after this turn, each to the file of the day it was written on.
+    const written = [log.write(at(clock.now(), 'before-midnight'))];
     clock.advance(2 * 60_000);
-    log.write(at(clock.now(), 'after-midnight'));
+    written.push(log.write(at(clock.now(), 'after-midnight')));
     clock.advance(24 * 3600_000);
-    log.write(at(clock.now(), 'next-day'));
+    written.push(log.write(at(clock.now(), 'next-day')));
+    expect(readdirSync(dir)).toEqual([]);
+    await Promise.all(written);
     expect(readdirSync(dir).sort()).toEqual(['2026-05-10.00:00:00.log', '2026-05-11.00:00:00.log', '2026-05-12.00:00:00.log']);
     const lines = readFileSync(join(dir, '2026-05-11.00:00:00.log'), 'utf8').split('\n');
     expect(lines).toHaveLength(2);
@@ -48,7 +51,7 @@ describe('file audit log', () => {
     const dir = freshDir();
     const clock = new FakeClock(Date.UTC(2026, 2, 1, 12));
     const log = new FileEventLog({ dir, clock });
-    log.write(testEvent(1));
+    await log.write(testEvent(1));
     await appendFile(join(dir, dayFileName(clock.now())), '{"event":"user.lo');
     expect((await log.search(parseQuery({}))).events.map((e) => e.uid)).toEqual(['uid-0001']);
     await log.close();

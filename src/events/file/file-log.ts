@@ -1,8 +1,8 @@
 /**
  * The `file://<dir>` audit log: JSON lines, one file per UTC day named as Teleport names them
  * (`2026-01-02.00:00:00.log`), rolled over on the first write of a new day by the injected clock.
- * Writes are synchronous appends (the file is searchable at once); searches read the files of the
- * days the time range covers.
+ * The events of a 20 ms window are appended in one write (write-batch.ts);
+ * searches flush first and read the files of the days the time range covers.
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import type { AuditEvent, SearchEventsResponse } from '../../api/audit-wire.js';
 import type { Clock } from '../../api/clock.js';
 import type { EventStore } from '../audit-log.js';
 import { compareKeys, keyOf, matchesQuery, pageOf, type EventQuery } from '../query.js';
+import { WriteBatch } from '../write-batch.js';
 
 const DAY_MS = 86_400_000;
 /** `YYYY-MM-DD.HH:MM:SS.log`: Teleport's file names (ours always start at midnight UTC). */
@@ -39,19 +40,37 @@ export class FileEventLog implements EventStore {
     mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   }
 
-  write(event: AuditEvent): void {
+  private readonly batch = new WriteBatch<{ name: string; line: string }>((items) => this.append(items));
+
+  /** Queued for the file of the day of the clock now (that day's file even when flushed after midnight). */
+  write(event: AuditEvent): Promise<void> {
     if (this.closed) throw new Error('the file audit log is closed');
-    const name = dayFileName(this.opts.clock.now());
+    return this.batch.add({ name: dayFileName(this.opts.clock.now()), line: JSON.stringify(event) + '\n' });
+  }
+
+  private append(items: { name: string; line: string }[]): void {
+    let text = '';
+    for (let i = 0; i < items.length; i++) {
+      text += items[i].line;
+      if (i + 1 === items.length || items[i + 1].name !== items[i].name) {
+        this.appendTo(items[i].name, text);
+        text = '';
+      }
+    }
+  }
+
+  private appendTo(name: string, text: string): void {
     if (name !== this.fileName || this.fd === undefined) {
       if (this.fd !== undefined) closeSync(this.fd);
       this.fd = undefined;
       this.fd = openSync(join(this.opts.dir, name), 'a', 0o600);
       this.fileName = name;
     }
-    writeSync(this.fd, JSON.stringify(event) + '\n');
+    writeSync(this.fd, text);
   }
 
   async search(q: EventQuery): Promise<SearchEventsResponse> {
+    this.batch.flushNow();
     // A file holds what was written that day; an event's own time may differ a little (clocks of
     // other hosts, a write just after midnight), so read one more day on each side.
     const first = Number.isFinite(q.fromMs) ? dayFileName(q.fromMs - DAY_MS).slice(0, 10) : '';
@@ -79,6 +98,7 @@ export class FileEventLog implements EventStore {
   }
 
   close(): Promise<void> {
+    if (!this.closed) this.batch.flushNow();
     this.closed = true;
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;

@@ -33,6 +33,7 @@ export function sessionEndEvent(s: RecordingSummary): Record<string, unknown> {
     ...(s.initial_command && { initial_command: s.initial_command }),
     ...(s.incomplete && { incomplete: true }),
     ...Object.fromEntries(KUBE_SUMMARY_FIELDS.filter((k) => s[k] !== undefined).map((k) => [k, s[k]])),
+    ...(s.db_service && { db_service: s.db_service }),
   };
 }
 

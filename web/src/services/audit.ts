@@ -38,6 +38,8 @@ export interface SessionEndEvent extends AuditEvent {
   kubernetes_cluster?: string;
   kubernetes_pod_name?: string;
   kubernetes_pod_namespace?: string;
+  /** A database session: the database's name (`server_hostname` is the database name inside it, `login` the database user). */
+  db_service?: string;
 }
 
 /** `GET /webapi/sites/:site/events/search/sessions`: recordings, newest first. */

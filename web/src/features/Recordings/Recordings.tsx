@@ -14,6 +14,7 @@ function isKube(r: SessionEndEvent): boolean {
 
 /** Where the session ran: the server, or the Kubernetes cluster. */
 function where(r: SessionEndEvent): string {
+  if (r.db_service) return `${r.db_service} (${r.server_hostname})`;
   return isKube(r) ? (r.kubernetes_cluster ?? r.server_hostname) : r.server_hostname;
 }
 
@@ -59,7 +60,7 @@ export function Recordings() {
                   </div>
                 )}
                 <div className="muted small">
-                  {r.interactive ? 'interactive' : `exec: ${(r.initial_command ?? []).join(' ')}`}
+                  {r.db_service ? `${r.proto} database session` : r.interactive ? 'interactive' : `exec: ${(r.initial_command ?? []).join(' ')}`}
                   {r.incomplete ? ' · incomplete' : ''}
                 </div>
               </>

@@ -2,6 +2,7 @@
  * Playback of a recording into an xterm.js terminal: play/pause, seek (replays the output up to the
  * position; backwards starts from a reset terminal), speed. Time is the recording's `ms`.
  */
+import { playableEventList } from '@api/db-playback';
 import type { RecordingEvent } from '@api/recording-wire';
 import type { Terminal } from '@xterm/xterm';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
@@ -34,13 +35,15 @@ export interface RecordingInfo {
 
 /** The header's facts from the recording's `session.start` (or first) and last events. */
 export function recordingInfo(events: RecordingEvent[]): RecordingInfo | undefined {
-  const first = events.find((e) => e.event === 'session.start') ?? events[0];
+  const first = events.find((e) => e.event === 'session.start' || e.event === 'db.session.start') ?? events[0];
   if (!first) return undefined;
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  // A database session: the database user on the database (Teleport's name for it).
+  const db = first.event === 'db.session.start';
   return {
     user: str(first.user),
-    login: str(first.login),
-    hostname: str(first.server_hostname) || str(first.server_id),
+    login: db ? str(first.db_user) : str(first.login),
+    hostname: db ? str(first.db_service) : str(first.server_hostname) || str(first.server_id),
     start: first.time,
     duration: events[events.length - 1].ms,
     ...(first.proto === 'kube' && { kube: { cluster: str(first.kubernetes_cluster), pod: podName(str(first.kubernetes_pod_namespace), str(first.kubernetes_pod_name)) } }),
@@ -53,7 +56,9 @@ export function podName(namespace: string, name: string): string {
 }
 
 export function usePlayer(site: string, sid: string) {
-  const [events, setEvents] = useState<RecordingEvent[]>();
+  // A database session's events become the prints of its statements (api/db-playback.ts).
+  const [raw, setRaw] = useState<RecordingEvent[]>();
+  const events = useMemo(() => (raw ? playableEventList(raw) : undefined), [raw]);
   const [error, setError] = useState<string>();
   const [playing, setPlaying] = useState(false);
   const [pos, setPos] = useState(0);
@@ -63,10 +68,13 @@ export function usePlayer(site: string, sid: string) {
   const at = useRef(0);
 
   useEffect(() => {
-    fetchRecording(site, sid).then(setEvents, (err: Error) => setError(err.message));
+    fetchRecording(site, sid).then(setRaw, (err: Error) => setError(err.message));
   }, [site, sid]);
   const duration = events && events.length > 0 ? events[events.length - 1].ms : 0;
-  const info = useMemo(() => (events ? recordingInfo(events) : undefined), [events]);
+  const info = useMemo(() => {
+    const i = raw ? recordingInfo(raw) : undefined;
+    return i && events ? { ...i, duration: events.length > 0 ? events[events.length - 1].ms : 0 } : undefined;
+  }, [raw, events]);
 
   /** Applies events up to `t` (from the start again when going back). */
   const seekTo = useCallback(
