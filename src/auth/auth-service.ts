@@ -43,7 +43,8 @@ import { authorize, authorizeOwnMFA, isAdmin, loadRoles } from './caller.js';
 import { DEFAULT_USER_CERT_TTL, MAX_CERT_TTL, issueHostCerts, issueUserCerts } from './certs.js';
 import { issueDatabaseCert } from './db-certs.js';
 import { kubeCertFields } from './kube-certs.js';
-import { checkNamesHeld, checkNamesNotHeld, requestedHostNames } from './host-names.js';
+import { HostNameIndex } from './host-name-index.js';
+import { checkNamesHeld, requestedHostNames } from './host-names.js';
 import { listTOTPDevices, type SecondFactorMode } from './local-login.js';
 import { listNodes, upsertNodeHeartbeat } from './presence.js';
 import { agentServerKind, listAgentServers, upsertAgentServerHeartbeat } from './agent-server-presence.js';
@@ -106,6 +107,8 @@ export class AuthService {
   readonly watches: ResourceWatches;
   /** MFA devices and WebAuthn ceremonies (src/auth/mfa). */
   readonly mfa: MFAService;
+  /** Which host holds which name, for joins and renewals (host-name-index.ts); closed with the watches. */
+  readonly hostNames: HostNameIndex;
   private readonly services: Services;
   private readonly staticTokens: StaticToken[];
 
@@ -122,6 +125,7 @@ export class AuthService {
     this.resources = new ResourceAPI(opts.services, opts.clusterName, this.audit);
     this.proxies = new ProxyPresence(opts.services, opts.clusterName);
     this.sessionTrackers = new SessionTrackers(opts.services, opts.clusterName);
+    this.hostNames = new HostNameIndex({ services: opts.services, clusterName: opts.clusterName, logger: opts.recordings?.logger ?? silentLogger });
     this.watches = new ResourceWatches({ services: opts.services, ...(opts.recordings && { logger: opts.recordings.logger }) });
     this.appSessions = new AppSessions(opts.services, opts.clusterName);
     this.mfa = new MFAService({
@@ -222,7 +226,7 @@ export class AuthService {
         const role = canonicalSystemRole(req.role);
         attributes = await checkMethodJoin(req, role, { services: this.services, clusterName: this.clusterName, clock: this.services.clock, options: this.opts.joinMethods ?? {} });
       }
-      await checkNamesNotHeld(this.services, this.clusterName, req.host_id, requestedHostNames(req));
+      await this.hostNames.checkNamesNotHeld(req.host_id, requestedHostNames(req));
       const certs = await this.issueHostCerts({ ...req, role: canonicalSystemRole(req.role) });
       this.audit.instanceJoin(joining, meta, undefined, attributes);
       return certs;
@@ -243,7 +247,7 @@ export class AuthService {
     authorize(caller, 'host_cert', 'create', { host_id: req.host_id, role, node_name: req.node_name ?? '', principals: names });
     if (!isAdmin(caller)) {
       if (caller.systemRole) checkNamesHeld(req.host_id, names, caller.hostNames ?? []);
-      await checkNamesNotHeld(this.services, this.clusterName, req.host_id, names);
+      await this.hostNames.checkNamesNotHeld(req.host_id, names);
     }
     return this.issueHostCerts({ ...req, role });
   }
