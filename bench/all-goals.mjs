@@ -67,6 +67,22 @@ const GOALS = {
     }
     return rows;
   },
+  /**
+   * presence.mjs: auth CPU per join <= 5 ms; every node back within 30 s of auth listening again
+   * after a kill -9 (the goal is for 10,000 nodes: the row names N); PostgreSQL heartbeats/s >= SQLite's.
+   */
+  presence({ nodes, results }) {
+    const rows = [];
+    const budget = (path, ours, max, unit) => ({ path, ours, baseline: max, baselineName: 'goal', unit, ratio: ours / max, goal: `<= ${max} ${unit}`, met: ours <= max });
+    for (const r of results.filter((x) => !x.error)) {
+      rows.push(budget(`join: auth CPU per node, ${r.backend}`, r.joinCpuMsPerNode, 5, 'ms'));
+      rows.push(budget(`${nodes} nodes back after auth restart, ${r.backend}`, r.allBackAfterListenS, 30, 's'));
+    }
+    const sqlite = results.find((x) => x.backend === 'sqlite' && !x.error);
+    const pg = results.find((x) => x.backend === 'postgres' && !x.error);
+    if (sqlite && pg) rows.push(atLeast('heartbeats/s, PostgreSQL', pg.heartbeatsPerS, sqlite.heartbeatsPerS, 'SQLite', 'heartbeats/s', 1.0));
+    return rows;
+  },
 };
 
 /** The goal rows of bench `name` from its JSON results (none when the bench has no goals here). */

@@ -68,8 +68,15 @@ import type { MFALoginBeginRequest, MFAAuthenticateChallenge, MFALoginFinishRequ
 import { AppSessions } from './app-sessions.js';
 
 /** What the auth service needs from its surroundings. */
+/** Hosts per second an auth server takes back after a restart (a join-free heartbeat on a new connection). */
+const DEFAULT_RECONNECT_RATE = 400;
+const RECONNECT_WINDOW_MIN_MS = 2_000;
+const RECONNECT_WINDOW_CAP_MS = 30_000;
+
 export interface AuthServiceOptions {
   services: Services;
+  /** Hosts per second this server takes back after a restart (sizes the nodes' reconnect window); default 400. */
+  reconnectRate?: number;
   clusterName: string;
   staticTokens?: StaticToken[];
   /** The public address of a proxy (`host:port`) for invite links; looked up per call. */
@@ -537,6 +544,17 @@ export class AuthService {
   /** A host's heartbeat (see presence.ts). */
   upsertNode(caller: Caller, node: unknown, ttlMs?: number): Promise<Node> {
     return upsertNodeHeartbeat(this.services, this.services.clock, caller, this.clusterName, node, ttlMs);
+  }
+
+  /**
+   * How long the cluster's hosts should spread their return over when their connection to this
+   * server breaks (a restart): the hosts registered over the rate this server takes them back at,
+   * from 2 s to a 30 s cap. Nodes learn it from their heartbeat's answer (heartbeat.ts).
+   */
+  reconnectWindowMs(): number {
+    const hosts = this.hostNames.hostCount;
+    const rate = this.opts.reconnectRate ?? DEFAULT_RECONNECT_RATE;
+    return Math.round(Math.min(RECONNECT_WINDOW_CAP_MS, Math.max(RECONNECT_WINDOW_MIN_MS, ((hosts ?? 0) / rate) * 1000)));
   }
 
   /** Nodes the caller may see (`tsh ls`, `tctl nodes ls`, the proxy's routing); with `host`, those it may name. */

@@ -61,6 +61,12 @@ export class HostNameIndex {
     }
   }
 
+  /** How many nodes and proxies are registered (expired ones until the sweeper deletes them); undefined before the first sync. */
+  get hostCount(): number | undefined {
+    this.start();
+    return this.synced ? this.byKey.size : undefined;
+  }
+
   close(): void {
     this.closed = true;
     this.stop.abort();

@@ -14,8 +14,10 @@ export interface NodeAccessPoint {
   roles(names: string[]): Promise<Role[]>;
   /** The cluster auth preference (disconnect_expired_cert etc.). */
   authPreference(): Promise<AuthPreference>;
-  /** Announce this node (heartbeat) so it stays listed for ttlMs. */
-  heartbeat(node: Node, ttlMs: number): Promise<void>;
+  /** Announce this node (heartbeat) so it stays listed for ttlMs; may answer with auth's reconnect window. */
+  heartbeat(node: Node, ttlMs: number): Promise<void | { reconnectWindowMs?: number }>;
+  /** Calls `listener` when the node's connection to auth broke (its watch stream ended). */
+  onAuthLost?(listener: () => void): void;
   /** Report a live session so it stays listed for ttlMs (absent: sessions are not tracked). */
   upsertSessionTracker?(tracker: SessionTracker, ttlMs: number): Promise<void>;
   /** Remove a session's tracker when it ends. */

@@ -35,6 +35,7 @@ export class CachedAccessPoint implements NodeAccessPoint {
   private readonly cache: ResourceCache;
   private readonly direct: NodeAccessPoint;
   private caKeys?: { version: number; keys: Buffer[] };
+  private readonly lostListeners: (() => void)[] = [];
 
   constructor(opts: CachedAccessPointOptions) {
     this.direct = opts.direct;
@@ -47,6 +48,9 @@ export class CachedAccessPoint implements NodeAccessPoint {
       ...(opts.timers && { timers: opts.timers }),
       ...(opts.backoff && { backoff: opts.backoff }),
       logger: opts.logger,
+      onBroken: () => {
+        for (const l of this.lostListeners) l();
+      },
     });
   }
 
@@ -81,8 +85,12 @@ export class CachedAccessPoint implements NodeAccessPoint {
     return cap ? (cap as unknown as AuthPreference) : this.direct.authPreference();
   }
 
-  heartbeat(node: Node, ttlMs: number): Promise<void> {
+  heartbeat(node: Node, ttlMs: number): Promise<void | { reconnectWindowMs?: number }> {
     return this.direct.heartbeat(node, ttlMs);
+  }
+
+  onAuthLost(listener: () => void): void {
+    this.lostListeners.push(listener);
   }
 
   async upsertSessionTracker(tracker: SessionTracker, ttlMs: number): Promise<void> {
