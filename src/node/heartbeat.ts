@@ -5,7 +5,9 @@
  * broke (`reconnect()`: its watch stream ended), it announces again at a random moment of the
  * reconnect window, which the auth server sizes to the cluster (its count of hosts over the rate it
  * takes them back at, capped): a restarted auth server gets every node back within one window,
- * spread evenly over it, instead of a stampede or a minute-long backoff. Failures are logged, never thrown.
+ * spread evenly over it, instead of a stampede or a minute-long backoff. A failure other than a
+ * refused connection (auth is up but swamped: a reset, a timeout) doubles the window each time, up to
+ * a minute. Failures are logged, never thrown.
  */
 import type { Clock } from '../api/clock.js';
 import type { Node } from '../api/types/index.js';
@@ -53,6 +55,8 @@ export class Heartbeat {
   private stopTicker: (() => void) | undefined;
   private failures = 0;
   private windowMs = DEFAULT_RECONNECT_WINDOW_MS;
+  /** Failures in a row where auth was there but did not answer in time (overloaded): each doubles the window. */
+  private busyFailures = 0;
 
   constructor(private readonly opts: HeartbeatOptions) {}
 
@@ -109,11 +113,16 @@ export class Heartbeat {
       if (typeof w === 'number' && Number.isFinite(w) && w > 0) this.windowMs = Math.min(w, RECONNECT_WINDOW_MAX_MS);
       if (this.failures > 0) log.info({ failures: this.failures }, 'heartbeat recovered');
       this.failures = 0;
+      this.busyFailures = 0;
       this.nextAt = this.opts.clock.now() + announcePeriodMs(this.opts.random);
     } catch (err) {
       this.failures++;
       log.warn({ err: (err as Error).message, failures: this.failures }, 'heartbeat failed, will retry');
-      this.nextAt = this.opts.clock.now() + retryDelayMs(this.windowMs, this.opts.random);
+      // Refused: auth is not listening (down, restarting), and a try costs it nothing: stay within
+      // the window. Anything else (a reset, a timeout) is an auth server that is up but swamped: back off.
+      if ((err as { cause?: { code?: unknown } }).cause?.code !== 'ECONNREFUSED') this.busyFailures++;
+      const widened = this.windowMs * 2 ** Math.min(this.busyFailures, 6);
+      this.nextAt = this.opts.clock.now() + retryDelayMs(widened, this.opts.random);
     }
   }
 }

@@ -97,10 +97,10 @@ describe('heartbeat', () => {
     nodes.push(n);
     await ticks();
     expect(n.access.heartbeats.length).toBe(0);
-    // Each retry falls within the default reconnect window (10 s).
-    clock.advance(10 * SECOND);
+    // A failure that is not a refused connection doubles the default window (10 s) each time.
+    clock.advance(20 * SECOND);
     await ticks();
-    clock.advance(10 * SECOND);
+    clock.advance(40 * SECOND);
     await waitFor(() => n.access.heartbeats.length === 1);
     expect(n.access.failHeartbeats).toBe(0);
   });
@@ -116,12 +116,13 @@ describe('heartbeat', () => {
   it('takes the reconnect window auth answers with, and comes back within it after the connection breaks', async () => {
     const clock = new FakeClock(Date.now());
     const ticker = new Ticker(3_600_000, () => undefined);
-    let fail = false;
+    let fail: false | 'refused' | 'timeout' = false;
     const sent: number[] = [];
     const hb = new Heartbeat({
       resource: () => validateNode({ kind: 'node', version: 'v2', metadata: { name: 'n1' }, spec: { hostname: 'h', addr: '127.0.0.1:3022' } }),
       announce: async () => {
-        if (fail) throw new Error('connection refused');
+        if (fail === 'refused') throw new Error('connection refused', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+        if (fail === 'timeout') throw new Error('timed out talking to the auth server');
         sent.push(clock.now());
         return { reconnectWindowMs: 25 * SECOND };
       },
@@ -135,7 +136,7 @@ describe('heartbeat', () => {
     await ticks(1);
     expect(hb.reconnectWindowMs).toBe(25 * SECOND);
     // The watch broke: the next announce is due within the window, not at the 300 s period.
-    fail = true;
+    fail = 'refused';
     hb.reconnect();
     clock.advance(25 * SECOND);
     ticker.tick();
@@ -149,6 +150,18 @@ describe('heartbeat', () => {
     clock.advance(1 * SECOND);
     ticker.tick();
     await waitFor(() => sent.length === 2);
+    // Auth up but swamped (a timeout, not a refusal): the next try waits twice the window.
+    fail = 'timeout';
+    hb.trigger();
+    await ticks(1);
+    fail = false;
+    clock.advance(49 * SECOND);
+    ticker.tick();
+    await ticks(1);
+    expect(sent.length).toBe(2);
+    clock.advance(1 * SECOND);
+    ticker.tick();
+    await waitFor(() => sent.length === 3);
     await hb.close();
     ticker.close();
   });
