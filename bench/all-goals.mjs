@@ -76,7 +76,9 @@ const GOALS = {
     const budget = (path, ours, max, unit) => ({ path, ours, baseline: max, baselineName: 'goal', unit, ratio: ours / max, goal: `<= ${max} ${unit}`, met: ours <= max });
     for (const r of results.filter((x) => !x.error)) {
       rows.push(budget(`join: auth CPU per node, ${r.backend}`, r.joinCpuMsPerNode, 5, 'ms'));
-      rows.push(budget(`${nodes} nodes back after auth restart, ${r.backend}`, r.allBackAfterListenS, 30, 's'));
+      // The goal is for 10,000 nodes: a smaller run shows the figure but cannot meet it.
+      const back = budget(`${nodes} nodes back after auth restart, ${r.backend}`, r.allBackAfterListenS, 30, 's');
+      rows.push(nodes >= 10_000 ? back : { ...back, goal: '<= 30 s at 10,000 nodes', met: false });
     }
     const sqlite = results.find((x) => x.backend === 'sqlite' && !x.error);
     const pg = results.find((x) => x.backend === 'postgres' && !x.error);
