@@ -64,8 +64,9 @@ async function startNode(i) {
   node.heartbeat = new Heartbeat({
     resource: () => resource,
     announce: async (n, ttl) => {
+      let answer;
       try {
-        await client.heartbeatNode(n, ttl);
+        answer = await client.heartbeatNode(n, ttl);
       } catch (err) {
         counters.fail++;
         counters.lastError = err.message;
@@ -76,6 +77,8 @@ async function startNode(i) {
       const sec = Math.floor(now / 1000);
       okPerSecond.set(sec, (okPerSecond.get(sec) ?? 0) + 1);
       if (!node.firstOkAfterMark && now >= markAt) node.firstOkAfterMark = now;
+      // The reconnect window auth sizes to the cluster, as the node's access point passes it on.
+      return typeof answer?.reconnect_window_ms === 'number' ? { reconnectWindowMs: answer.reconnect_window_ms } : {};
     },
     clock,
     ticker,

@@ -22,8 +22,9 @@
 //   listing    `tsh ls` (user bench, through the proxy) and `tctl nodes ls` (admin, on the auth host),
 //              --runs times each, median wall time; each run must list all N nodes.
 //   restart    kill -9 of the auth process; every node announces during the --downtime seconds it
-//              is down (as each would on noticing), fails and falls into its retry backoff (5 s
-//              doubling to 60 s, jittered to the upper half); then the auth server is started again
+//              is down (as each does on noticing: its watch stream breaks), fails and retries at a
+//              random point of the reconnect window auth gave it (hosts / 400 per s, 2-30 s; see
+//              src/node/heartbeat.ts); then the auth server is started again
 //              and we time until every node has had a heartbeat accepted, with the peak of accepted
 //              heartbeats per second (the stampede, if any).
 import { fork } from 'node:child_process';
@@ -37,7 +38,7 @@ import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { PASSWORD, buildDist, retry } from './cluster.mjs';
 import { monotonicUs, summarizeCpuProfile } from './cpu-profile.mjs';
-import { cpuSeconds, freePort, median, run, startServer, stopAll, stopServer, waitForPort } from './run.mjs';
+import { cpuSeconds, freePort, median, run, startServer, stopAll, stopServer, waitForPort, writeJsonResults } from './run.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -478,6 +479,22 @@ try {
     }
   }
   process.stdout.write(`${report(results)}\n`);
+  await writeJsonResults({
+    bench: 'presence',
+    nodes: N,
+    results: results.map((f) =>
+      f.error
+        ? { backend: f.backend, error: f.error }
+        : {
+            backend: f.backend,
+            joinCpuMsPerNode: (f.join.auth.cpuS * 1000) / f.join.nodes,
+            joinsPerS: f.join.nodes / f.join.wallS,
+            heartbeatsPerS: f.heartbeat.beats / f.heartbeat.wallS,
+            allBackAfterListenS: f.restart.allBackAfterListenS,
+            peakPerSecond: f.restart.peakPerSecond,
+          },
+    ),
+  });
 } finally {
   await stopAll();
   if (opts.keep) log(`kept ${work}`);

@@ -101,6 +101,7 @@ export class AuthServer {
   async close(): Promise<void> {
     // Watch streams end with a line saying why, so agents re-sync elsewhere instead of waiting for a ping.
     this.auth.watches.close();
+    this.auth.hostNames.close();
     await this.api?.close();
     this.api = undefined;
   }

@@ -43,7 +43,8 @@ import { authorize, authorizeOwnMFA, isAdmin, loadRoles } from './caller.js';
 import { DEFAULT_USER_CERT_TTL, MAX_CERT_TTL, issueHostCerts, issueUserCerts } from './certs.js';
 import { issueDatabaseCert } from './db-certs.js';
 import { kubeCertFields } from './kube-certs.js';
-import { checkNamesHeld, checkNamesNotHeld, requestedHostNames } from './host-names.js';
+import { HostNameIndex } from './host-name-index.js';
+import { checkNamesHeld, requestedHostNames } from './host-names.js';
 import { listTOTPDevices, type SecondFactorMode } from './local-login.js';
 import { listNodes, upsertNodeHeartbeat } from './presence.js';
 import { agentServerKind, listAgentServers, upsertAgentServerHeartbeat } from './agent-server-presence.js';
@@ -68,8 +69,15 @@ import type { MFALoginBeginRequest, MFAAuthenticateChallenge, MFALoginFinishRequ
 import { AppSessions } from './app-sessions.js';
 
 /** What the auth service needs from its surroundings. */
+/** Hosts per second an auth server takes back after a restart (a join-free heartbeat on a new connection). */
+const DEFAULT_RECONNECT_RATE = 400;
+const RECONNECT_WINDOW_MIN_MS = 2_000;
+const RECONNECT_WINDOW_CAP_MS = 30_000;
+
 export interface AuthServiceOptions {
   services: Services;
+  /** Hosts per second this server takes back after a restart (sizes the nodes' reconnect window); default 400. */
+  reconnectRate?: number;
   clusterName: string;
   staticTokens?: StaticToken[];
   /** The public address of a proxy (`host:port`) for invite links; looked up per call. */
@@ -109,6 +117,8 @@ export class AuthService {
   readonly watches: ResourceWatches;
   /** MFA devices and WebAuthn ceremonies (src/auth/mfa). */
   readonly mfa: MFAService;
+  /** Which host holds which name, for joins and renewals (host-name-index.ts); closed with the watches. */
+  readonly hostNames: HostNameIndex;
   private readonly services: Services;
   private readonly staticTokens: StaticToken[];
 
@@ -126,6 +136,7 @@ export class AuthService {
     this.proxies = new ProxyPresence(opts.services, opts.clusterName);
     this.sessionTrackers = new SessionTrackers(opts.services, opts.clusterName);
     this.semaphores = new Semaphores(opts.services);
+    this.hostNames = new HostNameIndex({ services: opts.services, clusterName: opts.clusterName, logger: opts.recordings?.logger ?? silentLogger });
     this.watches = new ResourceWatches({ services: opts.services, ...(opts.recordings && { logger: opts.recordings.logger }) });
     this.appSessions = new AppSessions(opts.services, opts.clusterName);
     this.mfa = new MFAService({
@@ -226,7 +237,7 @@ export class AuthService {
         const role = canonicalSystemRole(req.role);
         attributes = await checkMethodJoin(req, role, { services: this.services, clusterName: this.clusterName, clock: this.services.clock, options: this.opts.joinMethods ?? {} });
       }
-      await checkNamesNotHeld(this.services, this.clusterName, req.host_id, requestedHostNames(req));
+      await this.hostNames.checkNamesNotHeld(req.host_id, requestedHostNames(req));
       const certs = await this.issueHostCerts({ ...req, role: canonicalSystemRole(req.role) });
       this.audit.instanceJoin(joining, meta, undefined, attributes);
       return certs;
@@ -247,7 +258,7 @@ export class AuthService {
     authorize(caller, 'host_cert', 'create', { host_id: req.host_id, role, node_name: req.node_name ?? '', principals: names });
     if (!isAdmin(caller)) {
       if (caller.systemRole) checkNamesHeld(req.host_id, names, caller.hostNames ?? []);
-      await checkNamesNotHeld(this.services, this.clusterName, req.host_id, names);
+      await this.hostNames.checkNamesNotHeld(req.host_id, names);
     }
     return this.issueHostCerts({ ...req, role });
   }
@@ -537,6 +548,17 @@ export class AuthService {
   /** A host's heartbeat (see presence.ts). */
   upsertNode(caller: Caller, node: unknown, ttlMs?: number): Promise<Node> {
     return upsertNodeHeartbeat(this.services, this.services.clock, caller, this.clusterName, node, ttlMs);
+  }
+
+  /**
+   * How long the cluster's hosts should spread their return over when their connection to this
+   * server breaks (a restart): the hosts registered over the rate this server takes them back at,
+   * from 2 s to a 30 s cap. Nodes learn it from their heartbeat's answer (heartbeat.ts).
+   */
+  reconnectWindowMs(): number {
+    const hosts = this.hostNames.hostCount;
+    const rate = this.opts.reconnectRate ?? DEFAULT_RECONNECT_RATE;
+    return Math.round(Math.min(RECONNECT_WINDOW_CAP_MS, Math.max(RECONNECT_WINDOW_MIN_MS, ((hosts ?? 0) / rate) * 1000)));
   }
 
   /** Nodes the caller may see (`tsh ls`, `tctl nodes ls`, the proxy's routing); with `host`, those it may name. */

@@ -9,7 +9,7 @@ import { AccessDeniedError, BadParameterError } from '../api/errors.js';
 import type { Services } from '../services/index.js';
 
 /** Names every host certificate carries (hostPrincipals in certs.ts); nobody owns them. */
-const SHARED_NAMES = new Set(['localhost', '127.0.0.1', '::1']);
+export const SHARED_NAMES = new Set(['localhost', '127.0.0.1', '::1']);
 
 /** A hostname, IPv4 or IPv6 address: no wildcards (OpenSSH matches `*` and `?` in host principals). */
 const NAME_RE = /^[A-Za-z0-9._:-]{1,253}$/;

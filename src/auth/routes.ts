@@ -81,9 +81,11 @@ export const ROUTES: Route[] = [
     method: 'PUT',
     path: '/v1/nodes/heartbeat',
     body: true,
-    run: ({ auth, caller, body }) => {
+    // The stored node, and the window the node spreads its return over when its connection breaks.
+    run: async ({ auth, caller, body }) => {
       const b = body as { node?: unknown; ttl_ms?: unknown };
-      return auth.upsertNode(caller, b?.node, typeof b?.ttl_ms === 'number' ? b.ttl_ms : undefined);
+      const node = await auth.upsertNode(caller, b?.node, typeof b?.ttl_ms === 'number' ? b.ttl_ms : undefined);
+      return { ...node, reconnect_window_ms: auth.reconnectWindowMs() };
     },
   },
   { method: 'GET', path: '/v1/servers/:kind', run: async ({ auth, caller, params }) => ({ items: await auth.listAgentServers(caller, params.kind) }) },

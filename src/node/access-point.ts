@@ -17,8 +17,10 @@ export interface NodeAccessPoint {
   authPreference(): Promise<AuthPreference>;
   /** The cluster networking config (idle timeout, keep-alives, session control); undefined: the defaults. */
   networkingConfig(): Promise<NetworkingConfig | undefined>;
-  /** Announce this node (heartbeat) so it stays listed for ttlMs. */
-  heartbeat(node: Node, ttlMs: number): Promise<void>;
+  /** Announce this node (heartbeat) so it stays listed for ttlMs; may answer with auth's reconnect window. */
+  heartbeat(node: Node, ttlMs: number): Promise<void | { reconnectWindowMs?: number }>;
+  /** Calls `listener` when the node's connection to auth broke (its watch stream ended). */
+  onAuthLost?(listener: () => void): void;
   /** Report a live session so it stays listed for ttlMs (absent: sessions are not tracked). */
   upsertSessionTracker?(tracker: SessionTracker, ttlMs: number): Promise<void>;
   /** Remove a session's tracker when it ends. */

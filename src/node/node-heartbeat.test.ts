@@ -7,7 +7,8 @@ import { validateNode } from '../api/types/index.js';
 import { VERSION } from '../api/version.js';
 import { silentLogger } from '../log/index.js';
 import { runLabelCommand } from './command-labels.js';
-import { SERVER_ANNOUNCE_TTL_MS, announcePeriodMs, retryDelayMs } from './heartbeat.js';
+import { Heartbeat, SERVER_ANNOUNCE_TTL_MS, announcePeriodMs, retryDelayMs } from './heartbeat.js';
+import { Ticker } from './ticker.js';
 import { startTestNode, waitFor, type TestNode } from './testing/fixtures.js';
 
 const SECOND = 1000;
@@ -96,17 +97,73 @@ describe('heartbeat', () => {
     nodes.push(n);
     await ticks();
     expect(n.access.heartbeats.length).toBe(0);
-    clock.advance(5 * SECOND);
+    // A failure that is not a refused connection doubles the default window (10 s) each time.
+    clock.advance(20 * SECOND);
     await ticks();
-    clock.advance(10 * SECOND);
+    clock.advance(40 * SECOND);
     await waitFor(() => n.access.heartbeats.length === 1);
     expect(n.access.failHeartbeats).toBe(0);
   });
 
-  it('backs off after failed heartbeats, doubling to a cap, with jitter in the upper half', () => {
-    expect([1, 2, 3, 4, 5, 6, 9].map((f) => retryDelayMs(f, () => 1))).toEqual([5, 10, 20, 40, 60, 60, 60].map((s) => s * SECOND));
-    expect(retryDelayMs(1, () => 0)).toBe(2.5 * SECOND);
-    expect(retryDelayMs(9, () => 0)).toBe(30 * SECOND);
+  it('retries at a random point of the reconnect window, between 1 s and a 60 s cap', () => {
+    expect(retryDelayMs(10 * SECOND, () => 0)).toBe(SECOND);
+    expect(retryDelayMs(10 * SECOND, () => 0.5)).toBe(5.5 * SECOND);
+    expect(retryDelayMs(25 * SECOND, () => 1)).toBe(25 * SECOND);
+    expect(retryDelayMs(600 * SECOND, () => 1)).toBe(60 * SECOND);
+    expect(retryDelayMs(0, () => 1)).toBe(SECOND);
+  });
+
+  it('takes the reconnect window auth answers with, and comes back within it after the connection breaks', async () => {
+    const clock = new FakeClock(Date.now());
+    const ticker = new Ticker(3_600_000, () => undefined);
+    let fail: false | 'refused' | 'timeout' = false;
+    const sent: number[] = [];
+    const hb = new Heartbeat({
+      resource: () => validateNode({ kind: 'node', version: 'v2', metadata: { name: 'n1' }, spec: { hostname: 'h', addr: '127.0.0.1:3022' } }),
+      announce: async () => {
+        if (fail === 'refused') throw new Error('connection refused', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+        if (fail === 'timeout') throw new Error('timed out talking to the auth server');
+        sent.push(clock.now());
+        return { reconnectWindowMs: 25 * SECOND };
+      },
+      clock,
+      ticker,
+      logger: silentLogger,
+      random: () => 1,
+    });
+    hb.start();
+    await waitFor(() => sent.length === 1);
+    await ticks(1);
+    expect(hb.reconnectWindowMs).toBe(25 * SECOND);
+    // The watch broke: the next announce is due within the window, not at the 300 s period.
+    fail = 'refused';
+    hb.reconnect();
+    clock.advance(25 * SECOND);
+    ticker.tick();
+    await ticks(1);
+    // It failed (auth is still down): the retry is again within the window.
+    fail = false;
+    clock.advance(24 * SECOND);
+    ticker.tick();
+    await ticks(1);
+    expect(sent.length).toBe(1);
+    clock.advance(1 * SECOND);
+    ticker.tick();
+    await waitFor(() => sent.length === 2);
+    // Auth up but swamped (a timeout, not a refusal): the next try waits twice the window.
+    fail = 'timeout';
+    hb.trigger();
+    await ticks(1);
+    fail = false;
+    clock.advance(49 * SECOND);
+    ticker.tick();
+    await ticks(1);
+    expect(sent.length).toBe(2);
+    clock.advance(1 * SECOND);
+    ticker.tick();
+    await waitFor(() => sent.length === 3);
+    await hb.close();
+    ticker.close();
   });
 
   it('announces the advertise address when given, as a string or computed from the bound one', async () => {

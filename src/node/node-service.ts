@@ -104,6 +104,8 @@ export class NodeService {
       ticker: this.ticker,
       logger: this.log,
     });
+    // A broken watch stream is how the node learns at once that auth went away (a restart).
+    opts.access.onAuthLost?.(() => this.heartbeat.reconnect());
     this.sessionTrackers = new NodeSessionTrackers({
       access: opts.access,
       hostId: opts.hostId,

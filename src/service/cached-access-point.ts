@@ -36,6 +36,7 @@ export class CachedAccessPoint implements NodeAccessPoint {
   private readonly cache: ResourceCache;
   private readonly direct: NodeAccessPoint;
   private caKeys?: { version: number; keys: Buffer[] };
+  private readonly lostListeners: (() => void)[] = [];
 
   constructor(opts: CachedAccessPointOptions) {
     this.direct = opts.direct;
@@ -51,6 +52,9 @@ export class CachedAccessPoint implements NodeAccessPoint {
       ...(opts.timers && { timers: opts.timers }),
       ...(opts.backoff && { backoff: opts.backoff }),
       logger: opts.logger,
+      onBroken: () => {
+        for (const l of this.lostListeners) l();
+      },
     });
   }
 
@@ -91,14 +95,18 @@ export class CachedAccessPoint implements NodeAccessPoint {
     return this.cache.get('cluster_networking_config', NETWORKING_CONFIG_NAME) as unknown as NetworkingConfig | undefined;
   }
 
-  heartbeat(node: Node, ttlMs: number): Promise<void> {
-    return this.direct.heartbeat(node, ttlMs);
-  }
-
   // Leases are writes: straight to auth (when the wrapped access point has them).
   readonly acquireSemaphore?: NodeAccessPoint['acquireSemaphore'];
   readonly renewSemaphore?: NodeAccessPoint['renewSemaphore'];
   readonly cancelSemaphore?: NodeAccessPoint['cancelSemaphore'];
+
+  heartbeat(node: Node, ttlMs: number): Promise<void | { reconnectWindowMs?: number }> {
+    return this.direct.heartbeat(node, ttlMs);
+  }
+
+  onAuthLost(listener: () => void): void {
+    this.lostListeners.push(listener);
+  }
 
   async upsertSessionTracker(tracker: SessionTracker, ttlMs: number): Promise<void> {
     await this.direct.upsertSessionTracker?.(tracker, ttlMs);

@@ -26,6 +26,8 @@ export interface ResourceCacheOptions {
   /** Reconnect delays; `random` spreads them. Default CACHE_BACKOFF. */
   backoff?: BackoffOptions;
   logger: Logger;
+  /** Called when a watch that had synced ends or breaks (not on close): auth restarted or is unreachable. */
+  onBroken?: () => void;
 }
 
 /** The cache. `start()` begins watching; reads return undefined until the first sync. */
@@ -107,6 +109,7 @@ export class ResourceCache {
 
   private async run(): Promise<void> {
     while (!this.closed) {
+      const syncedBefore = this.syncCount;
       const ac = new AbortController();
       this.current = ac;
       try {
@@ -118,6 +121,7 @@ export class ResourceCache {
         ac.abort();
       }
       if (this.closed) break;
+      if (this.syncCount > syncedBefore) this.opts.onBroken?.();
       const delay = this.backoff.next();
       await new Promise<void>((resolve) => {
         this.wake = resolve;

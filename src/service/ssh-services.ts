@@ -86,8 +86,10 @@ export class AuthAccessPoint implements NodeAccessPoint {
     return this.client.cancelSemaphore(lease);
   }
 
-  async heartbeat(node: Node, ttlMs: number): Promise<void> {
-    await this.client.heartbeatNode(node, ttlMs);
+  async heartbeat(node: Node, ttlMs: number): Promise<{ reconnectWindowMs?: number }> {
+    const answer = await this.client.heartbeatNode<{ reconnect_window_ms?: unknown }>(node, ttlMs);
+    const w = answer?.reconnect_window_ms;
+    return typeof w === 'number' ? { reconnectWindowMs: w } : {};
   }
 
   async upsertSessionTracker(tracker: SessionTracker, ttlMs: number): Promise<void> {

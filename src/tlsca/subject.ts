@@ -3,19 +3,18 @@
  * L, STREET, POSTALCODE, O, OU, CN, then one RDN per extra attribute. Multi-valued fields share one
  * RDN; strings are PrintableString when Go would pick it, else UTF8String.
  */
-import type { JsonAttributeObject, JsonNameParams } from '@peculiar/x509';
 import { BadParameterError } from '../api/errors.js';
 import type { Identity } from './identity-type.js';
 import { TeleportOID, X520 } from './oids.js';
 import { marshalTraits, unmarshalTraits } from './traits-json.js';
-import type { x509 } from './x509-provider.js';
+import type { DirectoryString, NameFields, NameRDNs } from './name-der.js';
 
 const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** An attribute value typed as Go's encoding/asn1 types a plain string (PrintableString, else UTF8String). */
-export function directoryString(value: string): JsonAttributeObject {
+export function directoryString(value: string): DirectoryString {
   if (PRINTABLE.test(value)) return { printableString: value };
   if (LONE_SURROGATE.test(value)) throw new BadParameterError('identity field is not valid UTF-8');
   return { utf8String: value };
@@ -26,9 +25,9 @@ export function formatRFC3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** The subject for an identity, as `@peculiar/x509` JSON with explicit string types. */
-export function identitySubject(id: Identity): JsonNameParams {
-  const rdns: JsonNameParams = [];
+/** The subject for an identity: RDNs of explicitly typed strings. */
+export function identitySubject(id: Identity): NameRDNs {
+  const rdns: NameRDNs = [];
   const multi = (oid: string, values: string[] | undefined): void => {
     if (values && values.length > 0) rdns.push({ [oid]: values.map(directoryString) });
   };
@@ -73,7 +72,7 @@ export function identitySubject(id: Identity): JsonNameParams {
  * Rebuild an identity from a parsed subject. Unknown attributes are ignored (as Go does); a
  * malformed traits JSON, generation or previous-expiry value throws BadParameterError.
  */
-export function identityFromSubject(name: x509.Name, expires: Date): Identity {
+export function identityFromSubject(name: NameFields, expires: Date): Identity {
   const all = (oid: string): string[] | undefined => {
     const values = name.getField(oid);
     return values.length > 0 ? values : undefined;

@@ -4,7 +4,8 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { AccessDeniedError, BadParameterError } from '../api/errors.js';
-import { parseCertificate } from './identity.js';
+import { certificateParts } from './cert-der.js';
+import { decodeName } from './name-der.js';
 import { X520 } from './oids.js';
 
 function parseNode(pem: string, what: string): X509Certificate {
@@ -16,7 +17,7 @@ function parseNode(pem: string, what: string): X509Certificate {
 }
 
 function checkValidity(pem: string, now: Date, what: string): void {
-  const { notBefore, notAfter } = parseCertificate(pem);
+  const { notBefore, notAfter } = certificateParts(pem);
   if (now.getTime() < notBefore.getTime()) {
     throw new AccessDeniedError(`${what} is not valid before ${notBefore.toISOString()}`);
   }
@@ -34,7 +35,7 @@ export function verifyChain(certPem: string, caCertPems: string[], now: Date): v
   const cas = caCertPems.map((pem) => ({ pem, cert: parseNode(pem, 'CA certificate') }));
   const issuer = cas.find(({ cert }) => cert.ca && leaf.checkIssued(cert) && leaf.verify(cert.publicKey));
   if (!issuer) {
-    const cn = parseCertificate(certPem).subjectName.getField(X520.commonName)[0] ?? '';
+    const cn = decodeName(certificateParts(certPem).subject).getField(X520.commonName)[0] ?? '';
     throw new AccessDeniedError(`certificate for "${cn}" is not signed by a trusted CA`);
   }
   checkValidity(issuer.pem, now, 'CA certificate');
