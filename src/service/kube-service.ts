@@ -8,6 +8,8 @@
  */
 import { join } from 'node:path';
 import type { AuthClient } from '../api/client/index.js';
+import type { Clock } from '../api/clock.js';
+import { requireSessionMFAReader } from './session-mfa-preference.js';
 import { BadParameterError } from '../api/errors.js';
 import type { AgentServer } from '../api/types/index.js';
 import type { TeleportConfig } from '../config/index.js';
@@ -20,8 +22,9 @@ import type { ProcessAddresses, ProcessContext, Service, ServiceFactory } from '
 export const kubeServiceFactory: ServiceFactory = { name: 'kube', section: 'kubernetes_service', after: ['auth', 'proxy'], create: (ctx) => new KubeService(ctx) };
 
 /** The auth API as the Kubernetes agent uses it. */
-export function authKubeAccess(client: AuthClient): KubeAccessPoint {
+export function authKubeAccess(client: AuthClient, clock: Clock): KubeAccessPoint {
   return {
+    requireSessionMFA: requireSessionMFAReader(client, clock),
     roles: (names) => rolesByName(client, names),
     heartbeat: async (server: AgentServer, ttlMs: number) => {
       await client.heartbeatAgentServer('kube_server', server, ttlMs);
@@ -67,7 +70,7 @@ class KubeService implements Service {
     const log = logger.child({ component: 'kube:service' });
     const conn = await connectAgent(this.ctx, 'kubernetes_service', 'Kubernetes agent', { withProxyNeedsAuth: true });
     const useTunnel = conn.link !== undefined;
-    const access = authKubeAccess(conn.client);
+    const access = authKubeAccess(conn.client, clock);
     const clusters = await kubeClustersOf(config, this.ctx.clusterName);
     // Exec and attach sessions with a TTY are recorded as the node's are, spooled apart from an SSH node's of this host.
     const recorder = new NodeRecorder({
