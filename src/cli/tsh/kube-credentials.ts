@@ -33,7 +33,7 @@ export const kubeCredentialsCommand: CommandSpec<TshCtx> = {
     const now = (ctx.sys.now ?? Date.now)();
     const key = id.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     // Per-session MFA: a one-minute certificate for this kubectl run, not kept for the next.
-    const mfa = await kubeSessionMFACert(inv, ctx, kube);
+    const mfa = await kubeSessionMFACert(inv, ctx, id as ProfileIdentity, kube);
     if (mfa) {
       inv.io.stdout.write(JSON.stringify(execCredential(mfa.certPem, key, mfa.expires)) + '\n');
       return;
