@@ -6,7 +6,7 @@
 // page offers the connector and lands logged in. Refusals: a user whose claims map to no role, an
 // unreachable provider; audited, nothing created.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -160,6 +160,35 @@ describe('OIDC SSO', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(new RegExp(`the OIDC provider at http://127\\.0\\.0\\.1:${dead} cannot be reached`));
   });
+
+  it('fails a login within the discovery deadline when the provider accepts connections and never answers; the cluster keeps serving meanwhile', async () => {
+    // An IdP that hangs: every connection is held open in silence.
+    const held: Socket[] = [];
+    const hang = createServer((sock) => held.push(sock));
+    await new Promise<void>((r) => hang.listen(0, '127.0.0.1', () => r()));
+    const port = (hang.address() as { port: number }).port;
+    try {
+      await writeFile(join(c.dir, 'slow.yaml'), connectorYAML('slow', `http://127.0.0.1:${port}`));
+      expect((await tctl('create', join(c.dir, 'slow.yaml'))).code).toBe(0);
+      const started = Date.now();
+      const login = tshLogin('slow', 'alice');
+      // While tsh waits on the provider, the cluster answers others as usual.
+      await new Promise((r) => setTimeout(r, 1_000));
+      const t0 = Date.now();
+      const other = await tctl('get', 'oidc/example');
+      expect(other.code, other.err).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      const r = await login;
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(new RegExp(`the OIDC provider at http://127\\.0\\.0\\.1:${port} cannot be reached \\(.*\\): the identity provider is down or unreachable`));
+      expect(held.length).toBeGreaterThan(0);
+      // The provider's deadline is 10 s; tsh is told well before its own patience runs out.
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      for (const s of held) s.destroy();
+      await new Promise<void>((r) => hang.close(() => r()));
+    }
+  }, 40_000);
 });
 
 /** Signs in at oidc-provider's development pages (any password) and consents when asked, until the browser leaves the provider. */

@@ -35,6 +35,8 @@ export interface DatabaseHello {
    * backend key it saw: the agent relays the packet that follows to the database and closes.
    */
   cancel?: boolean;
+  /** The MFA device the client's certificate was issued after (per-session MFA), when it was. */
+  mfa_verified?: string;
 }
 
 /** The database hello's framing. */

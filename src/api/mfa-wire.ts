@@ -76,12 +76,19 @@ export interface MFAAddDeviceRequest {
   webauthn_response?: WebAuthnRegistrationResponse;
 }
 
-/** `POST /v1/certs/user/mfa`: a short-lived certificate for one SSH session, after an MFA check. */
+/**
+ * `POST /v1/certs/user/mfa`: a short-lived certificate for one session, after an MFA check, bound to
+ * exactly one target: a node (SSH), a database route or a Kubernetes cluster.
+ */
 export interface SessionMFACertsRequest extends MFAAuthenticateResponse {
   public_key: string;
-  /** The node the certificate is bound to (its name, hostname or address as tsh ssh names it). */
-  node: string;
-  login: string;
+  /** SSH: the node the certificate is bound to (its name, hostname or address as tsh ssh names it). */
+  node?: string;
+  login?: string;
+  /** A database session: the route the certificate carries (as `tsh db login` asks for it). */
+  route_to_database?: { service_name: string; protocol: string; username?: string; database?: string };
+  /** A Kubernetes session: the cluster the certificate is routed to. */
+  kubernetes_cluster?: string;
 }
 
 /** The auth preference fields MFA decisions read. */

@@ -324,7 +324,7 @@ export class AuthService {
   }
 
   /** Issues certificates to `user` per their current roles (the caller has been authorized or authenticated). */
-  private async certsForUser(user: User, req: UserCertsRequest, issuer = user.metadata.name, meta: RequestMeta = {}, extraExtensions?: Record<string, string>): Promise<UserCertsResponse> {
+  private async certsForUser(user: User, req: UserCertsRequest, issuer = user.metadata.name, meta: RequestMeta = {}, extraExtensions?: Record<string, string>, mfaVerified?: string): Promise<UserCertsResponse> {
     const status = user.spec.status;
     if (status?.is_locked && (!status.lock_expires || Date.parse(status.lock_expires) > this.services.clock.now())) {
       throw new AccessDeniedError(`user "${user.metadata.name}" is locked`);
@@ -358,6 +358,7 @@ export class AuthService {
         certFormat: req.cert_format ?? checker.certificateFormat(),
         ...(req.route_to_database && { routeToDatabase: routeToDatabaseOf(req.route_to_database) }),
         ...(extraExtensions && { extraExtensions }),
+        ...(mfaVerified && { mfaVerified }),
         ...(app && { routeToApp: app.route }),
         ...kube,
       },
@@ -497,15 +498,22 @@ export class AuthService {
   /**
    * A per-session MFA certificate: after a TOTP code or security key assertion answering the
    * caller's own challenge, SSH and TLS certificates for one minute, marked `mfa-verified` with the
-   * device and bound to the node the session is for.
+   * device and bound to one target: the node of an SSH session (SSH extensions), or the database
+   * route or Kubernetes cluster of a database or Kubernetes session (the X.509 identity).
    */
   async sessionMFACerts(caller: Caller, req: SessionMFACertsRequest): Promise<UserCertsResponse> {
     const name = authorizeOwnMFA(caller);
-    if (typeof req?.node !== 'string' || req.node === '') throw new BadParameterError('missing node: the node the session is for');
+    const targets = [req?.node, req?.route_to_database, req?.kubernetes_cluster].filter((t) => t !== undefined && t !== '');
+    if (targets.length !== 1) throw new BadParameterError('name exactly one target: node (SSH), route_to_database or kubernetes_cluster');
+    if (req.node !== undefined && typeof req.node !== 'string') throw new BadParameterError('node must be a string');
+    if (req.kubernetes_cluster !== undefined && typeof req.kubernetes_cluster !== 'string') throw new BadParameterError('kubernetes_cluster must be a string');
     if (typeof req.public_key !== 'string') throw new BadParameterError('missing public_key');
     const device = await this.mfa.verifyResponse(name, req, 'session');
     const user = await this.services.users.get(name);
-    return this.certsForUser(user, { username: name, public_key: req.public_key, ttl_ms: SESSION_MFA_CERT_TTL_MS }, name, {}, { [EXT_MFA_VERIFIED]: device.id, [EXT_MFA_NODE]: req.node });
+    const base = { username: name, public_key: req.public_key, ttl_ms: SESSION_MFA_CERT_TTL_MS };
+    if (req.node) return this.certsForUser(user, base, name, {}, { [EXT_MFA_VERIFIED]: device.id, [EXT_MFA_NODE]: req.node });
+    const route = req.route_to_database ? { route_to_database: req.route_to_database } : { kubernetes_cluster: req.kubernetes_cluster };
+    return this.certsForUser(user, { ...base, ...route }, name, {}, undefined, device.id);
   }
 
   /** Public: local login with password (+ TOTP) returning certificates for the given public key. */

@@ -45,6 +45,8 @@ export interface UserCertParams {
   kubernetesGroups?: string[];
   /** More SSH extensions, set by auth itself (per-session MFA: `mfa-verified`, the node bound to). */
   extraExtensions?: Record<string, string>;
+  /** Per-session MFA for a database or Kubernetes cluster: the device, in the X.509 identity (`1.3.9999.1.8`). */
+  mfaVerified?: string;
 }
 
 /** Issued user credentials. */
@@ -101,6 +103,7 @@ export async function issueUserCerts(
     ...(p.kubernetesCluster && { kubernetesCluster: p.kubernetesCluster }),
     ...(p.kubernetesUsers?.length && { kubernetesUsers: p.kubernetesUsers }),
     ...(p.kubernetesGroups?.length && { kubernetesGroups: p.kubernetesGroups }),
+    ...(p.mfaVerified && { mfaVerified: p.mfaVerified }),
   };
   const tls = await issueCertificate({
     caCertPem: signer.tlsCertPem(),

@@ -16,7 +16,7 @@ import { VERSION } from '../api/version.js';
 import type { DatabaseConfig } from '../config/index.js';
 import type { AuditEmitter } from '../events/index.js';
 import type { Logger } from '../log/index.js';
-import { applyRoleTraits, checkDatabaseAccess } from '../rbac/index.js';
+import { applyRoleTraits, checkDatabaseAccess, checkSessionMFA } from '../rbac/index.js';
 import { sessionAudit } from './db-audit.js';
 import type { Engine } from './engine.js';
 import { databaseTLSOptions } from './db-tls.js';
@@ -26,6 +26,8 @@ const CLIENT_CERT_TTL_MS = 12 * 3600_000;
 const CLIENT_CERT_RENEW_MS = 3600_000;
 /** How long the hello may take to arrive. */
 const HELLO_TIMEOUT_MS = 15_000;
+/** What a refused client without a per-session MFA certificate is told to do. */
+const SESSION_MFA_HINT = 'connect with "tsh db connect" or through "tsh proxy db --tunnel", which ask for an MFA check (certificates from "tsh db login" alone are not MFA-verified)';
 
 /** What the agent needs from the cluster (the auth API, narrowed). */
 export interface DatabaseAccessPoint {
@@ -34,6 +36,8 @@ export interface DatabaseAccessPoint {
   /** A `db` CA certificate for `publicKeyPem` with CN `dbUser`: `{ cert, ca_certs }`. */
   databaseCert(publicKeyPem: string, dbUser: string, ttlMs: number): Promise<{ cert: string; ca_certs: string[] }>;
   heartbeat(server: AgentServer, ttlMs: number): Promise<void>;
+  /** The cluster auth preference's `require_session_mfa` (per-session MFA). */
+  requireSessionMFA(): Promise<unknown>;
 }
 
 /** Options of the agent. */
@@ -185,6 +189,7 @@ export class DatabaseAgent {
     if (roles.length === 0) throw new AccessDeniedError(`user "${hello.user}" has no roles on this cluster`);
     // Database names are not enforced for MySQL, as in Teleport (a session's USE moves freely).
     checkDatabaseAccess(roles, { labels: database.staticLabels, dbUser, dbName, enforceNames: database.protocol !== 'mysql' });
+    checkSessionMFA({ capValue: await this.o.access.requireSessionMFA(), roles, mfaVerified: hello.mfa_verified, hint: SESSION_MFA_HINT });
   }
 
   private async tlsOptions(database: DatabaseConfig, dbUser: string): Promise<ConnectionOptions> {

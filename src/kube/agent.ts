@@ -16,7 +16,7 @@ import { VERSION } from '../api/version.js';
 import type { AuditEmitter } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import type { SessionRecorder } from '../node/index.js';
-import { applyRoleTraits, checkKubeClusterAccess, kubeUsersAndGroups, type KubeUsersAndGroups } from '../rbac/index.js';
+import { applyRoleTraits, checkKubeClusterAccess, checkSessionMFA, kubeUsersAndGroups, type KubeUsersAndGroups } from '../rbac/index.js';
 import { KubeAudit, execCommand, podFields, wantsTTY, type ExecExit } from './audit.js';
 import { execTap, negotiatedProtocol, type ExecTap } from './exec-tap.js';
 import type { KubeCredentials } from './credentials.js';
@@ -31,12 +31,16 @@ import { readKubeHello, type KubeHello } from './wire.js';
 const ROLES_CACHE_MS = 5_000;
 /** Largest request head the agent parses (Node's default is 16 KiB). */
 const MAX_HEADER_BYTES = 64 * 1024;
+/** What a refused client without a per-session MFA certificate is told to do. */
+const SESSION_MFA_HINT = 'use a kubeconfig from "tsh kube login", whose exec plugin (tsh kube credentials) asks for an MFA check';
 
 /** What the agent needs from the cluster (the auth API, narrowed). */
 export interface KubeAccessPoint {
   /** The roles named, those that exist. */
   roles(names: string[]): Promise<Role[]>;
   heartbeat(server: AgentServer, ttlMs: number): Promise<void>;
+  /** The cluster auth preference's `require_session_mfa` (per-session MFA). */
+  requireSessionMFA(): Promise<unknown>;
 }
 
 /** A cluster the agent serves. */
@@ -166,6 +170,7 @@ export class KubeAgent {
       const roles = await this.rolesOf(conn.hello);
       if (roles.length === 0) throw new AccessDeniedError(`user "${conn.hello.user}" has no roles on this cluster`);
       checkKubeClusterAccess(roles, conn.cluster.name, conn.cluster.labels);
+      checkSessionMFA({ capValue: await this.o.access.requireSessionMFA(), roles, mfaVerified: conn.hello.mfa_verified, hint: SESSION_MFA_HINT });
       authz = { at, roles, grants: kubeUsersAndGroups(roles, conn.cluster.labels) };
       conn.authz = authz;
     }

@@ -27,6 +27,11 @@ export interface KubeHello {
   client_addr: string;
   /** The Teleport cluster the user's certificate was issued by. */
   teleport_cluster: string;
+  /**
+   * The MFA device the client's certificate was issued after (per-session MFA), only when the
+   * certificate is also routed to this cluster: an MFA certificate is bound to one target.
+   */
+  mfa_verified?: string;
 }
 
 /** The Kubernetes hello's framing. */

@@ -8,14 +8,14 @@ import type { Clock } from '../api/clock.js';
 import { AccessDeniedError } from '../api/errors.js';
 import type { Role } from '../api/types/index.js';
 import { networkingSettings } from '../api/types/index.js';
-import { RoleSet, SESSION_JOIN_PRINCIPAL, applyRoleTraits, supportsModeratedSessions } from '../rbac/index.js';
+import { RoleSet, SESSION_JOIN_PRINCIPAL, applyRoleTraits, isSessionMFARequired, supportsModeratedSessions } from '../rbac/index.js';
 import type { Traits } from '../rbac/index.js';
 import { CERT_FOREVER, verifyCertificate } from '../sshca/index.js';
 import type { SSHCertificate } from '../sshca/index.js';
 import type { AuthContext } from '../sshutils/index.js';
 import type { NodeAccessPoint } from './access-point.js';
 import type { ConnectionLease } from './connection-lease.js';
-import { EXT_MFA_NODE, EXT_MFA_VERIFIED, sessionMFARequired } from '../api/mfa-wire.js';
+import { EXT_MFA_NODE, EXT_MFA_VERIFIED } from '../api/mfa-wire.js';
 
 /** Certificate extensions Teleport puts in user certificates (facts §2.2). */
 export const EXT_PERMIT_PTY = 'permit-pty';
@@ -77,7 +77,7 @@ export const SESSION_MFA_REFUSAL = 'access to this node requires an MFA check fo
  * check (`mfa-verified`) and be bound to this node. Join-only logins are not sessions of their own.
  */
 function checkSessionMFA(cert: SSHCertificate, roles: RoleSet, capValue: unknown, node: AuthorizeDeps['node']): void {
-  if (!sessionMFARequired([capValue, ...roles.all().map((r) => r.spec.options?.require_session_mfa)])) return;
+  if (!isSessionMFARequired(capValue, roles.all())) return;
   if (!cert.extensions[EXT_MFA_VERIFIED]) throw new AccessDeniedError(SESSION_MFA_REFUSAL);
   const bound = cert.extensions[EXT_MFA_NODE];
   if (node && bound !== node.hostId && bound !== node.hostname) {

@@ -13,3 +13,4 @@ export * from './presets.js';
 export * from './join-sessions.js';
 export * from './db-access.js';
 export * from './kube-access.js';
+export * from './session-mfa.js';

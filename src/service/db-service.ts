@@ -6,6 +6,8 @@
  */
 import type { Database, Role } from '../api/types/index.js';
 import type { AuthClient } from '../api/client/index.js';
+import type { Clock } from '../api/clock.js';
+import { requireSessionMFAReader } from './session-mfa-preference.js';
 import { DatabaseAgent, databaseFromResource, defaultEngines, selectedBy, type DatabaseAccessPoint } from '../db/index.js';
 import { connectAgent, exposeAgent, rolesByName, startHeartbeats, startResourceSync } from './agent-plumbing.js';
 import type { ProcessAddresses, ProcessContext, Service, ServiceFactory } from './service.js';
@@ -14,8 +16,9 @@ import type { ProcessAddresses, ProcessContext, Service, ServiceFactory } from '
 export const dbServiceFactory: ServiceFactory = { name: 'db', section: 'db_service', after: ['auth', 'proxy'], create: (ctx) => new DBService(ctx) };
 
 /** The auth API as the database agent uses it. */
-export function authDatabaseAccess(client: AuthClient): DatabaseAccessPoint {
+export function authDatabaseAccess(client: AuthClient, clock: Clock): DatabaseAccessPoint {
   return {
+    requireSessionMFA: requireSessionMFAReader(client, clock),
     roles: (names: string[]): Promise<Role[]> => rolesByName(client, names),
     databaseCert: (publicKeyPem, dbUser, ttlMs) => client.generateDatabaseCert({ public_key: publicKeyPem, common_name: dbUser, ttl_ms: ttlMs }),
     heartbeat: async (server, ttlMs) => {
@@ -36,7 +39,7 @@ class DBService implements Service {
     const log = logger.child({ component: 'db:service' });
     const conn = await connectAgent(this.ctx, 'db_service', 'database agent');
     const useTunnel = conn.link !== undefined;
-    const access = authDatabaseAccess(conn.client);
+    const access = authDatabaseAccess(conn.client, clock);
     const agent = new DatabaseAgent({
       databases: config.db.databases,
       engines: defaultEngines(),

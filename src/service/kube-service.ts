@@ -9,6 +9,8 @@
  */
 import { join } from 'node:path';
 import type { AuthClient } from '../api/client/index.js';
+import type { Clock } from '../api/clock.js';
+import { requireSessionMFAReader } from './session-mfa-preference.js';
 import { BadParameterError } from '../api/errors.js';
 import type { AgentServer } from '../api/types/index.js';
 import { formatAddr, type TeleportConfig } from '../config/index.js';
@@ -26,8 +28,9 @@ import { proxyToJoinThrough } from './tunnel-services.js';
 export const kubeServiceFactory: ServiceFactory = { name: 'kube', section: 'kubernetes_service', after: ['auth', 'proxy'], create: (ctx) => new KubeService(ctx) };
 
 /** The auth API as the Kubernetes agent uses it. */
-export function authKubeAccess(client: AuthClient): KubeAccessPoint {
+export function authKubeAccess(client: AuthClient, clock: Clock): KubeAccessPoint {
   return {
+    requireSessionMFA: requireSessionMFAReader(client, clock),
     roles: (names) => rolesByName(client, names),
     heartbeat: async (server: AgentServer, ttlMs: number) => {
       await client.heartbeatAgentServer('kube_server', server, ttlMs);
@@ -75,7 +78,7 @@ class KubeService implements Service {
     const log = logger.child({ component: 'kube:service' });
     const conn = await this.connect(log);
     const useTunnel = conn.link !== undefined;
-    const access = authKubeAccess(conn.client);
+    const access = authKubeAccess(conn.client, clock);
     const clusterName = conn.clusterName || this.ctx.clusterName || conn.link?.clusterName || '';
     const clusters = await kubeClustersOf(config, clusterName);
     // Exec and attach sessions with a TTY are recorded as the node's are, spooled apart from an SSH node's of this host.

@@ -14,4 +14,4 @@ export { tabwrite } from './tabwriter.js';
 export type { TabwriterOptions } from './tabwriter.js';
 export { OUTPUT_FORMATS, toGoJSON, toTeleportYAML, writeFormatted } from './format.js';
 export type { OutputFormat } from './format.js';
-export { confirm, readLine, readPassword } from './prompt.js';
+export { confirm, readLine, readPassword, releaseInput } from './prompt.js';

@@ -18,21 +18,35 @@ class BufferedReader {
   private wake?: () => void;
   private readonly decoder = new StringDecoder('utf8');
 
+  private readonly onData = (chunk: Buffer | string): void => {
+    this.buf += typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+    this.notify();
+  };
+  private readonly onEnd = (): void => {
+    this.buf += this.decoder.end();
+    this.ended = true;
+    this.notify();
+  };
+  private readonly onError = (err: Error): void => {
+    this.failure = err;
+    this.notify();
+  };
+
   constructor(private readonly stream: NodeJS.ReadableStream) {
-    stream.on('data', (chunk: Buffer | string) => {
-      this.buf += typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
-      this.notify();
-    });
-    stream.on('end', () => {
-      this.buf += this.decoder.end();
-      this.ended = true;
-      this.notify();
-    });
-    stream.on('error', (err: Error) => {
-      this.failure = err;
-      this.notify();
-    });
+    stream.on('data', this.onData);
+    stream.on('end', this.onEnd);
+    stream.on('error', this.onError);
     stream.pause();
+  }
+
+  /** Stops reading: what is buffered, and whether the stream has ended, for whoever reads on. */
+  release(): { text: string; ended: boolean } {
+    this.stream.off('data', this.onData);
+    this.stream.off('end', this.onEnd);
+    this.stream.off('error', this.onError);
+    const text = this.buf;
+    this.buf = '';
+    return { text, ended: this.ended };
   }
 
   private notify(): void {
@@ -73,6 +87,17 @@ function readerFor(stream: NodeJS.ReadableStream): BufferedReader {
     readers.set(stream, r);
   }
   return r;
+}
+
+/**
+ * Hands a stream the prompts have read from over to another reader (a child process's stdin):
+ * the input they buffered and did not consume, and whether the stream has already ended.
+ */
+export function releaseInput(stream: NodeJS.ReadableStream): { text: string; ended: boolean } {
+  const r = readers.get(stream);
+  if (!r) return { text: '', ended: false };
+  readers.delete(stream);
+  return r.release();
 }
 
 const takeLine: Take = (buf) => {

@@ -6,8 +6,9 @@
  */
 import { spawn } from 'node:child_process';
 import { pgServiceFile, type ClientIdentity, type DatabaseLogin } from '../../client/index.js';
-import type { CommandSpec } from '../framework/index.js';
+import { releaseInput, type CommandSpec } from '../framework/index.js';
 import { BadParameterError } from '../../api/errors.js';
+import { dbConnectMFATunnel, tunnelClientArgs } from './db-connect-mfa.js';
 import { dbLogins, dbProfile, mysqlClient, mysqlHostPort, pickLogin, proxyHostPort, serviceName } from './db-logins.js';
 import type { TshCtx } from './tsh-context.js';
 
@@ -101,6 +102,15 @@ export const dbConnectCommand: CommandSpec<TshCtx> = {
     const l = pickLogin(await dbLogins(id), inv.args.db as string | undefined);
     const user = (inv.flags['db-user'] as string | undefined) || l.route.username;
     const name = (inv.flags['db-name'] as string | undefined) || l.route.database;
+    const tunnel = await dbConnectMFATunnel(inv, ctx, id, l, user, name);
+    if (tunnel) {
+      const client = l.route.protocol === 'mysql' ? await mysqlClient(inv.io.env) : 'psql';
+      try {
+        return await runClient(client, tunnelClientArgs(l.route.protocol, tunnel.port, user, name), { ...inv.io.env } as NodeJS.ProcessEnv, inv, ctx, 'install the database client');
+      } finally {
+        await tunnel.close();
+      }
+    }
     if (l.route.protocol === 'mysql') {
       const client = await mysqlClient(inv.io.env);
       const args = [`--defaults-group-suffix=_${serviceName(id.cluster, l.route.serviceName)}`, ...(user ? [`--user=${user}`] : []), ...(name ? [`--database=${name}`] : [])];
@@ -118,7 +128,11 @@ function runClient(cmd: string, args: string[], env: NodeJS.ProcessEnv, inv: Par
   const interactive = ctx.sys.terminal !== undefined;
   const child = spawn(cmd, args, { env, cwd: inv.io.cwd, stdio: interactive ? 'inherit' : 'pipe' });
   if (!interactive) {
-    inv.io.stdin.pipe(child.stdin!);
+    // What an MFA prompt read past its line is the client's input.
+    const rest = releaseInput(inv.io.stdin);
+    if (rest.text !== '') child.stdin!.write(rest.text);
+    if (rest.ended) child.stdin!.end();
+    else inv.io.stdin.pipe(child.stdin!);
     child.stdout!.on('data', (b: Buffer) => (ctx.sys.stdout ? ctx.sys.stdout.write(b) : inv.io.stdout.write(b.toString())));
     child.stderr!.on('data', (b: Buffer) => (ctx.sys.stderr ? ctx.sys.stderr.write(b) : inv.io.stderr.write(b.toString())));
   }

@@ -3,12 +3,14 @@
  * plugin kubectl runs (client.authentication.k8s.io/v1beta1). Prints an ExecCredential with a
  * certificate routed to the cluster and the profile's key; when the login has expired it fails
  * with "log in again: tsh login --proxy=..." on stderr, which kubectl shows, instead of kubectl
- * failing in the TLS handshake.
+ * failing in the TLS handshake. Under per-session MFA it asks for the check each time kubectl runs
+ * it and prints a one-minute certificate (kube-mfa.ts).
  */
 import { BadParameterError } from '../../api/errors.js';
 import { execCredential } from '../../client/kubeconfig.js';
 import type { CommandSpec } from '../framework/index.js';
 import { kubeCertificate, type ProfileIdentity } from './kube-clusters.js';
+import { kubeSessionMFACert } from './kube-mfa.js';
 import { connectProxy, loadIdentity, type TshCtx } from './tsh-context.js';
 
 /** The command spec. */
@@ -29,6 +31,13 @@ export const kubeCredentialsCommand: CommandSpec<TshCtx> = {
       throw new BadParameterError(`this profile is logged in to Teleport cluster "${id.cluster}", not "${tc}": run "tsh login --proxy=${id.webProxyAddr}" for it, or "tsh kube login" again`);
     }
     const now = (ctx.sys.now ?? Date.now)();
+    const key = id.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    // Per-session MFA: a one-minute certificate for this kubectl run, not kept for the next.
+    const mfa = await kubeSessionMFACert(inv, ctx, id as ProfileIdentity, kube);
+    if (mfa) {
+      inv.io.stdout.write(JSON.stringify(execCredential(mfa.certPem, key, mfa.expires)) + '\n');
+      return;
+    }
     const cert = await kubeCertificate(id as ProfileIdentity, kube, now, async () => {
       const p = await connectProxy(inv, ctx);
       return { auth: p.authClient(), close: () => p.close() };
@@ -36,7 +45,6 @@ export const kubeCredentialsCommand: CommandSpec<TshCtx> = {
     // A minute early, so that kubectl asks again before the certificate expires mid-request.
     const left = cert.expires.getTime() - now;
     const expiry = new Date(left > 60_000 ? cert.expires.getTime() - 60_000 : cert.expires.getTime());
-    const key = id.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     inv.io.stdout.write(JSON.stringify(execCredential(cert.certPem, key, expiry)) + '\n');
   },
 };

@@ -14,6 +14,7 @@ import { BadParameterError, ConnectionProblemError } from '../../api/errors.js';
 import { startLocalForward, type DatabaseLogin } from '../../client/index.js';
 import type { CommandSpec } from '../framework/index.js';
 import { dbLogins, dbProfile, mysqlClient, pickLogin } from './db-logins.js';
+import { dbMFACertSource } from './db-mfa.js';
 import { aborted, type TshCtx } from './tsh-context.js';
 
 /** Teleport's ALPN names of the database fronts (lib/srv/alpnproxy/common). */
@@ -107,7 +108,12 @@ export const proxyDbCommand: CommandSpec<TshCtx> = {
     const [certPem, keyPem] = await Promise.all([readFile(login.certPath, 'utf8'), readFile(login.keyPath, 'utf8')]);
     const web = splitHostPort(id.webProxyAddr);
     const insecure = id.insecure === true || inv.flags.insecure === true;
-    const dial = () => dialDatabaseTunnel({ proxyHost: web.host, proxyPort: web.port, protocol, certPem, keyPem, caPems: id.tlsCAs, insecure });
+    // Per-session MFA: the check is made now, and again for a connection after its certificate lapsed.
+    const mfa = await dbMFACertSource(inv, ctx, login.route, { certPem, keyPem, expires: login.expires.getTime() });
+    const dial = async () => {
+      const cert = mfa ? await mfa() : { certPem, keyPem };
+      return dialDatabaseTunnel({ proxyHost: web.host, proxyPort: web.port, protocol, certPem: cert.certPem, keyPem: cert.keyPem, caPems: id.tlsCAs, insecure });
+    };
     const listener = await startLocalForward({ bindHost: '127.0.0.1', bindPort: port, destHost: web.host, destPort: web.port }, dial, (err) =>
       inv.io.stderr.write(`ERROR: ${(err as Error).message}\n`),
     );

@@ -64,6 +64,7 @@ export async function dialDatabaseAgent(o: AgentDialOptions, tls: TLSSocket, con
     ...(route.database && { route_database: route.database }),
     client_addr: clientAddr,
     session_id: randomUUID(),
+    ...(identity.mfaVerified && { mfa_verified: identity.mfaVerified }),
   };
   agent.write(encodeDatabaseHello(hello));
   return { agent, target, hello };

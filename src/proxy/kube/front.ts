@@ -85,6 +85,7 @@ async function connect(o: KubeFrontOptions, tls: TLSSocket, conn: RoutedConnecti
       traits: (identity.traits ?? {}) as Record<string, string[]>,
       client_addr: clientAddr,
       teleport_cluster: identity.teleportCluster ?? o.router.clusterName,
+      ...(identity.mfaVerified && identity.kubernetesCluster === cluster && { mfa_verified: identity.mfaVerified }),
     }),
   );
   return { agent, cluster, user: identity.username };

@@ -207,6 +207,12 @@ export class ProxyListener {
       secureContext: this.secure,
       // Kubernetes clients authenticate with their certificate, sent only when asked for (the front checks it).
       ...(fixed === 'kube' && { requestCert: true, rejectUnauthorized: false }),
+      // kubectl's exec and port-forward upgrades (SPDY, websocket) offer no ALPN, so ALPNCallback
+      // never runs for them: kube SNI asks for the certificate here as well.
+      SNICallback: (servername, cb) => {
+        if (fixed !== 'kube' && servername.startsWith(KUBE_SNI_PREFIX)) askForClientCert(tls);
+        cb(null, this.secure);
+      },
       ALPNCallback: ({ servername, protocols }) => {
         offered = protocols;
         const kube = fixed === 'kube' || (typeof servername === 'string' && servername.startsWith(KUBE_SNI_PREFIX));
