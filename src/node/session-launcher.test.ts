@@ -66,6 +66,17 @@ describe('SessionLauncher', () => {
     expect(out).toContain('got abc');
   });
 
+  it("hands a terminal's output on as it comes, not only at the exit", async () => {
+    launcher = new SessionLauncher({ logger });
+    const t = await launcher.startTerminal({ file: '/bin/sh', args: ['-c', 'echo prompt; read x; echo "got $x"'], cwd: '/', env, term: 'xterm', cols: 80, rows: 24 });
+    let out = '';
+    t.onData((d) => (out += d.toString()));
+    while (!out.includes('prompt')) await new Promise((r) => setTimeout(r, 20));
+    t.write(Buffer.from('more\n'));
+    await t.exited;
+    expect(out).toContain('got more');
+  });
+
   it('resizes a terminal', async () => {
     launcher = new SessionLauncher({ logger });
     const t = await launcher.startTerminal({ file: '/bin/sh', args: ['-c', 'read x; stty size'], cwd: '/', env, term: 'xterm', cols: 80, rows: 24 });

@@ -122,10 +122,9 @@ export class SessionLauncher implements ProcessLauncher {
           if (e.ev === 'exit') finish(endOf(e));
           if (e.ev !== 'started') return;
           clearTimeout(timer);
-          output.pause();
           resolve({
             pid: e.pid ?? -1,
-            onData: (cb) => void output.on('data', cb),
+            onData: (cb) => void output.on('data', cb).resume(),
             write: (data) => this.send({ op: 'input', id, data }),
             resize: (cols, rows) => this.send({ op: 'resize', id, cols, rows }),
             pause: () => this.send({ op: 'pause', id }),
