@@ -57,6 +57,19 @@ const GOALS = {
         return atLeast(path, mibps(r), mibps(base), 'OpenSSH', 'MiB/s', 0.9);
       });
   },
+  /** tsh.mjs: tsh status and tsh ls under 150 ms; tsh ssh `true` at most the time of OpenSSH ssh -J. */
+  tsh({ results }) {
+    const by = Object.fromEntries(results.map((r) => [r.key, r]));
+    const rows = [];
+    for (const key of ['tsh-status', 'tsh-ls']) {
+      const r = by[key];
+      if (!r) continue;
+      // An absolute goal: the baseline column is the goal itself, `ssh -V` is in the bench's own table.
+      rows.push({ path: `${r.name} (start to exit)`, ours: r.ms, baseline: 150, baselineName: 'goal', unit: 'ms', ratio: r.ms / 150, goal: '<= 150 ms', met: r.ms <= 150 });
+    }
+    if (by['tsh-ssh'] && by['ssh-J']) rows.push(atMost('tsh ssh `true`, plain account', by['tsh-ssh'].ms, by['ssh-J'].ms, 'OpenSSH ssh -J', 'ms', 1.0));
+    return rows;
+  },
   /** recording.mjs: recorded throughput >= 0.95x of recording off. */
   recording({ results }) {
     const rows = [];

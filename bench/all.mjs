@@ -5,7 +5,7 @@
 // run.mjs) give their rows here, the others get a row pointing at their log. A bench that cannot
 // run here (a missing tool, a failure) is a row saying so, not the end of the run.
 //
-//   node bench/all.mjs [--quick] [--only=ssh,copies,recording,db,sessions,web-terminal,presence,kube,app]
+//   node bench/all.mjs [--quick] [--only=ssh,tsh,copies,recording,db,sessions,web-terminal,presence,kube,app]
 //                      [--logs=<dir>]
 //
 // --quick: sizes that fit in about 10 minutes on 2 cores (few runs, small payloads); without it each
@@ -21,6 +21,7 @@ import { goalRows } from './all-goals.mjs';
 
 const BENCHES = {
   ssh: { quick: ['--size=64M', '--runs=1', '--latency-runs=3', '--ciphers=aes128-gcm@openssh.com'], needs: ['sshd', 'ssh'] },
+  tsh: { quick: ['--runs=5'], needs: ['sshd', 'ssh'] },
   copies: { quick: ['--size=32M', '--files=200', '--runs=1', '--only=scp-J,scp-J-ours,tsh-scp'], needs: ['sshd', 'scp'] },
   recording: { quick: ['--size=64M', '--runs=1', '--data=text', '--only=throughput'], needs: ['ssh'] },
   db: { quick: ['--secs=5', '--runs=1', '--only=postgres'], needs: ['pgbench'] },

@@ -8,7 +8,8 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const allEntries = { teleport: 'src/cli/teleport/main.ts', tctl: 'src/cli/tctl/main.ts', tsh: 'src/cli/tsh/main.ts' };
+// tsh is built apart (buildTsh): one CommonJS file, so that it can start from V8's code cache.
+const allEntries = { teleport: 'src/cli/teleport/main.ts', tctl: 'src/cli/tctl/main.ts' };
 const entries = Object.fromEntries(Object.entries(allEntries).filter(([, p]) => existsSync(join(root, p))));
 const stampFile = join(root, 'dist', '.build-stamp');
 
@@ -28,6 +29,8 @@ const cliFresh = !force && existsSync(stampFile) && statSync(stampFile).mtimeMs 
 
 mkdirSync(join(root, 'dist'), { recursive: true });
 if (!cliFresh && Object.keys(entries).length > 0) await buildCLIs();
+if (!cliFresh && existsSync(join(root, 'src/cli/tsh/main.ts'))) await buildTsh();
+if (!cliFresh) writeFileSync(stampFile, String(Date.now()));
 await buildWeb();
 
 async function buildCLIs() {
@@ -53,8 +56,55 @@ async function buildCLIs() {
     },
   });
   pruneChunks(result.metafile);
-  writeFileSync(stampFile, String(Date.now()));
   process.stderr.write(`build: dist/ bundled in ${Date.now() - started} ms\n`);
+}
+
+/**
+ * tsh as one CommonJS file named by its content hash (dist/tsh-<hash>.cjs: its code-cache files
+ * are named after it, so a rebuilt tsh never meets a stale cache), and dist/tsh.mjs, the small
+ * loader that runs it from V8's code cache (src/cli/code-cache.ts). Code that tsh loads only for
+ * some commands (import()) stays lazy: esbuild evaluates those modules on first import.
+ */
+async function buildTsh() {
+  const started = Date.now();
+  const result = await build({
+    absWorkingDir: root,
+    metafile: true,
+    entryPoints: { tsh: 'src/cli/tsh/main.ts' },
+    entryNames: '[name]-[hash]',
+    outdir: 'dist',
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    external: ['better-sqlite3', '@node-rs/argon2', 'ssh2', 'node-pty', 'cpu-features', 'pino', 'thread-stream', 'etcd3'],
+    define: { 'import.meta.url': '__importMetaUrl' },
+    banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  });
+  const bundle = Object.keys(result.metafile.outputs).find((p) => p.endsWith('.cjs'));
+  await build({
+    absWorkingDir: root,
+    entryPoints: { tsh: 'src/cli/tsh/cached-main.ts' },
+    outdir: 'dist',
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    logLevel: 'warning',
+    define: { TSH_BUNDLE: JSON.stringify(`./${bundle.replace(/^dist\//, '')}`) },
+  });
+  rmSync(join(root, 'dist', 'tsh.mjs.map'), { force: true });
+  // Earlier bundles, once a day old (a tsh started from one may still be reading it).
+  const dayAgo = Date.now() - 24 * 3600 * 1000;
+  for (const name of readdirSync(join(root, 'dist'))) {
+    const p = join(root, 'dist', name);
+    if (/^tsh-\w+\.cjs(\.map)?$/.test(name) && p !== join(root, bundle) && p !== join(root, `${bundle}.map`) && statSync(p).mtimeMs < dayAgo) rmSync(p, { force: true });
+  }
+  process.stderr.write(`build: dist/${bundle.replace(/^dist\//, '')} bundled in ${Date.now() - started} ms\n`);
 }
 
 /**

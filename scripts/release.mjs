@@ -29,7 +29,10 @@ mkdirSync(lib, { recursive: true });
 // The runtime: this machine's node (it needs only glibc and libstdc++, present on every Debian).
 cpSync(process.execPath, join(top, 'bin', 'node'));
 // The bundles, without their source maps, and the web UI.
-cpSync(join(root, 'dist'), join(lib, 'dist'), { recursive: true, filter: (p) => !p.endsWith('.map') && !p.endsWith('.build-stamp') });
+// tsh's bundle is the one dist/tsh.mjs names (earlier ones stay in dist/ a day for running tsh processes).
+const tshBundle = /tsh-\w+\.cjs/.exec(readFileSync(join(root, 'dist', 'tsh.mjs'), 'utf8'))?.[0];
+const oldTshBundle = (p) => /\/tsh-\w+\.cjs$/.test(p) && !p.endsWith(`/${tshBundle}`);
+cpSync(join(root, 'dist'), join(lib, 'dist'), { recursive: true, filter: (p) => !p.endsWith('.map') && !p.endsWith('.build-stamp') && !oldTshBundle(p) });
 if (existsSync(join(root, 'web', 'dist'))) cpSync(join(root, 'web', 'dist'), join(lib, 'web', 'dist'), { recursive: true });
 writeFileSync(join(lib, 'package.json'), JSON.stringify({ name: pkg.name, version, private: true, type: 'module' }, null, 2) + '\n');
 

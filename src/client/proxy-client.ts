@@ -43,6 +43,7 @@ export interface NodeTarget {
 /** A connected proxy client; `close` ends the connection and every node session over it. */
 export class ProxyClient {
   private readonly nodes = new Set<SSHClient>();
+  private auth: AuthClient | undefined;
 
   private constructor(
     private readonly ssh: SSHClient,
@@ -93,8 +94,17 @@ export class ProxyClient {
     return this.ssh.subsystem(`proxy:${formatHostPort(host, port)}@${this.cluster}`);
   }
 
-  /** The auth API through the proxy, with the user's TLS certificate. */
+  /**
+   * The auth API through the proxy, with the user's TLS certificate: one client for this proxy
+   * connection, so that a command's calls (`tsh ssh`'s MFA check and node lookup) share one TLS
+   * connection instead of a subsystem channel and a handshake each. Closed with the proxy client.
+   */
   authClient(): AuthClient {
+    this.auth ??= this.newAuthClient();
+    return this.auth;
+  }
+
+  private newAuthClient(): AuthClient {
     const id = this.identity;
     return new AuthClient({
       // Only named in messages: every request dials through the proxy.
@@ -174,6 +184,8 @@ export class ProxyClient {
   close(): void {
     for (const n of this.nodes) n.close();
     this.nodes.clear();
+    this.auth?.close();
+    this.auth = undefined;
     this.ssh.close();
   }
 }

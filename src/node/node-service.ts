@@ -26,6 +26,7 @@ import { RemoteForwards, portForwardRefusal, serveDirectTcpip } from './port-for
 import type { SessionEventHandler } from './session-events.js';
 import type { SessionRecorder } from './session-recorder.js';
 import { serveSession } from './session-handler.js';
+import { SessionLauncher } from './session-launcher.js';
 import { LiveSessions } from './live-session.js';
 import { DEFAULT_TICK_MS, Ticker } from './ticker.js';
 import { NodeSessionTrackers } from './session-trackers.js';
@@ -85,9 +86,12 @@ export class NodeService {
   private readonly remoteForwards = new Map<SSHConnection, RemoteForwards>();
   private server: SSHServer | undefined;
   private closed: Promise<void> | undefined;
+  /** Forks and execs the sessions' programs, so that this process's event loop never does. */
+  private readonly launcher: SessionLauncher;
 
   constructor(private readonly opts: NodeServiceOptions) {
     this.log = opts.logger.child({ component: 'node' });
+    this.launcher = new SessionLauncher({ logger: this.log });
     this.ticker = new Ticker(opts.tickMs ?? DEFAULT_TICK_MS, (err) => this.log.warn({ err: (err as Error).message }, 'node check failed'));
     this.labels = new CommandLabels({
       labels: opts.config.commands,
@@ -132,6 +136,8 @@ export class NodeService {
   async start(): Promise<AddressInfo> {
     if (this.server) return this.server.address;
     const o = this.opts;
+    // Started now, so that the first session does not wait for it.
+    void this.launcher.pid;
     this.server = await startSSHServer({
       host: o.host,
       port: o.port,
@@ -181,6 +187,7 @@ export class NodeService {
       await this.heartbeat.close();
       this.ticker.close();
       await this.server?.close();
+      this.launcher.close();
       this.opts.access.close?.();
     })();
     return this.closed;
@@ -267,6 +274,7 @@ export class NodeService {
       sshFileCopy: o.config.sshFileCopy,
       recorder: o.recorder,
       liveSessions: this.liveSessions,
+      launcher: this.launcher,
       clock: o.clock,
       logger: this.log,
       onEvent: (e) => {

@@ -3,10 +3,10 @@
  * channel (and stdout/stderr to the session's recording, when there is one), the client's EOF
  * closing stdin, and the exit status or signal reported at the end.
  */
-import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { SSHChannel } from '../sshutils/index.js';
 import type { UserCommand } from './os-user.js';
+import type { ProcessLauncher } from './process-launcher.js';
 import { osSignal, sshSignalName, type RunningProcess } from './running-process.js';
 import type { OutputTap } from './session-recorder.js';
 
@@ -16,9 +16,18 @@ export interface SpawnOptions {
   env: Record<string, string>;
 }
 
-/** Start `cmd` on `ch`. A process that cannot start ends with status 255 and a message on stderr. */
-export function startPipeProcess(cmd: UserCommand, opts: SpawnOptions & { tap?: OutputTap }, ch: SSHChannel): RunningProcess {
-  const child = spawn(cmd.file, cmd.args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+/**
+ * Start `cmd` on `ch` through `launcher`. A process that cannot start ends at once with status
+ * 255 and a message on stderr.
+ */
+export async function startPipeProcess(launcher: ProcessLauncher, cmd: UserCommand, opts: SpawnOptions & { tap?: OutputTap }, ch: SSHChannel): Promise<RunningProcess> {
+  let child;
+  try {
+    child = await launcher.startPiped({ file: cmd.file, args: cmd.args, cwd: opts.cwd, env: opts.env });
+  } catch (err) {
+    ch.stderr.write(`Failed to launch: ${(err as Error).message}.\r\n`);
+    return { pid: -1, resize: () => {}, signal: () => true, done: Promise.resolve({ code: 255 }) };
+  }
   child.stdin.on('error', () => {});
   ch.stream.pipe(child.stdin);
   if (opts.tap) {
@@ -28,16 +37,13 @@ export function startPipeProcess(cmd: UserCommand, opts: SpawnOptions & { tap?: 
     child.stdout.pipe(ch.stream, { end: false });
     child.stderr.pipe(ch.stderr, { end: false });
   }
-  const done = new Promise<{ code: number } | { signal: string }>((resolve) => {
-    child.once('error', (err) => {
-      ch.stderr.write(`Failed to launch: ${err.message}.\r\n`);
-      resolve({ code: 255 });
-    });
-    // 'close' comes after the output pipes drained, so nothing is lost before the exit status.
-    child.once('close', (code, signal) => resolve(signal ? { signal: sshSignalName(signal) } : { code: code ?? 255 }));
-  });
+  // The exit status is reported after the output pipes drained, so nothing is lost before it.
+  const drained = (r: Readable) => new Promise<void>((resolve) => (r.readableEnded || r.destroyed ? resolve() : r.once('close', () => resolve())));
+  const done = Promise.all([child.exited, drained(child.stdout), drained(child.stderr)]).then(([end]) =>
+    end.signal !== undefined ? { signal: sshSignalName(end.signal) } : { code: end.code },
+  );
   return {
-    pid: child.pid ?? -1,
+    pid: child.pid,
     resize: () => {},
     signal(name) {
       const sig = osSignal(name);

@@ -3,10 +3,9 @@
  * resized on window-change, output relayed with backpressure (to the channel and to the session's
  * recording, when there is one), SSH_TTY set to the terminal's name.
  */
-import type { EventEmitter } from 'node:events';
-import * as pty from 'node-pty';
 import type { SSHChannel } from '../sshutils/index.js';
 import type { SpawnOptions } from './pipe-process.js';
+import type { ProcessLauncher } from './process-launcher.js';
 import { osSignal, sshSignalName, type RunningProcess } from './running-process.js';
 import type { OutputTap } from './session-recorder.js';
 
@@ -26,30 +25,17 @@ export function withSSHTTY(argv: string[]): string[] {
   return ['/bin/sh', '-c', SSH_TTY_PROLOGUE, 'sh', ...argv];
 }
 
-/** Start `file args` on a new terminal bound to `ch`. */
-export function startPtyProcess(
+/** Start `file args` on a new terminal bound to `ch`, through `launcher`. Rejects when it cannot start. */
+export async function startPtyProcess(
+  launcher: ProcessLauncher,
   file: string,
   args: string[],
   opts: SpawnOptions & TerminalSize & { tap?: OutputTap },
   ch: SSHChannel,
-  onError: (err: Error) => void,
-): RunningProcess {
-  const p = pty.spawn(file, args, {
-    name: opts.term || 'xterm',
-    cols: clampSize(opts.cols, 80),
-    rows: clampSize(opts.rows, 24),
-    cwd: opts.cwd,
-    env: opts.env,
-    // Buffers, not strings: terminal output is bytes and must not be re-encoded.
-    encoding: null,
-  });
-  // node-pty rethrows unexpected terminal errors unless two 'error' listeners exist.
-  const emitter = p as unknown as EventEmitter;
-  // EIO is how a terminal reports that its last process exited: not an error.
-  emitter.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EIO') onError(err);
-  });
-  emitter.on('error', () => {});
+): Promise<RunningProcess> {
+  let cols = clampSize(opts.cols, 80);
+  let rows = clampSize(opts.rows, 24);
+  const p = await launcher.startTerminal({ file, args, cwd: opts.cwd, env: opts.env, term: opts.term || 'xterm', cols, rows });
 
   // The terminal is read again once the channel and the recording have both caught up.
   let held = 0;
@@ -60,20 +46,19 @@ export function startPtyProcess(
     });
   };
   const tap = opts.tap;
-  p.onData((data) => {
-    const buf = data as unknown as Buffer;
+  p.onData((buf) => {
     if (tap && !tap.write(buf)) hold(tap.drained());
     if (!ch.stream.write(buf)) hold(new Promise((resolve) => ch.stream.once('drain', () => resolve())));
   });
   ch.stream.on('data', (d: Buffer) => p.write(d));
-  const done = new Promise<{ code: number } | { signal: string }>((resolve) => {
-    p.onExit(({ exitCode, signal }) => resolve(signal ? { signal: sshSignalName(signal) } : { code: exitCode }));
-  });
+  const done = p.exited.then((end) => (end.signal !== undefined ? { signal: sshSignalName(end.signal) } : { code: end.code }));
   return {
     pid: p.pid,
-    resize(cols, rows) {
+    resize(c, r) {
+      cols = clampSize(c, cols);
+      rows = clampSize(r, rows);
       try {
-        p.resize(clampSize(cols, p.cols), clampSize(rows, p.rows));
+        p.resize(cols, rows);
       } catch {
         // The terminal is already gone.
       }

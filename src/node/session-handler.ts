@@ -17,6 +17,7 @@ import { acceptsClientVariable, buildEnvironment, loginDefsPath, readUserEnviron
 import { SFTP_MISSING_MESSAGE, fileCopyRefusal, findSftpServer, isScpCommand } from './file-copy.js';
 import { asUser, lookupOSUser, type OSUser } from './os-user.js';
 import { startPipeProcess } from './pipe-process.js';
+import { inProcessLauncher, type ProcessLauncher } from './process-launcher.js';
 import { startPtyProcess, withSSHTTY } from './pty-process.js';
 import type { RunningProcess } from './running-process.js';
 import type { SessionEvent, SessionEventBase, SessionKind } from './session-events.js';
@@ -42,6 +43,8 @@ export interface SessionDeps {
   sessionIds?: LiveSessionIds;
   /** The node's joinable sessions (default: one registry per process). */
   liveSessions?: LiveSessions;
+  /** Starts the sessions' programs (the node's launcher process); default in this process. */
+  launcher?: ProcessLauncher;
 }
 
 /** The registry used when a node passes none (SessionDeps.liveSessions). */
@@ -295,11 +298,10 @@ async function launch(req: RunRequest, ch: SSHChannel, c: RunContext): Promise<R
       agentSocket: agent?.path,
     });
     const cwd = (await isDirectory(user.home)) ? user.home : '/';
+    const launcher = deps.launcher ?? inProcessLauncher;
     proc = tty
-      ? startPtyProcess(cmd.file, cmd.args, { cwd, env, term: c.pty!.term, cols: c.pty!.cols, rows: c.pty!.rows, tap }, ch, (err) =>
-          log.warn({ err: err.message }, 'terminal error'),
-        )
-      : startPipeProcess(cmd, { cwd, env, tap: recording }, ch);
+      ? await startPtyProcess(launcher, cmd.file, cmd.args, { cwd, env, term: c.pty!.term, cols: c.pty!.cols, rows: c.pty!.rows, tap }, ch)
+      : await startPipeProcess(launcher, cmd, { cwd, env, tap: recording }, ch);
   } catch (err) {
     await agent?.close();
     await recording?.discard();
