@@ -128,13 +128,11 @@ export class KubeAudit {
         if (isExec) {
           // Teleport's exec event: T3002I when the command exited 0, else T3002E with its exit code and error.
           const ok = exit?.code === 0;
+          const ran = { ...fields, command: execCommand(url), exitCode: exit ? String(exit.code) : '' };
           await this.emit(
-            auditEvent('exec', ok ? 'T3002I' : 'T3002E', {
-              ...fields,
-              command: execCommand(url),
-              exitCode: exit ? String(exit.code) : '',
-              ...(!ok && { exitError: exit?.error ?? 'the session ended before the command reported its exit status' }),
-            }),
+            ok
+              ? auditEvent('exec', 'T3002I', ran)
+              : auditEvent('exec', 'T3002E', { ...ran, exitError: exit?.error ?? 'the session ended before the command reported its exit status' }),
           );
         }
         await this.emit(auditEvent('session.end', 'T2004I', { ...fields, session_start: started.toISOString(), session_stop: new Date().toISOString(), participants: [conn.hello.user] }));

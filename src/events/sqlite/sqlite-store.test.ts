@@ -19,9 +19,9 @@ describe('sqlite event store specifics', () => {
   it('keeps events across close and reopen, and ignores an event written twice', async () => {
     const path = fresh();
     const a = SqliteEventStore.open({ path });
-    a.write(testEvent(1));
-    a.write(testEvent(1));
-    a.writeMany([testEvent(2), testEvent(3)]);
+    await a.write(testEvent(1));
+    await a.write(testEvent(1));
+    await a.writeMany([testEvent(2), testEvent(3)]);
     await a.close();
     await a.close();
     const b = SqliteEventStore.open({ path });
@@ -32,7 +32,7 @@ describe('sqlite event store specifics', () => {
 
   it('answers every search shape from an index, and the scan baseline agrees', async () => {
     const s = SqliteEventStore.open({ path: ':memory:' });
-    for (let m = 0; m < 50; m++) s.write(testEvent(m, { user: m % 2 ? 'a' : 'b', sid: `s${m % 5}`, ...(m % 3 ? {} : { event: 'exec', code: 'T3002I' }) }));
+    for (let m = 0; m < 50; m++) await s.write(testEvent(m, { user: m % 2 ? 'a' : 'b', sid: `s${m % 5}`, ...(m % 3 ? {} : { event: 'exec', code: 'T3002I' }) }));
     for (const q of [{}, { user: 'a' }, { sid: 's1' }, { types: ['exec'] }, { types: ['exec', 'user.login'] }, { user: 'b', types: ['exec'], limit: 3 }]) {
       const parsed = parseQuery(q);
       const page = await s.search(parsed);
