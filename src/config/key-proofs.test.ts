@@ -163,8 +163,8 @@ const PROOFS: Record<string, Proof> = {
   'auth_service.authentication.message_of_the_day': unsettled('stored in cluster_auth_preference; no test shows it yet'),
   'auth_service.authentication.default_session_ttl': acts(CLUSTER_KEYS, 'authentication.default_session_ttl is the TTL of user certificates issued without one asked for'),
   'auth_service.authentication.webauthn.rp_id': acts('test/webauthn-web.test.ts', 'rp_id: localhost'),
-  'auth_service.authentication.webauthn.attestation_allowed_cas': unsettled('stored in cluster_auth_preference; not checked at registration'),
-  'auth_service.authentication.webauthn.attestation_denied_cas': unsettled('stored in cluster_auth_preference; not checked at registration'),
+  'auth_service.authentication.webauthn.attestation_allowed_cas': refused('auth_service:\n  authentication:\n    webauthn:\n      attestation_allowed_cas: [/etc/ca.pem]\n', 4, /registered without checking their attestation certificates/),
+  'auth_service.authentication.webauthn.attestation_denied_cas': refused('auth_service:\n  authentication:\n    webauthn:\n      attestation_denied_cas: [/etc/ca.pem]\n', 4, /registered without checking their attestation certificates/),
   'auth_service.authentication.webauthn.disabled': refused('auth_service:\n  authentication:\n    second_factor: on\n    webauthn:\n      rp_id: example.com\n      disabled: yes\n', 6, /set second_factor to otp or off/),
 
   'ssh_service.enabled': acts('src/service/service-table.test.ts', 'starts only what is enabled'),

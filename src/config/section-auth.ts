@@ -156,17 +156,19 @@ const requireMfa: Reader<boolean | string> = (node, path, ctx) => {
   }
 };
 
+/** Why attestation CA lists are refused rather than stored and ignored. */
+const ATTESTATION_REFUSAL = 'security keys are registered without checking their attestation certificates in this release';
+
 function readAuthentication(f: Fields): AuthenticationConfig {
   const a = f.section('authentication', AUTHN_KEYS);
   let webauthn: AuthenticationConfig['webauthn'];
   if (a.has('webauthn')) {
     const w = a.section('webauthn', ['rp_id', 'attestation_allowed_cas', 'attestation_denied_cas', 'disabled']);
     if (w.get('disabled', bool)) w.fail('disabled', 'disabled has no effect in this release: to turn WebAuthn off, set second_factor to otp or off');
-    webauthn = {
-      rpId: w.get('rp_id', str) || undefined,
-      attestationAllowedCas: w.get('attestation_allowed_cas', list(str)) ?? [],
-      attestationDeniedCas: w.get('attestation_denied_cas', list(str)) ?? [],
-    };
+    for (const key of ['attestation_allowed_cas', 'attestation_denied_cas'] as const) {
+      if ((w.get(key, list(str)) ?? []).length > 0) w.fail(key, `${ATTESTATION_REFUSAL}; remove it`);
+    }
+    webauthn = { rpId: w.get('rp_id', str) || undefined };
   }
   return {
     fromFile: f.has('authentication'),

@@ -150,7 +150,7 @@ export interface AuthenticationConfig {
   fromFile: boolean;
   type: AuthType;
   secondFactor: SecondFactor;
-  webauthn?: { rpId?: string; attestationAllowedCas: string[]; attestationDeniedCas: string[] };
+  webauthn?: { rpId?: string };
   connectorName?: string;
   /** `true`/`false` or a named mode such as `hardware_key_touch`. */
   requireSessionMfa: boolean | string;

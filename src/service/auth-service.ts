@@ -86,7 +86,7 @@ function authPreferenceFromConfig(config: TeleportConfig): Record<string, unknow
     type: a.type,
     second_factor: a.secondFactor,
     ...(a.connectorName && { connector_name: a.connectorName }),
-    ...(a.webauthn && { webauthn: { rp_id: a.webauthn.rpId, attestation_allowed_cas: a.webauthn.attestationAllowedCas, attestation_denied_cas: a.webauthn.attestationDeniedCas } }),
+    ...(a.webauthn && { webauthn: { rp_id: a.webauthn.rpId } }),
     allow_local_auth: a.localAuth,
     require_session_mfa: a.requireSessionMfa,
     ...(a.disconnectExpiredCert !== undefined && { disconnect_expired_cert: a.disconnectExpiredCert }),

@@ -103,6 +103,11 @@ export function validateAuthPreference(input: unknown): AuthPreference {
     obj,
     'cluster_auth_preference',
   );
+  for (const key of ['attestation_allowed_cas', 'attestation_denied_cas'] as const) {
+    if ((cap.spec?.webauthn?.[key]?.length ?? 0) > 0) {
+      throw new BadParameterError(`spec.webauthn.${key}: security keys are registered without checking their attestation certificates in this release; remove it`);
+    }
+  }
   if (cap.metadata.name !== AUTH_PREFERENCE_NAME) {
     throw new BadParameterError(`metadata.name: must be "${AUTH_PREFERENCE_NAME}", got "${cap.metadata.name}"`);
   }
