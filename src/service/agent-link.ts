@@ -18,7 +18,7 @@ import type { Logger } from '../log/index.js';
 import { AgentPool, DialHandlers } from '../reversetunnel/index.js';
 import { parseAuthorizedKey } from '../sshca/index.js';
 import { remoteAuditEmitter } from './audit-service.js';
-import { ensureHostIdentity } from './join.js';
+import { ensureHostIdentity, joinOptions } from './join.js';
 import { clusterOfIdentity } from './ssh-services.js';
 
 /** How long a host waits for its first tunnel before its services start anyway (heartbeats retry). */
@@ -64,19 +64,16 @@ export interface AgentLink {
 export async function openAgentLink(opts: AgentLinkOptions): Promise<AgentLink> {
   const { config, logger, proxyAddr } = opts;
   const t = config.teleport;
-  const joined: IdentityBundle = await ensureHostIdentity({
-    dataDir: t.dataDir,
-    hostId: opts.hostId,
-    nodeName: t.nodename,
-    role: opts.role,
-    authServers: [proxyAddr],
-    token: t.authToken ?? t.joinParams?.tokenName,
-    method: t.joinParams?.method,
-    caPins: t.caPins,
-    additionalPrincipals: opts.additionalPrincipals,
-    register: (addr, caPins, req) => joinViaProxy({ addr, caPins, ...(t.insecure && { insecure: true }) }, req),
-    logger,
-  });
+  const joined: IdentityBundle = await ensureHostIdentity(
+    joinOptions(t, {
+      hostId: opts.hostId,
+      role: opts.role,
+      authServers: [proxyAddr],
+      additionalPrincipals: opts.additionalPrincipals,
+      register: (addr, caPins, req) => joinViaProxy({ addr, caPins, ...(t.insecure && { insecure: true }) }, req),
+      logger,
+    }),
+  );
   const { sshCert, tlsCert } = joined;
   if (!sshCert || !tlsCert) throw new BadParameterError(`the ${opts.role.toLowerCase()} identity lacks its SSH or TLS certificate; remove data_dir/identity/${opts.role.toLowerCase()}.pem and join again`);
   const identity = { ...joined, sshCert, tlsCert };

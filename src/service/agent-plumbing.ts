@@ -17,7 +17,7 @@ import { Backoff, every, realTimers, type Timers } from '../reversetunnel/index.
 import type { Clock } from '../api/clock.js';
 import type { AgentLink } from './agent-link.js';
 import { remoteAuditEmitter } from './audit-service.js';
-import { ensureHostIdentity } from './join.js';
+import { ensureHostIdentity, joinOptions } from './join.js';
 import { memoryPipe } from './memory-pipe.js';
 import type { ProcessContext } from './service.js';
 import { clusterOfIdentity, loopbackFor } from './ssh-services.js';
@@ -87,18 +87,7 @@ export async function connectDirect(ctx: ProcessContext, role: 'Kube', extraName
   }
   const t = config.teleport;
   const authAddrs = t.authServers.map(formatAddr);
-  const identity = await ensureHostIdentity({
-    dataDir: t.dataDir,
-    hostId,
-    nodeName: t.nodename,
-    role,
-    authServers: authAddrs,
-    token: t.authToken ?? t.joinParams?.tokenName,
-    method: t.joinParams?.method,
-    caPins: t.caPins,
-    additionalPrincipals: extraNames,
-    logger,
-  });
+  const identity = await ensureHostIdentity(joinOptions(t, { hostId, role, authServers: authAddrs, additionalPrincipals: extraNames, logger }));
   if (!identity.tlsCert) throw new BadParameterError(`the ${role.toLowerCase()} identity lacks its TLS certificate; remove data_dir/identity/${role.toLowerCase()}.pem and join again`);
   const clusterName = clusterOfIdentity(identity.tlsCert, hostId);
   const client = new AuthClient({ addr: authAddrs[0], fallbackAddrs: authAddrs.slice(1), clusterName, credentials: { keyPem: identity.keyPem, certPem: identity.tlsCert, caPems: identity.tlsCAs } });

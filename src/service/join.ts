@@ -34,6 +34,27 @@ export interface JoinOptions {
   logger: Logger;
 }
 
+/** What teleport.yaml's `teleport` section says about joining: data dir, node name, token, method and CA pins. */
+export interface JoinSettings {
+  dataDir: string;
+  nodename: string;
+  authToken?: string;
+  joinParams?: { tokenName?: string; method?: string };
+  caPins: string[];
+}
+
+/** JoinOptions for `role` from the `teleport` section, the one place that reads its join keys. */
+export function joinOptions(t: JoinSettings, o: Pick<JoinOptions, 'hostId' | 'role' | 'authServers' | 'additionalPrincipals' | 'register' | 'logger'>): JoinOptions {
+  return {
+    dataDir: t.dataDir,
+    nodeName: t.nodename,
+    token: t.authToken ?? t.joinParams?.tokenName,
+    method: t.joinParams?.method,
+    caPins: t.caPins,
+    ...o,
+  };
+}
+
 /** The file holding a role's identity. */
 export function identityPath(dataDir: string, role: string): string {
   return join(dataDir, 'identity', `${role.toLowerCase()}.pem`);

@@ -24,7 +24,7 @@ import { AppProxy, type AppProxyAccess } from '../proxy/app/index.js';
 import { localAppProxyAccess, remoteAppProxyAccess } from './app-proxy-access.js';
 import type { TunnelServer } from '../reversetunnel/index.js';
 import { remoteAuditEmitter } from './audit-service.js';
-import { ensureHostIdentity } from './join.js';
+import { ensureHostIdentity, joinOptions } from './join.js';
 import { localProxyReads, remoteProxyReads, type ProxyReads } from './proxy-reads.js';
 import { RemoteProxyAuth } from './remote-proxy-auth.js';
 import { localWebUIAuth } from './local-web-ui-auth.js';
@@ -196,18 +196,9 @@ class ProxyService implements Service {
     if (authAddrs.length === 0) {
       throw new BadParameterError('a proxy without auth_service needs the auth servers to reach: set teleport.auth_servers or pass --auth-server');
     }
-    const identity = await ensureHostIdentity({
-      dataDir: t.dataDir,
-      hostId,
-      nodeName: t.nodename,
-      role: 'Proxy',
-      authServers: authAddrs,
-      token: t.authToken ?? t.joinParams?.tokenName,
-      method: t.joinParams?.method,
-      caPins: t.caPins,
-      additionalPrincipals: config.proxy.publicAddrs.map((a) => a.host),
-      logger,
-    });
+    const identity = await ensureHostIdentity(
+      joinOptions(t, { hostId, role: 'Proxy', authServers: authAddrs, additionalPrincipals: config.proxy.publicAddrs.map((a) => a.host), logger }),
+    );
     if (!identity.sshCert || !identity.tlsCert) throw new BadParameterError('the proxy identity lacks its SSH or TLS certificate; remove data_dir/identity/proxy.pem and join again');
     const clusterName = clusterOfIdentity(identity.tlsCert, hostId);
     this.ctx.clusterName = clusterName;

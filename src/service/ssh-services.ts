@@ -23,7 +23,7 @@ import type { SSHAlgorithms } from '../sshutils/index.js';
 import { identityFromCertificate } from '../tlsca/index.js';
 import { remoteAuditEmitter } from './audit-service.js';
 import { CachedAccessPoint } from './cached-access-point.js';
-import { ensureHostIdentity } from './join.js';
+import { ensureHostIdentity, joinOptions } from './join.js';
 import { startNodeRecorder } from './recordings.js';
 
 /** How long the node trusts a fetched CA set before asking again. */
@@ -124,18 +124,7 @@ export async function startNode(opts: StartNodeOptions): Promise<{ service: Node
     authAddrs = [formatAddr(loopbackFor(opts.local.addr))];
   } else {
     authAddrs = t.authServers.map(formatAddr);
-    identity = await ensureHostIdentity({
-      dataDir: t.dataDir,
-      hostId: opts.hostId,
-      nodeName: t.nodename,
-      role: 'Node',
-      authServers: authAddrs,
-      token: t.authToken ?? t.joinParams?.tokenName,
-      method: t.joinParams?.method,
-      caPins: t.caPins,
-      additionalPrincipals: extraNames,
-      logger,
-    });
+    identity = await ensureHostIdentity(joinOptions(t, { hostId: opts.hostId, role: 'Node', authServers: authAddrs, additionalPrincipals: extraNames, logger }));
   }
   const { sshCert, tlsCert } = identity;
   if (!sshCert || !tlsCert) throw new BadParameterError('the node identity lacks its SSH or TLS certificate; remove data_dir/identity/node.pem and join again');
