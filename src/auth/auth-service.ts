@@ -26,7 +26,8 @@ import type {
 } from '../api/auth-wire.js';
 import { HOUR, formatDuration, parseDuration } from '../api/duration.js';
 import { AccessDeniedError, BadParameterError, isCode } from '../api/errors.js';
-import type { AgentServer, AuthPreference, Node, User } from '../api/types/index.js';
+import type { AgentServer, AuthPreference, NetworkingConfig, Node, User } from '../api/types/index.js';
+import { NETWORKING_CONFIG_NAME } from '../api/types/index.js';
 import type { SessionRecordingMode } from '../api/recording-wire.js';
 import type { UserToken } from '../api/user-token.js';
 import { VERSION } from '../api/version.js';
@@ -162,6 +163,16 @@ export class AuthService {
 
   get clusterName(): string {
     return this.opts.clusterName;
+  }
+
+  /** The cluster networking config; undefined where none is stored (the defaults apply). */
+  async networkingConfig(): Promise<NetworkingConfig | undefined> {
+    try {
+      return await this.services.networkingConfig.get(NETWORKING_CONFIG_NAME);
+    } catch (err) {
+      if (isCode(err, 'not_found')) return undefined;
+      throw err;
+    }
   }
 
   /** Public facts for joiners and clients: no authentication needed. */

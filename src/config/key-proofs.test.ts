@@ -149,7 +149,7 @@ const PROOFS: Record<string, Proof> = {
   'auth_service.proxy_checks_host_keys': unsettled('session_recording_config is not served to proxies in this release'),
   'auth_service.client_idle_timeout': acts(NET, 'the node closes an idle session at client_idle_timeout with the configured message'),
   'auth_service.client_idle_timeout_message': acts(NET, 'the node closes an idle session at client_idle_timeout with the configured message'),
-  'auth_service.web_idle_timeout': unsettled('stored in cluster_networking_config; web sessions do not end on inactivity yet'),
+  'auth_service.web_idle_timeout': acts('test/web-idle-timeout.test.ts', 'keeps a user who uses the UI signed in'),
   'auth_service.session_control_timeout': acts(NET, 'max_connections holds across the cluster'),
   'auth_service.keep_alive_interval': acts('src/node/node-monitor.test.ts', 'disconnects a client that stops answering keep-alives'),
   'auth_service.keep_alive_count_max': acts('src/node/node-monitor.test.ts', 'disconnects a client that stops answering keep-alives'),

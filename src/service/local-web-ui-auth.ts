@@ -6,6 +6,7 @@ import { NotImplementedError } from '../api/errors.js';
 import { authorizeOwnMFA, searchEvents, type AuthService, type Caller } from '../auth/index.js';
 import type { WebUIAuth, WebUserAPI } from '../proxy/index.js';
 import { parseAuthorizedKey } from '../sshca/index.js';
+import { networkingSettings } from '../api/types/index.js';
 
 /** The web UI on the auth service of this process. */
 export function localWebUIAuth(auth: AuthService): WebUIAuth {
@@ -29,6 +30,7 @@ export function localWebUIAuth(auth: AuthService): WebUIAuth {
     hostCATLSCerts: async () => (await auth.ping()).host_ca_certs,
     joinTokenRoles: (token) => auth.joinTokenRoles(token),
     hostCAKeys: async () => (await auth.trustBundle()).ssh_ca_keys.map((k) => parseAuthorizedKey(k).blob),
+    webIdleTimeoutMs: async () => networkingSettings(await auth.networkingConfig()).webIdleTimeoutMs,
   };
 }
 

@@ -6,6 +6,7 @@
  * Role definitions (for what the UI offers: logins per node, menu entries) are read with the host
  * identity and kept for a few seconds.
  */
+import { NETWORKING_CONFIG_NAME, networkingSettings, type NetworkingConfig } from '../api/types/index.js';
 import type { AuthClient, ClientCredentials } from '../api/client/index.js';
 import { MFAClient } from '../api/client/index.js';
 import type { Clock } from '../api/clock.js';
@@ -76,6 +77,11 @@ export class RemoteWebUIAuth implements WebUIAuth {
 
   hostCAKeys(): Promise<Buffer[]> {
     return this.opts.hostCAKeys();
+  }
+
+  async webIdleTimeoutMs(): Promise<number> {
+    const cfg = await this.opts.client.getResource<NetworkingConfig>('cluster_networking_config', NETWORKING_CONFIG_NAME).catch(() => undefined);
+    return networkingSettings(cfg).webIdleTimeoutMs;
   }
 
   async userAPI(s: WebSession): Promise<WebUserAPI> {

@@ -23,6 +23,7 @@ import { Tokens } from './features/Tokens/Tokens';
 import { UnifiedResources } from './features/UnifiedResources/UnifiedResources';
 import { Users } from './features/Users/Users';
 import { match, navigate, paths, useLocation } from './router';
+import { watchInactivity } from './services/inactivity';
 import { fetchClusters, fetchUserContext } from './services/cluster';
 import { setSessionLostHandler } from './services/http';
 import { hasSession, keepAlive, logout } from './services/session';
@@ -33,13 +34,14 @@ const Console = lazy(() => import('./features/Console/Console').then((m) => ({ d
 const Player = lazy(() => import('./features/Recordings/Player').then((m) => ({ default: m.Player })));
 
 /** Sends the browser to the login page, remembering where it was. */
-function toLogin(reason?: 'expired'): void {
+function toLogin(reason?: 'expired' | 'idle'): void {
   setToken(undefined);
   // Already there (a late call from a page that has gone): keep the address and its redirect.
   if (location.pathname === paths.login) return;
   const here = location.pathname + location.search;
   const q = new URLSearchParams();
   if (reason) q.set('expired', '1');
+  if (reason === 'idle') q.set('idle', '1');
   q.set('redirect_uri', here);
   navigate(`${paths.login}?${q}`, { replace: true });
 }
@@ -50,6 +52,8 @@ function Authenticated({ site: wanted, children }: { site?: string; children: (s
     if (!hasSession()) return toLogin();
     setSessionLostHandler(() => toLogin('expired'));
     const stop = keepAlive(() => toLogin('expired'));
+    // web_idle_timeout: sign out (ending the session at the proxy) after that long untouched.
+    const stopIdle = watchInactivity(() => void logout().finally(() => toLogin('idle')));
     let live = true;
     (async () => {
       const site = wanted ?? (await fetchClusters())[0].name;
@@ -59,6 +63,7 @@ function Authenticated({ site: wanted, children }: { site?: string; children: (s
     return () => {
       live = false;
       stop();
+      stopIdle();
     };
   }, [wanted]);
   if (!state) return <Spinner label="Loading your session" />;

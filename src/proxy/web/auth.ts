@@ -66,7 +66,7 @@ export class WebAuth {
     if (typeof b.pass !== 'string' || b.pass === '') throw new BadParameterError('missing password');
     const otp = typeof b.second_factor_token === 'string' ? b.second_factor_token.trim() : undefined;
     const s = await this.auth.sessions.login({ user: b.user, password: b.pass, ...(otp && { otp }) });
-    this.sendSession(res, s);
+    await this.sendSession(res, s);
   }
 
   /**
@@ -79,7 +79,7 @@ export class WebAuth {
     const user = typeof b.user === 'string' && b.user !== '' ? b.user : undefined;
     const remoteAddr = req.socket.remoteAddress;
     const s = await this.auth.sessions.loginWebAuthn({ ...(user && { user }), webauthn_response: assertionOf(b), ...(remoteAddr && { remoteAddr }) });
-    this.sendSession(res, s);
+    await this.sendSession(res, s);
   }
 
   /** `DELETE /webapi/sessions/web`: ends the session and clears the cookie. */
@@ -91,7 +91,7 @@ export class WebAuth {
 
   /** `POST /webapi/sessions/web/renew`: a new session (and bearer token) replacing the current one. */
   async renew(ctx: WebContext, res: ServerResponse): Promise<void> {
-    this.sendSession(res, await this.auth.sessions.renew(ctx.session));
+    await this.sendSession(res, await this.auth.sessions.renew(ctx.session));
   }
 
   /**
@@ -104,7 +104,7 @@ export class WebAuth {
     const change = passwordTokenRequest(body);
     if (!browser) return sendJSON(res, 200, await this.auth.completeUserToken(change));
     const done = await this.auth.completeUserTokenLogin(change);
-    this.sendSession(res, done.session, { user: done.user });
+    await this.sendSession(res, done.session, { user: done.user });
   }
 
   /**
@@ -115,17 +115,18 @@ export class WebAuth {
     checkCSRF(req);
     const ctx = await this.authenticate(req, { bearer: false });
     if (Date.now() - Date.parse(ctx.session.created) > 2 * 60_000) throw new NeedLoginError('this session was not just created by a single sign-on: log in again');
-    this.sendSession(res, ctx.session);
+    await this.sendSession(res, ctx.session);
   }
 
-  private sendSession(res: ServerResponse, s: WebSession, extra: Record<string, unknown> = {}): void {
+  private async sendSession(res: ServerResponse, s: WebSession, extra: Record<string, unknown> = {}): Promise<void> {
+    const inactive = await this.auth.webIdleTimeoutMs();
     const now = Date.now();
     const body: CreateWebSessionResponse = {
       type: 'Bearer',
       token: s.bearer_token,
       expires_in: Math.max(1, Math.floor((Date.parse(s.bearer_expires) - now) / 1000)),
       sessionExpires: s.expires,
-      sessionInactiveTimeout: 0,
+      sessionInactiveTimeout: inactive,
     };
     res.setHeader('set-cookie', sessionCookie(s.user, s.id));
     res.setHeader('cache-control', 'no-store');

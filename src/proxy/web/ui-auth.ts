@@ -86,4 +86,6 @@ export interface WebUIAuth {
   joinTokenRoles(token: string): Promise<string[] | undefined>;
   /** SSH public key blobs of the host CA, to check nodes that terminals connect to. */
   hostCAKeys(): Promise<Buffer[]>;
+  /** cluster_networking_config's web_idle_timeout in ms (0: none): the web UI signs out after this much inactivity. */
+  webIdleTimeoutMs(): Promise<number>;
 }

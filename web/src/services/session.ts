@@ -7,7 +7,7 @@ import { api } from './http';
 import { getToken, setToken } from './token-store';
 
 function store(r: CreateWebSessionResponse): void {
-  setToken({ token: r.token, expiresAt: Date.now() + r.expires_in * 1000, sessionExpires: Date.parse(r.sessionExpires) });
+  setToken({ token: r.token, expiresAt: Date.now() + r.expires_in * 1000, sessionExpires: Date.parse(r.sessionExpires), inactiveTimeout: r.sessionInactiveTimeout });
 }
 
 /** `POST /webapi/sessions/web`. Throws ApiError (403 for wrong credentials or a locked user). */

@@ -11,6 +11,8 @@ export interface StoredToken {
   expiresAt: number;
   /** Epoch ms when the session (its certificates) expires. */
   sessionExpires: number;
+  /** Ms of inactivity after which the UI signs out (the cluster's web_idle_timeout); 0 or absent: never. */
+  inactiveTimeout?: number;
 }
 
 /** The stored token, or undefined. */

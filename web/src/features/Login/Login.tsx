@@ -10,7 +10,7 @@ import { useLogin } from './useLogin';
 import { SSOButtons } from './SSOButtons';
 
 export function Login() {
-  const { cluster, settings, busy, error, failures, expired, submit, submitWithKey, passwordless } = useLogin();
+  const { cluster, settings, busy, error, failures, expired, idle, submit, submitWithKey, passwordless } = useLogin();
   const [user, setUser] = useState('');
   const [pass, setPass] = useState('');
   const [otp, setOtp] = useState('');
@@ -29,7 +29,9 @@ export function Login() {
   };
   return (
     <AuthCard title="Sign in" subtitle={cluster ? `to cluster ${cluster}` : undefined}>
-      {expired && !error && <Alert kind="info">Your session has ended. Sign in again to continue.</Alert>}
+      {expired && !error && (
+        <Alert kind="info">{idle ? 'You were signed out after a period of inactivity. Sign in again to continue.' : 'Your session has ended. Sign in again to continue.'}</Alert>
+      )}
       {error && (
         <Alert title="Sign-in failed">
           <p>{error}</p>

@@ -49,6 +49,7 @@ export function useLogin() {
     error,
     failures,
     expired: params.get('expired') === '1',
+    idle: params.get('idle') === '1',
     /** Password and, as the cluster asks, a TOTP code. */
     submit: (user: string, pass: string, otp: string) => run('password', () => login(user.trim(), pass, otp.trim())),
     /** Password and a security key. */
