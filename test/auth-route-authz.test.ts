@@ -151,6 +151,8 @@ function table(): Record<string, Case[]> {
     // App sessions (src/auth/app-sessions.ts): users create and end their own (an unknown app or session is 404/ok);
     // proxies read and end any; nodes neither. JWTs for apps: application agents (Node, App) and the admin.
     'POST /v1/appsessions': [{ path: '/v1/appsessions', body: { app_name: 'no-such-app' }, allow: ['access', 'editor', 'auditor', 'noRoles'] }],
+    // Every live app session: the proxies' watch-fed cache (and the admin).
+    'GET /v1/appsessions': [{ path: '/v1/appsessions', allow: ['admin', 'proxy'] }],
     'GET /v1/appsessions/:id': [{ path: `/v1/appsessions/${'a'.repeat(64)}`, allow: ['admin', 'proxy', 'access', 'editor', 'auditor', 'noRoles'] }],
     'DELETE /v1/appsessions/:id': [{ path: `/v1/appsessions/${'a'.repeat(64)}`, allow: ['admin', 'proxy', 'access', 'editor', 'auditor', 'noRoles'] }],
     'POST /v1/apptokens': [{ path: '/v1/apptokens', body: {}, allow: ['admin', 'nodeSelf', 'nodeOther'] }],
