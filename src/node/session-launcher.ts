@@ -148,6 +148,11 @@ export class SessionLauncher implements ProcessLauncher {
   }
 
   private send(m: Record<string, unknown>, onError?: (err: Error) => void): void {
+    if (this.closed) {
+      // The node is closing: its sessions' programs go with the launcher (a late kill is moot).
+      onError?.(new ConnectionProblemError('the session launcher is closed'));
+      return;
+    }
     const child = this.launcher();
     if (!child.connected) {
       onError?.(new ConnectionProblemError('the session launcher is not running'));

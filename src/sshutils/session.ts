@@ -139,8 +139,11 @@ export interface SSH2Protocol {
   ping(): void;
 }
 
-/** How long the failure reply waits for the client's answer to the ping at most. */
-const CLIENT_READ_WAIT_MS = 1000;
+/**
+ * How long the failure reply waits for the client's answer to the ping at most: long enough for a
+ * client starved of CPU (a loaded machine) to read the stderr text first; only that client waits.
+ */
+const CLIENT_READ_WAIT_MS = 5000;
 
 /**
  * Runs `then` once the client has read what was sent so far: a keepalive goes out and the client's
