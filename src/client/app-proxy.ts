@@ -5,9 +5,8 @@
  * for `teleport-tcp` (raw bytes). SNI is the app's public address; the proxy's certificate is
  * checked against the proxy's own host name.
  */
-import { checkServerIdentity, connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { isIP } from 'node:net';
-import { ConnectionProblemError } from '../api/errors.js';
+import type { TLSSocket } from 'node:tls';
+import { dialProxyTLS } from './proxy-tls.js';
 
 /** Teleport's ALPN name for TCP apps (lib/srv/alpnproxy/common ProtocolTCP). */
 export const ALPN_TCP_APP = 'teleport-tcp';
@@ -30,34 +29,7 @@ export interface AppDialOptions {
 
 /** A TLS connection to the app through the proxy; ConnectionProblemError when it cannot be made. */
 export function dialApp(o: AppDialOptions): Promise<TLSSocket> {
-  const protocol = o.tcp ? ALPN_TCP_APP : 'http/1.1';
-  const timeoutMs = o.timeoutMs ?? 15_000;
-  return new Promise((resolve, reject) => {
-    const sock = tlsConnect({
-      host: o.proxyHost,
-      port: o.proxyPort,
-      ...(isIP(o.publicAddr) === 0 && { servername: o.publicAddr }),
-      ALPNProtocols: [protocol],
-      cert: o.certPem,
-      key: o.keyPem,
-      ...(o.caPems.length > 0 && { ca: o.caPems }),
-      rejectUnauthorized: !o.insecure,
-      // The proxy answers for its own name; the SNI only names the app.
-      checkServerIdentity: (_host, cert) => checkServerIdentity(o.proxyHost, cert),
-    });
-    const fail = (err: Error) => {
-      clearTimeout(timer);
-      sock.destroy();
-      reject(new ConnectionProblemError(`cannot reach app ${o.publicAddr} through the proxy at ${o.proxyHost}:${o.proxyPort}: ${err.message}`, { cause: err }));
-    };
-    const timer = setTimeout(() => fail(new Error(`no TLS handshake within ${timeoutMs} ms`)), timeoutMs);
-    sock.once('error', fail);
-    sock.once('secureConnect', () => {
-      // A proxy that does not serve TCP apps refuses the ALPN name (the handshake fails above).
-      if (o.tcp && sock.alpnProtocol !== protocol) return fail(new Error(`the proxy did not agree to ${protocol}`));
-      clearTimeout(timer);
-      sock.off('error', fail);
-      resolve(sock);
-    });
-  });
+  const alpn = o.tcp ? ALPN_TCP_APP : 'http/1.1';
+  // The SNI names the app; a proxy that does not serve TCP apps refuses their ALPN name.
+  return dialProxyTLS({ ...o, serverName: o.publicAddr, alpn, requireAlpn: o.tcp, what: `app ${o.publicAddr}` });
 }

@@ -35,5 +35,7 @@ export { listDatabaseLogins, myCnfFile, myCnfGroup, mysqlOptions, pgServiceFile,
 export type { DatabaseLogin } from './db-profile.js';
 export { appDir, appFiles, listAppLogins, removeAppLogin, saveAppLogin } from './app-profile.js';
 export type { AppLogin } from './app-profile.js';
+export { dialProxyTLS } from './proxy-tls.js';
+export type { ProxyTLSDial } from './proxy-tls.js';
 export { ALPN_TCP_APP, dialApp } from './app-proxy.js';
 export type { AppDialOptions } from './app-proxy.js';

@@ -7,11 +7,10 @@
  * proxy's database front then reads the route from the certificate as for a direct client.
  */
 import { readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
-import { checkServerIdentity, connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { splitHostPort } from '../../api/client/index.js';
-import { BadParameterError, ConnectionProblemError } from '../../api/errors.js';
-import { startLocalForward, type DatabaseLogin } from '../../client/index.js';
+import { BadParameterError } from '../../api/errors.js';
+import { dialProxyTLS, startLocalForward, type DatabaseLogin } from '../../client/index.js';
 import type { CommandSpec } from '../framework/index.js';
 import { dbLogins, dbProfile, mysqlClient, pickLogin } from './db-logins.js';
 import { dbMFACertSource } from './db-mfa.js';
@@ -43,34 +42,7 @@ export interface DbTunnelDial {
 
 /** A TLS connection to the proxy's database front for `protocol`, presenting the database certificate. */
 export function dialDatabaseTunnel(o: DbTunnelDial): Promise<TLSSocket> {
-  const alpn = ALPN_OF[o.protocol];
-  const timeoutMs = o.timeoutMs ?? 15_000;
-  return new Promise((resolve, reject) => {
-    const sock = tlsConnect({
-      host: o.proxyHost,
-      port: o.proxyPort,
-      ...(isIP(o.proxyHost) === 0 && { servername: o.proxyHost }),
-      ALPNProtocols: [alpn],
-      cert: o.certPem,
-      key: o.keyPem,
-      ...(o.caPems.length > 0 && { ca: o.caPems }),
-      rejectUnauthorized: !o.insecure,
-      checkServerIdentity: (_host, cert) => checkServerIdentity(o.proxyHost, cert),
-    });
-    const fail = (err: Error) => {
-      clearTimeout(timer);
-      sock.destroy();
-      reject(new ConnectionProblemError(`cannot reach the proxy's ${PROTOCOL_NAME[o.protocol]} front at ${o.proxyHost}:${o.proxyPort}: ${err.message}`, { cause: err }));
-    };
-    const timer = setTimeout(() => fail(new Error(`no TLS handshake within ${timeoutMs} ms`)), timeoutMs);
-    sock.once('error', fail);
-    sock.once('secureConnect', () => {
-      if (sock.alpnProtocol !== alpn) return fail(new Error(`the proxy did not agree to ${alpn}`));
-      clearTimeout(timer);
-      sock.off('error', fail);
-      resolve(sock);
-    });
-  });
+  return dialProxyTLS({ ...o, serverName: o.proxyHost, alpn: ALPN_OF[o.protocol], requireAlpn: true, what: `the proxy's ${PROTOCOL_NAME[o.protocol]} front` });
 }
 
 /** The command Teleport suggests for the tunnel's address. */
